@@ -1,0 +1,62 @@
+# Minsheng: `make demo` runs the platform with the Suqian demo city; `make test` runs every test.
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+export PORT
+
+.PHONY: demo test bench lint check assets install install-dev messages schema clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("Minsheng needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+assets: node_modules/.package-lock.json
+	$(BIN)/python scripts/vendor_assets.py
+
+demo: install assets
+	$(BIN)/python scripts/demo_secrets.py var/demo.env
+	$(BIN)/python manage.py migrate --no-input --verbosity 0
+	$(BIN)/python manage.py demo_setup
+	DEBUG=0 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload
+
+test: install-dev assets
+	MINSHENG_ENV=test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-dev
+	MINSHENG_ENV=test $(BIN)/python -m benchmarks
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	MINSHENG_ENV=test $(BIN)/mypy minsheng benchmarks tests
+
+check: install-dev
+	MINSHENG_ENV=test $(BIN)/python manage.py check --fail-level WARNING
+	MINSHENG_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run
+
+messages: install-dev
+	cd minsheng && ../$(BIN)/django-admin makemessages --locale zh_Hans --no-obsolete --add-location file
+	cd minsheng && ../$(BIN)/django-admin compilemessages --locale zh_Hans
+
+schema: install-dev
+	MINSHENG_ENV=test $(BIN)/python manage.py spectacular --file docs/openapi.yaml --validate --fail-on-warn
+
+clean:
+	rm -rf $(VENV) node_modules minsheng/core/static/vendor

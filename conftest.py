@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Load the bundled division tree once into the test database."""
+    from minsheng.areas.services import divisions_load_bundled
+
+    with django_db_blocker.unblock():
+        divisions_load_bundled()
+
+
+@pytest.fixture
+def personas(db):  # type: ignore[no-untyped-def]
+    from minsheng.areas.models import Division
+    from minsheng.areas.services import divisions_load_bundled
+    from minsheng.core.testing import build_personas
+
+    # A transactional test (the browser tests) empties the tables behind it; reload when that happened.
+    if not Division.objects.unscoped().filter(code="321302000000").exists():
+        divisions_load_bundled()
+    return build_personas()

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# (permission, url name, label): the navigation shows an entry when the user holds its permission.
+NAVIGATION = [
+    ("areas.view_division", "areas:index", _("Divisions")),
+    ("accounts.manage_users", "accounts:user_list", _("Users and roles")),
+    ("audit.view_auditevent", "audit:event_list", _("Audit log")),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    entries = [
+        {"url": reverse(url), "label": label, "active": request.path.startswith(reverse(url))}
+        for permission, url, label in NAVIGATION
+        if user.has_perm(permission)
+    ]
+    return {
+        "nav_entries": entries,
+        "nav_assignments": user.assignments,
+        "nav_active_assignment": user.active_assignment,
+    }

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from minsheng.accounts.roles import Role
+from minsheng.areas.codes import InvalidCode, normalize_code
+from minsheng.areas.models import Division
+from minsheng.catalog.models import Department
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("The account name or the password is wrong. Both are case-sensitive."),
+        "inactive": _("This account is disabled. Ask your administrator."),
+    }
+
+
+class DivisionCodeField(forms.CharField):
+    """A 12-digit (or shorter published) division code, resolved within the areas the form allows."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 12)
+        kwargs.setdefault("help_text", _("The 12-digit statistical division code, e.g. 321302001001."))
+        super().__init__(*args, **kwargs)
+        self.divisions: Any = Division.objects.none()
+
+    def clean(self, value: Any) -> Division:
+        raw = super().clean(value)
+        try:
+            code = normalize_code(raw)
+        except InvalidCode:
+            raise forms.ValidationError(_("“%(code)s” is not a division code.") % {"code": raw}) from None
+        division = self.divisions.filter(code=code).first()
+        if division is None:
+            raise forms.ValidationError(_("No division %(code)s in the areas you manage.") % {"code": code})
+        return division
+
+
+class UserCreateForm(forms.Form):
+    username = forms.CharField(label=_("Account name"), max_length=150)
+    display_name = forms.CharField(label=_("Name"), max_length=60)
+    home_area = DivisionCodeField(label=_("Home area"))
+    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput, min_length=10)
+
+    def __init__(self, *args: Any, divisions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["home_area"].divisions = divisions  # type: ignore[attr-defined]
+
+
+class RoleAssignmentForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    division = DivisionCodeField(label=_("Area"))
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        required=False,
+        help_text=_("Only for a department handler."),
+    )
+
+    def __init__(self, *args: Any, divisions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["division"].divisions = divisions  # type: ignore[attr-defined]
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500)

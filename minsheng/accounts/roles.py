@@ -1,0 +1,60 @@
+"""Roles, the area level each is bound to, and the permissions each grants.
+
+Permissions are named like Django's own, ``<app_label>.<action>_<model_name>`` (``areas.view_division``), plus
+a few page-level ones (``accounts.manage_users``). A role assignment grants its role's permissions inside its
+area only; the scoping door (``minsheng.core.scoping``) turns them into a prefix match.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    VILLAGE_WORKER = "village_worker", _("Village worker")
+    TOWNSHIP_WINDOW = "township_window", _("Township window")
+    TOWNSHIP_REVIEWER = "township_reviewer", _("Township reviewer")
+    COUNTY_APPROVER = "county_approver", _("County approver")
+    COUNTY_PAYMENT_OFFICER = "county_payment_officer", _("County payment officer")
+    DEPARTMENT_HANDLER = "department_handler", _("Department handler")
+    CITY_ADMIN = "city_admin", _("City administrator")
+    AUDITOR = "auditor", _("Auditor")
+
+
+# The levels of division an assignment of each role may be bound to.
+ROLE_LEVELS: dict[str, frozenset[str]] = {
+    Role.VILLAGE_WORKER: frozenset({"village"}),
+    Role.TOWNSHIP_WINDOW: frozenset({"township"}),
+    Role.TOWNSHIP_REVIEWER: frozenset({"township"}),
+    Role.COUNTY_APPROVER: frozenset({"county"}),
+    Role.COUNTY_PAYMENT_OFFICER: frozenset({"county"}),
+    Role.DEPARTMENT_HANDLER: frozenset({"city", "county", "township"}),
+    Role.CITY_ADMIN: frozenset({"city", "province"}),
+    Role.AUDITOR: frozenset({"city", "county", "province"}),
+}
+
+ROLES_WITH_DEPARTMENT = frozenset({Role.DEPARTMENT_HANDLER})
+
+_STAFF_READ = frozenset({"areas.view_division"})
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.VILLAGE_WORKER: _STAFF_READ,
+    Role.TOWNSHIP_WINDOW: _STAFF_READ,
+    Role.TOWNSHIP_REVIEWER: _STAFF_READ,
+    Role.COUNTY_APPROVER: _STAFF_READ,
+    Role.COUNTY_PAYMENT_OFFICER: _STAFF_READ,
+    Role.DEPARTMENT_HANDLER: _STAFF_READ,
+    Role.CITY_ADMIN: _STAFF_READ
+    | {
+        "accounts.manage_users",
+        "accounts.view_user",
+        "accounts.change_user",
+        "audit.view_auditevent",
+    },
+    Role.AUDITOR: _STAFF_READ | {"audit.view_auditevent"},
+}
+
+
+def role_grants(role: str, permission: str) -> bool:
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
+
+from minsheng.areas.models import Division
+
+
+def division_roots(*, user: Any) -> QuerySet[Division]:
+    """The divisions the user's assignments are bound to: where their browsing starts."""
+    codes = {a.division_id for a in user.effective_assignments()}
+    return Division.objects.restrict(user, "view").filter(code__in=codes).order_by("code")
+
+
+def division_search(*, user: Any, query: str, limit: int = 50) -> QuerySet[Division]:
+    query = query.strip()
+    divisions = Division.objects.restrict(user, "view")
+    if query.isdigit():
+        divisions = divisions.filter(code__startswith=query)
+    else:
+        divisions = divisions.filter(name__contains=query)
+    return divisions.select_related("parent").order_by("code")[:limit]
+
+
+def division_get(*, user: Any, code: str) -> Division:
+    """A division inside the user's areas, else 404 (never 403: that would confirm it exists)."""
+    return get_object_or_404(Division.objects.restrict(user, "view").select_related("parent"), code=code)
+
+
+def division_children(*, user: Any, division: Division) -> QuerySet[Division]:
+    return (
+        Division.objects.restrict(user, "view")
+        .filter(parent=division)
+        .annotate(child_count=Count("children"))
+        .order_by("code")
+    )
+
+
+def division_ancestors(division: Division) -> list[Division]:
+    """From the province down to the parent; ancestors are public facts, read through the base manager."""
+    chain: list[Division] = []
+    parent = division.parent
+    while parent is not None:
+        chain.append(parent)
+        parent = parent.parent
+    return list(reversed(chain))

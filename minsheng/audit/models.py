@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from minsheng.core.scoping import ScopedManager, ScopedModel, ScopedQuerySet
+
+
+class AuditImmutable(RuntimeError):
+    """Audit events are written once and never changed or removed."""
+
+
+class AuditEventQuerySet(ScopedQuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AuditImmutable("audit events cannot be updated")
+
+    def delete(self) -> NoReturn:  # type: ignore[override]
+        raise AuditImmutable("audit events cannot be deleted")
+
+
+class AuditEventManager(ScopedManager["AuditEvent"]):
+    def get_queryset(self) -> AuditEventQuerySet:
+        queryset = AuditEventQuerySet(self.model, using=self._db)
+        if getattr(self, "instance", None) is not None:
+            queryset._scope_state = "via_parent"
+        return queryset
+
+
+class AuditEvent(ScopedModel):
+    """One thing somebody did or saw: append-only, written in the transaction of the change it records.
+
+    The database refuses UPDATE and DELETE on this table (triggers in migration 0002); in production the
+    application's database user also holds only INSERT and SELECT on it (docs/deployment.md).
+    """
+
+    class Kind(models.TextChoices):
+        CHANGE = "change", _("Change")
+        VIEW = "view", _("View of personal data")
+        AUTH = "auth", _("Sign-in")
+        SYSTEM = "system", _("System job")
+
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_username = models.CharField(_("actor account"), max_length=150, blank=True, db_index=True)
+    actor_role = models.CharField(_("role"), max_length=40, blank=True)
+    on_behalf_of = models.CharField(_("acting for"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CHANGE)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    area_code = models.CharField(_("area code"), max_length=12, blank=True, db_index=True)
+    before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    reason = models.TextField(_("reason"), blank=True)
+    request_id = models.CharField(_("request id"), max_length=36, blank=True)
+    client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+
+    objects = AuditEventManager()
+
+    scope_field = "area_code"
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["area_code", "occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditImmutable("audit events cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditImmutable("audit events cannot be deleted")

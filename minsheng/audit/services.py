@@ -1,0 +1,72 @@
+"""Writing audit events. Services call ``audit_record`` inside the transaction of the change they make."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from minsheng.audit.models import AuditEvent
+from minsheng.core.context import current_request
+
+
+def _actor_fields(actor: Any) -> dict[str, Any]:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return {"actor": None, "actor_username": "", "actor_role": ""}
+    assignment = getattr(actor, "active_assignment", None)
+    return {
+        "actor": actor,
+        "actor_username": actor.get_username(),
+        "actor_role": assignment.role if assignment is not None else "",
+    }
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    kind: str = AuditEvent.Kind.CHANGE,
+    obj: models.Model | None = None,
+    area_code: str = "",
+    before: Any = None,
+    after: Any = None,
+    reason: str = "",
+    on_behalf_of: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditEvent:
+    """Append one audit event; ``obj`` fills the object fields when given."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)
+    context = current_request.get()
+    return AuditEvent.objects.create(
+        **_actor_fields(actor),
+        kind=kind,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        area_code=area_code,
+        before=before,
+        after=after,
+        reason=reason,
+        on_behalf_of=on_behalf_of,
+        request_id=context.request_id,
+        client_ip=context.client_ip,
+    )
+
+
+def audit_view_personal_data(*, actor: Any, obj: models.Model, area_code: str, fields: list[str], reason: str = "") -> AuditEvent:
+    """The separate event for a user seeing a person's full (unmasked) personal data."""
+    return audit_record(
+        actor=actor,
+        action="personal_data.viewed",
+        kind=AuditEvent.Kind.VIEW,
+        obj=obj,
+        area_code=area_code,
+        after={"fields": fields},
+        reason=reason,
+    )

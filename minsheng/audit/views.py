@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+
+from minsheng.audit.forms import AuditSearchForm
+from minsheng.audit.selectors import audit_event_search
+from minsheng.core.decorators import role_required
+from minsheng.core.htmx import render_page
+
+
+@role_required("audit.view_auditevent")
+def event_list(request: HttpRequest) -> HttpResponse:
+    form = AuditSearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = audit_event_search(user=request.user, **filters)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render_page(
+        request,
+        "audit/event_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+        fragment="audit/_events.html",
+    )

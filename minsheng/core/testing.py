@@ -1,0 +1,141 @@
+"""Test support shared by every app: personas and the permission matrix.
+
+Personas are one user per role inside one reference area (宿城区, a township in it, a village in that), plus
+``outsider(role)``: the same role bound to an area of the same level elsewhere (沭阳县, or 徐州市 for city
+roles). Every view and API endpoint registers an ``Endpoint`` in its app's ``tests/endpoints.py``; the matrix
+test (``tests/test_permission_matrix.py``) generates the anonymous / wrong-role / out-of-area / permitted cases
+for each, and a test fails when a URL is not registered at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from minsheng.accounts.models import RoleAssignment, User
+from minsheng.accounts.roles import Role
+from minsheng.areas.models import Division
+from minsheng.catalog.models import Department
+
+PASSWORD = "Test-Pa55word-Minsheng"
+NO_ROLE = "no_role"
+ALL_ROLES: frozenset[str] = frozenset(Role.values)
+ALL_PERSONAS: frozenset[str] = ALL_ROLES | {NO_ROLE}
+
+REFERENCE = {"city": "321300000000", "county": "321302000000"}  # 宿迁市, 宿城区
+ELSEWHERE = {"city": "320300000000", "county": "321322000000"}  # 徐州市, 沭阳县
+
+
+def _first(divisions: Any, **filters: Any) -> Division:
+    division = divisions.filter(**filters).order_by("code").first()
+    assert division is not None, f"no division {filters}: are the bundled divisions loaded?"
+    return division
+
+
+@dataclass
+class Personas:
+    city: Division
+    county: Division
+    township: Division
+    village: Division
+    other_city: Division
+    other_county: Division
+    other_township: Division
+    other_village: Division
+    education: Department
+    users: dict[str, User] = field(default_factory=dict)
+    _outsiders: dict[str, User] = field(default_factory=dict)
+
+    def __getitem__(self, role: str) -> User:
+        return self.users[role]
+
+    def area_for(self, role: str, *, elsewhere: bool = False) -> Division:
+        levels = {
+            Role.VILLAGE_WORKER: "village",
+            Role.TOWNSHIP_WINDOW: "township",
+            Role.TOWNSHIP_REVIEWER: "township",
+            Role.COUNTY_APPROVER: "county",
+            Role.COUNTY_PAYMENT_OFFICER: "county",
+            Role.DEPARTMENT_HANDLER: "county",
+            Role.CITY_ADMIN: "city",
+            Role.AUDITOR: "city",
+        }
+        level = levels[Role(role)]
+        return getattr(self, f"other_{level}" if elsewhere else level)
+
+    def outsider(self, role: str) -> User:
+        """A user with ``role`` in an area of the same level outside the reference area."""
+        if role not in self._outsiders:
+            self._outsiders[role] = make_user(
+                f"outsider_{role}", role, self.area_for(role, elsewhere=True), department=self._department(role)
+            )
+        return self._outsiders[role]
+
+    def _department(self, role: str) -> Department | None:
+        return self.education if role == Role.DEPARTMENT_HANDLER else None
+
+
+def make_user(username: str, role: str | None, area: Division | None, *, department: Department | None = None) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, home_area=area, display_name=username)
+    if role is not None and area is not None:
+        RoleAssignment.objects.create(user=user, role=role, division=area, department=department)
+    return user
+
+
+def build_personas() -> Personas:
+    # Test set-up is a system job: it picks areas from the whole table.
+    divisions = Division.objects.unscoped()
+    county = divisions.get(code=REFERENCE["county"])
+    other_county = divisions.get(code=ELSEWHERE["county"])
+    township = _first(divisions, parent=county, level="township")
+    other_township = _first(divisions, parent=other_county, level="township")
+    personas = Personas(
+        city=divisions.get(code=REFERENCE["city"]),
+        county=county,
+        township=township,
+        village=_first(divisions, parent=township, level="village"),
+        other_city=divisions.get(code=ELSEWHERE["city"]),
+        other_county=other_county,
+        other_township=other_township,
+        other_village=_first(divisions, parent=other_township, level="village"),
+        education=Department.objects.get(code="education"),
+    )
+    for role in Role.values:
+        personas.users[role] = make_user(role, role, personas.area_for(role), department=personas._department(role))
+    personas.users[NO_ROLE] = make_user(NO_ROLE, None, personas.village)
+    return personas
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One view or API endpoint and who may use it.
+
+    ``kwargs`` and ``data`` build the URL arguments and the POST body from the personas; the object they name
+    lies inside the reference area, so for ``object_level`` endpoints an outsider of an allowed role gets 404.
+    """
+
+    url_name: str
+    allowed: frozenset[str]
+    method: str = "get"
+    kwargs: Callable[[Personas], dict[str, Any]] | None = None
+    data: Callable[[Personas], dict[str, Any]] | None = None
+    api: bool = False
+    object_level: bool = False
+    success: int = 200
+
+    @property
+    def writes(self) -> bool:
+        return self.method.lower() != "get"
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.url_name}"
+
+
+ENDPOINTS: list[Endpoint] = []
+# Views anybody may open (the login page) or that act only on the caller's own session.
+PUBLIC_URL_NAMES = {"accounts:login", "accounts:logout", "set_language"}
+
+
+def register(*endpoints: Endpoint) -> None:
+    ENDPOINTS.extend(endpoints)

@@ -1,0 +1,24 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from minsheng.areas.api import DivisionViewSet
+from minsheng.core import views as core_views
+
+router = DefaultRouter()
+router.register("divisions", DivisionViewSet, basename="division")
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/", include("minsheng.accounts.urls")),
+    path("areas/", include("minsheng.areas.urls")),
+    path("audit/", include("minsheng.audit.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("api/v1/", include((router.urls, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+]
+
+handler403 = core_views.error_403
+handler404 = core_views.error_404
+handler500 = core_views.error_500
