@@ -53,6 +53,7 @@ check: install-dev
 
 messages: install-dev
 	cd minsheng && ../$(BIN)/django-admin makemessages --locale zh_Hans --no-obsolete --add-location file
+	$(BIN)/python scripts/translate_zh.py
 	cd minsheng && ../$(BIN)/django-admin compilemessages --locale zh_Hans
 
 schema: install-dev

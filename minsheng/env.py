@@ -97,9 +97,7 @@ def env_choice(name: str, default: str, choices: set[str], *, environ: Mapping[s
     return value
 
 
-def env_database(
-    name: str, default_sqlite_path: Path, *, environ: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def env_database(name: str, default_sqlite_path: Path, *, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """``DATABASE_URL`` parsed into a Django ``DATABASES`` entry; SQLite at the given path when unset."""
     value = _raw(name, environ)
     if value is None:
@@ -132,9 +130,7 @@ def parse_aes_key(name: str, value: str) -> bytes:
     return key
 
 
-def env_keys(
-    name: str, file_name: str, *, required: bool, environ: Mapping[str, str] | None = None
-) -> list[bytes]:
+def env_keys(name: str, file_name: str, *, required: bool, environ: Mapping[str, str] | None = None) -> list[bytes]:
     """Encryption keys from ``NAME`` or from the file named by ``FILE_NAME`` (one key a line).
 
     The first key encrypts; every key decrypts, so an old key stays listed after the current one while data

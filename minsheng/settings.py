@@ -45,9 +45,7 @@ else:
     DEBUG = env_bool("DEBUG", ENV == "development")
 
 # AES-256-GCM keys for personal data (ID, phone and bank numbers); the first encrypts, all decrypt.
-ENCRYPTION_KEYS: list[bytes] = env_keys(
-    "MINSHENG_ENCRYPTION_KEYS", "MINSHENG_ENCRYPTION_KEY_FILE", required=PRODUCTION
-)
+ENCRYPTION_KEYS: list[bytes] = env_keys("MINSHENG_ENCRYPTION_KEYS", "MINSHENG_ENCRYPTION_KEY_FILE", required=PRODUCTION)
 if not ENCRYPTION_KEYS:
     ENCRYPTION_KEYS = [secrets.token_bytes(32)]
 

@@ -18,5 +18,5 @@ class ActiveScopeMiddleware:
         if user.is_authenticated:
             chosen = request.session.get(ACTIVE_ASSIGNMENT_SESSION_KEY)
             if chosen is not None:
-                user.active_assignment = next((a for a in user.assignments if a.pk == chosen), None)  # type: ignore[union-attr]
+                user.active_assignment = next((a for a in user.assignments if a.pk == chosen), None)
         return self.get_response(request)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -46,7 +46,7 @@ class User(AbstractUser):
         help_text=_("The area whose administrators manage this account."),
     )
 
-    objects = StaffManager()
+    objects: ClassVar[StaffManager] = StaffManager()
 
     # Set per request by ActiveScopeMiddleware when the user picked one of several assignments.
     active_assignment: RoleAssignment | None = None
@@ -88,12 +88,13 @@ class RoleAssignment(models.Model):
     """One role held by a user in one area (and, for a department handler, one department)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="role_assignments"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
     )
     role = models.CharField(_("role"), max_length=40, choices=Role.choices)
-    division = models.ForeignKey(
-        "areas.Division", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
-    )
+    division = models.ForeignKey("areas.Division", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
     department = models.ForeignKey(
         "catalog.Department",
         verbose_name=_("department"),

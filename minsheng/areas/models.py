@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.areas.codes import LEVEL_DEPTH, prefix_of
-from minsheng.core.scoping import ScopedModel
+from minsheng.core.scoping import ScopedManager, ScopedModel
 
 
 class Division(ScopedModel):
@@ -29,6 +31,8 @@ class Division(ScopedModel):
         related_name="children",
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects: ClassVar[ScopedManager[Division]] = ScopedManager()
 
     scope_field = "code"
 

@@ -17,10 +17,7 @@ def division_roots(*, user: Any) -> QuerySet[Division]:
 def division_search(*, user: Any, query: str, limit: int = 50) -> QuerySet[Division]:
     query = query.strip()
     divisions = Division.objects.restrict(user, "view")
-    if query.isdigit():
-        divisions = divisions.filter(code__startswith=query)
-    else:
-        divisions = divisions.filter(name__contains=query)
+    divisions = divisions.filter(code__startswith=query) if query.isdigit() else divisions.filter(name__contains=query)
     return divisions.select_related("parent").order_by("code")[:limit]
 
 

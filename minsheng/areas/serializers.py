@@ -6,8 +6,7 @@ from minsheng.areas.models import Division
 
 
 class DivisionSerializer(serializers.ModelSerializer[Division]):
-    parent = serializers.CharField(source="parent_id", read_only=True, allow_null=True)
-
     class Meta:
         model = Division
         fields = ["code", "name", "level", "parent"]
+        read_only_fields = fields

@@ -83,7 +83,9 @@ def parse_division_csv(text: str, *, source: str = "file") -> Iterator[tuple[int
     columns = [name.strip() for name in reader.fieldnames]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
-        raise DivisionFileError(f"{source}: missing columns {', '.join(missing)}; expected {','.join(REQUIRED_COLUMNS)}")
+        raise DivisionFileError(
+            f"{source}: missing columns {', '.join(missing)}; expected {','.join(REQUIRED_COLUMNS)}"
+        )
     reader.fieldnames = columns
     return ((reader.line_num, {k: (v or "") for k, v in row.items() if k}) for row in reader)
 
@@ -131,7 +133,9 @@ def _validate(rows: Iterable[tuple[int, dict[str, str]]], result: DivisionImport
     return parsed
 
 
-def _check_parents(parsed: list[_Row], existing: dict[str, tuple[str, str, str | None]], result: DivisionImportResult) -> None:
+def _check_parents(
+    parsed: list[_Row], existing: dict[str, tuple[str, str, str | None]], result: DivisionImportResult
+) -> None:
     levels = {code: level for code, (_name, level, _parent) in existing.items()}
     levels.update({row.code: row.level for row in parsed})
     for row in parsed:
@@ -141,7 +145,9 @@ def _check_parents(parsed: list[_Row], existing: dict[str, tuple[str, str, str |
         if parent_level is None:
             result.errors.append(RowError(row.line, row.code, f"parent {row.parent} is neither in the file nor loaded"))
         elif LEVEL_DEPTH[parent_level] >= LEVEL_DEPTH[row.level]:
-            result.errors.append(RowError(row.line, row.code, f"parent {row.parent} is a {parent_level}, not above a {row.level}"))
+            result.errors.append(
+                RowError(row.line, row.code, f"parent {row.parent} is a {parent_level}, not above a {row.level}")
+            )
         elif not row.code.startswith(prefix_of(row.parent, parent_level)):
             result.errors.append(RowError(row.line, row.code, f"code does not lie inside its parent {row.parent}"))
 
@@ -158,7 +164,7 @@ def divisions_import(
     result = DivisionImportResult()
     parsed = _validate(rows, result)
     # A system job: the import reads the whole table to know what exists.
-    existing = {
+    existing: dict[str, tuple[str, str, str | None]] = {
         code: (name, level, parent)
         for code, name, level, parent in Division.objects.unscoped().values_list("code", "name", "level", "parent_id")
     }

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, ClassVar, NoReturn
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -19,7 +19,7 @@ class AuditEventQuerySet(ScopedQuerySet["AuditEvent"]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AuditImmutable("audit events cannot be updated")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise AuditImmutable("audit events cannot be deleted")
 
 
@@ -68,7 +68,7 @@ class AuditEvent(ScopedModel):
     request_id = models.CharField(_("request id"), max_length=36, blank=True)
     client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
 
-    objects = AuditEventManager()
+    objects: ClassVar[AuditEventManager] = AuditEventManager()
 
     scope_field = "area_code"
 

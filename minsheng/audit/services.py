@@ -59,7 +59,9 @@ def audit_record(
     )
 
 
-def audit_view_personal_data(*, actor: Any, obj: models.Model, area_code: str, fields: list[str], reason: str = "") -> AuditEvent:
+def audit_view_personal_data(
+    *, actor: Any, obj: models.Model, area_code: str, fields: list[str], reason: str = ""
+) -> AuditEvent:
     """The separate event for a user seeing a person's full (unmasked) personal data."""
     return audit_record(
         actor=actor,

@@ -12,4 +12,5 @@ class RequestContext:
     client_ip: str | None = None
 
 
-current_request: ContextVar[RequestContext] = ContextVar("minsheng_request", default=RequestContext())
+NO_REQUEST = RequestContext()
+current_request: ContextVar[RequestContext] = ContextVar("minsheng_request", default=NO_REQUEST)

@@ -20,12 +20,13 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeVar, cast
 
 from django.db import models
 from django.db.models import Q
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
     from django.db.models.query import QuerySet
 
 _internal_checks: ContextVar[bool] = ContextVar("minsheng_scope_internal_checks", default=False)
@@ -48,8 +49,13 @@ class Scope:
 
 
 class ScopeHolder(Protocol):
-    is_authenticated: bool
-    is_active: bool
+    """A signed-in staff account (``accounts.User``) as the door sees it."""
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def is_active(self) -> bool: ...
 
     def scopes_for(self, permission: str) -> list[Scope]: ...
 
@@ -76,20 +82,20 @@ def internal_checks() -> Iterator[None]:
 _ModelT = TypeVar("_ModelT", bound=models.Model, covariant=True)
 
 
-class ScopedQuerySet(models.QuerySet[_ModelT]):  # type: ignore[type-var]
+class ScopedQuerySet(models.QuerySet[_ModelT]):
     _scope_state: str | None = None
 
     def _clone(self) -> Self:
-        clone = super()._clone()
+        clone = super()._clone()  # type: ignore[misc]
         clone._scope_state = self._scope_state
         return clone
 
     def _with_state(self, state: str) -> Self:
-        clone = self._chain()
+        clone = self._chain()  # type: ignore[attr-defined]
         clone._scope_state = state
         return clone
 
-    def restrict(self, user: ScopeHolder | None, action: str = "view") -> Self:
+    def restrict(self, user: ScopeHolder | AnonymousUser | None, action: str = "view") -> Self:
         """Rows that ``user`` may ``action`` ("view", "change", ...), by area prefix and department."""
         if user is None:
             raise ScopeNotApplied(f"{self.model.__name__}.objects.restrict() needs a user")
@@ -97,7 +103,7 @@ class ScopedQuerySet(models.QuerySet[_ModelT]):  # type: ignore[type-var]
         if not (user.is_authenticated and user.is_active):
             return restricted.none()
         meta = self.model._meta
-        scopes = user.scopes_for(f"{meta.app_label}.{action}_{meta.model_name}")
+        scopes = cast(ScopeHolder, user).scopes_for(f"{meta.app_label}.{action}_{meta.model_name}")
         if not scopes:
             return restricted.none()
         area_field: str = self.model.scope_field  # type: ignore[attr-defined]
@@ -159,7 +165,7 @@ class ScopedQuerySet(models.QuerySet[_ModelT]):  # type: ignore[type-var]
         return super().explain(*args, **kwargs)
 
 
-class ScopedManager(models.Manager[_ModelT]):  # type: ignore[type-var]
+class ScopedManager(models.Manager[_ModelT]):
     """Default manager of scoped models: querysets fail closed until restricted."""
 
     def get_queryset(self) -> ScopedQuerySet[_ModelT]:
@@ -169,7 +175,7 @@ class ScopedManager(models.Manager[_ModelT]):  # type: ignore[type-var]
             queryset._scope_state = "via_parent"
         return queryset
 
-    def restrict(self, user: ScopeHolder | None, action: str = "view") -> ScopedQuerySet[_ModelT]:
+    def restrict(self, user: ScopeHolder | AnonymousUser | None, action: str = "view") -> ScopedQuerySet[_ModelT]:
         return self.get_queryset().restrict(user, action)
 
     def unscoped(self) -> ScopedQuerySet[_ModelT]:
@@ -182,7 +188,7 @@ class ScopedModel(models.Model):
     scope_field: ClassVar[str]
     scope_department_field: ClassVar[str | None] = None
 
-    objects = ScopedManager()  # type: ignore[var-annotated]
+    objects: ClassVar[ScopedManager[Any]] = ScopedManager()
 
     class Meta:
         abstract = True

@@ -68,7 +68,10 @@ class Personas:
         """A user with ``role`` in an area of the same level outside the reference area."""
         if role not in self._outsiders:
             self._outsiders[role] = make_user(
-                f"outsider_{role}", role, self.area_for(role, elsewhere=True), department=self._department(role)
+                f"outsider_{role}",
+                role,
+                self.area_for(role, elsewhere=True),
+                department=self._department(role),
             )
         return self._outsiders[role]
 

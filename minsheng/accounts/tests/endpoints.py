@@ -18,9 +18,7 @@ register(
         },
         success=302,
     ),
-    Endpoint(
-        "accounts:user_detail", ADMIN, kwargs=lambda p: {"pk": p[Role.VILLAGE_WORKER].pk}, object_level=True
-    ),
+    Endpoint("accounts:user_detail", ADMIN, kwargs=lambda p: {"pk": p[Role.VILLAGE_WORKER].pk}, object_level=True),
     Endpoint(
         "accounts:role_add",
         ADMIN,

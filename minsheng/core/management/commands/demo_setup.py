@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from minsheng.accounts.roles import Role
 from minsheng.core.demo import demo_setup
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("demo_setup refuses to run with MINSHENG_ENV=production")
         accounts = demo_setup(password=password)
+        translation.activate(settings.LANGUAGE_CODE)
         url = f"http://127.0.0.1:{settings.PORT}/"
         width = max(len(a.username) for a in accounts)
         lines = [

@@ -1,0 +1,113 @@
+"""What a person sees: Chinese pages, the English switch, error pages, assets served by the application."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.test import Client
+from django.urls import reverse
+
+from minsheng.accounts.roles import Role
+from minsheng.core.middleware import CONTENT_SECURITY_POLICY
+from minsheng.core.testing import Personas
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = sorted((ROOT / "minsheng").rglob("templates/**/*.html"))
+LOCALE = ROOT / "minsheng" / "locale" / "zh_Hans" / "LC_MESSAGES"
+
+
+@pytest.mark.django_db
+def test_the_login_page_is_chinese_with_a_strict_policy() -> None:
+    response = Client().get(reverse("accounts:login"))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="zh-hans">' in page
+    assert "登录" in page and "账号" in page and "密码" in page
+    assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "script-src 'self'" in CONTENT_SECURITY_POLICY and "unsafe-inline" not in CONTENT_SECURITY_POLICY
+
+
+@pytest.mark.django_db
+def test_english_is_one_click_away(personas: Personas) -> None:
+    client = Client()
+    client.force_login(personas[Role.VILLAGE_WORKER])
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("home")}, follow=True)
+    page = response.content.decode()
+    assert '<html lang="en">' in page
+    assert "Your roles" in page and "Village worker" in page
+    response = client.post(reverse("set_language"), {"language": "zh-hans", "next": reverse("home")}, follow=True)
+    assert "您的角色" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_error_pages_are_chinese(personas: Personas) -> None:
+    client = Client()
+    client.force_login(personas[Role.VILLAGE_WORKER])
+    not_found = client.get(reverse("areas:detail", args=[personas.other_village.code]))
+    assert not_found.status_code == 404 and "页面不存在" in not_found.content.decode()
+    forbidden = client.get(reverse("audit:event_list"))
+    assert forbidden.status_code == 403 and "您无权打开此页面" in forbidden.content.decode()
+
+
+def test_the_server_error_page_renders_without_a_database() -> None:
+    from django.test import RequestFactory
+
+    from minsheng.core.views import error_500
+
+    response = error_500(RequestFactory().get("/"))
+    assert response.status_code == 500
+    assert "系统出现故障" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_navigation_follows_the_role(personas: Personas) -> None:
+    def nav(role: str) -> list[str]:
+        client = Client()
+        client.force_login(personas[role])
+        return [str(e["label"]) for e in client.get(reverse("home")).context["nav_entries"]]
+
+    assert nav(Role.VILLAGE_WORKER) == ["行政区划"]
+    assert nav(Role.AUDITOR) == ["行政区划", "审计日志"]
+    assert nav(Role.CITY_ADMIN) == ["行政区划", "用户与角色", "审计日志"]
+
+
+@pytest.mark.django_db
+def test_division_search_answers_htmx_with_the_fragment_only(personas: Personas) -> None:
+    client = Client()
+    client.force_login(personas[Role.TOWNSHIP_WINDOW])
+    full = client.get(reverse("areas:index"), {"q": personas.village.name})
+    fragment = client.get(reverse("areas:index"), {"q": personas.village.name}, HTTP_HX_REQUEST="true")
+    assert "<html" in full.content.decode()
+    assert "<html" not in fragment.content.decode()
+    assert personas.village.code in fragment.content.decode()
+    assert [d.code for d in fragment.context["results"]] == [personas.village.code]
+
+
+def test_every_static_file_a_template_names_is_served_by_the_application() -> None:
+    names = set()
+    for template in TEMPLATES:
+        names |= set(re.findall(r"{% static '([^']+)' %}", template.read_text(encoding="utf-8")))
+    assert "vendor/htmx/htmx.min.js" in names
+    missing = sorted(name for name in names if finders.find(name) is None)
+    assert missing == [], "run `make assets`"
+
+
+def test_no_page_or_script_loads_anything_from_another_host() -> None:
+    offenders = []
+    for path in [*TEMPLATES, *sorted((ROOT / "minsheng" / "core" / "static" / "js").glob("*.js"))]:
+        for match in re.finditer(r"""(?:src|href)\s*=\s*["']?(https?:)?//""", path.read_text(encoding="utf-8")):
+            offenders.append(f"{path.name}: {match.group(0)}")
+    assert offenders == []
+
+
+def test_translations_are_complete_and_compiled() -> None:
+    po = polib.pofile(str(LOCALE / "django.po"))
+    assert [e.msgid for e in po if not e.msgstr or "fuzzy" in e.flags] == []
+    compiled = {e.msgid: e.msgstr for e in polib.mofile(str(LOCALE / "django.mo"))}
+    assert {e.msgid: e.msgstr for e in po if not e.obsolete} == {k: v for k, v in compiled.items() if k}
+    assert settings.LANGUAGE_CODE == "zh-hans"
