@@ -172,6 +172,16 @@ ZH = {
     "Open": "常用功能",
     "Sign in": "登录",
     "Password": "密码",
+    "Signed in": "登录成功",
+    "Failed sign-in": "登录失败",
+    "Account created": "创建账号",
+    "Account set up by the system": "系统初始化账号",
+    "Account enabled": "启用账号",
+    "Account disabled": "停用账号",
+    "Role assigned": "分配角色",
+    "Role removed": "移除角色",
+    "Divisions imported": "导入区划",
+    "Full personal data viewed": "查看完整个人信息",
 }
 
 

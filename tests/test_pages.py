@@ -33,6 +33,12 @@ def test_the_login_page_is_chinese_with_a_strict_policy() -> None:
 
 
 @pytest.mark.django_db
+def test_an_english_browser_still_gets_chinese() -> None:
+    page = Client().get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in page and "登录" in page
+
+
+@pytest.mark.django_db
 def test_english_is_one_click_away(personas: Personas) -> None:
     client = Client()
     client.force_login(personas[Role.VILLAGE_WORKER])

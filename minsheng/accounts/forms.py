@@ -10,6 +10,7 @@ from minsheng.accounts.roles import Role
 from minsheng.areas.codes import InvalidCode, normalize_code
 from minsheng.areas.models import Division
 from minsheng.catalog.models import Department
+from minsheng.core.forms import StyledForm
 
 
 class LoginForm(AuthenticationForm):
@@ -40,7 +41,7 @@ class DivisionCodeField(forms.CharField):
         return division
 
 
-class UserCreateForm(forms.Form):
+class UserCreateForm(StyledForm):
     username = forms.CharField(label=_("Account name"), max_length=150)
     display_name = forms.CharField(label=_("Name"), max_length=60)
     home_area = DivisionCodeField(label=_("Home area"))
@@ -51,7 +52,7 @@ class UserCreateForm(forms.Form):
         self.fields["home_area"].divisions = divisions  # type: ignore[attr-defined]
 
 
-class RoleAssignmentForm(forms.Form):
+class RoleAssignmentForm(StyledForm):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     division = DivisionCodeField(label=_("Area"))
     department = forms.ModelChoiceField(
@@ -66,5 +67,5 @@ class RoleAssignmentForm(forms.Form):
         self.fields["division"].divisions = divisions  # type: ignore[attr-defined]
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(StyledForm):
     reason = forms.CharField(label=_("Reason"), max_length=500)

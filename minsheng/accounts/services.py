@@ -163,14 +163,16 @@ def login_is_throttled(*, username: str, client_ip: str | None, now: dt.datetime
 @transaction.atomic
 def login_attempt_record(*, username: str, client_ip: str | None, user: User | None) -> LoginAttempt:
     attempt = LoginAttempt.objects.create(username=username[:150], client_ip=client_ip, succeeded=user is not None)
+    # A failure against a real account is filed under that account's area, so its auditors see it.
+    account = user or User.objects.filter(username__iexact=username).first()
     audit_record(
         actor=user,
         action="auth.login_succeeded" if user is not None else "auth.login_failed",
         kind="auth",
         object_type="accounts.user",
-        object_id=str(user.pk) if user is not None else "",
+        object_id=str(account.pk) if account is not None else "",
         object_repr=username[:200],
-        area_code=user.home_area_id or "" if user is not None else "",
+        area_code=(account.home_area_id or "") if account is not None else "",
     )
     return attempt
 

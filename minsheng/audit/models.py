@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from minsheng.audit.actions import ACTION_LABELS
 from minsheng.core.scoping import ScopedManager, ScopedModel, ScopedQuerySet
 
 
@@ -54,7 +55,7 @@ class AuditEvent(ScopedModel):
         related_name="+",
     )
     actor_username = models.CharField(_("actor account"), max_length=150, blank=True, db_index=True)
-    actor_role = models.CharField(_("role"), max_length=40, blank=True)
+    actor_role = models.CharField(_("role"), max_length=200, blank=True)
     on_behalf_of = models.CharField(_("acting for"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CHANGE)
     action = models.CharField(_("action"), max_length=64, db_index=True)
@@ -83,6 +84,10 @@ class AuditEvent(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action}"
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

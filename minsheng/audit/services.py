@@ -13,12 +13,8 @@ from minsheng.core.context import current_request
 def _actor_fields(actor: Any) -> dict[str, Any]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return {"actor": None, "actor_username": "", "actor_role": ""}
-    assignment = getattr(actor, "active_assignment", None)
-    return {
-        "actor": actor,
-        "actor_username": actor.get_username(),
-        "actor_role": assignment.role if assignment is not None else "",
-    }
+    roles = sorted({a.role for a in actor.effective_assignments()}) if hasattr(actor, "effective_assignments") else []
+    return {"actor": actor, "actor_username": actor.get_username(), "actor_role": ",".join(roles)[:200]}
 
 
 def audit_record(

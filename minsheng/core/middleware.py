@@ -3,7 +3,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 from minsheng.core.context import RequestContext, current_request
 
@@ -54,3 +57,17 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+class ChineseFirstLocaleMiddleware(LocaleMiddleware):
+    """zh-Hans unless the user chose another language with the switch (the language cookie).
+
+    The browser's Accept-Language is ignored on purpose: window PCs often carry an English-language browser, and
+    the interface must still open in Chinese.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -57,6 +57,13 @@ def test_failed_sign_in_has_a_clear_chinese_message(personas: Personas) -> None:
     assert "账号或密码不正确" in response.content.decode()
 
 
+def test_a_failed_sign_in_is_audited_under_the_accounts_area(personas: Personas) -> None:
+    Client().post(reverse("accounts:login"), {"username": Role.VILLAGE_WORKER, "password": "wrong"})
+    event = AuditEvent.objects.restrict(personas[Role.AUDITOR], "view").get(action="auth.login_failed")
+    worker = personas[Role.VILLAGE_WORKER]
+    assert (event.actor_id, event.object_id, event.area_code) == (None, str(worker.pk), personas.village.code)
+
+
 def test_sessions_expire_when_idle_and_with_the_browser() -> None:
     assert settings.SESSION_COOKIE_AGE == 1800
     assert settings.SESSION_SAVE_EVERY_REQUEST is True

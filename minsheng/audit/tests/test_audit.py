@@ -79,7 +79,7 @@ def test_a_sign_in_is_recorded_with_request_id_and_address(personas: Personas) -
         "10.1.2.3",
         response["X-Request-ID"],
     )
-    assert event.area_code == personas.city.code
+    assert (event.area_code, event.actor_role) == (personas.city.code, Role.AUDITOR)
 
 
 def test_viewing_full_personal_data_is_its_own_event(personas: Personas) -> None:
