@@ -48,6 +48,12 @@ else:
 ENCRYPTION_KEYS: list[bytes] = env_keys("MINSHENG_ENCRYPTION_KEYS", "MINSHENG_ENCRYPTION_KEY_FILE", required=PRODUCTION)
 if not ENCRYPTION_KEYS:
     ENCRYPTION_KEYS = [secrets.token_bytes(32)]
+# HMAC-SHA256 key of the blind indexes (exact lookup of encrypted values). It never rotates with the encryption
+# keys: changing it means recomputing every index (docs/deployment.md).
+_blind_index_keys = env_keys("MINSHENG_BLIND_INDEX_KEY", "MINSHENG_BLIND_INDEX_KEY_FILE", required=PRODUCTION)
+if len(_blind_index_keys) > 1:
+    raise ImproperlyConfigured("MINSHENG_BLIND_INDEX_KEY holds one key, not a list")
+BLIND_INDEX_KEY: bytes = _blind_index_keys[0] if _blind_index_keys else secrets.token_bytes(32)
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -16,6 +16,7 @@ GOOD = {
     "SECRET_KEY": "k" * 20 + "-production-secret-key-for-the-check-0123456789",
     "ALLOWED_HOSTS": "minsheng.example.gov.cn",
     "MINSHENG_ENCRYPTION_KEYS": base64.b64encode(b"0123456789abcdef0123456789abcdef").decode(),
+    "MINSHENG_BLIND_INDEX_KEY": base64.b64encode(b"fedcba9876543210fedcba9876543210").decode(),
 }
 
 
@@ -60,6 +61,7 @@ def test_production_turns_debug_off_and_uses_strong_hashers(tmp_path: Path) -> N
         ("SECRET_KEY", "SECRET_KEY must be set"),
         ("ALLOWED_HOSTS", "ALLOWED_HOSTS must be set in production"),
         ("MINSHENG_ENCRYPTION_KEYS", "MINSHENG_ENCRYPTION_KEYS (or MINSHENG_ENCRYPTION_KEY_FILE) must be"),
+        ("MINSHENG_BLIND_INDEX_KEY", "MINSHENG_BLIND_INDEX_KEY (or MINSHENG_BLIND_INDEX_KEY_FILE) must be"),
     ],
 )
 def test_production_refuses_to_start_without(missing: str, message: str, tmp_path: Path) -> None:
