@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "minsheng.catalog",
     "minsheng.accounts",
     "minsheng.audit",
+    "minsheng.people",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +200,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
+
+# Reverse proxies whose X-Real-IP / X-Forwarded-For is believed (exact addresses, e.g. 127.0.0.1).
+TRUSTED_PROXIES = frozenset(env_list("TRUSTED_PROXIES", []))
 
 # Behind the reverse proxy in production; check --deploy passes with these.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -5,15 +5,19 @@ from rest_framework.routers import DefaultRouter
 
 from minsheng.areas.api import DivisionViewSet
 from minsheng.core import views as core_views
+from minsheng.people.api import HouseholdViewSet, PersonViewSet
 
 router = DefaultRouter()
 router.register("divisions", DivisionViewSet, basename="division")
+router.register("persons", PersonViewSet, basename="person")
+router.register("households", HouseholdViewSet, basename="household")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("accounts/", include("minsheng.accounts.urls")),
     path("areas/", include("minsheng.areas.urls")),
     path("audit/", include("minsheng.audit.urls")),
+    path("people/", include("minsheng.people.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -15,7 +15,10 @@ TARGET = ROOT / "minsheng" / "core" / "static" / "vendor"
 
 FILES = {
     "bootstrap/bootstrap.min.css": "bootstrap/dist/css/bootstrap.min.css",
+    # The source maps are named at the end of the files; WhiteNoise's manifest storage insists they exist.
+    "bootstrap/bootstrap.min.css.map": "bootstrap/dist/css/bootstrap.min.css.map",
     "bootstrap/bootstrap.bundle.min.js": "bootstrap/dist/js/bootstrap.bundle.min.js",
+    "bootstrap/bootstrap.bundle.min.js.map": "bootstrap/dist/js/bootstrap.bundle.min.js.map",
     "htmx/htmx.min.js": "htmx.org/dist/htmx.min.js",
     "echarts/echarts.min.js": "echarts/dist/echarts.min.js",
 }

@@ -45,17 +45,15 @@ def _snapshot() -> dict[str, Any]:
     """Every row of every Minsheng table (a denied write must leave all of them as they were)."""
     state: dict[str, Any] = {}
     for model in apps.get_models():
-        if model._meta.app_label in {"accounts", "audit", "areas", "catalog"}:
+        if model._meta.app_label in {"accounts", "audit", "areas", "catalog", "people"}:
             manager = model._base_manager
             state[model._meta.label] = sorted(map(repr, manager.values_list()))
     return state
 
 
-def _call(client: Client, endpoint: Endpoint, personas: Personas) -> Any:
+def _request(endpoint: Endpoint, personas: Personas) -> tuple[str, dict[str, Any] | None]:
     kwargs = endpoint.kwargs(personas) if endpoint.kwargs else {}
-    url = reverse(endpoint.url_name, kwargs=kwargs)
-    data = endpoint.data(personas) if endpoint.data else None
-    return getattr(client, endpoint.method.lower())(url, data=data)
+    return reverse(endpoint.url_name, kwargs=kwargs), endpoint.data(personas) if endpoint.data else None
 
 
 def _cases() -> list[Any]:
@@ -78,9 +76,10 @@ def test_permission_matrix(endpoint: Endpoint, case: str, personas: Personas) ->
         client.force_login(personas[persona])
     elif kind == "outside":
         client.force_login(personas.outsider(persona))
+    url, data = _request(endpoint, personas)  # builds the endpoint's objects before the snapshot
     before = _snapshot() if endpoint.writes else None
 
-    response = _call(client, endpoint, personas)
+    response = getattr(client, endpoint.method.lower())(url, data=data)
 
     if kind == "anonymous":
         if endpoint.api:

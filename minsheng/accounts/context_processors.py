@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 # (permission, url name, label): the navigation shows an entry when the user holds its permission.
 NAVIGATION = [
+    ("people.view_person", "people:search", _("Residents")),
+    ("people.view_changerequest", "people:change_requests", _("Changes to confirm")),
     ("areas.view_division", "areas:index", _("Divisions")),
     ("accounts.manage_users", "accounts:user_list", _("Users and roles")),
     ("audit.view_auditevent", "audit:event_list", _("Audit log")),

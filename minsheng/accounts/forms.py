@@ -7,8 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.accounts.roles import Role
-from minsheng.areas.codes import InvalidCode, normalize_code
-from minsheng.areas.models import Division
+from minsheng.areas.forms import DivisionCodeField
 from minsheng.catalog.models import Department
 from minsheng.core.forms import StyledForm
 
@@ -18,27 +17,6 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("The account name or the password is wrong. Both are case-sensitive."),
         "inactive": _("This account is disabled. Ask your administrator."),
     }
-
-
-class DivisionCodeField(forms.CharField):
-    """A 12-digit (or shorter published) division code, resolved within the areas the form allows."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 12)
-        kwargs.setdefault("help_text", _("The 12-digit statistical division code, e.g. 321302001001."))
-        super().__init__(*args, **kwargs)
-        self.divisions: Any = Division.objects.none()
-
-    def clean(self, value: Any) -> Division:
-        raw = super().clean(value)
-        try:
-            code = normalize_code(raw)
-        except InvalidCode:
-            raise forms.ValidationError(_("“%(code)s” is not a division code.") % {"code": raw}) from None
-        division = self.divisions.filter(code=code).first()
-        if division is None:
-            raise forms.ValidationError(_("No division %(code)s in the areas you manage.") % {"code": code})
-        return division
 
 
 class UserCreateForm(StyledForm):

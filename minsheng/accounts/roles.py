@@ -38,21 +38,57 @@ ROLES_WITH_DEPARTMENT = frozenset({Role.DEPARTMENT_HANDLER})
 
 _STAFF_READ = frozenset({"areas.view_division"})
 
+# Reading the registry: persons and everything hanging off them.
+_REGISTRY_READ = frozenset(
+    {
+        "people.view_person",
+        "people.view_household",
+        "people.view_membership",
+        "people.view_disabilitycertificate",
+        "people.view_supportingrelative",
+        "people.view_changerequest",
+    }
+)
+# Recording residents and households (village workers do it on a resident's behalf, 帮办代办).
+_REGISTRY_WRITE = frozenset(
+    {
+        "people.add_person",
+        "people.change_person",
+        "people.add_household",
+        "people.change_household",
+        "people.add_changerequest",
+    }
+)
+# Seeing full ID, phone and bank numbers (each view audited); listing persons without a search criterion.
+_REVEAL = frozenset({"people.reveal_person"})
+_BROWSE = frozenset({"people.browse_person"})
+_CONFIRM = frozenset({"people.confirm_changerequest"})
+_REGISTRY_ADMIN = frozenset({"people.import_person", "people.view_importjob", "people.merge_person"})
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.VILLAGE_WORKER: _STAFF_READ,
-    Role.TOWNSHIP_WINDOW: _STAFF_READ,
-    Role.TOWNSHIP_REVIEWER: _STAFF_READ,
-    Role.COUNTY_APPROVER: _STAFF_READ,
-    Role.COUNTY_PAYMENT_OFFICER: _STAFF_READ,
+    Role.VILLAGE_WORKER: _STAFF_READ | _REGISTRY_READ | _REGISTRY_WRITE,
+    Role.TOWNSHIP_WINDOW: _STAFF_READ | _REGISTRY_READ | _REGISTRY_WRITE | _REVEAL,
+    Role.TOWNSHIP_REVIEWER: _STAFF_READ | _REGISTRY_READ | _REGISTRY_WRITE | _REVEAL | _CONFIRM,
+    Role.COUNTY_APPROVER: _STAFF_READ
+    | _REGISTRY_READ
+    | _REGISTRY_WRITE
+    | _REVEAL
+    | _CONFIRM
+    | _BROWSE
+    | _REGISTRY_ADMIN,
+    Role.COUNTY_PAYMENT_OFFICER: _STAFF_READ | _REGISTRY_READ | _REVEAL | _BROWSE,
     Role.DEPARTMENT_HANDLER: _STAFF_READ,
     Role.CITY_ADMIN: _STAFF_READ
+    | _REGISTRY_READ
+    | _BROWSE
+    | _REGISTRY_ADMIN
     | {
         "accounts.manage_users",
         "accounts.view_user",
         "accounts.change_user",
         "audit.view_auditevent",
     },
-    Role.AUDITOR: _STAFF_READ | {"audit.view_auditevent"},
+    Role.AUDITOR: _STAFF_READ | _REGISTRY_READ | _BROWSE | {"audit.view_auditevent"},
 }
 
 

@@ -17,11 +17,12 @@ from minsheng.accounts.roles import ROLE_LEVELS, ROLES_WITH_DEPARTMENT, Role
 from minsheng.areas.models import Division
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department
+from minsheng.core.scoping import scope_allows
 
 
 def _require_manages(actor: User, division: Division) -> None:
     """The actor must manage users in an area that contains ``division``."""
-    if not any(division.code.startswith(s.prefix) for s in actor.scopes_for("accounts.change_user")):
+    if not scope_allows(actor, "accounts.change_user", division.code):
         raise PermissionDenied(_("You do not manage accounts in %(area)s.") % {"area": division.name})
 
 

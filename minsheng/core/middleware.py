@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from collections.abc import Callable
 
@@ -27,9 +28,25 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    """The peer address. Behind the proxy, the proxy must set REMOTE_ADDR (docs/deployment.md)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The address of the person's computer.
+
+    Behind the reverse proxy REMOTE_ADDR is the proxy itself; only when the request comes from an address in
+    TRUSTED_PROXIES is the proxy's X-Real-IP (or the last X-Forwarded-For hop) believed. Anybody else could
+    write those headers to forge an address in the audit log or dodge the sign-in throttle.
+    """
+    remote = request.META.get("REMOTE_ADDR") or ""
+    if remote in settings.TRUSTED_PROXIES:
+        forwarded = request.META.get("HTTP_X_REAL_IP") or request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1]
+        return _valid_ip(forwarded) or _valid_ip(remote)
+    return _valid_ip(remote)
 
 
 class RequestContextMiddleware:

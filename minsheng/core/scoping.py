@@ -106,11 +106,16 @@ class ScopedQuerySet(models.QuerySet[_ModelT]):
         scopes = cast(ScopeHolder, user).scopes_for(f"{meta.app_label}.{action}_{meta.model_name}")
         if not scopes:
             return restricted.none()
-        area_field: str = self.model.scope_field  # type: ignore[attr-defined]
+        area_fields: str | tuple[str, ...] = self.model.scope_field  # type: ignore[attr-defined]
+        if isinstance(area_fields, str):
+            area_fields = (area_fields,)
         department_field: str | None = getattr(self.model, "scope_department_field", None)
         condition = Q()
         for scope in scopes:
-            clause = Q(**{f"{area_field}__startswith": scope.prefix})
+            # A row with several area fields (a person's 户籍地 and 居住地) is in scope when any of them is.
+            clause = Q()
+            for area_field in area_fields:
+                clause |= Q(**{f"{area_field}__startswith": scope.prefix})
             if scope.department_id is not None and department_field:
                 clause &= Q(**{department_field: scope.department_id})
             condition |= clause
@@ -185,7 +190,7 @@ class ScopedManager(models.Manager[_ModelT]):
 class ScopedModel(models.Model):
     """Base of every model holding data of an area. Subclasses name their 12-digit area code field."""
 
-    scope_field: ClassVar[str]
+    scope_field: ClassVar[str | tuple[str, ...]]
     scope_department_field: ClassVar[str | None] = None
 
     objects: ClassVar[ScopedManager[Any]] = ScopedManager()
@@ -200,6 +205,13 @@ class ScopedModel(models.Model):
     def validate_constraints(self, exclude: Any = None) -> None:
         with internal_checks():
             super().validate_constraints(exclude=exclude)
+
+
+def scope_allows(user: Any, permission: str, *codes: str) -> bool:
+    """Whether ``user`` holds ``permission`` in an area containing any of ``codes`` (for checks before a write)."""
+    if user is None or not (user.is_authenticated and user.is_active):
+        return False
+    return any(code and code.startswith(s.prefix) for s in user.scopes_for(permission) for code in codes)
 
 
 def restrict_queryset(queryset: QuerySet[Any], user: ScopeHolder, action: str = "view") -> QuerySet[Any]:

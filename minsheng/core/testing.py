@@ -45,6 +45,7 @@ class Personas:
     other_village: Division
     education: Department
     users: dict[str, User] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
     _outsiders: dict[str, User] = field(default_factory=dict)
 
     def __getitem__(self, role: str) -> User:
@@ -142,3 +143,50 @@ PUBLIC_URL_NAMES = {"accounts:login", "accounts:logout", "set_language"}
 
 def register(*endpoints: Endpoint) -> None:
     ENDPOINTS.extend(endpoints)
+
+
+# Registry fixtures: created on first use, inside the reference village. ------------------------------------
+
+_SEQUENCE = iter(range(1, 999))
+
+
+def make_person(area: Division, name: str = "王芳", *, birth: str = "1968-03-14", **fields: Any) -> Any:
+    """A registered person with a valid synthetic ID of the area's county, straight through the model."""
+    import datetime as dt
+
+    from minsheng.core.crypto import blind_index, mask_id_number
+    from minsheng.people.idnumbers import synthesize_id_number
+    from minsheng.people.models import Person
+    from minsheng.people.names import name_pinyin
+
+    number = synthesize_id_number(
+        address_code=area.code[:6], birth_date=dt.date.fromisoformat(birth), sequence=next(_SEQUENCE)
+    )
+    pinyin, initials = name_pinyin(name)
+    values: dict[str, Any] = {
+        "name": name,
+        "name_pinyin": pinyin,
+        "name_initials": initials,
+        "id_number": number,
+        "id_index": blind_index(number),
+        "id_masked": mask_id_number(number),
+        "gender": "M" if int(number[16]) % 2 else "F",
+        "birth_date": dt.date.fromisoformat(birth),
+        "hukou_area": area,
+        "residence_area": area,
+        **fields,
+    }
+    return Person.objects.create(**values)
+
+
+def make_household(area: Division, head: Any, *members: tuple[Any, str]) -> Any:
+    import datetime as dt
+
+    from minsheng.people.models import Household, Membership
+
+    household = Household.objects.create(number=f"{area.code}{next(_SEQUENCE):06d}", area=area)
+    since = dt.date(2020, 1, 1)
+    Membership.objects.create(household=household, person=head, relation="head", joined_on=since)
+    for person, relation in members:
+        Membership.objects.create(household=household, person=person, relation=relation, joined_on=since)
+    return household

@@ -268,3 +268,24 @@ def test_provisioning_is_idempotent(personas: Personas) -> None:
             roles=[(Role.COUNTY_APPROVER, division, None)],
         )
     assert [(a.role, a.division_id) for a in user.role_assignments.all()] == [(Role.COUNTY_APPROVER, division.code)]
+
+
+def test_the_first_city_administrator_is_created_by_command(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    answers = iter(["Strong-first-admin-1", "Strong-first-admin-1"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    out = StringIO()
+    call_command("create_admin", "chief", "3213", "--name", "局长", stdout=out)
+    chief = User.objects.get(username="chief")
+    assert [(a.role, a.division_id) for a in chief.role_assignments.all()] == [(Role.CITY_ADMIN, "321300000000")]
+    assert chief.check_password("Strong-first-admin-1")
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": "short")
+    with pytest.raises(CommandError):
+        call_command("create_admin", "chief2", "3213")
+    with pytest.raises(CommandError, match="a city administrator belongs to a city"):
+        call_command("create_admin", "chief3", "321302")

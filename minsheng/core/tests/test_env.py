@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -113,3 +114,20 @@ def test_env_file_fills_only_what_is_unset(tmp_path: Path) -> None:
     env_file.write_text("no equals sign\n")
     with pytest.raises(ImproperlyConfigured, match=r"demo\.env:1: expected KEY=VALUE"):
         load_env_file(env_file, {})
+
+
+def test_the_client_address_is_taken_from_a_trusted_proxy_only(settings: Any) -> None:
+    from django.test import RequestFactory
+
+    from minsheng.core.middleware import client_ip
+
+    settings.TRUSTED_PROXIES = frozenset({"127.0.0.1"})
+    factory = RequestFactory()
+    proxied = factory.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="10.20.30.40")
+    assert client_ip(proxied) == "10.20.30.40"
+    chained = factory.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="1.1.1.1, 10.20.30.41")
+    assert client_ip(chained) == "10.20.30.41"
+    forged = factory.get("/", REMOTE_ADDR="10.9.9.9", HTTP_X_REAL_IP="1.2.3.4")
+    assert client_ip(forged) == "10.9.9.9"
+    garbage = factory.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="not-an-ip")
+    assert client_ip(garbage) == "127.0.0.1"

@@ -1,0 +1,106 @@
+"""Reads of the registry, all through the scoping door."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from minsheng.areas.codes import InvalidCode, normalize_code
+from minsheng.core.crypto import blind_index
+from minsheng.people.idnumbers import InvalidIdNumber, normalize_for_index
+from minsheng.people.models import ChangeRequest, Household, Membership, Person
+from minsheng.people.names import query_pinyin
+
+SEARCH_LIMIT = 50
+
+
+class SearchNeedsCriterion(ValueError):
+    """Village and township roles search; they get no list of everyone."""
+
+
+@dataclass(frozen=True)
+class PersonQuery:
+    id_number: str = ""
+    name: str = ""
+    area: str = ""
+    status: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.id_number or self.name or self.area)
+
+
+def person_search(*, user: Any, query: PersonQuery) -> QuerySet[Person]:
+    """Persons in the user's areas matching the query, at most SEARCH_LIMIT of them.
+
+    ID: exact, through the blind index (15- or 18-digit forms). Name: Chinese prefix, or the same sound in
+    pinyin (张 finds 章), or pinyin letters and initials (``zs`` finds 张三). Area: a division code prefix.
+    """
+    if query.empty and not user.has_perm("people.browse_person"):
+        raise SearchNeedsCriterion
+    persons = Person.objects.restrict(user, "view")
+    if query.id_number:
+        try:
+            persons = persons.filter(id_index=blind_index(normalize_for_index(query.id_number)))
+        except InvalidIdNumber:
+            return persons.none()
+    if query.name:
+        name = query.name.strip()
+        sound = query_pinyin(name)
+        condition = Q(name__startswith=name)
+        if sound:
+            condition |= Q(name_pinyin__startswith=sound) | Q(name_initials__startswith=sound)
+        persons = persons.filter(condition)
+    if query.area:
+        try:
+            code = normalize_code(query.area)
+        except InvalidCode:
+            return persons.none()
+        prefix = code.rstrip("0") or code
+        persons = persons.filter(Q(hukou_area__code__startswith=prefix) | Q(residence_area__code__startswith=prefix))
+    if query.status:
+        persons = persons.filter(status=query.status)
+    return persons.select_related("hukou_area", "residence_area").order_by("name_pinyin", "birth_date", "id")[
+        :SEARCH_LIMIT
+    ]
+
+
+def person_get(*, user: Any, pk: int) -> Person:
+    """A person in the user's areas, else 404."""
+    return get_object_or_404(
+        Person.objects.restrict(user, "view").select_related("hukou_area", "residence_area"), pk=pk
+    )
+
+
+def person_memberships(person: Person) -> list[Membership]:
+    """Every household the person belongs or belonged to, newest first (through the person: in scope)."""
+    return list(person.memberships.select_related("household", "household__area").order_by("-joined_on", "-id"))
+
+
+def household_get(*, user: Any, pk: int) -> Household:
+    return get_object_or_404(Household.objects.restrict(user, "view").select_related("area"), pk=pk)
+
+
+def household_memberships(household: Household) -> list[Membership]:
+    """Current members first (head first), then former ones."""
+    memberships = household.memberships.select_related("person")
+    return sorted(
+        memberships,
+        key=lambda m: (m.left_on is not None, m.relation != Membership.Relation.HEAD, m.joined_on, m.id),
+    )
+
+
+def change_requests_pending(*, user: Any) -> QuerySet[ChangeRequest]:
+    return (
+        ChangeRequest.objects.restrict(user, "view")
+        .filter(status=ChangeRequest.Status.PENDING)
+        .select_related("person", "requested_by")
+        .order_by("requested_at")
+    )
+
+
+def change_request_get(*, user: Any, pk: int) -> ChangeRequest:
+    return get_object_or_404(ChangeRequest.objects.restrict(user, "view").select_related("person"), pk=pk)

@@ -1,0 +1,717 @@
+"""Writes to the registry. Each service checks the actor's area, validates, writes and audits in one transaction.
+
+Audit snapshots carry masked numbers only: the audit log must not become a second copy of personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minsheng.accounts.models import User
+from minsheng.areas.models import Division
+from minsheng.audit.services import audit_record, audit_view_personal_data
+from minsheng.core.crypto import blind_index, decrypt, encrypt, is_token, mask_bank_account, mask_id_number, mask_phone
+from minsheng.core.scoping import scope_allows
+from minsheng.people.idnumbers import IdKind, InvalidIdNumber, normalize_for_index, parse_id_number
+from minsheng.people.models import (
+    ChangeRequest,
+    DisabilityCertificate,
+    Household,
+    IllnessType,
+    Membership,
+    Person,
+    SupportingRelative,
+)
+from minsheng.people.names import is_valid_name, name_pinyin
+
+_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+_BANK_ACCOUNT = re.compile(r"^\d{12,30}$")
+
+# Changes to these fields decide who gets what: they wait for a second user's confirmation.
+BENEFIT_FIELDS = frozenset(
+    {
+        "status",
+        "status_date",
+        "hukou_area",
+        "residence_area",
+        "labour_capacity",
+        "bank_name",
+        "bank_account",
+        "illnesses",
+    }
+)
+DIRECT_FIELDS = frozenset({"name", "phone"})
+
+
+def _require(actor: User, permission: str, *codes: str) -> None:
+    if not scope_allows(actor, permission, *codes):
+        raise PermissionDenied(_("This is outside the areas where you may do this."))
+
+
+def id_lookup_key(raw: str) -> str:
+    """The blind index of an ID number in any accepted form (15 or 18 digits)."""
+    return blind_index(normalize_for_index(raw))
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not is_valid_name(name):
+        raise ValidationError({"name": _("Enter the name as on the ID card (Chinese characters, at most 50).")})
+    return name
+
+
+def _clean_phone(phone: str) -> str:
+    phone = phone.replace(" ", "")
+    if phone and not _PHONE.match(phone):
+        raise ValidationError({"phone": _("Enter an 11-digit mobile number or a landline with its area code.")})
+    return phone
+
+
+def _clean_bank_account(account: str) -> str:
+    account = account.replace(" ", "")
+    if account and not _BANK_ACCOUNT.match(account):
+        raise ValidationError({"bank_account": _("A bank account number has 12 to 30 digits.")})
+    return account
+
+
+def _require_village(area: Division, field: str) -> None:
+    if area.level != Division.Level.VILLAGE:
+        raise ValidationError({field: _("Choose a village or community (a 12-digit code ending in its own part).")})
+
+
+def person_snapshot(person: Person) -> dict[str, Any]:
+    """What the audit log keeps of a person: masked numbers only."""
+    return {
+        "name": person.name,
+        "id": person.id_masked,
+        "gender": person.gender,
+        "birth_date": person.birth_date,
+        "phone": person.phone_masked,
+        "hukou_area": person.hukou_area_id,
+        "residence_area": person.residence_area_id,
+        "status": person.status,
+        "status_date": person.status_date,
+        "labour_capacity": person.labour_capacity,
+        "bank_name": person.bank_name,
+        "bank_account": person.bank_account_masked,
+    }
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """What a window clerk enters for a new resident."""
+
+    name: str
+    id_number: str
+    hukou_area: Division
+    residence_area: Division | None = None
+    phone: str = ""
+    labour_capacity: str = Person.LabourCapacity.FULL
+    bank_name: str = ""
+    bank_account: str = ""
+
+
+def person_build(data: PersonData, *, today: dt.date | None = None) -> Person:
+    """An unsaved Person from entered data, every field checked; raises ValidationError naming the field."""
+    try:
+        parsed = parse_id_number(data.id_number, today=today)
+    except InvalidIdNumber as exc:
+        raise ValidationError({"id_number": str(exc)}) from None
+    residence = data.residence_area or data.hukou_area
+    _require_village(data.hukou_area, "hukou_area")
+    _require_village(residence, "residence_area")
+    name = _clean_name(data.name)
+    phone = _clean_phone(data.phone)
+    account = _clean_bank_account(data.bank_account)
+    if data.labour_capacity not in Person.LabourCapacity.values:
+        raise ValidationError({"labour_capacity": _("Choose a labour capacity from the list.")})
+    pinyin, initials = name_pinyin(name)
+    kinds = {IdKind.RESIDENT: Person.IdKind.RESIDENT, IdKind.HMT_RESIDENCE_PERMIT: Person.IdKind.HMT_RESIDENCE_PERMIT}
+    return Person(
+        name=name,
+        name_pinyin=pinyin,
+        name_initials=initials,
+        id_kind=kinds.get(parsed.kind, Person.IdKind.FOREIGN_PERMANENT),
+        id_number=parsed.number,
+        id_index=blind_index(parsed.number),
+        id_masked=mask_id_number(parsed.number),
+        gender=parsed.gender,
+        birth_date=parsed.birth_date,
+        phone=phone,
+        phone_masked=mask_phone(phone) if phone else "",
+        hukou_area=data.hukou_area,
+        residence_area=residence,
+        labour_capacity=data.labour_capacity,
+        bank_name=data.bank_name.strip(),
+        bank_account=account,
+        bank_account_masked=mask_bank_account(account) if account else "",
+    )
+
+
+@transaction.atomic
+def person_register(*, actor: User, data: PersonData, reason: str = "") -> Person:
+    """Register a resident; the ID number must not be registered yet (anywhere in the system)."""
+    person = person_build(data)
+    _require(actor, "people.add_person", person.hukou_area_id, person.residence_area_id)
+    # The uniqueness check spans every area: a person registered elsewhere must be found, not duplicated.
+    if Person.objects.unscoped().filter(id_index=person.id_index).exists():
+        raise ValidationError({"id_number": _("This ID number is registered already.")})
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError:
+        raise ValidationError({"id_number": _("This ID number is registered already.")}) from None
+    audit_record(
+        actor=actor,
+        action="people.person_registered",
+        obj=person,
+        area_code=person.hukou_area_id,
+        after=person_snapshot(person),
+        reason=reason,
+    )
+    return person
+
+
+def _apply_changes(person: Person, changes: dict[str, Any]) -> None:
+    for field, value in changes.items():
+        if field == "name":
+            person.name = _clean_name(value)
+            person.name_pinyin, person.name_initials = name_pinyin(person.name)
+        elif field == "phone":
+            person.phone = _clean_phone(value)
+            person.phone_masked = mask_phone(person.phone) if person.phone else ""
+        elif field == "bank_account":
+            # A pending change keeps the new number encrypted (the request is stored as JSON).
+            person.bank_account = _clean_bank_account(decrypt(value) if is_token(value) else value)
+            person.bank_account_masked = mask_bank_account(person.bank_account) if person.bank_account else ""
+        elif field in {"hukou_area", "residence_area"}:
+            area = Division.objects.unscoped().filter(code=value).first()
+            if area is None:
+                raise ValidationError({field: _("Unknown division code %(code)s.") % {"code": value}})
+            _require_village(area, field)
+            setattr(person, field, area)
+        elif field == "status_date":
+            setattr(person, field, dt.date.fromisoformat(value) if isinstance(value, str) and value else value or None)
+        elif field == "illnesses":
+            continue  # many-to-many: applied after save
+        else:
+            setattr(person, field, value)
+    if person.status == Person.Status.LIVING:
+        person.status_date = None
+    elif person.status_date is None:
+        raise ValidationError({"status_date": _("Give the date of death or of moving away.")})
+    elif person.status_date > timezone.localdate():
+        raise ValidationError({"status_date": _("The date cannot be in the future.")})
+    person.full_clean(exclude=["id_number", "phone", "bank_account", "illnesses"])
+
+
+def _normalize_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(changes) - BENEFIT_FIELDS - DIRECT_FIELDS
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
+    normalized = dict(changes)
+    for field in ("hukou_area", "residence_area"):
+        if isinstance(normalized.get(field), Division):
+            normalized[field] = normalized[field].code
+    if "illnesses" in normalized:
+        normalized["illnesses"] = sorted(
+            i.code if isinstance(i, IllnessType) else str(i) for i in normalized["illnesses"]
+        )
+    if isinstance(normalized.get("status_date"), dt.date):
+        normalized["status_date"] = normalized["status_date"].isoformat()
+    return normalized
+
+
+def _masked_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    masked = dict(changes)
+    if masked.get("phone"):
+        masked["phone"] = mask_phone(masked["phone"])
+    if masked.get("bank_account"):
+        account = masked["bank_account"]
+        masked["bank_account"] = mask_bank_account(decrypt(account) if is_token(account) else account)
+    return masked
+
+
+@transaction.atomic
+def person_change(*, actor: User, person: Person, changes: dict[str, Any], reason: str) -> ChangeRequest | None:
+    """Change a person's record.
+
+    Name and phone change at once. Fields in ``BENEFIT_FIELDS`` become a change request that another user
+    confirms (``change_request_confirm``); the request is returned. Every change is audited with its reason.
+    """
+    _require(actor, "people.change_person", person.hukou_area_id, person.residence_area_id)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for the change.")})
+    normalized = _normalize_changes(changes)
+    direct = {k: v for k, v in normalized.items() if k in DIRECT_FIELDS}
+    pending = {k: v for k, v in normalized.items() if k in BENEFIT_FIELDS}
+    if direct:
+        before = person_snapshot(person)
+        _apply_changes(person, direct)
+        person.save()
+        audit_record(
+            actor=actor,
+            action="people.person_changed",
+            obj=person,
+            area_code=person.hukou_area_id,
+            before=before,
+            after=person_snapshot(person),
+            reason=reason,
+        )
+    if not pending:
+        return None
+    # Check now, on a copy, so the clerk hears about a bad value before anybody is asked to confirm it.
+    trial = Person.objects.unscoped().get(pk=person.pk)
+    _apply_changes(trial, pending)
+    _validate_illnesses(pending.get("illnesses"))
+    if ChangeRequest.objects.unscoped().filter(person=person, status=ChangeRequest.Status.PENDING).exists():
+        raise ValidationError(_("A change for this person is already waiting for confirmation."))
+    if pending.get("bank_account"):
+        pending["bank_account"] = encrypt(_clean_bank_account(pending["bank_account"]))
+    request = ChangeRequest.objects.create(
+        person=person,
+        area_code=person.hukou_area_id,
+        changes=pending,
+        reason=reason,
+        requested_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="people.change_requested",
+        obj=person,
+        area_code=person.hukou_area_id,
+        after=_masked_changes(pending),
+        reason=reason,
+    )
+    return request
+
+
+def _validate_illnesses(codes: Iterable[str] | None) -> list[IllnessType]:
+    if codes is None:
+        return []
+    codes = list(codes)
+    found = list(IllnessType.objects.filter(code__in=codes, active=True))
+    if len(found) != len(set(codes)):
+        raise ValidationError({"illnesses": _("An illness is not on the configured list.")})
+    return found
+
+
+@transaction.atomic
+def change_request_confirm(*, actor: User, request: ChangeRequest, note: str = "") -> Person:
+    """Apply a pending change; the confirming user must not be the one who asked for it."""
+    _require(actor, "people.confirm_changerequest", request.area_code)
+    locked = ChangeRequest.objects.unscoped().select_for_update().get(pk=request.pk)
+    if locked.status != ChangeRequest.Status.PENDING:
+        raise ValidationError(_("This change has been decided already."))
+    if locked.requested_by_id == actor.pk:
+        raise PermissionDenied(_("A change must be confirmed by another user than the one who asked for it."))
+    person = Person.objects.unscoped().select_for_update().get(pk=locked.person_id)
+    before = person_snapshot(person)
+    before["illnesses"] = sorted(person.illnesses.values_list("code", flat=True))
+    _apply_changes(person, locked.changes)
+    person.save()
+    if "illnesses" in locked.changes:
+        person.illnesses.set(_validate_illnesses(locked.changes["illnesses"]))
+    after = person_snapshot(person)
+    after["illnesses"] = sorted(person.illnesses.values_list("code", flat=True))
+    locked.status = ChangeRequest.Status.CONFIRMED
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.decision_note = note
+    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit_record(
+        actor=actor,
+        action="people.change_confirmed",
+        obj=person,
+        area_code=locked.area_code,
+        before=before,
+        after=after,
+        reason=locked.reason,
+    )
+    return person
+
+
+@transaction.atomic
+def change_request_reject(*, actor: User, request: ChangeRequest, note: str) -> ChangeRequest:
+    _require(actor, "people.confirm_changerequest", request.area_code)
+    if not note.strip():
+        raise ValidationError({"note": _("Say why the change is rejected.")})
+    updated = (
+        ChangeRequest.objects.unscoped()
+        .filter(pk=request.pk, status=ChangeRequest.Status.PENDING)
+        .update(status=ChangeRequest.Status.REJECTED, decided_by=actor, decided_at=timezone.now(), decision_note=note)
+    )
+    if updated != 1:
+        raise ValidationError(_("This change has been decided already."))
+    audit_record(
+        actor=actor,
+        action="people.change_rejected",
+        object_type="people.person",
+        object_id=str(request.person_id),
+        object_repr=str(request.person),
+        area_code=request.area_code,
+        after=_masked_changes(request.changes),
+        reason=note,
+    )
+    request.refresh_from_db()
+    return request
+
+
+def person_viewed(*, actor: User, person: Person) -> None:
+    """Every opening of a person's file is logged (BRIEF: personal data is protected)."""
+    audit_record(actor=actor, action="people.person_viewed", kind="view", obj=person, area_code=person.hukou_area_id)
+
+
+REVEALABLE = ("id_number", "phone", "bank_account")
+
+
+@transaction.atomic
+def person_reveal(*, actor: User, person: Person, reason: str = "") -> dict[str, str]:
+    """The full ID, phone and bank numbers, for roles that need them; every reveal is its own audit event."""
+    _require(actor, "people.reveal_person", person.hukou_area_id, person.residence_area_id)
+    values = {field: getattr(person, field) or "" for field in REVEALABLE}
+    audit_view_personal_data(
+        actor=actor,
+        obj=person,
+        area_code=person.hukou_area_id,
+        fields=[f for f in REVEALABLE if values[f]],
+        reason=reason,
+    )
+    return values
+
+
+# Households ------------------------------------------------------------------------------------------------
+
+
+def household_members(household: Household, *, current_only: bool = True) -> list[Membership]:
+    memberships = household.memberships.select_related("person").order_by("left_on", "joined_on", "id")
+    return list(memberships.filter(left_on__isnull=True) if current_only else memberships)
+
+
+def _household_snapshot(household: Household) -> dict[str, Any]:
+    return {
+        "number": household.number,
+        "area": household.area_id,
+        "members": [
+            {
+                "person": m.person.id_masked,
+                "relation": m.relation,
+                "living_together": m.living_together,
+                "exclusion": m.exclusion,
+            }
+            for m in household_members(household)
+        ],
+    }
+
+
+def _next_household_number(area: Division) -> str:
+    # A system read: numbering counts every household of the village, whoever may see them.
+    existing = Household.objects.unscoped().filter(number__startswith=area.code).order_by("-number").first()
+    sequence = int(existing.number[12:]) + 1 if existing else 1
+    return f"{area.code}{sequence:06d}"
+
+
+def _require_no_current_household(person: Person) -> None:
+    if Membership.objects.unscoped().filter(person=person, left_on__isnull=True).exists():
+        raise ValidationError({"person": _("%(name)s belongs to a household already.") % {"name": person.name}})
+
+
+@transaction.atomic
+def household_create(
+    *, actor: User, area: Division, head: Person, joined_on: dt.date, address: str = "", reason: str = ""
+) -> Household:
+    """Open a household in a village with its head (户主)."""
+    _require(actor, "people.add_household", area.code)
+    _require_village(area, "area")
+    _require_no_current_household(head)
+    if head.status != Person.Status.LIVING:
+        raise ValidationError({"head": _("The head of a household must be living.")})
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                household = Household.objects.create(number=_next_household_number(area), area=area, address=address)
+                break
+        except IntegrityError:
+            continue  # another clerk took the number a moment ago
+    else:
+        raise ValidationError(_("Could not number the household; try again."))
+    Membership.objects.create(household=household, person=head, relation=Membership.Relation.HEAD, joined_on=joined_on)
+    audit_record(
+        actor=actor,
+        action="people.household_created",
+        obj=household,
+        area_code=area.code,
+        after=_household_snapshot(household),
+        reason=reason,
+    )
+    return household
+
+
+@transaction.atomic
+def household_add_member(
+    *,
+    actor: User,
+    household: Household,
+    person: Person,
+    relation: str,
+    joined_on: dt.date,
+    living_together: bool = True,
+    exclusion: str = "",
+    reason: str = "",
+) -> Membership:
+    _require(actor, "people.change_household", household.area_id)
+    if relation == Membership.Relation.HEAD:
+        raise ValidationError({"relation": _("A household has one head; use “change head” to replace them.")})
+    if relation not in Membership.Relation.values:
+        raise ValidationError({"relation": _("Choose the relation to the head from the list.")})
+    if living_together and exclusion:
+        raise ValidationError({"exclusion": _("A member living together has no exclusion reason.")})
+    if not living_together and exclusion not in Membership.Exclusion.values:
+        raise ValidationError({"exclusion": _("Say why the member does not count as living together.")})
+    _require_no_current_household(person)
+    before = _household_snapshot(household)
+    membership = Membership.objects.create(
+        household=household,
+        person=person,
+        relation=relation,
+        living_together=living_together,
+        exclusion=exclusion,
+        joined_on=joined_on,
+    )
+    audit_record(
+        actor=actor,
+        action="people.member_added",
+        obj=household,
+        area_code=household.area_id,
+        before=before,
+        after=_household_snapshot(household),
+        reason=reason,
+    )
+    return membership
+
+
+@transaction.atomic
+def household_remove_member(*, actor: User, membership: Membership, left_on: dt.date, reason: str) -> Membership:
+    household = membership.household
+    _require(actor, "people.change_household", household.area_id)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the member leaves the household.")})
+    if membership.relation == Membership.Relation.HEAD:
+        raise ValidationError(_("The head cannot leave: make another member head first."))
+    if left_on < membership.joined_on:
+        raise ValidationError({"left_on": _("A member cannot leave before joining.")})
+    before = _household_snapshot(household)
+    updated = (
+        Membership.objects.unscoped()
+        .filter(pk=membership.pk, left_on__isnull=True)
+        .update(left_on=left_on, left_reason=reason[:200])
+    )
+    if updated != 1:
+        raise ValidationError(_("This member has left already."))
+    audit_record(
+        actor=actor,
+        action="people.member_removed",
+        obj=household,
+        area_code=household.area_id,
+        before=before,
+        after=_household_snapshot(household),
+        reason=reason,
+    )
+    membership.refresh_from_db()
+    return membership
+
+
+@transaction.atomic
+def household_change_head(
+    *, actor: User, household: Household, new_head: Person, former_head_relation: str, on: dt.date, reason: str
+) -> None:
+    """Make another current member the head. Both memberships are closed and reopened, so history shows it."""
+    _require(actor, "people.change_household", household.area_id)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for the change.")})
+    current = {
+        m.person_id: m
+        for m in Membership.objects.unscoped().select_for_update().filter(household=household, left_on__isnull=True)
+    }
+    old = next((m for m in current.values() if m.relation == Membership.Relation.HEAD), None)
+    incoming = current.get(new_head.pk)
+    if incoming is None:
+        raise ValidationError({"new_head": _("The new head must be a current member of the household.")})
+    if old is None or old.pk == incoming.pk:
+        raise ValidationError({"new_head": _("This member is the head already.")})
+    if former_head_relation == Membership.Relation.HEAD or former_head_relation not in Membership.Relation.values:
+        raise ValidationError({"former_head_relation": _("Choose the former head's new relation from the list.")})
+    before = _household_snapshot(household)
+    Membership.objects.unscoped().filter(pk__in=[old.pk, incoming.pk]).update(left_on=on, left_reason=reason[:200])
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                household=household,
+                person_id=old.person_id,
+                relation=former_head_relation,
+                living_together=old.living_together,
+                exclusion=old.exclusion,
+                joined_on=on,
+            ),
+            Membership(
+                household=household,
+                person=new_head,
+                relation=Membership.Relation.HEAD,
+                living_together=True,
+                exclusion="",
+                joined_on=on,
+            ),
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="people.head_changed",
+        obj=household,
+        area_code=household.area_id,
+        before=before,
+        after=_household_snapshot(household),
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def supporting_relative_add(
+    *,
+    actor: User,
+    household: Household,
+    supported: Person,
+    name: str,
+    relation: str,
+    monthly_support_fen: int,
+    id_number: str = "",
+    area_description: str = "",
+) -> SupportingRelative:
+    _require(actor, "people.change_household", household.area_id)
+    if not household.memberships.filter(person=supported, left_on__isnull=True).exists():
+        raise ValidationError({"supported": _("The supported person must be a current member of the household.")})
+    if relation not in SupportingRelative.Relation.values:
+        raise ValidationError({"relation": _("Choose the relation from the list.")})
+    if monthly_support_fen < 0:
+        raise ValidationError({"monthly_support_fen": _("The amount cannot be negative.")})
+    number = ""
+    if id_number:
+        try:
+            number = parse_id_number(id_number).number
+        except InvalidIdNumber as exc:
+            raise ValidationError({"id_number": str(exc)}) from None
+    relative = SupportingRelative.objects.create(
+        household=household,
+        supported=supported,
+        name=_clean_name(name),
+        relation=relation,
+        id_number=number,
+        area_description=area_description,
+        monthly_support_fen=monthly_support_fen,
+    )
+    audit_record(
+        actor=actor,
+        action="people.supporting_relative_added",
+        obj=household,
+        area_code=household.area_id,
+        after={
+            "name": relative.name,
+            "relation": relation,
+            "id": mask_id_number(number) if number else "",
+            "monthly_support_fen": monthly_support_fen,
+            "supported": supported.id_masked,
+        },
+    )
+    return relative
+
+
+@transaction.atomic
+def disability_certificate_add(
+    *,
+    actor: User,
+    person: Person,
+    number: str,
+    category: int,
+    grade: int,
+    valid_from: dt.date,
+    valid_until: dt.date | None = None,
+) -> DisabilityCertificate:
+    _require(actor, "people.change_person", person.hukou_area_id, person.residence_area_id)
+    if category not in DisabilityCertificate.Category.values:
+        raise ValidationError({"category": _("The disability category is 1 to 7.")})
+    if grade not in DisabilityCertificate.Grade.values:
+        raise ValidationError({"grade": _("The disability grade is 1 to 4.")})
+    if valid_until is not None and valid_until < valid_from:
+        raise ValidationError({"valid_until": _("The certificate cannot end before it starts.")})
+    number = number.strip().upper()
+    if number[:18] != person.id_number:
+        raise ValidationError({"number": _("The certificate number must start with the person's ID number.")})
+    if not re.fullmatch(r"[0-9X]{18}[1-7][1-4](B\d)?", number):
+        raise ValidationError({"number": _("A certificate number is the 18-character ID, the category and the grade.")})
+    if number[18] != str(category) or number[19] != str(grade):
+        raise ValidationError({"number": _("The number's category and grade digits do not match the ones chosen.")})
+    certificate = DisabilityCertificate.objects.create(
+        person=person, number=number, category=category, grade=grade, valid_from=valid_from, valid_until=valid_until
+    )
+    audit_record(
+        actor=actor,
+        action="people.disability_certificate_added",
+        obj=person,
+        area_code=person.hukou_area_id,
+        after={"category": category, "grade": grade, "valid_from": valid_from, "valid_until": valid_until},
+    )
+    return certificate
+
+
+# Imports ---------------------------------------------------------------------------------------------------
+
+IMPORT_MAX_BYTES = 300 * 1024 * 1024
+IMPORT_EXTENSIONS = {".xlsx", ".csv"}
+
+
+@transaction.atomic
+def import_start(*, actor: User, uploaded: Any) -> Any:
+    """Store an uploaded file outside the web root and queue its import (on a worker when one is configured)."""
+    import uuid
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from minsheng.people.models import ImportJob
+    from minsheng.people.tasks import run_import
+
+    scopes = actor.scopes_for("people.import_person")
+    if not scopes:
+        raise PermissionDenied(_("You may not import residents."))
+    suffix = Path(uploaded.name).suffix.lower()
+    if suffix not in IMPORT_EXTENSIONS:
+        raise ValidationError({"file": _("Upload an Excel (.xlsx) or CSV file; use the template.")})
+    if uploaded.size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    if uploaded.size > IMPORT_MAX_BYTES:
+        raise ValidationError({"file": _("The file is larger than 300 MB; split it.")})
+    stored = f"imports/{uuid.uuid4().hex}{suffix}"
+    target = Path(settings.MEDIA_ROOT) / stored
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as handle:
+        for chunk in uploaded.chunks():
+            handle.write(chunk)
+    area = scopes[0].prefix.ljust(12, "0")
+    job = ImportJob.objects.create(
+        area_code=area, created_by=actor, original_name=uploaded.name[:200], stored_file=stored
+    )
+    audit_record(
+        actor=actor, action="people.import_started", obj=job, area_code=area, after={"file": job.original_name}
+    )
+    transaction.on_commit(lambda: run_import.delay(job.pk))
+    return job

@@ -1,0 +1,356 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from minsheng.accounts.models import User
+from minsheng.areas.models import Division
+from minsheng.core.decorators import role_required
+from minsheng.core.htmx import is_htmx, render_page
+from minsheng.people import selectors, services
+from minsheng.people.forms import (
+    DecisionForm,
+    HeadChangeForm,
+    HouseholdCreateForm,
+    MemberAddForm,
+    MemberRemoveForm,
+    PersonChangeForm,
+    PersonForm,
+    PersonSearchForm,
+)
+from minsheng.people.models import Person
+
+
+def _divisions_where(user: User, permission: str) -> QuerySet[Division]:
+    """Divisions in which ``user`` holds ``permission``: what a form may offer."""
+    condition = Q()
+    for scope in user.scopes_for(permission):
+        condition |= Q(code__startswith=scope.prefix)
+    divisions = Division.objects.restrict(user, "view")
+    return divisions.filter(condition) if condition else divisions.none()
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@role_required("people.view_person")
+def person_search(request: HttpRequest) -> HttpResponse:
+    form = PersonSearchForm(request.GET or None)
+    results = None
+    needs_criterion = False
+    if form.is_valid():
+        try:
+            results = selectors.person_search(user=request.user, query=selectors.PersonQuery(**form.cleaned_data))
+        except selectors.SearchNeedsCriterion:
+            needs_criterion = True
+    context = {"form": form, "results": results, "needs_criterion": needs_criterion, "limit": selectors.SEARCH_LIMIT}
+    return render_page(request, "people/search.html", context, fragment="people/_results.html")
+
+
+@role_required("people.add_person")
+def person_create(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    form = PersonForm(request.POST or None, divisions=_divisions_where(actor, "people.add_person"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_register(actor=actor, data=services.PersonData(**form.cleaned_data))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s is registered.") % {"name": person.name})
+            return redirect("people:person_detail", pk=person.pk)
+    return render(request, "people/person_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@role_required("people.view_person")
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    person = selectors.person_get(user=actor, pk=pk)
+    services.person_viewed(actor=actor, person=person)
+    context = {
+        "person": person,
+        "memberships": selectors.person_memberships(person),
+        "certificates": person.disability_certificates.all(),
+        "illnesses": person.illnesses.all(),
+        "pending": person.change_requests.filter(status="pending").first(),
+        "can_reveal": actor.has_perm("people.reveal_person"),
+        "can_change": actor.has_perm("people.change_person"),
+        "change_form": PersonChangeForm(person=person),
+    }
+    return render(request, "people/person_detail.html", context)
+
+
+@role_required("people.reveal_person")
+@require_POST
+def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    person = selectors.person_get(user=actor, pk=pk)
+    values = services.person_reveal(actor=actor, person=person, reason=request.POST.get("reason", ""))
+    template = "people/_revealed.html" if is_htmx(request) else "people/revealed.html"
+    return render(request, template, {"person": person, "values": values})
+
+
+@role_required("people.change_person")
+@require_POST
+def person_change(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    person = selectors.person_get(user=actor, pk=pk)
+    form = PersonChangeForm(request.POST, person=person)
+    if form.is_valid():
+        changes = form.changes()
+        if not changes:
+            messages.info(request, _("Nothing was changed."))
+            return redirect("people:person_detail", pk=person.pk)
+        try:
+            request_ = services.person_change(
+                actor=actor, person=person, changes=changes, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if request_ is not None:
+                messages.warning(request, _("The change affects benefits: it waits for a second user to confirm it."))
+            else:
+                messages.success(request, _("Saved."))
+            return redirect("people:person_detail", pk=person.pk)
+    context = {
+        "person": person,
+        "memberships": selectors.person_memberships(person),
+        "certificates": person.disability_certificates.all(),
+        "illnesses": person.illnesses.all(),
+        "pending": person.change_requests.filter(status="pending").first(),
+        "can_reveal": actor.has_perm("people.reveal_person"),
+        "can_change": True,
+        "change_form": form,
+    }
+    return render(request, "people/person_detail.html", context, status=400)
+
+
+@role_required("people.view_household")
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    household = selectors.household_get(user=actor, pk=pk)
+    memberships = selectors.household_memberships(household)
+    context = {
+        "household": household,
+        "memberships": memberships,
+        "relatives": household.supporting_relatives.select_related("supported"),
+        "can_change": actor.has_perm("people.change_household"),
+        "add_form": MemberAddForm(),
+        "remove_form": MemberRemoveForm(),
+        "head_form": HeadChangeForm(members=memberships),
+    }
+    return render(request, "people/household_detail.html", context)
+
+
+@role_required("people.add_household")
+def household_create(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    form = HouseholdCreateForm(request.POST or None, divisions=_divisions_where(actor, "people.add_household"))
+    if request.method == "POST" and form.is_valid():
+        head = _person_by_id_number(actor, form.cleaned_data["head_id_number"])
+        if head is None:
+            form.add_error(
+                "head_id_number", _("No person with this ID number in your areas. Register the person first.")
+            )
+        else:
+            try:
+                household = services.household_create(
+                    actor=actor,
+                    area=form.cleaned_data["area"],
+                    head=head,
+                    joined_on=form.cleaned_data["joined_on"],
+                    address=form.cleaned_data["address"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Household %(number)s is opened.") % {"number": household.number})
+                return redirect("people:household_detail", pk=household.pk)
+    return render(request, "people/household_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _person_by_id_number(actor: User, id_number: str) -> Person | None:
+    query = selectors.PersonQuery(id_number=id_number)
+    return selectors.person_search(user=actor, query=query).first() if id_number.strip() else None
+
+
+def _back_to_household(request: HttpRequest, pk: int, form: Any) -> HttpResponse:
+    errors = "; ".join(f"{e}" for errors in form.errors.values() for e in errors)
+    messages.error(request, errors or _("Check the form."))
+    return redirect("people:household_detail", pk=pk)
+
+
+@role_required("people.change_household")
+@require_POST
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    household = selectors.household_get(user=actor, pk=pk)
+    form = MemberAddForm(request.POST)
+    if form.is_valid():
+        person = _person_by_id_number(actor, form.cleaned_data["id_number"])
+        if person is None:
+            form.add_error("id_number", _("No person with this ID number in your areas. Register the person first."))
+        else:
+            try:
+                services.household_add_member(
+                    actor=actor,
+                    household=household,
+                    person=person,
+                    relation=form.cleaned_data["relation"],
+                    joined_on=form.cleaned_data["joined_on"],
+                    living_together=form.cleaned_data["living_together"],
+                    exclusion=form.cleaned_data["exclusion"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("%(name)s is added to the household.") % {"name": person.name})
+                return redirect("people:household_detail", pk=household.pk)
+    return _back_to_household(request, household.pk, form)
+
+
+@role_required("people.change_household")
+@require_POST
+def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    household = selectors.household_get(user=actor, pk=pk)
+    membership = get_object_or_404(household.memberships.select_related("household"), pk=membership_pk)
+    form = MemberRemoveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.household_remove_member(
+                actor=actor,
+                membership=membership,
+                left_on=form.cleaned_data["left_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The member has left the household."))
+            return redirect("people:household_detail", pk=household.pk)
+    return _back_to_household(request, household.pk, form)
+
+
+@role_required("people.change_household")
+@require_POST
+def head_change(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    household = selectors.household_get(user=actor, pk=pk)
+    memberships = selectors.household_memberships(household)
+    form = HeadChangeForm(request.POST, members=memberships)
+    if form.is_valid():
+        new_head = next(m.person for m in memberships if m.person_id == form.cleaned_data["new_head"])
+        try:
+            services.household_change_head(
+                actor=actor,
+                household=household,
+                new_head=new_head,
+                former_head_relation=form.cleaned_data["former_head_relation"],
+                on=form.cleaned_data["on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s is now the head of the household.") % {"name": new_head.name})
+            return redirect("people:household_detail", pk=household.pk)
+    return _back_to_household(request, household.pk, form)
+
+
+@role_required("people.view_changerequest")
+def change_request_list(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    context = {
+        "requests": selectors.change_requests_pending(user=actor),
+        "can_confirm": actor.has_perm("people.confirm_changerequest"),
+        "form": DecisionForm(),
+    }
+    return render(request, "people/change_requests.html", context)
+
+
+@role_required("people.confirm_changerequest")
+@require_POST
+def change_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    change = selectors.change_request_get(user=actor, pk=pk)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    note = form.cleaned_data.get("note", "")
+    try:
+        if request.POST.get("decision") == "confirm":
+            services.change_request_confirm(actor=actor, request=change, note=note)
+            messages.success(request, _("The change is confirmed and applied."))
+        else:
+            services.change_request_reject(actor=actor, request=change, note=note)
+            messages.success(request, _("The change is rejected."))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    return redirect("people:change_requests")
+
+
+@role_required("people.import_person")
+def import_list(request: HttpRequest) -> HttpResponse:
+    from minsheng.people.forms import ImportForm
+    from minsheng.people.models import ImportJob
+
+    actor: User = request.user  # type: ignore[assignment]
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.import_start(actor=actor, uploaded=form.cleaned_data["file"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("people:import_detail", pk=job.pk)
+    jobs = ImportJob.objects.restrict(actor, "view").select_related("created_by")[:20]
+    return render(request, "people/imports.html", {"form": form, "jobs": jobs}, status=400 if form.errors else 200)
+
+
+@role_required("people.import_person")
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from minsheng.people.models import ImportJob
+
+    job = get_object_or_404(ImportJob.objects.restrict(request.user, "view"), pk=pk)
+    return render_page(request, "people/import_detail.html", {"job": job}, fragment="people/_import_progress.html")
+
+
+@role_required("people.import_person")
+def import_errors(request: HttpRequest, pk: int) -> FileResponse:
+    from django.conf import settings
+    from django.http import Http404
+
+    from minsheng.people.models import ImportJob
+
+    job = get_object_or_404(ImportJob.objects.restrict(request.user, "view"), pk=pk)
+    if not job.error_report:
+        raise Http404
+    path = settings.MEDIA_ROOT / job.error_report
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"导入错误-{job.pk}.xlsx")
+
+
+@role_required("people.import_person")
+def import_template(request: HttpRequest) -> HttpResponse:
+    from minsheng.people.imports import template_workbook
+
+    response = HttpResponse(
+        template_workbook(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        "attachment; filename*=UTF-8''%E5%B1%85%E6%B0%91%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+    )
+    return response
