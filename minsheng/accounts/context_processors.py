@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 NAVIGATION = [
     ("people.view_person", "people:search", _("Residents")),
     ("people.view_changerequest", "people:change_requests", _("Changes to confirm")),
+    ("people.import_person", "people:imports", _("Import")),
+    ("people.merge_person", "people:duplicates", _("Duplicates")),
     ("areas.view_division", "areas:index", _("Divisions")),
     ("accounts.manage_users", "accounts:user_list", _("Users and roles")),
     ("audit.view_auditevent", "audit:event_list", _("Audit log")),

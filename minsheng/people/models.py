@@ -90,6 +90,15 @@ class Person(ScopedModel):
     bank_name = models.CharField(_("bank"), max_length=60, blank=True, default="")
     bank_account = EncryptedCharField(_("bank account"), blank=True, default="")
     bank_account_masked = models.CharField(_("bank account (masked)"), max_length=40, blank=True, default="")
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Set when this record was found to be a duplicate and merged into another one."),
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -41,7 +41,7 @@ def person_search(*, user: Any, query: PersonQuery) -> QuerySet[Person]:
     """
     if query.empty and not user.has_perm("people.browse_person"):
         raise SearchNeedsCriterion
-    persons = Person.objects.restrict(user, "view")
+    persons = Person.objects.restrict(user, "view").filter(merged_into__isnull=True)
     if query.id_number:
         try:
             persons = persons.filter(id_index=blind_index(normalize_for_index(query.id_number)))
@@ -104,3 +104,40 @@ def change_requests_pending(*, user: Any) -> QuerySet[ChangeRequest]:
 
 def change_request_get(*, user: Any, pk: int) -> ChangeRequest:
     return get_object_or_404(ChangeRequest.objects.restrict(user, "view").select_related("person"), pk=pk)
+
+
+def probable_duplicates(*, user: Any, limit: int = 100) -> list[list[Person]]:
+    """Groups of persons in the user's areas who are probably one person registered twice.
+
+    Same name and birth date; or the same name in pinyin (张伟 and 章伟) with the same birth date in the same
+    county. The grouping runs in the database; only the groups found are loaded.
+    """
+    from django.db.models import Count
+    from django.db.models.functions import Substr
+
+    persons = Person.objects.restrict(user, "view").filter(merged_into__isnull=True)
+    by_name = (
+        persons.values("name", "birth_date")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("name", "birth_date")[:limit]
+    )
+    by_sound = (
+        persons.annotate(county=Substr("hukou_area", 1, 6))
+        .values("name_pinyin", "birth_date", "county")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by("name_pinyin", "birth_date")[:limit]
+    )
+    groups: dict[tuple[Any, ...], list[Person]] = {}
+    keys = [("name", g["name"], g["birth_date"]) for g in by_name]
+    keys += [("sound", g["name_pinyin"], g["birth_date"], g["county"]) for g in by_sound]
+    for key in keys:
+        if key[0] == "name":
+            members = persons.filter(name=key[1], birth_date=key[2])
+        else:
+            members = persons.filter(name_pinyin=key[1], birth_date=key[2], hukou_area__code__startswith=key[3])
+        found = list(members.select_related("hukou_area").order_by("id"))
+        ids = tuple(p.pk for p in found)
+        groups.setdefault(ids, found)
+    return list(groups.values())[:limit]

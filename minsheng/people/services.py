@@ -715,3 +715,43 @@ def import_start(*, actor: User, uploaded: Any) -> Any:
     )
     transaction.on_commit(lambda: run_import.delay(job.pk))
     return job
+
+
+@transaction.atomic
+def person_merge(*, actor: User, keep: Person, duplicate: Person, reason: str) -> Person:
+    """Merge ``duplicate`` into ``keep``: its household history, certificates and illnesses move over.
+
+    The duplicate stays as a record pointing at ``keep`` (audit events and history refer to it); it no longer
+    appears in searches. A current household membership of the duplicate is closed first.
+    """
+    _require(actor, "people.merge_person", keep.hukou_area_id, keep.residence_area_id)
+    _require(actor, "people.merge_person", duplicate.hukou_area_id, duplicate.residence_area_id)
+    if keep.pk == duplicate.pk:
+        raise ValidationError(_("Choose two different records."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for the change.")})
+    keep, duplicate = (Person.objects.unscoped().select_for_update().get(pk=p.pk) for p in (keep, duplicate))
+    if keep.merged_into_id or duplicate.merged_into_id:
+        raise ValidationError(_("One of these records has been merged already."))
+    before = {"keep": person_snapshot(keep), "duplicate": person_snapshot(duplicate)}
+    today = timezone.localdate()
+    memberships = Membership.objects.unscoped()
+    if memberships.filter(person=keep, left_on__isnull=True).exists():
+        memberships.filter(person=duplicate, left_on__isnull=True).update(
+            left_on=today, left_reason=_("Merged into another record")[:200]
+        )
+    memberships.filter(person=duplicate).update(person=keep)
+    DisabilityCertificate.objects.unscoped().filter(person=duplicate).update(person=keep)
+    keep.illnesses.add(*duplicate.illnesses.all())
+    duplicate.merged_into = keep
+    duplicate.save(update_fields=["merged_into", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="people.person_merged",
+        obj=keep,
+        area_code=keep.hukou_area_id,
+        before=before,
+        after={"kept": keep.pk, "merged": duplicate.pk},
+        reason=reason,
+    )
+    return keep

@@ -18,6 +18,8 @@ urlpatterns = [
     path("imports/template/", views.import_template, name="import_template"),
     path("imports/<int:pk>/", views.import_detail, name="import_detail"),
     path("imports/<int:pk>/errors/", views.import_errors, name="import_errors"),
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path("duplicates/merge/", views.merge, name="merge"),
     path("changes/", views.change_request_list, name="change_requests"),
     path("changes/<int:pk>/decide/", views.change_request_decide, name="change_request_decide"),
 ]

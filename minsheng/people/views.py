@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -354,3 +354,26 @@ def import_template(request: HttpRequest) -> HttpResponse:
         "attachment; filename*=UTF-8''%E5%B1%85%E6%B0%91%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
     )
     return response
+
+
+@role_required("people.merge_person")
+def duplicates(request: HttpRequest) -> HttpResponse:
+    return render(request, "people/duplicates.html", {"groups": selectors.probable_duplicates(user=request.user)})
+
+
+@role_required("people.merge_person")
+@require_POST
+def merge(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    try:
+        keep = selectors.person_get(user=actor, pk=int(request.POST.get("keep", "0")))
+        duplicate = selectors.person_get(user=actor, pk=int(request.POST.get("duplicate", "0")))
+    except ValueError:
+        raise Http404 from None
+    try:
+        services.person_merge(actor=actor, keep=keep, duplicate=duplicate, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("people:duplicates")
+    messages.success(request, _("The records are merged into %(name)s.") % {"name": keep.name})
+    return redirect("people:person_detail", pk=keep.pk)

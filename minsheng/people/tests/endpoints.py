@@ -189,3 +189,20 @@ register(
     Endpoint("people:import_detail", IMPORT, kwargs=import_job, object_level=True),
     Endpoint("people:import_errors", IMPORT, kwargs=import_job, object_level=True),
 )
+
+MERGE = frozenset({Role.COUNTY_APPROVER, Role.CITY_ADMIN})
+
+
+def merge_pair(p: Personas) -> dict[str, Any]:
+    if "merge_pair" not in p.extra:
+        keep = make_person(p.village, "周敏", birth="1980-03-03")
+        duplicate = make_person(p.village, "周敏", birth="1980-03-03")
+        p.extra["merge_pair"] = {"keep": keep.pk, "duplicate": duplicate.pk, "reason": "同一人重复登记"}
+    return p.extra["merge_pair"]
+
+
+register(
+    Endpoint("people:duplicates", MERGE),
+    # The merge names its records in the body; an outsider is refused with 404 like any out-of-area object.
+    Endpoint("people:merge", MERGE, method="post", data=merge_pair, object_level=True, success=302),
+)

@@ -423,3 +423,36 @@ def test_list_queries_do_not_grow_with_the_rows(personas: Personas, django_asser
         "households": count_queries(reverse("api:household-list"), {}),
     }
     assert many == few
+
+
+def test_probable_duplicates_are_listed_and_merging_keeps_the_history(personas: Personas) -> None:
+    a = make_person(personas.village, "张伟", birth="1980-01-01")
+    b = make_person(personas.village, "章伟", birth="1980-01-01")  # same sound, same birth, same county
+    c = make_person(personas.village, "张伟", birth="1980-01-01")  # same name and birth
+    make_person(personas.other_village, "张伟", birth="1980-01-01")  # another county: not a sound match for a or b
+    make_person(personas.village, "张伟", birth="1990-01-01")  # another birth date
+    approver = personas[Role.COUNTY_APPROVER]
+    groups = [[p.pk for p in g] for g in selectors.probable_duplicates(user=approver)]
+    assert groups == [[a.pk, c.pk], [a.pk, b.pk, c.pk]]
+    make_household(personas.village, b)
+    leukaemia = IllnessType.objects.get(code="leukaemia")
+    b.illnesses.add(leukaemia)
+    services.person_merge(actor=approver, keep=a, duplicate=b, reason="同一人，姓名录入有误")
+    b.refresh_from_db()
+    assert b.merged_into_id == a.pk
+    assert [
+        (m.person_id, m.relation, m.left_on)
+        for m in Membership.objects.unscoped().filter(household__area=personas.village)
+    ] == [(a.pk, "head", None)]
+    assert list(a.illnesses.all()) == [leukaemia]
+    assert [p.name for p in selectors.person_search(user=approver, query=selectors.PersonQuery(name="章"))] == [
+        "张伟",
+        "张伟",
+        "张伟",
+    ]
+    event = AuditEvent.objects.unscoped().get(action="people.person_merged")
+    assert (event.reason, event.after) == ("同一人，姓名录入有误", {"kept": a.pk, "merged": b.pk})
+    with pytest.raises(ValidationError):
+        services.person_merge(actor=approver, keep=a, duplicate=b, reason="again")
+    with pytest.raises(PermissionDenied):
+        services.person_merge(actor=personas[Role.VILLAGE_WORKER], keep=a, duplicate=c, reason="x")

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from minsheng.people.demo import PERSONS_AT_SCALE_1, demo_city
+
+
+class Command(BaseCommand):
+    help = (
+        "Fill the Suqian villages with synthetic residents: about 5 million at --scale 1.0. "
+        "Villages that have residents already are left alone, so a second run adds nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", type=float, default=0.01, help="1.0 is about 5,000,000 persons")
+        parser.add_argument("--seed", type=int, default=2023)
+
+    def handle(self, *args: Any, scale: float, seed: int, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("demo_city refuses to run with MINSHENG_ENV=production")
+        if not 0 < scale <= 2:
+            raise CommandError("--scale must be above 0 and at most 2")
+        self.stdout.write(
+            f"demo city: about {int(PERSONS_AT_SCALE_1 * scale):,} residents (scale {scale}, seed {seed})"
+        )
+        step = {"last": 0}
+
+        def progress(done: int, total: int, persons: int) -> None:
+            percent = 100 * done // total
+            if percent >= step["last"] + 10 or done == total:
+                step["last"] = percent
+                self.stdout.write(f"  {percent:3d}%  {done}/{total} villages, {persons:,} residents")
+
+        try:
+            counts = demo_city(scale=scale, seed=seed, progress=progress)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            f"added {counts.persons:,} residents in {counts.households:,} households over {counts.villages} villages "
+            f"({counts.certificates:,} disability certificates, {counts.illnesses:,} serious illnesses) "
+            f"in {counts.seconds:.1f}s"
+        )
