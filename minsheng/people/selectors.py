@@ -130,7 +130,7 @@ def probable_duplicates(*, user: Any, limit: int = 100) -> list[list[Person]]:
         .order_by("name_pinyin", "birth_date")[:limit]
     )
     groups: dict[tuple[Any, ...], list[Person]] = {}
-    keys = [("name", g["name"], g["birth_date"]) for g in by_name]
+    keys: list[tuple[Any, ...]] = [("name", g["name"], g["birth_date"]) for g in by_name]
     keys += [("sound", g["name_pinyin"], g["birth_date"], g["county"]) for g in by_sound]
     for key in keys:
         if key[0] == "name":
