@@ -85,8 +85,11 @@ def main() -> int:
             f"Minsheng benchmarks on {connection.vendor} · Python {platform.python_version()} · "
             f"{platform.machine()} · {os.cpu_count()} cores"
         )
-        for line in bench_division_import():
-            print("  " + line)
+        from benchmarks import registry
+
+        for bench in (bench_division_import, registry.bench_demo_city, registry.bench_lookups, registry.bench_import):
+            for line in bench():
+                print("  " + line, flush=True)
     finally:
         connection.close()
         teardown()

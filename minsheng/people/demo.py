@@ -147,7 +147,9 @@ def generate_village(
         household_id = ids.household
         ids.household += 1
         surname = rng.choices(SURNAMES, SURNAME_WEIGHTS)[0]
-        batch.households.append((household_id, f"{village.code}{household_id % 1_000_000:06d}", village.code, now))
+        batch.households.append(
+            (household_id, f"{village.code}{household_id % 1_000_000:06d}", village.code, "", now, now)
+        )
         for relation, age, gender in plan:
             birth = _birth(rng, today, min(age, 100))
             sequence = sequences.next(county, birth, gender)
@@ -175,7 +177,8 @@ def generate_village(
                     relation,
                     True,
                     "",
-                    max(birth, today.replace(year=today.year - 20)),
+                    max(birth, today - dt.timedelta(days=7305)),
+                    "",
                 )
             )
             ids.membership += 1
@@ -253,8 +256,17 @@ PERSON_COLUMNS = [
     "created_at",
     "updated_at",
 ]
-HOUSEHOLD_COLUMNS = ["id", "number", "area_id", "created_at"]
-MEMBERSHIP_COLUMNS = ["id", "household_id", "person_id", "relation", "living_together", "exclusion", "joined_on"]
+HOUSEHOLD_COLUMNS = ["id", "number", "area_id", "address", "created_at", "updated_at"]
+MEMBERSHIP_COLUMNS = [
+    "id",
+    "household_id",
+    "person_id",
+    "relation",
+    "living_together",
+    "exclusion",
+    "joined_on",
+    "left_reason",
+]
 CERTIFICATE_COLUMNS = ["id", "person_id", "number", "category", "grade", "valid_from"]
 
 
@@ -326,6 +338,15 @@ def demo_city(
         sequences.preload()
     counts = DemoCounts()
     now = timezone.now()
+    pending = _Batch()
+
+    def flush() -> None:
+        with transaction.atomic():
+            _write(pending)
+        for name in ("persons", "households", "memberships", "certificates", "illnesses"):
+            setattr(counts, name, getattr(counts, name) + len(getattr(pending, name)))
+            getattr(pending, name).clear()
+
     for done, village in enumerate(todo, start=1):
         village_rng = random.Random(f"{seed}:{village.code}")  # a village's people do not depend on the others
         wanted = max(1, int(per_village * village_rng.uniform(0.6, 1.4)))
@@ -339,16 +360,14 @@ def demo_city(
             illness_ids=illness_ids,
             now=now,
         )
-        with transaction.atomic():
-            _write(batch)
-        counts.persons += len(batch.persons)
-        counts.households += len(batch.households)
-        counts.memberships += len(batch.memberships)
-        counts.certificates += len(batch.certificates)
-        counts.illnesses += len(batch.illnesses)
+        for name in ("persons", "households", "memberships", "certificates", "illnesses"):
+            getattr(pending, name).extend(getattr(batch, name))
         counts.villages += 1
-        if progress:
-            progress(done, len(todo), counts.persons)
+        # One transaction per ~25,000 residents: fewer commits, and a crash loses at most that much.
+        if len(pending.persons) >= 25_000 or done == len(todo):
+            flush()
+            if progress:
+                progress(done, len(todo), counts.persons)
     _reset_sequences()
     counts.seconds = time.perf_counter() - started
     return counts
