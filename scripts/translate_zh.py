@@ -495,12 +495,19 @@ ZH = {
 }
 
 
+# Words whose meaning depends on where they stand (pgettext): (context, msgid) -> translation.
+ZH_IN_CONTEXT = {
+    ("family relation", "Parent"): "父母",
+}
+
+
 def main(path: Path) -> int:
     po = polib.pofile(str(path))
     missing = []
     for entry in po:
-        if entry.msgid in ZH and (not entry.msgstr or "fuzzy" in entry.flags):
-            entry.msgstr = ZH[entry.msgid]
+        wanted = ZH_IN_CONTEXT.get((entry.msgctxt, entry.msgid)) if entry.msgctxt else ZH.get(entry.msgid)
+        if wanted is not None and (not entry.msgstr or "fuzzy" in entry.flags):
+            entry.msgstr = wanted
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
         if not entry.msgstr:

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minsheng.core.fields import EncryptedCharField
 from minsheng.core.scoping import ScopedManager, ScopedModel
@@ -218,7 +219,7 @@ class Membership(ScopedModel):
         HEAD = "head", _("Head of household")
         SPOUSE = "spouse", _("Spouse")
         CHILD = "child", _("Child")
-        PARENT = "parent", _("Parent")
+        PARENT = "parent", pgettext_lazy("family relation", "Parent")
         GRANDCHILD = "grandchild", _("Grandchild")
         GRANDPARENT = "grandparent", _("Grandparent")
         SIBLING = "sibling", _("Sibling")
@@ -284,7 +285,7 @@ class SupportingRelative(ScopedModel):
 
     class Relation(models.TextChoices):
         CHILD = "child", _("Child")
-        PARENT = "parent", _("Parent")
+        PARENT = "parent", pgettext_lazy("family relation", "Parent")
         SPOUSE = "spouse", _("Spouse")
         GRANDCHILD = "grandchild", _("Grandchild")
         SIBLING = "sibling", _("Sibling")
