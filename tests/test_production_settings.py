@@ -75,3 +75,11 @@ def test_a_bad_value_stops_start_up_with_its_name(tmp_path: Path) -> None:
     result = _manage("check", env={**GOOD, "PORT": "eighty"}, tmp_path=tmp_path)
     assert result.returncode != 0
     assert "PORT='eighty' is not a whole number" in result.stderr
+
+
+def test_static_files_collect_for_production(tmp_path: Path) -> None:
+    """WhiteNoise's manifest storage refuses a file that names a missing one (e.g. a source map)."""
+    result = _manage("collectstatic", "--no-input", "-v", "0", env=GOOD, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    manifest = (tmp_path / "staticfiles" / "staticfiles.json").read_text()
+    assert "vendor/htmx/htmx.min.js" in manifest and "vendor/bootstrap/bootstrap.min.css" in manifest
