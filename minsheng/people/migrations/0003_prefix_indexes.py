@@ -1,29 +1,52 @@
-"""Area prefix search (LIKE '321302%') needs pattern indexes on PostgreSQL unless the database collation is C."""
+"""PostgreSQL indexes for prefix search (LIKE 'abc%') that also return rows in order, so LIMIT stops early.
+
+* Area codes (户籍地, 居住地, household area): ``varchar_pattern_ops`` indexes serve ``LIKE '321302%'`` whatever
+  the database collation.
+* Pinyin and initials: the columns get the "C" collation, so one ordinary B-tree serves both the prefix match
+  and ``ORDER BY name_pinyin``; a name search walks the index in order and stops after 50 rows in scope instead
+  of sorting every 王 of the city. Django does not know about this collation: a later ``AlterField`` of these
+  two columns must repeat it (see docs/architecture.md, "Registry search").
+
+SQLite: nothing to do; its default BINARY collation already behaves like "C".
+"""
 
 from django.db import migrations
 
-INDEXES = [
+PATTERN_INDEXES = [
     ("person_hukou_prefix", "people_person", "hukou_area_id"),
     ("person_residence_prefix", "people_person", "residence_area_id"),
-    ("person_pinyin_prefix", "people_person", "name_pinyin"),
-    ("person_initials_prefix", "people_person", "name_initials"),
-    ("person_name_prefix", "people_person", "name"),
     ("household_area_prefix", "people_household", "area_id"),
+]
+FORWARD = [
+    'ALTER TABLE people_person ALTER COLUMN name_pinyin TYPE varchar(200) COLLATE "C"',
+    'ALTER TABLE people_person ALTER COLUMN name_initials TYPE varchar(50) COLLATE "C"',
+    "CREATE INDEX IF NOT EXISTS person_pinyin_order ON people_person (name_pinyin, birth_date, id)",
+    "CREATE INDEX IF NOT EXISTS person_initials_order ON people_person (name_initials, name_pinyin, birth_date, id)",
+]
+BACKWARD = [
+    "DROP INDEX IF EXISTS person_pinyin_order",
+    "DROP INDEX IF EXISTS person_initials_order",
+    "ALTER TABLE people_person ALTER COLUMN name_pinyin TYPE varchar(200) COLLATE pg_catalog.default",
+    "ALTER TABLE people_person ALTER COLUMN name_initials TYPE varchar(50) COLLATE pg_catalog.default",
 ]
 
 
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
-        return  # SQLite's LIKE uses the ordinary indexes for a prefix when case-sensitive; nothing to add
-    for name, table, column in INDEXES:
+        return
+    for name, table, column in PATTERN_INDEXES:
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column} varchar_pattern_ops)")
+    for statement in FORWARD:
+        schema_editor.execute(statement)
 
 
 def backward(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for name, _table, _column in INDEXES:
+    for name, _table, _column in PATTERN_INDEXES:
         schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+    for statement in BACKWARD:
+        schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
