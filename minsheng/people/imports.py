@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -483,47 +483,101 @@ PERSON_UPDATE_FIELDS = [
 ]
 
 
-def _write_batch(job: ImportJob, batch: list[CleanRow], today: dt.date, counts: dict[str, int]) -> None:
-    indexes = [r.id_index for r in batch]
-    existing = set(Person.objects.unscoped().filter(id_index__in=indexes).values_list("id_index", flat=True))
+PERSON_COPY_COLUMNS = [
+    "name", "name_pinyin", "name_initials", "id_kind", "id_number", "id_index", "id_masked", "gender",
+    "birth_date", "phone", "phone_masked", "hukou_area_id", "residence_area_id", "status", "status_date",
+    "labour_capacity", "bank_name", "bank_account", "bank_account_masked", "created_at", "updated_at",
+]  # fmt: skip
+
+
+def _person_rows(batch: list[CleanRow], now: dt.datetime) -> list[tuple[Any, ...]]:
+    """Column values of the batch's persons (numbers encrypted in bulk), in PERSON_COPY_COLUMNS order."""
     ids = encrypt_many(r.id_number for r in batch)
     phones = encrypt_many(r.phone for r in batch)
     accounts = encrypt_many(r.bank_account for r in batch)
-    now = timezone.now()
-    persons = []
+    rows = []
     for row, id_token, phone_token, account_token in zip(batch, ids, phones, accounts, strict=True):
         pinyin, initials = name_pinyin(row.name)
-        persons.append(
-            Person(
-                name=row.name,
-                name_pinyin=pinyin,
-                name_initials=initials,
-                id_kind=_id_kind(row.id_number),
-                id_number=id_token,
-                id_index=row.id_index,
-                id_masked=mask_id_number(row.id_number),
-                gender=row.gender,
-                birth_date=row.birth_date,
-                phone=phone_token if row.phone else "",
-                phone_masked=mask_phone(row.phone) if row.phone else "",
-                hukou_area_id=row.hukou_code,
-                residence_area_id=row.residence_code,
-                status=row.status,
-                status_date=row.status_date,
-                labour_capacity=row.labour_capacity,
-                bank_name=row.bank_name,
-                bank_account=account_token if row.bank_account else "",
-                bank_account_masked=mask_bank_account(row.bank_account) if row.bank_account else "",
-                created_at=now,
-                updated_at=now,
+        rows.append(
+            (
+                row.name, pinyin, initials, _id_kind(row.id_number), id_token, row.id_index,
+                mask_id_number(row.id_number), row.gender, row.birth_date, phone_token if row.phone else "",
+                mask_phone(row.phone) if row.phone else "", row.hukou_code, row.residence_code, row.status,
+                row.status_date, row.labour_capacity, row.bank_name, account_token if row.bank_account else "",
+                mask_bank_account(row.bank_account) if row.bank_account else "", now, now,
             )
+        )  # fmt: skip
+    return rows
+
+
+def _upsert_persons_postgres(rows: list[tuple[Any, ...]]) -> tuple[dict[str, int], int]:
+    """COPY into a temporary table, then one INSERT … ON CONFLICT: no per-row SQL built by Python."""
+    columns = ", ".join(PERSON_COPY_COLUMNS)
+    updates = ", ".join(
+        f"{c}_id = EXCLUDED.{c}_id" if c in {"hukou_area", "residence_area"} else f"{c} = EXCLUDED.{c}"
+        for c in PERSON_UPDATE_FIELDS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE import_person_stage ON COMMIT DROP AS SELECT {columns} FROM people_person WITH NO DATA"
         )
+        with cursor.cursor.copy(f"COPY import_person_stage ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO people_person ({columns}) SELECT {columns} FROM import_person_stage "
+            f"ON CONFLICT (id_index) DO UPDATE SET {updates} RETURNING id_index, id, (xmax = 0)"
+        )
+        returned = cursor.fetchall()
+        cursor.execute("DROP TABLE import_person_stage")
+    return {index: pk for index, pk, _new in returned}, sum(1 for *_rest, new in returned if new)
+
+
+def _upsert_persons_orm(rows: list[tuple[Any, ...]]) -> tuple[dict[str, int], int]:
+    indexes = [row[5] for row in rows]
+    existing = set(Person.objects.unscoped().filter(id_index__in=indexes).values_list("id_index", flat=True))
+    persons = [Person(**dict(zip(PERSON_COPY_COLUMNS, row, strict=True))) for row in rows]
     Person.objects.bulk_create(
         persons, update_conflicts=True, unique_fields=["id_index"], update_fields=PERSON_UPDATE_FIELDS
     )
     person_ids = dict(Person.objects.unscoped().filter(id_index__in=indexes).values_list("id_index", "pk"))
-    counts["created_persons"] += len(set(indexes) - existing)
-    counts["updated_persons"] += len(existing)
+    return person_ids, len(set(indexes) - existing)
+
+
+HOUSEHOLD_COPY_COLUMNS = ["number", "source_key", "area_id", "address", "created_at", "updated_at"]
+
+
+def _insert_households(rows: list[tuple[Any, ...]]) -> dict[str, int]:
+    """New households; their ids by source key. COPY and one INSERT … RETURNING on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        Household.objects.bulk_create(Household(**dict(zip(HOUSEHOLD_COPY_COLUMNS, r, strict=True))) for r in rows)
+        keys = [r[1] for r in rows]
+        return dict(Household.objects.unscoped().filter(source_key__in=keys).values_list("source_key", "pk"))
+    columns = ", ".join(HOUSEHOLD_COPY_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE import_household_stage ON COMMIT DROP AS "
+            f"SELECT {columns} FROM people_household WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY import_household_stage ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO people_household ({columns}) SELECT {columns} FROM import_household_stage "
+            "RETURNING source_key, id"
+        )
+        returned = dict(cursor.fetchall())
+        cursor.execute("DROP TABLE import_household_stage")
+    return returned
+
+
+def _write_batch(job: ImportJob, batch: list[CleanRow], today: dt.date, counts: dict[str, int]) -> None:
+    now = timezone.now()
+    rows = _person_rows(batch, now)
+    upsert = _upsert_persons_postgres if connection.vendor == "postgresql" else _upsert_persons_orm
+    person_ids, created = upsert(rows)
+    counts["created_persons"] += created
+    counts["updated_persons"] += len(person_ids) - created
 
     # Households: one per source key, in the head's village (any member's until the head's row arrives).
     areas = {r.household: r.hukou_code for r in batch if r.relation == "head"}
@@ -539,28 +593,38 @@ def _write_batch(job: ImportJob, batch: list[CleanRow], today: dt.date, counts: 
             .annotate(top=Max("number"))
         )
         sequences = {area: int(str(number)[12:] or 0) for area, number in top.items() if number}
-        created = []
+        created: list[tuple[Any, ...]] = []
         for key in new_keys:
             area = areas[key]
             sequences[area] = sequences.get(area, 0) + 1
-            created.append(
-                Household(number=f"{area}{sequences[area]:06d}", source_key=key, area_id=area, created_at=now)
-            )
-        Household.objects.bulk_create(created)
+            created.append((f"{area}{sequences[area]:06d}", key, area, "", now, now))
         counts["created_households"] += len(created)
-        known.update(Household.objects.unscoped().filter(source_key__in=new_keys).values_list("source_key", "pk"))
-    ImportStaging.objects.bulk_create(
-        ImportStaging(
-            job=job,
-            person_id=person_ids[r.id_index],
-            household_id=known[r.household],
-            relation=r.relation,
-            living_together=r.living_together,
-            exclusion=r.exclusion,
-            joined_on=r.joined_on or today,
+        known.update(_insert_households(created))
+    staged = [
+        (
+            job.pk,
+            person_ids[r.id_index],
+            known[r.household],
+            r.relation,
+            r.living_together,
+            r.exclusion,
+            r.joined_on or today,
         )
         for r in batch
-    )
+    ]
+    if connection.vendor == "postgresql":
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
+                "COPY people_importstaging "
+                "(job_id, person_id, household_id, relation, living_together, exclusion, joined_on) FROM STDIN"
+            ) as copy,
+        ):
+            for values in staged:
+                copy.write_row(values)
+    else:
+        fields = ("job_id", "person_id", "household_id", "relation", "living_together", "exclusion", "joined_on")
+        ImportStaging.objects.bulk_create(ImportStaging(**dict(zip(fields, v, strict=True))) for v in staged)
 
 
 def _id_kind(number: str) -> str:
@@ -591,31 +655,18 @@ def reconcile_memberships(job: ImportJob, today: dt.date) -> None:
     current.filter(person_id__in=staged.values("person_id")).exclude(Exists(identical)).update(
         left_on=today, left_reason=reason[:200]
     )
-    still = Membership.objects.unscoped().filter(
-        left_on__isnull=True,
-        person_id=OuterRef("person_id"),
-        household_id=OuterRef("household_id"),
-        relation=OuterRef("relation"),
-    )
-    new_rows = staged.exclude(Exists(still)).values_list(
-        "person_id", "household_id", "relation", "living_together", "exclusion", "joined_on"
-    )
-    batch: list[Membership] = []
-    for person_id, household_id, relation, living, exclusion, joined_on in new_rows.iterator(chunk_size=BATCH_SIZE):
-        batch.append(
-            Membership(
-                person_id=person_id,
-                household_id=household_id,
-                relation=relation,
-                living_together=living,
-                exclusion=exclusion,
-                joined_on=min(joined_on, today),
-            )
+    # New memberships in one INSERT … SELECT (plain SQL both databases understand).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO people_membership "
+            "(household_id, person_id, relation, living_together, exclusion, joined_on, left_reason) "
+            "SELECT s.household_id, s.person_id, s.relation, s.living_together, s.exclusion, "
+            "CASE WHEN s.joined_on > %s THEN %s ELSE s.joined_on END, '' "
+            "FROM people_importstaging s WHERE s.job_id = %s AND NOT EXISTS ("
+            "SELECT 1 FROM people_membership m WHERE m.left_on IS NULL AND m.person_id = s.person_id "
+            "AND m.household_id = s.household_id AND m.relation = s.relation)",
+            [today, today, job.pk],
         )
-        if len(batch) >= BATCH_SIZE:
-            Membership.objects.bulk_create(batch)
-            batch = []
-    Membership.objects.bulk_create(batch)
     staged.delete()
 
 

@@ -81,9 +81,7 @@ def person_search(*, user: Any, query: PersonQuery) -> QuerySet[Person]:
         persons = persons.filter(status=query.status)
     # Lists show masked copies only: the encrypted columns are not even loaded, so nothing is decrypted.
     return (
-        persons.defer(*ENCRYPTED_FIELDS)
-        .select_related("hukou_area", "residence_area")
-        .order_by(*order)[:SEARCH_LIMIT]
+        persons.defer(*ENCRYPTED_FIELDS).select_related("hukou_area", "residence_area").order_by(*order)[:SEARCH_LIMIT]
     )
 
 
