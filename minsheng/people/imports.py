@@ -552,7 +552,8 @@ def _insert_households(rows: list[tuple[Any, ...]]) -> dict[str, int]:
     if connection.vendor != "postgresql":
         Household.objects.bulk_create(Household(**dict(zip(HOUSEHOLD_COPY_COLUMNS, r, strict=True))) for r in rows)
         keys = [r[1] for r in rows]
-        return dict(Household.objects.unscoped().filter(source_key__in=keys).values_list("source_key", "pk"))
+        found = Household.objects.unscoped().filter(source_key__in=keys).values_list("source_key", "pk")
+        return {str(key): pk for key, pk in found}
     columns = ", ".join(HOUSEHOLD_COPY_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -583,7 +584,8 @@ def _write_batch(job: ImportJob, batch: list[CleanRow], today: dt.date, counts: 
     areas = {r.household: r.hukou_code for r in batch if r.relation == "head"}
     for r in batch:
         areas.setdefault(r.household, r.hukou_code)
-    known = dict(Household.objects.unscoped().filter(source_key__in=list(areas)).values_list("source_key", "pk"))
+    found = Household.objects.unscoped().filter(source_key__in=list(areas)).values_list("source_key", "pk")
+    known: dict[str, int] = {str(key): pk for key, pk in found}
     new_keys = [k for k in areas if k not in known]
     if new_keys:
         top = dict(
@@ -593,13 +595,13 @@ def _write_batch(job: ImportJob, batch: list[CleanRow], today: dt.date, counts: 
             .annotate(top=Max("number"))
         )
         sequences = {area: int(str(number)[12:] or 0) for area, number in top.items() if number}
-        created: list[tuple[Any, ...]] = []
+        new_households: list[tuple[Any, ...]] = []
         for key in new_keys:
             area = areas[key]
             sequences[area] = sequences.get(area, 0) + 1
-            created.append((f"{area}{sequences[area]:06d}", key, area, "", now, now))
-        counts["created_households"] += len(created)
-        known.update(_insert_households(created))
+            new_households.append((f"{area}{sequences[area]:06d}", key, area, "", now, now))
+        counts["created_households"] += len(new_households)
+        known.update(_insert_households(new_households))
     staged = [
         (
             job.pk,

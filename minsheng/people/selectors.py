@@ -57,7 +57,7 @@ def person_search(*, user: Any, query: PersonQuery) -> QuerySet[Person]:
             persons = persons.filter(id_index=blind_index(normalize_for_index(query.id_number)))
         except InvalidIdNumber:
             return persons.none()
-    order = ("name_pinyin", "birth_date", "id")
+    order: tuple[str, ...] = ("name_pinyin", "birth_date", "id")
     if query.name:
         name = query.name.strip()
         sound = query_pinyin(name)
