@@ -17,6 +17,7 @@ from minsheng.accounts.forms import LoginForm, ReasonForm, RoleAssignmentForm, U
 from minsheng.accounts.middleware import ACTIVE_ASSIGNMENT_SESSION_KEY
 from minsheng.accounts.models import User
 from minsheng.core.decorators import role_required
+from minsheng.core.forms import add_service_errors
 from minsheng.core.middleware import client_ip
 
 
@@ -84,7 +85,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
         try:
             user = services.user_create(actor=actor, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Account %(name)s created. Now give it a role.") % {"name": user.username})
             return redirect("accounts:user_detail", pk=user.pk)
@@ -117,7 +118,7 @@ def role_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.role_assignment_add(actor=actor, user=user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Role added."))
             return redirect("accounts:user_detail", pk=user.pk)
@@ -162,11 +163,3 @@ def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Account enabled.") if is_active else _("Account disabled."))
     return redirect("accounts:user_detail", pk=user.pk)
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from minsheng.accounts.models import User
 from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
+from minsheng.core.forms import add_service_errors
 from minsheng.core.htmx import is_htmx, render_page
 from minsheng.people import selectors, services
 from minsheng.people.forms import (
@@ -37,14 +38,6 @@ def _divisions_where(user: User, permission: str) -> QuerySet[Division]:
     return divisions.filter(condition) if condition else divisions.none()
 
 
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @role_required("people.view_person")
 def person_search(request: HttpRequest) -> HttpResponse:
     form = PersonSearchForm(request.GET or None)
@@ -67,7 +60,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         try:
             person = services.person_register(actor=actor, data=services.PersonData(**form.cleaned_data))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("%(name)s is registered.") % {"name": person.name})
             return redirect("people:person_detail", pk=person.pk)
@@ -118,7 +111,7 @@ def person_change(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=actor, person=person, changes=changes, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if request_ is not None:
                 messages.warning(request, _("The change affects benefits: it waits for a second user to confirm it."))
@@ -175,7 +168,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
                     address=form.cleaned_data["address"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Household %(number)s is opened.") % {"number": household.number})
                 return redirect("people:household_detail", pk=household.pk)
@@ -216,7 +209,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("%(name)s is added to the household.") % {"name": person.name})
                 return redirect("people:household_detail", pk=household.pk)
@@ -239,7 +232,7 @@ def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResp
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The member has left the household."))
             return redirect("people:household_detail", pk=household.pk)
@@ -265,7 +258,7 @@ def head_change(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("%(name)s is now the head of the household.") % {"name": new_head.name})
             return redirect("people:household_detail", pk=household.pk)
@@ -314,7 +307,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         try:
             job = services.import_start(actor=actor, uploaded=form.cleaned_data["file"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return redirect("people:import_detail", pk=job.pk)
     jobs = ImportJob.objects.restrict(actor, "view").select_related("created_by")[:20]
