@@ -19,12 +19,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import pickle
+import tempfile
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
@@ -423,9 +425,18 @@ class CheckResult:
         self.bad.setdefault(line, []).append(message)
 
 
-def check_file(path: Path, checker: RowChecker, progress: Callable[[int], None] | None = None) -> CheckResult:
-    """Step 1: every row and every household checked; only the line numbers of bad rows are kept."""
+def check_file(
+    path: Path,
+    checker: RowChecker,
+    progress: Callable[[int], None] | None = None,
+    spool: BinaryIO | None = None,
+) -> CheckResult:
+    """Step 1: every row and every household checked; only the line numbers of bad rows are kept.
+
+    Rows that pass are pickled into ``spool`` as they are cleaned, in chunks, so step 2 does not clean them again.
+    """
     _keys, rows = read_rows(path)
+    chunk: list[tuple[int, CleanRow]] = []
     result = CheckResult()
     first_line_of: dict[str, int] = {}
     heads: dict[str, int] = defaultdict(int)
@@ -446,12 +457,19 @@ def check_file(path: Path, checker: RowChecker, progress: Callable[[int], None] 
             if relation == "head":
                 heads[household] += 1
         if clean is not None:
+            if spool is not None:
+                chunk.append((line, clean))
+                if len(chunk) >= BATCH_SIZE:
+                    pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                    chunk = []
             earlier = first_line_of.setdefault(clean.id_index, line)
             if earlier != line:
                 result.flag(line, _("证件号码 appears already on line %(line)d.") % {"line": earlier})
                 result.flag(earlier, _("证件号码 appears again on line %(line)d.") % {"line": line})
         if progress and result.rows % BATCH_SIZE == 0:
             progress(result.rows)
+    if spool is not None and chunk:
+        pickle.dump(chunk, spool, protocol=pickle.HIGHEST_PROTOCOL)
     for household, lines in lines_of.items():
         if heads[household] != 1:
             message = _("Household %(household)s has %(count)d heads; it needs exactly one.") % {
@@ -573,6 +591,11 @@ def _insert_households(rows: list[tuple[Any, ...]]) -> dict[str, int]:
 
 
 def _write_batch(job: ImportJob, batch: list[CleanRow], today: dt.date, counts: dict[str, int]) -> None:
+    """One batch in the caller's transaction. On PostgreSQL the commit does not wait for the disk flush: an
+    import lost to a crash is simply run again (persons and households are upserted)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
     now = timezone.now()
     rows = _person_rows(batch, now)
     upsert = _upsert_persons_postgres if connection.vendor == "postgresql" else _upsert_persons_orm
@@ -746,6 +769,14 @@ def import_run(job_id: int) -> ImportJob:
         return _import_run(job_id)
 
 
+def _read_spool(spool: BinaryIO) -> Iterator[list[tuple[int, CleanRow]]]:
+    while True:
+        try:
+            yield pickle.load(spool)
+        except EOFError:
+            return
+
+
 def _import_run(job_id: int) -> ImportJob:
     from django.conf import settings
 
@@ -761,31 +792,32 @@ def _import_run(job_id: int) -> ImportJob:
     ImportStaging.objects.filter(job=job).delete()  # left over by a crashed run
     _update(job, status=ImportJob.Status.RUNNING, phase="checking", processed_rows=0)
     try:
-        check = check_file(path, checker, progress=lambda n: _update(job, processed_rows=n))
-        _update(job, total_rows=check.rows, processed_rows=0, phase="writing", error_rows=len(check.bad))
-        _keys, rows = read_rows(path)
-        counts = {"created_persons": 0, "updated_persons": 0, "created_households": 0}
-        bad_rows: list[tuple[int, dict[str, str], list[str]]] = []
-        batch: list[CleanRow] = []
-        done = 0
-        for line, row in rows:
-            done += 1
-            if line in check.bad:
-                bad_rows.append((line, row, check.bad[line]))
-                continue
-            clean, _errors = checker.clean(row)
-            assert clean is not None  # the same checker passed this row in step 1
-            batch.append(clean)
-            if len(batch) >= BATCH_SIZE:
+        with tempfile.TemporaryFile() as spool:
+            check = check_file(path, checker, progress=lambda n: _update(job, processed_rows=n), spool=spool)
+            _update(job, total_rows=check.rows, processed_rows=0, phase="writing", error_rows=len(check.bad))
+            spool.seek(0)
+            counts = {"created_persons": 0, "updated_persons": 0, "created_households": 0}
+            batch: list[CleanRow] = []
+            done = len(check.bad)
+            for chunk in _read_spool(spool):
+                for line, clean in chunk:
+                    done += 1
+                    if line not in check.bad:  # a household or duplicate error found after the row was clean
+                        batch.append(clean)
+                    if len(batch) >= BATCH_SIZE:
+                        with transaction.atomic():
+                            _write_batch(job, batch, today, counts)
+                        batch = []
+                        _update(job, processed_rows=done, **counts)
+            if batch:
                 with transaction.atomic():
                     _write_batch(job, batch, today, counts)
-                batch = []
-                _update(job, processed_rows=done, **counts)
-        if batch:
-            with transaction.atomic():
-                _write_batch(job, batch, today, counts)
-        _update(job, processed_rows=done, phase="memberships", **counts)
+        _update(job, processed_rows=check.rows, phase="memberships", **counts)
         reconcile_memberships(job, today)
+        bad_rows: list[tuple[int, dict[str, str], list[str]]] = []
+        if check.bad:
+            _keys, rows = read_rows(path)  # the bad rows as uploaded, for the report
+            bad_rows = [(line, row, check.bad[line]) for line, row in rows if line in check.bad]
     except ImportFileError as exc:
         _update(job, status=ImportJob.Status.REJECTED, message=str(exc), finished_at=timezone.now())
         return job

@@ -60,8 +60,8 @@ class Person(ScopedModel):
         NONE = "none", _("Unable to work")
 
     name = models.CharField(_("name"), max_length=50)
-    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, db_index=True)
-    name_initials = models.CharField(_("pinyin initials"), max_length=50, db_index=True)
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=200)
+    name_initials = models.CharField(_("pinyin initials"), max_length=50)
     id_kind = models.CharField(_("kind of ID"), max_length=24, choices=IdKind.choices, default=IdKind.RESIDENT)
     id_number = EncryptedCharField(_("ID number"))
     id_index = models.CharField(_("ID lookup key"), max_length=32, unique=True)
@@ -70,17 +70,20 @@ class Person(ScopedModel):
     birth_date = models.DateField(_("date of birth"))
     phone = EncryptedCharField(_("phone"), blank=True, default="")
     phone_masked = models.CharField(_("phone (masked)"), max_length=20, blank=True, default="")
+    # The area foreign keys need no index of their own: (area, status) below leads with them.
     hukou_area = models.ForeignKey(
         "areas.Division",
         verbose_name=_("household registration (户籍地)"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     residence_area = models.ForeignKey(
         "areas.Division",
         verbose_name=_("place of residence (居住地)"),
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.LIVING)
     status_date = models.DateField(_("date of death or move"), null=True, blank=True)
@@ -98,6 +101,7 @@ class Person(ScopedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # never searched by; every index costs on a bulk load of millions
         help_text=_("Set when this record was found to be a duplicate and merged into another one."),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -114,7 +118,10 @@ class Person(ScopedModel):
             models.Index(fields=["hukou_area", "status"], name="person_hukou_status"),
             models.Index(fields=["residence_area", "status"], name="person_residence_status"),
             models.Index(fields=["name", "birth_date"], name="person_name_birth"),
-            models.Index(fields=["name_pinyin", "birth_date"], name="person_pinyin_birth"),
+            # Search walks these in order (pinyin or initials prefix), so LIMIT stops early; they also find
+            # same-sounding duplicates. On PostgreSQL both columns use the "C" collation (migration 0003).
+            models.Index(fields=["name_pinyin", "birth_date", "id"], name="person_pinyin_order"),
+            models.Index(fields=["name_initials", "name_pinyin", "birth_date", "id"], name="person_initials_order"),
         ]
         constraints = [
             models.CheckConstraint(

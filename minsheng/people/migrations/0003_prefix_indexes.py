@@ -2,8 +2,9 @@
 
 * Area codes (户籍地, 居住地, household area): ``varchar_pattern_ops`` indexes serve ``LIKE '321302%'`` whatever
   the database collation.
-* Pinyin and initials: the columns get the "C" collation, so one ordinary B-tree serves both the prefix match
-  and ``ORDER BY name_pinyin``; a name search walks the index in order and stops after 50 rows in scope instead
+* Pinyin and initials: the columns get the "C" collation, so the ordinary B-trees ``person_pinyin_order`` and
+  ``person_initials_order`` (declared on the model; PostgreSQL rebuilds them here) serve both the prefix match
+  and the ``ORDER BY``; a name search walks the index in order and stops after 50 rows in scope instead
   of sorting every 王 of the city. Django does not know about this collation: a later ``AlterField`` of these
   two columns must repeat it (see docs/architecture.md, "Registry search").
 
@@ -20,12 +21,8 @@ PATTERN_INDEXES = [
 FORWARD = [
     'ALTER TABLE people_person ALTER COLUMN name_pinyin TYPE varchar(200) COLLATE "C"',
     'ALTER TABLE people_person ALTER COLUMN name_initials TYPE varchar(50) COLLATE "C"',
-    "CREATE INDEX IF NOT EXISTS person_pinyin_order ON people_person (name_pinyin, birth_date, id)",
-    "CREATE INDEX IF NOT EXISTS person_initials_order ON people_person (name_initials, name_pinyin, birth_date, id)",
 ]
 BACKWARD = [
-    "DROP INDEX IF EXISTS person_pinyin_order",
-    "DROP INDEX IF EXISTS person_initials_order",
     "ALTER TABLE people_person ALTER COLUMN name_pinyin TYPE varchar(200) COLLATE pg_catalog.default",
     "ALTER TABLE people_person ALTER COLUMN name_initials TYPE varchar(50) COLLATE pg_catalog.default",
 ]
