@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone, translation
@@ -37,6 +38,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from minsheng.areas.codes import InvalidCode, normalize_code
 from minsheng.areas.models import Division
+from minsheng.audit.services import audit_record
 from minsheng.core.crypto import blind_index, encrypt_many, mask_bank_account, mask_id_number, mask_phone
 from minsheng.people.idnumbers import InvalidIdNumber, parse_id_number
 from minsheng.people.models import Household, ImportJob, ImportStaging, Membership, Person
@@ -762,7 +764,6 @@ def _update(job: ImportJob, **fields: Any) -> None:
 
 def import_run(job_id: int) -> ImportJob:
     """Run an import job to its end. Safe to run again after a crash: persons and households are upserted."""
-    from django.conf import settings
 
     # A worker has no request: its messages and report are in the platform's language.
     with translation.override(settings.LANGUAGE_CODE):
@@ -778,9 +779,6 @@ def _read_spool(spool: BinaryIO) -> Iterator[list[tuple[int, CleanRow]]]:
 
 
 def _import_run(job_id: int) -> ImportJob:
-    from django.conf import settings
-
-    from minsheng.audit.services import audit_record
 
     job = ImportJob.objects.unscoped().select_related("created_by").get(pk=job_id)
     if job.status in {ImportJob.Status.DONE, ImportJob.Status.REJECTED}:

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,6 +30,7 @@ from minsheng.people.models import (
     DisabilityCertificate,
     Household,
     IllnessType,
+    ImportJob,
     Membership,
     Person,
     SupportingRelative,
@@ -682,13 +686,6 @@ IMPORT_EXTENSIONS = {".xlsx", ".csv"}
 @transaction.atomic
 def import_start(*, actor: User, uploaded: Any) -> Any:
     """Store an uploaded file outside the web root and queue its import (on a worker when one is configured)."""
-    import uuid
-    from pathlib import Path
-
-    from django.conf import settings
-
-    from minsheng.people.models import ImportJob
-    from minsheng.people.tasks import run_import
 
     scopes = actor.scopes_for("people.import_person")
     if not scopes:
@@ -713,6 +710,8 @@ def import_start(*, actor: User, uploaded: Any) -> Any:
     audit_record(
         actor=actor, action="people.import_started", obj=job, area_code=area, after={"file": job.original_name}
     )
+    from minsheng.people.tasks import run_import  # the task module imports the import code, which imports this
+
     transaction.on_commit(lambda: run_import.delay(job.pk))
     return job
 

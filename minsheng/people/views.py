@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
@@ -20,13 +21,15 @@ from minsheng.people.forms import (
     DecisionForm,
     HeadChangeForm,
     HouseholdCreateForm,
+    ImportForm,
     MemberAddForm,
     MemberRemoveForm,
     PersonChangeForm,
     PersonForm,
     PersonSearchForm,
 )
-from minsheng.people.models import Person
+from minsheng.people.imports import template_workbook
+from minsheng.people.models import ImportJob, Person
 
 
 def _divisions_where(user: User, permission: str) -> QuerySet[Division]:
@@ -298,8 +301,6 @@ def change_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("people.import_person")
 def import_list(request: HttpRequest) -> HttpResponse:
-    from minsheng.people.forms import ImportForm
-    from minsheng.people.models import ImportJob
 
     actor: User = request.user  # type: ignore[assignment]
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -316,7 +317,6 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @role_required("people.import_person")
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from minsheng.people.models import ImportJob
 
     job = get_object_or_404(ImportJob.objects.restrict(request.user, "view"), pk=pk)
     return render_page(request, "people/import_detail.html", {"job": job}, fragment="people/_import_progress.html")
@@ -324,10 +324,6 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("people.import_person")
 def import_errors(request: HttpRequest, pk: int) -> FileResponse:
-    from django.conf import settings
-    from django.http import Http404
-
-    from minsheng.people.models import ImportJob
 
     job = get_object_or_404(ImportJob.objects.restrict(request.user, "view"), pk=pk)
     if not job.error_report:
@@ -338,7 +334,6 @@ def import_errors(request: HttpRequest, pk: int) -> FileResponse:
 
 @role_required("people.import_person")
 def import_template(request: HttpRequest) -> HttpResponse:
-    from minsheng.people.imports import template_workbook
 
     response = HttpResponse(
         template_workbook(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
