@@ -35,6 +35,7 @@ assets: node_modules/.package-lock.json
 demo: install assets
 	$(BIN)/python scripts/demo_secrets.py var/demo.env
 	$(BIN)/python manage.py migrate --no-input --verbosity 0
+	$(BIN)/python manage.py load_divisions
 	$(BIN)/python manage.py demo_city --scale $(DEMO_SCALE)
 	$(BIN)/python manage.py demo_setup
 	DEBUG=0 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload
