@@ -14,11 +14,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 @pytest.fixture
 def personas(db):  # type: ignore[no-untyped-def]
-    from minsheng.areas.models import Division
-    from minsheng.areas.services import divisions_load_bundled
     from minsheng.core.testing import build_personas
 
-    # A transactional test (the browser tests) empties the tables behind it; reload when that happened.
-    if not Division.objects.unscoped().filter(code="321302000000").exists():
-        divisions_load_bundled()
+    # A transactional test (the browser tests) empties the tables behind it; build_personas reloads them.
     return build_personas()

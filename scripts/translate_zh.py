@@ -498,6 +498,7 @@ ZH = {
 # Words whose meaning depends on where they stand (pgettext): (context, msgid) -> translation.
 ZH_IN_CONTEXT = {
     ("family relation", "Parent"): "父母",
+    ("person", "Name"): "姓名",
 }
 
 

@@ -87,7 +87,27 @@ def make_user(username: str, role: str | None, area: Division | None, *, departm
     return user
 
 
+def ensure_reference_data() -> None:
+    """Divisions, departments and illnesses, reloaded after a browser test has emptied the tables."""
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from minsheng.areas.services import divisions_load_bundled
+    from minsheng.people.models import IllnessType
+
+    if not Division.objects.unscoped().filter(code=REFERENCE["county"]).exists():
+        divisions_load_bundled()
+    for module, model in (
+        ("minsheng.catalog.migrations.0002_departments", Department),
+        ("minsheng.people.migrations.0002_illness_types", IllnessType),
+    ):
+        if not model.objects.exists():
+            importlib.import_module(module).forward(django_apps, None)
+
+
 def build_personas() -> Personas:
+    ensure_reference_data()
     # Test set-up is a system job: it picks areas from the whole table.
     divisions = Division.objects.unscoped()
     county = divisions.get(code=REFERENCE["county"])

@@ -5,7 +5,6 @@ from typing import Any
 import pytest
 
 from minsheng.accounts.roles import Role
-from minsheng.areas.models import Division
 from minsheng.core.testing import PASSWORD, build_personas
 
 from .conftest import ARTIFACTS
@@ -14,10 +13,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_village_worker_signs_in_and_sees_only_their_own_village(live_server: Any, page: Any) -> None:
-    from minsheng.areas.services import divisions_load_bundled
-
-    if not Division.objects.unscoped().filter(code="321302000000").exists():
-        divisions_load_bundled()
     personas = build_personas()
     village = personas.village
 
