@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "minsheng.accounts",
     "minsheng.audit",
     "minsheng.people",
+    "minsheng.workdays",
 ]
 
 MIDDLEWARE = [

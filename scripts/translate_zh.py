@@ -492,6 +492,42 @@ ZH = {
     "All imports": "全部导入记录",
     "No imports yet.": "暂无导入记录。",
     "Disability": "残疾人证",
+    "Enter a year's official arrangement": "录入年度官方放假安排",
+    "Enter the year's holidays and make-up working days.": "请填写该年的节假日和调休上班日。",
+    "Date": "日期",
+    "Enter a year between 1949 and 2200.": "请输入1949至2200之间的年份。",
+    "Holiday": "放假",
+    "Holidays and make-up working days": "节假日和调休上班日",
+    "Kind": "类型",
+    "Line %(n)d: %(date)s is listed twice.": "第%(n)d行：%(date)s 出现了两次。",
+    "Line %(n)d: %(date)s is not in %(year)d.": "第%(n)d行：%(date)s 不在%(year)d年内。",
+    "Line %(n)d: write the date, then 休 or 班.": "第%(n)d行：请先写日期，再写“休”或“班”。",
+    "Line %(n)d: write 休 (rest) or 班 (work), not “%(value)s”.": "第%(n)d行：请写“休”或“班”，而不是“%(value)s”。",
+    "Line %(n)d: “%(value)s” is not a date (2027-01-01).": "第%(n)d行：“%(value)s”不是日期（格式如 2027-01-01）。",
+    "Load": "录入",
+    "Make-up working day": "调休上班",
+    "Name the notice the arrangement comes from.": "请填写放假安排所依据的通知。",
+    "Notice": "通知",
+    "One day a line: 2027-01-01 休 元旦, or 2027-02-07 班 春节调休.": "每行一天：如 2027-01-01 休 元旦，或 2027-02-07 班 春节调休。",
+    "Show": "显示",
+    "The official arrangement is loaded:": "已录入官方放假安排：",
+    "The official arrangement of %(year)d is loaded.": "%(year)d年官方放假安排已录入。",
+    "The official arrangement of %(year)s is not loaded yet. Time limits count the statutory holidays below and weekends; make-up working days are not known until the State Council publishes them.": "%(year)s年的官方放假安排尚未录入。办理时限暂按下列法定节假日和周末计算；调休上班日须待国务院公布后录入。",
+    "Weekday": "星期",
+    "Year": "年份",
+    "calendar exception": "日历例外日",
+    "calendar exceptions": "日历例外日",
+    "date": "日期",
+    "e.g. 国务院办公厅关于2027年部分节假日安排的通知": "例如：国务院办公厅关于2027年部分节假日安排的通知",
+    "notice": "通知",
+    "official calendar year": "已录入官方安排的年份",
+    "official calendar years": "已录入官方安排的年份",
+    "year": "年份",
+    "Working days": "工作日历",
+    "Working-day calendar": "工作日历",
+    "loaded at": "录入时间",
+    "loaded by": "录入人",
+    "working day": "工作日",
 }
 
 
@@ -511,7 +547,7 @@ def main(path: Path) -> int:
             entry.msgstr = wanted
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-        if not entry.msgstr:
+        if not entry.msgstr or "fuzzy" in entry.flags:
             missing.append(entry.msgid)
     po.metadata["Language"] = "zh_Hans"
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"

@@ -13,6 +13,7 @@ NAVIGATION = [
     ("people.import_person", "people:imports", _("Import")),
     ("people.merge_person", "people:duplicates", _("Duplicates")),
     ("areas.view_division", "areas:index", _("Divisions")),
+    ("workdays.view_calendaryear", "workdays:calendar", _("Working days")),
     ("accounts.manage_users", "accounts:user_list", _("Users and roles")),
     ("audit.view_auditevent", "audit:event_list", _("Audit log")),
 ]

@@ -36,7 +36,7 @@ ROLE_LEVELS: dict[str, frozenset[str]] = {
 
 ROLES_WITH_DEPARTMENT = frozenset({Role.DEPARTMENT_HANDLER})
 
-_STAFF_READ = frozenset({"areas.view_division"})
+_STAFF_READ = frozenset({"areas.view_division", "workdays.view_calendaryear"})
 
 # Reading the registry: persons and everything hanging off them.
 _REGISTRY_READ = frozenset(
@@ -84,6 +84,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | _REGISTRY_ADMIN
     | {
         "accounts.manage_users",
+        "workdays.change_calendaryear",
         "accounts.view_user",
         "accounts.change_user",
         "audit.view_auditevent",
