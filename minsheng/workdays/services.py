@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 from functools import lru_cache
+from typing import Any
 
 from chinese_calendar import get_solar_terms
 from django.core.exceptions import ValidationError
