@@ -12,6 +12,7 @@ NAVIGATION = [
     ("people.view_changerequest", "people:change_requests", _("Changes to confirm")),
     ("people.import_person", "people:imports", _("Import")),
     ("people.merge_person", "people:duplicates", _("Duplicates")),
+    ("catalog.view_item", "catalog:item_list", _("Assistance items")),
     ("areas.view_division", "areas:index", _("Divisions")),
     ("workdays.view_calendaryear", "workdays:calendar", _("Working days")),
     ("accounts.manage_users", "accounts:user_list", _("Users and roles")),
