@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "minsheng.audit",
     "minsheng.people",
     "minsheng.workdays",
+    "minsheng.intake",
 ]
 
 MIDDLEWARE = [

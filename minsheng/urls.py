@@ -20,6 +20,7 @@ urlpatterns = [
     path("people/", include("minsheng.people.urls")),
     path("calendar/", include("minsheng.workdays.urls")),
     path("catalog/", include("minsheng.catalog.urls")),
+    path("window/", include("minsheng.intake.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -59,6 +59,9 @@ _REGISTRY_WRITE = frozenset(
         "people.add_changerequest",
     }
 )
+# The one window: consultations at the village, township and county windows.
+_WINDOW = frozenset({"intake.add_consultation", "intake.view_consultation"})
+
 # Seeing full ID, phone and bank numbers (each view audited); listing persons without a search criterion.
 _REVEAL = frozenset({"people.reveal_person"})
 _BROWSE = frozenset({"people.browse_person"})
@@ -66,10 +69,11 @@ _CONFIRM = frozenset({"people.confirm_changerequest"})
 _REGISTRY_ADMIN = frozenset({"people.import_person", "people.view_importjob", "people.merge_person"})
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.VILLAGE_WORKER: _STAFF_READ | _REGISTRY_READ | _REGISTRY_WRITE,
-    Role.TOWNSHIP_WINDOW: _STAFF_READ | _REGISTRY_READ | _REGISTRY_WRITE | _REVEAL,
-    Role.TOWNSHIP_REVIEWER: _STAFF_READ | _REGISTRY_READ | _REGISTRY_WRITE | _REVEAL | _CONFIRM,
+    Role.VILLAGE_WORKER: _STAFF_READ | _REGISTRY_READ | _REGISTRY_WRITE | _WINDOW,
+    Role.TOWNSHIP_WINDOW: _STAFF_READ | _REGISTRY_READ | _REGISTRY_WRITE | _REVEAL | _WINDOW,
+    Role.TOWNSHIP_REVIEWER: _STAFF_READ | _REGISTRY_READ | _REGISTRY_WRITE | _REVEAL | _CONFIRM | _WINDOW,
     Role.COUNTY_APPROVER: _STAFF_READ
+    | _WINDOW
     | _REGISTRY_READ
     | _REGISTRY_WRITE
     | _REVEAL
@@ -79,6 +83,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNTY_PAYMENT_OFFICER: _STAFF_READ | _REGISTRY_READ | _REVEAL | _BROWSE,
     Role.DEPARTMENT_HANDLER: _STAFF_READ,
     Role.CITY_ADMIN: _STAFF_READ
+    | {"intake.view_consultation"}
     | _REGISTRY_READ
     | _BROWSE
     | _REGISTRY_ADMIN
@@ -90,7 +95,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "accounts.change_user",
         "audit.view_auditevent",
     },
-    Role.AUDITOR: _STAFF_READ | _REGISTRY_READ | _BROWSE | {"audit.view_auditevent"},
+    Role.AUDITOR: _STAFF_READ | _REGISTRY_READ | _BROWSE | {"audit.view_auditevent", "intake.view_consultation"},
 }
 
 
