@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 # (permission, url name, label): the navigation shows an entry when the user holds its permission.
 NAVIGATION = [
+    ("intake.add_application", "intake:application_new", _("New application")),
+    ("intake.view_itemcase", "intake:inbox", _("Items in progress")),
     ("intake.view_consultation", "intake:consultations", _("Consultations")),
     ("people.view_person", "people:search", _("Residents")),
     ("people.view_changerequest", "people:change_requests", _("Changes to confirm")),

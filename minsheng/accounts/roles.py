@@ -60,7 +60,17 @@ _REGISTRY_WRITE = frozenset(
     }
 )
 # The one window: consultations at the village, township and county windows.
-_WINDOW = frozenset({"intake.add_consultation", "intake.view_consultation"})
+_WINDOW = frozenset(
+    {
+        "intake.add_consultation",
+        "intake.view_consultation",
+        "intake.add_application",
+        "intake.view_application",
+        "intake.view_itemcase",
+    }
+)
+# A department's inbox: the item cases routed to it (scoped by department as well as area).
+_DEPARTMENT = frozenset({"intake.view_itemcase", "intake.decide_itemcase"})
 
 # Seeing full ID, phone and bank numbers (each view audited); listing persons without a search criterion.
 _REVEAL = frozenset({"people.reveal_person"})
@@ -81,7 +91,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | _BROWSE
     | _REGISTRY_ADMIN,
     Role.COUNTY_PAYMENT_OFFICER: _STAFF_READ | _REGISTRY_READ | _REVEAL | _BROWSE,
-    Role.DEPARTMENT_HANDLER: _STAFF_READ,
+    Role.DEPARTMENT_HANDLER: _STAFF_READ | _DEPARTMENT,
     Role.CITY_ADMIN: _STAFF_READ
     | {"intake.view_consultation"}
     | _REGISTRY_READ

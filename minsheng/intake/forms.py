@@ -17,3 +17,24 @@ class ConsultationForm(StyledForm):
     )
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Consultation.Outcome.choices)
     referred_to = forms.ModelChoiceField(label=_("Referred to"), queryset=Department.objects.all(), required=False)
+
+
+class ApplicationForm(StyledForm):
+    id_number = forms.CharField(label=_("Applicant's ID number"), max_length=20)
+    items = forms.ModelMultipleChoiceField(
+        label=_("Items applied for"),
+        queryset=Item.objects.filter(active=True).order_by("number"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    on_behalf = forms.BooleanField(label=_("Applied for by me on the applicant's behalf (帮办代办)"), required=False)
+    materials_provided = forms.CharField(
+        label=_("Materials brought"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("One a line, as named in the item's list; anything missing goes on the one-time list."),
+    )
+
+
+class DecisionForm(StyledForm):
+    decision = forms.ChoiceField(label=_("Decision"), choices=[("grant", _("Grant")), ("refuse", _("Refuse"))])
+    reason = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))

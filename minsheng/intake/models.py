@@ -74,3 +74,89 @@ class Consultation(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.recorded_at:%Y-%m-%d} {self.topic[:20]}"
+
+
+class Application(ScopedModel):
+    """One intake at a window (or online): a person applies for any number of items at once.
+
+    Scoped by the applicant's household-registration village. Each item becomes an ``ItemCase`` routed to the
+    department that owns it; the applicant sees one status across them.
+    """
+
+    receipt_number = models.CharField(_("receipt number"), max_length=24, unique=True)
+    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    person = models.ForeignKey("people.Person", verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    on_behalf = models.BooleanField(_("applied by a worker on the applicant's behalf (帮办代办)"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+
+    objects: ClassVar[ScopedManager[Application]] = ScopedManager()
+
+    scope_field = "area_code"
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.receipt_number
+
+
+class ItemCase(ScopedModel):
+    """One item of an application, routed to its owner department at the level that decides it.
+
+    Scoped by the applicant's village (``area_code``, copied from the application) and, for department handlers,
+    by department: a county's education handler sees the education items of that county's applicants only.
+    """
+
+    class Status(models.TextChoices):
+        WAITING_MATERIALS = "waiting", _("Waiting for materials")
+        ACCEPTED = "accepted", _("Accepted")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="cases")
+    item = models.ForeignKey("catalog.Item", verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "catalog.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+    )
+    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    handling_area_code = models.CharField(_("handling area"), max_length=12, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    missing_materials = models.JSONField(_("missing materials"), default=list, blank=True)
+    accepted_on = models.DateField(_("accepted on"))
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decision_reason = models.TextField(_("reasons"), blank=True, default="")
+
+    objects: ClassVar[ScopedManager[ItemCase]] = ScopedManager()
+
+    scope_field = "area_code"
+    scope_department_field = "department"
+
+    class Meta:
+        verbose_name = _("item case")
+        verbose_name_plural = _("item cases")
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "item"], name="one_case_per_item_per_application"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}:{self.item_id}"
+
+    @property
+    def decided(self) -> bool:
+        return self.status in {self.Status.GRANTED, self.Status.REFUSED}

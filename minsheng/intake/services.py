@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.accounts.models import User
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department, Item
-from minsheng.intake.models import Channel, Consultation
+from minsheng.intake.models import Application, Channel, Consultation, ItemCase
 from minsheng.people.models import Person
+from minsheng.workdays.services import Calendar
 
 # The channel a window of each level records.
 CHANNEL_OF_LEVEL = {"village": Channel.VILLAGE, "township": Channel.TOWNSHIP, "county": Channel.COUNTY}
@@ -82,3 +86,153 @@ def consultation_counts(*, user: Any) -> dict[str, int]:
     """Consultations by outcome in the user's areas (for the window page; statistics come later)."""
     rows = Consultation.objects.restrict(user, "view").values("outcome").annotate(n=Count("id"))
     return {row["outcome"]: row["n"] for row in rows}
+
+
+# Applications ----------------------------------------------------------------------------------------------
+
+LEVEL_DIGITS = {"township": 9, "county": 6, "city": 4}
+
+
+@dataclass(frozen=True)
+class ItemRequest:
+    """An item asked for, and which of its listed materials the applicant brought."""
+
+    item: Item
+    materials_provided: tuple[str, ...] = ()
+
+
+def _lead_department(item: Item) -> Department:
+    """The department that handles the item: 民政 for jointly owned items it belongs to, else the first owner."""
+    owners = sorted(item.owners.all(), key=lambda d: (d.sort_order, d.code))
+    if not owners:
+        raise ValidationError(_("Item %(item)s has no owner department.") % {"item": item.name})
+    return owners[0]
+
+
+def _handling_area(applicant_area: str, level: str) -> str:
+    digits = LEVEL_DIGITS.get(level, 6)
+    return applicant_area[:digits].ljust(12, "0")
+
+
+def _receipt_number(area_code: str, today: dt.date) -> str:
+    prefix = f"{area_code[:6]}{today:%Y%m%d}"
+    # A system read: the day's last receipt number of the county, whoever may see it.
+    last = (
+        Application.objects.unscoped()
+        .filter(receipt_number__startswith=prefix)
+        .order_by("-receipt_number")
+        .values_list("receipt_number", flat=True)
+        .first()
+    )
+    return f"{prefix}{(int(last[-5:]) + 1) if last else 1:05d}"
+
+
+@transaction.atomic
+def application_submit(*, actor: User, person: Person, requests: list[ItemRequest], on_behalf: bool) -> Application:
+    """Take one application for any number of items; route each to its department; return the receipt."""
+    _window_area, channel = window_of(actor, "intake.add_application")
+    if not Person.objects.restrict(actor, "view").filter(pk=person.pk).exists():
+        raise PermissionDenied(_("This person is outside your areas."))
+    if person.status != Person.Status.LIVING:
+        raise ValidationError({"person": _("Only a living person can apply.")})
+    if not requests:
+        raise ValidationError({"items": _("Choose at least one item.")})
+    numbers = [r.item.number for r in requests]
+    if len(set(numbers)) != len(numbers):
+        raise ValidationError({"items": _("An item is chosen twice.")})
+    inactive = [r.item.name for r in requests if not r.item.active]
+    if inactive:
+        raise ValidationError({"items": _("Not in use: %(items)s") % {"items": "、".join(inactive)}})
+    today = timezone.localdate()
+    calendar = Calendar()
+    applicant_area = person.hukou_area_id
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                application = Application.objects.create(
+                    receipt_number=_receipt_number(applicant_area, today),
+                    area_code=applicant_area,
+                    person=person,
+                    channel=channel,
+                    on_behalf=on_behalf,
+                    recorded_by=actor,
+                )
+                break
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    cases = []
+    for request in requests:
+        missing = [m for m in request.item.materials if m not in request.materials_provided]
+        waiting = bool(missing)
+        cases.append(
+            ItemCase(
+                application=application,
+                item=request.item,
+                department=_lead_department(request.item),
+                area_code=applicant_area,
+                handling_area_code=_handling_area(applicant_area, request.item.deciding_level),
+                status=ItemCase.Status.WAITING_MATERIALS if waiting else ItemCase.Status.ACCEPTED,
+                missing_materials=missing,
+                accepted_on=today,
+                # The clock runs only once the materials are complete (DOMAIN: pause while waiting).
+                deadline=None if waiting else calendar.add_working_days(today, request.item.time_limit_days),
+            )
+        )
+    ItemCase.objects.bulk_create(cases)
+    audit_record(
+        actor=actor,
+        action="intake.application_submitted",
+        obj=application,
+        area_code=applicant_area,
+        on_behalf_of=person.name if on_behalf else "",
+        after={
+            "person": person.pk,
+            "items": numbers,
+            "departments": [c.department.code for c in cases],
+            "on_behalf": on_behalf,
+        },
+    )
+    return application
+
+
+def application_status(application: Application) -> str:
+    """The one status the applicant sees across all items."""
+    statuses = {c.status for c in application.cases.all()}
+    decided = {ItemCase.Status.GRANTED, ItemCase.Status.REFUSED}
+    if statuses <= decided:
+        return "done"
+    if ItemCase.Status.WAITING_MATERIALS in statuses:
+        return "waiting"
+    return "in_progress" if not statuses & decided else "partly_done"
+
+
+@transaction.atomic
+def case_decide(*, actor: User, case: ItemCase, granted: bool, reason: str) -> ItemCase:
+    """The department's decision with its reasons (race-safe: a case is decided once)."""
+    if not ItemCase.objects.restrict(actor, "decide").filter(pk=case.pk).exists():
+        raise PermissionDenied(_("This item is not routed to you."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reasons for the decision; the applicant reads them.")})
+    updated = (
+        ItemCase.objects.unscoped()
+        .filter(pk=case.pk, status=ItemCase.Status.ACCEPTED)
+        .update(
+            status=ItemCase.Status.GRANTED if granted else ItemCase.Status.REFUSED,
+            decided_at=timezone.now(),
+            decided_by=actor,
+            decision_reason=reason.strip(),
+        )
+    )
+    if updated != 1:
+        raise ValidationError(_("This item cannot be decided now: it is waiting for materials or decided already."))
+    case.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="intake.case_decided",
+        obj=case,
+        area_code=case.area_code,
+        after={"status": case.status, "item": case.item_id},
+        reason=reason,
+    )
+    return case

@@ -3,15 +3,23 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from minsheng.accounts.models import User
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
-from minsheng.intake.forms import ConsultationForm
-from minsheng.intake.models import Consultation
-from minsheng.intake.services import consultation_counts, consultation_record
+from minsheng.intake.forms import ApplicationForm, ConsultationForm, DecisionForm
+from minsheng.intake.models import Application, Consultation, ItemCase
+from minsheng.intake.services import (
+    ItemRequest,
+    application_status,
+    application_submit,
+    case_decide,
+    consultation_counts,
+    consultation_record,
+)
 from minsheng.people import selectors as people
 
 
@@ -53,3 +61,67 @@ def consultations(request: HttpRequest) -> HttpResponse:
     )
     context = {"form": form, "recent": recent, "counts": consultation_counts(user=actor), "can_add": can_add}
     return render(request, "intake/consultations.html", context, status=400 if form.errors else 200)
+
+
+@role_required("intake.add_application")
+def application_new(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    form = ApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = people.person_search(
+            user=actor, query=people.PersonQuery(id_number=form.cleaned_data["id_number"])
+        ).first()
+        if person is None:
+            form.add_error("id_number", _("No person with this ID number in your areas. Register the person first."))
+        else:
+            brought = tuple(m.strip() for m in form.cleaned_data["materials_provided"].splitlines() if m.strip())
+            requests = [ItemRequest(item=item, materials_provided=brought) for item in form.cleaned_data["items"]]
+            try:
+                application = application_submit(
+                    actor=actor, person=person, requests=requests, on_behalf=form.cleaned_data["on_behalf"]
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect("intake:application_detail", pk=application.pk)
+    return render(request, "intake/application_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@role_required("intake.view_application")
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(
+        Application.objects.restrict(request.user, "view").select_related("person", "recorded_by"), pk=pk
+    )
+    cases = application.cases.select_related("item", "department").order_by("item__number")
+    context = {"application": application, "cases": cases, "status": application_status(application)}
+    return render(request, "intake/application_detail.html", context)
+
+
+@role_required("intake.view_itemcase")
+def inbox(request: HttpRequest) -> HttpResponse:
+    cases = (
+        ItemCase.objects.restrict(request.user, "view")
+        .select_related("item", "department", "application", "application__person")
+        .order_by("status", "deadline", "id")[:200]
+    )
+    return render(request, "intake/inbox.html", {"cases": cases, "form": DecisionForm()})
+
+
+@role_required("intake.decide_itemcase")
+@require_POST
+def case_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    case = get_object_or_404(ItemCase.objects.restrict(actor, "decide"), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a decision and give its reasons."))
+        return redirect("intake:inbox")
+    try:
+        case_decide(
+            actor=actor, case=case, granted=form.cleaned_data["decision"] == "grant", reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The decision is recorded."))
+    return redirect("intake:inbox")

@@ -1,5 +1,7 @@
+from typing import Any
+
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import Endpoint, register
+from minsheng.core.testing import Endpoint, Personas, register
 
 VIEW = frozenset(
     {
@@ -20,6 +22,48 @@ register(
         ADD,
         method="post",
         data=lambda p: {"topic": "低保怎么申请", "outcome": "answered"},
+        success=302,
+    ),
+)
+
+WINDOW = ADD
+
+
+def _application(p: Personas) -> Any:
+    if "application" not in p.extra:
+        from minsheng.catalog.models import Item
+        from minsheng.core.testing import make_person
+        from minsheng.intake.services import ItemRequest, application_submit
+
+        item = Item.objects.get(number=30)
+        application = application_submit(
+            actor=p[Role.VILLAGE_WORKER],
+            person=make_person(p.village, "吴敏"),
+            requests=[ItemRequest(item=item, materials_provided=tuple(item.materials))],
+            on_behalf=True,
+        )
+        p.extra["application"] = application
+    return p.extra["application"]
+
+
+register(
+    Endpoint("intake:application_new", WINDOW),
+    Endpoint(
+        "intake:application_new",
+        WINDOW,
+        method="post",
+        data=lambda p: {"id_number": _application(p).person.id_number, "items": [], "on_behalf": "on"},
+        success=400,  # no item chosen: the form is shown again with the error, nothing written
+    ),
+    Endpoint("intake:application_detail", WINDOW, kwargs=lambda p: {"pk": _application(p).pk}, object_level=True),
+    Endpoint("intake:inbox", WINDOW | {Role.DEPARTMENT_HANDLER}),
+    Endpoint(
+        "intake:case_decide",
+        frozenset({Role.DEPARTMENT_HANDLER}),
+        method="post",
+        kwargs=lambda p: {"pk": _application(p).cases.get().pk},
+        data=lambda p: {"decision": "grant", "reason": "符合条件"},
+        object_level=True,
         success=302,
     ),
 )
