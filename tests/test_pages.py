@@ -80,6 +80,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
     assert nav(Role.VILLAGE_WORKER) == [
         "受理申请",
         "事项办理",
+        "超期",
         "政策咨询",
         "居民",
         "待确认变更",
@@ -87,7 +88,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "行政区划",
         "工作日历",
     ]
-    assert nav(Role.DEPARTMENT_HANDLER) == ["事项办理", "救助事项", "行政区划", "工作日历"]
+    assert nav(Role.DEPARTMENT_HANDLER) == ["事项办理", "超期", "救助事项", "行政区划", "工作日历"]
     assert nav(Role.AUDITOR) == ["政策咨询", "居民", "待确认变更", "救助事项", "行政区划", "工作日历", "审计日志"]
     assert nav(Role.CITY_ADMIN) == [
         "政策咨询",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 NAVIGATION = [
     ("intake.add_application", "intake:application_new", _("New application")),
     ("intake.view_itemcase", "intake:inbox", _("Items in progress")),
+    ("intake.view_itemcase", "intake:overdue", _("Overdue")),
     ("intake.view_consultation", "intake:consultations", _("Consultations")),
     ("people.view_person", "people:search", _("Residents")),
     ("people.view_changerequest", "people:change_requests", _("Changes to confirm")),

@@ -67,6 +67,7 @@ _WINDOW = frozenset(
         "intake.add_application",
         "intake.view_application",
         "intake.view_itemcase",
+        "intake.change_itemcase",
     }
 )
 # A department's inbox: the item cases routed to it (scoped by department as well as area).

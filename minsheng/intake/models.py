@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import datetime as dt
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.core.scoping import ScopedManager, ScopedModel
+
+# A case shows "due soon" when this many working days or fewer are left (display only, not a time limit).
+DUE_SOON_WORKING_DAYS = 3
 
 
 class Channel(models.TextChoices):
@@ -129,6 +133,10 @@ class ItemCase(ScopedModel):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     missing_materials = models.JSONField(_("missing materials"), default=list, blank=True)
     accepted_on = models.DateField(_("accepted on"))
+    # The clock: it runs from clock_started_on while the case is accepted and stops while materials are awaited;
+    # used_working_days keeps what ran before the last stop, so the deadline moves by exactly the pause.
+    clock_started_on = models.DateField(_("clock running since"), null=True, blank=True)
+    used_working_days = models.PositiveSmallIntegerField(_("working days used"), default=0)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -160,3 +168,13 @@ class ItemCase(ScopedModel):
     @property
     def decided(self) -> bool:
         return self.status in {self.Status.GRANTED, self.Status.REFUSED}
+
+    def timing(self, today: dt.date, calendar: Any) -> str:
+        """on_time, due_soon (3 working days or fewer left), overdue, paused or done."""
+        if self.decided:
+            return "done"
+        if self.deadline is None:
+            return "paused"
+        if today > self.deadline:
+            return "overdue"
+        return "due_soon" if calendar.working_days_between(today, self.deadline) <= DUE_SOON_WORKING_DAYS else "on_time"

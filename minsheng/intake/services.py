@@ -176,6 +176,7 @@ def application_submit(*, actor: User, person: Person, requests: list[ItemReques
                 missing_materials=missing,
                 accepted_on=today,
                 # The clock runs only once the materials are complete (DOMAIN: pause while waiting).
+                clock_started_on=None if waiting else today,
                 deadline=None if waiting else calendar.add_working_days(today, request.item.time_limit_days),
             )
         )
@@ -236,3 +237,98 @@ def case_decide(*, actor: User, case: ItemCase, granted: bool, reason: str) -> I
         reason=reason,
     )
     return case
+
+
+def _lock_case(actor: User, case: ItemCase, action: str) -> ItemCase:
+    """The case, locked, if ``actor`` may ``action`` it (else PermissionDenied): no update can be lost."""
+    locked = ItemCase.objects.restrict(actor, action).select_for_update().filter(pk=case.pk).first()
+    if locked is None:
+        raise PermissionDenied(_("This item is not routed to you."))
+    return locked
+
+
+@transaction.atomic
+def case_request_materials(*, actor: User, case: ItemCase, materials: list[str], reason: str) -> ItemCase:
+    """The department asks for more material: back to the window, and the clock stops."""
+    locked = _lock_case(actor, case, "decide")
+    materials = [m.strip() for m in materials if m.strip()]
+    if not materials:
+        raise ValidationError({"materials": _("Name the materials that are missing.")})
+    if locked.status != ItemCase.Status.ACCEPTED:
+        raise ValidationError(_("Only an accepted item can be sent back for materials."))
+    today = timezone.localdate()
+    assert locked.clock_started_on is not None
+    locked.used_working_days += Calendar().working_days_between(locked.clock_started_on, today)
+    locked.clock_started_on = None
+    locked.deadline = None
+    locked.status = ItemCase.Status.WAITING_MATERIALS
+    locked.missing_materials = materials
+    locked.save(update_fields=["used_working_days", "clock_started_on", "deadline", "status", "missing_materials"])
+    audit_record(
+        actor=actor,
+        action="intake.materials_requested",
+        obj=locked,
+        area_code=locked.area_code,
+        after={"materials": materials, "used_working_days": locked.used_working_days},
+        reason=reason,
+    )
+    return locked
+
+
+@transaction.atomic
+def case_materials_received(*, actor: User, case: ItemCase) -> ItemCase:
+    """The window has the missing materials: the clock runs again with the days still left."""
+    locked = _lock_case(actor, case, "change")
+    if locked.status != ItemCase.Status.WAITING_MATERIALS:
+        raise ValidationError(_("This item is not waiting for materials."))
+    today = timezone.localdate()
+    left = max(locked.item.time_limit_days - locked.used_working_days, 0)
+    locked.status = ItemCase.Status.ACCEPTED
+    locked.missing_materials = []
+    locked.clock_started_on = today
+    locked.deadline = Calendar().add_working_days(today, left)
+    locked.save(update_fields=["status", "missing_materials", "clock_started_on", "deadline"])
+    audit_record(
+        actor=actor,
+        action="intake.materials_received",
+        obj=locked,
+        area_code=locked.area_code,
+        after={"deadline": locked.deadline, "working_days_left": left},
+    )
+    return locked
+
+
+@transaction.atomic
+def case_transfer(*, actor: User, case: ItemCase, department: Department, reason: str) -> ItemCase:
+    """Hand the item to the department that really owns it; the clock keeps running."""
+    locked = _lock_case(actor, case, "decide")
+    if locked.decided:
+        raise ValidationError(_("A decided item cannot be transferred."))
+    if department.pk == locked.department_id:
+        raise ValidationError({"department": _("The item is with this department already.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for the change.")})
+    before = locked.department.code
+    locked.department = department
+    locked.save(update_fields=["department"])
+    audit_record(
+        actor=actor,
+        action="intake.case_transferred",
+        obj=locked,
+        area_code=locked.area_code,
+        before={"department": before},
+        after={"department": department.code},
+        reason=reason,
+    )
+    return locked
+
+
+def overdue_cases(*, user: Any, today: dt.date | None = None) -> Any:
+    """Accepted items past their deadline in the user's areas (and department), oldest first."""
+    today = today or timezone.localdate()
+    return (
+        ItemCase.objects.restrict(user, "view")
+        .filter(status=ItemCase.Status.ACCEPTED, deadline__lt=today)
+        .select_related("item", "department", "application", "application__person")
+        .order_by("deadline", "id")
+    )

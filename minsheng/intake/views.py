@@ -4,10 +4,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minsheng.accounts.models import User
+from minsheng.catalog.models import Department
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.intake.forms import ApplicationForm, ConsultationForm, DecisionForm
@@ -17,10 +19,15 @@ from minsheng.intake.services import (
     application_status,
     application_submit,
     case_decide,
+    case_materials_received,
+    case_request_materials,
+    case_transfer,
     consultation_counts,
     consultation_record,
+    overdue_cases,
 )
 from minsheng.people import selectors as people
+from minsheng.workdays.services import Calendar
 
 
 @role_required("intake.view_consultation")
@@ -93,7 +100,13 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Application.objects.restrict(request.user, "view").select_related("person", "recorded_by"), pk=pk
     )
     cases = application.cases.select_related("item", "department").order_by("item__number")
-    context = {"application": application, "cases": cases, "status": application_status(application)}
+    today, calendar = timezone.localdate(), Calendar()
+    context = {
+        "application": application,
+        "rows": [(case, case.timing(today, calendar)) for case in cases],
+        "status": application_status(application),
+        "can_receive": request.user.has_perm("intake.change_itemcase"),
+    }
     return render(request, "intake/application_detail.html", context)
 
 
@@ -104,7 +117,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         .select_related("item", "department", "application", "application__person")
         .order_by("status", "deadline", "id")[:200]
     )
-    return render(request, "intake/inbox.html", {"cases": cases, "form": DecisionForm()})
+    today, calendar = timezone.localdate(), Calendar()
+    rows = [(case, case.timing(today, calendar)) for case in cases]
+    context = {"rows": rows, "form": DecisionForm(), "departments": Department.objects.all()}
+    return render(request, "intake/inbox.html", context)
 
 
 @role_required("intake.decide_itemcase")
@@ -125,3 +141,63 @@ def case_decision(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The decision is recorded."))
     return redirect("intake:inbox")
+
+
+def _case_action(request: HttpRequest, pk: int, action: str) -> ItemCase:
+    return get_object_or_404(ItemCase.objects.restrict(request.user, action), pk=pk)
+
+
+@role_required("intake.decide_itemcase")
+@require_POST
+def case_request_more(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    case = _case_action(request, pk, "decide")
+    try:
+        case_request_materials(
+            actor=actor,
+            case=case,
+            materials=request.POST.get("materials", "").splitlines(),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The item is back at the window, waiting for materials."))
+    return redirect("intake:inbox")
+
+
+@role_required("intake.decide_itemcase")
+@require_POST
+def case_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    case = _case_action(request, pk, "decide")
+    department = Department.objects.filter(pk=request.POST.get("department") or 0).first()
+    if department is None:
+        messages.error(request, _("Choose the department to transfer to."))
+        return redirect("intake:inbox")
+    try:
+        case_transfer(actor=actor, case=case, department=department, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The item is transferred to %(department)s.") % {"department": department.name})
+    return redirect("intake:inbox")
+
+
+@role_required("intake.change_itemcase")
+@require_POST
+def case_materials_in(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    case = _case_action(request, pk, "change")
+    try:
+        case_materials_received(actor=actor, case=case)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The materials are complete; the time limit runs again."))
+    return redirect("intake:application_detail", pk=case.application_id)
+
+
+@role_required("intake.view_itemcase")
+def overdue(request: HttpRequest) -> HttpResponse:
+    return render(request, "intake/overdue.html", {"cases": overdue_cases(user=request.user)[:500]})

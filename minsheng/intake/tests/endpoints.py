@@ -67,3 +67,56 @@ register(
         success=302,
     ),
 )
+
+
+def _department(code: str) -> int:
+    from minsheng.catalog.models import Department
+
+    return Department.objects.get(code=code).pk
+
+
+def _waiting_case(p: Personas) -> Any:
+    if "waiting_case" not in p.extra:
+        from minsheng.catalog.models import Item
+        from minsheng.core.testing import make_person
+        from minsheng.intake.services import ItemRequest, application_submit
+
+        application = application_submit(
+            actor=p[Role.VILLAGE_WORKER],
+            person=make_person(p.village, "郑敏"),
+            requests=[ItemRequest(item=Item.objects.get(number=30))],  # nothing brought: waiting
+            on_behalf=True,
+        )
+        p.extra["waiting_case"] = application.cases.get()
+    return p.extra["waiting_case"]
+
+
+register(
+    Endpoint(
+        "intake:case_request_materials",
+        frozenset({Role.DEPARTMENT_HANDLER}),
+        method="post",
+        kwargs=lambda p: {"pk": _application(p).cases.get().pk},
+        data=lambda p: {"materials": "学籍证明", "reason": "缺材料"},
+        object_level=True,
+        success=302,
+    ),
+    Endpoint(
+        "intake:case_transfer",
+        frozenset({Role.DEPARTMENT_HANDLER}),
+        method="post",
+        kwargs=lambda p: {"pk": _application(p).cases.get().pk},
+        data=lambda p: {"department": _department("housing"), "reason": "属住建"},
+        object_level=True,
+        success=302,
+    ),
+    Endpoint(
+        "intake:case_materials_received",
+        WINDOW,
+        method="post",
+        kwargs=lambda p: {"pk": _waiting_case(p).pk},
+        object_level=True,
+        success=302,
+    ),
+    Endpoint("intake:overdue", WINDOW | {Role.DEPARTMENT_HANDLER}),
+)

@@ -160,3 +160,49 @@ def test_the_window_page_takes_an_application_and_prints_the_receipt(personas: P
     assert bad.status_code == 400 and "items" in bad.context["form"].errors
     assert Application.objects.unscoped().count() == 1
     assert dt.date.today().year >= 2026
+
+
+def test_asking_for_materials_stops_the_clock_and_receiving_them_restarts_it(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    school = Item.objects.get(number=30)  # 20 working days (demo value)
+    days = iter([dt.date(2025, 9, 22), dt.date(2025, 9, 26), dt.date(2025, 10, 9)])
+    today = {"value": next(days)}
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: today["value"])
+    application = application_submit(
+        actor=personas[Role.VILLAGE_WORKER],
+        person=make_person(personas.village),
+        requests=[_complete(school)],
+        on_behalf=True,
+    )
+    case = application.cases.get()
+    calendar = Calendar()
+    assert case.deadline == calendar.add_working_days(dt.date(2025, 9, 22), 20)
+    today["value"] = next(days)  # Friday 9/26: 4 working days used (9/23-9/26)
+    from minsheng.intake.services import case_materials_received, case_request_materials, case_transfer, overdue_cases
+
+    case = case_request_materials(
+        actor=personas[Role.DEPARTMENT_HANDLER], case=case, materials=["学籍证明"], reason="缺学籍证明"
+    )
+    assert (case.status, case.deadline, case.used_working_days, case.missing_materials) == (
+        "waiting",
+        None,
+        4,
+        ["学籍证明"],
+    )
+    today["value"] = next(days)  # Thursday 10/9, after the National Day holiday: 16 working days are left
+    with pytest.raises(PermissionDenied):
+        case_materials_received(actor=personas[Role.DEPARTMENT_HANDLER], case=case)  # the window receives them
+    case = case_materials_received(actor=personas[Role.VILLAGE_WORKER], case=case)
+    assert case.deadline == calendar.add_working_days(dt.date(2025, 10, 9), 16)
+    assert case.timing(dt.date(2025, 10, 9), calendar) == "on_time"
+    assert case.timing(case.deadline + dt.timedelta(days=1), calendar) == "overdue"
+    assert [
+        c.pk for c in overdue_cases(user=personas[Role.VILLAGE_WORKER], today=case.deadline + dt.timedelta(days=1))
+    ] == [case.pk]
+    housing = Department.objects.get(code="housing")
+    case = case_transfer(actor=personas[Role.DEPARTMENT_HANDLER], case=case, department=housing, reason="属住建事项")
+    assert case.department == housing
+    assert ItemCase.objects.restrict(personas[Role.DEPARTMENT_HANDLER], "view").count() == 0  # gone from education
+    actions = list(AuditEvent.objects.unscoped().filter(action__startswith="intake.").values_list("action", flat=True))
+    assert actions.count("intake.case_transferred") == 1 and "intake.materials_received" in actions
