@@ -94,13 +94,17 @@ def ensure_reference_data() -> None:
     from django.apps import apps as django_apps
 
     from minsheng.areas.services import divisions_load_bundled
+    from minsheng.catalog.models import Item
     from minsheng.people.models import IllnessType
+    from minsheng.workdays.models import CalendarYear
 
     if not Division.objects.unscoped().filter(code=REFERENCE["county"]).exists():
         divisions_load_bundled()
     for module, model in (
         ("minsheng.catalog.migrations.0002_departments", Department),
+        ("minsheng.catalog.migrations.0004_seed_items", Item),
         ("minsheng.people.migrations.0002_illness_types", IllnessType),
+        ("minsheng.workdays.migrations.0002_official_years", CalendarYear),
     ):
         if not model.objects.exists():
             importlib.import_module(module).forward(django_apps, None)
