@@ -681,6 +681,23 @@ ZH = {
     "Transfer": "转办",
     "clock running since": "计时起始日",
     "working days used": "已用工作日",
+    "The file's content is not what its name says; upload the document itself.": "文件内容与文件名不符，请上传材料原件的扫描件或照片。",
+    "Choose a file to upload.": "请选择要上传的文件。",
+    "Documents": "申请材料",
+    "Material": "材料名称",
+    "No documents yet.": "尚未上传材料。",
+    "PDF, JPG or PNG": "PDF、JPG 或 PNG 文件",
+    "Say which material this document is.": "请写明这是哪一项材料。",
+    "The document is uploaded.": "材料已上传。",
+    "The file is larger than %(mb)d MB.": "文件超过 %(mb)d MB。",
+    "This application is outside your areas.": "该申请不在您负责的区域内。",
+    "Upload a PDF, JPG or PNG file.": "请上传 PDF、JPG 或 PNG 文件。",
+    "Upload": "上传",
+    "attachment": "附件",
+    "attachments": "附件",
+    "file name": "文件名",
+    "material": "材料名称",
+    "size (bytes)": "大小（字节）",
 }
 
 

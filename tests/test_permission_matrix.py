@@ -45,7 +45,7 @@ def _snapshot() -> dict[str, Any]:
     """Every row of every Minsheng table (a denied write must leave all of them as they were)."""
     state: dict[str, Any] = {}
     for model in apps.get_models():
-        if model._meta.app_label in {"accounts", "audit", "areas", "catalog", "people"}:
+        if model._meta.app_config is not None and model._meta.app_config.name.startswith("minsheng."):
             manager = model._base_manager
             state[model._meta.label] = sorted(map(repr, manager.values_list()))
     return state

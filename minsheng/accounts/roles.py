@@ -66,6 +66,8 @@ _WINDOW = frozenset(
         "intake.view_consultation",
         "intake.add_application",
         "intake.view_application",
+        "intake.change_application",
+        "intake.view_attachment",
         "intake.view_itemcase",
         "intake.change_itemcase",
     }

@@ -178,3 +178,32 @@ class ItemCase(ScopedModel):
         if today > self.deadline:
             return "overdue"
         return "due_soon" if calendar.working_days_between(today, self.deadline) <= DUE_SOON_WORKING_DAYS else "on_time"
+
+
+class Attachment(ScopedModel):
+    """A document uploaded for an application, stored outside the web root and served only through a view that
+    checks the user's scope."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="attachments")
+    material = models.CharField(_("material"), max_length=100)
+    original_name = models.CharField(_("file name"), max_length=200)
+    stored_file = models.CharField(max_length=200, unique=True)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    objects: ClassVar[ScopedManager[Attachment]] = ScopedManager()
+
+    scope_field = "application__area_code"
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

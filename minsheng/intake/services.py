@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -15,7 +19,7 @@ from django.utils.translation import gettext as _
 from minsheng.accounts.models import User
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department, Item
-from minsheng.intake.models import Application, Channel, Consultation, ItemCase
+from minsheng.intake.models import Application, Attachment, Channel, Consultation, ItemCase
 from minsheng.people.models import Person
 from minsheng.workdays.services import Calendar
 
@@ -332,3 +336,67 @@ def overdue_cases(*, user: Any, today: dt.date | None = None) -> Any:
         .select_related("item", "department", "application", "application__person")
         .order_by("deadline", "id")
     )
+
+
+# Attachments -----------------------------------------------------------------------------------------------
+
+# Accepted documents, recognised by their first bytes, not by the name the uploader gave them.
+DOCUMENT_SIGNATURES = {
+    ".pdf": (b"%PDF-", "application/pdf"),
+    ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
+    ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
+    ".png": (b"\x89PNG\r\n\x1a\n", "image/png"),
+}
+
+
+@transaction.atomic
+def attachment_add(*, actor: User, application: Application, uploaded: Any, material: str) -> Attachment:
+    """Store an uploaded document for an application (PDF, JPEG or PNG, checked by content and size)."""
+    if not Application.objects.restrict(actor, "change").filter(pk=application.pk).exists():
+        raise PermissionDenied(_("This application is outside your areas."))
+    suffix = Path(uploaded.name).suffix.lower()
+    signature = DOCUMENT_SIGNATURES.get(suffix)
+    if signature is None:
+        raise ValidationError({"file": _("Upload a PDF, JPG or PNG file.")})
+    if uploaded.size > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            {"file": _("The file is larger than %(mb)d MB.") % {"mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)}}
+        )
+    if uploaded.size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    head = uploaded.read(16)
+    uploaded.seek(0)
+    if not head.startswith(signature[0]):
+        raise ValidationError({"file": _("The file's content is not what its name says; upload the document itself.")})
+    if not material.strip():
+        raise ValidationError({"material": _("Say which material this document is.")})
+    stored = f"attachments/{application.pk}/{uuid.uuid4().hex}{suffix}"
+    target = Path(settings.MEDIA_ROOT) / stored
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    with target.open("wb") as handle:
+        for chunk in uploaded.chunks():
+            digest.update(chunk)
+            handle.write(chunk)
+    try:
+        attachment = Attachment.objects.create(
+            application=application,
+            material=material.strip()[:100],
+            original_name=Path(uploaded.name).name[:200],
+            stored_file=stored,
+            content_type=signature[1],
+            size=uploaded.size,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+        )
+    except Exception:
+        target.unlink(missing_ok=True)  # nothing half-written: no file without its row
+        raise
+    audit_record(
+        actor=actor,
+        action="intake.attachment_added",
+        obj=application,
+        area_code=application.area_code,
+        after={"material": attachment.material, "size": attachment.size, "sha256": attachment.sha256},
+    )
+    return attachment

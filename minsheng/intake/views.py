@@ -1,23 +1,28 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minsheng.accounts.models import User
+from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.intake.forms import ApplicationForm, ConsultationForm, DecisionForm
-from minsheng.intake.models import Application, Consultation, ItemCase
+from minsheng.intake.models import Application, Attachment, Consultation, ItemCase
 from minsheng.intake.services import (
     ItemRequest,
     application_status,
     application_submit,
+    attachment_add,
     case_decide,
     case_materials_received,
     case_request_materials,
@@ -106,6 +111,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": [(case, case.timing(today, calendar)) for case in cases],
         "status": application_status(application),
         "can_receive": request.user.has_perm("intake.change_itemcase"),
+        "attachments": application.attachments.select_related("uploaded_by"),
+        "can_upload": request.user.has_perm("intake.change_application"),
     }
     return render(request, "intake/application_detail.html", context)
 
@@ -201,3 +208,39 @@ def case_materials_in(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required("intake.view_itemcase")
 def overdue(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/overdue.html", {"cases": overdue_cases(user=request.user)[:500]})
+
+
+@role_required("intake.change_application")
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    application = get_object_or_404(Application.objects.restrict(actor, "change"), pk=pk)
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        messages.error(request, _("Choose a file to upload."))
+    else:
+        try:
+            attachment_add(
+                actor=actor, application=application, uploaded=uploaded, material=request.POST.get("material", "")
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The document is uploaded."))
+    return redirect("intake:application_detail", pk=application.pk)
+
+
+@role_required("intake.view_attachment")
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = get_object_or_404(Attachment.objects.restrict(request.user, "view"), pk=pk)
+    audit_record(
+        actor=request.user,
+        action="intake.attachment_viewed",
+        kind="view",
+        obj=attachment,
+        area_code=attachment.application.area_code,
+    )
+    path = Path(settings.MEDIA_ROOT) / attachment.stored_file
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=attachment.original_name)
+    response["Content-Type"] = attachment.content_type
+    return response

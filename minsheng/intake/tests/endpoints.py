@@ -120,3 +120,38 @@ register(
     ),
     Endpoint("intake:overdue", WINDOW | {Role.DEPARTMENT_HANDLER}),
 )
+
+
+def _attachment(p: Personas) -> Any:
+    if "attachment" not in p.extra:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from minsheng.intake.services import attachment_add
+
+        p.extra["attachment"] = attachment_add(
+            actor=p[Role.VILLAGE_WORKER],
+            application=_application(p),
+            uploaded=SimpleUploadedFile("a.pdf", b"%PDF-1.4 test"),
+            material="户口簿",
+        )
+    return p.extra["attachment"]
+
+
+def _upload(p: Personas) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"material": "户口簿", "file": SimpleUploadedFile("b.pdf", b"%PDF-1.4 upload")}
+
+
+register(
+    Endpoint(
+        "intake:attachment_upload",
+        WINDOW,
+        method="post",
+        kwargs=lambda p: {"pk": _application(p).pk},
+        data=_upload,
+        object_level=True,
+        success=302,
+    ),
+    Endpoint("intake:attachment_download", WINDOW, kwargs=lambda p: {"pk": _attachment(p).pk}, object_level=True),
+)
