@@ -160,6 +160,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_ROOT = VAR_DIR / "media"  # outside the web root; files are served by views that check access
+# The class that sends text messages (core/sms.py); the default only logs them.
+SMS_SENDER = env_str("SMS_SENDER", "minsheng.core.sms.LogSmsSender")
+
 # Largest document a window or an applicant may upload (bytes).
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024, maximum=100 * 1024 * 1024)
 STORAGES = {

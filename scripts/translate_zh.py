@@ -698,6 +698,22 @@ ZH = {
     "file name": "文件名",
     "material": "材料名称",
     "size (bytes)": "大小（字节）",
+    "Due on %(date)s: %(case)s": "%(date)s 到期：%(case)s",
+    "Materials requested": "通知补充材料",
+    "New item %(case)s": "新办件 %(case)s",
+    "New item": "新办件",
+    "No notices.": "暂无通知。",
+    "Notices": "通知",
+    "Overdue below you": "下级超期",
+    "Overdue since %(date)s: %(case)s": "自 %(date)s 起超期：%(case)s",
+    "[Minsheng] Your application %(receipt)s: %(item)s is %(outcome)s. Reasons: %(reason)s": "【民生】您的申请%(receipt)s中“%(item)s”%(outcome)s。理由：%(reason)s",
+    "granted": "已批准",
+    "not granted": "未获批准",
+    "notification": "通知",
+    "notifications": "通知",
+    "read at": "阅读时间",
+    "Escalated: %(text)s": "上报：%(text)s",
+    "Materials requested for %(case)s: %(materials)s": "%(case)s 需补充材料：%(materials)s",
 }
 
 

@@ -33,7 +33,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         for permission, url, label in NAVIGATION
         if user.has_perm(permission)
     ]
+    from minsheng.intake.models import Notification
+
     return {
+        "nav_unread": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
         "nav_entries": entries,
         "nav_assignments": user.assignments,
         "nav_active_assignment": user.active_assignment,

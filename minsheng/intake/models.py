@@ -207,3 +207,33 @@ class Attachment(ScopedModel):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class Notification(models.Model):
+    """A message to one staff user inside the platform (new case, due soon, overdue, escalation)."""
+
+    class Kind(models.TextChoices):
+        NEW_CASE = "new_case", _("New item")
+        MATERIALS = "materials", _("Materials requested")
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+        ESCALATED = "escalated", _("Overdue below you")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    case = models.ForeignKey(ItemCase, on_delete=models.CASCADE, related_name="notifications")
+    text = models.CharField(_("message"), max_length=300)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The sweep may run any number of times: one notice of a kind per case and person.
+            models.UniqueConstraint(fields=["recipient", "case", "kind"], name="one_notice_per_kind_case_recipient"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text

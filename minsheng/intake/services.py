@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from minsheng.accounts.models import User
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department, Item
-from minsheng.intake.models import Application, Attachment, Channel, Consultation, ItemCase
+from minsheng.core.sms import sms_sender
+from minsheng.intake.models import Application, Attachment, Channel, Consultation, ItemCase, Notification
+from minsheng.intake.notifications import handlers_of, notify
 from minsheng.people.models import Person
 from minsheng.workdays.services import Calendar
 
@@ -185,6 +187,13 @@ def application_submit(*, actor: User, person: Person, requests: list[ItemReques
             )
         )
     ItemCase.objects.bulk_create(cases)
+    for case in cases:
+        notify(
+            handlers_of(case),
+            kind=Notification.Kind.NEW_CASE,
+            case=case,
+            text=_("New item %(case)s") % {"case": f"{application.receipt_number} {case.item.name}"},
+        )
     audit_record(
         actor=actor,
         action="intake.application_submitted",
@@ -232,6 +241,16 @@ def case_decide(*, actor: User, case: ItemCase, granted: bool, reason: str) -> I
     if updated != 1:
         raise ValidationError(_("This item cannot be decided now: it is waiting for materials or decided already."))
     case.refresh_from_db()
+    phone = case.application.person.phone
+    if phone:
+        outcome = _("granted") if granted else _("not granted")
+        text = _("[Minsheng] Your application %(receipt)s: %(item)s is %(outcome)s. Reasons: %(reason)s") % {
+            "receipt": case.application.receipt_number,
+            "item": case.item.name,
+            "outcome": outcome,
+            "reason": case.decision_reason,
+        }
+        transaction.on_commit(lambda: sms_sender().send(phone=phone, text=text))
     audit_record(
         actor=actor,
         action="intake.case_decided",
@@ -268,6 +287,13 @@ def case_request_materials(*, actor: User, case: ItemCase, materials: list[str],
     locked.status = ItemCase.Status.WAITING_MATERIALS
     locked.missing_materials = materials
     locked.save(update_fields=["used_working_days", "clock_started_on", "deadline", "status", "missing_materials"])
+    notify(
+        [locked.application.recorded_by],
+        kind=Notification.Kind.MATERIALS,
+        case=locked,
+        text=_("Materials requested for %(case)s: %(materials)s")
+        % {"case": f"{locked.application.receipt_number} {locked.item.name}", "materials": "、".join(materials)},
+    )
     audit_record(
         actor=actor,
         action="intake.materials_requested",

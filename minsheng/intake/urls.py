@@ -13,6 +13,7 @@ urlpatterns = [
     path("cases/<int:pk>/transfer/", views.case_hand_over, name="case_transfer"),
     path("cases/<int:pk>/materials-received/", views.case_materials_in, name="case_materials_received"),
     path("overdue/", views.overdue, name="overdue"),
+    path("notifications/", views.notifications, name="notifications"),
     path("applications/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
 ]

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +18,7 @@ from minsheng.catalog.models import Department
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.intake.forms import ApplicationForm, ConsultationForm, DecisionForm
-from minsheng.intake.models import Application, Attachment, Consultation, ItemCase
+from minsheng.intake.models import Application, Attachment, Consultation, ItemCase, Notification
 from minsheng.intake.services import (
     ItemRequest,
     application_status,
@@ -244,3 +245,12 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     response = FileResponse(path.open("rb"), as_attachment=True, filename=attachment.original_name)
     response["Content-Type"] = attachment.content_type
     return response
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's own notices; opening the page marks them read."""
+    user: User = request.user  # type: ignore[assignment]
+    notices = list(Notification.objects.filter(recipient=user).select_related("case", "case__application")[:100])
+    Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    return render(request, "intake/notifications.html", {"notices": notices})

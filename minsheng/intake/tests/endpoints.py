@@ -155,3 +155,7 @@ register(
     ),
     Endpoint("intake:attachment_download", WINDOW, kwargs=lambda p: {"pk": _attachment(p).pk}, object_level=True),
 )
+
+from minsheng.core.testing import ALL_PERSONAS  # noqa: E402
+
+register(Endpoint("intake:notifications", ALL_PERSONAS))
