@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from minsheng.accounts.models import RoleAssignment, User
 from minsheng.areas.models import Division
+from minsheng.areas.selectors import divisions_where
 
 
 def user_list(*, actor: User, query: str = "") -> QuerySet[User]:
@@ -22,12 +23,5 @@ def user_get(*, actor: User, pk: int) -> User:
 
 
 def managed_divisions(*, actor: Any) -> QuerySet[Division]:
-    """Divisions in which the actor manages accounts (the door, with the account-management permission)."""
-    scopes = actor.scopes_for("accounts.change_user")
-    divisions = Division.objects.restrict(actor, "view")
-    if not scopes:
-        return divisions.none()
-    condition = Q()
-    for scope in scopes:
-        condition |= Q(code__startswith=scope.prefix)
-    return divisions.filter(condition)
+    """Divisions in which the actor manages accounts."""
+    return divisions_where(user=actor, permission="accounts.change_user")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from minsheng.areas.models import Division
@@ -43,3 +43,12 @@ def division_ancestors(division: Division) -> list[Division]:
         chain.append(parent)
         parent = parent.parent
     return list(reversed(chain))
+
+
+def divisions_where(*, user: Any, permission: str) -> QuerySet[Division]:
+    """Divisions the user may see in which they also hold ``permission``: what a form may offer them."""
+    condition = Q()
+    for scope in user.scopes_for(permission):
+        condition |= Q(code__startswith=scope.prefix)
+    divisions = Division.objects.restrict(user, "view")
+    return divisions.filter(condition) if condition else divisions.none()

@@ -5,14 +5,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minsheng.accounts.models import User
-from minsheng.areas.models import Division
+from minsheng.areas.selectors import divisions_where
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.core.htmx import is_htmx, render_page
@@ -32,15 +31,6 @@ from minsheng.people.imports import template_workbook
 from minsheng.people.models import ImportJob, Person
 
 
-def _divisions_where(user: User, permission: str) -> QuerySet[Division]:
-    """Divisions in which ``user`` holds ``permission``: what a form may offer."""
-    condition = Q()
-    for scope in user.scopes_for(permission):
-        condition |= Q(code__startswith=scope.prefix)
-    divisions = Division.objects.restrict(user, "view")
-    return divisions.filter(condition) if condition else divisions.none()
-
-
 @role_required("people.view_person")
 def person_search(request: HttpRequest) -> HttpResponse:
     form = PersonSearchForm(request.GET or None)
@@ -58,7 +48,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
 @role_required("people.add_person")
 def person_create(request: HttpRequest) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
-    form = PersonForm(request.POST or None, divisions=_divisions_where(actor, "people.add_person"))
+    form = PersonForm(request.POST or None, divisions=divisions_where(user=actor, permission="people.add_person"))
     if request.method == "POST" and form.is_valid():
         try:
             person = services.person_register(actor=actor, data=services.PersonData(**form.cleaned_data))
@@ -154,7 +144,9 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required("people.add_household")
 def household_create(request: HttpRequest) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
-    form = HouseholdCreateForm(request.POST or None, divisions=_divisions_where(actor, "people.add_household"))
+    form = HouseholdCreateForm(
+        request.POST or None, divisions=divisions_where(user=actor, permission="people.add_household")
+    )
     if request.method == "POST" and form.is_valid():
         head = _person_by_id_number(actor, form.cleaned_data["head_id_number"])
         if head is None:
