@@ -163,6 +163,11 @@ MEDIA_ROOT = VAR_DIR / "media"  # outside the web root; files are served by view
 # The class that sends text messages (core/sms.py); the default only logs them.
 SMS_SENDER = env_str("SMS_SENDER", "minsheng.core.sms.LogSmsSender")
 
+# The online channel's one-time codes: how many an ID may ask for an hour, how long one lives, how many tries.
+ONLINE_CODES_PER_HOUR = env_int("ONLINE_CODES_PER_HOUR", 5, minimum=1, maximum=100)
+ONLINE_CODE_MINUTES = env_int("ONLINE_CODE_MINUTES", 10, minimum=1, maximum=60)
+ONLINE_CODE_ATTEMPTS = env_int("ONLINE_CODE_ATTEMPTS", 5, minimum=1, maximum=20)
+
 # Largest document a window or an applicant may upload (bytes).
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024, maximum=100 * 1024 * 1024)
 STORAGES = {

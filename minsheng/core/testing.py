@@ -162,7 +162,16 @@ class Endpoint:
 
 ENDPOINTS: list[Endpoint] = []
 # Views anybody may open (the login page) or that act only on the caller's own session.
-PUBLIC_URL_NAMES = {"accounts:login", "accounts:logout", "set_language"}
+PUBLIC_URL_NAMES = {
+    "accounts:login",
+    "accounts:logout",
+    "set_language",
+    # The online channel is for residents, not staff: its own session gate is tested in intake/tests.
+    "intake:online_start",
+    "intake:online_verify",
+    "intake:online_home",
+    "intake:online_logout",
+}
 
 
 def register(*endpoints: Endpoint) -> None:

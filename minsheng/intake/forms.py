@@ -38,3 +38,21 @@ class ApplicationForm(StyledForm):
 class DecisionForm(StyledForm):
     decision = forms.ChoiceField(label=_("Decision"), choices=[("grant", _("Grant")), ("refuse", _("Refuse"))])
     reason = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OnlineStartForm(StyledForm):
+    id_number = forms.CharField(label=_("ID number"), max_length=20)
+    name = forms.CharField(label=_("Name"), max_length=50)
+    phone = forms.CharField(label=_("Phone registered with the civil-affairs office"), max_length=20)
+
+
+class OnlineCodeForm(StyledForm):
+    code = forms.CharField(label=_("Code from the text message"), max_length=6, min_length=6)
+
+
+class OnlineApplicationForm(StyledForm):
+    items = forms.ModelMultipleChoiceField(
+        label=_("Items applied for"),
+        queryset=Item.objects.filter(active=True).order_by("number"),
+        widget=forms.CheckboxSelectMultiple,
+    )

@@ -93,7 +93,13 @@ class Application(ScopedModel):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     on_behalf = models.BooleanField(_("applied by a worker on the applicant's behalf (帮办代办)"), default=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty when the applicant applied online."),
     )
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
 
@@ -237,3 +243,21 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class OnlineCode(models.Model):
+    """A one-time code sent to a resident's registered phone to open the online channel (system table)."""
+
+    id_index = models.CharField(max_length=32, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["client_ip", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.id_index[:8]} {self.created_at:%Y-%m-%d %H:%M}"

@@ -135,10 +135,22 @@ def _receipt_number(area_code: str, today: dt.date) -> str:
 
 @transaction.atomic
 def application_submit(*, actor: User, person: Person, requests: list[ItemRequest], on_behalf: bool) -> Application:
-    """Take one application for any number of items; route each to its department; return the receipt."""
+    """Take one application for any number of items at a window; route each to its department."""
     _window_area, channel = window_of(actor, "intake.add_application")
     if not Person.objects.restrict(actor, "view").filter(pk=person.pk).exists():
         raise PermissionDenied(_("This person is outside your areas."))
+    return _submit(person=person, requests=requests, channel=channel, on_behalf=on_behalf, recorded_by=actor)
+
+
+@transaction.atomic
+def application_submit_online(*, person: Person, requests: list[ItemRequest]) -> Application:
+    """The same intake for a resident who proved who they are online (线上线下无差别)."""
+    return _submit(person=person, requests=requests, channel=Channel.ONLINE, on_behalf=False, recorded_by=None)
+
+
+def _submit(
+    *, person: Person, requests: list[ItemRequest], channel: str, on_behalf: bool, recorded_by: User | None
+) -> Application:
     if person.status != Person.Status.LIVING:
         raise ValidationError({"person": _("Only a living person can apply.")})
     if not requests:
@@ -161,7 +173,7 @@ def application_submit(*, actor: User, person: Person, requests: list[ItemReques
                     person=person,
                     channel=channel,
                     on_behalf=on_behalf,
-                    recorded_by=actor,
+                    recorded_by=recorded_by,
                 )
                 break
         except IntegrityError:
@@ -195,7 +207,7 @@ def application_submit(*, actor: User, person: Person, requests: list[ItemReques
             text=_("New item %(case)s") % {"case": f"{application.receipt_number} {case.item.name}"},
         )
     audit_record(
-        actor=actor,
+        actor=recorded_by,
         action="intake.application_submitted",
         obj=application,
         area_code=applicant_area,
@@ -288,7 +300,7 @@ def case_request_materials(*, actor: User, case: ItemCase, materials: list[str],
     locked.missing_materials = materials
     locked.save(update_fields=["used_working_days", "clock_started_on", "deadline", "status", "missing_materials"])
     notify(
-        [locked.application.recorded_by],
+        [user for user in [locked.application.recorded_by] if user is not None],
         kind=Notification.Kind.MATERIALS,
         case=locked,
         text=_("Materials requested for %(case)s: %(materials)s")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from minsheng.intake import views
+from minsheng.intake import online_views, views
 
 app_name = "intake"
 urlpatterns = [
@@ -14,6 +14,10 @@ urlpatterns = [
     path("cases/<int:pk>/materials-received/", views.case_materials_in, name="case_materials_received"),
     path("overdue/", views.overdue, name="overdue"),
     path("notifications/", views.notifications, name="notifications"),
+    path("online/", online_views.online_start, name="online_start"),
+    path("online/code/", online_views.online_verify, name="online_verify"),
+    path("online/me/", online_views.online_home, name="online_home"),
+    path("online/leave/", online_views.online_logout, name="online_logout"),
     path("applications/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
 ]

@@ -1,0 +1,94 @@
+"""The online channel: a resident proves who they are with their ID, name and a one-time code sent to the phone
+registered for them, then applies and follows their applications like at a window (线上线下无差别).
+
+Limits (settings): ONLINE_CODES_PER_HOUR per ID and four times that per address; a code lives
+ONLINE_CODE_MINUTES and allows ONLINE_CODE_ATTEMPTS tries. Wrong details get one answer that says nothing about
+which part was wrong, so the form cannot be used to probe the registry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+
+from minsheng.audit.services import audit_record
+from minsheng.core.crypto import blind_index
+from minsheng.core.sms import sms_sender
+from minsheng.intake.models import OnlineCode
+from minsheng.people.idnumbers import InvalidIdNumber, normalize_for_index
+from minsheng.people.models import Person
+
+
+class TooManyRequests(Exception):
+    """The resident (or the address) asked for too many codes; try again later."""
+
+
+def _hash(code: str) -> str:
+    return salted_hmac("minsheng.online-code", code).hexdigest()
+
+
+def online_code_request(*, id_number: str, name: str, phone: str, client_ip: str | None) -> str:
+    """Send a code to the person's registered phone; returns the ID's lookup key for the next step."""
+    mismatch = ValidationError(_("These details do not match a registered resident. Check them, or ask at a window."))
+    try:
+        index = blind_index(normalize_for_index(id_number))
+    except InvalidIdNumber:
+        raise mismatch from None
+    now = timezone.now()
+    hour_ago = now - dt.timedelta(hours=1)
+    recent = OnlineCode.objects.filter(created_at__gte=hour_ago)
+    limit = settings.ONLINE_CODES_PER_HOUR
+    if recent.filter(id_index=index).count() >= limit or (
+        client_ip and recent.filter(client_ip=client_ip).count() >= limit * 4
+    ):
+        raise TooManyRequests
+    # Identity check against the registry: a system read, the resident has no staff scope.
+    person = Person.objects.unscoped().filter(id_index=index, merged_into__isnull=True, status="living").first()
+    if person is None or person.name != name.strip() or not person.phone or person.phone != phone.replace(" ", ""):
+        OnlineCode.objects.create(id_index=index, code_hash="", client_ip=client_ip, expires_at=now, used_at=now)
+        raise mismatch
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    OnlineCode.objects.create(
+        id_index=index,
+        code_hash=_hash(code),
+        client_ip=client_ip,
+        expires_at=now + dt.timedelta(minutes=settings.ONLINE_CODE_MINUTES),
+    )
+    sms_sender().send(
+        phone=person.phone,
+        text=_("[Minsheng] Your code is %(code)s, valid for %(minutes)d minutes. Do not tell anyone.")
+        % {"code": code, "minutes": settings.ONLINE_CODE_MINUTES},
+    )
+    return index
+
+
+def online_code_verify(*, id_index: str, code: str) -> Person:
+    """The person, when the code is the latest one sent to them and still valid."""
+    wrong = ValidationError(_("The code is wrong or has expired. Ask for a new one."))
+    latest = (
+        OnlineCode.objects.filter(id_index=id_index, used_at__isnull=True, expires_at__gt=timezone.now())
+        .exclude(code_hash="")
+        .order_by("-created_at")
+        .first()
+    )
+    if latest is None or latest.attempts >= settings.ONLINE_CODE_ATTEMPTS:
+        raise wrong
+    if not constant_time_compare(latest.code_hash, _hash(code.strip())):
+        OnlineCode.objects.filter(pk=latest.pk).update(attempts=latest.attempts + 1)
+        raise wrong
+    OnlineCode.objects.filter(pk=latest.pk).update(used_at=timezone.now())
+    person = Person.objects.unscoped().get(id_index=id_index)
+    audit_record(
+        actor=None,
+        action="intake.online_signed_in",
+        kind="auth",
+        obj=person,
+        area_code=person.hukou_area_id,
+    )
+    return person
