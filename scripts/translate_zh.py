@@ -732,6 +732,8 @@ ZH = {
     "Too many codes were asked for. Try again in an hour.": "获取验证码次数过多，请一小时后再试。",
     "Your application %(receipt)s is received.": "您的申请%(receipt)s已收到。",
     "[Minsheng] Your code is %(code)s, valid for %(minutes)d minutes. Do not tell anyone.": "【民生】您的验证码为%(code)s，%(minutes)d分钟内有效，请勿告诉他人。",
+    "Empty when the applicant uploaded it online.": "申请人网上上传时为空。",
+    "This application is not yours.": "这不是您的申请。",
 }
 
 

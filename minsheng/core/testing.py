@@ -171,6 +171,7 @@ PUBLIC_URL_NAMES = {
     "intake:online_verify",
     "intake:online_home",
     "intake:online_logout",
+    "intake:online_upload",
 }
 
 

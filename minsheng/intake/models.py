@@ -198,7 +198,13 @@ class Attachment(ScopedModel):
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty when the applicant uploaded it online."),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,7 +14,12 @@ from minsheng.core.middleware import client_ip
 from minsheng.intake.forms import OnlineApplicationForm, OnlineCodeForm, OnlineStartForm
 from minsheng.intake.models import Application
 from minsheng.intake.online import TooManyRequests, online_code_request, online_code_verify
-from minsheng.intake.services import ItemRequest, application_status, application_submit_online
+from minsheng.intake.services import (
+    ItemRequest,
+    application_status,
+    application_submit_online,
+    attachment_add_online,
+)
 from minsheng.people.models import Person
 
 PENDING = "minsheng_online_pending"
@@ -93,3 +98,27 @@ def online_home(request: HttpRequest) -> HttpResponse:
 def online_logout(request: HttpRequest) -> HttpResponse:
     request.session.flush()
     return redirect("intake:online_start")
+
+
+@require_POST
+def online_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    person = _resident(request)
+    if person is None:
+        return redirect("intake:online_start")
+    # Only the resident's own application: another number is simply not found.
+    application = Application.objects.unscoped().filter(pk=pk, person=person).first()
+    if application is None:
+        raise Http404
+    uploaded = request.FILES.get("file")
+    if uploaded is None:
+        messages.error(request, _("Choose a file to upload."))
+    else:
+        try:
+            attachment_add_online(
+                person=person, application=application, uploaded=uploaded, material=request.POST.get("material", "")
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The document is uploaded."))
+    return redirect("intake:online_home")

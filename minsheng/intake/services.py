@@ -392,6 +392,20 @@ def attachment_add(*, actor: User, application: Application, uploaded: Any, mate
     """Store an uploaded document for an application (PDF, JPEG or PNG, checked by content and size)."""
     if not Application.objects.restrict(actor, "change").filter(pk=application.pk).exists():
         raise PermissionDenied(_("This application is outside your areas."))
+    return _attachment_store(application=application, uploaded=uploaded, material=material, uploaded_by=actor)
+
+
+@transaction.atomic
+def attachment_add_online(*, person: Person, application: Application, uploaded: Any, material: str) -> Attachment:
+    """A document uploaded by the applicant themself, for one of their own applications."""
+    if application.person_id != person.pk:
+        raise PermissionDenied(_("This application is not yours."))
+    return _attachment_store(application=application, uploaded=uploaded, material=material, uploaded_by=None)
+
+
+def _attachment_store(
+    *, application: Application, uploaded: Any, material: str, uploaded_by: User | None
+) -> Attachment:
     suffix = Path(uploaded.name).suffix.lower()
     signature = DOCUMENT_SIGNATURES.get(suffix)
     if signature is None:
@@ -425,13 +439,13 @@ def attachment_add(*, actor: User, application: Application, uploaded: Any, mate
             content_type=signature[1],
             size=uploaded.size,
             sha256=digest.hexdigest(),
-            uploaded_by=actor,
+            uploaded_by=uploaded_by,
         )
     except Exception:
         target.unlink(missing_ok=True)  # nothing half-written: no file without its row
         raise
     audit_record(
-        actor=actor,
+        actor=uploaded_by,
         action="intake.attachment_added",
         obj=application,
         area_code=application.area_code,

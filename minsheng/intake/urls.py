@@ -18,6 +18,7 @@ urlpatterns = [
     path("online/code/", online_views.online_verify, name="online_verify"),
     path("online/me/", online_views.online_home, name="online_home"),
     path("online/leave/", online_views.online_logout, name="online_logout"),
+    path("online/applications/<int:pk>/documents/", online_views.online_upload, name="online_upload"),
     path("applications/<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
 ]

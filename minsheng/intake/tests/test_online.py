@@ -87,3 +87,35 @@ def test_codes_are_rate_limited_and_tries_are_counted(personas: Personas, settin
     assert _start(client, person).status_code == 302  # type: ignore[attr-defined]
     assert _start(client, person).status_code == 429  # type: ignore[attr-defined]
     assert OnlineCode.objects.count() == 2
+
+
+def test_a_resident_uploads_a_document_to_their_own_application_only(personas: Personas) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from minsheng.intake.models import Attachment
+    from minsheng.intake.services import ItemRequest, application_submit
+
+    person = make_person(personas.village, "刘洋", phone=PHONE, phone_masked="137****1111")
+    other = application_submit(
+        actor=personas[Role.VILLAGE_WORKER],
+        person=make_person(personas.village, "别人"),
+        requests=[ItemRequest(item=Item.objects.get(number=30))],
+        on_behalf=True,
+    )
+    client = Client()
+    _start(client, person)
+    client.post(reverse("intake:online_verify"), {"code": _code()})
+    client.post(reverse("intake:online_home"), {"items": [Item.objects.get(number=30).pk]})
+    mine = Application.objects.unscoped().get(person=person)
+    pdf = b"%PDF-1.4 my document"
+    response = client.post(
+        reverse("intake:online_upload", args=[mine.pk]),
+        {"material": "学籍证明", "file": SimpleUploadedFile("a.pdf", pdf)},
+    )
+    assert response.status_code == 302
+    attachment = Attachment.objects.unscoped().get()
+    assert (attachment.application, attachment.uploaded_by, attachment.material) == (mine, None, "学籍证明")
+    forged = client.post(
+        reverse("intake:online_upload", args=[other.pk]), {"material": "x", "file": SimpleUploadedFile("b.pdf", pdf)}
+    )
+    assert forged.status_code == 404 and Attachment.objects.unscoped().count() == 1
