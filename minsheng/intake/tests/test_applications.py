@@ -206,3 +206,22 @@ def test_asking_for_materials_stops_the_clock_and_receiving_them_restarts_it(
     assert ItemCase.objects.restrict(personas[Role.DEPARTMENT_HANDLER], "view").count() == 0  # gone from education
     actions = list(AuditEvent.objects.unscoped().filter(action__startswith="intake.").values_list("action", flat=True))
     assert actions.count("intake.case_transferred") == 1 and "intake.materials_received" in actions
+
+
+def test_the_demo_history_has_the_published_volumes_and_valid_cases(personas: Personas) -> None:
+    from minsheng.intake.demo import demo_history
+    from minsheng.intake.models import Consultation
+
+    for i in range(30):
+        make_person(personas.village if i % 2 else personas.other_village, "演示", birth=f"19{50 + i}-01-01")
+    counts = demo_history(scale=0.01, seed=1, today=dt.date(2026, 11, 29))
+    assert (counts.consultations, counts.applications) == (781, 331)
+    assert Consultation.objects.unscoped().count() == 781 and Application.objects.unscoped().count() == 331
+    cases = list(ItemCase.objects.unscoped().select_related("item", "department"))
+    assert len(cases) == counts.cases and counts.cases >= 331
+    for case in cases:
+        assert case.department in case.item.owners.all()
+        assert (case.deadline is None) == (case.status == "waiting")
+        assert bool(case.decision_reason) == (case.status in {"granted", "refused"})
+    assert len({a.receipt_number for a in Application.objects.unscoped()}) == 331
+    assert demo_history(scale=0.01, seed=1).applications == 0  # a second run adds nothing

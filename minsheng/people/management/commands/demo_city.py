@@ -5,13 +5,15 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from minsheng.intake.demo import demo_history
 from minsheng.people.demo import PERSONS_AT_SCALE_1, demo_city
 
 
 class Command(BaseCommand):
     help = (
         "Fill the Suqian villages with synthetic residents: about 5 million at --scale 1.0. "
-        "Villages that have residents already are left alone, so a second run adds nothing."
+        "Villages that have residents already are left alone, so a second run adds nothing. Also a year of "
+        "one-window history (consultations and applications at the published volumes) when there is none."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,6 +40,11 @@ class Command(BaseCommand):
             counts = demo_city(scale=scale, seed=seed, progress=progress)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
+        history = demo_history(scale=scale, seed=seed)
+        self.stdout.write(
+            f"one window: {history.consultations:,} consultations, {history.applications:,} applications "
+            f"({history.cases:,} items, {history.overdue:,} overdue) over the past year"
+        )
         self.stdout.write(
             f"added {counts.persons:,} residents in {counts.households:,} households over {counts.villages} villages "
             f"({counts.certificates:,} disability certificates, {counts.illnesses:,} serious illnesses) "
