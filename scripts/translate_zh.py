@@ -734,6 +734,13 @@ ZH = {
     "[Minsheng] Your code is %(code)s, valid for %(minutes)d minutes. Do not tell anyone.": "【民生】您的验证码为%(code)s，%(minutes)d分钟内有效，请勿告诉他人。",
     "Empty when the applicant uploaded it online.": "申请人网上上传时为空。",
     "This application is not yours.": "这不是您的申请。",
+    "Pushed on automatically": "自动推送",
+    "Receive": "签收",
+    "The granted item that pushed this one to its department automatically.": "获批后自动推送本事项的原事项。",
+    "The item is received.": "事项已签收。",
+    "This item has been received already.": "该事项已签收。",
+    "pushed on from": "推送来源",
+    "received by the department": "部门签收时间",
 }
 
 

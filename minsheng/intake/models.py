@@ -144,6 +144,16 @@ class ItemCase(ScopedModel):
     clock_started_on = models.DateField(_("clock running since"), null=True, blank=True)
     used_working_days = models.PositiveSmallIntegerField(_("working days used"), default=0)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received by the department"), null=True, blank=True)
+    pushed_from = models.ForeignKey(
+        "self",
+        verbose_name=_("pushed on from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The granted item that pushed this one to its department automatically."),
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -253,6 +253,8 @@ def case_decide(*, actor: User, case: ItemCase, granted: bool, reason: str) -> I
     if updated != 1:
         raise ValidationError(_("This item cannot be decided now: it is waiting for materials or decided already."))
     case.refresh_from_db()
+    if granted:
+        _push_follow_on(case)
     phone = case.application.person.phone
     if phone:
         outcome = _("granted") if granted else _("not granted")
@@ -452,3 +454,49 @@ def _attachment_store(
         after={"material": attachment.material, "size": attachment.size, "sha256": attachment.sha256},
     )
     return attachment
+
+
+def _push_follow_on(case: ItemCase) -> list[ItemCase]:
+    """A granted item pushes its follow-on items to their departments (e.g. 低保 → 医疗救助, 参保资助, 水电气减免)."""
+    already = set(ItemCase.objects.unscoped().filter(application=case.application).values_list("item_id", flat=True))
+    today = timezone.localdate()
+    calendar = Calendar()
+    pushed = [
+        ItemCase(
+            application=case.application,
+            item=item,
+            department=_lead_department(item),
+            area_code=case.area_code,
+            handling_area_code=_handling_area(case.area_code, item.deciding_level),
+            status=ItemCase.Status.ACCEPTED,
+            accepted_on=today,
+            clock_started_on=today,
+            deadline=calendar.add_working_days(today, item.time_limit_days),
+            pushed_from=case,
+        )
+        for item in case.item.follow_on.filter(active=True).prefetch_related("owners")
+        if item.pk not in already
+    ]
+    ItemCase.objects.bulk_create(pushed)
+    for new_case in pushed:
+        notify(
+            handlers_of(new_case),
+            kind=Notification.Kind.NEW_CASE,
+            case=new_case,
+            text=_("New item %(case)s") % {"case": f"{case.application.receipt_number} {new_case.item.name}"},
+        )
+    return pushed
+
+
+@transaction.atomic
+def case_receive(*, actor: User, case: ItemCase) -> ItemCase:
+    """The department acknowledges an item routed to it (签收). Once only; the clock is unaffected."""
+    _lock_case(actor, case, "decide")
+    updated = (
+        ItemCase.objects.unscoped().filter(pk=case.pk, received_at__isnull=True).update(received_at=timezone.now())
+    )
+    if updated != 1:
+        raise ValidationError(_("This item has been received already."))
+    case.refresh_from_db()
+    audit_record(actor=actor, action="intake.case_received", obj=case, area_code=case.area_code)
+    return case

@@ -9,6 +9,7 @@ urlpatterns = [
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("inbox/", views.inbox, name="inbox"),
     path("cases/<int:pk>/decide/", views.case_decision, name="case_decide"),
+    path("cases/<int:pk>/receive/", views.case_receive_view, name="case_receive"),
     path("cases/<int:pk>/more-materials/", views.case_request_more, name="case_request_materials"),
     path("cases/<int:pk>/transfer/", views.case_hand_over, name="case_transfer"),
     path("cases/<int:pk>/materials-received/", views.case_materials_in, name="case_materials_received"),

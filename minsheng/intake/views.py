@@ -26,6 +26,7 @@ from minsheng.intake.services import (
     attachment_add,
     case_decide,
     case_materials_received,
+    case_receive,
     case_request_materials,
     case_transfer,
     consultation_counts,
@@ -123,7 +124,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     cases = (
         ItemCase.objects.restrict(request.user, "view")
         .select_related("item", "department", "application", "application__person")
-        .order_by("status", "deadline", "id")[:200]
+        .order_by("status", "deadline", "id")[:200]  # open items (accepted) first, nearest deadline first
     )
     today, calendar = timezone.localdate(), Calendar()
     rows = [(case, case.timing(today, calendar)) for case in cases]
@@ -254,3 +255,17 @@ def notifications(request: HttpRequest) -> HttpResponse:
     notices = list(Notification.objects.filter(recipient=user).select_related("case", "case__application")[:100])
     Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
     return render(request, "intake/notifications.html", {"notices": notices})
+
+
+@role_required("intake.decide_itemcase")
+@require_POST
+def case_receive_view(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    case = _case_action(request, pk, "decide")
+    try:
+        case_receive(actor=actor, case=case)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The item is received."))
+    return redirect("intake:inbox")

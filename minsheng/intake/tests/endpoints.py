@@ -159,3 +159,14 @@ register(
 from minsheng.core.testing import ALL_PERSONAS  # noqa: E402
 
 register(Endpoint("intake:notifications", ALL_PERSONAS))
+
+register(
+    Endpoint(
+        "intake:case_receive",
+        frozenset({Role.DEPARTMENT_HANDLER}),
+        method="post",
+        kwargs=lambda p: {"pk": _application(p).cases.get().pk},
+        object_level=True,
+        success=302,
+    ),
+)

@@ -225,3 +225,36 @@ def test_the_demo_history_has_the_published_volumes_and_valid_cases(personas: Pe
         assert bool(case.decision_reason) == (case.status in {"granted", "refused"})
     assert len({a.receipt_number for a in Application.objects.unscoped()}) == 331
     assert demo_history(scale=0.01, seed=1).applications == 0  # a second run adds nothing
+
+
+def test_granting_dibao_pushes_the_follow_on_items_to_their_departments(personas: Personas) -> None:
+    from minsheng.intake.models import Notification
+    from minsheng.intake.services import case_receive
+
+    civil = _handler(personas, "civil_affairs")
+    medical = _handler(personas, "medical_security")
+    dibao = Item.objects.get(number=1)
+    application = application_submit(
+        actor=personas[Role.TOWNSHIP_WINDOW],
+        person=make_person(personas.village),
+        requests=[_complete(dibao)],
+        on_behalf=False,
+    )
+    case = application.cases.get()
+    case_receive(actor=civil, case=case)
+    with pytest.raises(ValidationError):
+        case_receive(actor=civil, case=case)
+    with pytest.raises(PermissionDenied):
+        case_receive(actor=medical, case=case)
+    case_decide(actor=civil, case=case, granted=True, reason="人均收入低于低保标准")
+    pushed = {
+        c.item.number: (c.department.code, c.status, c.pushed_from_id) for c in application.cases.exclude(pk=case.pk)
+    }
+    assert pushed == {
+        24: ("medical_security", "accepted", case.pk),
+        25: ("medical_security", "accepted", case.pk),
+        54: ("power_supply", "accepted", case.pk),
+    }
+    assert sorted(ItemCase.objects.restrict(medical, "view").values_list("item__number", flat=True)) == [24, 25]
+    assert Notification.objects.filter(recipient=medical, kind="new_case").count() == 2
+    assert application_status(application) == "partly_done"
