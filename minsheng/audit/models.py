@@ -25,11 +25,7 @@ class AuditEventQuerySet(ScopedQuerySet["AuditEvent"]):
 
 
 class AuditEventManager(ScopedManager["AuditEvent"]):
-    def get_queryset(self) -> AuditEventQuerySet:
-        queryset = AuditEventQuerySet(self.model, using=self._db)
-        if getattr(self, "instance", None) is not None:
-            queryset._scope_state = "via_parent"
-        return queryset
+    queryset_class = AuditEventQuerySet
 
 
 class AuditEvent(ScopedModel):

@@ -173,8 +173,10 @@ class ScopedQuerySet(models.QuerySet[_ModelT]):
 class ScopedManager(models.Manager[_ModelT]):
     """Default manager of scoped models: querysets fail closed until restricted."""
 
+    queryset_class: ClassVar[type[ScopedQuerySet[Any]]] = ScopedQuerySet
+
     def get_queryset(self) -> ScopedQuerySet[_ModelT]:
-        queryset: ScopedQuerySet[_ModelT] = ScopedQuerySet(self.model, using=self._db)
+        queryset: ScopedQuerySet[_ModelT] = self.queryset_class(self.model, using=self._db)
         if getattr(self, "instance", None) is not None:
             # A related manager (``parent.children``): the parent was loaded through the door already.
             queryset._scope_state = "via_parent"
