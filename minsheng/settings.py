@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "minsheng.people",
     "minsheng.workdays",
     "minsheng.intake",
+    "minsheng.assistance",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ urlpatterns = [
     path("calendar/", include("minsheng.workdays.urls")),
     path("catalog/", include("minsheng.catalog.urls")),
     path("window/", include("minsheng.intake.urls")),
+    path("assistance/", include("minsheng.assistance.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -85,11 +85,21 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "居民",
         "待确认变更",
         "救助事项",
+        "政策参数",
         "行政区划",
         "工作日历",
     ]
-    assert nav(Role.DEPARTMENT_HANDLER) == ["事项办理", "超期", "救助事项", "行政区划", "工作日历"]
-    assert nav(Role.AUDITOR) == ["政策咨询", "居民", "待确认变更", "救助事项", "行政区划", "工作日历", "审计日志"]
+    assert nav(Role.DEPARTMENT_HANDLER) == ["事项办理", "超期", "救助事项", "政策参数", "行政区划", "工作日历"]
+    assert nav(Role.AUDITOR) == [
+        "政策咨询",
+        "居民",
+        "待确认变更",
+        "救助事项",
+        "政策参数",
+        "行政区划",
+        "工作日历",
+        "审计日志",
+    ]
     assert nav(Role.CITY_ADMIN) == [
         "政策咨询",
         "居民",
@@ -97,6 +107,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "导入",
         "疑似重复",
         "救助事项",
+        "政策参数",
         "行政区划",
         "工作日历",
         "用户与角色",

@@ -17,6 +17,7 @@ NAVIGATION = [
     ("people.import_person", "people:imports", _("Import")),
     ("people.merge_person", "people:duplicates", _("Duplicates")),
     ("catalog.view_item", "catalog:item_list", _("Assistance items")),
+    ("assistance.view_parameter", "assistance:rules", _("Rules")),
     ("areas.view_division", "areas:index", _("Divisions")),
     ("workdays.view_calendaryear", "workdays:calendar", _("Working days")),
     ("accounts.manage_users", "accounts:user_list", _("Users and roles")),

@@ -36,7 +36,9 @@ ROLE_LEVELS: dict[str, frozenset[str]] = {
 
 ROLES_WITH_DEPARTMENT = frozenset({Role.DEPARTMENT_HANDLER})
 
-_STAFF_READ = frozenset({"areas.view_division", "workdays.view_calendaryear", "catalog.view_item"})
+_STAFF_READ = frozenset(
+    {"areas.view_division", "workdays.view_calendaryear", "catalog.view_item", "assistance.view_parameter"}
+)
 
 # Reading the registry: persons and everything hanging off them.
 _REGISTRY_READ = frozenset(
@@ -104,6 +106,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "accounts.manage_users",
         "workdays.change_calendaryear",
         "catalog.change_item",
+        "assistance.change_parameter",
         "accounts.view_user",
         "accounts.change_user",
         "audit.view_auditevent",

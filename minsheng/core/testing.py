@@ -94,6 +94,7 @@ def ensure_reference_data() -> None:
     from django.apps import apps as django_apps
 
     from minsheng.areas.services import divisions_load_bundled
+    from minsheng.assistance.models import Parameter
     from minsheng.catalog.models import Item
     from minsheng.people.models import IllnessType
     from minsheng.workdays.models import CalendarYear
@@ -105,6 +106,7 @@ def ensure_reference_data() -> None:
         ("minsheng.catalog.migrations.0004_seed_items", Item),
         ("minsheng.people.migrations.0002_illness_types", IllnessType),
         ("minsheng.workdays.migrations.0002_official_years", CalendarYear),
+        ("minsheng.assistance.migrations.0002_demo_values", Parameter),
     ):
         if not model.objects.exists():
             importlib.import_module(module).forward(django_apps, None)

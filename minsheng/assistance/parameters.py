@@ -1,0 +1,35 @@
+"""The rules' numbers, by name. Values live in the ``Parameter`` table (date-effective, area-scoped); this list
+only names them, says what unit they are in and what they mean (DOMAIN §1–4, §6). Amounts are in fen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    key: str
+    unit: str  # fen, ratio, months, working_days, days, bands
+    label: object
+
+
+SPECS = [
+    ParameterSpec("dibao.standard", "fen", _("低保 standard per person per month")),
+    ParameterSpec("dibao.edge_multiplier", "ratio", _("低保边缘: multiple of the 低保 standard")),
+    ParameterSpec(
+        "tekun.base_multiplier", "ratio", _("特困 basic support: at least this multiple of the 低保 standard")
+    ),
+    ParameterSpec("tekun.care_tiers", "bands", _("特困 care support per month by self-care level")),
+    ParameterSpec("linshi.township_cap", "fen", _("临时救助: what the township may pay first")),
+    ParameterSpec("linshi.papers_deadline", "working_days", _("临时救助: working days to complete the papers")),
+    ParameterSpec("linshi.bands", "bands", _("临时救助 bands")),
+    ParameterSpec("dibao.taper_months", "months", _("渐退: months of tapered payment after finding work")),
+    ParameterSpec("dibao.review_months", "bands", _("Review cycle in months by category")),
+    ParameterSpec("disability.living_allowance", "fen", _("困难残疾人生活补贴 per month")),
+    ParameterSpec("disability.care_allowance", "fen", _("重度残疾人护理补贴 per month")),
+    ParameterSpec("children.orphan_allowance", "fen", _("孤儿基本生活费 per month")),
+    ParameterSpec("elderly.age_allowance", "bands", _("尊老金 bands by age")),
+]
+SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
