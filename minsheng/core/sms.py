@@ -7,6 +7,7 @@ default writes the message to the log, so the demo and the tests send nothing an
 from __future__ import annotations
 
 import logging
+from collections import deque
 from typing import Protocol
 
 from django.conf import settings
@@ -22,7 +23,8 @@ class SmsSender(Protocol):
 class LogSmsSender:
     """Writes the message to the log (the phone masked) instead of sending it."""
 
-    sent: list[tuple[str, str]] = []  # kept for tests and the demo
+    # The last messages, for tests and the demo; bounded so a long-running process does not grow.
+    sent: deque[tuple[str, str]] = deque(maxlen=100)
 
     def send(self, *, phone: str, text: str) -> None:
         masked = f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"

@@ -70,7 +70,7 @@ def test_wrong_details_get_one_answer_and_no_code(personas: Personas) -> None:
         response = _start(client, person, **override)
         assert response.status_code == 400  # type: ignore[attr-defined]
         assert "不符" in response.content.decode()  # type: ignore[attr-defined]
-    assert LogSmsSender.sent == []
+    assert list(LogSmsSender.sent) == []
 
 
 def test_codes_are_rate_limited_and_tries_are_counted(personas: Personas, settings: object) -> None:
