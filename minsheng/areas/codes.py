@@ -6,7 +6,7 @@ are right-padded with zeros: 宿迁市 ``3213`` is ``321300000000``.
 
 from __future__ import annotations
 
-from minsheng.core.scoping import LEVEL_DIGITS
+from minsheng.core.scoping import LEVEL_DIGITS, scope_prefix
 
 LEVELS = ("province", "city", "county", "township", "village")
 LEVEL_DEPTH = {level: depth for depth, level in enumerate(LEVELS)}
@@ -55,5 +55,5 @@ def check_code_level(code: str, level: str) -> None:
             raise InvalidCode(f"{code} has an all-zero {level} part")
 
 
-def prefix_of(code: str, level: str) -> str:
-    return code[: LEVEL_DIGITS[level]]
+# The significant digits of a code at its level; the scoping door uses the same function.
+prefix_of = scope_prefix

@@ -29,4 +29,4 @@ def audit_event_search(
         events = events.filter(occurred_at__date__gte=date_from)
     if date_to:
         events = events.filter(occurred_at__date__lte=date_to)
-    return events.select_related(None)
+    return events

@@ -27,7 +27,6 @@ from django.db.models import Q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
-    from django.db.models.query import QuerySet
 
 _internal_checks: ContextVar[bool] = ContextVar("minsheng_scope_internal_checks", default=False)
 
@@ -214,10 +213,3 @@ def scope_allows(user: Any, permission: str, *codes: str) -> bool:
     if user is None or not (user.is_authenticated and user.is_active):
         return False
     return any(code and code.startswith(s.prefix) for s in user.scopes_for(permission) for code in codes)
-
-
-def restrict_queryset(queryset: QuerySet[Any], user: ScopeHolder, action: str = "view") -> QuerySet[Any]:
-    """Apply the door to a queryset of any scoped model (for generic views)."""
-    if not isinstance(queryset, ScopedQuerySet):
-        raise TypeError(f"{queryset.model.__name__} is not a scoped model")
-    return queryset.restrict(user, action)

@@ -19,6 +19,7 @@ from minsheng.accounts.models import User
 from minsheng.areas.models import Division
 from minsheng.catalog.models import Item
 from minsheng.intake.models import Application, Channel, Consultation, ItemCase
+from minsheng.intake.services import handling_area
 from minsheng.people.models import Person
 from minsheng.workdays.services import Calendar
 
@@ -138,9 +139,7 @@ def demo_history(*, scale: float, seed: int, today: dt.date | None = None) -> Hi
                     item=item,
                     department_id=lead[item.pk],
                     area_code=application.area_code,
-                    handling_area_code=application.area_code[: 9 if item.deciding_level == "township" else 6].ljust(
-                        12, "0"
-                    ),
+                    handling_area_code=handling_area(application.area_code, item.deciding_level),
                     status=status,
                     missing_materials=list(item.materials[-1:]) if waiting else [],
                     accepted_on=day,

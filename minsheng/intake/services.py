@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from minsheng.accounts.models import User
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department, Item
+from minsheng.core.scoping import scope_prefix
 from minsheng.core.sms import sms_sender
 from minsheng.intake.models import Application, Attachment, Channel, Consultation, ItemCase, Notification
 from minsheng.intake.notifications import handlers_of, notify
@@ -96,8 +97,6 @@ def consultation_counts(*, user: Any) -> dict[str, int]:
 
 # Applications ----------------------------------------------------------------------------------------------
 
-LEVEL_DIGITS = {"township": 9, "county": 6, "city": 4}
-
 
 @dataclass(frozen=True)
 class ItemRequest:
@@ -115,9 +114,9 @@ def _lead_department(item: Item) -> Department:
     return owners[0]
 
 
-def _handling_area(applicant_area: str, level: str) -> str:
-    digits = LEVEL_DIGITS.get(level, 6)
-    return applicant_area[:digits].ljust(12, "0")
+def handling_area(applicant_area: str, level: str) -> str:
+    """The 12-digit code of the area whose ``level`` decides an item for an applicant of ``applicant_area``."""
+    return scope_prefix(applicant_area, level).ljust(12, "0")
 
 
 def _receipt_number(area_code: str, today: dt.date) -> str:
@@ -189,7 +188,7 @@ def _submit(
                 item=request.item,
                 department=_lead_department(request.item),
                 area_code=applicant_area,
-                handling_area_code=_handling_area(applicant_area, request.item.deciding_level),
+                handling_area_code=handling_area(applicant_area, request.item.deciding_level),
                 status=ItemCase.Status.WAITING_MATERIALS if waiting else ItemCase.Status.ACCEPTED,
                 missing_materials=missing,
                 accepted_on=today,
@@ -467,7 +466,7 @@ def _push_follow_on(case: ItemCase) -> list[ItemCase]:
             item=item,
             department=_lead_department(item),
             area_code=case.area_code,
-            handling_area_code=_handling_area(case.area_code, item.deciding_level),
+            handling_area_code=handling_area(case.area_code, item.deciding_level),
             status=ItemCase.Status.ACCEPTED,
             accepted_on=today,
             clock_started_on=today,

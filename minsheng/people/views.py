@@ -60,12 +60,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
     return render(request, "people/person_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-@role_required("people.view_person")
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
-    person = selectors.person_get(user=actor, pk=pk)
-    services.person_viewed(actor=actor, person=person)
-    context = {
+def _person_context(actor: User, person: Person, change_form: PersonChangeForm) -> dict[str, Any]:
+    """The person page, shown after a GET or again with the errors of a change."""
+    return {
         "person": person,
         "memberships": selectors.person_memberships(person),
         "certificates": person.disability_certificates.all(),
@@ -73,9 +70,16 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pending": person.change_requests.filter(status="pending").first(),
         "can_reveal": actor.has_perm("people.reveal_person"),
         "can_change": actor.has_perm("people.change_person"),
-        "change_form": PersonChangeForm(person=person),
+        "change_form": change_form,
     }
-    return render(request, "people/person_detail.html", context)
+
+
+@role_required("people.view_person")
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    person = selectors.person_get(user=actor, pk=pk)
+    services.person_viewed(actor=actor, person=person)
+    return render(request, "people/person_detail.html", _person_context(actor, person, PersonChangeForm(person=person)))
 
 
 @role_required("people.reveal_person")
@@ -111,17 +115,7 @@ def person_change(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Saved."))
             return redirect("people:person_detail", pk=person.pk)
-    context = {
-        "person": person,
-        "memberships": selectors.person_memberships(person),
-        "certificates": person.disability_certificates.all(),
-        "illnesses": person.illnesses.all(),
-        "pending": person.change_requests.filter(status="pending").first(),
-        "can_reveal": actor.has_perm("people.reveal_person"),
-        "can_change": True,
-        "change_form": form,
-    }
-    return render(request, "people/person_detail.html", context, status=400)
+    return render(request, "people/person_detail.html", _person_context(actor, person, form), status=400)
 
 
 @role_required("people.view_household")
