@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.accounts.models import RoleAssignment, User
 from minsheng.accounts.roles import Role
+from minsheng.areas.codes import level_of
 from minsheng.core.scoping import scope_prefix
 from minsheng.intake.models import ItemCase, Notification
 from minsheng.workdays.services import Calendar
@@ -19,20 +20,35 @@ from minsheng.workdays.services import Calendar
 SUPERVISOR_ROLE = {"township": Role.COUNTY_APPROVER, "county": Role.CITY_ADMIN, "city": Role.CITY_ADMIN}
 
 
-def _assignees(role: str, code: str, *, department_id: int | None = None) -> list[User]:
-    assignments = RoleAssignment.objects.filter(role=role, user__is_active=True).select_related("division", "user")
-    if department_id is not None:
-        assignments = assignments.filter(department_id=department_id)
-    return [a.user for a in assignments if code.startswith(scope_prefix(a.division_id, a.division.level))]
+class StaffDirectory:
+    """Who holds the roles that hear about cases, read once (one query) and matched by area in memory.
 
+    The sweep asks it for every open case; reading role assignments per case would be one query per case.
+    """
 
-def handlers_of(case: ItemCase) -> list[User]:
-    return _assignees(Role.DEPARTMENT_HANDLER, case.area_code, department_id=case.department_id)
+    def __init__(self) -> None:
+        roles = {Role.DEPARTMENT_HANDLER, *SUPERVISOR_ROLE.values()}
+        self._assignments = [
+            (a.role, scope_prefix(a.division_id, a.division.level), a.department_id, a.user)
+            for a in RoleAssignment.objects.filter(role__in=roles, user__is_active=True).select_related(
+                "division", "user"
+            )
+        ]
 
+    def _matching(self, role: str, code: str, department_id: int | None = None) -> list[User]:
+        return [
+            user
+            for assigned_role, prefix, department, user in self._assignments
+            if assigned_role == role
+            and code.startswith(prefix)
+            and (department_id is None or department == department_id)
+        ]
 
-def supervisors_of(case: ItemCase) -> list[User]:
-    level = "township" if case.handling_area_code[6:9] != "000" else "county"
-    return _assignees(SUPERVISOR_ROLE[level], case.area_code)
+    def handlers_of(self, case: ItemCase) -> list[User]:
+        return self._matching(Role.DEPARTMENT_HANDLER, case.area_code, case.department_id)
+
+    def supervisors_of(self, case: ItemCase) -> list[User]:
+        return self._matching(SUPERVISOR_ROLE[level_of(case.handling_area_code)], case.area_code)
 
 
 def notify(users: Iterable[User], *, kind: str, case: ItemCase, text: str) -> int:
@@ -49,9 +65,14 @@ def _label(case: ItemCase) -> str:
 
 
 def deadlines_sweep(*, today: dt.date | None = None) -> dict[str, int]:
-    """Notify handlers of items due soon or overdue, and escalate overdue items to the level above. Idempotent."""
+    """Notify handlers of items due soon or overdue, and escalate overdue items to the level above.
+
+    Idempotent: notices that exist already are not written or counted again. A fixed number of queries
+    whatever the number of cases: the staff directory once, the cases and the existing notices in chunks.
+    """
     today = today or timezone.localdate()
     calendar = Calendar()
+    directory = StaffDirectory()
     # A system job: the sweep reads every open case of the city.
     open_cases = (
         ItemCase.objects.unscoped()
@@ -60,18 +81,37 @@ def deadlines_sweep(*, today: dt.date | None = None) -> dict[str, int]:
         .select_related("item", "application")
     )
     counts = {"due_soon": 0, "overdue": 0, "escalated": 0}
+    chunk: list[ItemCase] = []
     for case in open_cases.iterator(chunk_size=500):
+        chunk.append(case)
+        if len(chunk) == 500:
+            _sweep_chunk(chunk, today, calendar, directory, counts)
+            chunk = []
+    _sweep_chunk(chunk, today, calendar, directory, counts)
+    return counts
+
+
+def _sweep_chunk(
+    cases: list[ItemCase], today: dt.date, calendar: Calendar, directory: StaffDirectory, counts: dict[str, int]
+) -> None:
+    existing = set(Notification.objects.filter(case__in=cases).values_list("recipient_id", "case_id", "kind"))
+    new: list[Notification] = []
+
+    def add(users: list[User], kind: str, case: ItemCase, text: str, counter: str) -> None:
+        for user in {u.pk: u for u in users}.values():
+            if (user.pk, case.pk, kind) not in existing:
+                existing.add((user.pk, case.pk, kind))
+                new.append(Notification(recipient=user, kind=kind, case=case, text=text[:300]))
+                counts[counter] += 1
+
+    for case in cases:
         timing = case.timing(today, calendar)
         if timing == "due_soon":
             text = _("Due on %(date)s: %(case)s") % {"date": case.deadline, "case": _label(case)}
-            counts["due_soon"] += notify(handlers_of(case), kind=Notification.Kind.DUE_SOON, case=case, text=text)
+            add(directory.handlers_of(case), Notification.Kind.DUE_SOON, case, text, "due_soon")
         elif timing == "overdue":
             text = _("Overdue since %(date)s: %(case)s") % {"date": case.deadline, "case": _label(case)}
-            counts["overdue"] += notify(handlers_of(case), kind=Notification.Kind.OVERDUE, case=case, text=text)
-            counts["escalated"] += notify(
-                supervisors_of(case),
-                kind=Notification.Kind.ESCALATED,
-                case=case,
-                text=_("Escalated: %(text)s") % {"text": text},
-            )
-    return counts
+            add(directory.handlers_of(case), Notification.Kind.OVERDUE, case, text, "overdue")
+            escalated = _("Escalated: %(text)s") % {"text": text}
+            add(directory.supervisors_of(case), Notification.Kind.ESCALATED, case, escalated, "escalated")
+    Notification.objects.bulk_create(new, ignore_conflicts=True)

@@ -22,7 +22,7 @@ from minsheng.catalog.models import Department, Item
 from minsheng.core.scoping import scope_prefix
 from minsheng.core.sms import sms_sender
 from minsheng.intake.models import Application, Attachment, Channel, Consultation, ItemCase, Notification
-from minsheng.intake.notifications import handlers_of, notify
+from minsheng.intake.notifications import StaffDirectory, notify
 from minsheng.people.models import Person
 from minsheng.workdays.services import Calendar
 
@@ -198,9 +198,10 @@ def _submit(
             )
         )
     ItemCase.objects.bulk_create(cases)
+    directory = StaffDirectory()
     for case in cases:
         notify(
-            handlers_of(case),
+            directory.handlers_of(case),
             kind=Notification.Kind.NEW_CASE,
             case=case,
             text=_("New item %(case)s") % {"case": f"{application.receipt_number} {case.item.name}"},
@@ -477,9 +478,10 @@ def _push_follow_on(case: ItemCase) -> list[ItemCase]:
         if item.pk not in already
     ]
     ItemCase.objects.bulk_create(pushed)
+    directory = StaffDirectory()
     for new_case in pushed:
         notify(
-            handlers_of(new_case),
+            directory.handlers_of(new_case),
             kind=Notification.Kind.NEW_CASE,
             case=new_case,
             text=_("New item %(case)s") % {"case": f"{case.application.receipt_number} {new_case.item.name}"},

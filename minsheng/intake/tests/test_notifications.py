@@ -73,3 +73,22 @@ def test_the_notices_page_shows_and_marks_read(personas: Personas) -> None:
     page = client.get(reverse("intake:notifications")).content.decode()
     assert "义务教育家庭经济困难学生生活补助" in page
     assert 'id="unread-count"' not in client.get(reverse("home")).content.decode()
+
+
+def test_the_sweep_reads_a_fixed_number_of_queries_whatever_the_number_of_cases(personas: Personas) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(applications: int) -> int:
+        Notification.objects.all().delete()
+        cases = [_submit(personas).cases.get() for _ in range(applications)]  # type: ignore[attr-defined]
+        Notification.objects.all().delete()
+        late = max(c.deadline for c in cases) + dt.timedelta(days=2)
+        with CaptureQueriesContext(connection) as captured:
+            counts = deadlines_sweep(today=late)
+        assert counts["overdue"] == len(ItemCaseModel.objects.unscoped().filter(status="accepted"))
+        return len(captured)
+
+    from minsheng.intake.models import ItemCase as ItemCaseModel
+
+    assert queries_for(2) == queries_for(6)
