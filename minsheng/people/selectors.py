@@ -146,15 +146,20 @@ def probable_duplicates(*, user: Any, limit: int = 100) -> list[list[Person]]:
         .filter(n__gt=1)
         .order_by("name_pinyin", "birth_date")[:limit]
     )
-    groups: dict[tuple[Any, ...], list[Person]] = {}
-    keys: list[tuple[Any, ...]] = [("name", g["name"], g["birth_date"]) for g in by_name]
-    keys += [("sound", g["name_pinyin"], g["birth_date"], g["county"]) for g in by_sound]
-    for key in keys:
-        if key[0] == "name":
-            members = persons.filter(name=key[1], birth_date=key[2])
-        else:
-            members = persons.filter(name_pinyin=key[1], birth_date=key[2], hukou_area__code__startswith=key[3])
-        found = list(members.select_related("hukou_area").order_by("id"))
-        ids = tuple(p.pk for p in found)
-        groups.setdefault(ids, found)
+    name_keys = [(g["name"], g["birth_date"]) for g in by_name]
+    sound_keys = [(g["name_pinyin"], g["birth_date"], g["county"]) for g in by_sound]
+    if not name_keys and not sound_keys:
+        return []
+    # Every member of every group in one query, then grouped here (one query per group would be N+1).
+    condition = Q(pk__in=[])
+    for name, birth in name_keys:
+        condition |= Q(name=name, birth_date=birth)
+    for pinyin, birth, county in sound_keys:
+        condition |= Q(name_pinyin=pinyin, birth_date=birth, hukou_area__code__startswith=county)
+    members = list(persons.filter(condition).defer(*ENCRYPTED_FIELDS).select_related("hukou_area").order_by("id"))
+    found: list[list[Person]] = [[p for p in members if (p.name, p.birth_date) == key] for key in name_keys]
+    found += [[p for p in members if (p.name_pinyin, p.birth_date, p.hukou_area_id[:6]) == key] for key in sound_keys]
+    groups: dict[tuple[int, ...], list[Person]] = {}
+    for group in found:
+        groups.setdefault(tuple(p.pk for p in group), group)
     return list(groups.values())[:limit]

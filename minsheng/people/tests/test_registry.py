@@ -456,3 +456,26 @@ def test_probable_duplicates_are_listed_and_merging_keeps_the_history(personas: 
         services.person_merge(actor=approver, keep=a, duplicate=b, reason="again")
     with pytest.raises(PermissionDenied):
         services.person_merge(actor=personas[Role.VILLAGE_WORKER], keep=a, duplicate=c, reason="x")
+
+
+def test_the_duplicate_list_reads_the_same_number_of_queries_for_more_groups(personas: Personas) -> None:
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    approver = personas[Role.COUNTY_APPROVER]
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(conn) as captured:
+            groups = selectors.probable_duplicates(user=approver)
+        return len(groups), len(captured)
+
+    for i in range(2):
+        make_person(personas.village, "赵敏", birth=f"198{i}-01-01")
+        make_person(personas.village, "赵敏", birth=f"198{i}-01-01")
+    few_groups, few_queries = queries()
+    for i in range(2, 6):
+        make_person(personas.village, "赵敏", birth=f"198{i}-01-01")
+        make_person(personas.village, "赵敏", birth=f"198{i}-01-01")
+    many_groups, many_queries = queries()
+    assert (few_groups, many_groups) == (2, 6)
+    assert many_queries == few_queries
