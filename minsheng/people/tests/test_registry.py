@@ -463,6 +463,7 @@ def test_the_duplicate_list_reads_the_same_number_of_queries_for_more_groups(per
     from django.test.utils import CaptureQueriesContext
 
     approver = personas[Role.COUNTY_APPROVER]
+    approver.scopes_for("people.view_person")  # the user's role assignments are read once, then cached
 
     def queries() -> tuple[int, int]:
         with CaptureQueriesContext(conn) as captured:
