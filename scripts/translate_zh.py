@@ -791,7 +791,22 @@ ZH_IN_CONTEXT = {
 }
 
 
+def _topic_tables() -> None:
+    """Merge ``scripts/zh/<topic>.py`` tables (``ZH`` and optionally ``ZH_IN_CONTEXT``) into the ones above, so
+    that engineers working on different parts at once never edit the same table."""
+    import importlib.util
+
+    for source in sorted((Path(__file__).parent / "zh").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"zh_{source.stem}", source)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        ZH.update(getattr(module, "ZH", {}))
+        ZH_IN_CONTEXT.update(getattr(module, "ZH_IN_CONTEXT", {}))
+
+
 def main(path: Path) -> int:
+    _topic_tables()
     po = polib.pofile(str(path))
     missing = []
     for entry in po:

@@ -83,11 +83,66 @@ _BROWSE = frozenset({"people.browse_person"})
 _CONFIRM = frozenset({"people.confirm_changerequest"})
 _REGISTRY_ADMIN = frozenset({"people.import_person", "people.view_importjob", "people.merge_person"})
 
+# Assistance programmes (issue 5). Reading: economic status, assessments, programme cases, benefits, temporary aid.
+_MEANS_READ = frozenset(
+    {
+        "assistance.view_economicstatus",
+        "assistance.view_assessment",
+        "assistance.view_programmecase",
+        "assistance.view_benefit",
+        "assistance.view_temporaryaid",
+        "assistance.view_assessmentprompt",
+    }
+)
+# Recording a household's declared income, assets and spending (village workers on the family's behalf).
+_MEANS_RECORD = frozenset({"assistance.add_economicstatus", "assistance.change_economicstatus"})
+# The township: run the means test, investigate, pay temporary assistance first, refer, close prompts.
+_MEANS_TOWNSHIP = frozenset(
+    {
+        "assistance.add_assessment",
+        "assistance.investigate_programmecase",
+        "assistance.add_temporaryaid",
+        "assistance.change_temporaryaid",
+        "assistance.add_referral",
+        "assistance.change_assessmentprompt",
+    }
+)
+# 初审 and 公示; confirming a case as well where the county has devolved approval (checked by the service).
+_MEANS_REVIEW = frozenset({"assistance.review_programmecase", "assistance.approve_programmecase"})
+# The county: confirm or refuse, decide temporary aid above the township cap, change running benefits.
+_MEANS_COUNTY = frozenset(
+    {
+        "assistance.add_assessment",
+        "assistance.approve_programmecase",
+        "assistance.decide_temporaryaid",
+        "assistance.change_benefit",
+        "assistance.simulate_assessment",
+    }
+)
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.VILLAGE_WORKER: _STAFF_READ | _REGISTRY_READ | _REGISTRY_WRITE | _WINDOW,
-    Role.TOWNSHIP_WINDOW: _STAFF_READ | _REGISTRY_READ | _REGISTRY_WRITE | _REVEAL | _WINDOW,
-    Role.TOWNSHIP_REVIEWER: _STAFF_READ | _REGISTRY_READ | _REGISTRY_WRITE | _REVEAL | _CONFIRM | _WINDOW,
+    Role.VILLAGE_WORKER: _STAFF_READ | _REGISTRY_READ | _REGISTRY_WRITE | _WINDOW | _MEANS_READ | _MEANS_RECORD,
+    Role.TOWNSHIP_WINDOW: _STAFF_READ
+    | _REGISTRY_READ
+    | _REGISTRY_WRITE
+    | _REVEAL
+    | _WINDOW
+    | _MEANS_READ
+    | _MEANS_RECORD
+    | _MEANS_TOWNSHIP,
+    Role.TOWNSHIP_REVIEWER: _STAFF_READ
+    | _REGISTRY_READ
+    | _REGISTRY_WRITE
+    | _REVEAL
+    | _CONFIRM
+    | _WINDOW
+    | _MEANS_READ
+    | _MEANS_RECORD
+    | _MEANS_TOWNSHIP
+    | _MEANS_REVIEW,
     Role.COUNTY_APPROVER: _STAFF_READ
+    | _MEANS_READ
+    | _MEANS_COUNTY
     | _WINDOW
     | _REGISTRY_READ
     | _REGISTRY_WRITE
@@ -95,14 +150,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | _CONFIRM
     | _BROWSE
     | _REGISTRY_ADMIN,
-    Role.COUNTY_PAYMENT_OFFICER: _STAFF_READ | _REGISTRY_READ | _REVEAL | _BROWSE,
+    Role.COUNTY_PAYMENT_OFFICER: _STAFF_READ | _REGISTRY_READ | _REVEAL | _BROWSE | {"assistance.view_benefit"},
     Role.DEPARTMENT_HANDLER: _STAFF_READ | _DEPARTMENT,
     Role.CITY_ADMIN: _STAFF_READ
     | {"intake.view_consultation"}
     | _REGISTRY_READ
     | _BROWSE
     | _REGISTRY_ADMIN
+    | _MEANS_READ
     | {
+        "assistance.simulate_assessment",
         "accounts.manage_users",
         "workdays.change_calendaryear",
         "catalog.change_item",
@@ -111,7 +168,11 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "accounts.change_user",
         "audit.view_auditevent",
     },
-    Role.AUDITOR: _STAFF_READ | _REGISTRY_READ | _BROWSE | {"audit.view_auditevent", "intake.view_consultation"},
+    Role.AUDITOR: _STAFF_READ
+    | _REGISTRY_READ
+    | _BROWSE
+    | _MEANS_READ
+    | {"audit.view_auditevent", "intake.view_consultation"},
 }
 
 

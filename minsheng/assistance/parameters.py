@@ -31,5 +31,18 @@ SPECS = [
     ParameterSpec("disability.care_allowance", "fen", _("重度残疾人护理补贴 per month")),
     ParameterSpec("children.orphan_allowance", "fen", _("孤儿基本生活费 per month")),
     ParameterSpec("elderly.age_allowance", "bands", _("尊老金 bands by age")),
+    ParameterSpec(
+        "dibao.asset_limits",
+        "bands",
+        _("Asset test: financial assets per person in months of the standard, vehicles and houses allowed"),
+    ),
+    ParameterSpec("dibao.uplifts", "bands", _("分类施保: uplift per member by category, as a share of the standard")),
+    ParameterSpec("dibao.rounding", "bands", _("Rounding of the monthly amount and the smallest payment")),
+    ParameterSpec("tekun.review_months", "months", _("特困: annual review cycle in months")),
+    ParameterSpec(
+        "rigid.income_line", "fen", _("刚性支出: per-capita disposable income of the previous year, per month")
+    ),
+    ParameterSpec("rigid.expense_share", "ratio", _("刚性支出: share of household income the rigid spending exceeds")),
+    ParameterSpec("children.ill_disabled_allowance", "fen", _("重病重残儿童 living allowance per month")),
 ]
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
