@@ -197,8 +197,9 @@ def _store(actor: Any, facts: HouseholdFacts, rules: Rules, book: RuleBook, resu
                 person_id=r.person_id,
                 eligible=r.eligible,
                 monthly_fen=r.monthly_fen,
-                category=r.category or r.review_class,
+                category=r.category,
                 covered=r.covered,
+                review_class=r.review_class,
                 explanation=r.explanation,
                 refusal_reasons=r.refusal_reasons,
             )

@@ -371,6 +371,7 @@ class AssessmentResult(ScopedModel):
     monthly_fen = models.BigIntegerField(_("monthly amount (fen)"), default=0)
     category = models.CharField(_("category"), max_length=30, blank=True, default="")
     covered = models.PositiveSmallIntegerField(_("persons covered"), default=0)
+    review_class = models.CharField(_("review class"), max_length=8, blank=True, default="")
     explanation = models.JSONField(_("explanation"), default=list)
     refusal_reasons = models.JSONField(_("reasons for refusal"), default=list)
 

@@ -17,3 +17,11 @@ register(
         success=302,
     ),
 )
+
+# Each part of the app registers its own pages (kept apart so that they can be worked on at the same time).
+from minsheng.assistance.tests import (  # noqa: E402, F401
+    endpoints_benefits,
+    endpoints_means,
+    endpoints_temporary,
+    endpoints_workflow,
+)

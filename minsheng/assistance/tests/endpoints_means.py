@@ -1,0 +1,1 @@
+"""Permission-matrix registrations of the means pages."""
