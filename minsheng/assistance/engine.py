@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from minsheng.assistance.models import Programme
 
@@ -207,10 +208,10 @@ def _uplift_ratio(member: MemberFacts, rules: Rules) -> tuple[Decimal, str]:
 
 
 UPLIFT_LABELS = {
-    "elderly": "older person",
-    "minor": "minor",
-    "severe_disability": "severe disability",
-    "serious_illness": "serious illness",
+    "elderly": gettext_noop("older person"),
+    "minor": gettext_noop("minor"),
+    "severe_disability": gettext_noop("severe disability"),
+    "serious_illness": gettext_noop("serious illness"),
 }
 
 

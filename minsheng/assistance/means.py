@@ -106,38 +106,38 @@ def _member_of(status: EconomicStatus, person: Person | None) -> None:
 
 
 @transaction.atomic
-def status_line_add(*, actor: Any, status: EconomicStatus, kind: str, data: dict[str, Any]) -> Any:
+def status_line_add(*, actor: Any, status: EconomicStatus, line: str, data: dict[str, Any]) -> Any:
     """Add one line (income, maintenance, asset, expense or a member's condition) to an editable version."""
     EconomicStatus.objects.unscoped().select_for_update().filter(pk=status.pk).get()
     _editable(actor, status)
-    model = LINE_MODELS.get(kind)
+    model = LINE_MODELS.get(line)
     if model is None:
         raise ValidationError(_("Unknown kind of line."))
     _member_of(status, data.get("person") or data.get("supported"))
-    line = model(status=status, **data)
-    line.full_clean(exclude=["status"])
-    line.save()
+    row = model(status=status, **data)
+    row.full_clean(exclude=["status"])
+    row.save()
     audit_record(
         actor=actor,
-        action=f"assistance.status_{kind}_add",
+        action=f"assistance.status_{line}_add",
         obj=status,
         area_code=status.area_code,
         after={name: str(value) for name, value in data.items()},
     )
-    return line
+    return row
 
 
 @transaction.atomic
-def status_line_remove(*, actor: Any, status: EconomicStatus, kind: str, line_id: int) -> None:
+def status_line_remove(*, actor: Any, status: EconomicStatus, line: str, line_id: int) -> None:
     EconomicStatus.objects.unscoped().select_for_update().filter(pk=status.pk).get()
     _editable(actor, status)
-    model = LINE_MODELS[kind]
-    line = model.objects.unscoped().get(pk=line_id, status=status)
-    before = {f.name: str(getattr(line, f.attname)) for f in model._meta.concrete_fields}
-    line.delete()
+    model = LINE_MODELS[line]
+    row = model.objects.unscoped().get(pk=line_id, status=status)
+    before = {f.name: str(getattr(row, f.attname)) for f in model._meta.concrete_fields}
+    row.delete()
     audit_record(
         actor=actor,
-        action=f"assistance.status_{kind}_remove",
+        action=f"assistance.status_{line}_remove",
         obj=status,
         area_code=status.area_code,
         before=before,
