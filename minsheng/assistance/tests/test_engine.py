@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 
 from minsheng.accounts.roles import Role
 from minsheng.assistance import means
-from minsheng.assistance.models import AssessmentResult, EconomicStatus, Programme
+from minsheng.assistance.models import AssessmentResult, EconomicStatus, MemberCondition, Programme
 from minsheng.audit.models import AuditEvent
 from minsheng.core.testing import Personas, make_household, make_person
 from minsheng.people.models import DisabilityCertificate, Membership
@@ -158,10 +158,7 @@ def test_tekun_care_tier_follows_the_six_self_care_indicators(personas: Personas
 @pytest.mark.parametrize(("unmet", "level", "fen"), [(0, "able", 124_400), (3, "partly_unable", 144_400)])
 def test_tekun_self_care_levels(personas: Personas, unmet: int, level: str, fen: int) -> None:
     family = Family(personas, "1950-02-01", names=("刘桂兰",))
-    indicators = {
-        name: index >= unmet
-        for index, name in enumerate(("eats", "dresses", "gets_up", "uses_toilet", "walks_indoors", "bathes"))
-    }
+    indicators = {name: index >= unmet for index, name in enumerate(MemberCondition.SELF_CARE_FIELDS)}
     family.add("condition", person=family.people[0], self_care_assessed=True, no_able_supporter=True, **indicators)
     family.sign()
     tekun = family.assess()[(Programme.TEKUN, family.people[0].pk)]
