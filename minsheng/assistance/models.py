@@ -719,3 +719,37 @@ class AssessmentPrompt(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.created_at:%Y-%m-%d}"
+
+
+class Simulation(ScopedModel):
+    """A policy simulation: every household with an economic status in an area, under today's rules and under a
+    changed 低保 standard from a month. Run by Celery; ``progress`` counts the counties done."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    area_code = models.CharField(_("area"), max_length=12, db_index=True)
+    from_month = models.DateField(_("from month"))
+    standard_fen = models.BigIntegerField(_("new 低保 standard (fen)"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    parts_done = models.PositiveSmallIntegerField(default=0)
+    parts_total = models.PositiveSmallIntegerField(default=0)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+    seconds = models.FloatField(_("seconds"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[ScopedManager[Simulation]] = ScopedManager()
+    scope_field = "area_code"
+
+    class Meta:
+        verbose_name = _("policy simulation")
+        verbose_name_plural = _("policy simulations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.from_month} {self.standard_fen}"
