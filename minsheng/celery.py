@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minsheng.settings")
 app = Celery("minsheng")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Modules with tasks besides each app's ``tasks.py``.
+app.autodiscover_tasks(["minsheng.assistance"], related_name="simulation")

@@ -117,6 +117,7 @@ _MEANS_COUNTY = frozenset(
         "assistance.decide_temporaryaid",
         "assistance.change_benefit",
         "assistance.simulate_assessment",
+        "assistance.view_simulation",
     }
 )
 
@@ -160,6 +161,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | _MEANS_READ
     | {
         "assistance.simulate_assessment",
+        "assistance.view_simulation",
         "accounts.manage_users",
         "workdays.change_calendaryear",
         "catalog.change_item",
