@@ -248,19 +248,36 @@ def review_class(facts: HouseholdFacts) -> str:
 
 
 def assess(facts: HouseholdFacts, rules: Rules, *, explain: bool = True) -> list[Result]:
-    """Every programme's decision for the household and its members."""
-    results = [_dibao(facts, rules, explain)]
-    household_dibao = results[0].eligible
-    if not household_dibao:
-        edge = _edge(facts, rules, explain)
+    """Every programme's decision for the household and its members.
+
+    特困 comes first: a member eligible for 特困 is supported by it, so the household's 低保, edge and rigid-expense
+    tests count the other members and their income only (no one is paid twice for the same living costs).
+    """
+    tekun = {m.person_id: _tekun(m, facts, rules, explain) for m in facts.members}
+    supported = [m for m in facts.covered if (r := tekun[m.person_id]) is not None and r.eligible]
+    rest = facts
+    if supported:
+        rest = replace(
+            facts,
+            members=tuple(m for m in facts.members if m not in supported),
+            counted_income_fen=facts.counted_income_fen - sum(m.own_income_fen for m in supported),
+        )
+    dibao = _dibao(rest, rules, explain)
+    if supported and explain:
+        names = "、".join(m.name for m in supported)
+        dibao.explanation.insert(0, _("%(names)s: supported by 特困, not counted here.") % {"names": names})
+    results = [dibao]
+    if not dibao.eligible and rest.covered:
+        edge = _edge(rest, rules, explain)
         results.append(edge)
         if edge.eligible:
-            results.extend(_single_dibao(facts, rules, explain))
+            results.extend(_single_dibao(rest, rules, explain))
         else:
-            results.append(_rigid(facts, rules, explain))
+            results.append(_rigid(rest, rules, explain))
     single = {r.person_id for r in results if r.programme == Programme.DIBAO and r.person_id and r.eligible}
     for member in facts.members:
-        results.extend(_person_programmes(member, facts, rules, explain, household_dibao or member.person_id in single))
+        in_dibao = (dibao.eligible and member in rest.covered) or member.person_id in single
+        results.extend(_person_programmes(member, rules, explain, tekun[member.person_id], in_dibao))
     return results
 
 
@@ -506,10 +523,9 @@ def _tekun(member: MemberFacts, facts: HouseholdFacts, rules: Rules, explain: bo
 
 
 def _person_programmes(
-    member: MemberFacts, facts: HouseholdFacts, rules: Rules, explain: bool, in_dibao: bool
+    member: MemberFacts, rules: Rules, explain: bool, tekun: Result | None, in_dibao: bool
 ) -> list[Result]:
     results: list[Result] = []
-    tekun = _tekun(member, facts, rules, explain)
     if tekun is not None:
         results.append(tekun)
     is_tekun = tekun is not None and tekun.eligible

@@ -19,6 +19,8 @@ ZH = {
     "Counted income over the 12 months: ¥%(total)s (maintenance owed by relatives elsewhere ¥%(maint)s included; ¥%(exempt)s of exempt income not counted).": "前 12 个月计算收入 ¥%(total)s（含非共同生活义务人应付赡养费 ¥%(maint)s；¥%(exempt)s 豁免收入不计入）。",
     "Per month ¥%(month)s, shared by %(n)s members living together: ¥%(pc)s per person.": "月均 ¥%(month)s，共同生活成员 %(n)s 人，人均 ¥%(pc)s。",
     "No member of the household counts as living together.": "家庭中没有计入共同生活的成员。",
+    "No member is left to cover: none lives together, or all are supported by 特困.": "没有可保障的成员：无共同生活成员，或均已纳入特困供养。",
+    "%(names)s: supported by 特困, not counted here.": "%(names)s已纳入特困供养，不计入本户低保。",
     "The verification authorisation is not signed by: %(names)s.": "以下成员尚未签署核对授权书：%(names)s。",
     "Income per person ¥%(pc)s is not below the standard ¥%(s)s.": "人均收入 ¥%(pc)s 不低于低保标准 ¥%(s)s。",
     "补差: (¥%(s)s − ¥%(pc)s) × %(n)s = ¥%(amount)s per month.": "补差：（¥%(s)s − ¥%(pc)s）× %(n)s = ¥%(amount)s/月。",

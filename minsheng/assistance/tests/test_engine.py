@@ -232,3 +232,18 @@ def test_the_means_test_needs_an_economic_status(personas: Personas) -> None:
     household = make_household(personas.village, head)
     with pytest.raises(ValidationError):
         means.assessment_run(actor=personas[Role.TOWNSHIP_WINDOW], household=household, on=ON)
+
+
+def test_a_member_supported_by_tekun_is_left_out_of_the_household_dibao(personas: Personas) -> None:
+    family = Family(personas, "1950-02-01", "1985-06-01", names=("刘桂兰", "王军"))
+    elder, son = family.people
+    family.add("income", person=elder, kind="transfer", amount_fen=120_000)  # ¥100 a month of her own
+    family.add("income", person=son, kind="wage", amount_fen=720_000)  # ¥600 a month
+    family.add("condition", person=elder, self_care_assessed=True, no_able_supporter=True)
+    family.sign()
+    results = family.assess()
+    assert results[(Programme.TEKUN, elder.pk)].monthly_fen == 124_400
+    dibao = results[(Programme.DIBAO, None)]
+    # The son alone: ¥880 − ¥600 = ¥280, not (880 − 350) × 2.
+    assert (dibao.covered, dibao.monthly_fen) == (1, 28_000)
+    assert dibao.explanation[0] == "刘桂兰已纳入特困供养，不计入本户低保。"
