@@ -198,6 +198,9 @@ def _submit(
             )
         )
     ItemCase.objects.bulk_create(cases)
+    from minsheng.assistance.workflow import programme_cases_open
+
+    programme_cases_open(cases, actor=recorded_by)  # 受理 of a 低保 / 特困 item opens its procedure
     directory = StaffDirectory()
     for case in cases:
         notify(
@@ -238,6 +241,17 @@ def case_decide(*, actor: User, case: ItemCase, granted: bool, reason: str) -> I
     """The department's decision with its reasons (race-safe: a case is decided once)."""
     if not ItemCase.objects.restrict(actor, "decide").filter(pk=case.pk).exists():
         raise PermissionDenied(_("This item is not routed to you."))
+    from minsheng.assistance.workflow import procedure_runs
+
+    if procedure_runs(case):
+        raise ValidationError(_("This item is decided through its procedure (programme case), not from the inbox."))
+    return case_record_decision(actor=actor, case=case, granted=granted, reason=reason)
+
+
+@transaction.atomic
+def case_record_decision(*, actor: User, case: ItemCase, granted: bool, reason: str) -> ItemCase:
+    """Record a decision on an accepted item; the caller checked that ``actor`` may decide it (the department's
+    inbox above, or the 低保 / 特困 procedure in ``assistance.workflow``)."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reasons for the decision; the applicant reads them.")})
     updated = (
@@ -332,6 +346,9 @@ def case_materials_received(*, actor: User, case: ItemCase) -> ItemCase:
     locked.clock_started_on = today
     locked.deadline = Calendar().add_working_days(today, left)
     locked.save(update_fields=["status", "missing_materials", "clock_started_on", "deadline"])
+    from minsheng.assistance.workflow import programme_cases_open
+
+    programme_cases_open([locked], actor=actor)  # the materials are complete: 受理
     audit_record(
         actor=actor,
         action="intake.materials_received",
