@@ -29,7 +29,7 @@ from minsheng.core.forms import StyledForm
 from minsheng.workdays.services import Calendar
 
 Stage = ProgrammeCase.Stage
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 # --- Forms -----------------------------------------------------------------------------------------------------
