@@ -174,7 +174,7 @@ def investigation_overdue_cutoff(today: dt.date, calendar: Calendar) -> dt.date:
 
 def programme_case_list(*, user: Any, stage: str = "", flag: str = "") -> QuerySet[ProgrammeCase]:
     """The programme cases in the user's areas, newest first; ``flag`` is "investigation_overdue" or "overdue"."""
-    cases = ProgrammeCase.objects.restrict(user, "view").select_related("applicant", "household", "case")
+    cases = ProgrammeCase.objects.restrict(user, "view").select_related("applicant", "household", "case__application")
     if stage:
         cases = cases.filter(stage=stage)
     today = timezone.localdate()

@@ -721,3 +721,21 @@ def test_approving_through_the_page(personas: Personas) -> None:
     assert (
         outsider.post(reverse("assistance:programme_case_refuse", args=[case.pk]), {"reason": "x"}).status_code == 404
     )
+
+
+def test_the_list_reads_a_constant_number_of_queries(personas: Personas) -> None:
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    p = personas
+    client = _client(p[Role.TOWNSHIP_WINDOW])
+    url = reverse("assistance:programme_cases")
+    case_at(p, "accepted", alone=True)
+    client.get(url)  # warm the session and the calendar
+    with CaptureQueriesContext(db) as one:
+        assert client.get(url).status_code == 200
+    for _ in range(3):
+        case_at(p, "accepted", alone=True)
+    with CaptureQueriesContext(db) as four:
+        assert len(client.get(url).context["rows"]) == 4
+    assert len(four) == len(one)
