@@ -80,8 +80,8 @@ def family(p: Personas, *, wage_fen: int = 1_440_000, name: str = "张建国", a
 
     ``alone``: the head only, earning the wage himself (the permission matrix builds hundreds of cases)."""
     head = make_person(p.village, name, birth="1970-05-01")
-    if alone:
-        son = head
+    if alone:  # ¥400 a month: a 低保 of ¥480
+        son, wage_fen = head, wage_fen // 3
         household = make_household(p.village, head)
     else:
         spouse = make_person(p.village, "李桂兰", birth="1972-08-09")
