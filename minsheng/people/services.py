@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.accounts.models import User
 from minsheng.areas.models import Division
+from minsheng.assistance.benefits import benefits_flag_household_changed
 from minsheng.audit.services import audit_record, audit_view_personal_data
 from minsheng.core.crypto import blind_index, decrypt, encrypt, is_token, mask_bank_account, mask_id_number, mask_phone
 from minsheng.core.scoping import scope_allows
@@ -493,6 +494,7 @@ def household_add_member(
         exclusion=exclusion,
         joined_on=joined_on,
     )
+    benefits_flag_household_changed(household=household, on=joined_on, actor=actor)  # review running benefits
     audit_record(
         actor=actor,
         action="people.member_added",
@@ -523,6 +525,7 @@ def household_remove_member(*, actor: User, membership: Membership, left_on: dt.
     )
     if updated != 1:
         raise ValidationError(_("This member has left already."))
+    benefits_flag_household_changed(household=household, on=left_on, actor=actor)  # review running benefits
     audit_record(
         actor=actor,
         action="people.member_removed",
