@@ -114,6 +114,7 @@ class Rules:
     rigid_income_line_fen: int
     rigid_expense_share: Decimal
     disability_living_fen: int
+    disability_living_groups: frozenset[str]  # "dibao", and "edge" where the city extends the living allowance
     disability_care_fen: int
     orphan_fen: int
     child_ill_fen: int
@@ -267,17 +268,23 @@ def assess(facts: HouseholdFacts, rules: Rules, *, explain: bool = True) -> list
         names = "、".join(m.name for m in supported)
         dibao.explanation.insert(0, _("%(names)s: supported by 特困, not counted here.") % {"names": names})
     results = [dibao]
+    edge_eligible = False
     if not dibao.eligible and rest.covered:
         edge = _edge(rest, rules, explain)
         results.append(edge)
+        edge_eligible = edge.eligible
         if edge.eligible:
             results.extend(_single_dibao(rest, rules, explain))
         else:
             results.append(_rigid(rest, rules, explain))
     single = {r.person_id for r in results if r.programme == Programme.DIBAO and r.person_id and r.eligible}
     for member in facts.members:
-        in_dibao = (dibao.eligible and member in rest.covered) or member.person_id in single
-        results.extend(_person_programmes(member, rules, explain, tekun[member.person_id], in_dibao))
+        group = ""
+        if (dibao.eligible and member in rest.covered) or member.person_id in single:
+            group = "dibao"
+        elif edge_eligible and member in rest.covered:
+            group = "edge"
+        results.extend(_person_programmes(member, rules, explain, tekun[member.person_id], group))
     return results
 
 
@@ -464,6 +471,7 @@ def _care_level(unmet: int) -> str:
     return "partly_unable" if unmet <= 3 else "fully_unable"
 
 
+GROUP_LABELS = {"dibao": "低保", "edge": "低保边缘"}
 CARE_LABELS = {"able": "全自理", "partly_unable": "半护理", "fully_unable": "全护理"}
 
 
@@ -523,7 +531,7 @@ def _tekun(member: MemberFacts, facts: HouseholdFacts, rules: Rules, explain: bo
 
 
 def _person_programmes(
-    member: MemberFacts, rules: Rules, explain: bool, tekun: Result | None, in_dibao: bool
+    member: MemberFacts, rules: Rules, explain: bool, tekun: Result | None, group: str
 ) -> list[Result]:
     results: list[Result] = []
     if tekun is not None:
@@ -566,7 +574,7 @@ def _person_programmes(
         )
     if member.disability is not None:
         category, grade = member.disability
-        if in_dibao and not is_tekun and not orphan_covered:
+        if group in rules.disability_living_groups and not is_tekun and not orphan_covered:
             results.append(
                 Result(
                     Programme.DISABILITY_LIVING,
@@ -575,8 +583,8 @@ def _person_programmes(
                     monthly_fen=rules.disability_living_fen,
                     covered=1,
                     explanation=[
-                        _("%(name)s holds a valid disability certificate in a 低保 family: ¥%(fen)s per month.")
-                        % {"name": member.name, "fen": yuan(rules.disability_living_fen)}
+                        _("%(name)s holds a valid disability certificate in a %(group)s family: ¥%(fen)s per month.")
+                        % {"name": member.name, "group": GROUP_LABELS[group], "fen": yuan(rules.disability_living_fen)}
                     ]
                     if explain
                     else [],

@@ -29,6 +29,11 @@ SPECS = [
     ParameterSpec("dibao.review_months", "bands", _("Review cycle in months by category")),
     ParameterSpec("disability.living_allowance", "fen", _("困难残疾人生活补贴 per month")),
     ParameterSpec("disability.care_allowance", "fen", _("重度残疾人护理补贴 per month")),
+    ParameterSpec(
+        "disability.living_allowance_groups",
+        "bands",
+        _("困难残疾人生活补贴 covers these families: dibao, and edge where the city extends it"),
+    ),
     ParameterSpec("children.orphan_allowance", "fen", _("孤儿基本生活费 per month")),
     ParameterSpec("elderly.age_allowance", "bands", _("尊老金 bands by age")),
     ParameterSpec(

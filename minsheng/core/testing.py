@@ -9,6 +9,7 @@ for each, and a test fails when a URL is not registered at all.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -183,7 +184,8 @@ def register(*endpoints: Endpoint) -> None:
 
 # Registry fixtures: created on first use, inside the reference village. ------------------------------------
 
-_SEQUENCE = iter(range(1, 999))
+# Counts without end: an ID's sequence has three digits, so every 999 persons the birth date moves on a day.
+_SEQUENCE = itertools.count(0)
 
 
 def make_person(area: Division, name: str = "王芳", *, birth: str = "1968-03-14", **fields: Any) -> Any:
@@ -195,9 +197,9 @@ def make_person(area: Division, name: str = "王芳", *, birth: str = "1968-03-1
     from minsheng.people.models import Person
     from minsheng.people.names import name_pinyin
 
-    number = synthesize_id_number(
-        address_code=area.code[:6], birth_date=dt.date.fromisoformat(birth), sequence=next(_SEQUENCE)
-    )
+    count = next(_SEQUENCE)
+    birth_date = dt.date.fromisoformat(birth) + dt.timedelta(days=count // 999)
+    number = synthesize_id_number(address_code=area.code[:6], birth_date=birth_date, sequence=count % 999 + 1)
     pinyin, initials = name_pinyin(name)
     values: dict[str, Any] = {
         "name": name,
@@ -207,7 +209,7 @@ def make_person(area: Division, name: str = "王芳", *, birth: str = "1968-03-1
         "id_index": blind_index(number),
         "id_masked": mask_id_number(number),
         "gender": "M" if int(number[16]) % 2 else "F",
-        "birth_date": dt.date.fromisoformat(birth),
+        "birth_date": birth_date,
         "hukou_area": area,
         "residence_area": area,
         **fields,

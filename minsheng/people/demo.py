@@ -166,7 +166,7 @@ def generate_village(
                 else ""
             )
             account = f"62{rng.randint(10**16, 10**17 - 1)}" if age >= 18 and rng.random() < 0.6 else ""
-            disabled = rng.random() < 0.025
+            disabled = rng.random() < (0.006 if age < 18 else 0.02 if age < 60 else 0.045)  # about 2.5 % in all
             labour = "none" if age >= 75 or (disabled and rng.random() < 0.5) else ("partial" if age >= 65 else "full")
             plain.append((number, phone, account))
             rows.append([person_id, name, number, gender, birth, phone, account, labour, age])

@@ -18,6 +18,8 @@ VALUES = [
     ("rigid.income_line", "3213", dt.date(2025, 1, 1), 250000),
     ("rigid.expense_share", "", dt.date(2024, 10, 1), "0.5"),
     ("children.ill_disabled_allowance", "3213", dt.date(2023, 7, 1), 80000),
+    # Jiangsu extends the living allowance to 低保边缘 families (苏民规〔2022〕4号, recalled: verify).
+    ("disability.living_allowance_groups", "3213", dt.date(2022, 7, 1), ["dibao", "edge"]),
 ]  # fmt: skip
 
 

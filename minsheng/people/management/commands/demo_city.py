@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from minsheng.assistance.demo import demo_programmes
 from minsheng.intake.demo import demo_history
 from minsheng.people.demo import PERSONS_AT_SCALE_1, demo_city
 
@@ -40,6 +41,12 @@ class Command(BaseCommand):
             counts = demo_city(scale=scale, seed=seed, progress=progress)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
+        programmes = demo_programmes(seed=seed, progress=lambda text: self.stdout.write(f"  {text}"))
+        figures = ", ".join(f"{name} {value:,}" for name, value in programmes.figures.items())
+        self.stdout.write(
+            f"assistance: {programmes.statuses:,} economic statuses, {programmes.benefits:,} benefits enrolled by the "
+            f"means test ({figures}) in {programmes.seconds:.1f}s"
+        )
         history = demo_history(scale=scale, seed=seed)
         self.stdout.write(
             f"one window: {history.consultations:,} consultations, {history.applications:,} applications "
