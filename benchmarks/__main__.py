@@ -85,9 +85,17 @@ def main() -> int:
             f"Minsheng benchmarks on {connection.vendor} · Python {platform.python_version()} · "
             f"{platform.machine()} · {os.cpu_count()} cores"
         )
-        from benchmarks import registry
+        from benchmarks import programmes, registry
 
-        for bench in (bench_division_import, registry.bench_demo_city, registry.bench_lookups, registry.bench_import):
+        benches = (
+            bench_division_import,
+            registry.bench_demo_city,
+            programmes.bench_demo_programmes,
+            programmes.bench_simulation,
+            registry.bench_lookups,
+            registry.bench_import,
+        )
+        for bench in benches:
             for line in bench():
                 print("  " + line, flush=True)
     finally:

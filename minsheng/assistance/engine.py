@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -87,7 +88,7 @@ class HouseholdFacts:
     adults_unsigned: tuple[str, ...] = ()  # names of adult members who have not signed the authorisation
     economic_status_id: int | None = None
 
-    @property
+    @cached_property
     def covered(self) -> tuple[MemberFacts, ...]:
         return tuple(m for m in self.members if m.living_together)
 
@@ -152,6 +153,11 @@ class _Notes:
             self.lines.append(make())
 
 
+def _refuse(result: Result, explain: bool, reason: Callable[[], str]) -> None:
+    """Record a reason for refusal; without ``explain`` only that there is one (words cost time in simulation)."""
+    result.refusal_reasons.append(reason() if explain else "")
+
+
 def _round(amount: Decimal, rules: Rules) -> int:
     if rules.round_to_yuan:
         return int((amount / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * 100
@@ -162,32 +168,46 @@ def _share(ratio: Decimal, fen: int) -> int:
     return int((ratio * fen).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def asset_problems(facts: HouseholdFacts, rules: Rules, persons: int) -> list[str]:
-    """The reasons the household fails the asset test (empty when it passes)."""
-    problems = []
+def asset_problems(facts: HouseholdFacts, rules: Rules, persons: int, explain: bool = True) -> list[str]:
+    """The reasons the household fails the asset test (empty when it passes; unworded with ``explain=False``)."""
+    problems: list[str] = []
     limit = rules.financial_months * rules.standard_fen * max(persons, 1)
     if facts.financial_assets_fen > limit:
         problems.append(
-            _(
-                "Financial assets of ¥%(assets)s exceed the limit of ¥%(limit)s "
-                "(%(months)s months of the standard per person)."
+            (
+                _(
+                    "Financial assets of ¥%(assets)s exceed the limit of ¥%(limit)s "
+                    "(%(months)s months of the standard per person)."
+                )
+                % {"assets": yuan(facts.financial_assets_fen), "limit": yuan(limit), "months": rules.financial_months}
             )
-            % {"assets": yuan(facts.financial_assets_fen), "limit": yuan(limit), "months": rules.financial_months}
+            if explain
+            else ""
         )
     if facts.vehicles > rules.vehicles_allowed:
         problems.append(
-            _("The household owns %(count)s motor vehicle(s) that are not exempt; %(allowed)s allowed.")
-            % {"count": facts.vehicles, "allowed": rules.vehicles_allowed}
+            (
+                _("The household owns %(count)s motor vehicle(s) that are not exempt; %(allowed)s allowed.")
+                % {"count": facts.vehicles, "allowed": rules.vehicles_allowed}
+            )
+            if explain
+            else ""
         )
     if facts.houses > rules.houses_allowed:
         problems.append(
-            _("The household owns %(count)s houses; %(allowed)s allowed.")
-            % {"count": facts.houses, "allowed": rules.houses_allowed}
+            (
+                _("The household owns %(count)s houses; %(allowed)s allowed.")
+                % {"count": facts.houses, "allowed": rules.houses_allowed}
+            )
+            if explain
+            else ""
         )
     if facts.business_role:
-        problems.append(_("A member is the legal representative, a shareholder or an executive of a company."))
+        problems.append(
+            (_("A member is the legal representative, a shareholder or an executive of a company.")) if explain else ""
+        )
     if facts.public_payroll:
-        problems.append(_("A member is paid from the public budget (财政供养人员)."))
+        problems.append((_("A member is paid from the public budget (财政供养人员).")) if explain else "")
     return problems
 
 
@@ -248,19 +268,22 @@ def review_class(facts: HouseholdFacts) -> str:
     return "B" if facts.wage_income else "C"
 
 
-def assess(facts: HouseholdFacts, rules: Rules, *, explain: bool = True) -> list[Result]:
+def assess(facts: HouseholdFacts, rules: Rules, *, explain: bool = True, allowances: bool = True) -> list[Result]:
     """Every programme's decision for the household and its members.
 
     特困 comes first: a member eligible for 特困 is supported by it, so the household's 低保, edge and rigid-expense
     tests count the other members and their income only (no one is paid twice for the same living costs).
+    ``allowances=False`` leaves out the allowances that do not depend on the means test's money (a policy
+    simulation of the 低保 standard needs 低保, 特困 and edge status only).
     """
     tekun = {m.person_id: _tekun(m, facts, rules, explain) for m in facts.members}
     supported = [m for m in facts.covered if (r := tekun[m.person_id]) is not None and r.eligible]
     rest = facts
     if supported:
+        supported_ids = {m.person_id for m in supported}
         rest = replace(
             facts,
-            members=tuple(m for m in facts.members if m not in supported),
+            members=tuple(m for m in facts.members if m.person_id not in supported_ids),
             counted_income_fen=facts.counted_income_fen - sum(m.own_income_fen for m in supported),
         )
     dibao = _dibao(rest, rules, explain)
@@ -277,12 +300,16 @@ def assess(facts: HouseholdFacts, rules: Rules, *, explain: bool = True) -> list
             results.extend(_single_dibao(rest, rules, explain))
         else:
             results.append(_rigid(rest, rules, explain))
+    if not allowances:
+        results.extend(r for r in tekun.values() if r is not None)
+        return results
     single = {r.person_id for r in results if r.programme == Programme.DIBAO and r.person_id and r.eligible}
+    covered = {m.person_id for m in rest.covered}
     for member in facts.members:
         group = ""
-        if (dibao.eligible and member in rest.covered) or member.person_id in single:
+        if (dibao.eligible and member.person_id in covered) or member.person_id in single:
             group = "dibao"
-        elif edge_eligible and member in rest.covered:
+        elif edge_eligible and member.person_id in covered:
             group = "edge"
         results.extend(_person_programmes(member, rules, explain, tekun[member.person_id], group))
     return results
@@ -322,18 +349,28 @@ def _dibao(facts: HouseholdFacts, rules: Rules, explain: bool) -> Result:
         )
     )
     if n == 0:
-        result.refusal_reasons.append(_("No member of the household counts as living together."))
+        _refuse(
+            result, explain, lambda: _("No member is left to cover: none lives together, or all are supported by 特困.")
+        )
     if facts.adults_unsigned:
-        result.refusal_reasons.append(
-            _("The verification authorisation is not signed by: %(names)s.")
-            % {"names": "、".join(facts.adults_unsigned)}
+        _refuse(
+            result,
+            explain,
+            lambda: (
+                _("The verification authorisation is not signed by: %(names)s.")
+                % {"names": "、".join(facts.adults_unsigned)}
+            ),
         )
-    if per_capita >= standard:
-        result.refusal_reasons.append(
-            _("Income per person ¥%(pc)s is not below the standard ¥%(s)s.")
-            % {"pc": yuan(per_capita), "s": yuan(standard)}
+    if n and per_capita >= standard:
+        _refuse(
+            result,
+            explain,
+            lambda: (
+                _("Income per person ¥%(pc)s is not below the standard ¥%(s)s.")
+                % {"pc": yuan(per_capita), "s": yuan(standard)}
+            ),
         )
-    result.refusal_reasons.extend(asset_problems(facts, rules, n))
+    result.refusal_reasons.extend(asset_problems(facts, rules, n, explain))
     if result.refusal_reasons:
         result.explanation = notes.lines + result.refusal_reasons if explain else []
         return result
@@ -372,13 +409,17 @@ def _edge(facts: HouseholdFacts, rules: Rules, explain: bool) -> Result:
         )
     )
     if n == 0:
-        result.refusal_reasons.append(_("No member of the household counts as living together."))
+        _refuse(result, explain, lambda: _("No member of the household counts as living together."))
     if per_capita >= line:
-        result.refusal_reasons.append(
-            _("Income per person ¥%(pc)s is not below the edge line ¥%(line)s.")
-            % {"pc": yuan(per_capita), "line": yuan(line)}
+        _refuse(
+            result,
+            explain,
+            lambda: (
+                _("Income per person ¥%(pc)s is not below the edge line ¥%(line)s.")
+                % {"pc": yuan(per_capita), "line": yuan(line)}
+            ),
         )
-    result.refusal_reasons.extend(asset_problems(facts, rules, n))
+    result.refusal_reasons.extend(asset_problems(facts, rules, n, explain))
     result.eligible = not result.refusal_reasons
     if result.eligible:
         notes.add(lambda: _("The household is a 低保边缘 family (专项 and temporary assistance, no monthly 低保)."))
@@ -407,14 +448,22 @@ def _single_dibao(facts: HouseholdFacts, rules: Rules, explain: bool) -> list[Re
             )
         )
         if facts.adults_unsigned:
-            result.refusal_reasons.append(
-                _("The verification authorisation is not signed by: %(names)s.")
-                % {"names": "、".join(facts.adults_unsigned)}
+            _refuse(
+                result,
+                explain,
+                lambda: (
+                    _("The verification authorisation is not signed by: %(names)s.")
+                    % {"names": "、".join(facts.adults_unsigned)}
+                ),
             )
         if own >= rules.standard_fen:
-            result.refusal_reasons.append(
-                _("Own income ¥%(own)s is not below the standard ¥%(s)s.")
-                % {"own": yuan(own), "s": yuan(rules.standard_fen)}
+            _refuse(
+                result,
+                explain,
+                lambda own=own: (  # type: ignore[misc]
+                    _("Own income ¥%(own)s is not below the standard ¥%(s)s.")
+                    % {"own": yuan(own), "s": yuan(rules.standard_fen)}
+                ),
             )
         if not result.refusal_reasons:
             base = _round(rules.standard_fen - own, rules)
@@ -439,9 +488,13 @@ def _rigid(facts: HouseholdFacts, rules: Rules, explain: bool) -> Result:
     result = Result(Programme.RIGID, eligible=False, covered=n)
     per_capita = _per_capita(facts, n)
     if per_capita >= rules.rigid_income_line_fen:
-        result.refusal_reasons.append(
-            _("Income per person ¥%(pc)s is not below ¥%(line)s, last year's disposable income per person.")
-            % {"pc": yuan(per_capita), "line": yuan(rules.rigid_income_line_fen)}
+        _refuse(
+            result,
+            explain,
+            lambda: (
+                _("Income per person ¥%(pc)s is not below ¥%(line)s, last year's disposable income per person.")
+                % {"pc": yuan(per_capita), "line": yuan(rules.rigid_income_line_fen)}
+            ),
         )
     share_limit = _share(rules.rigid_expense_share, facts.counted_income_fen)
     after = Decimal(facts.counted_income_fen - facts.rigid_expense_fen) / TWELVE / max(n, 1)
@@ -454,11 +507,15 @@ def _rigid(facts: HouseholdFacts, rules: Rules, explain: bool) -> Result:
         )
     )
     if facts.rigid_expense_fen == 0 or not heavy:
-        result.refusal_reasons.append(
-            _("Rigid spending does not exceed %(share)s of income, nor leaves income below the edge line.")
-            % {"share": rules.rigid_expense_share}
+        _refuse(
+            result,
+            explain,
+            lambda: (
+                _("Rigid spending does not exceed %(share)s of income, nor leaves income below the edge line.")
+                % {"share": rules.rigid_expense_share}
+            ),
         )
-    result.refusal_reasons.extend(asset_problems(facts, rules, n))
+    result.refusal_reasons.extend(asset_problems(facts, rules, n, explain))
     result.eligible = n > 0 and not result.refusal_reasons
     result.explanation = notes.lines + (result.refusal_reasons if explain else [])
     return result
@@ -489,15 +546,19 @@ def _tekun(member: MemberFacts, facts: HouseholdFacts, rules: Rules, explain: bo
         )
     )
     if own >= rules.standard_fen:
-        result.refusal_reasons.append(
-            _("Own income ¥%(own)s is not below the standard ¥%(s)s.")
-            % {"own": yuan(own), "s": yuan(rules.standard_fen)}
+        _refuse(
+            result,
+            explain,
+            lambda: (
+                _("Own income ¥%(own)s is not below the standard ¥%(s)s.")
+                % {"own": yuan(own), "s": yuan(rules.standard_fen)}
+            ),
         )
     if not member.no_able_supporter:
-        result.refusal_reasons.append(_("A relative with a duty of support is able to support."))
-    result.refusal_reasons.extend(asset_problems(facts, rules, 1))
+        _refuse(result, explain, lambda: _("A relative with a duty of support is able to support."))
+    result.refusal_reasons.extend(asset_problems(facts, rules, 1, explain))
     if member.self_care_unmet is None:
-        result.refusal_reasons.append(_("The six self-care indicators have not been assessed."))
+        _refuse(result, explain, lambda: _("The six self-care indicators have not been assessed."))
     if result.refusal_reasons:
         result.explanation = notes.lines + (result.refusal_reasons if explain else [])
         return result

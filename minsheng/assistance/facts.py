@@ -17,7 +17,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 
 from minsheng.assistance.engine import HouseholdFacts, MemberFacts, Rules
 from minsheng.assistance.models import (
@@ -128,11 +130,26 @@ def current_statuses(area_prefix: str = "") -> QuerySet[EconomicStatus]:
     return EconomicStatus.objects.unscoped().filter(area_code__startswith=area_prefix).filter(~Exists(later))
 
 
+CHUNK = 5000  # households read together: ten queries per chunk, memory bounded whatever the area's size
+
+
 def facts_for_statuses(statuses: QuerySet[EconomicStatus], on: dt.date) -> Iterator[HouseholdFacts]:
-    """The facts of the household of every status in ``statuses`` as of ``on``, in ten queries."""
-    head = list(statuses.values_list("id", "household_id", "area_code"))
-    status_ids = statuses.values("id")
-    household_ids = statuses.values("household_id")
+    """The facts of the household of every status in ``statuses`` as of ``on``: ten queries per 5,000."""
+    head = list(statuses.order_by("id").values_list("id", "household_id", "area_code"))
+    for start in range(0, len(head), CHUNK):
+        yield from _facts_chunk(head[start : start + CHUNK], on)
+
+
+def _ids(values: list[int]) -> Any:
+    """A list of ids for ``__in``: on PostgreSQL one array parameter (``unnest``), not thousands of parameters."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (values,))
+    return values
+
+
+def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[HouseholdFacts]:
+    status_ids = _ids([row[0] for row in head])
+    household_ids = _ids([row[1] for row in head])
     members: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     rows = (
         Membership.objects.unscoped()
@@ -151,12 +168,7 @@ def facts_for_statuses(statuses: QuerySet[EconomicStatus], on: dt.date) -> Itera
     )
     for row in rows:
         members[row[0]].append(row[1:])
-    person_ids = (
-        Membership.objects.unscoped()
-        .filter(household_id__in=household_ids, joined_on__lte=on)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
-        .values("person_id")
-    )
+    person_ids = _ids([row[0] for rows_of in members.values() for row in rows_of])
     disability: dict[int, tuple[int, int]] = {}
     certificates = (
         DisabilityCertificate.objects.unscoped()

@@ -23,7 +23,6 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from minsheng.accounts.models import RoleAssignment, User
 from minsheng.accounts.roles import ROLE_PERMISSIONS
@@ -31,6 +30,7 @@ from minsheng.assistance.benefits import benefit_enrol
 from minsheng.assistance.means import assessment_run, result_for
 from minsheng.assistance.models import AssessmentResult, Benefit, Objection, Programme, ProgrammeCase
 from minsheng.assistance.programmes import PROCEDURE_ITEMS
+from minsheng.audit.actions import ACTION_LABELS
 from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
@@ -57,22 +57,7 @@ INVESTIGATOR_PERMISSION = "assistance.add_economicstatus"
 OPEN_STAGES = frozenset(Stage.values) - {Stage.ENROLLED, Stage.REFUSED}
 
 # Readable names of this module's audit actions, for the case history.
-HISTORY_LABELS = {
-    "assistance.programme_case_opened": gettext_lazy("Accepted (受理); procedure opened"),
-    "assistance.programme_case_relative_flagged": gettext_lazy("Registered as a relative of staff"),
-    "assistance.programme_case_investigated": gettext_lazy("Home investigation recorded"),
-    "assistance.programme_case_verification_requested": gettext_lazy("Economic verification requested"),
-    "assistance.programme_case_verification_returned": gettext_lazy("Economic verification result recorded"),
-    "assistance.programme_case_initial_review": gettext_lazy("Initial review"),
-    "assistance.programme_case_publicity_started": gettext_lazy("Public notice posted"),
-    "assistance.programme_case_objection": gettext_lazy("Objection recorded"),
-    "assistance.programme_case_publicity_closed": gettext_lazy("Public notice closed"),
-    "assistance.programme_case_democratic_review": gettext_lazy("Democratic review recorded"),
-    "assistance.programme_case_county_visit": gettext_lazy("County's own visit recorded"),
-    "assistance.programme_case_reinvestigate": gettext_lazy("Sent back for investigation"),
-    "assistance.programme_case_approved": gettext_lazy("Approved and enrolled"),
-    "assistance.programme_case_refused": gettext_lazy("Refused"),
-}
+HISTORY_LABELS = {code: label for code, label in ACTION_LABELS.items() if code.startswith("assistance.programme_case_")}
 
 
 # --- Opening (the hook called by the one window) -------------------------------------------------------------

@@ -111,6 +111,10 @@ def ensure_reference_data() -> None:
     ):
         if not model.objects.exists():
             importlib.import_module(module).forward(django_apps, None)
+            if model is Parameter:  # the engine's rules come in a second migration
+                importlib.import_module("minsheng.assistance.migrations.0004_engine_demo_values").forward(
+                    django_apps, None
+                )
 
 
 def build_personas() -> Personas:
