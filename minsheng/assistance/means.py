@@ -367,10 +367,12 @@ def _simulate_part(args: tuple[QuerySet[EconomicStatus], dt.date, int | None]) -
 
 
 def _parallel(parts: list[Any]) -> Any:
-    """Counties in parallel processes on PostgreSQL (a process per core); elsewhere, or where processes cannot
-    be started (inside a daemonic worker), one after the other."""
+    """Counties in parallel processes on PostgreSQL (a process per core); one after the other elsewhere, inside a
+    transaction (other connections would not see its rows) or where processes cannot be started (a daemonic
+    worker)."""
     workers = min(os.cpu_count() or 1, len(parts))
-    if workers < 2 or connection.vendor != "postgresql" or multiprocessing.current_process().daemon:
+    serial = connection.vendor != "postgresql" or connection.in_atomic_block or multiprocessing.current_process().daemon
+    if workers < 2 or serial:
         return map(_simulate_part, parts), None
     connections.close_all()  # each process opens its own connection
     pool = multiprocessing.get_context("fork").Pool(workers)
