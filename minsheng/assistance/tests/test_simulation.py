@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -15,7 +16,7 @@ from minsheng.assistance.demo import demo_economic_statuses, demo_enrol, publish
 from minsheng.assistance.engine import assess
 from minsheng.assistance.facts import RuleBook, current_statuses, facts_for
 from minsheng.assistance.models import Benefit, EconomicStatus, Programme, Simulation
-from minsheng.core.testing import PASSWORD, Personas, make_household, make_person
+from minsheng.core.testing import PASSWORD, Personas, build_personas, make_household, make_person, make_user
 from minsheng.people.demo import demo_city
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,21 @@ def test_the_simulation_equals_the_sum_of_single_decisions_on_10000_households()
     assert figures["tekun_persons"] == everything.before.tekun_persons
     household_dibao = Benefit.objects.unscoped().filter(programme=Programme.DIBAO, category="income")
     assert household_dibao.count() == everything.before.dibao_households
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="counties run in parallel processes on PostgreSQL only")
+def test_counties_in_parallel_processes_add_up_to_the_serial_run() -> None:
+    personas = build_personas()
+    _household(personas, 900, 1)
+    _household(personas, 0, 2)
+    elsewhere = Personas(**{**personas.__dict__, "village": personas.other_village})
+    elsewhere.users[Role.TOWNSHIP_WINDOW] = make_user("window_elsewhere", Role.TOWNSHIP_WINDOW, personas.other_township)
+    _household(elsewhere, 300, 3)
+    parallel = means.simulate(area_prefix="3213", on=ON, standard_fen=95_000)
+    count, before, after = means._simulate_part((current_statuses("3213"), ON, 95_000))
+    assert (parallel.households_assessed, count) == (3, 3)
+    assert parallel.before.as_dict() == before.as_dict()
+    assert parallel.after.as_dict() == after.as_dict()
+    # ¥300 shared by 3 is ¥100 each: ¥880 × 2 + (¥880 − ¥100) × 3 = ¥4,100 before; ¥50 + ¥1,900 + ¥2,550 after.
+    assert (parallel.before.dibao_fen, parallel.after.dibao_fen) == (410_000, 450_000)
