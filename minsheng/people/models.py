@@ -195,7 +195,10 @@ class Household(ScopedModel):
         unique=True,
         help_text=_("The household's number in the legacy system it was imported from; re-imports match on it."),
     )
-    area = models.ForeignKey("areas.Division", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    # No index of its own: (area, number) below leads with it.
+    area = models.ForeignKey(
+        "areas.Division", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     address = models.CharField(_("address"), max_length=200, blank=True, default="")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -209,3 +209,55 @@ def test_uploading_through_the_page_runs_the_import_and_shows_progress(
     assert response.status_code == 302 and response["Location"] == reverse("people:import_detail", args=[job.pk])
     page = client.get(reverse("people:import_detail", args=[job.pk]), HTTP_HX_REQUEST="true").content.decode()
     assert 'id="created-persons">5<' in page and "every 1s" not in page  # finished: the page stops polling
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("mixed", [False, True])
+def test_outside_a_transaction_the_persons_are_merged_while_checking_with_the_same_result(
+    personas: Personas, mixed: bool
+) -> None:
+    """On PostgreSQL a job run outside a transaction (as by the worker) upserts persons during the check and
+    keeps them only if no row failed a check across rows; a duplicate ID later in the file undoes that."""
+    actor = personas[Role.COUNTY_APPROVER]
+    rows = _household_rows(personas)
+    if mixed:  # line 7 repeats line 2's ID: both are reported, the early upserts are rolled back
+        rows.append(_row("H003", "户主", "周五", _id("1960-05-01", 11), personas.village.code))
+    job = _run(actor, "early.csv", "\n".join([HEADER, *rows]).encode())
+    assert (job.status, job.total_rows, job.error_rows) == ("done", len(rows), 2 if mixed else 0)
+    assert (job.created_persons, job.updated_persons, job.created_households) == ((4, 0, 2) if mixed else (5, 0, 2))
+    expected = {"李秀英", "王小明", "张伟", "陈静"} | (set() if mixed else {"王建国"})
+    assert set(Person.objects.unscoped().values_list("name", flat=True)) == expected
+    assert Membership.objects.unscoped().filter(left_on__isnull=True).count() == len(expected)
+    again = _run(actor, "again.csv", "\n".join([HEADER, *_household_rows(personas)]).encode())
+    assert (again.created_persons, again.updated_persons, again.created_households) == (
+        (1, 4, 0) if mixed else (0, 5, 0)
+    )
+    assert Person.objects.unscoped().count() == 5
+
+
+def test_the_fast_id_check_agrees_with_the_full_one() -> None:
+    from minsheng.people.idnumbers import parse_id_number
+    from minsheng.people.imports import RowChecker
+
+    today = dt.date(2026, 11, 29)
+    checker = RowChecker(villages=set(), today=today)
+    good = _id("1990-07-12", 13)
+    x_number = next(n for s in range(1000) if (n := _id("1985-03-04", s)).endswith("X"))
+    for raw in (good, x_number, x_number.lower(), f" {good}", good[:6] + good[8:17], good[:-1] + "0"):
+        try:
+            full: tuple[str, str, dt.date] | None = (lambda p: (p.number, p.gender, p.birth_date))(
+                parse_id_number(raw, today=today)
+            )
+        except ValueError:
+            full = None
+        fast = checker._fast_id(raw)
+        assert fast is None or fast == full, raw
+    assert checker._fast_id(good) == (good, "M", dt.date(1990, 7, 12))
+    assert checker._fast_id(x_number.lower()) == (
+        x_number,
+        (x_number[16] in "13579" and "M") or "F",
+        dt.date(1985, 3, 4),
+    )
+    future = synthesize_id_number(address_code="321302", birth_date=dt.date(2027, 1, 1), sequence=1)
+    assert checker._fast_id(future) is None  # the full check words the error
+    assert checker._fast_id(good[:6] + good[8:17]) is None  # 15 digits: converted by the full check
