@@ -17,10 +17,12 @@ from minsheng.areas.selectors import divisions_where
 from minsheng.assistance import means, simulation
 from minsheng.assistance.forms_means import LINE_FORMS, AuthorisationForm, SimulationForm, StatusNewForm
 from minsheng.assistance.models import Assessment, EconomicStatus, Simulation
+from minsheng.assistance.parameters import SPEC_BY_KEY
 from minsheng.audit.services import audit_record
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.core.htmx import is_htmx
+from minsheng.core.templatetags.money import yuan
 from minsheng.people.models import Household, Membership
 from minsheng.people.selectors import household_get
 
@@ -189,6 +191,14 @@ def assessment_run(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("assistance:assessment_detail", assessment.pk)
 
 
+def _rule_value(key: str, value: Any) -> str:
+    """A rule's value as a clerk reads it: amounts in yuan, everything else as entered."""
+    spec = SPEC_BY_KEY.get(key)
+    if spec is not None and spec.unit == "fen" and isinstance(value, int):
+        return f"¥{yuan(value)}"
+    return str(value)
+
+
 @role_required("assistance.view_assessment")
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
@@ -205,7 +215,10 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "assessment": assessment,
             "results": results,
-            "parameters": sorted(assessment.parameters.items()),
+            "parameters": [
+                (key, SPEC_BY_KEY[key].label if key in SPEC_BY_KEY else key, _rule_value(key, row["value"]), row)
+                for key, row in sorted(assessment.parameters.items())
+            ],
         },
     )
 

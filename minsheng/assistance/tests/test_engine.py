@@ -247,3 +247,19 @@ def test_a_member_supported_by_tekun_is_left_out_of_the_household_dibao(personas
     # The son alone: ¥880 − ¥600 = ¥280, not (880 − 350) × 2.
     assert (dibao.covered, dibao.monthly_fen) == (1, 28_000)
     assert dibao.explanation[0] == "刘桂兰已纳入特困供养，不计入本户低保。"
+
+
+def test_the_assessment_page_shows_the_explanation_and_the_rules_in_yuan(personas: Personas) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    family = Family(personas, "1980-05-01", "1982-03-02", "2005-09-09")
+    family.add("income", person=family.people[0], kind="wage", amount_fen=1_296_000)
+    family.sign()
+    assessment = means.assessment_run(actor=family.actor, household=family.household, on=ON)
+    client = Client()
+    client.force_login(personas[Role.TOWNSHIP_REVIEWER])
+    page = client.get(reverse("assistance:assessment_detail", args=[assessment.pk])).content.decode()
+    assert "补差：（¥880.00 − ¥360.00）× 3 = ¥1560.00/月。" in page
+    assert "¥880.00</td>" in page
+    assert AuditEvent.objects.unscoped().filter(action="assistance.assessment_viewed").count() == 1
