@@ -47,6 +47,34 @@ class Parameter(models.Model):
         return f"{self.key}@{self.area_prefix or '*'} {self.valid_from}"
 
 
+# What a result's or benefit's ``category`` code means, for people (the code stays stable in the data).
+CATEGORY_LABELS = {
+    "income": _("Low income (低收入型)"),
+    "disability_single": _("Disabled member covered alone (残疾人单列户施保)"),
+    "illness_single": _("Seriously ill member covered alone (重病型单列户施保)"),
+    "able": _("Fully self-caring (全自理)"),
+    "partly_unable": _("Partly dependent (半护理)"),
+    "fully_unable": _("Fully dependent (全护理)"),
+    "orphan": _("Orphan (孤儿)"),
+    "de_facto": _("De facto unsupported child (事实无人抚养儿童)"),
+}
+
+
+def category_label(category: str) -> str:
+    """``4-2`` → physical, grade 2; ``80`` → from 80 years; a known code → its label; else the code."""
+    if category in CATEGORY_LABELS:
+        return str(CATEGORY_LABELS[category])
+    if "-" in category:
+        kind, _sep, grade = category.partition("-")
+        if kind.isdigit() and grade.isdigit():
+            from minsheng.people.models import DisabilityCertificate
+
+            return f"{DisabilityCertificate.Category(int(kind)).label} {DisabilityCertificate.Grade(int(grade)).label}"
+    if category.isdigit():
+        return str(_("From %(age)s years") % {"age": category})
+    return category
+
+
 class Programme(models.TextChoices):
     """What the means-test engine decides and what a benefit pays (DOMAIN §1–4, §6)."""
 
@@ -566,6 +594,10 @@ class Benefit(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.programme} {self.payee_id} {self.monthly_fen}"
+
+    @property
+    def category_label(self) -> str:
+        return category_label(self.category)
 
 
 class BenefitChange(ScopedModel):

@@ -130,3 +130,15 @@ ZH.update(
         "Assessment prompt closed": "关闭常态救助评估提醒",
     }
 )
+
+ZH.update(
+    {
+        "Low income (低收入型)": "低收入型",
+        "Disabled member covered alone (残疾人单列户施保)": "残疾人单列户施保",
+        "Seriously ill member covered alone (重病型单列户施保)": "重病型单列户施保",
+        "Fully self-caring (全自理)": "全自理",
+        "Partly dependent (半护理)": "半护理",
+        "Fully dependent (全护理)": "全护理",
+        "From %(age)s years": "%(age)s 岁档",
+    }
+)

@@ -263,3 +263,19 @@ def test_the_assessment_page_shows_the_explanation_and_the_rules_in_yuan(persona
     assert "补差：（¥880.00 − ¥360.00）× 3 = ¥1560.00/月。" in page
     assert "¥880.00</td>" in page
     assert AuditEvent.objects.unscoped().filter(action="assistance.assessment_viewed").count() == 1
+
+
+def test_category_codes_read_as_words() -> None:
+    from minsheng.assistance.models import category_label
+
+    assert [
+        category_label(c) for c in ("income", "disability_single", "fully_unable", "de_facto", "4-2", "90", "x")
+    ] == [
+        "低收入型",
+        "残疾人单列户施保",
+        "全护理",
+        "事实无人抚养儿童",
+        "肢体残疾 二级",
+        "90 岁档",
+        "x",
+    ]
