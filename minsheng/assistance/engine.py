@@ -244,7 +244,7 @@ def _uplifts(members: tuple[MemberFacts, ...], rules: Rules, notes: _Notes) -> i
             amount = _share(ratio, rules.standard_fen)
             total += amount
             notes.add(
-                lambda m=member, r=ratio, c=category, a=amount: (
+                lambda m=member, r=ratio, c=category, a=amount: (  # type: ignore[misc]
                     _("分类施保 for %(name)s (%(category)s): %(ratio)s × standard = ¥%(amount)s.")
                     % {"name": m.name, "category": _(UPLIFT_LABELS[c]), "ratio": r, "amount": yuan(a)}
                 )
@@ -438,7 +438,7 @@ def _single_dibao(facts: HouseholdFacts, rules: Rules, explain: bool) -> list[Re
         result = Result(Programme.DIBAO, eligible=False, person_id=member.person_id, category=category, covered=1)
         own = Decimal(member.own_income_fen) / TWELVE
         notes.add(
-            lambda m=member, o=own: (
+            lambda m=member, o=own: (  # type: ignore[misc]
                 _("单人保: %(name)s (%(why)s) in a 低保边缘 family is assessed alone; own income ¥%(own)s per month.")
                 % {
                     "name": m.name,
@@ -468,7 +468,7 @@ def _single_dibao(facts: HouseholdFacts, rules: Rules, explain: bool) -> list[Re
         if not result.refusal_reasons:
             base = _round(rules.standard_fen - own, rules)
             notes.add(
-                lambda b=base, o=own: (
+                lambda b=base, o=own: (  # type: ignore[misc]
                     _("¥%(s)s − ¥%(own)s = ¥%(amount)s per month.")
                     % {"s": yuan(rules.standard_fen), "own": yuan(o), "amount": yuan(b)}
                 )

@@ -21,14 +21,14 @@ class YuanField(forms.DecimalField):
         kwargs.setdefault("max_value", Decimal("100000000"))
         super().__init__(max_digits=12, decimal_places=2, **kwargs)
 
-    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+    def clean(self, value: Any) -> int | None:
         amount = super().clean(value)
         return None if amount is None else int(amount * 100)
 
 
 def _member_choices(members: list[Any], *, blank: bool) -> list[tuple[str, str]]:
     choices = [(str(p.pk), p.name) for p in members]
-    return [("", _("The household as a whole")), *choices] if blank else choices
+    return [("", str(_("The household as a whole"))), *choices] if blank else choices
 
 
 class _MemberForm(StyledForm):

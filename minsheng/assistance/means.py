@@ -104,7 +104,7 @@ def _editable(actor: Any, status: EconomicStatus) -> None:
 def _member_of(status: EconomicStatus, person: Person | None) -> None:
     if person is None:
         return
-    if not status.household.memberships.unscoped().filter(person=person).exists():  # type: ignore[attr-defined]
+    if not status.household.memberships.unscoped().filter(person=person).exists():
         raise ValidationError({"person": _("%(name)s is not a member of this household.") % {"name": person.name}})
 
 
@@ -183,6 +183,7 @@ def authorisation_record(
 
 
 def _store(actor: Any, facts: HouseholdFacts, rules: Rules, book: RuleBook, results: list[Result]) -> Assessment:
+    assert facts.economic_status_id is not None  # facts are always read from a status
     assessment = Assessment.objects.create(
         household_id=facts.household_id,
         economic_status_id=facts.economic_status_id,

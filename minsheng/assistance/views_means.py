@@ -208,7 +208,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     audit_record(
         actor=actor, action="assistance.assessment_viewed", kind="view", obj=assessment, area_code=assessment.area_code
     )
-    results = list(assessment.results.unscoped().select_related("person").order_by("programme", "person_id"))  # type: ignore[attr-defined]
+    results = list(assessment.results.unscoped().select_related("person").order_by("programme", "person_id"))
     return render(
         request,
         "assistance/means/assessment.html",

@@ -56,7 +56,7 @@ class Family:
 
     def assess(self) -> dict[tuple[str, int | None], AssessmentResult]:
         assessment = means.assessment_run(actor=self.actor, household=self.household, on=ON)
-        return {(r.programme, r.person_id): r for r in assessment.results.unscoped().all()}  # type: ignore[attr-defined]
+        return {(r.programme, r.person_id): r for r in assessment.results.unscoped().all()}
 
 
 def test_a_three_person_household_below_the_standard_gets_the_gap_times_three(personas: Personas) -> None:
@@ -215,7 +215,7 @@ def test_a_frozen_version_cannot_be_edited_and_a_new_version_copies_its_lines(pe
         family.add("income", person=family.people[0], kind="other", amount_fen=1)
     second = means.economic_status_new(actor=family.actor, household=family.household, window_end=dt.date(2026, 2, 1))
     assert second.version == 2
-    assert list(second.income_lines.unscoped().values_list("amount_fen", flat=True)) == [120_000]  # type: ignore[attr-defined]
+    assert list(second.income_lines.unscoped().values_list("amount_fen", flat=True)) == [120_000]
     assert EconomicStatus.objects.unscoped().filter(household=family.household).count() == 2
 
 
