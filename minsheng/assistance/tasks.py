@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from minsheng.assistance.temporary import papers_overdue_sweep
+
+
+@shared_task(name="assistance.sweep_temporary_papers")
+def sweep_temporary_papers() -> int:
+    """Run daily (celery beat or cron): warn of temporary assistance paid first whose papers are late. Safe to
+    repeat: a notice is written once."""
+    return papers_overdue_sweep()
