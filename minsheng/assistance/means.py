@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.areas.models import Division
 from minsheng.assistance.engine import HouseholdFacts, Result, Rules, assess
-from minsheng.assistance.facts import RuleBook, current_statuses, facts_for, facts_for_statuses
+from minsheng.assistance.facts import CHUNK, RuleBook, current_statuses, facts_for, facts_for_statuses
 from minsheng.assistance.models import (
     Assessment,
     AssessmentResult,
@@ -353,8 +353,10 @@ def area_prefixes(area_prefix: str) -> list[str]:
     return [code[:6] for code in counties] or [area_prefix]
 
 
-def _simulate_part(args: tuple[QuerySet[EconomicStatus], dt.date, int | None]) -> tuple[int, Totals, Totals]:
-    statuses, on, standard_fen = args
+def _simulate_part(args: tuple[list[int], dt.date, int | None]) -> tuple[int, Totals, Totals]:
+    """One slice of the simulation (up to 5,000 statuses, given by id): runs in a worker process or in place."""
+    status_ids, on, standard_fen = args
+    statuses = EconomicStatus.objects.unscoped().filter(id__in=status_ids)
     book = RuleBook(on)
     before, after = Totals(), Totals()
     assessed = 0
@@ -390,9 +392,12 @@ def simulate(
 ) -> SimulationResult:
     """Every household with an economic status in the area (or the given ``statuses``), under the rules in force
     on ``on`` and under the same rules with the 低保 standard replaced by ``standard_fen``: who joins, who
-    leaves, what the month costs. The facts are read set-based, county by county (in parallel processes on
-    PostgreSQL); no query per household."""
-    parts = [statuses] if statuses is not None else [current_statuses(p) for p in area_prefixes(area_prefix)]
+    leaves, what the month costs. The facts are read set-based, 5,000 households a slice (slices in parallel
+    processes on PostgreSQL); no query per household."""
+    chosen = statuses if statuses is not None else current_statuses(area_prefix)
+    ids = list(chosen.order_by("id").values_list("id", flat=True))
+    # Slices of equal size keep both processes busy to the end (counties differ fourfold in size).
+    parts = [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
     results, pool = _parallel([(part, on, standard_fen) for part in parts])
     before, after = Totals(), Totals()
     assessed = 0

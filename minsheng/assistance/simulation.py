@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from minsheng.assistance.means import area_prefixes, simulate
+from minsheng.assistance.means import simulate
 from minsheng.assistance.models import Simulation
 from minsheng.audit.services import audit_record
 from minsheng.core.scoping import scope_allows
@@ -38,7 +38,6 @@ def simulation_start(*, actor: Any, area_code: str, from_month: dt.date, standar
         area_code=area_code,
         from_month=from_month,
         standard_fen=standard_fen,
-        parts_total=len(area_prefixes(area_code.rstrip("0") or area_code)),
         created_by=actor,
     )
     audit_record(

@@ -59,7 +59,7 @@ ZH = {
     "低保边缘 households": "低保边缘户数",
     "Computed in %(s)s s.": "用时 %(s)s 秒。",
     "The simulation failed. Ask the administrator to look at the server log.": "测算失败，请联系管理员查看服务器日志。",
-    "Working: %(done)s of %(total)s counties done.": "测算中：已完成 %(done)s / %(total)s 个县区。",
+    "Working: %(done)s of %(total)s parts done (5,000 households each).": "测算中：已完成 %(done)s / %(total)s 批（每批 5000 户）。",
     "Means-test assessment": "经济状况认定",
     "As of %(on)s, on version %(version)s of the economic status; run %(when)s.": "认定基准日 %(on)s，依据经济状况第 %(version)s 版；计算于 %(when)s。",
     "a month": "/月",
