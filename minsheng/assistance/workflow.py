@@ -28,7 +28,14 @@ from minsheng.accounts.models import RoleAssignment, User
 from minsheng.accounts.roles import ROLE_PERMISSIONS
 from minsheng.assistance.benefits import benefit_enrol
 from minsheng.assistance.means import assessment_run, result_for
-from minsheng.assistance.models import AssessmentResult, Benefit, Objection, Programme, ProgrammeCase
+from minsheng.assistance.models import (
+    AssessmentResult,
+    Benefit,
+    Objection,
+    Programme,
+    ProgrammeCase,
+    TemporaryAid,
+)
 from minsheng.assistance.programmes import PROCEDURE_ITEMS
 from minsheng.audit.actions import ACTION_LABELS
 from minsheng.audit.models import AuditEvent
@@ -64,8 +71,12 @@ HISTORY_LABELS = {code: label for code, label in ACTION_LABELS.items() if code.s
 
 
 def procedure_runs(item_case: Any) -> bool:
-    """Whether the item case is decided by its procedure (then the department inbox must not decide it)."""
-    return ProgrammeCase.objects.unscoped().filter(case_id=item_case.pk).exists()
+    """Whether the item case is decided by its procedure — 低保 / 特困 or temporary assistance — (then the
+    department inbox must not decide it)."""
+    return (
+        ProgrammeCase.objects.unscoped().filter(case_id=item_case.pk).exists()
+        or TemporaryAid.objects.unscoped().filter(item_case_id=item_case.pk).exists()
+    )
 
 
 def programme_cases_open(item_cases: Iterable[Any], *, actor: User | None = None) -> list[ProgrammeCase]:

@@ -142,3 +142,10 @@ ZH.update(
         "From %(age)s years": "%(age)s 岁档",
     }
 )
+
+ZH.update(
+    {
+        "Economic status and means test": "家庭经济状况与认定",
+        "Temporary assistance for this person": "为此人办理临时救助",
+    }
+)

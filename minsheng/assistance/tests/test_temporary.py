@@ -487,3 +487,24 @@ def test_an_item_taken_at_a_window_is_recorded_on_its_own_item_case(personas: Pe
     assert (aid.kind, aid.status, aid.paid_fen, aid.person_id) == ("urgent", Status.PAID_FIRST, 90000, person.pk)
     assert Application.objects.unscoped().filter(person=person).count() == 1
     assert f"?case={case.pk}" not in client.get(reverse("assistance:temporary_list")).content.decode()
+
+
+def test_the_department_inbox_cannot_decide_an_item_run_as_temporary_assistance(personas: Personas) -> None:
+    from minsheng.catalog.models import Department
+    from minsheng.core.testing import make_user
+    from minsheng.intake.services import case_decide
+
+    aid = _open(personas, "800")
+    handler = make_user(
+        "civil_handler",
+        Role.DEPARTMENT_HANDLER,
+        personas.county,
+        department=Department.objects.get(code="civil_affairs"),
+    )
+    from django.utils.translation import gettext
+
+    with pytest.raises(ValidationError) as error:
+        case_decide(actor=handler, case=aid.item_case, granted=True, reason="同意")
+    expected = gettext("This item is decided through its procedure (programme case), not from the inbox.")
+    assert error.value.messages == [expected]
+    assert _fresh(aid).item_case.status != "granted"
