@@ -211,6 +211,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# The daily sweeps, for `celery -A minsheng beat` (each is safe to repeat; cron calling the commands works too).
+CELERY_BEAT_SCHEDULE = {
+    "deadlines": {"task": "intake.sweep_deadlines", "schedule": 24 * 3600.0},
+    "temporary-papers": {"task": "assistance.sweep_temporary_papers", "schedule": 24 * 3600.0},
+    "end-tapers": {"task": "assistance.end_tapers", "schedule": 24 * 3600.0},
+}
 
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
 

@@ -10,3 +10,13 @@ def sweep_temporary_papers() -> int:
     """Run daily (celery beat or cron): warn of temporary assistance paid first whose papers are late. Safe to
     repeat: a notice is written once."""
     return papers_overdue_sweep()
+
+
+@shared_task(name="assistance.end_tapers")
+def end_tapers() -> int:
+    """Run daily: stop the benefits whose taper (渐退) has run out. Idempotent."""
+    from django.utils import timezone
+
+    from minsheng.assistance.benefits import benefits_end_tapers
+
+    return benefits_end_tapers(timezone.localdate())

@@ -288,3 +288,14 @@ def test_the_pages_list_and_show_benefits(client: Client, personas: Personas, be
     again = client.post(stop, {"stop-reason": "户籍迁出本市", "stop-from_month": ""})
     assert again.status_code == 400
     assert [c[0] for c in _changes(benefit)] == ["enrol", "stop"]
+
+
+def test_the_beat_schedule_names_registered_tasks() -> None:
+    from django.conf import settings
+
+    from minsheng.celery import app
+
+    app.loader.import_default_modules()
+    names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert names == {"intake.sweep_deadlines", "assistance.sweep_temporary_papers", "assistance.end_tapers"}
+    assert names <= set(app.tasks)
