@@ -26,8 +26,11 @@ def _manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Compl
         "ALLOWED_HOSTS",
         "DEBUG",
         "MINSHENG_ENCRYPTION_KEYS",
+        "MINSHENG_ENCRYPTION_KEY_FILE",
+        "MINSHENG_BLIND_INDEX_KEY",
+        "MINSHENG_BLIND_INDEX_KEY_FILE",
         "DJANGO_ALLOW_ASYNC_UNSAFE",
-    }
+    }  # and whatever a developer's var/demo.env put into this process (settings load it outside production)
     environ = {k: v for k, v in os.environ.items() if k not in inherited}
     environ.update(env)
     environ["MINSHENG_ENV_FILE"] = str(tmp_path / "absent.env")  # never pick up a developer's demo secrets
