@@ -165,7 +165,7 @@ def _lock(actor: Any, benefit: Benefit) -> Benefit:
     """The benefit row, locked, if ``actor`` may change benefits in its area (else PermissionDenied)."""
     locked = (
         Benefit.objects.restrict(actor, "change")
-        .select_for_update()
+        .select_for_update(of=("self",))  # the benefit row only (PostgreSQL refuses to lock an outer join's side)
         .select_related("household", "payee", "assessment_result")
         .filter(pk=benefit.pk)
         .first()
