@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "minsheng.workdays",
     "minsheng.intake",
     "minsheng.assistance",
+    "minsheng.payments",
 ]
 
 MIDDLEWARE = [

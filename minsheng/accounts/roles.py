@@ -121,6 +121,12 @@ _MEANS_COUNTY = frozenset(
     }
 )
 
+# The payroll (issue 6): the payment officer prepares a county's batch, the county approver checks and approves it
+# (maker-checker: the service refuses the preparer as approver).
+_PAYROLL_READ = frozenset({"payments.view_payrollbatch", "payments.view_paymentline"})
+_PAYROLL_PREPARE = frozenset({"payments.add_payrollbatch"})
+_PAYROLL_APPROVE = frozenset({"payments.approve_payrollbatch"})
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.VILLAGE_WORKER: _STAFF_READ | _REGISTRY_READ | _REGISTRY_WRITE | _WINDOW | _MEANS_READ | _MEANS_RECORD,
     Role.TOWNSHIP_WINDOW: _STAFF_READ
@@ -150,8 +156,16 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | _REVEAL
     | _CONFIRM
     | _BROWSE
-    | _REGISTRY_ADMIN,
-    Role.COUNTY_PAYMENT_OFFICER: _STAFF_READ | _REGISTRY_READ | _REVEAL | _BROWSE | {"assistance.view_benefit"},
+    | _REGISTRY_ADMIN
+    | _PAYROLL_READ
+    | _PAYROLL_APPROVE,
+    Role.COUNTY_PAYMENT_OFFICER: _STAFF_READ
+    | _REGISTRY_READ
+    | _REVEAL
+    | _BROWSE
+    | {"assistance.view_benefit"}
+    | _PAYROLL_READ
+    | _PAYROLL_PREPARE,
     Role.DEPARTMENT_HANDLER: _STAFF_READ | _DEPARTMENT,
     Role.CITY_ADMIN: _STAFF_READ
     | {"intake.view_consultation"}

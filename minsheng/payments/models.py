@@ -1,0 +1,140 @@
+"""The monthly payroll (资金发放): one batch per county, programme and month, one line per enrolment and month.
+
+Money moves once: a partial unique constraint allows one live line (any status but ``failed``) per benefit and
+period, so generation may run any number of times, from any number of workers, and never pays a month twice. A
+line the bank returned as failed may be re-issued once, as a new line (``reissue_of``) in a later batch.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from minsheng.assistance.models import Programme
+from minsheng.core.fields import EncryptedCharField
+from minsheng.core.scoping import ScopedManager, ScopedModel
+
+
+class PayrollBatch(ScopedModel):
+    """The payroll of one county, programme and month. Prepared (generated) by a payment officer, approved by
+    another user; approval freezes it. Counts and totals are kept in fen, refreshed by each generation."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        APPROVED = "approved", _("Approved")
+        EXPORTED = "exported", _("Sent to the bank")
+        RECONCILED = "reconciled", _("Reconciled")
+
+    area_code = models.CharField(_("county"), max_length=12, db_index=True)
+    programme = models.CharField(_("programme"), max_length=20, choices=Programme.choices)
+    period = models.DateField(_("month paid"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    prepared_at = models.DateTimeField(_("prepared at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+    total_fen = models.BigIntegerField(_("total (fen)"), default=0)
+    held_count = models.PositiveIntegerField(_("lines held back"), default=0)
+    held_fen = models.BigIntegerField(_("held back (fen)"), default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[ScopedManager[PayrollBatch]] = ScopedManager()
+    scope_field = "area_code"
+
+    class Meta:
+        verbose_name = _("payroll batch")
+        verbose_name_plural = _("payroll batches")
+        ordering = ["-period", "area_code", "programme"]
+        constraints = [
+            models.UniqueConstraint(fields=["area_code", "programme", "period"], name="payroll_one_batch_per_month"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(approved_by__isnull=False, approved_at__isnull=False),
+                name="payroll_approved_has_approver",
+            ),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("prepared_by")),
+                name="payroll_checker_not_maker",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.programme} {self.period:%Y-%m}"
+
+    @property
+    def payable_count(self) -> int:
+        return self.line_count - self.held_count
+
+    @property
+    def payable_fen(self) -> int:
+        return self.total_fen - self.held_fen
+
+
+class PaymentLine(ScopedModel):
+    """One month of one benefit in a batch: the amount, the account it goes to (copied, encrypted, when the line was
+    made), and whether it is paid, held back (with the reason) or returned by the bank."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To be paid")
+        HELD = "held", _("Held back")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Failed")
+
+    class HoldReason(models.TextChoices):
+        NONE = "", _("Not held")
+        DECEASED = "deceased", _("Payee deceased")
+        MOVED_AWAY = "moved_away", _("Payee moved away")
+        DUPLICATE = "duplicate", _("Duplicate benefit")
+        NO_ACCOUNT = "no_account", _("No valid bank account")
+
+    batch = models.ForeignKey(PayrollBatch, on_delete=models.PROTECT, related_name="lines")
+    benefit = models.ForeignKey("assistance.Benefit", on_delete=models.PROTECT, related_name="payment_lines")
+    payee = models.ForeignKey("people.Person", verbose_name=_("paid to"), on_delete=models.PROTECT, related_name="+")
+    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    period = models.DateField(_("month paid"))
+    amount_fen = models.BigIntegerField(_("amount (fen)"))
+    bank_name = models.CharField(_("bank"), max_length=60, blank=True, default="")
+    bank_account = EncryptedCharField(_("bank account"), blank=True, default="")
+    bank_account_masked = models.CharField(_("bank account (masked)"), max_length=40, blank=True, default="")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    hold_reason = models.CharField(
+        _("held back because"), max_length=12, choices=HoldReason.choices, blank=True, default=""
+    )
+    hold_text = models.CharField(_("reason held back"), max_length=200, blank=True, default="")
+    failure_reason = models.CharField(_("bank's reason for failure"), max_length=200, blank=True, default="")
+    reissue_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reissue", verbose_name=_("re-issue of")
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[ScopedManager[PaymentLine]] = ScopedManager()
+    scope_field = "area_code"
+
+    class Meta:
+        verbose_name = _("payment line")
+        verbose_name_plural = _("payment lines")
+        ordering = ["batch", "area_code", "id"]
+        constraints = [
+            # Exactly once: one live payment per enrolment and month; only a failed line leaves room for its re-issue.
+            models.UniqueConstraint(
+                fields=["benefit", "period"], condition=~Q(status="failed"), name="payment_once_per_benefit_month"
+            ),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="held", hold_reason__gt="") | (~Q(status="held") & Q(hold_reason="")),
+                name="payment_held_iff_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["batch", "status"], name="payment_batch_status")]
+
+    def __str__(self) -> str:
+        return f"{self.benefit_id} {self.period:%Y-%m} {self.amount_fen}"
