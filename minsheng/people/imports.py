@@ -25,8 +25,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import queue
 import threading
+import time
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -58,6 +60,22 @@ from minsheng.people.names import is_valid_name, name_pinyin
 from minsheng.people.services import _BANK_ACCOUNT, _PHONE
 
 BATCH_SIZE = 2000
+
+logger = logging.getLogger(__name__)
+
+
+class _Timer:
+    """Logs (at DEBUG) the seconds each phase of a job took, for profiling."""
+
+    start = 0.0
+
+    def __call__(self, label: str) -> None:
+        now = time.perf_counter()
+        logger.debug("import phase %s: %.1f s", label.strip(), now - self.start)
+        self.start = now
+
+
+_phase = _Timer()
 
 
 @dataclass(frozen=True)
@@ -522,11 +540,13 @@ def check_file(
     checker: RowChecker,
     progress: Callable[[int], None] | None = None,
     sink: Callable[[int, CleanRow], None] | None = None,
+    late_found: Callable[[], None] | None = None,
 ) -> CheckResult:
     """Step 1: every row and every household checked; only the line numbers of bad rows are kept.
 
     Rows that pass their own checks go to ``sink`` as they are cleaned, so that writing them overlaps with
     checking the rest; ``CheckResult.late`` names those that a check across rows failed afterwards.
+    ``late_found`` is called as soon as an ID turns up a second time, before its line goes to ``sink``.
     """
     _keys, rows = read_rows(path)
     result = CheckResult()
@@ -545,13 +565,15 @@ def check_file(
             lines_of[clean.household].append(line)
             if clean.relation == "head":
                 heads[clean.household] += 1
-            if sink is not None:
-                sink(line, clean)
             earlier = first_line_of.setdefault(clean.id_index, line)
             if earlier != line:
                 result.flag(line, _("证件号码 appears already on line %(line)d.") % {"line": earlier})
                 result.flag(earlier, _("证件号码 appears again on line %(line)d.") % {"line": line})
                 result.late.update((line, earlier))
+                if late_found is not None:
+                    late_found()
+            if sink is not None:
+                sink(line, clean)
         else:
             household = row.get("household", "").strip()
             if household:
@@ -696,6 +718,9 @@ class _Stager:
         finally:
             self.close(failed=failed)
 
+    def abandon(self) -> None:
+        """A check across rows failed (see ``_CopyStager``)."""
+
     def close(self, *, failed: bool) -> None:
         """Done staging; the rows are visible to the job's connection."""
 
@@ -728,16 +753,20 @@ def _ids_table(ids: str, *, postgres: bool) -> str:
 
 
 class _CopyStager(_Stager):
-    """PostgreSQL: a worker thread with two connections of its own COPYs each chunk into an UNLOGGED table
-    (committed at once) and, with ``merge_early``, upserts the chunk's persons in one open transaction, while
-    the main thread checks the next rows.
+    """PostgreSQL: a worker thread with a connection of its own COPYs each chunk into an UNLOGGED table
+    (committed at once) while the main thread checks the next rows. With ``merge_early``, MERGERS more
+    connections, each in a thread and one open transaction of its own, upsert the staged chunks' persons in
+    turn, so that the machine's cores share the database's work.
 
     The early upserts are optimistic: they are committed only if no staged row failed a check across rows
     afterwards (an ID given twice, a household without exactly one head) and every statement succeeded;
     otherwise ``finish`` rolls them back and step 2 merges the persons after the check, as without
-    ``merge_early``. Those connections see committed data only, so a run inside a transaction (a test) does
-    not merge early.
+    ``merge_early``. An ID seen twice stops the early upserts before the chunk with its second line is staged
+    (``abandon``), so the transactions never wait for each other on one ID. Those connections see committed
+    data only, so a run inside a transaction (a test) does not merge early.
     """
+
+    MERGERS = 2
 
     def __init__(self, tables: _Tables, *, merge_early: bool) -> None:
         super().__init__(tables)
@@ -747,24 +776,37 @@ class _CopyStager(_Stager):
         self.copier.autocommit = True
         _create_rows_table(self.copier.cursor(), tables.rows, unlogged=True)
         self.copier.execute(f"CREATE INDEX {tables.rows}_line ON {tables.rows} (line)")
-        self.merger = wrapper.get_new_connection(params) if merge_early else None
+        self.mergers: list[psycopg.Connection[Any]] = []
         self.merged = False  # early upserts done and not failed
-        if self.merger is not None:
-            self.merger.autocommit = False
-            self.merger.execute("SET LOCAL synchronous_commit = off")
-            self.merger.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check foreign keys now, not all at the commit
-            self.merger.execute(_ids_table(tables.ids, postgres=True))
+        if merge_early:
+            self.copier.execute(f"DROP TABLE IF EXISTS {tables.ids}")
+            self.copier.execute(_ids_table(tables.ids, postgres=True))
+            for _ in range(self.MERGERS):
+                merger = wrapper.get_new_connection(params)
+                merger.autocommit = False
+                merger.execute("SET LOCAL synchronous_commit = off")
+                merger.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check foreign keys now, not all at the commit
+                # Another job's open transaction holding one of these IDs: give up merging early, not wait.
+                merger.execute("SET LOCAL lock_timeout = '10s'")
+                self.mergers.append(merger)
             self.merged = True
         self.copy_sql = f"COPY {tables.rows} ({', '.join(name for name, _kind in STAGE_COLUMNS)}) FROM STDIN"
         self.upsert = f"WITH up AS ({_person_upsert(tables.rows)} RETURNING id_index, id, (xmax = 0)) "
         self.upsert += f"INSERT INTO {tables.ids} SELECT * FROM up"
         self.stamp = timezone.now()
         self.queue: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=4)
+        self.merge_queues: list[queue.Queue[tuple[int, int] | None]] = [queue.Queue() for _ in self.mergers]
         self.error: BaseException | None = None
-        self.worker = threading.Thread(target=self._work, name=f"import-{tables.rows}", daemon=True)
-        self.worker.start()
+        self.threads = [threading.Thread(target=self._work, name=f"import-{tables.rows}", daemon=True)]
+        self.threads += [
+            threading.Thread(target=self._merge_work, args=(i,), name=f"import-{tables.rows}-{i}", daemon=True)
+            for i in range(len(self.mergers))
+        ]
+        for thread in self.threads:
+            thread.start()
 
     def _work(self) -> None:
+        turn = 0
         while (rows := self.queue.get()) is not None:
             if self.error is not None:
                 continue  # drain, so that the main thread never blocks on a full queue
@@ -772,14 +814,30 @@ class _CopyStager(_Stager):
                 with self.copier.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
                     for row in rows:
                         copy.write_row(row)
-                if self.merger is not None and self.merged:
-                    try:
-                        self.merger.execute(self.upsert, [self.stamp, self.stamp, rows[0][0], rows[-1][0] + 1])
-                    except psycopg.Error:
-                        self.merged = False  # e.g. one ID twice in a chunk; step 2 merges after the check
-                        self.merger.rollback()
+                if self.merged:
+                    self.merge_queues[turn].put((rows[0][0], rows[-1][0] + 1))
+                    turn = (turn + 1) % len(self.mergers)
             except BaseException as exc:  # handed to the main thread
                 self.error = exc
+        for merge_queue in self.merge_queues:
+            merge_queue.put(None)
+
+    def _merge_work(self, index: int) -> None:
+        merger, merge_queue = self.mergers[index], self.merge_queues[index]
+        while (bounds := merge_queue.get()) is not None:
+            if not self.merged or self.error is not None:
+                continue
+            try:
+                merger.execute(self.upsert, [self.stamp, self.stamp, *bounds])
+            except psycopg.Error:
+                self.merged = False  # e.g. one ID twice in a chunk; step 2 merges after the check
+                merger.rollback()
+            except BaseException as exc:  # handed to the main thread
+                self.error = exc
+
+    def abandon(self) -> None:
+        """A check across rows failed: upsert no more chunks early (``finish`` rolls back the rest)."""
+        self.merged = False
 
     def _write(self, rows: list[tuple[Any, ...]]) -> None:
         if self.error is not None:
@@ -788,27 +846,32 @@ class _CopyStager(_Stager):
 
     def close(self, *, failed: bool) -> None:
         self.queue.put(None)
-        self.worker.join()
+        for thread in self.threads:
+            thread.join()
         self.copier.close()
-        if failed and self.merger is not None:
-            self.merger.close()
-            self.merger = None
+        if failed:
+            for merger in self.mergers:
+                merger.close()
+            self.mergers = []
         if self.error is not None and not failed:
             raise self.error
 
     def finish(self, check: CheckResult) -> bool:
         """Commit the early upserts if every staged row stayed good; whether the persons are merged."""
-        if self.merger is None:
+        if not self.mergers:
             return False
         try:
-            if self.merged and not check.late:
-                self.merger.commit()
-                return True
-            self.merger.rollback()
-            return False
+            keep = self.merged and not check.late
+            for merger in self.mergers:
+                if keep:
+                    merger.commit()
+                else:
+                    merger.rollback()
+            return keep
         finally:
-            self.merger.close()
-            self.merger = None
+            for merger in self.mergers:
+                merger.close()
+            self.mergers = []
 
 
 class _InsertStager(_Stager):
@@ -856,6 +919,7 @@ def _merge(
         cursor.execute(f"SELECT MIN(line), MAX(line) FROM {rows}")
         first, last = cursor.fetchone()
         if not persons_merged:
+            cursor.execute(f"DROP TABLE IF EXISTS {ids}")  # left empty by rolled-back early upserts
             cursor.execute(_ids_table(ids, postgres=postgres))
 
     # Persons (unless merged during the check), MERGE_LINES lines at a time.
@@ -899,6 +963,7 @@ def _merge(
             f"CREATE {'UNLOGGED ' if postgres else ''}TABLE {households} "
             f"(source_key text {'' if postgres else 'PRIMARY KEY'}, first_line integer, area text, household_id bigint)"
         )
+        _phase("  households table created")
         cursor.execute(
             f"INSERT INTO {households} (source_key, first_line, area, household_id) "
             "SELECT r.household, MIN(r.line), MIN(CASE WHEN r.relation = 'head' THEN r.hukou_area_id END), "
@@ -908,40 +973,57 @@ def _merge(
             f"UPDATE {households} SET area = (SELECT r.hukou_area_id FROM {rows} r "
             f"WHERE r.line = {households}.first_line) WHERE area IS NULL"
         )
-        # New households are numbered on from the area's highest number, in the order the file first shows them.
-        number = (
-            "n.area || CASE WHEN n.seq < 1000000 THEN LPAD(n.seq::text, 6, '0') ELSE n.seq::text END"
-            if postgres
-            else "n.area || CASE WHEN n.seq < 1000000 THEN SUBSTR('000000' || n.seq, -6) ELSE n.seq END"
-        )
+    # New households are numbered on from the area's highest number, in the order the file first shows them.
+    number = (
+        "n.area || CASE WHEN n.seq < 1000000 THEN LPAD(n.seq::text, 6, '0') ELSE n.seq::text END"
+        if postgres
+        else "n.area || CASE WHEN n.seq < 1000000 THEN SUBSTR('000000' || n.seq, -6) ELSE n.seq END"
+    )
+    insert = (
+        "INSERT INTO people_household (number, source_key, area_id, address, created_at, updated_at) "
+        f"SELECT {number}, n.source_key, n.area, '', %s, %s FROM ("
+        "SELECT k.source_key, k.area, k.first_line, COALESCE(t.top, 0) + "
+        "ROW_NUMBER() OVER (PARTITION BY k.area ORDER BY k.first_line) AS seq "
+        f"FROM {households} k LEFT JOIN ("
+        "SELECT area_id, CAST(COALESCE(NULLIF(SUBSTR(MAX(number), 13), ''), '0') AS BIGINT) AS top "
+        f"FROM people_household WHERE area_id IN (SELECT area FROM {households} WHERE household_id IS NULL) "
+        "GROUP BY area_id) t ON t.area_id = k.area WHERE k.household_id IS NULL{part}"
+        ") n ORDER BY n.area, n.seq"
+    )
+    if postgres and not connection.in_atomic_block:
+        # Two connections at once, each the areas whose code ends in an even or an odd digit (the numbering is
+        # per area, so each numbers its own areas exactly as one statement would).
+        parts = [
+            " AND RIGHT(k.area, 1) IN ('0', '2', '4', '6', '8')",
+            " AND RIGHT(k.area, 1) NOT IN ('0', '2', '4', '6', '8')",
+        ]
+        created_households = sum(_in_parallel([(insert.format(part=part), [stamp, stamp]) for part in parts]))
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(insert.format(part=""), [stamp, stamp])
+            created_households = cursor.rowcount
+    with transaction.atomic(), connection.cursor() as cursor:
+        _phase("  households inserted")
+        # A household created just now (household_id still NULL here) has no memberships yet; step 3 uses that.
+        cursor.execute(f"ALTER TABLE {households} ADD COLUMN created boolean")
         cursor.execute(
-            "INSERT INTO people_household (number, source_key, area_id, address, created_at, updated_at) "
-            f"SELECT {number}, n.source_key, n.area, '', %s, %s FROM ("
-            "SELECT k.source_key, k.area, k.first_line, COALESCE(t.top, 0) + "
-            "ROW_NUMBER() OVER (PARTITION BY k.area ORDER BY k.first_line) AS seq "
-            f"FROM {households} k LEFT JOIN ("
-            "SELECT area_id, CAST(COALESCE(NULLIF(SUBSTR(MAX(number), 13), ''), '0') AS BIGINT) AS top "
-            f"FROM people_household WHERE area_id IN (SELECT area FROM {households} WHERE household_id IS NULL) "
-            "GROUP BY area_id) t ON t.area_id = k.area WHERE k.household_id IS NULL"
-            ") n ORDER BY n.area, n.seq",
-            [stamp, stamp],
+            f"UPDATE {households} SET created = (household_id IS NULL), household_id = COALESCE(household_id, "
+            f"(SELECT h.id FROM people_household h WHERE h.source_key = {households}.source_key))"
         )
-        created_households = cursor.rowcount
-        cursor.execute(
-            f"UPDATE {households} SET household_id = (SELECT h.id FROM people_household h "
-            f"WHERE h.source_key = {households}.source_key) WHERE household_id IS NULL"
-        )
-        # The file's memberships, for step 3.
+        _phase("  households ids")
+        # The file's memberships, for step 3, with whether the person and the household are new.
         cursor.execute(
             f"CREATE {'UNLOGGED ' if postgres else ''}TABLE {tables.members} (person_id bigint, household_id bigint, "
-            "relation text, living_together boolean, exclusion text, joined_on date)"
+            "relation text, living_together boolean, exclusion text, joined_on date, new_person boolean, "
+            "new_household boolean)"
         )
         cursor.execute(
             f"INSERT INTO {tables.members} SELECT i.person_id, k.household_id, r.relation, r.living_together, "
-            f"r.exclusion, COALESCE(r.joined_on, %s) FROM {rows} r JOIN {ids} i ON i.id_index = r.id_index "
-            f"JOIN {households} k ON k.source_key = r.household",
+            f"r.exclusion, COALESCE(r.joined_on, %s), i.created, k.created FROM {rows} r "
+            f"JOIN {ids} i ON i.id_index = r.id_index JOIN {households} k ON k.source_key = r.household",
             [today],
         )
+        _phase("  members table")
         if not postgres:  # PostgreSQL hashes the joins below; SQLite would loop over the whole table
             cursor.execute(f"CREATE INDEX {tables.members}_person ON {tables.members} (person_id)")
             cursor.execute(f"CREATE INDEX {tables.members}_household ON {tables.members} (household_id)")
@@ -956,39 +1038,80 @@ def _id_kind(number: str) -> str:
     return Person.IdKind.RESIDENT
 
 
-@transaction.atomic
 def reconcile_memberships(job: ImportJob, tables: _Tables, today: dt.date) -> None:
-    """Step 3, set-based: close what the file no longer shows, open what is new. History stays."""
+    """Step 3, set-based: close what the file no longer shows, open what is new. History stays.
+
+    A person or household created by this import has no membership yet: it is left out of the closing and of
+    the look-up for an identical current membership. On PostgreSQL outside a transaction (the worker), the new
+    memberships are inserted by two connections at once, half of the households each (the foreign-key checks
+    at their commit are most of the time); a rerun after a crash inserts only what is still missing.
+    """
     members = tables.members
+    postgres = connection.vendor == "postgresql"
     reason = (_("Changed by import %(file)s") % {"file": job.original_name})[:200]
     identical = (
         f"SELECT 1 FROM {members} s WHERE s.person_id = people_membership.person_id "
         "AND s.household_id = people_membership.household_id AND s.relation = people_membership.relation "
         "AND s.living_together = people_membership.living_together AND s.exclusion = people_membership.exclusion"
     )
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    # New memberships in one INSERT … SELECT (plain SQL both databases understand).
+    insert = (
+        "INSERT INTO people_membership "
+        "(household_id, person_id, relation, living_together, exclusion, joined_on, left_reason) "
+        "SELECT s.household_id, s.person_id, s.relation, s.living_together, s.exclusion, "
+        "CASE WHEN s.joined_on > %s THEN %s ELSE s.joined_on END, '' "
+        f"FROM {members} s WHERE (s.new_person OR NOT EXISTS ("
+        "SELECT 1 FROM people_membership m WHERE m.left_on IS NULL AND m.person_id = s.person_id "
+        "AND m.household_id = s.household_id AND m.relation = s.relation))"
+    )
+    order = " ORDER BY s.household_id, s.person_id"
+    parallel = postgres and not connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        if postgres:
             cursor.execute("SET LOCAL synchronous_commit = off")
         # Members of the imported households, and imported persons elsewhere, whose membership differs from the
         # file.
-        for column in ("household_id", "person_id"):
+        for column, new in (("household_id", "new_household"), ("person_id", "new_person")):
             cursor.execute(
                 "UPDATE people_membership SET left_on = %s, left_reason = %s WHERE left_on IS NULL "
-                f"AND {column} IN (SELECT {column} FROM {members}) AND NOT EXISTS ({identical})",
+                f"AND {column} IN (SELECT {column} FROM {members} WHERE NOT {new}) AND NOT EXISTS ({identical})",
                 [today, reason],
             )
-        # New memberships in one INSERT … SELECT (plain SQL both databases understand).
-        cursor.execute(
-            "INSERT INTO people_membership "
-            "(household_id, person_id, relation, living_together, exclusion, joined_on, left_reason) "
-            "SELECT s.household_id, s.person_id, s.relation, s.living_together, s.exclusion, "
-            "CASE WHEN s.joined_on > %s THEN %s ELSE s.joined_on END, '' "
-            f"FROM {members} s WHERE NOT EXISTS ("
-            "SELECT 1 FROM people_membership m WHERE m.left_on IS NULL AND m.person_id = s.person_id "
-            "AND m.household_id = s.household_id AND m.relation = s.relation) "
-            "ORDER BY s.household_id, s.person_id",
-            [today, today],
-        )
+        _phase("  memberships closed")
+        if not parallel:
+            cursor.execute(insert + order, [today, today])
+    if parallel:
+        _in_parallel([(f"{insert} AND s.household_id %% 2 = {part}{order}", [today, today]) for part in (0, 1)])
+    _phase("  memberships inserted")
+
+
+def _in_parallel(statements: list[tuple[str, list[Any]]]) -> list[int]:
+    """PostgreSQL: each statement in its own transaction on a connection of its own, all at once (the machine's
+    cores share the work); their row counts. Any error is raised after all have ended."""
+    wrapper = connections.create_connection(DEFAULT_DB_ALIAS)
+    params = wrapper.get_connection_params()
+    counts = [0] * len(statements)
+    errors: list[BaseException] = []
+
+    def run(index: int, sql: str, args: list[Any]) -> None:
+        try:
+            with wrapper.get_new_connection(params) as own:
+                own.execute("SET LOCAL synchronous_commit = off")
+                counts[index] = own.execute(sql, args).rowcount
+        except BaseException as exc:  # handed to the calling thread
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=run, args=(i, sql, args), name=f"import-parallel-{i}")
+        for i, (sql, args) in enumerate(statements)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return counts
 
 
 def import_villages(area_codes: list[str]) -> set[str]:
@@ -1065,6 +1188,7 @@ def import_run(job_id: int) -> ImportJob:
 
 
 def _import_run(job_id: int) -> ImportJob:
+    _phase.start = time.perf_counter()
     job = ImportJob.objects.unscoped().select_related("created_by").get(pk=job_id)
     if job.status in {ImportJob.Status.DONE, ImportJob.Status.REJECTED}:
         return job
@@ -1079,8 +1203,16 @@ def _import_run(job_id: int) -> ImportJob:
     try:
         try:
             with _stager(tables) as stager:
-                check = check_file(path, checker, progress=lambda n: _update(job, processed_rows=n), sink=stager.add)
+                check = check_file(
+                    path,
+                    checker,
+                    progress=lambda n: _update(job, processed_rows=n),
+                    sink=stager.add,
+                    late_found=stager.abandon,
+                )
+            _phase("check")
             persons_merged = stager.finish(check)
+            _phase("finish")
             _update(
                 job, total_rows=check.rows, processed_rows=len(check.bad), phase="writing", error_rows=len(check.bad)
             )
@@ -1092,8 +1224,10 @@ def _import_run(job_id: int) -> ImportJob:
                 progress=lambda n: _update(job, processed_rows=n),
                 persons_merged=persons_merged,
             )
+            _phase("merge")
             _update(job, processed_rows=check.rows, phase="memberships", **counts)
             reconcile_memberships(job, tables, today)
+            _phase("reconcile")
         finally:
             with connection.cursor() as cursor:
                 tables.drop(cursor)

@@ -15,7 +15,7 @@ from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
 from minsheng.core.crypto import blind_index
 from minsheng.core.testing import Personas
-from minsheng.people import services
+from minsheng.people import imports, services
 from minsheng.people.idnumbers import synthesize_id_number
 from minsheng.people.imports import COLUMNS, import_run, template_workbook
 from minsheng.people.models import Household, ImportJob, Membership, Person
@@ -212,12 +212,15 @@ def test_uploading_through_the_page_runs_the_import_and_shows_progress(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("chunk", [10_000, 2])
 @pytest.mark.parametrize("mixed", [False, True])
 def test_outside_a_transaction_the_persons_are_merged_while_checking_with_the_same_result(
-    personas: Personas, mixed: bool
+    personas: Personas, mixed: bool, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On PostgreSQL a job run outside a transaction (as by the worker) upserts persons during the check and
-    keeps them only if no row failed a check across rows; a duplicate ID later in the file undoes that."""
+    keeps them only if no row failed a check across rows; a duplicate ID later in the file undoes that. With
+    chunks of two rows, both early-merging connections get chunks, and households span chunks."""
+    monkeypatch.setattr(imports, "STAGE_CHUNK", chunk)
     actor = personas[Role.COUNTY_APPROVER]
     rows = _household_rows(personas)
     if mixed:  # line 7 repeats line 2's ID: both are reported, the early upserts are rolled back
