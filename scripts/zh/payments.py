@@ -1,0 +1,53 @@
+"""Chinese of the monthly payroll (资金发放, issue 6): batches, payment lines, holds, maker-checker, pages."""
+
+ZH = {
+    # App and models
+    "Payroll": "资金发放",
+    "county": "县（区）",
+    "month paid": "发放月份",
+    "prepared at": "编制时间",
+    "approved at": "审核时间",
+    "lines": "发放笔数",
+    "total (fen)": "发放总额（分）",
+    "lines held back": "暂缓笔数",
+    "held back (fen)": "暂缓金额（分）",
+    "payroll batch": "发放批次",
+    "payroll batches": "发放批次",
+    "Draft": "草稿",
+    "Approved": "已审核",
+    "Sent to the bank": "已报送银行",
+    "Reconciled": "已对账",
+    "amount (fen)": "金额（分）",
+    "held back because": "暂缓原因",
+    "reason held back": "暂缓说明",
+    "bank's reason for failure": "银行退回原因",
+    "re-issue of": "补发自",
+    "payment line": "发放明细",
+    "payment lines": "发放明细",
+    "To be paid": "待发放",
+    "Held back": "暂缓发放",
+    "Paid": "已发放",
+    "Failed": "失败",
+    "Not held": "未暂缓",
+    "Payee deceased": "领取人已死亡",
+    "Payee moved away": "领取人已迁出",
+    "Duplicate benefit": "重复享受",
+    "No valid bank account": "无有效银行账户",
+    # Holds (stored in Chinese on the line)
+    "The payee is registered as deceased before the end of the month.": "领取人在本月末前已登记死亡。",
+    "The payee is registered as moved away before the end of the month.": "领取人在本月末前已登记迁出。",
+    "The payee receives 特困 support for the same month; the disability living allowance is not paid on top of it.": (
+        "领取人本月已享受特困供养，困难残疾人生活补贴不再叠加发放。"
+    ),
+    "The payee has no valid bank account on record.": "领取人没有登记有效的银行账户。",
+    # Services
+    "A payroll is prepared for a county.": "发放批次须按县（区）编制。",
+    "The month paid is given by its first day.": "发放月份须为该月1日。",
+    "Choose a programme paid every month.": "请选择按月发放的救助项目。",
+    "You may not prepare the payroll of this county.": "您无权编制该县（区）的发放批次。",
+    "This payroll is approved already and can no longer change.": "该发放批次已审核，不能再更改。",
+    "You may not approve the payroll of this county.": "您无权审核该县（区）的发放批次。",
+    "This payroll is approved already.": "该发放批次已审核。",
+    "This payroll has not been prepared yet.": "该发放批次尚未编制。",
+    "The payroll must be approved by somebody other than who prepared it.": "发放批次须由编制人以外的人员审核。",
+}
