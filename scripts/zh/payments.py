@@ -50,4 +50,31 @@ ZH = {
     "This payroll is approved already.": "该发放批次已审核。",
     "This payroll has not been prepared yet.": "该发放批次尚未编制。",
     "The payroll must be approved by somebody other than who prepared it.": "发放批次须由编制人以外的人员审核。",
+    # Pages
+    "Account": "账号",
+    "All lines": "全部明细",
+    "All payrolls": "全部发放批次",
+    "Amount (yuan)": "金额（元）",
+    "Approve the payroll": "审核通过发放批次",
+    "Approved by": "审核人",
+    "Every benefit of the county and programme that pays for the month gets one line; payees who died or moved away, "
+    "duplicate benefits and missing bank accounts are held back with the reason. Preparing a draft again brings it up "
+    "to date and never adds a line twice.": (
+        "本县（区）该项目当月应发放的每位保障对象生成一条明细；领取人死亡或迁出、重复享受、无银行账户的暂缓发放并注明原因。"
+        "草稿可重新编制以更新数据，同一对象同一月份不会重复生成。"
+    ),
+    "Held back (yuan)": "暂缓金额（元）",
+    "Lines": "笔数",
+    "Month paid": "发放月份",
+    "No line is held back.": "没有暂缓发放的明细。",
+    "No lines.": "没有明细。",
+    "No payroll yet.": "尚无发放批次。",
+    "Prepare": "编制",
+    "Prepare a month's payroll": "编制月度发放批次",
+    "Prepare again": "重新编制",
+    "Prepared by": "编制人",
+    "The payroll is approved; it can no longer change.": "发放批次已审核通过，不能再更改。",
+    "The payroll is prepared: %(count)s lines, %(held)s held back.": "发放批次已编制：共 %(count)s 笔，暂缓 %(held)s 笔。",
+    "Total (yuan)": "总额（元）",
+    "re-issue": "补发",
 }

@@ -1,0 +1,57 @@
+"""Reads of the payroll, always through the scoping door."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+
+from minsheng.areas.models import Division
+from minsheng.payments.models import PaymentLine, PayrollBatch
+
+# Lines never load the encrypted account: lists show the masked copy.
+_SECRETS = ("bank_account", "payee__id_number", "payee__phone", "payee__bank_account")
+
+
+def batch_list(*, user: Any) -> QuerySet[PayrollBatch]:
+    return PayrollBatch.objects.restrict(user, "view").select_related("prepared_by", "approved_by")
+
+
+def batch_get(*, user: Any, pk: int, action: str = "view") -> PayrollBatch:
+    """A batch in the user's areas for ``action``; 404 otherwise."""
+    return get_object_or_404(PayrollBatch.objects.restrict(user, action), pk=pk)
+
+
+def batch_lines(*, user: Any, batch: PayrollBatch, status: str = "") -> QuerySet[PaymentLine]:
+    lines = (
+        PaymentLine.objects.restrict(user, "view")
+        .filter(batch=batch)
+        .select_related("payee", "benefit")
+        .defer(*_SECRETS)
+    )
+    if status:
+        lines = lines.filter(status=status)
+    return lines.order_by("area_code", "id")
+
+
+def batch_held_by_reason(*, user: Any, batch: PayrollBatch) -> list[dict[str, Any]]:
+    """Held lines counted and summed per reason, for the batch page."""
+    rows = (
+        batch_lines(user=user, batch=batch, status=PaymentLine.Status.HELD)
+        .order_by()
+        .values("hold_reason")
+        .annotate(count=Count("id"), fen=Sum("amount_fen"))
+        .order_by("hold_reason")
+    )
+    return [dict(row) for row in rows]
+
+
+def counties_to_prepare(*, user: Any) -> list[Division]:
+    """The counties in which the user may prepare a payroll."""
+    prefixes = [scope.prefix for scope in user.scopes_for("payments.add_payrollbatch")]
+    if not prefixes:
+        return []
+    # Reference data read for the user's own scopes: only counties under a prefix the user holds are listed.
+    counties = Division.objects.unscoped().filter(level=Division.Level.COUNTY).order_by("code")
+    return [c for c in counties if any(c.code.startswith(prefix) for prefix in prefixes)]

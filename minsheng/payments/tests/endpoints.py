@@ -1,0 +1,45 @@
+"""Permission-matrix registrations of the payroll pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from minsheng.accounts.roles import Role
+from minsheng.core.testing import Endpoint, Personas, register
+
+VIEW_PAYROLL = frozenset({Role.COUNTY_PAYMENT_OFFICER, Role.COUNTY_APPROVER})
+PREPARE = frozenset({Role.COUNTY_PAYMENT_OFFICER})
+APPROVE = frozenset({Role.COUNTY_APPROVER})
+
+
+def _batch(p: Personas) -> Any:
+    """January 2026's 低保 payroll of the reference county, prepared by the payment officer: one line."""
+    if "payroll_batch" not in p.extra:
+        from minsheng.payments.services import payroll_generate
+        from minsheng.payments.tests.factories import enrol, payee
+
+        enrol(payee(p.village, "赵敏"), first_month=dt.date(2026, 1, 1))
+        p.extra["payroll_batch"] = payroll_generate(
+            actor=p[Role.COUNTY_PAYMENT_OFFICER], county=p.county, programme="dibao", period=dt.date(2026, 1, 1)
+        )
+    return p.extra["payroll_batch"]
+
+
+def _pk(p: Personas) -> dict[str, Any]:
+    return {"pk": _batch(p).pk}
+
+
+register(
+    Endpoint("payments:batch_list", VIEW_PAYROLL),
+    Endpoint("payments:batch_detail", VIEW_PAYROLL, kwargs=_pk, object_level=True),
+    Endpoint(
+        "payments:batch_prepare",
+        PREPARE,
+        method="post",
+        data=lambda p: {"prepare-county": p.county.code, "prepare-programme": "dibao", "prepare-period": "2026-02"},
+        success=302,
+    ),
+    Endpoint("payments:batch_regenerate", PREPARE, method="post", kwargs=_pk, object_level=True, success=302),
+    Endpoint("payments:batch_approve", APPROVE, method="post", kwargs=_pk, object_level=True, success=302),
+)
