@@ -283,7 +283,6 @@ def _snapshot(batch: PayrollBatch) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
 def payroll_generate(*, actor: Any, county: Division, programme: str, period: dt.date) -> PayrollBatch:
     """Prepare (or prepare again) the county's payroll of ``programme`` for the month starting ``period``.
 
@@ -297,7 +296,14 @@ def payroll_generate(*, actor: Any, county: Division, programme: str, period: dt
         raise ValidationError({"programme": _("Choose a programme paid every month.")})
     if not scope_allows(actor, PREPARE, county.code):
         raise PermissionDenied(_("You may not prepare the payroll of this county."))
+    # Each ended taper is stopped in its own short transaction, before the batch is locked, so that payrolls of
+    # different counties do not wait for each other on the same benefits.
     benefits_end_tapers(period)
+    return _generate(actor=actor, county=county, programme=programme, period=period)
+
+
+@transaction.atomic
+def _generate(*, actor: Any, county: Division, programme: str, period: dt.date) -> PayrollBatch:
     batch = _batch_for(county=county, programme=programme, period=period)
     if batch.status != PayrollBatch.Status.DRAFT:
         raise ValidationError(_("This payroll is approved already and can no longer change."))

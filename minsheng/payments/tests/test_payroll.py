@@ -58,6 +58,7 @@ def test_each_benefit_paying_in_the_month_gets_one_line_with_that_months_amount(
     enrol(payee(p.village, "张四"), monthly_fen=66_000, status="stopped", stopped_from=MAR)  # stops after February
     enrol(payee(p.village, "张五"), monthly_fen=70_000, first_month=MAR)
     enrol(payee(p.village, "张六"), monthly_fen=50_000, status="tapering", taper_until=FEB)
+    ended = enrol(payee(p.village, "张九"), monthly_fen=40_000, status="tapering", taper_until=dt.date(2026, 1, 1))
     enrol(payee(p.village, "张七"), "tekun", 120_000)
     enrol(payee(p.other_village, "李八"), monthly_fen=99_000)  # 沭阳县
 
@@ -72,6 +73,9 @@ def test_each_benefit_paying_in_the_month_gets_one_line_with_that_months_amount(
         ("张六", "2026-02", 50_000, "pending", ""),
     ]
     assert totals(batch) == (4, 422_000, 0, 0)
+    # The taper that ended with January is stopped from February by the same run (benefits_end_tapers).
+    stopped = Benefit.objects.unscoped().get(pk=ended.pk)
+    assert (stopped.status, stopped.stopped_from) == ("stopped", FEB)
     event = AuditEvent.objects.unscoped().get(action="payments.payroll_generated")
     assert event.area_code == "321302000000" and event.after is not None
     assert (event.after["added"], event.after["total_fen"]) == (4, 422_000)
@@ -221,6 +225,22 @@ def test_the_database_refuses_a_second_live_line_for_a_benefit_and_month(persona
         PaymentLine.objects.create(
             batch=batch, benefit=line.benefit, payee=line.payee, area_code=line.area_code, period=FEB, amount_fen=1
         )
+
+
+def test_a_benefit_moved_to_another_county_is_not_paid_there_for_a_month_already_paid(personas: Personas) -> None:
+    p = personas
+    moved = enrol(payee(p.village, "张一"))
+    generate(p)
+    Benefit.objects.unscoped().filter(pk=moved.pk).update(area_code=p.other_village.code)
+    other = svc.payroll_generate(
+        actor=p.outsider(Role.COUNTY_PAYMENT_OFFICER), county=p.other_county, programme="dibao", period=FEB
+    )
+    assert rows(other) == []
+    assert rows(
+        svc.payroll_generate(
+            actor=p.outsider(Role.COUNTY_PAYMENT_OFFICER), county=p.other_county, programme="dibao", period=MAR
+        )
+    ) == [("张一", "2026-03", 156_000, "pending", "")]
 
 
 # --- Maker-checker ------------------------------------------------------------------------------------------------
