@@ -17,6 +17,7 @@ NAVIGATION = [
     ("assistance.view_temporaryaid", "assistance:temporary_list", _("Temporary assistance")),
     ("assistance.view_benefit", "assistance:benefit_list", _("Beneficiaries")),
     ("assistance.simulate_assessment", "assistance:simulations", _("Policy simulation")),
+    ("payments.view_payrollbatch", "payments:batch_list", _("Payroll")),
     ("people.view_changerequest", "people:change_requests", _("Changes to confirm")),
     ("people.import_person", "people:imports", _("Import")),
     ("people.merge_person", "people:duplicates", _("Duplicates")),

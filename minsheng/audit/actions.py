@@ -62,4 +62,6 @@ ACTION_LABELS = {
     "assistance.temporary_referred": _("Referred to an organisation"),
     "assistance.referral_outcome": _("Referral outcome recorded"),
     "assistance.prompt_closed": _("Assessment prompt closed"),
+    "payments.payroll_generated": _("Payroll prepared"),
+    "payments.payroll_approved": _("Payroll approved"),
 }

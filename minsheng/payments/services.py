@@ -48,8 +48,8 @@ def hold_texts() -> dict[str, str]:
     """The Chinese reason stored on each held line (the payment file and the reconciliation read it)."""
     with translation.override("zh-hans"):
         return {
-            PaymentLine.HoldReason.DECEASED: _("The payee is registered as deceased before the end of the month."),
-            PaymentLine.HoldReason.MOVED_AWAY: _("The payee is registered as moved away before the end of the month."),
+            PaymentLine.HoldReason.DECEASED: _("The payee is registered as deceased before this month."),
+            PaymentLine.HoldReason.MOVED_AWAY: _("The payee is registered as moved away before this month."),
             PaymentLine.HoldReason.DUPLICATE: _(
                 "The payee receives 特困 support for the same month; the disability living allowance is not paid "
                 "on top of it."
@@ -215,7 +215,9 @@ def _apply_holds(batch: PayrollBatch) -> dict[str, int]:
     """Hold lines back, one statement per reason, in this order: deceased, moved away, duplicate, no account."""
     texts = hold_texts()
     line, person = _q(PaymentLine), _q(Person)
-    end = _date(_month_end(batch.period))
+    # Issue 6: held when the death (or move) is dated before the period; a person who dies during the month is
+    # paid that month, and nothing from the next.
+    start = _date(batch.period)
     held: dict[str, int] = {}
     for reason, status in (
         (PaymentLine.HoldReason.DECEASED, Person.Status.DECEASED),
@@ -225,8 +227,8 @@ def _apply_holds(batch: PayrollBatch) -> dict[str, int]:
             batch,
             reason,
             texts[reason],
-            f"EXISTS (SELECT 1 FROM {person} p WHERE p.id = {line}.payee_id AND p.status = %s AND p.status_date <= %s)",
-            [status.value, end],
+            f"EXISTS (SELECT 1 FROM {person} p WHERE p.id = {line}.payee_id AND p.status = %s AND p.status_date < %s)",
+            [status.value, start],
         )
     period = _date(batch.period)
     held[PaymentLine.HoldReason.DUPLICATE] = 0

@@ -149,3 +149,5 @@ ZH.update(
         "Temporary assistance for this person": "为此人办理临时救助",
     }
 )
+
+ZH.update({"Payroll": "资金发放", "Payroll prepared": "编制发放批次", "Payroll approved": "审核发放批次"})

@@ -34,8 +34,8 @@ ZH = {
     "Duplicate benefit": "重复享受",
     "No valid bank account": "无有效银行账户",
     # Holds (stored in Chinese on the line)
-    "The payee is registered as deceased before the end of the month.": "领取人在本月末前已登记死亡。",
-    "The payee is registered as moved away before the end of the month.": "领取人在本月末前已登记迁出。",
+    "The payee is registered as deceased before this month.": "领取人在本月之前已登记死亡。",
+    "The payee is registered as moved away before this month.": "领取人在本月之前已登记迁出。",
     "The payee receives 特困 support for the same month; the disability living allowance is not paid on top of it.": (
         "领取人本月已享受特困供养，困难残疾人生活补贴不再叠加发放。"
     ),

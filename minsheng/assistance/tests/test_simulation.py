@@ -141,7 +141,9 @@ def test_counties_in_parallel_processes_add_up_to_the_serial_run() -> None:
     elsewhere.users[Role.TOWNSHIP_WINDOW] = make_user("window_elsewhere", Role.TOWNSHIP_WINDOW, personas.other_township)
     _household(elsewhere, 300, 3)
     parallel = means.simulate(area_prefix="3213", on=ON, standard_fen=95_000)
-    count, before, after = means._simulate_part((current_statuses("3213"), ON, 95_000))
+    count, before, after = means._simulate_part(
+        (list(current_statuses("3213").values_list("id", flat=True)), ON, 95_000)
+    )
     assert (parallel.households_assessed, count) == (3, 3)
     assert parallel.before.as_dict() == before.as_dict()
     assert parallel.after.as_dict() == after.as_dict()

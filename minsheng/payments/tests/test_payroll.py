@@ -134,12 +134,13 @@ def test_generating_a_draft_again_follows_the_benefits_and_releases_fixed_holds(
 # --- Holds ---------------------------------------------------------------------------------------------------------
 
 
-def test_a_payee_deceased_or_moved_away_by_the_end_of_the_month_is_held_back(personas: Personas) -> None:
+def test_a_payee_deceased_or_moved_away_before_the_month_is_held_back(personas: Personas) -> None:
+    """Issue 6: "deceased (death date before the period)": who dies during February is paid for February."""
     p = personas
-    enrol(payee(p.village, "张一", status="deceased", status_date=dt.date(2026, 2, 28)))
-    enrol(payee(p.village, "张二", status="deceased", status_date=dt.date(2026, 3, 1)))
+    enrol(payee(p.village, "张一", status="deceased", status_date=dt.date(2026, 1, 31)))
+    enrol(payee(p.village, "张二", status="deceased", status_date=dt.date(2026, 2, 1)))
     enrol(payee(p.village, "张三", status="moved_away", status_date=dt.date(2026, 1, 10)))
-    enrol(payee(p.village, "张四", status="moved_away", status_date=dt.date(2026, 3, 2)))
+    enrol(payee(p.village, "张四", status="moved_away", status_date=dt.date(2026, 2, 27)))
     batch = generate(p)
     assert rows(batch) == [
         ("张一", "2026-02", 156_000, "held", "deceased"),
@@ -274,7 +275,7 @@ def test_who_prepared_the_batch_cannot_approve_it_even_holding_both_roles(person
     RoleAssignment.objects.create(user=both, role=Role.COUNTY_APPROVER, division=p.county)
     enrol(payee(p.village, "张一"))
     batch = svc.payroll_generate(actor=both, county=p.county, programme="dibao", period=FEB)
-    with pytest.raises(PermissionDenied, match="somebody other"):
+    with pytest.raises(PermissionDenied, match="编制人以外"):
         svc.payroll_approve(actor=both, batch=batch)
     assert PayrollBatch.objects.unscoped().get().status == "draft"
 
@@ -285,10 +286,10 @@ def test_approval_freezes_the_batch(personas: Personas) -> None:
     batch = generate(p)
     svc.payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=batch)
     enrol(payee(p.village, "张二"))
-    with pytest.raises(ValidationError, match="no longer change"):
+    with pytest.raises(ValidationError, match="不能再更改"):
         generate(p)
     second_approver = make_user("approver_2", Role.COUNTY_APPROVER, p.county)
-    with pytest.raises(ValidationError, match="approved already"):
+    with pytest.raises(ValidationError, match="已审核"):
         svc.payroll_approve(actor=second_approver, batch=batch)
     assert rows(batch) == [("张一", "2026-02", 156_000, "pending", "")]
     assert totals(batch) == (1, 156_000, 0, 0)
