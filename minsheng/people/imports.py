@@ -6,14 +6,15 @@ Three steps, each streaming over the file so memory grows only with the set of I
    household (exactly one head), and find IDs given twice. Bad rows are remembered by line number only. Rows
    that pass are encrypted in chunks and handed to a *stager*, which stores them in a table of the job's own
    while the next rows are checked (on PostgreSQL: COPY into an UNLOGGED table from a worker thread with its
-   own connections). Outside a transaction, the worker also upserts each chunk's persons at once, in one open
-   transaction that is committed only if no staged row fails a check across rows later.
+   own connection). Outside a transaction, two more connections upsert the staged chunks' persons in turn,
+   each in one open transaction that is committed only if no staged row fails a check across rows.
 2. **Write** set-based: the rows a check across rows failed are deleted from the staging table; persons are
    upserted on the ID's blind index (a re-import updates, never duplicates) unless step 1 already did it,
-   households on their number in the source system. Bad rows go to the Excel error report with their line
-   number and reasons.
+   households on their number in the source system (outside a transaction on PostgreSQL: two connections at
+   once, half of the areas each). Bad rows go to the Excel error report with their line number and reasons.
 3. **Memberships** are then reconciled with set-based SQL: memberships the file no longer shows are closed
-   (history is kept), new ones are opened.
+   (history is kept; new persons and households have none to close), new ones are opened (outside a
+   transaction on PostgreSQL: two connections at once, half of the households each).
 
 A file that cannot be read as a spreadsheet, is empty or lacks a required column is refused before anything
 is written (``ImportFileError``). The working tables (``people_import_<job>_*``) are dropped at the end, and
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hmac
 import io
 import logging
 import queue
@@ -47,7 +49,14 @@ from openpyxl.utils.exceptions import InvalidFileException
 from minsheng.areas.codes import InvalidCode, normalize_code
 from minsheng.areas.models import Division
 from minsheng.audit.services import audit_record
-from minsheng.core.crypto import blind_index, encrypt_many, mask_bank_account, mask_id_number, mask_phone
+from minsheng.core.crypto import (
+    BLIND_INDEX_HEX_DIGITS,
+    blind_index,
+    encrypt_many,
+    mask_bank_account,
+    mask_id_number,
+    mask_phone,
+)
 from minsheng.people.idnumbers import (
     CHECK_CHARACTERS,
     EARLIEST_BIRTH_DATE,
@@ -356,6 +365,10 @@ class RowChecker:
         self._address_sums: dict[str, int] = {}
         # Birth-date digits of an ID → (their share of the check sum, the date if real and in range, else None).
         self._birth_dates: dict[str, tuple[int, dt.date | None]] = {}
+        # ``blind_index`` without reading the lazy settings object per row (it checks the key once, here).
+        blind_index("")
+        key, digest, size = settings.BLIND_INDEX_KEY, hmac.digest, BLIND_INDEX_HEX_DIGITS // 2
+        self._blind_index: Callable[[str], str] = lambda value: digest(key, value.encode(), "sha256")[:size].hex()
 
     def _village(self, raw: str, label: str, errors: list[str]) -> str:
         if not raw:
@@ -494,7 +507,7 @@ class RowChecker:
                 relation=relation,
                 name=name,
                 id_number=number,
-                id_index=blind_index(number),
+                id_index=self._blind_index(number),
                 gender=gender,
                 birth_date=birth_date,
                 phone=phone,
@@ -599,8 +612,9 @@ def check_file(
 # Clean rows go, as they are checked, into a table of the job's own (``people_import_<job>_rows``; UNLOGGED on
 # PostgreSQL, filled by COPY over a second connection, so the database stores them while Python checks the
 # next rows). When the whole file has been checked, the rows a check across rows failed are deleted from it and
-# set-based statements merge the rest: persons (sorted by the blind index, so the random unique index is walked
-# in order), then households, then the memberships to reconcile.
+# set-based statements merge the rest: persons (unless upserted early, see ``_CopyStager``), then households,
+# then the memberships to reconcile. On PostgreSQL outside a transaction, the larger statements are split in two
+# and run on two connections at once (``_in_parallel``): a 2-core machine's second core would idle otherwise.
 
 PERSON_UPDATE_FIELDS = [
     "name",
@@ -1030,12 +1044,18 @@ def _merge(
     return {"created_persons": created, "updated_persons": persons - created, "created_households": created_households}
 
 
+_FOREIGN_PERMANENT = str(Person.IdKind.FOREIGN_PERMANENT)
+_HMT_RESIDENCE_PERMIT = str(Person.IdKind.HMT_RESIDENCE_PERMIT)
+_RESIDENT = str(Person.IdKind.RESIDENT)
+_HMT_ADDRESSES = frozenset({"810000", "820000", "830000"})
+
+
 def _id_kind(number: str) -> str:
     if number.startswith("9"):
-        return Person.IdKind.FOREIGN_PERMANENT
-    if number[:6] in {"810000", "820000", "830000"}:
-        return Person.IdKind.HMT_RESIDENCE_PERMIT
-    return Person.IdKind.RESIDENT
+        return _FOREIGN_PERMANENT
+    if number[:6] in _HMT_ADDRESSES:
+        return _HMT_RESIDENCE_PERMIT
+    return _RESIDENT
 
 
 def reconcile_memberships(job: ImportJob, tables: _Tables, today: dt.date) -> None:
