@@ -44,3 +44,7 @@ class PrepareForm(StyledForm):
         county = self.fields["county"]
         assert isinstance(county, forms.ChoiceField)
         county.choices = [(c.code, c.name) for c in counties]
+
+
+class ReturnFileForm(StyledForm):
+    file = forms.FileField(label=gettext_lazy("Bank's return file (CSV or Excel)"))

@@ -55,3 +55,33 @@ def counties_to_prepare(*, user: Any) -> list[Division]:
     # Reference data read for the user's own scopes: only counties under a prefix the user holds are listed.
     counties = Division.objects.unscoped().filter(level=Division.Level.COUNTY).order_by("code")
     return [c for c in counties if any(c.code.startswith(prefix) for prefix in prefixes)]
+
+
+def batch_reconciliation(*, user: Any, batch: PayrollBatch) -> dict[str, dict[str, int]]:
+    """Counts and totals (fen) of the batch's lines per status: paid, failed, held, pending, and all of them."""
+    rows = (
+        batch_lines(user=user, batch=batch)
+        .order_by()
+        .values("status")
+        .annotate(count=Count("id"), fen=Sum("amount_fen"))
+        .order_by("status")
+    )
+    report = {status: {"count": 0, "fen": 0} for status in PaymentLine.Status.values}
+    for row in rows:
+        report[row["status"]] = {"count": row["count"], "fen": row["fen"] or 0}
+    report["total"] = {
+        "count": sum(r["count"] for r in report.values()),
+        "fen": sum(r["fen"] for r in report.values()),
+    }
+    return report
+
+
+def person_ledger(*, user: Any, person: Any) -> QuerySet[PaymentLine]:
+    """The payment lines of a person (as payee), newest month first, as far as the user may see them."""
+    return (
+        PaymentLine.objects.restrict(user, "view")
+        .filter(payee=person)
+        .select_related("batch")
+        .defer(*_SECRETS)
+        .order_by("-period", "-id")
+    )

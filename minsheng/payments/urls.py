@@ -10,4 +10,6 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/", views.batch_detail, name="batch_detail"),
     path("<int:pk>/prepare/", views.batch_regenerate, name="batch_regenerate"),
     path("<int:pk>/approve/", views.batch_approve, name="batch_approve"),
+    path("<int:pk>/export/", views.batch_export, name="batch_export"),
+    path("<int:pk>/import/", views.batch_import, name="batch_import"),
 ]

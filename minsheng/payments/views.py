@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
-from minsheng.payments import selectors, services
-from minsheng.payments.forms import PrepareForm
+from minsheng.payments import bankfiles, selectors, services
+from minsheng.payments.forms import PrepareForm, ReturnFileForm
 from minsheng.payments.models import PaymentLine, PayrollBatch
 
 
@@ -72,6 +72,11 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "held": held[:500],
         "by_reason": by_reason,
         "lines": lines,
+        "report": selectors.batch_reconciliation(user=request.user, batch=batch),
+        "can_export": batch.status != PayrollBatch.Status.DRAFT and user.has_perm(bankfiles.BANK),
+        "can_import": batch.status in (PayrollBatch.Status.EXPORTED, PayrollBatch.Status.RECONCILED)
+        and user.has_perm(bankfiles.BANK),
+        "return_form": ReturnFileForm(),
         "can_prepare": batch.status == PayrollBatch.Status.DRAFT and user.has_perm("payments.add_payrollbatch"),
         "can_approve": batch.status == PayrollBatch.Status.DRAFT
         and batch.prepared_at is not None
@@ -112,4 +117,50 @@ def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
         messages.success(request, _("The payroll is approved; it can no longer change."))
+    return redirect("payments:batch_detail", pk=batch.pk)
+
+
+def _errors(exc: ValidationError | PermissionDenied) -> str:
+    return " ".join(getattr(exc, "messages", [str(exc)]))
+
+
+@role_required(bankfiles.BANK)
+@require_POST
+def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The payment file (``format``: csv or xlsx) as a download; the first export marks the batch as sent."""
+    batch = selectors.batch_get(user=request.user, pk=pk, action="add")
+    try:
+        done = bankfiles.payment_file_export(actor=request.user, batch=batch, fmt=request.POST.get("format", "csv"))
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _errors(exc))
+        return redirect("payments:batch_detail", pk=batch.pk)
+    response = HttpResponse(done.content, content_type=done.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{done.filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(bankfiles.BANK)
+@require_POST
+def batch_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """The bank's return file: each line paid or failed, all or nothing."""
+    batch = selectors.batch_get(user=request.user, pk=pk, action="add")
+    form = ReturnFileForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose the bank's return file."))
+        return redirect("payments:batch_detail", pk=batch.pk)
+    upload = form.cleaned_data["file"]
+    try:
+        result = bankfiles.bank_return_import(
+            actor=request.user, batch=batch, filename=upload.name or "", content=upload.read()
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        for text in getattr(exc, "messages", [str(exc)]):
+            messages.error(request, text)
+    else:
+        messages.success(
+            request,
+            _("The bank's answer is recorded: %(paid)s paid, %(failed)s failed, %(unchanged)s already recorded.")
+            % {"paid": result.paid, "failed": result.failed, "unchanged": result.unchanged},
+        )
     return redirect("payments:batch_detail", pk=batch.pk)

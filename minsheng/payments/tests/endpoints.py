@@ -30,6 +30,20 @@ def _pk(p: Personas) -> dict[str, Any]:
     return {"pk": _batch(p).pk}
 
 
+def _approved_pk(p: Personas) -> dict[str, Any]:
+    """March 2026's 低保 payroll of the reference county, prepared and approved: ready for the bank."""
+    if "payroll_approved" not in p.extra:
+        from minsheng.payments.services import payroll_approve, payroll_generate
+        from minsheng.payments.tests.factories import enrol, payee
+
+        enrol(payee(p.village, "钱芳"), first_month=dt.date(2026, 3, 1))
+        batch = payroll_generate(
+            actor=p[Role.COUNTY_PAYMENT_OFFICER], county=p.county, programme="dibao", period=dt.date(2026, 3, 1)
+        )
+        p.extra["payroll_approved"] = payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=batch)
+    return {"pk": p.extra["payroll_approved"].pk}
+
+
 register(
     Endpoint("payments:batch_list", VIEW_PAYROLL),
     Endpoint("payments:batch_detail", VIEW_PAYROLL, kwargs=_pk, object_level=True),
@@ -42,4 +56,14 @@ register(
     ),
     Endpoint("payments:batch_regenerate", PREPARE, method="post", kwargs=_pk, object_level=True, success=302),
     Endpoint("payments:batch_approve", APPROVE, method="post", kwargs=_pk, object_level=True, success=302),
+    Endpoint(
+        "payments:batch_export",
+        PREPARE,
+        method="post",
+        kwargs=_approved_pk,
+        data=lambda p: {"format": "csv"},
+        object_level=True,
+    ),
+    # Without a file the page answers with a message (the import itself is tested in test_bankfiles).
+    Endpoint("payments:batch_import", PREPARE, method="post", kwargs=_approved_pk, object_level=True, success=302),
 )

@@ -1,0 +1,352 @@
+"""Bank files: the payment file (CSV and Excel) of an approved batch, the bank's return file, reconciliation,
+re-issue of failed lines in the next month, the report on the batch page and the ledger on the person page.
+
+Every benefit lives in the reference village of 宿城区 (321302000000).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+from openpyxl import Workbook, load_workbook
+
+from minsheng.accounts.roles import Role
+from minsheng.audit.models import AuditEvent
+from minsheng.core.testing import Personas
+from minsheng.payments import bankfiles
+from minsheng.payments import services as svc
+from minsheng.payments.models import PaymentLine, PayrollBatch
+from minsheng.payments.tests.factories import ACCOUNT, enrol, payee
+
+pytestmark = pytest.mark.django_db
+
+JAN = dt.date(2026, 1, 1)
+FEB = dt.date(2026, 2, 1)
+OTHER_ACCOUNT = "6214830000001111"
+
+
+def approved(p: Personas, period: dt.date = JAN) -> PayrollBatch:
+    batch = svc.payroll_generate(
+        actor=p[Role.COUNTY_PAYMENT_OFFICER], county=p.county, programme="dibao", period=period
+    )
+    return svc.payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=batch)
+
+
+def three_lines(p: Personas) -> None:
+    """张一 and 张二 are paid, 张三 has no account and is held back."""
+    enrol(payee(p.village, "张一"), monthly_fen=156_000)
+    enrol(payee(p.village, "张二", account=OTHER_ACCOUNT), monthly_fen=88_050)
+    enrol(payee(p.village, "张三", account=""), monthly_fen=70_000)
+
+
+def lines_by_name(batch: PayrollBatch) -> dict[str, PaymentLine]:
+    return {
+        line.payee.name: line for line in PaymentLine.objects.unscoped().filter(batch=batch).select_related("payee")
+    }
+
+
+def export(p: Personas, batch: PayrollBatch, fmt: str = "csv") -> bankfiles.PaymentFile:
+    return bankfiles.payment_file_export(actor=p[Role.COUNTY_PAYMENT_OFFICER], batch=batch, fmt=fmt)
+
+
+def return_csv(*rows: tuple[Any, str, str]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["reference", "result", "failure_reason"])
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def import_csv(p: Personas, batch: PayrollBatch, *rows: tuple[Any, str, str]) -> bankfiles.ReturnResult:
+    return bankfiles.bank_return_import(
+        actor=p[Role.COUNTY_PAYMENT_OFFICER], batch=batch, filename="return.csv", content=return_csv(*rows)
+    )
+
+
+def statuses(batch: PayrollBatch) -> list[tuple[str, str, str]]:
+    lines = PaymentLine.objects.unscoped().filter(batch=batch).select_related("payee").order_by("id")
+    return [(line.payee.name, line.status, line.failure_reason) for line in lines]
+
+
+def test_the_csv_payment_file_lists_the_lines_to_pay_with_full_accounts(personas: Personas) -> None:
+    p = personas
+    three_lines(p)
+    batch = approved(p)
+    by_name = lines_by_name(batch)
+
+    done = export(p, batch)
+
+    assert done.filename == "payroll-321302000000-dibao-2026-01.csv"
+    assert done.content_type == "text/csv; charset=utf-8"
+    assert done.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(done.content.decode("utf-8-sig"))))
+    assert rows == [
+        ["reference", "payee", "bank_account", "bank_name", "amount_yuan", "period", "county"],
+        [str(by_name["张一"].pk), "张一", ACCOUNT, "江苏农商银行", "1560.00", "2026-01", "宿城区"],
+        [str(by_name["张二"].pk), "张二", OTHER_ACCOUNT, "江苏农商银行", "880.50", "2026-01", "宿城区"],
+    ]
+    batch.refresh_from_db()
+    assert batch.status == "exported"
+    # Full accounts were shown: one view event; the status change is its own event.
+    view = AuditEvent.objects.unscoped().get(action="personal_data.viewed")
+    assert (view.kind, view.area_code, view.actor_id) == ("view", "321302000000", p[Role.COUNTY_PAYMENT_OFFICER].pk)
+    assert view.after == {"fields": ["bank_account"]}
+    assert AuditEvent.objects.unscoped().filter(action="payments.payroll_exported").count() == 1
+
+
+def test_the_excel_payment_file_has_the_same_rows_on_its_sheet(personas: Personas) -> None:
+    p = personas
+    three_lines(p)
+    batch = approved(p)
+    by_name = lines_by_name(batch)
+
+    done = export(p, batch, "xlsx")
+
+    assert done.filename == "payroll-321302000000-dibao-2026-01.xlsx"
+    book = load_workbook(io.BytesIO(done.content))
+    assert book.sheetnames == ["payments"]
+    rows = [list(row) for row in book["payments"].iter_rows(values_only=True)]
+    assert rows == [
+        ["reference", "payee", "bank_account", "bank_name", "amount_yuan", "period", "county"],
+        [str(by_name["张一"].pk), "张一", ACCOUNT, "江苏农商银行", 1560, "2026-01", "宿城区"],
+        [str(by_name["张二"].pk), "张二", OTHER_ACCOUNT, "江苏农商银行", 880.5, "2026-01", "宿城区"],
+    ]
+    assert Decimal(str(rows[2][4])) * 100 == 88_050
+    assert book["payments"]["E2"].number_format == "0.00"
+    assert book["payments"]["C2"].number_format == "@"
+
+
+def test_exporting_again_gives_the_same_file_even_after_the_bank_answered(personas: Personas) -> None:
+    p = personas
+    three_lines(p)
+    batch = approved(p)
+    first_csv, first_xlsx = export(p, batch).content, export(p, batch, "xlsx").content
+    line = lines_by_name(batch)["张一"]
+    import_csv(p, batch, (line.pk, "paid", ""))
+
+    assert export(p, batch).content == first_csv
+    assert export(p, batch, "xlsx").content == first_xlsx
+    assert AuditEvent.objects.unscoped().filter(action="payments.payroll_exported").count() == 1
+    assert AuditEvent.objects.unscoped().filter(action="personal_data.viewed").count() == 4
+
+
+def test_a_draft_is_not_exported_and_only_the_officer_of_the_county_exports(personas: Personas) -> None:
+    p = personas
+    enrol(payee(p.village, "张一"))
+    draft = svc.payroll_generate(actor=p[Role.COUNTY_PAYMENT_OFFICER], county=p.county, programme="dibao", period=JAN)
+    with pytest.raises(ValidationError):
+        export(p, draft)
+    batch = svc.payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=draft)
+    with pytest.raises(PermissionDenied):
+        bankfiles.payment_file_export(actor=p[Role.COUNTY_APPROVER], batch=batch)
+    with pytest.raises(PermissionDenied):
+        bankfiles.payment_file_export(actor=p.outsider(Role.COUNTY_PAYMENT_OFFICER), batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == "approved"
+    assert not AuditEvent.objects.unscoped().filter(action="personal_data.viewed").exists()
+
+
+def test_the_return_file_settles_the_lines_and_reconciles_the_batch(personas: Personas) -> None:
+    p = personas
+    three_lines(p)
+    batch = approved(p)
+    export(p, batch)
+    one, two = lines_by_name(batch)["张一"], lines_by_name(batch)["张二"]
+
+    first = import_csv(p, batch, (one.pk, "paid", ""))
+    assert (first.paid, first.failed, first.unchanged, first.reconciled) == (1, 0, 0, False)
+    batch.refresh_from_db()
+    assert batch.status == "exported"
+
+    second = import_csv(p, batch, (one.pk, "PAID", ""), (two.pk, "failed", "账户已销户"))
+    assert (second.paid, second.failed, second.unchanged, second.reconciled) == (0, 1, 1, True)
+    assert statuses(batch) == [("张一", "paid", ""), ("张二", "failed", "账户已销户"), ("张三", "held", "")]
+    batch.refresh_from_db()
+    assert batch.status == "reconciled"
+    events = AuditEvent.objects.unscoped().filter(action="payments.bank_return_imported").order_by("id")
+    assert [e.after for e in events] == [
+        {"status": "exported", "paid": 1, "failed": 0, "unchanged": 0},
+        {"status": "reconciled", "paid": 0, "failed": 1, "unchanged": 1},
+    ]
+
+
+def test_importing_the_same_file_twice_changes_nothing(personas: Personas) -> None:
+    p = personas
+    three_lines(p)
+    batch = approved(p)
+    export(p, batch)
+    one, two = lines_by_name(batch)["张一"], lines_by_name(batch)["张二"]
+    rows = ((one.pk, "paid", ""), (two.pk, "failed", "户名不符"))
+    import_csv(p, batch, *rows)
+
+    again = import_csv(p, batch, *rows)
+
+    assert (again.paid, again.failed, again.unchanged, again.reconciled) == (0, 0, 2, True)
+    assert statuses(batch) == [("张一", "paid", ""), ("张二", "failed", "户名不符"), ("张三", "held", "")]
+    assert AuditEvent.objects.unscoped().filter(action="payments.bank_return_imported").count() == 1
+
+
+def test_a_return_file_with_errors_writes_nothing_and_names_each_row(personas: Personas) -> None:
+    p = personas
+    three_lines(p)
+    batch = approved(p)
+    export(p, batch)
+    one, two, held = (lines_by_name(batch)[name] for name in ("张一", "张二", "张三"))
+    import_csv(p, batch, (one.pk, "paid", ""))
+    # A line of another county's batch.
+    enrol(payee(p.other_village, "李四"))
+    other_officer = p.outsider(Role.COUNTY_PAYMENT_OFFICER)
+    other = svc.payroll_generate(actor=other_officer, county=p.other_county, programme="dibao", period=JAN)
+    foreign = PaymentLine.objects.unscoped().get(batch=other)
+
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        import_csv(
+            p,
+            batch,
+            (two.pk, "paid", ""),  # row 2: fine on its own
+            (999_999, "paid", ""),  # row 3
+            (foreign.pk, "paid", ""),  # row 4
+            (one.pk, "failed", "账户冻结"),  # row 5: already paid
+            (held.pk, "paid", ""),  # row 6: never sent
+            ("abc", "paid", ""),  # row 7
+            (two.pk, "returned", ""),  # row 8
+            (two.pk, "failed", ""),  # row 9: no reason
+        )
+
+    assert caught.value.messages == [
+        "Row 3: unknown reference 999999.",
+        f"Row 4: the reference {foreign.pk} belongs to another payroll.",
+        f"Row 5: the line {one.pk} is already settled as Paid.",
+        f"Row 6: the line {held.pk} was held back and not sent to the bank.",
+        "Row 7: the reference abc is not a line number.",
+        "Row 8: the result must be paid or failed.",
+        "Row 9: a failed payment needs the bank's reason.",
+    ]
+    assert statuses(batch) == [("张一", "paid", ""), ("张二", "pending", ""), ("张三", "held", "")]
+    assert PaymentLine.objects.unscoped().get(pk=foreign.pk).status == "pending"
+
+
+def test_the_return_file_may_be_an_excel_workbook(personas: Personas) -> None:
+    p = personas
+    three_lines(p)
+    batch = approved(p)
+    export(p, batch)
+    one, two = lines_by_name(batch)["张一"], lines_by_name(batch)["张二"]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["reference", "result", "failure_reason"])
+    sheet.append([one.pk, "paid", None])  # a number, as Excel keeps it
+    sheet.append([str(two.pk), "failed", "账户已销户"])
+    out = io.BytesIO()
+    book.save(out)
+
+    result = bankfiles.bank_return_import(
+        actor=p[Role.COUNTY_PAYMENT_OFFICER], batch=batch, filename="回盘.xlsx", content=out.getvalue()
+    )
+
+    assert (result.paid, result.failed, result.reconciled) == (1, 1, True)
+    assert statuses(batch) == [("张一", "paid", ""), ("张二", "failed", "账户已销户"), ("张三", "held", "")]
+
+
+def test_a_failed_line_is_paid_again_in_the_next_months_batch_end_to_end(personas: Personas) -> None:
+    p = personas
+    enrol(payee(p.village, "张一"), monthly_fen=156_000)
+    enrol(payee(p.village, "张二"), monthly_fen=88_050)
+    january = approved(p, JAN)
+    export(p, january)
+    one, two = lines_by_name(january)["张一"], lines_by_name(january)["张二"]
+    import_csv(p, january, (one.pk, "paid", ""), (two.pk, "failed", "账户已销户"))
+
+    february = approved(p, FEB)
+    lines = PaymentLine.objects.unscoped().filter(batch=february).select_related("payee").order_by("id")
+    assert [(x.payee.name, f"{x.period:%Y-%m}", x.amount_fen, x.status, x.reissue_of_id) for x in lines] == [
+        ("张一", "2026-02", 156_000, "pending", None),
+        ("张二", "2026-02", 88_050, "pending", None),
+        ("张二", "2026-01", 88_050, "pending", two.pk),
+    ]
+    february.refresh_from_db()
+    assert (february.line_count, february.total_fen) == (3, 332_100)
+    rows = list(csv.reader(io.StringIO(export(p, february).content.decode("utf-8-sig"))))
+    assert [(r[1], r[4], r[5]) for r in rows[1:]] == [
+        ("张一", "1560.00", "2026-02"),
+        ("张二", "880.50", "2026-02"),
+        ("张二", "880.50", "2026-02"),
+    ]
+    reissue = lines[2]
+    result = import_csv(p, february, (lines[0].pk, "paid", ""), (lines[1].pk, "paid", ""), (reissue.pk, "paid", ""))
+    assert (result.paid, result.reconciled) == (3, True)
+    # 张二's January is paid once in the end: the failed line and its paid re-issue.
+    january_lines = PaymentLine.objects.unscoped().filter(payee__name="张二", period=JAN).order_by("id")
+    assert [(x.batch_id, x.status) for x in january_lines] == [(january.pk, "failed"), (february.pk, "paid")]
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_pages_export_import_and_show_the_reconciliation(personas: Personas) -> None:
+    p = personas
+    three_lines(p)
+    batch = approved(p)
+    officer = _client(p[Role.COUNTY_PAYMENT_OFFICER])
+    page = officer.get(reverse("payments:batch_detail", kwargs={"pk": batch.pk}))
+    assert page.context["can_export"] and not page.context["can_import"]
+
+    response = officer.post(reverse("payments:batch_export", kwargs={"pk": batch.pk}), {"format": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="payroll-321302000000-dibao-2026-01.xlsx"'
+    assert load_workbook(io.BytesIO(response.content)).sheetnames == ["payments"]
+
+    one, two = lines_by_name(batch)["张一"], lines_by_name(batch)["张二"]
+    upload = io.BytesIO(return_csv((one.pk, "paid", ""), (two.pk, "failed", "账户已销户")))
+    upload.name = "return.csv"
+    response = officer.post(reverse("payments:batch_import", kwargs={"pk": batch.pk}), {"file": upload})
+    assert response.status_code == 302
+
+    page = officer.get(reverse("payments:batch_detail", kwargs={"pk": batch.pk}))
+    assert page.context["report"] == {
+        "pending": {"count": 0, "fen": 0},
+        "held": {"count": 1, "fen": 70_000},
+        "paid": {"count": 1, "fen": 156_000},
+        "failed": {"count": 1, "fen": 88_050},
+        "total": {"count": 3, "fen": 314_050},
+    }
+    html = page.content.decode()
+    assert 'data-status="paid"><td>' in html and "1,560.00" in html and "880.50" in html
+
+
+def test_the_person_page_shows_the_payment_ledger_to_payroll_readers_only(personas: Personas) -> None:
+    p = personas
+    person = payee(p.village, "张一")
+    enrol(person, monthly_fen=156_000)
+    january = approved(p, JAN)
+    export(p, january)
+    line = lines_by_name(january)["张一"]
+    import_csv(p, january, (line.pk, "failed", "账户已销户"))
+    approved(p, FEB)
+    url = reverse("people:person_detail", kwargs={"pk": person.pk})
+
+    page = _client(p[Role.COUNTY_PAYMENT_OFFICER]).get(url)
+    html = page.content.decode()
+    assert 'id="payment-ledger"' in html
+    ledger = html.split('id="payment-ledger"')[1].split("</table>")[0]
+    assert ledger.count('data-status="pending"') == 2
+    assert ledger.count('data-status="failed"') == 1
+    assert "账户已销户" in ledger and "1,560.00" in ledger
+
+    for role in (Role.VILLAGE_WORKER,):
+        other = _client(p[role]).get(url)
+        assert other.status_code == 200
+        assert 'id="payment-ledger"' not in other.content.decode()
