@@ -75,9 +75,16 @@ def _sent_lines(batch: PayrollBatch) -> list[PaymentLine]:
 
 def _rows(batch: PayrollBatch, lines: list[PaymentLine]) -> list[list[str]]:
     county = Division.objects.unscoped().filter(code=batch.area_code).values_list("name", flat=True).first() or ""
-    period = f"{batch.period:%Y-%m}"
     return [
-        [str(line.pk), line.payee.name, line.bank_account, line.bank_name, yuan_text(line.amount_fen), period, county]
+        [
+            str(line.pk),
+            line.payee.name,
+            line.bank_account,
+            line.bank_name,
+            yuan_text(line.amount_fen),
+            f"{line.period:%Y-%m}",  # the month the money is for: a re-issue names its own, earlier month
+            county,
+        ]
         for line in lines
     ]
 

@@ -280,7 +280,7 @@ def test_a_failed_line_is_paid_again_in_the_next_months_batch_end_to_end(persona
     assert [(r[1], r[4], r[5]) for r in rows[1:]] == [
         ("张一", "1560.00", "2026-02"),
         ("张二", "880.50", "2026-02"),
-        ("张二", "880.50", "2026-02"),
+        ("张二", "880.50", "2026-01"),  # the re-issue of January
     ]
     reissue = lines[2]
     result = import_csv(p, february, (lines[0].pk, "paid", ""), (lines[1].pk, "paid", ""), (reissue.pk, "paid", ""))
