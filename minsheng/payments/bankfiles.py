@@ -34,6 +34,8 @@ HEADER = ["reference", "payee", "bank_account", "bank_name", "amount_yuan", "per
 RETURN_HEADER = ["reference", "result", "failure_reason"]
 SHEET = "payments"
 CSV_TYPE = "text/csv; charset=utf-8"
+MAX_RETURN_BYTES = 20 * 1024 * 1024  # a county's month is some 20,000 rows, well under 2 MB
+CHUNK = 2000
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -185,6 +187,8 @@ def bank_return_import(*, actor: Any, batch: PayrollBatch, filename: str, conten
     locked = PayrollBatch.objects.unscoped().select_for_update().get(pk=batch.pk)
     if locked.status not in (PayrollBatch.Status.EXPORTED, PayrollBatch.Status.RECONCILED):
         raise ValidationError(_("The bank's answer can be imported only after the payment file was sent."))
+    if len(content) > MAX_RETURN_BYTES:
+        raise ValidationError(_("The file is too large for a bank's return file."))
     rows = _read_rows(filename, content)
     if not rows or [c.lower() for c in rows[0][:3]] != RETURN_HEADER:
         raise ValidationError(_("The first row must be: reference, result, failure_reason."))
@@ -214,10 +218,16 @@ def bank_return_import(*, actor: Any, batch: PayrollBatch, filename: str, conten
             continue
         wanted[pk] = (result, reason, number)
     # All lines named, wherever they are, locked: the checks below hold until the commit.
-    lines = {
-        line.pk: line
-        for line in PaymentLine.objects.unscoped().select_for_update().filter(pk__in=list(wanted)).order_by("pk")
-    }
+    # All lines named, wherever they are, locked: the checks below hold until the commit. In chunks, so that a
+    # county's whole batch stays under the database's limit of query parameters.
+    wanted_pks = sorted(wanted)
+    lines: dict[int, PaymentLine] = {}
+    for start in range(0, len(wanted_pks), CHUNK):
+        chunk = wanted_pks[start : start + CHUNK]
+        lines.update(
+            (line.pk, line)
+            for line in PaymentLine.objects.unscoped().select_for_update().filter(pk__in=chunk).order_by("pk")
+        )
     changes: list[tuple[PaymentLine, str, str]] = []
     unchanged = 0
     for pk, (result, reason, number) in wanted.items():
@@ -254,12 +264,15 @@ def bank_return_import(*, actor: Any, batch: PayrollBatch, filename: str, conten
     if errors:
         raise ValidationError([text for _number, text in sorted(errors, key=lambda e: e[0])])
     paid = [line.pk for line, result, _reason in changes if result == PaymentLine.Status.PAID]
-    PaymentLine.objects.unscoped().filter(pk__in=paid).update(status=PaymentLine.Status.PAID)
+    for start in range(0, len(paid), CHUNK):
+        PaymentLine.objects.unscoped().filter(pk__in=paid[start : start + CHUNK]).update(status=PaymentLine.Status.PAID)
     failed = [(line, reason) for line, result, reason in changes if result == PaymentLine.Status.FAILED]
     for line, reason in failed:
         line.status = PaymentLine.Status.FAILED
         line.failure_reason = reason[:200]
-    PaymentLine.objects.unscoped().bulk_update([line for line, _r in failed], ["status", "failure_reason"])
+    PaymentLine.objects.unscoped().bulk_update(
+        [line for line, _r in failed], ["status", "failure_reason"], batch_size=CHUNK // 4
+    )
     before = locked.status
     pending = PaymentLine.objects.unscoped().filter(batch=locked, status=PaymentLine.Status.PENDING).exists()
     if not pending and locked.status != PayrollBatch.Status.RECONCILED:

@@ -90,6 +90,7 @@ ZH = {
     "You may not exchange bank files for the payroll of this county.": "您无权办理本县（区）发放批次的银行文件。",
     "Only an approved payroll can be sent to the bank.": "只有审核通过的发放批次才能报送银行。",
     "The file is not a readable Excel workbook.": "该文件不是可读取的 Excel 工作簿。",
+    "The file is too large for a bank's return file.": "文件过大，不像银行回盘文件。",
     "The file is not UTF-8 text.": "该文件不是 UTF-8 编码的文本。",
     "The bank's answer can be imported only after the payment file was sent.": "发放文件报送银行后才能导入回盘。",
     "The first row must be: reference, result, failure_reason.": "第一行应为：reference, result, failure_reason。",

@@ -350,3 +350,38 @@ def test_the_person_page_shows_the_payment_ledger_to_payroll_readers_only(person
         other = _client(p[role]).get(url)
         assert other.status_code == 200
         assert 'id="payment-ledger"' not in other.content.decode()
+
+
+def test_a_return_file_larger_than_a_chunk_is_settled_in_full(personas: Personas, monkeypatch: Any) -> None:
+    p = personas
+    for name, fen in (("张一", 156_000), ("张二", 88_050), ("张四", 70_001)):
+        enrol(payee(p.village, name), monthly_fen=fen)
+    batch = approved(p)
+    export(p, batch)
+    monkeypatch.setattr(bankfiles, "CHUNK", 4)  # bulk_update's batches are CHUNK // 4 = 1 line
+    lines = lines_by_name(batch)
+    result = import_csv(
+        p,
+        batch,
+        (lines["张一"].pk, "paid", ""),
+        (lines["张二"].pk, "failed", "户名不符"),
+        (lines["张四"].pk, "paid", ""),
+    )
+    assert (result.paid, result.failed, result.reconciled) == (2, 1, True)
+    assert statuses(batch) == [("张一", "paid", ""), ("张二", "failed", "户名不符"), ("张四", "paid", "")]
+
+
+def test_an_oversized_or_headerless_return_file_is_refused(personas: Personas, monkeypatch: Any) -> None:
+    p = personas
+    enrol(payee(p.village, "张一"))
+    batch = approved(p)
+    export(p, batch)
+    officer = p[Role.COUNTY_PAYMENT_OFFICER]
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        bankfiles.bank_return_import(actor=officer, batch=batch, filename="r.csv", content=b"ref,res\r\n1,paid\r\n")
+    assert caught.value.messages == ["The first row must be: reference, result, failure_reason."]
+    monkeypatch.setattr(bankfiles, "MAX_RETURN_BYTES", 10)
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        import_csv(p, batch, (1, "paid", ""))
+    assert caught.value.messages == ["The file is too large for a bank's return file."]
+    assert statuses(batch) == [("张一", "pending", "")]
