@@ -109,6 +109,9 @@ def _xlsx(rows: list[list[str]], stamp: dt.datetime) -> bytes:
     sheet.append(HEADER)
     for row in rows:
         sheet.append([*row[:4], Decimal(row[4]), *row[5:]])
+        # Text stays text: openpyxl would store a name starting with "=" as a formula.
+        for column in (1, 2, 3, 4, 6, 7):
+            sheet.cell(row=sheet.max_row, column=column).data_type = "s"
         sheet.cell(row=sheet.max_row, column=3).number_format = "@"
         sheet.cell(row=sheet.max_row, column=5).number_format = "0.00"
     # Fixed document dates, so that exporting again gives the same workbook.

@@ -385,3 +385,15 @@ def test_an_oversized_or_headerless_return_file_is_refused(personas: Personas, m
         import_csv(p, batch, (1, "paid", ""))
     assert caught.value.messages == ["The file is too large for a bank's return file."]
     assert statuses(batch) == [("张一", "pending", "")]
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(personas: Personas) -> None:
+    p = personas
+    person = payee(p.village, "=HYPERLINK(1)")
+    type(person).objects.unscoped().filter(pk=person.pk).update(bank_name="@bank")
+    enrol(person)
+    batch = approved(p)
+    book = load_workbook(io.BytesIO(export(p, batch, "xlsx").content))
+    sheet = book["payments"]
+    assert (sheet["B2"].value, sheet["B2"].data_type) == ("=HYPERLINK(1)", "s")
+    assert (sheet["D2"].value, sheet["D2"].data_type) == ("@bank", "s")
