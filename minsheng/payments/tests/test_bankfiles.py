@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import threading
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -21,7 +23,7 @@ from openpyxl import Workbook, load_workbook
 
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
-from minsheng.core.testing import Personas
+from minsheng.core.testing import Personas, build_personas, make_user
 from minsheng.payments import bankfiles
 from minsheng.payments import services as svc
 from minsheng.payments.models import PaymentLine, PayrollBatch
@@ -397,3 +399,44 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(personas: Per
     sheet = book["payments"]
     assert (sheet["B2"].value, sheet["B2"].data_type) == ("=HYPERLINK(1)", "s")
     assert (sheet["D2"].value, sheet["D2"].data_type) == ("@bank", "s")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs a server database with real row locks")
+def test_the_same_return_file_imported_from_two_threads_at_once_settles_each_line_once() -> None:
+    p = build_personas()
+    for index in range(10):
+        enrol(payee(p.village, f"张{index}"), monthly_fen=100_000 + index)
+    batch = approved(p)
+    export(p, batch)
+    pks = list(PaymentLine.objects.unscoped().filter(batch=batch).order_by("id").values_list("pk", flat=True))
+    content = return_csv(
+        *[(pk, "failed" if n % 3 == 0 else "paid", "账户冻结" if n % 3 == 0 else "") for n, pk in enumerate(pks)]
+    )
+    officers = [p[Role.COUNTY_PAYMENT_OFFICER], make_user("officer_b", Role.COUNTY_PAYMENT_OFFICER, p.county)]
+    barrier = threading.Barrier(len(officers))
+    results: list[tuple[int, int, int]] = []
+    errors: list[BaseException] = []
+
+    def run(actor: Any) -> None:
+        try:
+            stale = PayrollBatch.objects.unscoped().get(pk=batch.pk)
+            barrier.wait()
+            done = bankfiles.bank_return_import(actor=actor, batch=stale, filename="r.csv", content=content)
+            results.append((done.paid, done.failed, done.unchanged))
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(officer,)) for officer in officers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(results) == [(0, 0, 10), (6, 4, 0)]
+    assert PaymentLine.objects.unscoped().filter(status="paid").count() == 6
+    assert PaymentLine.objects.unscoped().filter(status="failed").count() == 4
+    assert PayrollBatch.objects.unscoped().get(pk=batch.pk).status == "reconciled"
+    assert AuditEvent.objects.unscoped().filter(action="payments.bank_return_imported").count() == 1
