@@ -85,13 +85,15 @@ def main() -> int:
             f"Minsheng benchmarks on {connection.vendor} · Python {platform.python_version()} · "
             f"{platform.machine()} · {os.cpu_count()} cores"
         )
-        from benchmarks import programmes, registry
+        from benchmarks import payroll, programmes, registry
 
         benches = (
             bench_division_import,
             registry.bench_demo_city,
             programmes.bench_demo_programmes,
             programmes.bench_simulation,
+            payroll.bench_payroll_suqian,
+            payroll.bench_payroll_jiangsu,
             registry.bench_lookups,
             registry.bench_import,
         )
