@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.assistance.models import AssetLine, Authorisation, ExpenseLine, IncomeLine, MemberCondition
-from minsheng.core.forms import StyledForm
-
-
-class YuanField(forms.DecimalField):
-    """An amount in yuan with at most two decimals, cleaned to whole fen."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", Decimal(0))
-        kwargs.setdefault("max_value", Decimal("100000000"))
-        super().__init__(max_digits=12, decimal_places=2, **kwargs)
-
-    def clean(self, value: Any) -> int | None:
-        amount = super().clean(value)
-        return None if amount is None else int(amount * 100)
+from minsheng.core.forms import StyledForm, YuanField
 
 
 def _member_choices(members: list[Any], *, blank: bool) -> list[tuple[str, str]]:
@@ -53,7 +39,7 @@ class IncomeForm(_MemberForm):
     kind = forms.ChoiceField(label=_("Type"), choices=IncomeLine.Kind.choices)
     exempt = forms.ChoiceField(label=_("Counted?"), choices=IncomeLine.Exempt.choices, required=False)
     amount = YuanField(label=_("Amount over the 12 months (yuan)"))
-    work_cost = YuanField(label=_("Deductible work costs (yuan)"), required=False)
+    work_cost = YuanField(label=_("Deductible work costs (yuan)"), required=False, allow_zero=True)
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
 
     def line_data(self) -> dict[str, Any]:
@@ -81,7 +67,7 @@ class MaintenanceForm(_MemberForm):
 class AssetForm(_MemberForm):
     person = forms.ChoiceField(label=_("Member"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=AssetLine.Kind.choices)
-    value = YuanField(label=_("Value (yuan)"), required=False)
+    value = YuanField(label=_("Value (yuan)"), required=False, allow_zero=True)
     exempt_reason = forms.CharField(
         label=_("Exempt because"),
         max_length=200,
@@ -182,7 +168,7 @@ class AuthorisationForm(StyledForm):
 class SimulationForm(StyledForm):
     area = forms.ChoiceField(label=_("Area"))
     from_month = forms.DateField(label=_("From month (first day)"), widget=forms.DateInput(attrs={"type": "date"}))
-    standard = YuanField(label=_("New 低保 standard per person per month (yuan)"), min_value=Decimal(1))
+    standard = YuanField(label=_("New 低保 standard per person per month (yuan)"))
 
     def __init__(self, *args: Any, areas: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

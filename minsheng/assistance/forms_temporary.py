@@ -2,49 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.assistance.models import Referral, TemporaryAid
-from minsheng.core.forms import StyledForm
-
-# Above this a typing slip is more likely than a real one-off payment (¥1,000,000).
-MAX_FEN = 100_000_000
-
-
-class AmountField(forms.CharField):
-    """An amount in yuan ("1500", "1,500.50", "¥1500 元"), cleaned to fen; bad input gets a plain reason."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 20)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-        super().__init__(**kwargs)
-
-    def clean(self, value: Any) -> int | None:
-        text = super().clean(value)
-        if text in (None, ""):
-            return None
-        cleaned = str(text).replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").replace("元", "")
-        try:
-            amount = Decimal(cleaned.strip())
-        except InvalidOperation:
-            raise forms.ValidationError(
-                _("Enter the amount in yuan as a number, for example 1500 or 1500.50."), code="invalid"
-            ) from None
-        if not amount.is_finite():
-            raise forms.ValidationError(
-                _("Enter the amount in yuan as a number, for example 1500 or 1500.50."), code="invalid"
-            )
-        if amount <= 0:
-            raise forms.ValidationError(_("Enter an amount above zero."), code="min_value")
-        if amount * 100 > MAX_FEN:
-            raise forms.ValidationError(_("The amount is above ¥1,000,000; check it."), code="max_value")
-        if amount != amount.quantize(Decimal("0.01")):
-            raise forms.ValidationError(_("Enter at most two decimals: the smallest unit is one fen."), code="decimals")
-        return int(amount * 100)
+from minsheng.core.forms import StyledForm, YuanField
 
 
 class TemporaryAidForm(StyledForm):
@@ -57,7 +21,7 @@ class TemporaryAidForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The event, when it happened and the family's immediate need."),
     )
-    amount = AmountField(label=_("Amount proposed (yuan)"))
+    amount = YuanField(label=_("Amount proposed (yuan)"))
 
     def __init__(self, *args: Any, fixed_person: bool = False, fixed_kind: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,7 +33,7 @@ class TemporaryAidForm(StyledForm):
 
 class DecisionForm(StyledForm):
     decision = forms.ChoiceField(label=_("Decision"), choices=[("grant", _("Grant")), ("refuse", _("Refuse"))])
-    amount = AmountField(label=_("Amount granted (yuan)"), required=False)
+    amount = YuanField(label=_("Amount granted (yuan)"), required=False)
     reason = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean(self) -> dict[str, Any]:

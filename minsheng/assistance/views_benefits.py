@@ -3,9 +3,7 @@ approver makes to it; and the printable notices (decision notice, 公示 list) a
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -24,31 +22,11 @@ from minsheng.assistance import benefits as svc
 from minsheng.assistance import notices
 from minsheng.assistance.models import Benefit, Programme, ProgrammeCase
 from minsheng.core.decorators import role_required
-from minsheng.core.forms import StyledForm, add_service_errors
+from minsheng.core.forms import MonthField, StyledForm, YuanField, add_service_errors
 from minsheng.core.scoping import scope_allows
 from minsheng.core.templatetags.money import yuan
 
 REASON_REQUIRED = gettext_lazy("Write down the reasons: the family receives them in writing.")
-
-
-class MonthField(forms.CharField):
-    """A month as ``YYYY-MM`` (the browser's month picker); cleaned to its first day. Empty: next month."""
-
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2026-07"})
-
-    def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
-        text = (value or "").strip()
-        if not text:
-            return None
-        try:
-            year, month = (int(part) for part in text.split("-")[:2])
-            return dt.date(year, month, 1)
-        except ValueError:
-            raise ValidationError(_("Enter a month such as 2026-07.")) from None
-
-
-def _fen(value: Decimal | None) -> int | None:
-    return None if value is None else int(value * 100)
 
 
 class _ChangeForm(StyledForm):
@@ -67,17 +45,12 @@ class StopForm(_ChangeForm):
 
 
 class ReduceForm(_ChangeForm):
-    monthly_yuan = forms.DecimalField(
-        label=gettext_lazy("New monthly amount (yuan)"), max_digits=10, decimal_places=2, min_value=Decimal("0.01")
-    )
+    monthly_yuan = YuanField(label=gettext_lazy("New monthly amount (yuan)"))
 
 
 class TaperForm(_ChangeForm):
-    monthly_yuan = forms.DecimalField(
+    monthly_yuan = YuanField(
         label=gettext_lazy("Tapered monthly amount (yuan)"),
-        max_digits=10,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
         required=False,
         help_text=gettext_lazy("Empty: the current amount."),
     )
@@ -109,11 +82,8 @@ class ReviewForm(StyledForm):
     from_month = MonthField(
         label=gettext_lazy("Stop or taper from month"), required=False, help_text=gettext_lazy("Empty: next month.")
     )
-    taper_yuan = forms.DecimalField(
+    taper_yuan = YuanField(
         label=gettext_lazy("Tapered monthly amount (yuan)"),
-        max_digits=10,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
         required=False,
     )
 
@@ -217,7 +187,7 @@ def benefit_review(request: HttpRequest, pk: int) -> HttpResponse:
             outcome=data["outcome"],
             reason=data["reason"],
             from_month=data["from_month"],
-            taper_fen=_fen(data["taper_yuan"]),
+            taper_fen=data["taper_yuan"],
         )
 
     return _apply(request, pk, ReviewForm, "review_form", "review", run, lambda _r: _("The review is recorded."))
@@ -247,7 +217,7 @@ def benefit_reduce(request: HttpRequest, pk: int) -> HttpResponse:
         svc.benefit_reduce(
             actor=request.user,
             benefit=benefit,
-            monthly_fen=_fen(data["monthly_yuan"]) or 0,
+            monthly_fen=data["monthly_yuan"] or 0,
             reason=data["reason"],
             from_month=data["from_month"],
         )
@@ -264,7 +234,7 @@ def benefit_taper(request: HttpRequest, pk: int) -> HttpResponse:
             benefit=benefit,
             reason=data["reason"],
             from_month=data["from_month"],
-            monthly_fen=_fen(data["monthly_yuan"]),
+            monthly_fen=data["monthly_yuan"],
         )
 
     return _apply(request, pk, TaperForm, "taper_form", "taper", run, lambda _r: _("The taper period has started."))

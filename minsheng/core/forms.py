@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 
 class StyledForm(forms.Form):
@@ -31,3 +34,57 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+# Above this a typing slip is more likely than a real amount (¥1,000,000).
+MAX_FEN = 100_000_000
+
+
+class YuanField(forms.CharField):
+    """An amount in yuan ("1500", "1,500.50", "¥1500 元"), cleaned to whole fen; bad input gets a plain reason.
+
+    Amounts must be above zero unless ``allow_zero`` (e.g. the value of an asset, deductible costs)."""
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs: Any) -> None:
+        self.allow_zero = allow_zero
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> int | None:
+        text = super().clean(value)
+        if text in (None, ""):
+            return None
+        cleaned = str(text).replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").replace("元", "")
+        try:
+            amount = Decimal(cleaned.strip())
+        except InvalidOperation:
+            amount = Decimal("NaN")
+        if not amount.is_finite():
+            raise forms.ValidationError(
+                _("Enter the amount in yuan as a number, for example 1500 or 1500.50."), code="invalid"
+            )
+        if amount < 0 or (amount == 0 and not self.allow_zero):
+            message = _("Enter an amount of zero or more.") if self.allow_zero else _("Enter an amount above zero.")
+            raise forms.ValidationError(message, code="min_value")
+        if amount * 100 > MAX_FEN:
+            raise forms.ValidationError(_("The amount is above ¥1,000,000; check it."), code="max_value")
+        if amount != amount.quantize(Decimal("0.01")):
+            raise forms.ValidationError(_("Enter at most two decimals: the smallest unit is one fen."), code="decimals")
+        return int(amount * 100)
+
+
+class MonthField(forms.CharField):
+    """A month as ``YYYY-MM`` (the browser's month picker), cleaned to its first day."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2026-07"})
+
+    def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
+        text = (value or "").strip()
+        if not text:
+            return None
+        try:
+            year, month = (int(part) for part in text.split("-")[:2])
+            return dt.date(year, month, 1)
+        except ValueError:
+            raise ValidationError(_("Enter a month such as 2026-07.")) from None

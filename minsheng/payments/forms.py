@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from minsheng.areas.models import Division
 from minsheng.assistance.models import Programme
-from minsheng.core.forms import StyledForm
+from minsheng.core.forms import MonthField, StyledForm
 
 MONTHLY_PROGRAMMES = [(value, label) for value, label in Programme.choices if value != Programme.TEMPORARY]
-
-
-class MonthField(forms.CharField):
-    """A month as ``YYYY-MM`` (the browser's month picker), cleaned to its first day."""
-
-    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2026-07"})
-
-    def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
-        text = (value or "").strip()
-        if not text:
-            return None
-        try:
-            year, month = (int(part) for part in text.split("-")[:2])
-            return dt.date(year, month, 1)
-        except ValueError:
-            raise ValidationError(_("Enter a month such as 2026-07.")) from None
 
 
 class PrepareForm(StyledForm):

@@ -151,3 +151,5 @@ ZH.update(
 )
 
 ZH.update({"Payroll": "资金发放", "Payroll prepared": "编制发放批次", "Payroll approved": "审核发放批次"})
+
+ZH.update({"Enter an amount of zero or more.": "请输入不小于零的金额。"})
