@@ -7,14 +7,15 @@ import time
 from typing import Any
 
 from celery import shared_task
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from minsheng.areas.codes import level_of, prefix_of
 from minsheng.assistance.means import simulate
 from minsheng.assistance.models import Simulation
 from minsheng.audit.services import audit_record
-from minsheng.core.scoping import scope_allows
+from minsheng.core.scoping import require_scope
 
 # The standard may not be set outside this range by mistake (a typo of a digit); fen per person per month.
 STANDARD_RANGE_FEN = (10_000, 1_000_000)
@@ -22,8 +23,7 @@ STANDARD_RANGE_FEN = (10_000, 1_000_000)
 
 @transaction.atomic
 def simulation_start(*, actor: Any, area_code: str, from_month: dt.date, standard_fen: int) -> Simulation:
-    if not scope_allows(actor, "assistance.simulate_assessment", area_code):
-        raise PermissionDenied(_("You may not do this in this area."))
+    require_scope(actor, "assistance.simulate_assessment", area_code)
     if from_month.day != 1:
         raise ValidationError({"from_month": _("Choose the first day of a month.")})
     low, high = STANDARD_RANGE_FEN
@@ -53,9 +53,7 @@ def simulation_start(*, actor: Any, area_code: str, from_month: dt.date, standar
 
 def prefix_of_area(area_code: str) -> str:
     """The code without its trailing zero levels: 321302000000 → 321302 (a county), 321300000000 → 3213."""
-    from minsheng.areas.codes import LEVEL_DIGITS, level_of
-
-    return area_code[: LEVEL_DIGITS[level_of(area_code)]]
+    return prefix_of(area_code, level_of(area_code))
 
 
 def simulation_run(simulation_id: int) -> Simulation:

@@ -22,8 +22,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeVar, cast
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -213,3 +215,9 @@ def scope_allows(user: Any, permission: str, *codes: str) -> bool:
     if user is None or not (user.is_authenticated and user.is_active):
         return False
     return any(code and code.startswith(s.prefix) for s in user.scopes_for(permission) for code in codes)
+
+
+def require_scope(user: Any, permission: str, *codes: str, message: str | None = None) -> None:
+    """``scope_allows`` or PermissionDenied: the check every service makes before a write in an area."""
+    if not scope_allows(user, permission, *codes):
+        raise PermissionDenied(message or _("This is outside the areas where you may do this."))

@@ -47,7 +47,6 @@ ZH = {
     "困难残疾人生活补贴 covers these families: dibao, and edge where the city extends it": "困难残疾人生活补贴覆盖的家庭类型：低保（dibao），以及本市扩面的低保边缘（edge）",
     "%(name)s has a grade %(grade)s disability needing long-term care: ¥%(fen)s per month.": "%(name)s为 %(grade)s 级残疾、需长期照护：每月 ¥%(fen)s。",
     "%(name)s is %(age)s (band from %(from)s): ¥%(fen)s per month.": "%(name)s %(age)s 岁（%(from)s 岁档）：每月 ¥%(fen)s。",
-    "You may not do this in this area.": "您无权在该区域办理此事项。",
     "The window ends on the first day of a month (e.g. 2026-12-01).": "统计期截止日须为某月 1 日（例如 2026-12-01）。",
     "This version has been used by an assessment and is frozen; start a new version.": "该版本已用于认定，不能再修改；请新建版本。",
     "%(name)s is not a member of this household.": "%(name)s不是本户成员。",

@@ -6,16 +6,14 @@ public notice; eight days later the notice is closed and the county approves. Th
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from typing import Any
 
 import pytest
-from django.apps import apps as django_apps
 from django.utils import timezone
 
 from minsheng.accounts.roles import Role
 from minsheng.assistance.benefits import first_day_of_next_month
-from minsheng.assistance.models import Benefit, Parameter, ProgrammeCase
+from minsheng.assistance.models import Benefit, ProgrammeCase
 from minsheng.catalog.models import Item
 from minsheng.core.testing import PASSWORD, build_personas, make_household, make_person
 from minsheng.intake.models import ItemCase
@@ -47,17 +45,10 @@ def _stage(page: Any) -> str:
     return str(page.get_attribute("#case-stage", "data-stage"))
 
 
-def _engine_rules() -> None:
-    """The browser tests empty the tables behind them; the engine's demo rules (migration 0004) come back here."""
-    if not Parameter.objects.filter(key="dibao.asset_limits").exists():
-        importlib.import_module("minsheng.assistance.migrations.0004_engine_demo_values").forward(django_apps, None)
-
-
 def test_a_dibao_application_from_the_village_window_to_enrolment(
     live_server: Any, browser: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     personas = build_personas()
-    _engine_rules()
     head = make_person(personas.village, "张建国", birth="1970-05-01")
     spouse = make_person(personas.village, "李桂兰", birth="1972-08-09")
     son = make_person(personas.village, "张磊", birth="1998-01-15")
