@@ -102,19 +102,22 @@ def ensure_reference_data() -> None:
 
     if not Division.objects.unscoped().filter(code=REFERENCE["county"]).exists():
         divisions_load_bundled()
-    for module, model in (
-        ("minsheng.catalog.migrations.0002_departments", Department),
-        ("minsheng.catalog.migrations.0004_seed_items", Item),
-        ("minsheng.people.migrations.0002_illness_types", IllnessType),
-        ("minsheng.workdays.migrations.0002_official_years", CalendarYear),
-        ("minsheng.assistance.migrations.0002_demo_values", Parameter),
+    for modules, model in (
+        (("minsheng.catalog.migrations.0002_departments",), Department),
+        (("minsheng.catalog.migrations.0004_seed_items",), Item),
+        (("minsheng.people.migrations.0002_illness_types",), IllnessType),
+        (("minsheng.workdays.migrations.0002_official_years",), CalendarYear),
+        (
+            (
+                "minsheng.assistance.migrations.0002_demo_values",
+                "minsheng.assistance.migrations.0004_engine_demo_values",
+            ),
+            Parameter,
+        ),
     ):
         if not model.objects.exists():
-            importlib.import_module(module).forward(django_apps, None)
-            if model is Parameter:  # the engine's rules come in a second migration
-                importlib.import_module("minsheng.assistance.migrations.0004_engine_demo_values").forward(
-                    django_apps, None
-                )
+            for module in modules:
+                importlib.import_module(module).forward(django_apps, None)
 
 
 def build_personas() -> Personas:
