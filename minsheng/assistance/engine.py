@@ -22,16 +22,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from minsheng.assistance.models import Programme
+from minsheng.core.templatetags.money import yuan  # one money format, explanations and pages alike
 
 TWELVE = Decimal(12)
 # Disability categories on the certificate (DOMAIN §6.1): 1 visual, 2 hearing, 3 speech, 4 physical,
 # 5 intellectual, 6 psychiatric, 7 multiple.
 VISUAL, PHYSICAL, INTELLECTUAL, PSYCHIATRIC, MULTIPLE = 1, 4, 5, 6, 7
-
-
-def yuan(fen: int | Decimal) -> str:
-    """Fen as yuan with two decimals, for explanations: 123456 → "1234.56"."""
-    return f"{Decimal(fen) / 100:.2f}"
 
 
 @dataclass(frozen=True)

@@ -35,16 +35,17 @@ from minsheng.assistance.models import AssessmentResult, Benefit, BenefitChange,
 from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record
 from minsheng.core.scoping import scope_prefix
+from minsheng.core.templatetags.money import yuan
 
 FONT = "STSong-Light"
 ROW_HEIGHT = 8 * mm
 
 
 def money(fen: int | None) -> str:
-    """¥1560.00, as the explanations of the means test write amounts."""
+    """¥1,560.00, as the explanations of the means test and the pages write amounts."""
     if fen is None:
         return "—"
-    return f"¥{fen // 100}.{fen % 100:02d}"
+    return f"¥{yuan(fen)}"
 
 
 def month_label(month: dt.date | None) -> str:

@@ -27,7 +27,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.accounts.models import User
-from minsheng.assistance.engine import yuan
 from minsheng.assistance.models import (
     Assessment,
     AssessmentPrompt,
@@ -41,6 +40,7 @@ from minsheng.assistance.services import MissingParameter, parameter_for
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
 from minsheng.core.scoping import scope_allows
+from minsheng.core.templatetags.money import yuan
 from minsheng.intake.models import ItemCase, Notification
 from minsheng.intake.notifications import StaffDirectory
 from minsheng.people.models import Household, Person

@@ -42,6 +42,7 @@ from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
 from minsheng.core.scoping import LEVEL_DIGITS, scope_allows
+from minsheng.core.templatetags.money import yuan
 from minsheng.people.models import Membership
 from minsheng.workdays.services import Calendar
 
@@ -643,7 +644,7 @@ def _grant_text(case: ProgrammeCase, benefit: Benefit, reason: str) -> str:
     return _("%(reason)s %(programme)s ¥%(amount)s per month from %(month)s.") % {
         "reason": reason,
         "programme": Programme(case.programme).label,
-        "amount": f"{benefit.monthly_fen / 100:.2f}",
+        "amount": yuan(benefit.monthly_fen),
         "month": benefit.first_month.strftime("%Y-%m"),
     }
 

@@ -110,7 +110,7 @@ def test_a_dibao_application_from_the_village_window_to_enrolment(
     _submit(reviewer, "#action-initial_review")
     assert _stage(reviewer) == "publicity"
     assert reviewer.locator("#programme-amount").inner_text() == "1,440.00"
-    assert "1440.00" in reviewer.locator("#assessment-explanation").inner_text()  # 补差 (880 − 400) × 3
+    assert "1,440.00" in reviewer.locator("#assessment-explanation").inner_text()  # 补差 (880 − 400) × 3
     _submit(reviewer, "#action-publicity_start")
     assert reviewer.locator("#action-publicity_close").count() == 0  # the notice runs for seven days
 

@@ -90,7 +90,7 @@ def test_a_review_finding_the_household_no_longer_eligible_needs_a_stop_or_taper
     family.add("income", person=family.people[1], kind="wage", amount_fen=3_600_000)  # ¥3,000 a month
     with pytest.raises(svc.NoLongerEligible) as caught:
         svc.benefit_review(actor=approver, benefit=benefit, on=dt.date(2026, 8, 3))
-    assert caught.value.reasons == ["人均收入 ¥1360.00 不低于低保标准 ¥880.00。"]
+    assert caught.value.reasons == ["人均收入 ¥1,360.00 不低于低保标准 ¥880.00。"]
     assert _changes(benefit) == [("enrol", dt.date(2026, 2, 1), None, 156_000)]  # nothing written
     with pytest.raises(ValidationError) as no_reason:
         svc.benefit_review(actor=approver, benefit=benefit, on=dt.date(2026, 8, 3), outcome="taper", reason=" ")
@@ -105,7 +105,7 @@ def test_a_review_finding_the_household_no_longer_eligible_needs_a_stop_or_taper
         ("taper", dt.date(2026, 9, 1), 156_000, 156_000),
     ]
     review = BenefitChange.objects.unscoped().get(benefit=benefit, kind="review")
-    assert review.reason.endswith("人均收入 ¥1360.00 不低于低保标准 ¥880.00。")
+    assert review.reason.endswith("人均收入 ¥1,360.00 不低于低保标准 ¥880.00。")
 
 
 def test_recompute_after_a_household_change_records_old_and_new_amounts(
@@ -276,8 +276,8 @@ def test_the_pages_list_and_show_benefits(client: Client, personas: Personas, be
     page = client.get(reverse("assistance:benefit_list"), {"programme": "dibao", "status": "active"})
     assert page.status_code == 200 and "张伟" in page.content.decode()
     detail = client.get(reverse("assistance:benefit_detail", kwargs={"pk": benefit.pk})).content.decode()
-    assert "补差：（¥880.00 − ¥360.00）× 3 = ¥1560.00/月。" in detail
-    assert "1560.00" in detail
+    assert "补差：（¥880.00 − ¥360.00）× 3 = ¥1,560.00/月。" in detail
+    assert "1,560.00" in detail
     stop = reverse("assistance:benefit_stop", kwargs={"pk": benefit.pk})
     assert client.post(stop, {"stop-reason": "", "stop-from_month": ""}).status_code == 400
     assert _fresh(benefit).status == "active"

@@ -66,8 +66,8 @@ def test_a_three_person_household_below_the_standard_gets_the_gap_times_three(pe
     results = family.assess()
     dibao = results[(Programme.DIBAO, None)]
     assert (dibao.eligible, dibao.monthly_fen, dibao.covered, dibao.review_class) == (True, 156_000, 3, "B")
-    assert dibao.explanation[-2] == "补差：（¥880.00 − ¥360.00）× 3 = ¥1560.00/月。"
-    assert dibao.explanation[-1] == "每月低保金 ¥1560.00，保障 3 人；复核类别 B。"
+    assert dibao.explanation[-2] == "补差：（¥880.00 − ¥360.00）× 3 = ¥1,560.00/月。"
+    assert dibao.explanation[-1] == "每月低保金 ¥1,560.00，保障 3 人；复核类别 B。"
     assert dibao.refusal_reasons == []
     assessment = dibao.assessment
     assert assessment.parameters["dibao.standard"]["value"] == 88000
@@ -113,7 +113,7 @@ def test_an_asset_over_the_limit_refuses_with_that_reason(personas: Personas) ->
     results = family.assess()
     dibao = results[(Programme.DIBAO, None)]
     assert (dibao.eligible, dibao.monthly_fen) == (False, 0)
-    assert dibao.refusal_reasons == ["金融资产 ¥70000.00 超过上限 ¥63360.00（每人 24 个月的低保标准）。"]
+    assert dibao.refusal_reasons == ["金融资产 ¥70,000.00 超过上限 ¥63,360.00（每人 24 个月的低保标准）。"]
     assert results[(Programme.EDGE, None)].eligible is False
 
 
@@ -152,7 +152,7 @@ def test_tekun_care_tier_follows_the_six_self_care_indicators(personas: Personas
     tekun = family.assess()[(Programme.TEKUN, person.pk)]
     # 1.3 × ¥880 = ¥1,144 basic support; 5 of 6 not met → 全护理 ¥600.
     assert (tekun.eligible, tekun.category, tekun.monthly_fen) == (True, "fully_unable", 174_400)
-    assert tekun.explanation[-1] == "每月特困供养金 ¥1744.00。"
+    assert tekun.explanation[-1] == "每月特困供养金 ¥1,744.00。"
 
 
 @pytest.mark.parametrize(("unmet", "level", "fen"), [(0, "able", 124_400), (3, "partly_unable", 144_400)])
@@ -260,7 +260,7 @@ def test_the_assessment_page_shows_the_explanation_and_the_rules_in_yuan(persona
     client = Client()
     client.force_login(personas[Role.TOWNSHIP_REVIEWER])
     page = client.get(reverse("assistance:assessment_detail", args=[assessment.pk])).content.decode()
-    assert "补差：（¥880.00 − ¥360.00）× 3 = ¥1560.00/月。" in page
+    assert "补差：（¥880.00 − ¥360.00）× 3 = ¥1,560.00/月。" in page
     assert "¥880.00</td>" in page
     assert AuditEvent.objects.unscoped().filter(action="assistance.assessment_viewed").count() == 1
 

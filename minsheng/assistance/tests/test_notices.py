@@ -109,7 +109,7 @@ def test_the_publicity_list_prints_as_a_pdf_and_is_audited(personas: Personas) -
     assert response["Cache-Control"] == "no-store"
     assert _pages(response.content) == 1
     text = _text(response.content)
-    assert "陈刚" in text and "¥1560.00" in text
+    assert "陈刚" in text and "¥1,560.00" in text
     assert family.people[0].id_number not in text and family.people[0].id_masked not in text
     assert client.get(url, {"area": personas.village.code}).content == response.content  # invariant output
     events = AuditEvent.objects.unscoped().filter(action="assistance.publicity_list_printed")
@@ -147,14 +147,14 @@ def test_the_decision_notice_of_an_approval_shows_amount_first_month_and_steps(p
         "陈刚",
         "3",
         _zh(str(benefit.get_programme_display())),
-        "¥1560.00",
+        "¥1,560.00",
         "2026年2月",
         _zh("%(n)s months") % {"n": 6},
         case.case.application.receipt_number,
     ]
     assert benefit.assessment_result is not None
     assert notice.steps == benefit.assessment_result.explanation
-    assert notice.steps[-2] == "补差：（¥880.00 − ¥360.00）× 3 = ¥1560.00/月。"
+    assert notice.steps[-2] == "补差：（¥880.00 − ¥360.00）× 3 = ¥1,560.00/月。"
     assert notice.reasons == []
 
     client = Client()
@@ -162,8 +162,8 @@ def test_the_decision_notice_of_an_approval_shows_amount_first_month_and_steps(p
     response = client.get(reverse("assistance:decision_notice", kwargs={"pk": case.pk}))
     assert response.status_code == 200 and _pages(response.content) == 1
     text = _text(response.content)
-    assert "陈刚" in text and "¥1560.00" in text and "2026年2月" in text
-    assert "补差：（¥880.00 − ¥360.00）× 3 = ¥1560.00/月。" in text
+    assert "陈刚" in text and "¥1,560.00" in text and "2026年2月" in text
+    assert "补差：（¥880.00 − ¥360.00）× 3 = ¥1,560.00/月。" in text
     event = AuditEvent.objects.unscoped().get(action="assistance.decision_notice_printed")
     assert (event.kind, event.object_id, event.area_code) == ("view", str(case.pk), case.area_code)
 
@@ -180,7 +180,7 @@ def test_the_decision_notice_of_a_refusal_gives_the_written_reasons(personas: Pe
     assert notice.title == _zh("Notice of refusal (不予确认通知书)")
     assert notice.reasons == [
         "经核对，家庭存款超过规定。",
-        "金融资产 ¥90000.00 超过上限 ¥63360.00（每人 24 个月的低保标准）。",
+        "金融资产 ¥90,000.00 超过上限 ¥63,360.00（每人 24 个月的低保标准）。",
     ]
     assert notice.steps == []
     pdf = notices.render_notice(notice)
@@ -209,7 +209,7 @@ def test_the_notice_of_a_stopped_benefit_gives_the_month_and_reasons(personas: P
     assert [value for _label, value in notice.facts] == [
         "张伟",
         _zh(str(benefit.get_programme_display())),
-        "¥1560.00",
+        "¥1,560.00",
         "¥0.00",
         f"{next_month.year}年{next_month.month}月",
     ]

@@ -263,7 +263,7 @@ def test_a_dibao_application_goes_through_every_step_to_enrolment(personas: Pers
     item_case = ItemCase.objects.unscoped().get(pk=case.case_id)
     assert (item_case.status, item_case.decided_by_id) == ("granted", p[Role.COUNTY_APPROVER].pk)
     assert item_case.decision_reason.startswith("符合低保条件")
-    assert "1440.00" in item_case.decision_reason and "2026-04" in item_case.decision_reason
+    assert "1,440.00" in item_case.decision_reason and "2026-04" in item_case.decision_reason
     # The one window pushes the follow-on items of a granted 低保 (医疗救助, 参保资助, 水电气减免).
     pushed = ItemCase.objects.unscoped().filter(pushed_from=item_case).values_list("item__number", flat=True)
     assert sorted(pushed) == [24, 25, 54]

@@ -12,10 +12,11 @@ register = template.Library()
 
 @register.filter
 def yuan(fen: Any) -> str:
-    """12345 → "123.45"; thousands are separated so that a tired eye reads them right: 1234567 → "12,345.67"."""
+    """12345 → "123.45"; thousands are separated so that a tired eye reads them right: 1234567 → "12,345.67".
+    Fractions of a fen (a per-capita income) are rounded to the fen for display only."""
     if fen is None or fen == "":
         return ""
-    return f"{Decimal(int(fen)) / 100:,.2f}"
+    return f"{Decimal(fen) / 100:,.2f}"
 
 
 @register.filter
