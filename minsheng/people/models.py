@@ -411,20 +411,3 @@ class ImportJob(ScopedModel):
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
 
-
-class ImportStaging(models.Model):
-    """Memberships read by an import, waiting for the set-based reconciliation at its end (system table)."""
-
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+")
-    person_id = models.BigIntegerField()
-    household_id = models.BigIntegerField()
-    relation = models.CharField(max_length=16)
-    living_together = models.BooleanField()
-    exclusion = models.CharField(max_length=12, blank=True)
-    joined_on = models.DateField()
-
-    class Meta:
-        indexes = [models.Index(fields=["job", "person_id"]), models.Index(fields=["job", "household_id"])]
-
-    def __str__(self) -> str:
-        return f"{self.job_id}:{self.person_id}"
