@@ -32,7 +32,7 @@ from minsheng.assistance.models import (
     MemberCondition,
     Parameter,
 )
-from minsheng.assistance.services import MissingParameter
+from minsheng.assistance.services import MissingParameter, most_specific
 from minsheng.people.models import DisabilityCertificate, Membership, Person
 
 RULE_KEYS = (
@@ -71,15 +71,14 @@ class RuleBook:
         self._rows: dict[str, list[Parameter]] = defaultdict(list)
         for row in rows:
             self._rows[row.key].append(row)
-        for candidates in self._rows.values():
-            candidates.sort(key=lambda row: (len(row.area_prefix), row.valid_from), reverse=True)
         self._cache: dict[str, Rules] = {}
 
     def row(self, key: str, area_code: str) -> Parameter:
-        for row in self._rows.get(key, ()):
-            if area_code.startswith(row.area_prefix):
-                return row
-        raise MissingParameter(f"no value of {key} for {area_code} on {self.on}")
+        """The same choice as ``parameter_for``, from rows read once (called once per key and area)."""
+        row = most_specific(self._rows.get(key, ()), area_code)
+        if row is None:
+            raise MissingParameter(f"no value of {key} for {area_code} on {self.on}")
+        return row
 
     def for_area(self, area_code: str) -> Rules:
         rules = self._cache.get(area_code)

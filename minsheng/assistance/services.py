@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,10 +23,16 @@ class MissingParameter(LookupError):
 def parameter_for(key: str, *, area_code: str, on: dt.date) -> Parameter:
     """The value of ``key`` for ``area_code`` on ``on``: the most specific area wins, then the latest start."""
     rows = Parameter.objects.filter(key=key, valid_from__lte=on).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-    candidates = [row for row in rows if area_code.startswith(row.area_prefix)]
-    if not candidates:
+    row = most_specific(rows, area_code)
+    if row is None:
         raise MissingParameter(f"no value of {key} for {area_code} on {on}")
-    return max(candidates, key=lambda row: (len(row.area_prefix), row.valid_from))
+    return row
+
+
+def most_specific(rows: Iterable[Parameter], area_code: str) -> Parameter | None:
+    """Of the values in force, the one for the longest area prefix containing ``area_code``, then the latest."""
+    candidates = [row for row in rows if area_code.startswith(row.area_prefix)]
+    return max(candidates, key=lambda row: (len(row.area_prefix), row.valid_from)) if candidates else None
 
 
 def _validate(key: str, value: Any) -> Any:
