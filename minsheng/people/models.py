@@ -410,4 +410,3 @@ class ImportJob(ScopedModel):
     @property
     def percent(self) -> int:
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
-
