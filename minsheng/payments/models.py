@@ -138,3 +138,54 @@ class PaymentLine(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.benefit_id} {self.period:%Y-%m} {self.amount_fen}"
+
+
+class PayrollJob(ScopedModel):
+    """One request to prepare a county's payroll of a programme and month, run by the Celery task
+    ``payments.generate_payroll`` (or in the web process when no broker is configured). The pages show its status:
+    queued, running (``attempts`` counts the starts: a redelivery after a killed worker is the second), done with the
+    batch's figures, or failed with the reason in Chinese. At most one job per county, programme and month is open
+    (queued or running), so a double click shows the running job instead of queueing another."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    OPEN = (Status.QUEUED, Status.RUNNING)
+
+    area_code = models.CharField(_("county"), max_length=12, db_index=True)
+    programme = models.CharField(_("programme"), max_length=20, choices=Programme.choices)
+    period = models.DateField(_("month paid"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    batch = models.ForeignKey(PayrollBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs")
+    result = models.JSONField(_("result"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[ScopedManager[PayrollJob]] = ScopedManager()
+    scope_field = "area_code"
+
+    class Meta:
+        verbose_name = _("payroll job")
+        verbose_name_plural = _("payroll jobs")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area_code", "programme", "period"],
+                condition=Q(status__in=["queued", "running"]),
+                name="payroll_one_open_job_per_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.programme} {self.period:%Y-%m} {self.status}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
