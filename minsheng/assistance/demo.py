@@ -54,6 +54,10 @@ ORPHAN_PER_MILLE = 53  # of the minors in the households the bureau knows
 OVER_ASSET_LIMIT = 0.05
 CAR = 0.03
 UNSIGNED = 0.02
+# The demo caseload is enrolled before the payroll history (payments/demo.py, the first half of 2023) starts, so that
+# every month of it pays the whole calibrated caseload: first months are spread over these four years.
+ENROLLED_FROM = dt.date(2019, 1, 1)
+ENROLLED_BY = dt.date(2023, 1, 1)
 ENROLLED = (
     Programme.DIBAO,
     Programme.TEKUN,
@@ -309,9 +313,16 @@ def demo_economic_statuses(
     return made
 
 
+def _months_between(start: dt.date, end: dt.date) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
 def demo_enrol(*, seed: int, today: dt.date, progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Run the engine on every household with an economic status and enrol every eligible result that has no
-    running benefit yet. Returns the benefits made per programme."""
+    running benefit yet. Returns the benefits made per programme.
+
+    Each benefit's first month is drawn between ``ENROLLED_FROM`` and ``ENROLLED_BY`` (never after ``today``'s
+    month), and its next review is the first one after ``today`` on its own cycle from there."""
     book = RuleBook(today)
     heads = dict(
         Household.objects.unscoped()
@@ -328,7 +339,10 @@ def demo_enrol(*, seed: int, today: dt.date, progress: Callable[[str], None] | N
         for facts in facts_for_statuses(current_statuses(prefix), today):
             rules = book.for_area(facts.area_code)
             rng = random.Random(f"{seed}:enrol:{facts.household_id}")
-            first_month = add_months(today.replace(day=1), -rng.randint(1, 40))
+            first_month = min(
+                add_months(ENROLLED_FROM, rng.randint(0, _months_between(ENROLLED_FROM, ENROLLED_BY))),
+                today.replace(day=1),
+            )
             for result in assess(facts, rules, explain=False):
                 if not result.eligible or result.programme not in ENROLLED:
                     continue

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from minsheng.assistance.demo import demo_programmes
 from minsheng.intake.demo import demo_history
+from minsheng.payments.demo import demo_payroll_history
 from minsheng.people.demo import PERSONS_AT_SCALE_1, demo_city
 
 
@@ -52,6 +53,18 @@ class Command(BaseCommand):
             f"one window: {history.consultations:,} consultations, {history.applications:,} applications "
             f"({history.cases:,} items, {history.overdue:,} overdue) over the past year"
         )
+        payroll = demo_payroll_history(seed=seed, progress=lambda text: self.stdout.write(f"  {text}"))
+        if payroll.batches:
+            self.stdout.write(
+                f"payroll 2023-01 to 2023-06: {payroll.batches} batches, {payroll.paid:,} lines paid, "
+                f"{payroll.failed} failed, {payroll.reissued} re-issued, {payroll.held} held back "
+                f"({payroll.payees_without_account} payees without an account); "
+                f"¥{payroll.paid_fen / 100:,.2f} paid in the half year in {payroll.seconds:.1f}s"
+            )
+            for programme, (persons, fen) in payroll.by_programme.items():
+                self.stdout.write(
+                    f"  {programme}: {persons:,} payees paid for 2023-06, ¥{fen / 100:,.2f} in the half year"
+                )
         self.stdout.write(
             f"added {counts.persons:,} residents in {counts.households:,} households over {counts.villages} villages "
             f"({counts.certificates:,} disability certificates, {counts.illnesses:,} serious illnesses) "
