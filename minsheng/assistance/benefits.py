@@ -29,7 +29,7 @@ from minsheng.assistance.models import (
 )
 from minsheng.assistance.services import MissingParameter, parameter_for
 from minsheng.audit.models import AuditEvent
-from minsheng.audit.services import audit_record
+from minsheng.audit.services import audit_record, audit_record_many
 from minsheng.people.models import Household, Membership, Person
 
 logger = logging.getLogger(__name__)
@@ -368,33 +368,65 @@ def benefit_taper(
 def benefits_end_tapers(today: dt.date) -> int:
     """Stop every tapering benefit whose last taper month is before ``today``'s month; no payment from the month
     after the taper. Idempotent: a stopped benefit is not touched again. The payroll calls it with the first day of
-    the month it is about to pay. Returns how many benefits were stopped."""
+    the month it is about to pay. Returns how many benefits were stopped.
+
+    Set-based: the due rows are locked and read in one query (an index holds the tapering benefits only, so the
+    usual case, nothing due, costs one index probe), stopped by one ``UPDATE`` per last taper month, and their
+    change records and audit events are written by two bulk inserts."""
     month = month_of(today)
-    # A system job over the whole table: it acts for no user, and each row is re-checked under its lock.
-    due = list(
-        Benefit.objects.unscoped()
-        .filter(status=Benefit.Status.TAPERING, taper_until__lt=month)
-        .order_by("id")
-        .values_list("pk", flat=True)
-    )
-    stopped = 0
-    for pk in due:
-        with transaction.atomic():
-            benefit = (
-                Benefit.objects.unscoped()
-                .select_for_update()
-                .filter(pk=pk, status=Benefit.Status.TAPERING, taper_until__lt=month)
-                .first()
+    with transaction.atomic():
+        # A system job over the whole table: it acts for no user; rows ended meanwhile by a user are not due.
+        due = list(
+            Benefit.objects.unscoped()
+            .select_for_update()
+            .filter(status=Benefit.Status.TAPERING, taper_until__lt=month)
+            .order_by("id")
+        )
+        if not due:
+            return 0
+        befores = {benefit.pk: _snapshot(benefit) for benefit in due}
+        now = timezone.now()
+        for taper_until in sorted({benefit.taper_until for benefit in due if benefit.taper_until is not None}):
+            Benefit.objects.unscoped().filter(pk__in=[b.pk for b in due if b.taper_until == taper_until]).update(
+                status=Benefit.Status.STOPPED, stopped_from=first_day_of_next_month(taper_until), updated_at=now
             )
-            if benefit is None or benefit.taper_until is None:
-                continue  # ended meanwhile by a user or another run
+        changes, events = [], []
+        for benefit in due:
+            assert benefit.taper_until is not None  # tapering benefits have one (benefits_taper sets it)
             with translation.override("zh-hans"):
                 reason = _("The taper period (渐退期) ended with %(month)s.") % {
                     "month": f"{benefit.taper_until:%Y-%m}"
                 }
-            _stop(actor=None, benefit=benefit, reason=reason, month=first_day_of_next_month(benefit.taper_until))
-            stopped += 1
-    return stopped
+            stopped_from = first_day_of_next_month(benefit.taper_until)
+            old = benefit.monthly_fen
+            benefit.status, benefit.stopped_from, benefit.updated_at = Benefit.Status.STOPPED, stopped_from, now
+            changes.append(
+                BenefitChange(
+                    benefit=benefit,
+                    kind=BenefitChange.Kind.STOP,
+                    effective_month=stopped_from,
+                    old_fen=old,
+                    new_fen=0,
+                    reason=reason,
+                )
+            )
+            events.append(
+                {
+                    "obj": benefit,
+                    "area_code": benefit.area_code,
+                    "before": befores[benefit.pk],
+                    "after": {**_snapshot(benefit), "effective_month": stopped_from},
+                    "reason": reason,
+                }
+            )
+        BenefitChange.objects.bulk_create(changes, batch_size=1000)
+        audit_record_many(
+            actor=None,
+            action=f"assistance.benefit_{BenefitChange.Kind.STOP}",
+            kind=AuditEvent.Kind.SYSTEM,
+            events=events,
+        )
+    return len(due)
 
 
 def _result_for_benefit(assessment: Assessment, benefit: Benefit) -> AssessmentResult | None:

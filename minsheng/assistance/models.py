@@ -590,7 +590,11 @@ class Benefit(ScopedModel):
                 name="benefit_stopped_has_month",
             ),
         ]
-        indexes = [models.Index(fields=["programme", "status"], name="benefit_programme_status")]
+        indexes = [
+            models.Index(fields=["programme", "status"], name="benefit_programme_status"),
+            # The payroll ends due tapers before every generation: the few tapering benefits are found by this.
+            models.Index(fields=["taper_until"], condition=Q(status="tapering"), name="benefit_tapering_until"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.programme} {self.payee_id} {self.monthly_fen}"

@@ -55,6 +55,36 @@ def audit_record(
     )
 
 
+def audit_record_many(
+    *, actor: Any, action: str, kind: str = AuditEvent.Kind.CHANGE, events: list[dict[str, Any]]
+) -> int:
+    """Append one event per item of ``events`` in one bulk insert: for set-based services that change many rows at
+    once with the same action. Each item gives ``obj`` and any of ``area_code``, ``before``, ``after``, ``reason``."""
+    context = current_request.get()
+    fields = _actor_fields(actor)
+    rows = []
+    for event in events:
+        obj = event["obj"]
+        rows.append(
+            AuditEvent(
+                **fields,
+                kind=kind,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:200],
+                area_code=event.get("area_code", ""),
+                before=event.get("before"),
+                after=event.get("after"),
+                reason=event.get("reason", ""),
+                request_id=context.request_id,
+                client_ip=context.client_ip,
+            )
+        )
+    AuditEvent.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
 def audit_view_personal_data(
     *, actor: Any, obj: models.Model, area_code: str, fields: list[str], reason: str = ""
 ) -> AuditEvent:

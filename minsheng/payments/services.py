@@ -111,25 +111,91 @@ def _batch_for(*, county: Division, programme: str, period: dt.date) -> PayrollB
     return batches.select_for_update().get(area_code=county.code, programme=programme, period=period)
 
 
+def _hold_reason(batch: PayrollBatch) -> tuple[str, list[Any]]:
+    """SQL for the reason to hold back a line of ``batch`` paid to the payee ``p`` (a person row), '' when it may be
+    paid, with its parameters. The reasons in order, the first found wins: deceased, moved away (each dated before
+    the month paid), a duplicate benefit, no usable account. Generation writes it with each line, so a line is
+    written once; a draft generated again recomputes it the same way."""
+    start = _date(batch.period)
+    cases = [
+        "WHEN p.status = %s AND p.status_date < %s THEN %s",
+        "WHEN p.status = %s AND p.status_date < %s THEN %s",
+    ]
+    params: list[Any] = [
+        Person.Status.DECEASED.value,
+        start,
+        PaymentLine.HoldReason.DECEASED.value,
+        Person.Status.MOVED_AWAY.value,
+        start,
+        PaymentLine.HoldReason.MOVED_AWAY.value,
+    ]
+    for held_programme, paid_programme in DUPLICATES:
+        if batch.programme == held_programme:
+            cases.append(
+                f"WHEN EXISTS (SELECT 1 FROM {_q(Benefit)} t WHERE t.payee_id = p.id AND t.programme = %s "
+                f"AND {_pays_in('t')}) THEN %s"
+            )
+            params += [str(paid_programme), start, start, start, PaymentLine.HoldReason.DUPLICATE.value]
+    # The account is encrypted, so the database cannot read the number; the people services store only numbers of
+    # 12 to 30 digits with their masked copy (last 4 digits), so a missing token, a value that is not a token, or a
+    # missing or all-star masked copy means there is no usable account.
+    cases.append(
+        "WHEN p.bank_account IS NULL OR p.bank_account NOT LIKE %s OR p.bank_account_masked IS NULL "
+        "OR p.bank_account_masked = '' OR p.bank_account_masked LIKE %s THEN %s"
+    )
+    params += ["1$%", "%****", PaymentLine.HoldReason.NO_ACCOUNT.value]
+    return "CASE " + " ".join(cases) + " ELSE '' END", params
+
+
+def _hold_columns(reason: str) -> tuple[str, str, str, list[Any]]:
+    """SQL for the status, hold reason and hold text of a line whose reason (SQL ``reason``) is known, and the
+    parameters of the text."""
+    texts = hold_texts()
+    whens = " ".join("WHEN %s THEN %s" for _ in texts)
+    params: list[Any] = [value for item in texts.items() for value in (str(item[0]), item[1])]
+    status = f"CASE WHEN {reason} = '' THEN 'pending' ELSE 'held' END"
+    return status, reason, f"CASE {reason} {whens} ELSE '' END", params
+
+
+_LINE_COLUMNS = (
+    "batch_id, benefit_id, payee_id, area_code, period, amount_fen, bank_name, bank_account, bank_account_masked, "
+    "status, hold_reason, hold_text, failure_reason, reissue_of_id, created_at"
+)
+
+
 def _insert_lines(batch: PayrollBatch, prefix: str) -> int:
+    """One ``INSERT … SELECT``: a line per benefit of the county and programme that pays for the month, with the
+    amount of the month, the account as stored, and its hold reason."""
     period = _date(batch.period)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    reason, reason_params = _hold_reason(batch)
+    status, held, text, text_params = _hold_columns("s.reason")
     sql = f"""
-        INSERT INTO {_q(PaymentLine)} (batch_id, benefit_id, payee_id, area_code, period, amount_fen, bank_name,
-            bank_account, bank_account_masked, status, hold_reason, hold_text, failure_reason, reissue_of_id,
-            created_at)
+        INSERT INTO {_q(PaymentLine)} ({_LINE_COLUMNS})
         SELECT %s, s.id, s.payee_id, s.area_code, %s, s.amount_fen, s.bank_name, s.bank_account,
-            s.bank_account_masked, 'pending', '', '', '', NULL, %s
+            s.bank_account_masked, {status}, {held}, {text}, '', NULL, %s
         FROM (
             SELECT b.id, b.payee_id, b.area_code, {_amount_in("b")} AS amount_fen,
-                p.bank_name, p.bank_account, p.bank_account_masked
+                p.bank_name, p.bank_account, p.bank_account_masked, {reason} AS reason
             FROM {_q(Benefit)} b JOIN {_q(Person)} p ON p.id = b.payee_id
             WHERE b.programme = %s AND b.area_code LIKE %s AND {_pays_in("b")}
         ) s
         WHERE s.amount_fen > 0
         ON CONFLICT DO NOTHING
     """
-    params = [batch.pk, period, now, period, batch.programme, prefix + "%", period, period, period]
+    params = [
+        batch.pk,
+        period,
+        *text_params,
+        now,
+        period,
+        *reason_params,
+        batch.programme,
+        prefix + "%",
+        period,
+        period,
+        period,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
@@ -140,30 +206,46 @@ def _insert_reissues(batch: PayrollBatch) -> int:
     once, to the payee's account on record now. A failed re-issue is not re-issued again: it needs a person."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     line, batches = _q(PaymentLine), _q(PayrollBatch)
+    reason, reason_params = _hold_reason(batch)
+    status, held, text, text_params = _hold_columns("s.reason")
     sql = f"""
-        INSERT INTO {line} (batch_id, benefit_id, payee_id, area_code, period, amount_fen, bank_name, bank_account,
-            bank_account_masked, status, hold_reason, hold_text, failure_reason, reissue_of_id, created_at)
-        SELECT %s, f.benefit_id, f.payee_id, f.area_code, f.period, f.amount_fen, p.bank_name, p.bank_account,
-            p.bank_account_masked, 'pending', '', '', '', f.id, %s
-        FROM {line} f
-            JOIN {batches} fb ON fb.id = f.batch_id
-            JOIN {_q(Person)} p ON p.id = f.payee_id
-        WHERE f.status = 'failed' AND f.reissue_of_id IS NULL
-            AND fb.area_code = %s AND fb.programme = %s AND fb.period < %s
-            AND NOT EXISTS (SELECT 1 FROM {line} r WHERE r.reissue_of_id = f.id)
+        INSERT INTO {line} ({_LINE_COLUMNS})
+        SELECT %s, s.benefit_id, s.payee_id, s.area_code, s.period, s.amount_fen, s.bank_name, s.bank_account,
+            s.bank_account_masked, {status}, {held}, {text}, '', s.id, %s
+        FROM (
+            SELECT f.id, f.benefit_id, f.payee_id, f.area_code, f.period, f.amount_fen, p.bank_name,
+                p.bank_account, p.bank_account_masked, {reason} AS reason
+            FROM {line} f
+                JOIN {batches} fb ON fb.id = f.batch_id
+                JOIN {_q(Person)} p ON p.id = f.payee_id
+            WHERE f.status = 'failed' AND f.reissue_of_id IS NULL
+                AND fb.area_code = %s AND fb.programme = %s AND fb.period < %s
+                AND NOT EXISTS (SELECT 1 FROM {line} r WHERE r.reissue_of_id = f.id)
+        ) s
+        WHERE 1 = 1  -- SQLite needs a WHERE before ON CONFLICT in an INSERT … SELECT to parse it
         ON CONFLICT DO NOTHING
     """
-    params = [batch.pk, now, batch.area_code, batch.programme, _date(batch.period)]
+    params = [
+        batch.pk,
+        *text_params,
+        now,
+        *reason_params,
+        batch.area_code,
+        batch.programme,
+        _date(batch.period),
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
 
 
 def _refresh_draft(batch: PayrollBatch, prefix: str) -> None:
-    """A draft generated again: lines of benefits that no longer pay go, amounts and accounts follow the benefit and
-    the registry, and every hold is released so that the checks run again."""
+    """A draft generated again: lines of benefits that no longer pay go; the others take the amount of the month
+    (a re-issue keeps the failed line's), the payee's account on record now and their hold reason found again."""
     period = _date(batch.period)
     line = _q(PaymentLine)
+    reason, reason_params = _hold_reason(batch)
+    status, held, text, text_params = _hold_columns("r.reason")
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -176,88 +258,26 @@ def _refresh_draft(batch: PayrollBatch, prefix: str) -> None:
         cursor.execute(
             f"""
             UPDATE {line} SET
-                amount_fen = (SELECT {_amount_in("b")} FROM {_q(Benefit)} b WHERE b.id = {line}.benefit_id),
-                status = 'pending', hold_reason = '', hold_text = ''
-            WHERE batch_id = %s AND reissue_of_id IS NULL
+                amount_fen = CASE WHEN {line}.reissue_of_id IS NULL THEN r.amount_fen ELSE {line}.amount_fen END,
+                bank_name = r.bank_name, bank_account = r.bank_account, bank_account_masked = r.bank_account_masked,
+                status = {status}, hold_reason = {held}, hold_text = {text}
+            FROM (
+                SELECT l.id AS line_id, {_amount_in("b")} AS amount_fen, p.bank_name, p.bank_account,
+                    p.bank_account_masked, {reason} AS reason
+                FROM {line} l
+                    JOIN {_q(Benefit)} b ON b.id = l.benefit_id
+                    JOIN {_q(Person)} p ON p.id = l.payee_id
+                WHERE l.batch_id = %s
+            ) r
+            WHERE {line}.id = r.line_id
             """,
-            [period, batch.pk],
-        )
-        cursor.execute(
-            f"UPDATE {line} SET status = 'pending', hold_reason = '', hold_text = '' "
-            "WHERE batch_id = %s AND reissue_of_id IS NOT NULL",
-            [batch.pk],
-        )
-        person = _q(Person)
-        cursor.execute(
-            f"""
-            UPDATE {line} SET
-                bank_name = (SELECT p.bank_name FROM {person} p WHERE p.id = {line}.payee_id),
-                bank_account = (SELECT p.bank_account FROM {person} p WHERE p.id = {line}.payee_id),
-                bank_account_masked = (SELECT p.bank_account_masked FROM {person} p WHERE p.id = {line}.payee_id)
-            WHERE batch_id = %s
-            """,
-            [batch.pk],
+            [*text_params, period, *reason_params, batch.pk],
         )
 
 
-def _hold(batch: PayrollBatch, reason: str, text: str, condition: str, params: list[Any]) -> int:
-    line = _q(PaymentLine)
-    sql = (
-        f"UPDATE {line} SET status = 'held', hold_reason = %s, hold_text = %s "
-        f"WHERE batch_id = %s AND status = 'pending' AND {condition}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [reason, text, batch.pk, *params])
-        return max(cursor.rowcount, 0)
-
-
-def _apply_holds(batch: PayrollBatch) -> dict[str, int]:
-    """Hold lines back, one statement per reason, in this order: deceased, moved away, duplicate, no account."""
-    texts = hold_texts()
-    line, person = _q(PaymentLine), _q(Person)
-    # Issue 6: held when the death (or move) is dated before the period; a person who dies during the month is
-    # paid that month, and nothing from the next.
-    start = _date(batch.period)
-    held: dict[str, int] = {}
-    for reason, status in (
-        (PaymentLine.HoldReason.DECEASED, Person.Status.DECEASED),
-        (PaymentLine.HoldReason.MOVED_AWAY, Person.Status.MOVED_AWAY),
-    ):
-        held[reason] = _hold(
-            batch,
-            reason,
-            texts[reason],
-            f"EXISTS (SELECT 1 FROM {person} p WHERE p.id = {line}.payee_id AND p.status = %s AND p.status_date < %s)",
-            [status.value, start],
-        )
-    period = _date(batch.period)
-    held[PaymentLine.HoldReason.DUPLICATE] = 0
-    for held_programme, paid_programme in DUPLICATES:
-        if batch.programme != held_programme:
-            continue
-        held[PaymentLine.HoldReason.DUPLICATE] += _hold(
-            batch,
-            PaymentLine.HoldReason.DUPLICATE,
-            texts[PaymentLine.HoldReason.DUPLICATE],
-            f"EXISTS (SELECT 1 FROM {_q(Benefit)} t WHERE t.payee_id = {line}.payee_id AND t.programme = %s "
-            f"AND {_pays_in('t')})",
-            [str(paid_programme), period, period, period],
-        )
-    # The account is encrypted, so the database cannot read the number; the people services store only numbers of
-    # 12 to 30 digits with their masked copy (last 4 digits), so a missing token, a value that is not a token, or a
-    # missing or all-star masked copy means there is no usable account.
-    held[PaymentLine.HoldReason.NO_ACCOUNT] = _hold(
-        batch,
-        PaymentLine.HoldReason.NO_ACCOUNT,
-        texts[PaymentLine.HoldReason.NO_ACCOUNT],
-        "(bank_account IS NULL OR bank_account NOT LIKE %s OR bank_account_masked IS NULL "
-        "OR bank_account_masked = '' OR bank_account_masked LIKE %s)",
-        ["1$%", "%****"],
-    )
-    return held
-
-
-def _totals(batch: PayrollBatch) -> None:
+def _totals(batch: PayrollBatch) -> dict[str, int]:
+    """Store the batch's counts and totals; return the lines held back by reason."""
+    reasons = [str(reason) for reason in PaymentLine.HoldReason.values if reason]
     # The batch is locked and its lines are read for it alone.
     totals = (
         PaymentLine.objects.unscoped()
@@ -267,12 +287,14 @@ def _totals(batch: PayrollBatch) -> None:
             total=Sum("amount_fen"),
             held=Count("id", filter=Q(status=PaymentLine.Status.HELD)),
             held_fen=Sum("amount_fen", filter=Q(status=PaymentLine.Status.HELD)),
+            **{f"held_{reason}": Count("id", filter=Q(hold_reason=reason)) for reason in reasons},
         )
     )
     batch.line_count = totals["lines"] or 0
     batch.total_fen = totals["total"] or 0
     batch.held_count = totals["held"] or 0
     batch.held_fen = totals["held_fen"] or 0
+    return {reason: totals[f"held_{reason}"] or 0 for reason in reasons}
 
 
 def _snapshot(batch: PayrollBatch) -> dict[str, Any]:
@@ -316,8 +338,7 @@ def _generate(*, actor: Any, county: Division, programme: str, period: dt.date) 
         _refresh_draft(batch, prefix)
     added = _insert_lines(batch, prefix)
     reissued = _insert_reissues(batch)
-    held = _apply_holds(batch)
-    _totals(batch)
+    held = _totals(batch)
     batch.prepared_by = actor
     batch.prepared_at = timezone.now()
     batch.save()
