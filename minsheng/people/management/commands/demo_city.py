@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from minsheng.assistance.demo import demo_programmes
+from minsheng.assistance.demo_temporary import demo_temporary_history
 from minsheng.intake.demo import demo_history
 from minsheng.payments.demo import demo_payroll_history
 from minsheng.people.demo import PERSONS_AT_SCALE_1, demo_city
@@ -65,6 +66,12 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {programme}: {persons:,} payees paid for 2023-06, ¥{fen / 100:,.2f} in the half year"
                 )
+        temporary = demo_temporary_history(scale=scale, seed=seed)
+        if temporary.persons:
+            self.stdout.write(
+                f"temporary assistance 2023-01 to 2023-06: {temporary.persons:,} persons helped, "
+                f"¥{temporary.paid_fen / 100:,.2f} paid"
+            )
         self.stdout.write(
             f"added {counts.persons:,} residents in {counts.households:,} households over {counts.villages} villages "
             f"({counts.certificates:,} disability certificates, {counts.illnesses:,} serious illnesses) "
