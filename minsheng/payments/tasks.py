@@ -8,9 +8,13 @@ from celery import shared_task
 
 
 @shared_task(name="payments.generate_payroll")
-def generate_payroll(county_code: str, programme: str, period_iso: str, actor_id: int) -> dict[str, int]:
+def generate_payroll(
+    county_code: str, programme: str, period_iso: str, actor_id: int, job_id: int | None = None
+) -> dict[str, int]:
     """Prepare the county's payroll of ``programme`` for the month starting ``period_iso`` as the user ``actor_id``
-    (who must hold the preparing permission in that county; ``payroll_generate`` checks it).
+    (who must hold the preparing permission in that county; ``payroll_generate`` checks it). With ``job_id`` (a
+    ``PayrollJob`` asked for on a page) the job shows the progress: running, then done with the batch's figures or
+    failed with the reason; a job no longer open (done by an earlier delivery, or given up) is left alone.
 
     Idempotent, so a retry completes the batch or does nothing:
 
@@ -26,6 +30,33 @@ def generate_payroll(county_code: str, programme: str, period_iso: str, actor_id
 
     Returns the batch's id and counts.
     """
+    from django.conf import settings
+    from django.utils import translation
+
+    # Refusals are kept on the job for the pages, which speak the interface language whoever ran the task.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _generate_for_job(county_code, programme, period_iso, actor_id, job_id)
+
+
+def _generate_for_job(
+    county_code: str, programme: str, period_iso: str, actor_id: int, job_id: int | None
+) -> dict[str, int]:
+    from minsheng.payments import jobs
+
+    if job_id is None:
+        return _generate(county_code, programme, period_iso, actor_id)
+    if not jobs.job_began(job_id):
+        return dict(jobs.PayrollJob.objects.unscoped().get(pk=job_id).result or {})  # system job: its own row
+    try:
+        result = _generate(county_code, programme, period_iso, actor_id)
+    except Exception as exc:  # the page must say it failed rather than spin; Celery records it as failed too
+        jobs.job_failed(job_id, exc)
+        raise
+    jobs.job_done(job_id, result)
+    return result
+
+
+def _generate(county_code: str, programme: str, period_iso: str, actor_id: int) -> dict[str, int]:
     from django.contrib.auth import get_user_model
     from django.core.exceptions import ValidationError
 

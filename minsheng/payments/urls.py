@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/approve/", views.batch_approve, name="batch_approve"),
     path("<int:pk>/export/", views.batch_export, name="batch_export"),
     path("<int:pk>/import/", views.batch_import, name="batch_import"),
+    path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
 ]

@@ -1,11 +1,12 @@
-"""Pages of the payroll: the batches of the user's counties, a batch with its held lines, prepare and approve."""
+"""Pages of the payroll: the batches of the user's counties, a batch with its held lines, prepare (a job that a Celery
+worker runs, or this process without a broker; its page follows it) and approve."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,9 +14,10 @@ from django.views.decorators.http import require_POST
 from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
-from minsheng.payments import bankfiles, selectors, services
+from minsheng.core.htmx import render_page
+from minsheng.payments import bankfiles, jobs, selectors, services
 from minsheng.payments.forms import PrepareForm, ReturnFileForm
-from minsheng.payments.models import PaymentLine, PayrollBatch
+from minsheng.payments.models import PaymentLine, PayrollBatch, PayrollJob
 
 
 def _list(request: HttpRequest, form: PrepareForm | None = None, *, status: int = 200) -> HttpResponse:
@@ -38,7 +40,7 @@ def batch_prepare(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            batch = services.payroll_generate(
+            job, created = jobs.payroll_job_start(
                 actor=request.user,
                 county=form.counties[data["county"]],
                 programme=data["programme"],
@@ -46,14 +48,39 @@ def batch_prepare(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, _errors(exc))
         else:
-            messages.success(
-                request,
-                _("The payroll is prepared: %(count)s lines, %(held)s held back.")
-                % {"count": batch.line_count, "held": batch.held_count},
-            )
-            return redirect("payments:batch_detail", pk=batch.pk)
+            return _started(request, job, created)
     return _list(request, form, status=400)
+
+
+def _started(request: HttpRequest, job: PayrollJob, created: bool) -> HttpResponse:
+    """After a preparation was asked for: the batch when it is done (no broker: it ran here), else the job's page,
+    which follows it (a second click is shown the job already open)."""
+    if job.status == PayrollJob.Status.DONE and job.batch_id is not None:
+        result = job.result or {}
+        messages.success(
+            request,
+            _("The payroll is prepared: %(count)s lines, %(held)s held back.")
+            % {"count": result.get("lines", 0), "held": result.get("held", 0)},
+        )
+        return redirect("payments:batch_detail", pk=job.batch_id)
+    if job.status == PayrollJob.Status.FAILED:
+        messages.error(request, job.error)
+    elif not created:
+        messages.info(request, _("This payroll is being prepared already; here is that preparation."))
+    return redirect("payments:job_detail", pk=job.pk)
+
+
+@role_required("payments.view_payrollbatch")
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A preparation: queued, running, done with the batch's figures or failed with the reason. While it is open,
+    the fragment asks again every 2 seconds (htmx)."""
+    job = jobs.job_get(user=request.user, pk=pk)
+    if job is None:
+        raise Http404
+    return render_page(request, "payments/job_detail.html", {"job": job}, fragment="payments/_job.html")
 
 
 @role_required("payments.view_payrollbatch")
@@ -77,6 +104,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_import": batch.status in (PayrollBatch.Status.EXPORTED, PayrollBatch.Status.RECONCILED)
         and user.has_perm(bankfiles.BANK),
         "return_form": ReturnFileForm(),
+        "job": jobs.job_latest(user=user, batch=batch),
         "can_prepare": batch.status == PayrollBatch.Status.DRAFT and user.has_perm("payments.add_payrollbatch"),
         "can_approve": batch.status == PayrollBatch.Status.DRAFT
         and batch.prepared_at is not None
@@ -91,20 +119,15 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.batch_get(user=request.user, pk=pk, action="add")
     try:
-        # The county of a batch the user may prepare (the door above); the service checks again.
+        # The county of a batch the user may prepare (the door above); the job checks again.
         county = Division.objects.unscoped().get(code=batch.area_code)
-        done = services.payroll_generate(
+        job, created = jobs.payroll_job_start(
             actor=request.user, county=county, programme=batch.programme, period=batch.period
         )
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    else:
-        messages.success(
-            request,
-            _("The payroll is prepared: %(count)s lines, %(held)s held back.")
-            % {"count": done.line_count, "held": done.held_count},
-        )
-    return redirect("payments:batch_detail", pk=batch.pk)
+        messages.error(request, _errors(exc))
+        return redirect("payments:batch_detail", pk=batch.pk)
+    return _started(request, job, created)
 
 
 @role_required("payments.approve_payrollbatch")

@@ -44,8 +44,23 @@ def _approved_pk(p: Personas) -> dict[str, Any]:
     return {"pk": p.extra["payroll_approved"].pk}
 
 
+def _job_pk(p: Personas) -> dict[str, Any]:
+    """The job that prepared April 2026's 低保 payroll of the reference county (run here: no broker in tests)."""
+    if "payroll_job" not in p.extra:
+        from minsheng.payments.jobs import payroll_job_start
+        from minsheng.payments.tests.factories import enrol, payee
+
+        enrol(payee(p.village, "孙丽"), first_month=dt.date(2026, 4, 1))
+        job, _ = payroll_job_start(
+            actor=p[Role.COUNTY_PAYMENT_OFFICER], county=p.county, programme="dibao", period=dt.date(2026, 4, 1)
+        )
+        p.extra["payroll_job"] = job
+    return {"pk": p.extra["payroll_job"].pk}
+
+
 register(
     Endpoint("payments:batch_list", VIEW_PAYROLL),
+    Endpoint("payments:job_detail", VIEW_PAYROLL, kwargs=_job_pk, object_level=True),
     Endpoint("payments:batch_detail", VIEW_PAYROLL, kwargs=_pk, object_level=True),
     Endpoint(
         "payments:batch_prepare",
