@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "minsheng.intake",
     "minsheng.assistance",
     "minsheng.payments",
+    "minsheng.statistics",
 ]
 
 MIDDLEWARE = [

@@ -127,9 +127,21 @@ _PAYROLL_READ = frozenset({"payments.view_payrollbatch", "payments.view_paymentl
 _PAYROLL_PREPARE = frozenset({"payments.add_payrollbatch"})
 _PAYROLL_APPROVE = frozenset({"payments.approve_payrollbatch"})
 
+# The statistics (issue 7): figures of the user's own areas, from the village up to the city. Every staff role of an
+# area has it; a partner department's handler has not (the figures cover every programme and department of an area,
+# while a handler's work is scoped to their department's items).
+_STATISTICS = frozenset({"statistics.view_dashboard"})
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.VILLAGE_WORKER: _STAFF_READ | _REGISTRY_READ | _REGISTRY_WRITE | _WINDOW | _MEANS_READ | _MEANS_RECORD,
+    Role.VILLAGE_WORKER: _STAFF_READ
+    | _STATISTICS
+    | _REGISTRY_READ
+    | _REGISTRY_WRITE
+    | _WINDOW
+    | _MEANS_READ
+    | _MEANS_RECORD,
     Role.TOWNSHIP_WINDOW: _STAFF_READ
+    | _STATISTICS
     | _REGISTRY_READ
     | _REGISTRY_WRITE
     | _REVEAL
@@ -138,6 +150,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | _MEANS_RECORD
     | _MEANS_TOWNSHIP,
     Role.TOWNSHIP_REVIEWER: _STAFF_READ
+    | _STATISTICS
     | _REGISTRY_READ
     | _REGISTRY_WRITE
     | _REVEAL
@@ -148,6 +161,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | _MEANS_TOWNSHIP
     | _MEANS_REVIEW,
     Role.COUNTY_APPROVER: _STAFF_READ
+    | _STATISTICS
     | _MEANS_READ
     | _MEANS_COUNTY
     | _WINDOW
@@ -160,6 +174,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | _PAYROLL_READ
     | _PAYROLL_APPROVE,
     Role.COUNTY_PAYMENT_OFFICER: _STAFF_READ
+    | _STATISTICS
     | _REGISTRY_READ
     | _REVEAL
     | _BROWSE
@@ -168,6 +183,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     | _PAYROLL_PREPARE,
     Role.DEPARTMENT_HANDLER: _STAFF_READ | _DEPARTMENT,
     Role.CITY_ADMIN: _STAFF_READ
+    | _STATISTICS
     | {"intake.view_consultation"}
     | _REGISTRY_READ
     | _BROWSE
@@ -185,6 +201,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         "audit.view_auditevent",
     },
     Role.AUDITOR: _STAFF_READ
+    | _STATISTICS
     | _REGISTRY_READ
     | _BROWSE
     | _MEANS_READ
