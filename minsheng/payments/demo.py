@@ -125,7 +125,9 @@ def payees_accounts(*, seed: int) -> tuple[int, int]:
     # A system job over the whole city.
     payees = Person.objects.unscoped().filter(pk__in=Benefit.objects.unscoped().values("payee_id"))
     total = payees.count()
-    lacking = sorted(payees.filter(Q(bank_account_masked="") | Q(bank_account__isnull=True)).values_list("pk", flat=True))
+    lacking = sorted(
+        payees.filter(Q(bank_account_masked="") | Q(bank_account__isnull=True)).values_list("pk", flat=True)
+    )
     keep_without = set(
         random.Random(f"{seed}:no-account").sample(lacking, min(len(lacking), round(NO_ACCOUNT_SHARE * total)))
     )
@@ -134,21 +136,35 @@ def payees_accounts(*, seed: int) -> tuple[int, int]:
     return len(rows), len(keep_without)
 
 
-def _bank_answer(payment_file: bytes, period: dt.date, rng: random.Random) -> tuple[bytes, list[str]]:
-    """The simulated bank's return file for a payment file: every line paid, except a ``FAILURE_RATE`` share of the
-    month's own lines (a re-issue, whose month is earlier, is paid). Returns the file and the failed references."""
+BankDecision = Callable[[list[str]], str]
+
+
+def bank_decision(*, seed: int, county: str, programme: str, period: dt.date) -> BankDecision:
+    """How the simulated bank answers a row of one payment file: "" (paid) or its reason for failing. A seeded
+    ``FAILURE_RATE`` of the month's own lines fail; a re-issue (its month is earlier) is paid."""
+    rng = random.Random(f"{seed}:bank:{county}:{programme}:{period:%Y-%m}")
+    month = f"{period:%Y-%m}"
+
+    def decide(row: list[str]) -> str:
+        if row[5] == month and rng.random() < FAILURE_RATE:
+            return rng.choice(FAILURE_REASONS)
+        return ""
+
+    return decide
+
+
+def _bank_answer(payment_file: bytes, decide: BankDecision) -> tuple[bytes, list[str]]:
+    """The bank's return file for a payment file (layout in docs/payments.md) and the references it failed."""
     rows = list(csv.reader(io.StringIO(payment_file.decode("utf-8-sig"))))[1:]
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["reference", "result", "failure_reason"])
     failed = []
-    month = f"{period:%Y-%m}"
-    for reference, _payee, _account_number, _bank, _amount, line_month, _county in rows:
-        if line_month == month and rng.random() < FAILURE_RATE:
-            writer.writerow([reference, "failed", rng.choice(FAILURE_REASONS)])
-            failed.append(reference)
-        else:
-            writer.writerow([reference, "paid", ""])
+    for row in rows:
+        reason = decide(row)
+        writer.writerow([row[0], "failed" if reason else "paid", reason])
+        if reason:
+            failed.append(row[0])
     return out.getvalue().encode("utf-8-sig"), failed
 
 
@@ -189,8 +205,8 @@ def _month(
             batch = payroll_generate(actor=people.prepare, county=county, programme=programme, period=period)
             batch = payroll_approve(actor=people.approve, batch=batch)
             payment_file = payment_file_export(actor=people.prepare, batch=batch, fmt="csv")
-            rng = random.Random(f"{seed}:bank:{county.code}:{programme}:{period:%Y-%m}")
-            answer, refused = _bank_answer(payment_file.content, period, rng)
+            decide = bank_decision(seed=seed, county=county.code, programme=programme, period=period)
+            answer, refused = _bank_answer(payment_file.content, decide)
             bank_return_import(
                 actor=people.prepare,
                 batch=batch,

@@ -1,0 +1,170 @@
+"""The demo's payroll history: January to June 2023 through the real payroll path, on a caseload built by hand.
+
+宿城区 pays 低保 to 张一 (fails at the bank in February), 张二, 张三 (from April), 张四 (dies on 10 March) and to two
+payees registered without an account, of whom the demo leaves one without; 沭阳县 pays 特困 to 李一.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from minsheng.assistance.models import Benefit
+from minsheng.core.testing import Personas
+from minsheng.payments import demo
+from minsheng.payments.models import PaymentLine, PayrollBatch
+from minsheng.payments.services import hold_texts
+from minsheng.payments.tests.factories import enrol, payee
+from minsheng.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+MONTHS = [dt.date(2023, m, 1) for m in range(1, 7)]
+JAN, FEB, MAR, APR = MONTHS[:4]
+
+
+@pytest.fixture
+def caseload(personas: Personas, monkeypatch: pytest.MonkeyPatch) -> dict[str, Benefit]:
+    p = personas
+    # Of 7 payees, round(7 × 0.15) = 1 of the two without an account is left without.
+    monkeypatch.setattr(demo, "NO_ACCOUNT_SHARE", 0.15)
+
+    def decision(*, seed: int, county: str, programme: str, period: dt.date) -> demo.BankDecision:
+        return lambda row: "账户已销户" if (row[1], row[5], period) == ("张一", "2023-02", FEB) else ""
+
+    monkeypatch.setattr(demo, "bank_decision", decision)
+    return {
+        "张一": enrol(payee(p.village, "张一"), monthly_fen=156_000, first_month=dt.date(2022, 6, 1)),
+        "张二": enrol(payee(p.village, "张二"), monthly_fen=88_000, first_month=JAN),
+        "张三": enrol(payee(p.village, "张三"), monthly_fen=70_000, first_month=APR),
+        "张四": enrol(
+            payee(p.village, "张四", status="deceased", status_date=dt.date(2023, 3, 10)),
+            monthly_fen=50_000,
+            first_month=JAN,
+        ),
+        "王一": enrol(payee(p.village, "王一", account=""), monthly_fen=40_000, first_month=JAN),
+        "王二": enrol(payee(p.village, "王二", account=""), monthly_fen=30_000, first_month=JAN),
+        "李一": enrol(payee(p.other_village, "李一"), "tekun", monthly_fen=120_000, first_month=JAN),
+    }
+
+
+def lines_of(benefit: Benefit) -> list[tuple[str, str, str, int, str]]:
+    """(batch month, month paid, status, amount, reason) of the benefit's lines, in order."""
+    rows = (
+        PaymentLine.objects.unscoped().filter(benefit=benefit).select_related("batch").order_by("batch__period", "id")
+    )
+    return [
+        (f"{r.batch.period:%Y-%m}", f"{r.period:%Y-%m}", r.status, r.amount_fen, r.hold_reason or r.failure_reason)
+        for r in rows
+    ]
+
+
+def paid_every_month(amount: int, months: list[dt.date] = MONTHS) -> list[tuple[str, str, str, int, str]]:
+    return [(f"{m:%Y-%m}", f"{m:%Y-%m}", "paid", amount, "") for m in months]
+
+
+def test_six_months_are_generated_approved_paid_and_reconciled_per_county_and_programme(
+    caseload: dict[str, Benefit], personas: Personas
+) -> None:
+    counts = demo.demo_payroll_history(seed=1)
+
+    batches = PayrollBatch.objects.unscoped().order_by("area_code", "programme", "period")
+    assert [(b.area_code, b.programme, b.period, b.status) for b in batches] == [
+        *[("321302000000", "dibao", m, "reconciled") for m in MONTHS],
+        *[(personas.other_county.code, "tekun", m, "reconciled") for m in MONTHS],
+    ]
+    for batch in batches:
+        # Maker-checker: the county's demo payment officer prepared, its demo approver approved.
+        assert batch.prepared_by is not None and batch.approved_by is not None
+        assert (batch.prepared_by.username, batch.approved_by.username) == (
+            f"payroll-{batch.area_code[:6]}",
+            f"approver-{batch.area_code[:6]}",
+        )
+        assert batch.prepared_at is not None and batch.approved_at is not None
+        assert (batch.prepared_at.date(), batch.approved_at.date()) == (
+            batch.period.replace(day=18),
+            batch.period.replace(day=20),
+        )
+        lines = PaymentLine.objects.unscoped().filter(batch=batch)
+        assert batch.line_count == lines.count()
+        assert batch.total_fen == sum(lines.values_list("amount_fen", flat=True))
+        assert batch.held_fen == sum(lines.filter(status="held").values_list("amount_fen", flat=True))
+
+    one = caseload["张一"]
+    assert (
+        lines_of(one)
+        == [
+            ("2023-01", "2023-01", "paid", 156_000, ""),
+            ("2023-02", "2023-02", "failed", 156_000, "账户已销户"),
+            ("2023-03", "2023-03", "paid", 156_000, ""),
+            ("2023-03", "2023-02", "paid", 156_000, ""),  # the re-issue of February, once
+            *paid_every_month(156_000, MONTHS[3:]),
+        ]
+    )
+    failed = PaymentLine.objects.unscoped().get(benefit=one, status="failed")
+    reissue = PaymentLine.objects.unscoped().get(reissue_of=failed)
+    # After the failure a new account was registered, and the re-issue went to it.
+    assert reissue.bank_account != failed.bank_account
+    assert reissue.bank_account == Person.objects.unscoped().get(pk=one.payee_id).bank_account
+
+    assert lines_of(caseload["张二"]) == paid_every_month(88_000)
+    assert lines_of(caseload["张三"]) == paid_every_month(70_000, MONTHS[3:])
+    assert lines_of(caseload["李一"]) == paid_every_month(120_000)
+    # Dead on 10 March: paid for March, held from April.
+    assert lines_of(caseload["张四"]) == [
+        *paid_every_month(50_000, MONTHS[:3]),
+        *[(f"{m:%Y-%m}", f"{m:%Y-%m}", "held", 50_000, "deceased") for m in MONTHS[3:]],
+    ]
+    # Of the two without an account one got one and is paid; the other is held every month, with the reason.
+    without = [n for n in ("王一", "王二") if not Person.objects.unscoped().get(pk=caseload[n].payee_id).bank_account]
+    assert len(without) == 1
+    name = without[0]
+    other = "王二" if name == "王一" else "王一"
+    amount = {"王一": 40_000, "王二": 30_000}
+    assert lines_of(caseload[name]) == [
+        (f"{m:%Y-%m}", f"{m:%Y-%m}", "held", amount[name], "no_account") for m in MONTHS
+    ]
+    assert set(PaymentLine.objects.unscoped().filter(benefit=caseload[name]).values_list("hold_text", flat=True)) == {
+        hold_texts()["no_account"]
+    }
+    assert lines_of(caseload[other]) == paid_every_month(amount[other])
+
+    paid_fen = 6 * 156_000 + 6 * 88_000 + 3 * 70_000 + 3 * 50_000 + 6 * amount[other] + 6 * 120_000
+    assert (counts.batches, counts.paid, counts.failed, counts.reissued, counts.held) == (12, 30, 1, 1, 9)
+    assert (counts.accounts_added, counts.payees_without_account) == (1, 1)
+    assert (
+        counts.paid_fen
+        == paid_fen
+        == sum(PaymentLine.objects.unscoped().filter(status="paid").values_list("amount_fen", flat=True))
+    )
+    assert counts.by_programme == {
+        "dibao": (4, paid_fen - 6 * 120_000),  # paid for June: 张一, 张二, 张三 and the one with an account
+        "tekun": (1, 6 * 120_000),
+    }
+
+
+def test_each_benefit_is_paid_once_per_month(caseload: dict[str, Benefit]) -> None:
+    demo.demo_payroll_history(seed=1)
+    paid = PaymentLine.objects.unscoped().filter(status="paid").values_list("benefit_id", "period")
+    assert len(paid) == len(set(paid))
+
+
+def test_running_the_history_again_adds_nothing(caseload: dict[str, Benefit]) -> None:
+    demo.demo_payroll_history(seed=1)
+    lines = list(PaymentLine.objects.unscoped().order_by("id").values_list("id", "status"))
+    again = demo.demo_payroll_history(seed=1)
+    assert (again.batches, again.paid, again.accounts_added) == (0, 0, 0)
+    assert list(PaymentLine.objects.unscoped().order_by("id").values_list("id", "status")) == lines
+    assert PayrollBatch.objects.unscoped().count() == 12
+
+
+def test_the_seeded_bank_fails_only_the_months_own_lines() -> None:
+    decide = demo.bank_decision(seed=3, county="321302000000", programme="dibao", period=FEB)
+    reissue = ["1", "张一", "6228480012345678901", "", "1560.00", "2023-01", "宿城区"]
+    assert all(decide(reissue) == "" for _ in range(5_000))
+    own = [*reissue[:5], "2023-02", "宿城区"]
+    reasons = [decide(own) for _ in range(100_000)]
+    failed = [r for r in reasons if r]
+    assert len(failed) == 174  # seeded; FAILURE_RATE (0.15%) of 100,000 is 150 on average
+    assert set(failed) == set(demo.FAILURE_REASONS)
