@@ -12,8 +12,9 @@ granted: the intake demo's history covers the 365 days before today, not 2023, s
 How (DOMAIN §3): ``TOWNSHIP_SHARE`` of the cases are 急难型 paid first by the township within its cap
 (``linshi.township_cap`` of the area on the day; amounts from ¥200 to the cap in steps of ¥10), their papers
 completed within ``linshi.papers_deadline`` working days. The rest is decided by the county: 支出型 cases
-(``EXPENSE_SHARE`` of all) and 急难型 cases above the cap. They share what remains of the total, weighted by a
-seeded draw, in whole yuan; the last one takes the rounding. The cases are completed and carry no open prompt.
+(``EXPENSE_SHARE`` of all, at least ¥200) and 急难型 cases above the cap (at least ¥10 above it); the last case is
+always the county's. They share what remains of the total, weighted by a seeded draw, in whole yuan; the last one
+takes the rounding. The cases are completed and carry no open prompt.
 
 Written with ``bulk_create``; skipped when any temporary-assistance case exists in the half year.
 """
@@ -68,6 +69,19 @@ class TemporaryHistoryCounts:
     persons: int = 0
     paid_fen: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Plan:
+    person_id: int
+    household_id: int
+    village: str
+    day: dt.date
+    cap: Parameter
+    kind: str
+    township: bool
+    amount_fen: int
+    weight: float = 0.0
 
 
 def wanted(scale: float) -> tuple[int, int]:
@@ -164,30 +178,34 @@ def demo_temporary_history(*, scale: float, seed: int) -> TemporaryHistoryCounts
         return row
 
     days = (PERIOD_END - PERIOD_START).days
-    plans = []
+    plans: list[_Plan] = []
     for person_id, household_id, village in chosen:
         day = PERIOD_START + dt.timedelta(days=rng.randint(0, days))
         cap = rule(caps, village, day)
+        plan = _Plan(person_id, household_id, village, day, cap, TemporaryAid.Kind.URGENT, False, 0)
         draw = rng.random()
-        if draw < TOWNSHIP_SHARE:
-            kind, township = TemporaryAid.Kind.URGENT, True
+        if draw < TOWNSHIP_SHARE and len(plans) < len(chosen) - 1:  # the last case is the county's, see below
+            plan.township = True
             top = max(int(cap.value), TOWNSHIP_FROM_FEN)
-            amount = rng.randrange(TOWNSHIP_FROM_FEN, top + 1, 1_000) if top > TOWNSHIP_FROM_FEN else top
-            weight = 0.0
+            plan.amount_fen = rng.randrange(TOWNSHIP_FROM_FEN, top + 1, 1_000) if top > TOWNSHIP_FROM_FEN else top
         elif draw < TOWNSHIP_SHARE + EXPENSE_SHARE:
-            kind, township, amount, weight = TemporaryAid.Kind.EXPENSE, False, 0, rng.uniform(0.5, 3.0)
-        else:
-            kind, township, amount, weight = TemporaryAid.Kind.URGENT, False, 0, rng.uniform(1.0, 2.5)
-        plans.append((person_id, household_id, village, day, cap, kind, township, amount, weight))
-    township_fen = sum(p[7] for p in plans if p[6])
-    county_shares = iter(_split(total_fen - township_fen, [p[8] for p in plans if not p[6]]))
+            plan.kind, plan.amount_fen, plan.weight = TemporaryAid.Kind.EXPENSE, TOWNSHIP_FROM_FEN, rng.uniform(0.5, 3)
+        else:  # 急难型 above the cap: at least ¥10 more
+            plan.amount_fen, plan.weight = int(cap.value) + 1_000, rng.uniform(1, 2)
+        plans.append(plan)
+    # The county's cases share what the township's and their own least amounts leave, so the total is exact.
+    rest = total_fen - sum(plan.amount_fen for plan in plans)
+    if rest < 0:
+        raise ValueError(f"{len(plans)} persons are too few to share ¥{total_fen // 100} by the demo's rule")
+    county = [plan for plan in plans if not plan.township]
+    for plan, share in zip(county, _split(rest, [plan.weight for plan in county]), strict=True):
+        plan.amount_fen += share
 
     sequences = _receipts()
     applications, cases, aids = [], [], []
     with translation.override("zh-hans"):
-        for person_id, household_id, village, day, cap, kind, township, amount, _weight in plans:
-            if not township:
-                amount = next(county_shares)
+        for plan in plans:
+            village, day, kind, township, amount = plan.village, plan.day, plan.kind, plan.township, plan.amount_fen
             prefix = f"{village[:6]}{day:%Y%m%d}"
             sequences[prefix] += 1
             submitted = _aware(day, rng.randint(8, 16))
@@ -196,7 +214,7 @@ def demo_temporary_history(*, scale: float, seed: int) -> TemporaryHistoryCounts
                 Application(
                     receipt_number=f"{prefix}{sequences[prefix]:05d}",
                     area_code=village,
-                    person_id=person_id,
+                    person_id=plan.person_id,
                     channel=channel,
                     on_behalf=channel == Channel.VILLAGE,
                     recorded_by=recorder,
@@ -234,13 +252,13 @@ def demo_temporary_history(*, scale: float, seed: int) -> TemporaryHistoryCounts
             aids.append(
                 TemporaryAid(
                     kind=kind,
-                    person_id=person_id,
-                    household_id=household_id,
+                    person_id=plan.person_id,
+                    household_id=plan.household_id,
                     area_code=village,
                     event=rng.choice(events),
                     requested_fen=amount,
-                    township_cap_fen=int(cap.value),
-                    cap_parameter=cap,
+                    township_cap_fen=int(plan.cap.value),
+                    cap_parameter=plan.cap,
                     status=TemporaryAid.Status.COMPLETED,
                     paid_fen=amount,
                     paid_at=paid_at,
