@@ -5,12 +5,14 @@ from rest_framework.routers import DefaultRouter
 
 from minsheng.areas.api import DivisionViewSet
 from minsheng.core import views as core_views
+from minsheng.payments.api import PayrollBatchViewSet
 from minsheng.people.api import HouseholdViewSet, PersonViewSet
 
 router = DefaultRouter()
 router.register("divisions", DivisionViewSet, basename="division")
 router.register("persons", PersonViewSet, basename="person")
 router.register("households", HouseholdViewSet, basename="household")
+router.register("payroll-batches", PayrollBatchViewSet, basename="payroll-batch")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -802,6 +802,7 @@ def _topic_tables() -> None:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         ZH.update(getattr(module, "ZH", {}))
+        ZH.update(getattr(module, "TEXTS", {}))  # the same table under another name
         ZH_IN_CONTEXT.update(getattr(module, "ZH_IN_CONTEXT", {}))
 
 

@@ -79,7 +79,8 @@ def test_permission_matrix(endpoint: Endpoint, case: str, personas: Personas) ->
     url, data = _request(endpoint, personas)  # builds the endpoint's objects before the snapshot
     before = _snapshot() if endpoint.writes else None
 
-    response = getattr(client, endpoint.method.lower())(url, data=data)
+    headers = endpoint.headers(personas) if endpoint.headers else None
+    response = getattr(client, endpoint.method.lower())(url, data=data, headers=headers)
 
     if kind == "anonymous":
         if endpoint.api:

@@ -161,6 +161,8 @@ class Endpoint:
     api: bool = False
     object_level: bool = False
     success: int = 200
+    # Request headers, e.g. a fresh Idempotency-Key for API calls that move money.
+    headers: Callable[[Personas], dict[str, str]] | None = None
 
     @property
     def writes(self) -> bool:

@@ -82,3 +82,5 @@ register(
     # Without a file the page answers with a message (the import itself is tested in test_bankfiles).
     Endpoint("payments:batch_import", PREPARE, method="post", kwargs=_approved_pk, object_level=True, success=302),
 )
+
+from minsheng.payments.tests import endpoints_api  # noqa: E402,F401  (the API's registrations)

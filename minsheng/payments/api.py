@@ -1,0 +1,129 @@
+"""The payroll API: read batches; generate, approve and settle them. Every call that moves money takes an
+``Idempotency-Key`` header (``minsheng.core.idempotency``): sent again with the same key it answers the same and
+changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from minsheng.areas.models import Division
+from minsheng.core.api import HasRolePermission
+from minsheng.core.idempotency import HEADER, idempotent
+from minsheng.payments import bankfiles, selectors, services
+from minsheng.payments.models import PayrollBatch
+from minsheng.payments.serializers import (
+    GenerateSerializer,
+    PayrollBatchSerializer,
+    ReturnFileSerializer,
+    ReturnResultSerializer,
+)
+
+KEY_PARAMETER = OpenApiParameter(
+    HEADER, str, OpenApiParameter.HEADER, required=True, description="a fresh key (e.g. a UUID) per intended change"
+)
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """A service's refusal (Django's ValidationError) answers 400 with its messages."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        raise ValidationError(detail) from None
+
+
+class PayrollBatchViewSet(viewsets.ReadOnlyModelViewSet[PayrollBatch]):
+    """Payroll batches of the caller's counties."""
+
+    serializer_class = PayrollBatchSerializer
+    permission_classes = [HasRolePermission]
+    required_permission = "payments.view_payrollbatch"
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[PayrollBatch]:
+        return selectors.batch_list(user=self.request.user)
+
+    @extend_schema(request=GenerateSerializer, responses={201: PayrollBatchSerializer}, parameters=[KEY_PARAMETER])
+    @action(detail=False, methods=["post"])
+    def generate(self, request: Request) -> Response:
+        """Prepare (or prepare again) a county's payroll of a programme for a month."""
+        if not request.user.has_perm(services.PREPARE):
+            self.permission_denied(request)
+        form = GenerateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        county = Division.objects.unscoped().filter(code=form.validated_data["county"], level="county").first()
+        if county is None:
+            raise ValidationError({"county": ["no such county"]})
+        year, month = map(int, form.validated_data["period"].split("-"))
+        if not 1 <= month <= 12:
+            raise ValidationError({"period": ["YYYY-MM"]})
+
+        def run() -> Response:
+            with service_errors():
+                batch = services.payroll_generate(
+                    actor=request.user,
+                    county=county,
+                    programme=form.validated_data["programme"],
+                    period=dt.date(year, month, 1),
+                )
+            return Response(PayrollBatchSerializer(batch).data, status=status.HTTP_201_CREATED)
+
+        return idempotent(request, "payments.generate", run)
+
+    @extend_schema(request=None, responses=PayrollBatchSerializer, parameters=[KEY_PARAMETER])
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str | None = None) -> Response:
+        """The checker approves a draft prepared by somebody else."""
+        batch = self._batch(request, pk, services.APPROVE, "approve")
+
+        def run() -> Response:
+            with service_errors():
+                approved = services.payroll_approve(actor=request.user, batch=batch)
+            return Response(PayrollBatchSerializer(approved).data)
+
+        return idempotent(request, "payments.approve", run, batch=batch.pk)
+
+    @extend_schema(
+        request={"multipart/form-data": ReturnFileSerializer},
+        responses=ReturnResultSerializer,
+        parameters=[KEY_PARAMETER],
+    )
+    @action(detail=True, methods=["post"], url_path="return-file", parser_classes=[MultiPartParser])
+    def return_file(self, request: Request, pk: str | None = None) -> Response:
+        """Settle the batch's lines from the bank's return file (paid / failed with the bank's reason)."""
+        batch = self._batch(request, pk, bankfiles.BANK, "add")
+        form = ReturnFileSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        upload = form.validated_data["file"]
+
+        def run() -> Response:
+            upload.seek(0)
+            with service_errors():
+                result = bankfiles.bank_return_import(
+                    actor=request.user, batch=batch, filename=upload.name or "", content=upload.read()
+                )
+            return Response(ReturnResultSerializer(asdict(result)).data)
+
+        return idempotent(request, "payments.return_file", run, batch=batch.pk)
+
+    def _batch(self, request: Request, pk: str | None, permission: str, action: str) -> PayrollBatch:
+        if not request.user.has_perm(permission):
+            self.permission_denied(request)
+        if not (pk or "").isdigit():
+            raise Http404
+        return selectors.batch_get(user=request.user, pk=int(pk or 0), action=action)
