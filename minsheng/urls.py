@@ -25,6 +25,7 @@ urlpatterns = [
     path("window/", include("minsheng.intake.urls")),
     path("assistance/", include("minsheng.assistance.urls")),
     path("payments/", include("minsheng.payments.urls")),
+    path("statistics/", include("minsheng.statistics.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

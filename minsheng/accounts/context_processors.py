@@ -18,6 +18,7 @@ NAVIGATION = [
     ("assistance.view_benefit", "assistance:benefit_list", _("Beneficiaries")),
     ("assistance.simulate_assessment", "assistance:simulations", _("Policy simulation")),
     ("payments.view_payrollbatch", "payments:batch_list", _("Payroll")),
+    ("statistics.view_dashboard", "statistics:dashboard", _("Statistics")),
     ("people.view_changerequest", "people:change_requests", _("Changes to confirm")),
     ("people.import_person", "people:imports", _("Import")),
     ("people.merge_person", "people:duplicates", _("Duplicates")),
