@@ -272,8 +272,9 @@ def demo_payroll_history(*, seed: int, progress: Callable[[str], None] | None = 
         counts.accounts_added, counts.payees_without_account = payees_accounts(seed=seed)
         officers = {county.code: history_officers(county) for county, _programmes in plan}
     for attempt, period in enumerate(HISTORY_MONTHS, start=1):
-        failed = _month(seed=seed, period=period, plan=plan, officers=officers)
+        # One transaction per month: the services' own transactions become savepoints, so SQLite commits once.
         with transaction.atomic():
+            failed = _month(seed=seed, period=period, plan=plan, officers=officers)
             _new_accounts_after_failure(seed, failed, attempt)
             _backdate(period)
         if progress:
