@@ -86,6 +86,7 @@ def main() -> int:
             f"{platform.machine()} · {os.cpu_count()} cores"
         )
         from benchmarks import payroll, programmes, registry
+        from benchmarks import statistics as statistics_bench
 
         benches = (
             bench_division_import,
@@ -94,6 +95,7 @@ def main() -> int:
             programmes.bench_simulation,
             payroll.bench_payroll_suqian,
             payroll.bench_payroll_jiangsu,
+            statistics_bench.bench_statistics,
             registry.bench_lookups,
             registry.bench_import,
         )

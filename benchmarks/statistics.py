@@ -1,0 +1,257 @@
+"""Statistics benchmark (issue 7): the dashboard's server time for the city and for a village, the full rebuild of
+the summary table, the incremental refresh, and the calibration of the city's figures against Suqian's published
+ones.
+
+Runs after the demo city, its caseload and its histories (``make bench``: at ``BENCH_CITY_SCALE``). Figures:
+
+- **Rebuild**: ``refresh.cells_rebuild()`` — every indicator, every area, every month held — from the records.
+- **Dashboard**: ``selectors.dashboard()`` as a city administrator for the city and as a village worker for the
+  village with the most benefits, for the half year the payroll history covers (2023-01 to 2023-06) and for the
+  year to date; each the median of ``SAMPLES`` calls after one warm-up, with the slowest. This is the server time
+  of the page less its template. When the pages are mounted (``statistics:dashboard``), the whole request through
+  Django's test client is timed as well.
+- **Refresh**: ``cells_refresh()`` when nothing changed, and after one audited change in a village and one payroll
+  event of the largest county (the refresh recomputes that village, or that county's payments).
+- **Calibration**: the city's figures against the published ones of the BRIEF (end of Q2 2023), each with the
+  difference in per cent (scaled by ``BENCH_CITY_SCALE``). Periods: the stocks as at June 2023 and the money of
+  January to June 2023 (the demo's payroll and temporary-assistance histories are that half year); consultations
+  and applications over the months that hold the demo's one-window history (the 365 days before today).
+
+Standalone, against an existing database (a clone: it writes the summary table and a few audit events there)::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_stats BENCH_CITY_SCALE=1.0 MINSHENG_ENV=test \\
+        .venv/bin/python -m benchmarks.statistics
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+SAMPLES = 15
+CITY = "321300000000"
+H1_2023 = (dt.date(2023, 1, 1), dt.date(2023, 6, 1))
+
+# The BRIEF's table (end of Q2 2023), in the dashboard's units: persons, fen, counts.
+PUBLISHED: dict[str, int] = {
+    "dibao_persons": 137_000,
+    "tekun_persons": 17_500,
+    "disabled_in_difficulty": 84_000,
+    "children_in_difficulty": 9_597,
+    "paid_total": 800_000_000 * 100,
+    "temporary_paid": 14_580_000 * 100,
+    "temporary_helped": 16_400,
+    "consultations": 78_100,
+    "applications": 33_100,
+}
+
+
+def _timed(function: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = function()
+    return time.perf_counter() - started, result
+
+
+def _samples(function: Callable[[], Any], n: int = SAMPLES) -> tuple[float, float]:
+    function()  # warm-up: connection, caches, the first refresh
+    times = [_timed(function)[0] for _ in range(n)]
+    return statistics.median(times), max(times)
+
+
+def _user(username: str, role: str, area: Any) -> Any:
+    from minsheng.accounts.models import RoleAssignment, User
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(username=username, password=None, home_area=area, display_name=username)
+        RoleAssignment.objects.create(user=user, role=role, division=area)
+    return user
+
+
+def _analyse() -> None:
+    """Planner statistics of the tables read (a freshly loaded database has none; see the payroll benchmark)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table in (
+            "assistance_benefit",
+            "payments_paymentline",
+            "payments_payrollbatch",
+            "assistance_temporaryaid",
+            "intake_consultation",
+            "intake_application",
+            "intake_itemcase",
+            "audit_auditevent",
+        ):
+            cursor.execute(f"ANALYZE {table}")
+
+
+def _histories() -> list[str]:
+    """The demo's one-window, temporary-assistance and payroll histories, when the database has none yet (``make
+    bench`` builds the city and its caseload only; a clone of a ``demo_city`` database has them all)."""
+    from minsheng.assistance.demo_temporary import demo_temporary_history
+    from minsheng.assistance.models import TemporaryAid
+    from minsheng.intake.demo import demo_history
+    from minsheng.intake.models import Consultation
+    from minsheng.payments.demo import demo_payroll_history
+    from minsheng.payments.models import PayrollBatch
+
+    scale = float(os.environ.get("BENCH_CITY_SCALE", "0.02"))
+    notes = []
+    # System jobs: the benchmark looks at the whole tables.
+    if not Consultation.objects.unscoped().exists():
+        demo_history(scale=scale, seed=2023)
+        notes.append("statistics: one-window history added (demo_history)")
+    if not PayrollBatch.objects.unscoped().filter(period__lt=dt.date(2024, 1, 1)).exists():
+        if PayrollBatch.objects.unscoped().exists():
+            notes.append("statistics: no payroll history (the payroll benchmark's batches came first): paid = 0")
+        else:
+            demo_payroll_history(seed=2023)
+            notes.append("statistics: payroll history 2023-01 to 2023-06 added (demo_payroll_history)")
+    if not TemporaryAid.objects.unscoped().exists():
+        demo_temporary_history(scale=scale, seed=2023)
+        notes.append("statistics: temporary-assistance history added (demo_temporary_history)")
+    return notes
+
+
+def _busiest_village() -> Any:
+    from django.db.models import Count
+
+    from minsheng.areas.models import Division
+    from minsheng.assistance.models import Benefit
+
+    # A system job: the benchmark picks its village from the whole table.
+    top = (
+        Benefit.objects.unscoped()
+        .values("area_code")
+        .annotate(n=Count("id"))
+        .order_by("-n", "area_code")
+        .values_list("area_code", flat=True)
+        .first()
+    )
+    return Division.objects.unscoped().get(code=top)
+
+
+def _page_seconds(user: Any, area: Any, period: Any) -> tuple[float, float] | None:
+    from django.test import Client
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        url = reverse("statistics:dashboard")
+    except NoReverseMatch:
+        return None
+    client = Client()
+    client.force_login(user)
+    query = {"area": area.code, "start": f"{period.start:%Y-%m}", "end": f"{period.end:%Y-%m}"}
+
+    def get() -> None:
+        response = client.get(url, query)
+        assert response.status_code == 200, response.status_code
+
+    return _samples(get)
+
+
+def bench_statistics() -> list[str]:
+    from django.db import connection
+
+    from minsheng.accounts.roles import Role
+    from minsheng.areas.models import Division
+    from minsheng.audit.services import audit_record
+    from minsheng.statistics import refresh, selectors
+    from minsheng.statistics.models import Cell
+    from minsheng.statistics.selectors import Period
+
+    lines = _histories()
+    _analyse()
+    rebuild, _result = _timed(refresh.cells_rebuild)
+    cells = Cell.objects.count()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE statistics_cell")
+    lines.append(f"statistics: full rebuild of the summary table, {cells:,} cells: {rebuild:.2f} s")
+
+    city = Division.objects.unscoped().get(code=CITY)
+    village = _busiest_village()
+    admin = _user("bench-stats-city", Role.CITY_ADMIN, city)
+    worker = _user("bench-stats-village", Role.VILLAGE_WORKER, village)
+    for label, period in (("2023-01 to 2023-06", Period(*H1_2023)), ("year to date", selectors.default_period())):
+        for who, user, area, goal in (("city", admin, city, 0.5), (f"village {village.code}", worker, village, 0.2)):
+            median, slowest = _samples(
+                lambda u=user, a=area, p=period: selectors.dashboard(user=u, area_code=a.code, period=p)
+            )
+            mark = "✔" if median < goal else "✘"
+            lines.append(
+                f"statistics: dashboard() {who}, {label}: median {median * 1000:.1f} ms, "
+                f"slowest {slowest * 1000:.1f} ms (goal < {goal * 1000:.0f} ms {mark})"
+            )
+            page = _page_seconds(user, area, period)
+            if page is not None:
+                lines.append(
+                    f"statistics: dashboard page {who}, {label} (whole request, test client): "
+                    f"median {page[0] * 1000:.1f} ms, slowest {page[1] * 1000:.1f} ms"
+                )
+
+    unchanged, _slowest = _samples(refresh.cells_refresh)
+    lines.append(f"statistics: refresh with nothing changed: median {unchanged * 1000:.2f} ms")
+    # One audited change in a village, then one payroll event of the largest county (沭阳县).
+    audit_record(actor=None, action="intake.case_decided", area_code=village.code, reason="benchmark")
+    one_village, result = _timed(refresh.cells_refresh)
+    lines.append(
+        f"statistics: refresh after a change in one village: {one_village * 1000:.1f} ms ({result.events} event)"
+    )
+    audit_record(actor=None, action="payments.bank_return_imported", area_code="321322000000", reason="benchmark")
+    one_county, result = _timed(refresh.cells_refresh)
+    lines.append(
+        f"statistics: refresh after a payroll event of 沭阳县 (its payments recomputed): {one_county * 1000:.1f} ms"
+    )
+    lines += calibration(admin)
+    return lines
+
+
+def calibration(user: Any) -> list[str]:
+    """The city's figures against the published ones (× BENCH_CITY_SCALE), with the difference in per cent."""
+    from django.utils import timezone
+
+    from minsheng.statistics import refresh, selectors
+    from minsheng.statistics.selectors import Period
+
+    scale = float(os.environ.get("BENCH_CITY_SCALE", "0.02"))
+    half_year = selectors.dashboard(user=user, area_code=None, period=Period(*H1_2023))
+    today = timezone.localdate()
+    # The one-window history: the 365 days before today lie in the months from today's month a year ago.
+    year_back = Period(refresh.month_start(today.replace(year=today.year - 1)), refresh.month_start(today))
+    window = selectors.dashboard(user=user, area_code=None, period=year_back)
+    shown = {f.key: f.value for f in half_year.figures if f.available}
+    shown.update(
+        {k: v for k, v in ((f.key, f.value) for f in window.figures) if k in ("consultations", "applications")}
+    )
+    lines = [
+        f"calibration at scale {scale} (published × {scale}): stocks as at 2023-06, money 2023-01 to 2023-06, "
+        f"one window {year_back.start:%Y-%m} to {year_back.end:%Y-%m}"
+    ]
+    for key, published in PUBLISHED.items():
+        target = published * scale
+        value = shown.get(key) or 0
+        difference = 100 * (value - target) / target if target else 0.0
+        mark = "within 1%" if abs(difference) <= 1 else "off by more than 1%"
+        if key.endswith("paid") or key == "paid_total":
+            lines.append(f"  {key}: {value / 100:,.2f} yuan against {target / 100:,.2f} ({difference:+.2f} %, {mark})")
+        else:
+            lines.append(f"  {key}: {value:,} against {target:,.0f} ({difference:+.2f} %, {mark})")
+    return lines
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minsheng.settings")
+    os.environ.setdefault("MINSHENG_ENV", "test")
+    import django
+
+    django.setup()
+    for line in bench_statistics():
+        print("  " + line, flush=True)
