@@ -322,20 +322,17 @@ class RefreshResult:
     areas: list[str] = field(default_factory=list)
 
 
-def _state(lock: bool = False) -> RefreshState:
-    queryset = RefreshState.objects.select_for_update() if lock else RefreshState.objects
-    state = queryset.filter(key=STATE_KEY).first()
-    if state is None:
-        RefreshState.objects.get_or_create(key=STATE_KEY)
-        state = (RefreshState.objects.select_for_update() if lock else RefreshState.objects).get(key=STATE_KEY)
-    return state
+def _locked_state() -> RefreshState:
+    """The state row, locked until the transaction ends: one rebuild or refresh at a time."""
+    RefreshState.objects.get_or_create(key=STATE_KEY)
+    return RefreshState.objects.select_for_update().get(key=STATE_KEY)
 
 
 @transaction.atomic
 def cells_rebuild(*, today: dt.date | None = None) -> RefreshResult:
     """Empty the summary table and compute every cell again from the records (all areas, all months held)."""
     now = timezone.now()
-    state = _state(lock=True)
+    state = _locked_state()
     first, last = months_held(today or timezone.localdate())
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {_table(Cell)}")
@@ -426,7 +423,7 @@ def cells_refresh(*, today: dt.date | None = None) -> RefreshResult:
 def _apply(*, today: dt.date) -> RefreshResult:
     """Under the state row's lock (one refresh at a time; a second one waits, then finds nothing left)."""
     now = timezone.now()
-    state = _state(lock=True)
+    state = _locked_state()
     assert state.through is not None and state.first_month is not None and state.last_month is not None
     seen = set(state.seen_ids)
     events = _change_events(since=state.through - OVERLAP, after_id=state.last_event_id)
