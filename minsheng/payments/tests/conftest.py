@@ -109,14 +109,15 @@ class Workers:
     def __init__(self, directory: Path) -> None:
         import redis
 
+        broker_url = str(settings.CELERY_BROKER_URL)  # set: the fixture checked it
         self.directory = directory
-        self.broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+        self.broker = redis.Redis.from_url(broker_url)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.env = {
             **os.environ,
             "MINSHENG_ENV": "test",
             "DATABASE_URL": _database_url(),
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+            "CELERY_BROKER_URL": broker_url,
         }
 
     def start(self, name: str, *, pool: str = "prefork", visibility_timeout: float | None = None) -> None:
