@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minsheng.assistance.models import Programme
 from minsheng.core.fields import EncryptedCharField
@@ -148,10 +149,11 @@ class PayrollJob(ScopedModel):
     (queued or running), so a double click shows the running job instead of queueing another."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+        # In context: "Running" elsewhere is an import's.
+        QUEUED = "queued", pgettext_lazy("payroll job", "Queued")
+        RUNNING = "running", pgettext_lazy("payroll job", "Running")
+        DONE = "done", pgettext_lazy("payroll job", "Done")
+        FAILED = "failed", pgettext_lazy("payroll job", "Failed")
 
     OPEN = (Status.QUEUED, Status.RUNNING)
 
