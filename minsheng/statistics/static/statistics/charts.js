@@ -62,11 +62,12 @@
     const option = base();
     option.tooltip.trigger = "axis";
     option.legend = {
-      top: 0,
+      bottom: 0,
       type: "scroll",
       selected: Object.fromEntries(spec.series.map((s) => [s.name, s.unit === primary])),
     };
-    option.grid = { left: 12, right: 12, top: spec.series.length > 1 ? 36 : 16, bottom: 8, containLabel: true };
+    // The legend sits under the chart, so that it never covers the axis names above it.
+    option.grid = { left: 12, right: 12, top: 30, bottom: dark ? 40 : 34, containLabel: true };
     option.xAxis = {
       type: "category",
       data: spec.categories,
@@ -76,6 +77,9 @@
       type: "value",
       name: unitWords[unit] || "",
       axisLabel: { formatter: short },
+      // Persons and items come whole; a rate goes to 100 %.
+      minInterval: unit === "fen" || unit === "percent" ? 0 : 1,
+      max: unit === "percent" ? 100 : null,
       splitLine: { show: unit === units[0] },
     }));
     option.series = spec.series.map((s) => ({
