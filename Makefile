@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PORT
 
-.PHONY: demo test bench lint check assets install install-dev messages schema clean
+.PHONY: demo test test-celery bench lint check assets install install-dev messages schema clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Minsheng needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -42,6 +42,12 @@ demo: install assets
 
 test: install-dev assets
 	MINSHENG_ENV=test $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The payroll tests once more with real Celery workers: needs DATABASE_URL (PostgreSQL) and Redis; the Redis database
+# (not 0) is emptied by the tests.
+CELERY_TEST_BROKER ?= redis://127.0.0.1:6379/11
+test-celery: install-dev assets
+	CELERY_BROKER_URL=$(CELERY_TEST_BROKER) MINSHENG_ENV=test $(BIN)/python -m pytest minsheng/payments/tests $(PYTEST_ARGS)
 
 bench: install-dev
 	MINSHENG_ENV=test $(BIN)/python -m benchmarks
