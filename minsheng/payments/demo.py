@@ -65,8 +65,8 @@ class PayrollHistoryCounts:
     paid_fen: int = 0
     accounts_added: int = 0
     payees_without_account: int = 0
-    # programme → (payees paid for the last month, fen paid over the half year)
-    by_programme: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # programme → (payees paid for the last month, persons their benefits cover, fen paid over the half year)
+    by_programme: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -249,13 +249,24 @@ def _counts(counts: PayrollHistoryCounts) -> None:
     counts.batches = PayrollBatch.objects.unscoped().filter(period__in=HISTORY_MONTHS).count()
     paid = lines.filter(status=PaymentLine.Status.PAID)
     fen = dict(paid.values("batch__programme").annotate(f=Sum("amount_fen")).values_list("batch__programme", "f"))
-    last = dict(
-        paid.filter(period=HISTORY_MONTHS[-1], reissue_of__isnull=True)
+    last = {
+        programme: (payees, covered)
+        for programme, payees, covered in paid.filter(period=HISTORY_MONTHS[-1], reissue_of__isnull=True)
         .values("batch__programme")
-        .annotate(n=Count("payee_id", distinct=True))
-        .values_list("batch__programme", "n")
-    )
-    counts.by_programme = {p: (last.get(p, 0), fen[p]) for p in MONTHLY_PROGRAMMES if p in fen}
+        .annotate(n=Count("payee_id", distinct=True), c=Sum("benefit__covered"))
+        .values_list("batch__programme", "n", "c")
+    }
+    counts.by_programme = {p: (*last.get(p, (0, 0)), fen[p]) for p in MONTHLY_PROGRAMMES if p in fen}
+
+
+def _analyze() -> None:
+    """PostgreSQL plans the payroll's SQL on table statistics; the demo has just filled these tables (and each month
+    adds lines), before autovacuum has looked at them."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (Person, Benefit, PaymentLine, PayrollBatch):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def demo_payroll_history(*, seed: int, progress: Callable[[str], None] | None = None) -> PayrollHistoryCounts:
@@ -272,6 +283,7 @@ def demo_payroll_history(*, seed: int, progress: Callable[[str], None] | None = 
         counts.accounts_added, counts.payees_without_account = payees_accounts(seed=seed)
         officers = {county.code: history_officers(county) for county, _programmes in plan}
     for attempt, period in enumerate(HISTORY_MONTHS, start=1):
+        _analyze()
         # One transaction per month: the services' own transactions become savepoints, so SQLite commits once.
         with transaction.atomic():
             failed = _month(seed=seed, period=period, plan=plan, officers=officers)

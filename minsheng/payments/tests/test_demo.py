@@ -36,7 +36,7 @@ def caseload(personas: Personas, monkeypatch: pytest.MonkeyPatch) -> dict[str, B
     monkeypatch.setattr(demo, "bank_decision", decision)
     return {
         "张一": enrol(payee(p.village, "张一"), monthly_fen=156_000, first_month=dt.date(2022, 6, 1)),
-        "张二": enrol(payee(p.village, "张二"), monthly_fen=88_000, first_month=JAN),
+        "张二": enrol(payee(p.village, "张二"), monthly_fen=88_000, first_month=JAN, covered=3),
         "张三": enrol(payee(p.village, "张三"), monthly_fen=70_000, first_month=APR),
         "张四": enrol(
             payee(p.village, "张四", status="deceased", status_date=dt.date(2023, 3, 10)),
@@ -139,8 +139,9 @@ def test_six_months_are_generated_approved_paid_and_reconciled_per_county_and_pr
         == sum(PaymentLine.objects.unscoped().filter(status="paid").values_list("amount_fen", flat=True))
     )
     assert counts.by_programme == {
-        "dibao": (4, paid_fen - 6 * 120_000),  # paid for June: 张一, 张二, 张三 and the one with an account
-        "tekun": (1, 6 * 120_000),
+        # Paid for June: 张一, 张二 (a household of 3), 张三 and the one with an account.
+        "dibao": (4, 6, paid_fen - 6 * 120_000),
+        "tekun": (1, 1, 6 * 120_000),
     }
 
 

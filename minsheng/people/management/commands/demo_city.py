@@ -62,9 +62,10 @@ class Command(BaseCommand):
                 f"({payroll.payees_without_account} payees without an account); "
                 f"¥{payroll.paid_fen / 100:,.2f} paid in the half year in {payroll.seconds:.1f}s"
             )
-            for programme, (persons, fen) in payroll.by_programme.items():
+            for programme, (payees, persons, fen) in payroll.by_programme.items():
                 self.stdout.write(
-                    f"  {programme}: {persons:,} payees paid for 2023-06, ¥{fen / 100:,.2f} in the half year"
+                    f"  {programme}: {payees:,} payees ({persons:,} persons covered) paid for 2023-06, "
+                    f"¥{fen / 100:,.2f} in the half year"
                 )
         temporary = demo_temporary_history(scale=scale, seed=seed)
         if temporary.persons:
