@@ -54,7 +54,8 @@ class DashboardQuery(StyledForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not self.errors:
+        # The months are checked also when the area is wrong, so that every reason shows at once.
+        if "start" not in self.errors and "end" not in self.errors:
             try:
                 data["period"] = selectors.period_from_query(data.get("start") or None, data.get("end") or None)
             except ValidationError as exc:

@@ -288,6 +288,16 @@ def test_bad_input_gets_the_form_back_with_the_reason(personas: Personas, query:
         assert message in html and 'id="stats-errors"' in html and 'id="stats-period-form"' in html
 
 
+def test_every_reason_shows_at_once_and_a_wrong_area_is_not_sent_again(personas: Personas) -> None:
+    response = _client(personas[Role.CITY_ADMIN]).get(
+        reverse("statistics:dashboard"), {"area": "3213", "start": "2026-09", "end": "2026-03"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "地区须为 12 位统计用区划代码。" in html and "起始月晚于截止月。" in html
+    assert 'name="area"' not in html
+
+
 def test_an_area_that_does_not_exist_is_not_found(personas: Personas) -> None:
     client = _client(personas[Role.CITY_ADMIN])
     assert client.get(reverse("statistics:dashboard"), {"area": "321399999999"}).status_code == 404
