@@ -169,3 +169,53 @@ def test_the_seeded_bank_fails_only_the_months_own_lines() -> None:
     failed = [r for r in reasons if r]
     assert len(failed) == 174  # seeded; FAILURE_RATE (0.15%) of 100,000 is 150 on average
     assert set(failed) == set(demo.FAILURE_REASONS)
+
+
+def test_the_demo_city_caseload_pays_every_month_of_the_half_year() -> None:
+    """The demo's own caseload, enrolled before 2023, through the history: every benefit paid once a month unless
+    held back, no account missing but the chosen few, the batches' totals equal to their lines."""
+    from minsheng.assistance.demo import ENROLLED_BY, ENROLLED_FROM, demo_economic_statuses, demo_enrol
+    from minsheng.people.demo import demo_city
+
+    today = dt.date(2026, 11, 15)
+    demo_city(scale=0.002, seed=7, today=today)
+    demo_economic_statuses(seed=7, today=today)
+    demo_enrol(seed=7, today=today)
+    benefits = Benefit.objects.unscoped()
+    assert benefits.count() > 200
+    assert {b.first_month for b in benefits} <= {
+        dt.date(y, m, 1)
+        for y in range(2019, 2024)
+        for m in range(1, 13)
+        if ENROLLED_FROM <= dt.date(y, m, 1) <= ENROLLED_BY
+    }
+    assert all(b.next_review_on > today for b in benefits)
+
+    counts = demo.demo_payroll_history(seed=7)
+
+    lines = PaymentLine.objects.unscoped()
+    live = [(b, p) for b, p, s in lines.values_list("benefit_id", "period", "status") if s != "failed"]
+    # Every benefit has one live line a month: paid, or held back with its reason.
+    assert sorted(live) == sorted((b.pk, m) for b in benefits for m in MONTHS)
+    held = set(lines.filter(status="held").values_list("hold_reason", flat=True))
+    assert held <= {"no_account", "duplicate"}
+    no_account = set(lines.filter(hold_reason="no_account").values_list("payee_id", flat=True))
+    assert (
+        len(no_account)
+        == counts.payees_without_account
+        == round(demo.NO_ACCOUNT_SHARE * len({b.payee_id for b in benefits}))
+    )
+    assert not lines.filter(status="pending").exists()
+    assert counts.failed == lines.filter(status="failed").count()
+    # Each failed line but June's own is re-issued once, in the next batch of its county and programme.
+    for failed in lines.filter(status="failed").select_related("batch"):
+        reissues = lines.filter(reissue_of=failed).select_related("batch")
+        if failed.batch.period == MONTHS[-1]:
+            assert not reissues.exists()
+        else:
+            (reissue,) = reissues
+            assert (reissue.batch.period.month, reissue.status) == (failed.batch.period.month + 1, "paid")
+    assert counts.paid_fen == sum(lines.filter(status="paid").values_list("amount_fen", flat=True))
+    for batch in PayrollBatch.objects.unscoped():
+        assert batch.status == "reconciled"
+        assert batch.total_fen == sum(lines.filter(batch=batch).values_list("amount_fen", flat=True))
