@@ -80,13 +80,18 @@ def payroll_job_start(*, actor: Any, county: Division, programme: str, period: d
             transaction.on_commit(lambda: _enqueue(args, job.pk))
     if runs_in_process():
         _run_here(county.code, programme, period, actor.pk, job)
+    else:
+        job.refresh_from_db()  # failed if it could not be queued
     return job, True
 
 
 def _enqueue(args: tuple[str, str, str, int], job_id: int) -> None:
     from minsheng.payments.tasks import generate_payroll
 
-    generate_payroll.apply_async(args, {"job_id": job_id})
+    try:
+        generate_payroll.apply_async(args, {"job_id": job_id})
+    except Exception as exc:  # the broker cannot be reached (after Celery's own retries): say so rather than wait
+        job_failed(job_id, exc)
 
 
 def _run_here(county_code: str, programme: str, period: dt.date, actor_id: int, job: PayrollJob) -> None:

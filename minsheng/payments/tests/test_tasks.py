@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
+from kombu.exceptions import OperationalError
 
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
@@ -112,6 +113,21 @@ def test_with_a_broker_the_job_is_queued_once_after_the_commit_and_a_second_clic
     assert len(callbacks) == 1 and sent == [((p.county.code, "dibao", "2026-04-01", officer.pk), {"job_id": job.pk})]
     assert created and not created_again and again.pk == job.pk and again.status == "queued"
     assert PayrollJob.objects.unscoped().count() == 1 and not PayrollBatch.objects.unscoped().exists()
+
+
+def test_a_broker_out_of_reach_fails_the_job_at_once(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    def unreachable(args: Any, kwargs: Any) -> None:
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    app.conf.task_always_eager = False  # a broker is configured (conftest puts the setting back)
+    monkeypatch.setattr(tasks.generate_payroll, "apply_async", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        job, _ = _start(personas)
+    job.refresh_from_db()
+    text = "The payroll could not be prepared because of an error on the server (%(kind)s). Try again later."
+    assert (job.status, job.error) == ("failed", _zh(text) % {"kind": "OperationalError"})
 
 
 def test_a_refusal_of_the_generation_fails_the_job_with_the_reason_in_chinese(personas: Personas) -> None:
