@@ -32,8 +32,10 @@ PERMISSION = selectors.PERMISSION
 # The big screen reloads its figures this often (seconds).
 BIG_SCREEN_REFRESH = 300
 NUMERIC_UNITS = frozenset(excel.NUMBER_FORMATS)
-# Tables with more columns than this go under their chart rather than beside it.
-WIDE_TABLE = 4
+# A table whose headings are longer than this (in characters) goes under its chart rather than beside it.
+WIDE_TABLE = 24
+# Sums from 10,000 yuan (in fen) get "约 … 万元" beside the exact figure.
+LARGE_SUM = 1_000_000
 NUMBER_FORMATS_INT = frozenset({"persons", "count", "person_times"})
 
 
@@ -111,11 +113,13 @@ def _figure(figure: Figure) -> dict[str, Any]:
         "available": shown,
         # Money reads easier in 万元 or 亿元 beside the exact sum (and alone on the big screen).
         "short": yuan_short(figure.value) if shown and figure.unit == "fen" else "",
+        "large": shown and figure.unit == "fen" and abs(figure.value or 0) >= LARGE_SUM,
     }
 
 
 def _table(table: Table, dashboard: Dashboard) -> dict[str, Any]:
     drills = table.drill or [None] * len(table.rows)
+    headings = [excel.column_heading(c, u) for c, u in zip(table.columns, table.units, strict=True)]
     rows = [
         {
             "cells": [
@@ -129,11 +133,12 @@ def _table(table: Table, dashboard: Dashboard) -> dict[str, Any]:
     ]
     return {
         "table": table,
-        "headings": [excel.column_heading(c, u) for c, u in zip(table.columns, table.units, strict=True)],
+        "headings": headings,
         "numeric": [unit in NUMERIC_UNITS for unit in table.units],
         "rows": rows,
         # A chart with a narrow table beside it; a wide table goes under its chart, across the page.
-        "beside": bool(table.chart and table.rows) and len(table.columns) <= WIDE_TABLE,
+        "beside": bool(table.chart and table.rows) and sum(map(len, headings)) <= WIDE_TABLE,
+        "drillable": any(drills),
         "xlsx": _address("statistics:table_xlsx", area=dashboard.area.code, period=dashboard.period, table=table.key),
     }
 
