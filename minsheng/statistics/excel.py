@@ -161,12 +161,13 @@ def dashboard_workbook(*, dashboard: Dashboard) -> bytes:
     for cell in sheet[HEADER_ROW]:
         cell.font = Font(bold=True)
     for figure in dashboard.figures:
-        shown = figure.available and figure.value is not None
-        if shown:
+        if not figure.available:
+            sheet.append([figure.label, _("Not available (module not built)"), None, figure.note])
+        elif figure.value is None:  # nothing to count, e.g. a rate with no item decided
+            sheet.append([figure.label, "—", None, figure.note])
+        else:
             sheet.append([figure.label, cell_value(figure.value, figure.unit), unit_label(figure.unit), figure.note])
             sheet.cell(row=sheet.max_row, column=2).number_format = NUMBER_FORMATS.get(figure.unit, "General")
-        else:
-            sheet.append([figure.label, _("Not available (module not built)"), None, figure.note])
     sheet.column_dimensions["A"].width = 36
     sheet.column_dimensions["B"].width = 18
     sheet.column_dimensions["D"].width = 48

@@ -105,12 +105,12 @@ def _chart_number(value: Any, unit: str) -> float | None:
 
 
 def _figure(figure: Figure) -> dict[str, Any]:
-    shown = figure.available and figure.value is not None
+    """A card: the number and its unit; "—" for a figure with nothing to count (a rate with no item decided)."""
+    shown = figure.value is not None
     return {
         "figure": figure,
-        "text": cell_text(figure.value, figure.unit) if shown else "",
+        "text": cell_text(figure.value, figure.unit),
         "unit": excel.unit_label(figure.unit) if shown else "",
-        "available": shown,
         # Money reads easier in 万元 or 亿元 beside the exact sum (and alone on the big screen).
         "short": yuan_short(figure.value) if shown and figure.unit == "fen" else "",
         "large": shown and figure.unit == "fen" and abs(figure.value or 0) >= LARGE_SUM,
@@ -176,8 +176,9 @@ def _context(dashboard: Dashboard, *, page: str) -> dict[str, Any]:
         "dashboard": dashboard,
         # The form shows the months in use, also when the address named none (the default period).
         "query": DashboardQuery(initial={"area": dashboard.area.code, "start": start, "end": end}),
-        "figures": [_figure(f) for f in dashboard.figures if f.available and f.value is not None],
-        "missing": [f for f in dashboard.figures if not (f.available and f.value is not None)],
+        "figures": [_figure(f) for f in dashboard.figures if f.available],
+        # Figures of modules not built: listed by name, never with a number.
+        "missing": [f for f in dashboard.figures if not f.available],
         "tables": [_table(t, dashboard) for t in dashboard.tables],
         "charts": charts,
         "trail": [

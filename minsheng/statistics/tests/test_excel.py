@@ -44,6 +44,7 @@ def _dashboard(*tables: Table) -> Dashboard:
         figures=[
             Figure(key="dibao", label="低保对象", unit="persons", value=137_000, available=True, note=""),
             Figure(key="volunteers", label="注册志愿者", unit="persons", value=None, available=False, note="模块未建"),
+            Figure(key="on_time_rate", label="按时办结率", unit="percent", value=None, available=True, note="无办结"),
         ],
         tables=list(tables),
     )
@@ -108,6 +109,7 @@ def test_all_tables_download_as_one_workbook_with_the_headline_figures_first() -
         ["指标", "数值", "单位", "备注"],
         ["低保对象", 137_000, "人", None],
         ["注册志愿者", "暂无数据（模块未建）", None, "模块未建"],
+        ["按时办结率", "—", None, "无办结"],
     ]
     assert _rows(content, "月度发放趋势")[excel.HEADER_ROW - 1 :] == [
         ["月份", "发放金额（元）"],

@@ -168,6 +168,14 @@ def test_not_built_figures_show_no_number(personas: Personas, caseload: dict[str
     assert "volunteers" not in _page(response).figures
 
 
+def test_a_rate_with_nothing_to_divide_shows_a_dash_not_a_missing_module(
+    personas: Personas, caseload: dict[str, Any]
+) -> None:
+    response = _client(personas[Role.CITY_ADMIN]).get(_url())
+    assert _page(response).figures["on_time_rate"] == "—"  # no item decided in the caseload
+    assert 'data-figure="on_time_rate"' not in response.content.decode().split('id="stats-missing"')[1]
+
+
 def test_each_area_row_links_to_the_next_level_down(personas: Personas, caseload: dict[str, Any]) -> None:
     p = personas
     client = _client(p[Role.CITY_ADMIN])
