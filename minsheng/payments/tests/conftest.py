@@ -102,6 +102,19 @@ def _database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 class Workers:
     """Celery worker processes of a test, each in its own process group (so SIGKILL takes its pool too), and the
     means to hold one of them inside the payroll's transaction."""
@@ -139,6 +152,12 @@ class Workers:
         process = self.processes[name]
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+    def kill_pool_process(self, name: str) -> None:
+        """SIGKILL the pool process that runs the task (as the OOM killer would), leaving the worker's main process."""
+        children = _children(self.processes[name].pid)
+        assert len(children) == 1, f"worker {name} has pool processes {children} (--concurrency=1)"
+        os.kill(children[0], signal.SIGKILL)
 
     def stop_all(self) -> None:
         for process in self.processes.values():

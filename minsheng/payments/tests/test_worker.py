@@ -1,6 +1,8 @@
-"""The payroll on real Celery workers (Redis, PostgreSQL): a worker killed inside the batch's transaction leaves no
-line and the redelivered message completes the batch; two workers and two deliveries write each line once; the page
-queues one job for two clicks and follows it to the end. Skipped without Redis and PostgreSQL, run by .ci/run."""
+"""The payroll on real Celery workers (Redis, PostgreSQL). A worker killed inside the batch's transaction leaves no
+line: killed whole, a new worker gets the message again after Redis's visibility timeout; its pool process killed,
+the worker itself puts the message back; either way the retry writes the whole batch once. Two workers given the same
+batch twice write each line once; the page queues one job for two clicks and follows it to the end. Skipped without
+Redis and PostgreSQL, run by .ci/run."""
 
 from __future__ import annotations
 
@@ -84,6 +86,27 @@ def test_a_worker_killed_inside_the_transaction_leaves_no_line_and_the_redeliver
     assert done.result == {"batch": batch.pk, "lines": 60, "total_fen": total, "held": 0, "held_fen": 0}
     assert _generated() == 1
     assert "succeeded" in workers.log("second")
+
+
+def test_a_pool_process_killed_inside_the_transaction_is_replaced_and_the_task_run_again(
+    personas: Personas, workers: Workers
+) -> None:
+    p = personas
+    expected = _benefits(p, 30)
+    workers.hold()
+    job, _ = payroll_job_start(actor=p[Role.COUNTY_PAYMENT_OFFICER], county=p.county, programme="dibao", period=APR)
+    workers.start("oom")  # Redis's visibility timeout stays at an hour: the task comes back another way
+    backend, inserted = workers.held()
+    assert inserted == 30
+
+    workers.kill_pool_process("oom")
+    workers.gone(backend)
+    assert _lines() == {} and not PayrollBatch.objects.unscoped().exists()
+    # The main process saw its pool process die and put the message back (reject on worker lost); it runs again.
+    workers.release()
+    done = workers.wait(lambda: _job(job.pk) if _job(job.pk).status == "done" else None, "the requeued job")
+    assert done.attempts == 2 and _lines() == expected and _generated() == 1
+    assert "WorkerLostError" in workers.log("oom")
 
 
 def test_two_workers_given_the_same_batch_twice_write_each_line_once(personas: Personas, workers: Workers) -> None:
