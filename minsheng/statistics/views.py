@@ -162,6 +162,7 @@ def _chart(table: Table, dashboard: Dashboard, page: str) -> dict[str, Any] | No
         "type": table.chart,
         "title": table.title,
         "categories": [str(row[0]) for row in table.rows],
+        "unit_words": {unit: excel.unit_label(unit) for unit in table.units if unit in NUMERIC_UNITS},
         "series": series,
         "drill": [_address(page, area=code, period=dashboard.period) if code else None for code in drills],
     }

@@ -17,6 +17,8 @@ ZH = {
     "Figures as of": "数据截至",
     "Headline figures": "主要指标",
     "Not available (module not built)": "暂无数据（模块未建）",
+    "Not available (module not built):": "暂无数据（模块未建）：",
+    "Period: %(period)s": "统计期间：%(period)s",
     "Click a bar or an area's name to open that area.": "点击柱形或地区名称，查看下一级地区。",
     "No records in this area and period.": "该地区本期间暂无记录。",
     "The figures cannot be shown for this query:": "无法按此条件显示统计数据：",

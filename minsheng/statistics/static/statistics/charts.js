@@ -12,7 +12,6 @@
   const specs = JSON.parse(source.textContent);
   const dark = document.body.classList.contains("big-screen");
   const palette = ["#1f5fa8", "#e07b24", "#2e9d5b", "#c23b3b", "#7b5ea7", "#1a9eb0", "#b8860b", "#6b7a8f"];
-  const unitWords = { persons: "人", fen: "元", count: "件", person_times: "人次", percent: "%" };
 
   // 1234567 → "1,234,567"; 1234567.8 (yuan) → "1,234,567.80".
   const full = (value, unit) => {
@@ -27,18 +26,14 @@
     }
     return value.toLocaleString("zh-CN");
   };
-  // Axis labels stay short: 12,000 → "1.2万", 340,000,000 → "3.4亿".
-  const short = (value) => {
-    const size = Math.abs(value);
-    if (size >= 1e8) {
-      return `${+(value / 1e8).toFixed(1)}亿`;
-    }
-    if (size >= 1e4) {
-      return `${+(value / 1e4).toFixed(1)}万`;
-    }
-    return value.toLocaleString("zh-CN");
-  };
-  const withUnit = (value, unit) => `${full(value, unit)} ${unitWords[unit] || ""}`.trim();
+  // Axis labels stay short, in the page's language: 12,000 → "1.2万" (Chinese) or "12K" (English).
+  const compact = new Intl.NumberFormat(document.documentElement.lang || "zh-Hans", {
+    notation: "compact",
+    maximumFractionDigits: 1,
+  });
+  const short = (value) => compact.format(value);
+  // A value with its unit's word in the page's language ("人", "元", "件"), given by the page with each chart.
+  const withUnit = (value, unit, words) => `${full(value, unit)} ${words[unit] || ""}`.trim();
 
   const base = () => ({
     backgroundColor: "transparent",
@@ -75,7 +70,7 @@
     };
     option.yAxis = units.map((unit) => ({
       type: "value",
-      name: unitWords[unit] || "",
+      name: spec.unit_words[unit] || "",
       axisLabel: { formatter: short },
       // Persons and items come whole; a rate goes to 100 %.
       minInterval: unit === "fen" || unit === "percent" ? 0 : 1,
@@ -90,7 +85,7 @@
       symbolSize: 7,
       barMaxWidth: 36,
       emphasis: { focus: "series" },
-      tooltip: { valueFormatter: (value) => withUnit(value, s.unit) },
+      tooltip: { valueFormatter: (value) => withUnit(value, s.unit, spec.unit_words) },
     }));
     return option;
   };
@@ -99,7 +94,7 @@
     const first = spec.series[0];
     const option = base();
     option.tooltip.trigger = "item";
-    option.tooltip.formatter = (item) => `${item.name}\n${withUnit(item.value, first.unit)}（${item.percent}%）`;
+    option.tooltip.formatter = (item) => `${item.name}\n${withUnit(item.value, first.unit, spec.unit_words)} (${item.percent}%)`;
     option.legend = { bottom: 0, type: "scroll" };
     option.series = [
       {
