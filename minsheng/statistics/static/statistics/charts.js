@@ -27,11 +27,10 @@
     return value.toLocaleString("zh-CN");
   };
   // Axis labels stay short, in the page's language: 12,000 → "1.2万" (Chinese) or "12K" (English).
-  const compact = new Intl.NumberFormat(document.documentElement.lang || "zh-Hans", {
-    notation: "compact",
-    maximumFractionDigits: 1,
-  });
-  const short = (value) => compact.format(value);
+  const language = document.documentElement.lang || "zh-Hans";
+  const compact = new Intl.NumberFormat(language, { notation: "compact", maximumFractionDigits: 1 });
+  const grouped = new Intl.NumberFormat(language);
+  const short = (value) => (Math.abs(value) >= 1e4 ? compact.format(value) : grouped.format(value));
   // A value with its unit's word in the page's language ("人", "元", "件"), given by the page with each chart.
   const withUnit = (value, unit, words) => `${full(value, unit)} ${words[unit] || ""}`.trim();
 
