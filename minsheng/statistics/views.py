@@ -214,7 +214,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     query, board = _load(request)
     if board is None:
         return _refused(request, query)
-    return render(request, "statistics/dashboard.html", _context(board, page="statistics:dashboard"))
+    context = _context(board, page="statistics:dashboard")
+    # A user serving several areas (two counties, say) can switch between their tops; most serve one, and asking
+    # costs a query, so only then.
+    if len(request.user.effective_assignments()) > 1:  # type: ignore[union-attr]
+        tops = selectors.statistics_areas(request.user)
+        if len(tops) > 1:
+            context["tops"] = [
+                {"division": d, "url": _address("statistics:dashboard", area=d.code, period=board.period)} for d in tops
+            ]
+    return render(request, "statistics/dashboard.html", context)
 
 
 @role_required(PERMISSION)

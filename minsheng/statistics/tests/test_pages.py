@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
+from minsheng.accounts.models import RoleAssignment
 from minsheng.accounts.roles import Role
 from minsheng.areas.models import Division
 from minsheng.core.testing import Personas
@@ -220,6 +221,19 @@ def test_a_county_user_sees_only_the_county(personas: Personas, caseload: dict[s
     village = _client(p[Role.VILLAGE_WORKER]).get(_url())
     assert village.context["dashboard"].area == p.village
     assert _client(p[Role.DEPARTMENT_HANDLER]).get(_url()).status_code == 403
+
+
+def test_a_user_serving_two_counties_switches_between_them(personas: Personas, caseload: dict[str, Any]) -> None:
+    p = personas
+    approver = p[Role.COUNTY_APPROVER]
+    RoleAssignment.objects.create(user=approver, role=Role.COUNTY_APPROVER, division=p.other_county)
+    client = _client(approver)
+    response = client.get(_url())
+    assert response.status_code == 200 and response.context["dashboard"].area == p.county
+    assert [top["url"] for top in response.context["tops"]] == [_url(area=p.county), _url(area=p.other_county)]
+    other = _page(client.get(_url(area=p.other_county)))
+    assert other.figures["dibao_persons"] == "2"
+    assert "tops" not in _client(p[Role.CITY_ADMIN]).get(_url()).context
 
 
 def _xlsx_rows(content: bytes) -> list[list[Any]]:
