@@ -13,6 +13,7 @@ ZH = {
     "Download all tables (Excel)": "下载全部表格（Excel）",
     "Download Excel": "下载 Excel",
     "Big screen": "大屏",
+    "Full screen": "全屏显示",
     "Back to the dashboard": "返回统计页",
     "Figures as of": "数据截至",
     "Headline figures": "主要指标",

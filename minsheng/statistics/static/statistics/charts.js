@@ -130,6 +130,16 @@
   }
   window.addEventListener("resize", () => charts.forEach((chart) => chart.resize()));
 
+  // The big screen's button fills the display (the browser allows it only after a click).
+  const fullscreen = document.getElementById("stats-fullscreen");
+  if (fullscreen && document.fullscreenEnabled) {
+    fullscreen.hidden = false;
+    fullscreen.addEventListener("click", () => document.documentElement.requestFullscreen());
+    document.addEventListener("fullscreenchange", () => {
+      fullscreen.hidden = document.fullscreenElement !== null;
+    });
+  }
+
   // The big screen reloads itself, so the hall's display follows the records without anybody touching it.
   const refresh = Number(document.body.dataset.refreshSeconds || 0);
   if (refresh > 0) {
