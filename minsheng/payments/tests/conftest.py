@@ -80,16 +80,16 @@ def _why_no_worker() -> str | None:
     if not url:
         return "the worker tests need CELERY_BROKER_URL=redis://127.0.0.1:6379/<n>; .ci/run runs them"
     parts = urlsplit(url)
-    if parts.scheme != "redis":
-        return f"the worker tests drive Redis (its visibility timeout), not {parts.scheme}"
+    if parts.scheme not in {"redis", "amqp"}:
+        return f"the worker tests drive Redis or RabbitMQ, not {parts.scheme}"
     if parts.path.strip("/") in {"", "0"}:
-        return "the worker tests empty their Redis database: give them one of their own (redis://…/<n>, n > 0)"
-    import redis
-
+        # They empty it: a Redis database (redis://…/<n>, n > 0) or a RabbitMQ virtual host (amqp://…/<vhost>).
+        return "the worker tests empty their broker: give them a Redis database or a RabbitMQ vhost of their own"
     try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        return f"Redis at {url} does not answer: {exc}"
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception as exc:  # whatever the transport raises
+        return f"the broker at {url} does not answer: {exc}"
     return None
 
 
@@ -120,11 +120,8 @@ class Workers:
     means to hold one of them inside the payroll's transaction."""
 
     def __init__(self, directory: Path) -> None:
-        import redis
-
         broker_url = str(settings.CELERY_BROKER_URL)  # set: the fixture checked it
         self.directory = directory
-        self.broker = redis.Redis.from_url(broker_url)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.env = {
             **os.environ,
@@ -175,7 +172,19 @@ class Workers:
 
     def queued(self) -> int:
         """Messages waiting in the queue (not those a worker holds unacknowledged)."""
-        return int(self.broker.llen(QUEUE))
+        with app.connection_for_write() as conn:
+            return int(conn.default_channel.queue_declare(QUEUE, passive=True).message_count)
+
+    def empty_broker(self) -> None:
+        """No message of an earlier run: Redis's whole database (its unacknowledged messages are kept beside the
+        queue), RabbitMQ's queue."""
+        with app.connection_for_write() as conn:
+            channel = conn.default_channel
+            if conn.transport_cls == "redis":
+                channel.client.flushdb()
+            else:
+                channel.queue_declare(QUEUE, durable=True, auto_delete=False)
+                channel.queue_purge(QUEUE)
 
     def hold(self) -> None:
         """From now on a worker stays inside the payroll's transaction after it inserted the lines."""
@@ -239,8 +248,8 @@ class Workers:
 
 @pytest.fixture
 def workers(transactional_db: None, tmp_path: Path) -> Iterator[Workers]:
-    """Real Celery workers on Redis and the PostgreSQL test database. Skipped without them, except in CI with a
-    broker configured (the step of .ci/run that exists for these tests), where a missing one fails the test."""
+    """Real Celery workers on Redis (or RabbitMQ) and the PostgreSQL test database. Skipped without them, except in
+    CI with a broker configured (the step of .ci/run that exists for these tests), where a missing one fails."""
     why = _why_no_worker()
     if why is not None:
         if CI and settings.CELERY_BROKER_URL:
@@ -249,7 +258,7 @@ def workers(transactional_db: None, tmp_path: Path) -> Iterator[Workers]:
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = False
     helper = Workers(tmp_path)
-    helper.broker.flushdb()
+    helper.empty_broker()
     with connection.cursor() as cursor:
         cursor.execute(HOLD_SQL)
         # A killed worker's backend notices at once that its client is gone and rolls back (PostgreSQL 14+), rather
@@ -263,7 +272,7 @@ def workers(transactional_db: None, tmp_path: Path) -> Iterator[Workers]:
     finally:
         helper.stop_all()
         app.conf.task_always_eager = eager
-        helper.broker.flushdb()
+        helper.empty_broker()
         with connection.cursor() as cursor:
             # Backends of the workers that are left would keep the tables from being emptied after the test.
             cursor.execute(

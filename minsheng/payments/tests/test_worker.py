@@ -2,7 +2,8 @@
 line: killed whole, a new worker gets the message again after Redis's visibility timeout; its pool process killed,
 the worker itself puts the message back; either way the retry writes the whole batch once. Two workers given the same
 batch twice write each line once; the page queues one job for two clicks and follows it to the end. Skipped without
-Redis and PostgreSQL, run by .ci/run."""
+Redis and PostgreSQL, run by .ci/run; they pass on RabbitMQ too (CELERY_BROKER_URL=amqp://…/<vhost of their own>),
+where a killed worker's message comes back as soon as its connection closes."""
 
 from __future__ import annotations
 
