@@ -36,7 +36,7 @@ NUMERIC_UNITS = frozenset(excel.NUMBER_FORMATS)
 WIDE_TABLE = 24
 # Sums from 10,000 yuan (in fen) get "约 … 万元" beside the exact figure.
 LARGE_SUM = 1_000_000
-NUMBER_FORMATS_INT = frozenset({"persons", "count", "person_times"})
+WHOLE_UNITS = frozenset({"persons", "count", "person_times"})
 
 
 class DashboardQuery(StyledForm):
@@ -82,7 +82,7 @@ def cell_text(value: Any, unit: str) -> str:
         return yuan(value)
     if unit == "percent":
         return f"{excel.percent_number(value)}%"
-    if unit in NUMBER_FORMATS_INT:
+    if unit in WHOLE_UNITS:
         return f"{int(value):,}"
     return str(value)
 
@@ -118,12 +118,13 @@ def _figure(figure: Figure) -> dict[str, Any]:
 
 
 def _table(table: Table, dashboard: Dashboard) -> dict[str, Any]:
+    """A table as the page shows it: headings with their unit, each cell's text, each row's drill link."""
     drills = table.drill or [None] * len(table.rows)
     headings = [excel.column_heading(c, u) for c, u in zip(table.columns, table.units, strict=True)]
     rows = [
         {
             "cells": [
-                {"text": cell_text(value, unit), "number": unit in NUMBER_FORMATS_INT or unit in ("fen", "percent")}
+                {"text": cell_text(value, unit), "number": unit in NUMERIC_UNITS}
                 for value, unit in zip(row, table.units, strict=True)
             ],
             "drill": _address("statistics:dashboard", area=code, period=dashboard.period) if code else None,
@@ -134,7 +135,6 @@ def _table(table: Table, dashboard: Dashboard) -> dict[str, Any]:
     return {
         "table": table,
         "headings": headings,
-        "numeric": [unit in NUMERIC_UNITS for unit in table.units],
         "rows": rows,
         # A chart with a narrow table beside it; a wide table goes under its chart, across the page.
         "beside": bool(table.chart and table.rows) and sum(map(len, headings)) <= WIDE_TABLE,
