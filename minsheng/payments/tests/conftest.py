@@ -173,13 +173,14 @@ class Workers:
     def queued(self) -> int:
         """Messages waiting in the queue (not those a worker holds unacknowledged)."""
         with app.connection_for_write() as conn:
-            return int(conn.default_channel.queue_declare(QUEUE, passive=True).message_count)
+            channel: Any = conn.default_channel  # the transport's own channel (kombu types only the common part)
+            return int(channel.queue_declare(QUEUE, passive=True).message_count)
 
     def empty_broker(self) -> None:
         """No message of an earlier run: Redis's whole database (its unacknowledged messages are kept beside the
         queue), RabbitMQ's queue."""
         with app.connection_for_write() as conn:
-            channel = conn.default_channel
+            channel: Any = conn.default_channel
             if conn.transport_cls == "redis":
                 channel.client.flushdb()
             else:
