@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Model, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -259,13 +259,13 @@ def _counts(counts: PayrollHistoryCounts) -> None:
     counts.by_programme = {p: (*last.get(p, (0, 0)), fen[p]) for p in MONTHLY_PROGRAMMES if p in fen}
 
 
-def _analyze() -> None:
+def _analyze(*models: type[Model]) -> None:
     """PostgreSQL plans the payroll's SQL on table statistics; the demo has just filled these tables (and each month
     adds lines), before autovacuum has looked at them."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for model in (Person, Benefit, PaymentLine, PayrollBatch):
+        for model in models:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
@@ -282,8 +282,9 @@ def demo_payroll_history(*, seed: int, progress: Callable[[str], None] | None = 
     with transaction.atomic():
         counts.accounts_added, counts.payees_without_account = payees_accounts(seed=seed)
         officers = {county.code: history_officers(county) for county, _programmes in plan}
+    _analyze(Person, Benefit)
     for attempt, period in enumerate(HISTORY_MONTHS, start=1):
-        _analyze()
+        _analyze(PaymentLine, PayrollBatch)
         # One transaction per month: the services' own transactions become savepoints, so SQLite commits once.
         with transaction.atomic():
             failed = _month(seed=seed, period=period, plan=plan, officers=officers)
