@@ -97,10 +97,27 @@ class PaymentLine(ScopedModel):
         DUPLICATE = "duplicate", _("Duplicate benefit")
         NO_ACCOUNT = "no_account", _("No valid bank account")
 
-    batch = models.ForeignKey(PayrollBatch, on_delete=models.PROTECT, related_name="lines")
-    benefit = models.ForeignKey("assistance.Benefit", on_delete=models.PROTECT, related_name="payment_lines")
-    payee = models.ForeignKey("people.Person", verbose_name=_("paid to"), on_delete=models.PROTECT, related_name="+")
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    # Lines are written by the hundred thousand each month, so each index and each foreign-key check costs a city's
+    # payroll seconds (docs/benchmarks.md, "Payroll"). They carry no index that another covers (the batch is the
+    # first column of payment_batch_status, the benefit the first of payment_once_per_benefit_month) and none for the
+    # area (lines are read by batch, by payee, or whole by the statistics). Their references are written only by the
+    # generation's INSERT … SELECT, from the batch it holds locked and the benefit and payee rows it reads, and none
+    # of those is ever deleted (PROTECT here; persons change status, benefits stop, batches stay), so the database
+    # does not check the three again for every line (a foreign-key check per line and reference).
+    batch = models.ForeignKey(
+        PayrollBatch, on_delete=models.PROTECT, related_name="lines", db_index=False, db_constraint=False
+    )
+    benefit = models.ForeignKey(
+        "assistance.Benefit",
+        on_delete=models.PROTECT,
+        related_name="payment_lines",
+        db_index=False,
+        db_constraint=False,
+    )
+    payee = models.ForeignKey(
+        "people.Person", verbose_name=_("paid to"), on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    area_code = models.CharField(_("area code"), max_length=12)
     period = models.DateField(_("month paid"))
     amount_fen = models.BigIntegerField(_("amount (fen)"))
     bank_name = models.CharField(_("bank"), max_length=60, blank=True, default="")
@@ -112,8 +129,14 @@ class PaymentLine(ScopedModel):
     )
     hold_text = models.CharField(_("reason held back"), max_length=200, blank=True, default="")
     failure_reason = models.CharField(_("bank's reason for failure"), max_length=200, blank=True, default="")
-    reissue_of = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reissue", verbose_name=_("re-issue of")
+    reissue_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reissues",
+        verbose_name=_("re-issue of"),
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -129,13 +152,19 @@ class PaymentLine(ScopedModel):
             models.UniqueConstraint(
                 fields=["benefit", "period"], condition=~Q(status="failed"), name="payment_once_per_benefit_month"
             ),
+            # A failed line is re-issued once; the index holds the few re-issues only.
+            models.UniqueConstraint(
+                fields=["reissue_of"], condition=Q(reissue_of__isnull=False), name="payment_reissued_once"
+            ),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
                 condition=Q(status="held", hold_reason__gt="") | (~Q(status="held") & Q(hold_reason="")),
                 name="payment_held_iff_reason",
             ),
         ]
-        indexes = [models.Index(fields=["batch", "status"], name="payment_batch_status")]
+        indexes = [
+            models.Index(fields=["batch", "status"], name="payment_batch_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.benefit_id} {self.period:%Y-%m} {self.amount_fen}"

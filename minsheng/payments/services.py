@@ -20,6 +20,7 @@ batch is frozen.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -111,11 +112,24 @@ def _batch_for(*, county: Division, programme: str, period: dt.date) -> PayrollB
     return batches.select_for_update().get(area_code=county.code, programme=programme, period=period)
 
 
-def _hold_reason(batch: PayrollBatch) -> tuple[str, list[Any]]:
-    """SQL for the reason to hold back a line of ``batch`` paid to the payee ``p`` (a person row), '' when it may be
-    paid, with its parameters. The reasons in order, the first found wins: deceased, moved away (each dated before
-    the month paid), a duplicate benefit, no usable account. Generation writes it with each line, so a line is
-    written once; a draft generated again recomputes it the same way."""
+@dataclass(frozen=True)
+class _HoldSQL:
+    """The reason to hold back a line of a batch paid to the payee ``p`` (a person row): ``reason`` is an SQL
+    expression, '' when the line may be paid, reading the rows of ``join`` (placed after the join of ``p``)."""
+
+    reason: str
+    reason_params: list[Any]
+    join: str
+    join_params: list[Any]
+
+
+def _hold_reason(batch: PayrollBatch) -> _HoldSQL:
+    """The reasons in order, the first found wins: deceased, moved away (each dated before the month paid), a
+    duplicate benefit, no usable account. Generation writes the reason with each line, so a line is written once; a
+    draft generated again recomputes it the same way.
+
+    The duplicate check is a join with the payees of the benefit that excludes this one (a hash of some thousands
+    of rows, built once) rather than a probe per line."""
     start = _date(batch.period)
     cases = [
         "WHEN p.status = %s AND p.status_date < %s THEN %s",
@@ -129,13 +143,17 @@ def _hold_reason(batch: PayrollBatch) -> tuple[str, list[Any]]:
         start,
         PaymentLine.HoldReason.MOVED_AWAY.value,
     ]
-    for held_programme, paid_programme in DUPLICATES:
-        if batch.programme == held_programme:
-            cases.append(
-                f"WHEN EXISTS (SELECT 1 FROM {_q(Benefit)} t WHERE t.payee_id = p.id AND t.programme = %s "
-                f"AND {_pays_in('t')}) THEN %s"
-            )
-            params += [str(paid_programme), start, start, start, PaymentLine.HoldReason.DUPLICATE.value]
+    excluding = [str(paid) for held, paid in DUPLICATES if batch.programme == held]
+    join, join_params = "", []
+    if excluding:
+        marks = ", ".join("%s" for _ in excluding)
+        join = (
+            f"LEFT JOIN (SELECT DISTINCT t.payee_id FROM {_q(Benefit)} t WHERE t.programme IN ({marks}) "
+            f"AND {_pays_in('t')}) dup ON dup.payee_id = p.id"
+        )
+        join_params = [*excluding, start, start, start]
+        cases.append("WHEN dup.payee_id IS NOT NULL THEN %s")
+        params.append(PaymentLine.HoldReason.DUPLICATE.value)
     # The account is encrypted, so the database cannot read the number; the people services store only numbers of
     # 12 to 30 digits with their masked copy (last 4 digits), so a missing token, a value that is not a token, or a
     # missing or all-star masked copy means there is no usable account.
@@ -144,7 +162,7 @@ def _hold_reason(batch: PayrollBatch) -> tuple[str, list[Any]]:
         "OR p.bank_account_masked = '' OR p.bank_account_masked LIKE %s THEN %s"
     )
     params += ["1$%", "%****", PaymentLine.HoldReason.NO_ACCOUNT.value]
-    return "CASE " + " ".join(cases) + " ELSE '' END", params
+    return _HoldSQL("CASE " + " ".join(cases) + " ELSE '' END", params, join, join_params)
 
 
 def _hold_columns(reason: str) -> tuple[str, str, str, list[Any]]:
@@ -164,11 +182,17 @@ _LINE_COLUMNS = (
 
 
 def _insert_lines(batch: PayrollBatch, prefix: str) -> int:
-    """One ``INSERT … SELECT``: a line per benefit of the county and programme that pays for the month, with the
-    amount of the month, the account as stored, and its hold reason."""
+    """One ``INSERT … SELECT``: a line per benefit of the county and programme that pays for the month and has no
+    live line for it yet, with the amount of the month, the account as stored, and its hold reason.
+
+    Skipping benefits paid already is an anti-join rather than ``ON CONFLICT DO NOTHING``: the batch row is locked,
+    so no other generation writes this batch meanwhile, and the speculative insertion ``ON CONFLICT`` makes for
+    every line costs a seventh of the generation (docs/benchmarks.md). The unique constraint stays the guarantee: a
+    generation of another county writing the same benefit and month at the same moment (a benefit that moved) fails
+    on it and rolls back whole, and its retry skips the line paid there."""
     period = _date(batch.period)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    reason, reason_params = _hold_reason(batch)
+    hold = _hold_reason(batch)
     status, held, text, text_params = _hold_columns("s.reason")
     sql = f"""
         INSERT INTO {_q(PaymentLine)} ({_LINE_COLUMNS})
@@ -176,12 +200,13 @@ def _insert_lines(batch: PayrollBatch, prefix: str) -> int:
             s.bank_account_masked, {status}, {held}, {text}, '', NULL, %s
         FROM (
             SELECT b.id, b.payee_id, b.area_code, {_amount_in("b")} AS amount_fen,
-                p.bank_name, p.bank_account, p.bank_account_masked, {reason} AS reason
-            FROM {_q(Benefit)} b JOIN {_q(Person)} p ON p.id = b.payee_id
+                p.bank_name, p.bank_account, p.bank_account_masked, {hold.reason} AS reason
+            FROM {_q(Benefit)} b JOIN {_q(Person)} p ON p.id = b.payee_id {hold.join}
             WHERE b.programme = %s AND b.area_code LIKE %s AND {_pays_in("b")}
+                AND NOT EXISTS (SELECT 1 FROM {_q(PaymentLine)} e WHERE e.benefit_id = b.id AND e.period = %s
+                    AND e.status <> 'failed')
         ) s
         WHERE s.amount_fen > 0
-        ON CONFLICT DO NOTHING
     """
     params = [
         batch.pk,
@@ -189,9 +214,11 @@ def _insert_lines(batch: PayrollBatch, prefix: str) -> int:
         *text_params,
         now,
         period,
-        *reason_params,
+        *hold.reason_params,
+        *hold.join_params,
         batch.programme,
         prefix + "%",
+        period,
         period,
         period,
         period,
@@ -206,7 +233,7 @@ def _insert_reissues(batch: PayrollBatch) -> int:
     once, to the payee's account on record now. A failed re-issue is not re-issued again: it needs a person."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     line, batches = _q(PaymentLine), _q(PayrollBatch)
-    reason, reason_params = _hold_reason(batch)
+    hold = _hold_reason(batch)
     status, held, text, text_params = _hold_columns("s.reason")
     sql = f"""
         INSERT INTO {line} ({_LINE_COLUMNS})
@@ -214,10 +241,10 @@ def _insert_reissues(batch: PayrollBatch) -> int:
             s.bank_account_masked, {status}, {held}, {text}, '', s.id, %s
         FROM (
             SELECT f.id, f.benefit_id, f.payee_id, f.area_code, f.period, f.amount_fen, p.bank_name,
-                p.bank_account, p.bank_account_masked, {reason} AS reason
+                p.bank_account, p.bank_account_masked, {hold.reason} AS reason
             FROM {line} f
                 JOIN {batches} fb ON fb.id = f.batch_id
-                JOIN {_q(Person)} p ON p.id = f.payee_id
+                JOIN {_q(Person)} p ON p.id = f.payee_id {hold.join}
             WHERE f.status = 'failed' AND f.reissue_of_id IS NULL
                 AND fb.area_code = %s AND fb.programme = %s AND fb.period < %s
                 AND NOT EXISTS (SELECT 1 FROM {line} r WHERE r.reissue_of_id = f.id)
@@ -229,7 +256,8 @@ def _insert_reissues(batch: PayrollBatch) -> int:
         batch.pk,
         *text_params,
         now,
-        *reason_params,
+        *hold.reason_params,
+        *hold.join_params,
         batch.area_code,
         batch.programme,
         _date(batch.period),
@@ -244,7 +272,7 @@ def _refresh_draft(batch: PayrollBatch, prefix: str) -> None:
     (a re-issue keeps the failed line's), the payee's account on record now and their hold reason found again."""
     period = _date(batch.period)
     line = _q(PaymentLine)
-    reason, reason_params = _hold_reason(batch)
+    hold = _hold_reason(batch)
     status, held, text, text_params = _hold_columns("r.reason")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -263,15 +291,15 @@ def _refresh_draft(batch: PayrollBatch, prefix: str) -> None:
                 status = {status}, hold_reason = {held}, hold_text = {text}
             FROM (
                 SELECT l.id AS line_id, {_amount_in("b")} AS amount_fen, p.bank_name, p.bank_account,
-                    p.bank_account_masked, {reason} AS reason
+                    p.bank_account_masked, {hold.reason} AS reason
                 FROM {line} l
                     JOIN {_q(Benefit)} b ON b.id = l.benefit_id
-                    JOIN {_q(Person)} p ON p.id = l.payee_id
+                    JOIN {_q(Person)} p ON p.id = l.payee_id {hold.join}
                 WHERE l.batch_id = %s
             ) r
             WHERE {line}.id = r.line_id
             """,
-            [*text_params, period, *reason_params, batch.pk],
+            [*text_params, period, *hold.reason_params, *hold.join_params, batch.pk],
         )
 
 
@@ -328,6 +356,12 @@ def payroll_generate(*, actor: Any, county: Division, programme: str, period: dt
 
 @transaction.atomic
 def _generate(*, actor: Any, county: Division, programme: str, period: dt.date) -> PayrollBatch:
+    if connection.vendor == "postgresql":
+        # The planner prices the per-line subqueries (amount of the month, duplicate check) high enough to compile
+        # them with JIT, which costs more (~0.3 s a batch) than the statement it speeds up; measured in
+        # docs/benchmarks.md. For this transaction only.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
     batch = _batch_for(county=county, programme=programme, period=period)
     if batch.status != PayrollBatch.Status.DRAFT:
         raise ValidationError(_("This payroll is approved already and can no longer change."))
