@@ -228,6 +228,20 @@ def test_the_database_refuses_a_second_live_line_for_a_benefit_and_month(persona
         )
 
 
+def test_the_database_refuses_a_second_reissue_of_a_failed_line(personas: Personas) -> None:
+    from django.db import IntegrityError, transaction
+
+    enrol(payee(personas.village, "张一"))
+    batch = generate(personas)
+    failed = PaymentLine.objects.unscoped().get(batch=batch)
+    PaymentLine.objects.unscoped().filter(pk=failed.pk).update(status="failed", failure_reason="账户已销户")
+    fields = {"batch": batch, "benefit": failed.benefit, "payee": failed.payee, "area_code": failed.area_code}
+    PaymentLine.objects.create(**fields, period=FEB, amount_fen=1, reissue_of=failed)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentLine.objects.create(**fields, period=FEB, amount_fen=1, reissue_of=failed, status="failed")
+    assert PaymentLine.objects.unscoped().filter(reissue_of=failed).count() == 1
+
+
 def test_a_benefit_moved_to_another_county_is_not_paid_there_for_a_month_already_paid(personas: Personas) -> None:
     p = personas
     moved = enrol(payee(p.village, "张一"))
