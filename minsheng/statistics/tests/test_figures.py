@@ -389,3 +389,61 @@ def test_figures_of_modules_not_built_are_not_available(personas: Personas) -> N
     assert {f.key for f in missing} >= {"vagrants_helped", "social_organisations", "volunteers", "cemeteries_filed"}
     assert all(f.value is None and f.note for f in missing)
     assert [f.key for f in board.figures if f.available] == HEADLINE_KEYS
+
+
+def test_a_change_committed_late_is_still_applied(personas: Personas) -> None:
+    """A transaction that began before the last refresh and committed after it carries an earlier event time; the
+    refresh looks back OVERLAP and applies every event it has not applied yet, once."""
+    from minsheng.audit.models import AuditEvent
+
+    p = personas
+    r = records.build(p)
+    refresh.cells_rebuild()
+    state = refresh.RefreshState.objects.get()
+    assert state.through is not None
+    # The change and its event, written "two minutes before" the rebuild's watermark, as a late commit would be.
+    Consultation.objects.create(
+        area_code=p.village.code, channel="village", topic="低保", outcome="answered",
+        recorded_by=p[Role.VILLAGE_WORKER], recorded_at=records.at("2026-02-02"),
+    )  # fmt: skip
+    AuditEvent.objects.create(
+        action="intake.consultation_recorded",
+        area_code=p.village.code,
+        occurred_at=state.through - dt.timedelta(minutes=2),
+    )
+    result = refresh.cells_refresh()
+    assert (result.events, result.areas) == (1, [p.village.code])
+    assert figures(board_of(p, Role.VILLAGE_WORKER, None))["consultations"] == 3
+    assert refresh.cells_refresh().events == 0  # applied once
+    assert r.villages[0] == p.village
+
+
+def test_a_new_month_rebuilds_the_table(personas: Personas) -> None:
+    p = personas
+    records.build(p)
+    first, last = refresh.months_held(dt.date(2026, 11, 29))
+    assert (first, last) == (dt.date(2022, 1, 1), dt.date(2026, 11, 1))
+    refresh.cells_rebuild(today=dt.date(2026, 11, 29))
+    assert refresh.cells_refresh(today=dt.date(2026, 11, 30)).rebuilt is False
+    assert refresh.cells_refresh(today=dt.date(2026, 12, 1)).rebuilt is True
+    state = refresh.RefreshState.objects.get()
+    assert (state.first_month, state.last_month) == (dt.date(2022, 1, 1), dt.date(2026, 12, 1))
+    assert refresh.cells_refresh(today=dt.date(2027, 1, 1)).rebuilt is True
+    assert refresh.RefreshState.objects.get().first_month == dt.date(2023, 1, 1)
+
+
+def test_records_at_a_county_window_show_as_the_county_own_row(personas: Personas) -> None:
+    p = personas
+    records.build(p)
+    Consultation.objects.create(
+        area_code=p.county.code, channel="county", topic="医疗救助", outcome="answered",
+        recorded_by=p[Role.COUNTY_APPROVER], recorded_at=records.at("2026-03-03"),
+    )  # fmt: skip
+    refresh.cells_rebuild()
+    board = board_of(p, Role.COUNTY_APPROVER, None)
+    assert figures(board)["consultations"] == recount(p.county.prefix, PERIOD)["consultations"] == 6
+    by_area = table(board, "by_area")
+    assert by_area.drill[-1] is None and p.county.name in by_area.rows[-1][0]
+    assert len(by_area.rows) == p.county.children.count() + 1
+    city = board_of(p, Role.CITY_ADMIN, None)
+    assert figures(city)["consultations"] == 7
