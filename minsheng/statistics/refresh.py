@@ -13,7 +13,8 @@ the same transaction. The refresh reads the change events since its watermark, t
 village; a township or county for a window's own records; the county for payroll events) and a family of
 indicators (``payments.*`` → payments; ``intake.*`` → the window; ``assistance.*`` → benefits, temporary
 assistance and the window), deletes those cells of those areas and recomputes them from the records, for every
-month held, then recomputes the sums of the townships and counties containing them. Recomputing is idempotent,
+month held — a payroll event naming its batch only for the months that batch's lines are for —, then recomputes
+the sums of the townships and counties containing them. Recomputing is idempotent,
 so applying an event twice is harmless.
 
 The watermark: ``through`` (a time) and the ids of the events already applied in the ``OVERLAP`` before it. A
@@ -42,7 +43,7 @@ from minsheng.assistance.models import Benefit, TemporaryAid
 from minsheng.audit.models import AuditEvent
 from minsheng.core.scoping import LEVEL_DIGITS
 from minsheng.intake.models import Application, Consultation, ItemCase
-from minsheng.payments.models import PaymentLine
+from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.statistics import indicators as ind
 from minsheng.statistics.models import Cell, RefreshState
 
@@ -63,6 +64,10 @@ ACTION_FAMILIES: dict[str, tuple[str, ...]] = {
 CHANGE_KINDS = (AuditEvent.Kind.CHANGE, AuditEvent.Kind.SYSTEM)
 
 VILLAGE, TOWNSHIP, COUNTY = 12, 9, 6
+
+# A set of months to recompute (None: every month held), and a unit of work: a family in some months.
+Months = frozenset[dt.date] | None
+Work = tuple[str, Months]
 
 
 # --- Months and areas ------------------------------------------------------------------------------------------
@@ -204,20 +209,26 @@ def _local_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.dateti
     )
 
 
-def _compute(family: str, first: dt.date, last: dt.date, ranges: Sequence[CodeRange] | None) -> None:
-    """Insert the village cells of ``family`` for the areas in ``ranges`` (None: all) and the months held."""
+def _compute(
+    family: str, first: dt.date, last: dt.date, ranges: Sequence[CodeRange] | None, months: Months = None
+) -> None:
+    """Insert the village cells of ``family`` for the areas in ``ranges`` (None: all) and the months held (for the
+    payments, only ``months`` when given)."""
     start, end = _local_bounds(first, last)
     # System jobs: the summary is computed over the whole table (or the changed areas); it holds counts only, and
     # every read of it checks the reader's scope (selectors.dashboard).
+    if months is not None and family != ind.PAYMENTS:  # pragma: no cover - only payroll events name their months
+        raise ValueError("only the payments are recomputed for some months")
     if family == ind.BENEFITS:
-        months = months_between(first, last)
+        every_month = months_between(first, last)
         for indicator in ind.stored_in(ind.BENEFITS):
-            _insert_stock(indicator, months, ranges)
+            _insert_stock(indicator, every_month, ranges)
     elif family == ind.PAYMENTS:
         _insert_flow(
             "paid",
             PaymentLine.objects.unscoped()
             .filter(_record_filter(ranges), status=PaymentLine.Status.PAID, period__gte=first, period__lte=last)
+            .filter(Q() if months is None else Q(period__in=sorted(months)))
             .values(a=F("area_code"), m=F("period"), d=F("batch__programme"))
             .annotate(v=Sum("amount_fen"), v2=Count("id")),
         )
@@ -263,7 +274,16 @@ def _compute(family: str, first: dt.date, last: dt.date, ranges: Sequence[CodeRa
         raise ValueError(f"unknown family {family!r}")
 
 
-def _delete_cells(level: int, ranges: Sequence[CodeRange] | None, indicators: Iterable[str] | None = None) -> None:
+def _month_filter(months: Months) -> tuple[str, list[Any]]:
+    if months is None:
+        return "", []
+    ordered = sorted(months)
+    return f" AND month IN ({', '.join([_month_param()] * len(ordered))})", [_date(m) for m in ordered]
+
+
+def _delete_cells(
+    level: int, ranges: Sequence[CodeRange] | None, indicators: Iterable[str] | None = None, months: Months = None
+) -> None:
     where, params = _sql_filter(ranges, "area")
     sql = f"DELETE FROM {_table(Cell)} WHERE level = %s AND {where}"
     args: list[Any] = [level, *(int(p) for p in params)]
@@ -271,25 +291,27 @@ def _delete_cells(level: int, ranges: Sequence[CodeRange] | None, indicators: It
         names = list(indicators)
         sql += f" AND indicator IN ({', '.join(['%s'] * len(names))})"
         args += names
+    month_sql, month_args = _month_filter(months)
     with connection.cursor() as cursor:
-        cursor.execute(sql, args)
+        cursor.execute(sql + month_sql, args + month_args)
 
 
-def _roll_up(to_level: int, ranges: Sequence[CodeRange] | None) -> None:
+def _roll_up(to_level: int, ranges: Sequence[CodeRange] | None, months: Months = None) -> None:
     """Recompute the sums at ``to_level`` (township 9 or county 6) for the areas in ``ranges`` (whole townships or
-    counties) from the level below (village 12 → township 9 → county 6)."""
+    counties) and ``months`` (None: all) from the level below (village 12 → township 9 → county 6)."""
     below = VILLAGE if to_level == TOWNSHIP else TOWNSHIP
     unit = 10 ** (12 - to_level)
-    _delete_cells(to_level, ranges)
+    _delete_cells(to_level, ranges, months=months)
     where, params = _sql_filter(ranges, "area")
+    month_sql, month_args = _month_filter(months)
     sql = (
         f"INSERT INTO {_table(Cell)} ({CELL_COLUMNS}) "
         f"SELECT %s, indicator, dimension, (area / {unit}) * {unit}, month, SUM(value), SUM(value2) "
-        f"FROM {_table(Cell)} WHERE level = %s AND {where} "
+        f"FROM {_table(Cell)} WHERE level = %s AND {where}{month_sql} "
         f"GROUP BY indicator, dimension, area / {unit}, month"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [to_level, below, *[int(p) for p in params]])
+        cursor.execute(sql, [to_level, below, *[int(p) for p in params], *month_args])
 
 
 def _widen(ranges: Iterable[CodeRange], digits: int) -> list[CodeRange]:
@@ -301,15 +323,13 @@ def _widen(ranges: Iterable[CodeRange], digits: int) -> list[CodeRange]:
     return _merge(wide)
 
 
-def recompute(plan: dict[str, list[CodeRange]], *, first: dt.date, last: dt.date) -> None:
-    """Recompute the cells of each family in its areas from the records, then the sums above them."""
-    touched: list[CodeRange] = []
-    for family, ranges in plan.items():
-        _delete_cells(VILLAGE, ranges, ind.stored_in(family))
-        _compute(family, first, last, ranges)
-        touched += ranges
-    _roll_up(TOWNSHIP, _widen(touched, 9))
-    _roll_up(COUNTY, _widen(touched, 6))
+def recompute(plan: dict[Work, list[CodeRange]], *, first: dt.date, last: dt.date) -> None:
+    """Recompute the cells of each (family, months) in its areas from the records, then the sums above them."""
+    for (family, months), ranges in plan.items():
+        _delete_cells(VILLAGE, ranges, ind.stored_in(family), months)
+        _compute(family, first, last, ranges, months)
+        _roll_up(TOWNSHIP, _widen(ranges, 9), months)
+        _roll_up(COUNTY, _widen(ranges, 6), months)
 
 
 # --- Entry points ----------------------------------------------------------------------------------------------
@@ -351,9 +371,12 @@ def cells_rebuild(*, today: dt.date | None = None) -> RefreshResult:
     return RefreshResult(rebuilt=True)
 
 
-def _change_events(*, since: dt.datetime, after_id: int | None = None) -> list[tuple[int, str, str, dt.datetime]]:
-    """(id, action, area code, time) of the audited changes at or after ``since`` (or with an id above
-    ``after_id``) whose action can change a figure."""
+Event = tuple[int, str, str, dt.datetime, str, str]
+
+
+def _change_events(*, since: dt.datetime, after_id: int | None = None) -> list[Event]:
+    """(id, action, area code, time, object type, object id) of the audited changes at or after ``since`` (or with
+    an id above ``after_id``) whose action can change a figure."""
     window = Q(occurred_at__gte=since)
     if after_id is not None:
         window |= Q(pk__gt=after_id)
@@ -365,7 +388,7 @@ def _change_events(*, since: dt.datetime, after_id: int | None = None) -> list[t
         AuditEvent.objects.unscoped()
         .filter(window, prefixes, kind__in=CHANGE_KINDS)
         .exclude(area_code="")
-        .values_list("pk", "action", "area_code", "occurred_at")
+        .values_list("pk", "action", "area_code", "occurred_at", "object_type", "object_id")
     )
 
 
@@ -376,17 +399,31 @@ def _families_of(action: str) -> tuple[str, ...]:
     return ()
 
 
-def _plan(events: Iterable[tuple[int, str, str, dt.datetime]]) -> dict[str, set[CodeRange]]:
-    """Family → the areas to recompute."""
-    plan: dict[str, set[CodeRange]] = {}
-    for _pk, action, area_code, _at in events:
+def _batch_months(object_type: str, object_id: str) -> Months:
+    """The months a payroll event can change: its batch's month and those of the batch's lines (a re-issue is paid
+    for its original month). None (every month) when the event names no batch."""
+    if object_type != PayrollBatch._meta.label_lower or not object_id.isdigit():
+        return None
+    # A system job: the months of one batch, read by id (dates only).
+    batch = PayrollBatch.objects.unscoped().filter(pk=int(object_id)).values_list("period", flat=True).first()
+    if batch is None:
+        return None
+    lines = PaymentLine.objects.unscoped().filter(batch_id=int(object_id)).values_list("period", flat=True).distinct()
+    return frozenset([batch, *lines])
+
+
+def _plan(events: Iterable[Event]) -> dict[Work, set[CodeRange]]:
+    """(family, months) → the areas to recompute."""
+    plan: dict[Work, set[CodeRange]] = {}
+    for _pk, action, area_code, _at, object_type, object_id in events:
         try:
             area = CodeRange.of(area_code)
         except (InvalidCode, KeyError):
             logger.warning("statistics: audit event with an unreadable area code %r ignored", area_code)
             continue
         for family in _families_of(action):
-            plan.setdefault(family, set()).add(area)
+            months = _batch_months(object_type, object_id) if family == ind.PAYMENTS else None
+            plan.setdefault((family, months), set()).add(area)
     return plan
 
 
@@ -428,7 +465,7 @@ def _apply(*, today: dt.date) -> RefreshResult:
     seen = set(state.seen_ids)
     events = _change_events(since=state.through - OVERLAP, after_id=state.last_event_id)
     pending = [e for e in events if e[0] not in seen]
-    plan = {family: _merge(ranges) for family, ranges in _plan(pending).items()}
+    plan = {work: _merge(ranges) for work, ranges in _plan(pending).items()}
     recompute(plan, first=state.first_month, last=state.last_month)
     result = RefreshResult(events=len(pending), areas=sorted({r.low for ranges in plan.values() for r in ranges}))
     state.through = now

@@ -447,3 +447,26 @@ def test_records_at_a_county_window_show_as_the_county_own_row(personas: Persona
     assert len(by_area.rows) == p.county.children.count() + 1
     city = board_of(p, Role.CITY_ADMIN, None)
     assert figures(city)["consultations"] == 7
+
+
+def test_a_payroll_event_recomputes_its_county_in_the_months_of_its_batch_only(personas: Personas) -> None:
+    from minsheng.audit.services import audit_record
+
+    p = personas
+    r = records.build(p)
+    batch = r.lines["v1_apr"].batch
+    reissue = PaymentLine.objects.create(
+        batch=batch, benefit=r.benefits["dibao_v1"], payee=r.benefits["dibao_v1"].payee, area_code=p.village.code,
+        period=dt.date(2026, 3, 1), amount_fen=150_000, reissue_of=r.lines["v1_mar"],
+    )  # fmt: skip
+    event = audit_record(actor=None, action="payments.bank_return_imported", obj=batch, area_code=batch.area_code)
+    plan = refresh._plan(
+        [(event.pk, event.action, event.area_code, event.occurred_at, event.object_type, event.object_id)]
+    )
+    assert plan == {
+        ("payments", frozenset({dt.date(2026, 4, 1), reissue.period})): {refresh.CodeRange.of(p.county.code)}
+    }
+    # Without a batch named, every month of the county.
+    assert refresh._plan([(1, "payments.payroll_generated", p.county.code, event.occurred_at, "", "")]) == {
+        ("payments", None): {refresh.CodeRange.of(p.county.code)}
+    }
