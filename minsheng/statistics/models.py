@@ -57,6 +57,8 @@ class RefreshState(models.Model):
     seen_ids = models.JSONField(default=list, blank=True)
     last_event_id = models.BigIntegerField(default=0)
     refreshed_at = models.DateTimeField(_("last refresh"), null=True, blank=True)
+    # The highest id of each source table when last applied: rows added without audit events (a bulk load) show.
+    fingerprint = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("statistics refresh state")

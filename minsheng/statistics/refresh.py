@@ -5,8 +5,8 @@ the areas the audit log says changed.
 for every area and every month held (January four years back to the current month), set-based: one
 ``INSERT … SELECT … GROUP BY`` per indicator (plain SQL that PostgreSQL and SQLite both run; the monthly flows are
 the ORM's own grouped SELECT, so the month boundaries follow the configured time zone on both), then the township
-and county sums. The demo and bulk imports write without audit events, so they end with a rebuild
-(``manage.py statistics_rebuild``); so does the first refresh of a new month.
+and county sums. A rebuild also follows a bulk load (rows without audit events, see below), a new month, and
+``manage.py statistics_rebuild`` or the nightly task.
 
 **Incremental refresh** (``cells_refresh``): every change in Minsheng writes an ``AuditEvent`` with its area code in
 the same transaction. The refresh reads the change events since its watermark, turns each into an area (a
@@ -22,7 +22,9 @@ transaction may commit after a later one (its event then carries an earlier time
 ``OVERLAP`` and skips the ids it has applied. A transaction open longer than ``OVERLAP`` could be missed; the
 daily rebuild (task ``statistics.rebuild``) puts any such miss right.
 
-When nothing changed, a refresh is one indexed read of the audit log's last minutes and writes nothing.
+When nothing changed, a refresh is one indexed read of the audit log's last minutes and of the highest id of each
+source table, and writes nothing. Rows added without an audit event (a bulk load: the demo, an import) raise a
+highest id with no event to explain it: the refresh then rebuilds the whole table.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -353,6 +356,10 @@ def cells_rebuild(*, today: dt.date | None = None) -> RefreshResult:
     """Empty the summary table and compute every cell again from the records (all areas, all months held)."""
     now = timezone.now()
     state = _locked_state()
+    # The watermark is read before the records: a change committed while the rebuild runs (each statement sees
+    # what was committed when it began) is then applied again by the next refresh, never taken as done.
+    recent = _change_events(since=now - OVERLAP)
+    fingerprint = _fingerprint()
     first, last = months_held(today or timezone.localdate())
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {_table(Cell)}")
@@ -360,15 +367,38 @@ def cells_rebuild(*, today: dt.date | None = None) -> RefreshResult:
         _compute(family, first, last, None)
     _roll_up(TOWNSHIP, None)
     _roll_up(COUNTY, None)
-    # Everything audited so far is in the table now: start the watermark here.
-    recent = _change_events(since=now - OVERLAP)
     state.first_month, state.last_month = first, last
     state.built_at = state.refreshed_at = now
     state.through = now
     state.seen_ids = sorted(e[0] for e in recent)
     state.last_event_id = max([state.last_event_id, *(e[0] for e in recent)])
+    state.fingerprint = fingerprint
     state.save()
     return RefreshResult(rebuilt=True)
+
+
+# The tables whose rows the figures count. A bulk load (the demo, an import) inserts rows without audit events; the
+# highest id of each, kept at every rebuild and refresh, shows that it happened.
+SOURCES = (Benefit, PaymentLine, TemporaryAid, Consultation, Application, ItemCase)
+
+
+def _highest_ids() -> dict[str, RawSQL]:
+    return {f"highest_{i}": RawSQL(f"SELECT MAX(id) FROM {_table(model)}", []) for i, model in enumerate(SOURCES)}
+
+
+def _state_and_fingerprint() -> tuple[RefreshState | None, dict[str, int]]:
+    """The state row (None before the first build) and the source tables' highest ids, in one query."""
+    row = RefreshState.objects.filter(key=STATE_KEY).annotate(**_highest_ids()).first()
+    if row is None:
+        return None, {}
+    return row, {model._meta.label_lower: int(getattr(row, f"highest_{i}") or 0) for i, model in enumerate(SOURCES)}
+
+
+def _fingerprint() -> dict[str, int]:
+    """The highest id of each source table (read with the state row, which exists by now)."""
+    state, ids = _state_and_fingerprint()
+    assert state is not None
+    return ids
 
 
 Event = tuple[int, str, str, dt.datetime, str, str]
@@ -443,7 +473,9 @@ def cells_refresh(*, today: dt.date | None = None) -> RefreshResult:
     first month held moved), else recompute what changed since the watermark. Cheap when nothing changed: one read
     of the audit log's last minutes, no write."""
     today = today or timezone.localdate()
-    state = RefreshState.objects.filter(key=STATE_KEY).first()
+    # The ids first, then the events: a change committed in between shows as an event (applied), never as new
+    # rows without one (which would look like a bulk load).
+    state, fingerprint = _state_and_fingerprint()
     if state is None or state.built_at is None or (state.first_month, state.last_month) != months_held(today):
         return cells_rebuild(today=today)
     assert state.through is not None
@@ -451,9 +483,12 @@ def cells_refresh(*, today: dt.date | None = None) -> RefreshResult:
     pending = [
         e for e in _change_events(since=state.through - OVERLAP, after_id=state.last_event_id) if e[0] not in seen
     ]
-    if not pending:
-        return RefreshResult()
-    return _apply(today=today)
+    if pending:
+        return _apply(today=today)
+    if fingerprint != state.fingerprint:
+        logger.info("statistics: rows were added without audit events (a bulk load); rebuilding")
+        return cells_rebuild(today=today)
+    return RefreshResult()
 
 
 @transaction.atomic
@@ -464,6 +499,8 @@ def _apply(*, today: dt.date) -> RefreshResult:
     assert state.through is not None and state.first_month is not None and state.last_month is not None
     seen = set(state.seen_ids)
     events = _change_events(since=state.through - OVERLAP, after_id=state.last_event_id)
+    # After the events: rows of a change committed in between are counted here, and its event applied next time.
+    fingerprint = _fingerprint()
     pending = [e for e in events if e[0] not in seen]
     plan = {work: _merge(ranges) for work, ranges in _plan(pending).items()}
     recompute(plan, first=state.first_month, last=state.last_month)
@@ -472,5 +509,6 @@ def _apply(*, today: dt.date) -> RefreshResult:
     state.seen_ids = sorted(e[0] for e in events if e[3] >= now - OVERLAP)
     state.last_event_id = max([state.last_event_id, *(e[0] for e in events)])
     state.refreshed_at = now
+    state.fingerprint = fingerprint
     state.save()
     return result

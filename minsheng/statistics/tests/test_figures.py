@@ -470,3 +470,22 @@ def test_a_payroll_event_recomputes_its_county_in_the_months_of_its_batch_only(p
     assert refresh._plan([(1, "payments.payroll_generated", p.county.code, event.occurred_at, "", "")]) == {
         ("payments", None): {refresh.CodeRange.of(p.county.code)}
     }
+
+
+def test_rows_added_without_audit_events_are_found_and_rebuilt(personas: Personas) -> None:
+    """A bulk load (the demo, an import) writes no audit events; the refresh sees the new rows by their ids."""
+    p = personas
+    records.build(p)
+    refresh.cells_rebuild()
+    assert refresh.cells_refresh().rebuilt is False
+    Consultation.objects.bulk_create(
+        [
+            Consultation(
+                area_code=p.village.code, channel="village", topic="低保", outcome="answered",
+                recorded_by=p[Role.VILLAGE_WORKER], recorded_at=records.at("2026-05-05"),
+            )
+        ]
+    )  # fmt: skip
+    assert refresh.cells_refresh().rebuilt is True
+    assert figures(board_of(p, Role.VILLAGE_WORKER, None))["consultations"] == 3
+    assert refresh.cells_refresh().rebuilt is False
