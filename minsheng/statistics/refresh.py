@@ -5,8 +5,8 @@ the areas the audit log says changed.
 for every area and every month held (January four years back to the current month), set-based: one
 ``INSERT … SELECT … GROUP BY`` per indicator (plain SQL that PostgreSQL and SQLite both run; the monthly flows are
 the ORM's own grouped SELECT, so the month boundaries follow the configured time zone on both), then the township
-and county sums. A rebuild also follows a bulk load (rows without audit events, see below), a new month, and
-``manage.py statistics_rebuild`` or the nightly task.
+and county sums. A rebuild also follows a bulk load (rows without audit events, see below), and runs from
+``manage.py statistics_rebuild`` or the nightly task. A month that begins only adds its own cells (``_extend``).
 
 **Incremental refresh** (``cells_refresh``): every change in Minsheng writes an ``AuditEvent`` with its area code in
 the same transaction. The refresh reads the change events since its watermark, turns each into an area (a
@@ -341,6 +341,7 @@ def recompute(plan: dict[Work, list[CodeRange]], *, first: dt.date, last: dt.dat
 @dataclass
 class RefreshResult:
     rebuilt: bool = False
+    extended: bool = False  # the months that began since the last build were added
     events: int = 0
     areas: list[str] = field(default_factory=list)
 
@@ -469,26 +470,60 @@ def _merge(ranges: set[CodeRange]) -> list[CodeRange]:
 
 
 def cells_refresh(*, today: dt.date | None = None) -> RefreshResult:
-    """Bring the summary table up to date: a full rebuild when it was never built or a new month began (or the
-    first month held moved), else recompute what changed since the watermark. Cheap when nothing changed: one read
-    of the audit log's last minutes, no write."""
+    """Bring the summary table up to date: a full rebuild when it was never built; the new months' cells when a
+    month began; then recompute what changed since the watermark (or everything, after a bulk load). Cheap when
+    nothing changed: one read of the state with the source tables' highest ids and one of the audit log's last
+    minutes, no write."""
     today = today or timezone.localdate()
     # The ids first, then the events: a change committed in between shows as an event (applied), never as new
     # rows without one (which would look like a bulk load).
     state, fingerprint = _state_and_fingerprint()
-    if state is None or state.built_at is None or (state.first_month, state.last_month) != months_held(today):
+    if state is None or state.built_at is None:
         return cells_rebuild(today=today)
+    extended = False
+    if (state.first_month, state.last_month) != months_held(today):
+        if not _extend(today=today):
+            return cells_rebuild(today=today)
+        extended = True
+        state, fingerprint = _state_and_fingerprint()
+        assert state is not None
     assert state.through is not None
     seen = set(state.seen_ids)
     pending = [
         e for e in _change_events(since=state.through - OVERLAP, after_id=state.last_event_id) if e[0] not in seen
     ]
     if pending:
-        return _apply(today=today)
+        result = _apply(today=today)
+        result.extended = extended
+        return result
     if fingerprint != state.fingerprint:
         logger.info("statistics: rows were added without audit events (a bulk load); rebuilding")
         return cells_rebuild(today=today)
-    return RefreshResult()
+    return RefreshResult(extended=extended)
+
+
+@transaction.atomic
+def _extend(*, today: dt.date) -> bool:
+    """A month began: compute the months that began since the table was built (every area, from the records) and
+    drop the months no longer held. False when the table cannot be extended (the months held went backwards): the
+    caller rebuilds."""
+    state = _locked_state()
+    first, last = months_held(today)
+    if state.first_month is None or state.last_month is None or first < state.first_month or last < state.last_month:
+        return False
+    if state.last_month < last:  # else another refresh extended the table meanwhile
+        begun = next_month(state.last_month)
+        for family in ind.FAMILIES:
+            _compute(family, begun, last, None)
+        months = frozenset(months_between(begun, last))
+        _roll_up(TOWNSHIP, None, months)
+        _roll_up(COUNTY, None, months)
+    if state.first_month < first:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {_table(Cell)} WHERE month < {_month_param()}", [_date(first)])
+    state.first_month, state.last_month = first, last
+    state.save(update_fields=["first_month", "last_month"])
+    return True
 
 
 @transaction.atomic

@@ -418,18 +418,45 @@ def test_a_change_committed_late_is_still_applied(personas: Personas) -> None:
     assert r.villages[0] == p.village
 
 
-def test_a_new_month_rebuilds_the_table(personas: Personas) -> None:
+def _all_cells() -> set[tuple[Any, ...]]:
+    return set(Cell.objects.values_list("level", "indicator", "dimension", "area", "month", "value", "value2"))
+
+
+def test_a_new_month_adds_its_cells_and_a_new_year_drops_the_oldest(personas: Personas) -> None:
     p = personas
-    records.build(p)
+    r = records.build(p)
     first, last = refresh.months_held(dt.date(2026, 11, 29))
     assert (first, last) == (dt.date(2022, 1, 1), dt.date(2026, 11, 1))
     refresh.cells_rebuild(today=dt.date(2026, 11, 29))
-    assert refresh.cells_refresh(today=dt.date(2026, 11, 30)).rebuilt is False
-    assert refresh.cells_refresh(today=dt.date(2026, 12, 1)).rebuilt is True
+    assert refresh.cells_refresh(today=dt.date(2026, 11, 30)).extended is False
+    # December begins: its cells are computed (the running benefits, a payment line paid for December) ...
+    from minsheng.audit.services import audit_record
+
+    records._line(r, "v1_dec", r.benefits["dibao_v1"], dt.date(2026, 12, 1), "paid", 150_000)
+    batch = r.lines["v1_dec"].batch
+    audit_record(actor=None, action="payments.bank_return_imported", obj=batch, area_code=batch.area_code)
+    result = refresh.cells_refresh(today=dt.date(2026, 12, 1))
+    assert (result.extended, result.rebuilt, result.events) == (True, False, 1)
+    extended = _all_cells()
+    # ... and equal what a rebuild computes.
+    refresh.cells_rebuild(today=dt.date(2026, 12, 1))
+    assert _all_cells() == extended
     state = refresh.RefreshState.objects.get()
     assert (state.first_month, state.last_month) == (dt.date(2022, 1, 1), dt.date(2026, 12, 1))
-    assert refresh.cells_refresh(today=dt.date(2027, 1, 1)).rebuilt is True
-    assert refresh.RefreshState.objects.get().first_month == dt.date(2023, 1, 1)
+    december = Period(dt.date(2026, 12, 1), dt.date(2026, 12, 1))
+    # (Read without dashboard(), whose refresh would take today's real date.)
+    shown = {f.key: f.value for f in selectors._figures(selectors._read(p.city, december), december)}
+    assert shown["dibao_persons"] == recount(p.city.prefix, december)["dibao_persons"] == 8
+    assert shown["paid_total"] == 150_000
+    # A new year: January is added without a rebuild, and 2022 is no longer held.
+    result = refresh.cells_refresh(today=dt.date(2027, 1, 1))
+    assert (result.extended, result.rebuilt) == (True, False)
+    state = refresh.RefreshState.objects.get()
+    assert (state.first_month, state.last_month) == (dt.date(2023, 1, 1), dt.date(2027, 1, 1))
+    assert not Cell.objects.filter(month__lt=dt.date(2023, 1, 1)).exists()
+    extended = _all_cells()
+    refresh.cells_rebuild(today=dt.date(2027, 1, 1))
+    assert _all_cells() == extended
 
 
 def test_records_at_a_county_window_show_as_the_county_own_row(personas: Personas) -> None:
