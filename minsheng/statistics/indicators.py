@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from minsheng.assistance.models import Programme
 
 # Units of figures and table columns. Money is fen; a percentage is an integer per mille (953 = 95.3 %), so that
-# every value is an exact integer; pages divide by PERCENT_SCALE.
+# every value is an exact integer; the pages divide it by PERCENT_SCALE to show the percentage.
 PERSONS = "persons"
 FEN = "fen"
 COUNT = "count"

@@ -1,12 +1,12 @@
 """Reading the statistics: the period, the headline figures and the tables of one area, from the summary table.
 
 ``dashboard(user=, area_code=, period=)`` is the one read the pages use. It refreshes what is stale first
-(``refresh.cells_refresh``: one look at the audit log when nothing changed), checks the area against the user's
+(``refresh.cells_refresh``: two small reads when nothing changed), checks the area against the user's
 statistics scope (outside it: 404, as for any object outside the user's areas), then reads the cells of the area's
 children for the months of the period in one query and derives every figure and table from those rows.
 
 Values: persons, counts and person-times are integers; money is integer fen; a percentage is an integer per
-mille (``indicators.PERCENT_SCALE`` = 10 per cent point: 953 is 95.3 %). ``None`` means "no number": a figure
+mille (the value divided by ``indicators.PERCENT_SCALE`` is the percentage: 953 is 95.3 %). ``None`` means "no number": a figure
 whose module is not built (``available=False``), or a rate with nothing to divide.
 """
 
