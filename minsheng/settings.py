@@ -218,6 +218,10 @@ CELERY_BEAT_SCHEDULE = {
     "deadlines": {"task": "intake.sweep_deadlines", "schedule": 24 * 3600.0},
     "temporary-papers": {"task": "assistance.sweep_temporary_papers", "schedule": 24 * 3600.0},
     "end-tapers": {"task": "assistance.end_tapers", "schedule": 24 * 3600.0},
+    # The dashboard refreshes what is stale before reading; this keeps the summary warm between views, and the
+    # nightly rebuild puts right anything written without an audit event.
+    "statistics-refresh": {"task": "statistics.refresh", "schedule": 300.0},
+    "statistics-rebuild": {"task": "statistics.rebuild", "schedule": 24 * 3600.0},
 }
 
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)

@@ -297,5 +297,11 @@ def test_the_beat_schedule_names_registered_tasks() -> None:
 
     app.loader.import_default_modules()
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert names == {"intake.sweep_deadlines", "assistance.sweep_temporary_papers", "assistance.end_tapers"}
+    assert names == {
+        "intake.sweep_deadlines",
+        "assistance.sweep_temporary_papers",
+        "assistance.end_tapers",
+        "statistics.refresh",
+        "statistics.rebuild",
+    }
     assert names <= set(app.tasks)
