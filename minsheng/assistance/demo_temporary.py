@@ -14,7 +14,9 @@ How (DOMAIN §3): ``TOWNSHIP_SHARE`` of the cases are 急难型 paid first by th
 completed within ``linshi.papers_deadline`` working days. The rest is decided by the county: 支出型 cases
 (``EXPENSE_SHARE`` of all, at least ¥200) and 急难型 cases above the cap (at least ¥10 above it); the last case is
 always the county's. They share what remains of the total, weighted by a seeded draw, in whole yuan; the last one
-takes the rounding. The cases are completed and carry no open prompt.
+takes the rounding. The county decides and pays ``COUNTY_WORKING_DAYS`` after the application, and its cases are
+applied for early enough that every payment falls inside the half year (the statistics count by the month of
+payment). The cases are completed and carry no open prompt.
 
 Written with ``bulk_create``; skipped when any temporary-assistance case exists in the half year.
 """
@@ -48,6 +50,7 @@ PAID_FEN_AT_SCALE_1 = 1_458_000_000  # 14.58 million yuan
 TOWNSHIP_SHARE = 0.72  # 急难型 paid first within the township cap
 EXPENSE_SHARE = 0.2  # 支出型, decided by the county; the rest is 急难型 above the cap
 TOWNSHIP_FROM_FEN = 20_000
+COUNTY_WORKING_DAYS = (3, 10)  # from the application to the county's decision and payment
 
 URGENT_EVENTS = (
     "家中突发火灾，衣物和生活用品损毁",
@@ -178,13 +181,21 @@ def demo_temporary_history(*, scale: float, seed: int) -> TemporaryHistoryCounts
         return row
 
     days = (PERIOD_END - PERIOD_START).days
+    # The county decides (and pays) within COUNTY_WORKING_DAYS of the application; its cases are applied for early
+    # enough that the decision and the payment fall inside the half year.
+    county_last = PERIOD_END
+    while calendar.add_working_days(county_last, COUNTY_WORKING_DAYS[1]) > PERIOD_END:
+        county_last -= dt.timedelta(days=1)
     plans: list[_Plan] = []
     for person_id, household_id, village in chosen:
         day = PERIOD_START + dt.timedelta(days=rng.randint(0, days))
+        draw = rng.random()
+        township = draw < TOWNSHIP_SHARE and len(plans) < len(chosen) - 1  # the last case is the county's, see below
+        if not township and day > county_last:
+            day = PERIOD_START + dt.timedelta(days=rng.randint(0, (county_last - PERIOD_START).days))
         cap = rule(caps, village, day)
         plan = _Plan(person_id, household_id, village, day, cap, TemporaryAid.Kind.URGENT, False, 0)
-        draw = rng.random()
-        if draw < TOWNSHIP_SHARE and len(plans) < len(chosen) - 1:  # the last case is the county's, see below
+        if township:
             plan.township = True
             top = max(int(cap.value), TOWNSHIP_FROM_FEN)
             plan.amount_fen = rng.randrange(TOWNSHIP_FROM_FEN, top + 1, 1_000) if top > TOWNSHIP_FROM_FEN else top
@@ -231,7 +242,8 @@ def demo_temporary_history(*, scale: float, seed: int) -> TemporaryHistoryCounts
                 decided_at, paid_at = completed, submitted
                 reason = _("Paid first ¥%(amount)s; the papers are complete.") % {"amount": yuan(amount)}
             else:
-                decided_at = _aware(calendar.add_working_days(day, rng.randint(3, 10)), rng.randint(9, 17))
+                decided_on = calendar.add_working_days(day, rng.randint(*COUNTY_WORKING_DAYS))
+                decided_at = _aware(decided_on, rng.randint(9, 17))
                 paid_at = decided_at
                 reason = _("Granted ¥%(amount)s. %(reason)s") % {"amount": yuan(amount), "reason": COUNTY_REASON}
             item = items[kind]

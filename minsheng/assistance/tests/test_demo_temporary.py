@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from minsheng.assistance.demo_temporary import (
@@ -52,7 +50,7 @@ def test_the_history_pays_the_scaled_persons_and_money_exactly(personas: Persona
         assert aid.status == TemporaryAid.Status.COMPLETED
         assert aid.paid_fen == aid.requested_fen > 0
         assert aid.paid_fen % 100 == 0
-        assert aid.paid_at is not None and PERIOD_START <= aid.paid_at.date() <= dt.date(2023, 7, 31)
+        assert aid.paid_at is not None and PERIOD_START <= aid.paid_at.date() <= PERIOD_END
         assert PERIOD_START <= aid.created_at.date() <= PERIOD_END
         assert aid.township_cap_fen == CAP and aid.cap_parameter is not None
         township = aid.decided_fen is None
@@ -63,6 +61,7 @@ def test_the_history_pays_the_scaled_persons_and_money_exactly(personas: Persona
             assert aid.papers_completed_at.date() <= aid.papers_due
         else:  # decided by the county: 支出型 at any amount, 急难型 above the cap
             assert aid.decided_fen == aid.paid_fen
+            assert aid.decided_at == aid.paid_at and aid.decided_at.date() <= PERIOD_END
             assert aid.kind == TemporaryAid.Kind.EXPENSE or aid.paid_fen > CAP
         case = aid.item_case
         assert case.status == ItemCase.Status.GRANTED
