@@ -6,8 +6,8 @@ statistics scope (outside it: 404, as for any object outside the user's areas), 
 children for the months of the period in one query and derives every figure and table from those rows.
 
 Values: persons, counts and person-times are integers; money is integer fen; a percentage is an integer per
-mille (the value divided by ``indicators.PERCENT_SCALE`` is the percentage: 953 is 95.3 %). ``None`` means "no number": a figure
-whose module is not built (``available=False``), or a rate with nothing to divide.
+mille (the value divided by ``indicators.PERCENT_SCALE`` is the percentage: 953 is 95.3 %). ``None`` means "no
+number": a figure whose module is not built (``available=False``), or a rate with nothing to divide.
 """
 
 from __future__ import annotations
