@@ -86,6 +86,12 @@ def _amount_in(alias: str) -> str:
     )
 
 
+def _probe_each() -> str:
+    """SQL that keeps a PostgreSQL ``EXISTS`` subquery a probe per outer row (``OFFSET 0`` stops the planner from
+    turning it into a join); SQLite runs it per row anyway and has no ``OFFSET`` without ``LIMIT``."""
+    return " OFFSET 0" if connection.vendor == "postgresql" else ""
+
+
 def _month_end(period: dt.date) -> dt.date:
     return first_day_of_next_month(period) - dt.timedelta(days=1)
 
@@ -191,10 +197,10 @@ def _insert_lines(batch: PayrollBatch, prefix: str) -> int:
     unique constraint stays the guarantee: a generation of another county writing the same benefit and month at the
     same moment (a benefit that moved) fails on it and rolls back whole, and its retry skips the line paid there.
 
-    ``OFFSET 0`` keeps the ``NOT EXISTS`` a per-benefit probe of (benefit, period): as an anti-join the planner,
-    whose statistics do not yet know the month's lines written by the batches generated just before, estimated
-    one line and compared every benefit with every line of the month (quadratic: 750 s for the city's second
-    demo month instead of 55 s)."""
+    ``OFFSET 0`` (PostgreSQL) keeps the ``NOT EXISTS`` a per-benefit probe of (benefit, period): as an anti-join
+    the planner, whose statistics do not yet know the month's lines written by the batches generated just before,
+    estimated one line and compared every benefit with every line of the month (quadratic: 750 s for the city's
+    second demo month instead of 55 s)."""
     period = _date(batch.period)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     hold = _hold_reason(batch)
@@ -209,7 +215,7 @@ def _insert_lines(batch: PayrollBatch, prefix: str) -> int:
             FROM {_q(Benefit)} b JOIN {_q(Person)} p ON p.id = b.payee_id {hold.join}
             WHERE b.programme = %s AND b.area_code LIKE %s AND {_pays_in("b")}
                 AND NOT EXISTS (SELECT 1 FROM {_q(PaymentLine)} e WHERE e.benefit_id = b.id AND e.period = %s
-                    AND e.status <> 'failed' OFFSET 0)
+                    AND e.status <> 'failed'{_probe_each()})
         ) s
         WHERE s.amount_fen > 0
     """
