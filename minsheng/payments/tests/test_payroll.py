@@ -377,3 +377,42 @@ def test_simultaneous_generations_and_approvals_on_postgresql_pay_each_benefit_o
         thread.join()
     assert sorted(outcomes) == ["approved", "error"]
     assert AuditEvent.objects.unscoped().filter(action="payments.payroll_approved").count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
+def test_the_skip_of_months_paid_already_is_a_probe_per_benefit_whatever_the_statistics(
+    personas: Personas, monkeypatch: Any
+) -> None:
+    """With statistics that do not know the month's lines yet, an anti-join compared every benefit with every line
+    of the month (750 s for the demo city's second month). The plan must probe the unique index per benefit."""
+    p = personas
+    enrol(payee(p.village, "张一"))
+    generate(p)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE payments_paymentline")  # statistics that say "no line for March"
+    captured: list[tuple[str, list[Any]]] = []
+
+    class Capture:
+        rowcount = 0
+
+        def __enter__(self) -> Capture:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def execute(self, sql: str, params: list[Any]) -> None:
+            captured.append((sql, params))
+
+    batch = PayrollBatch.objects.unscoped().get()
+    batch.period = MAR
+    monkeypatch.setattr(connection, "cursor", lambda: Capture())
+    svc._insert_lines(batch, p.county.code[:6])
+    monkeypatch.undo()
+    sql, params = captured[0]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # Not pulled up into a join: the check runs as a subplan, for each benefit, on that benefit's lines.
+    assert "Anti Join" not in plan
+    assert "SubPlan" in plan and "payments_paymentline e" in plan
