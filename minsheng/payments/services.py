@@ -215,7 +215,7 @@ def _insert_lines(batch: PayrollBatch, prefix: str) -> int:
             FROM {_q(Benefit)} b JOIN {_q(Person)} p ON p.id = b.payee_id {hold.join}
             WHERE b.programme = %s AND b.area_code LIKE %s AND {_pays_in("b")}
                 AND NOT EXISTS (SELECT 1 FROM {_q(PaymentLine)} e WHERE e.benefit_id = b.id AND e.period = %s
-                    AND e.status <> 'failed'{_probe_each()})
+                    AND NOT (e.status = 'failed'){_probe_each()})
         ) s
         WHERE s.amount_fen > 0
     """
