@@ -37,7 +37,7 @@ from minsheng.assistance.programmes import TEMPORARY_ITEMS
 from minsheng.assistance.services import most_specific
 from minsheng.catalog.models import Item
 from minsheng.core.templatetags.money import yuan
-from minsheng.intake.demo import _history_account  # the account the one-window history is recorded by
+from minsheng.intake.demo import history_account
 from minsheng.intake.models import Application, Channel, ItemCase
 from minsheng.intake.services import handling_area
 from minsheng.people.models import Membership, Person
@@ -164,7 +164,7 @@ def demo_temporary_history(*, scale: float, seed: int) -> TemporaryHistoryCounts
         return counts
     total_fen = fen_for(len(chosen))
     rng = random.Random(f"{seed}:temporary:cases")
-    recorder = _history_account()
+    recorder = history_account()
     calendar = Calendar()
     items = {
         kind: Item.objects.prefetch_related("owners").get(number=number) for number, kind in TEMPORARY_ITEMS.items()

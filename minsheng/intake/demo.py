@@ -36,7 +36,8 @@ class HistoryCounts:
     overdue: int = 0
 
 
-def _history_account() -> User:
+def history_account() -> User:
+    """The inactive account the demo's histories (one window, temporary assistance) are recorded by."""
     city = Division.objects.unscoped().get(code="321300000000")
     user, _created = User.objects.get_or_create(
         username=HISTORY_ACCOUNT,
@@ -58,7 +59,7 @@ def demo_history(*, scale: float, seed: int, today: dt.date | None = None) -> Hi
         return counts
     today = today or timezone.localdate()
     rng = random.Random(f"history:{seed}")
-    recorder = _history_account()
+    recorder = history_account()
     items = list(Item.objects.filter(active=True).prefetch_related("owners"))
     # 民政's items are asked for most; the others share the rest.
     weights = [8 if item.number <= 13 else 1 for item in items]
