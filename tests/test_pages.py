@@ -163,3 +163,25 @@ def test_translations_are_complete_and_compiled() -> None:
     compiled = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(LOCALE / "django.mo"))}
     assert {(e.msgctxt, e.msgid): e.msgstr for e in po if not e.obsolete} == {k: v for k, v in compiled.items() if k[1]}
     assert settings.LANGUAGE_CODE == "zh-hans"
+
+
+@pytest.mark.django_db
+def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> None:
+    """A city administrator's sixteen entries fit one line as menus; a department handler's six stay flat; a group
+    of one entry stays an entry."""
+
+    def groups(role: str) -> list[tuple[str, bool, int]]:
+        client = Client()
+        client.force_login(personas[role])
+        context = client.get(reverse("home")).context
+        return [(str(g["label"]), g["menu"], len(g["entries"])) for g in context["nav_groups"]]
+
+    admin = groups(Role.CITY_ADMIN)
+    assert admin == [("一门受理", False, 1), ("救助保障", True, 5), ("", False, 1), ("系统管理", True, 9)]
+    assert all(not menu for _label, menu, _n in groups(Role.DEPARTMENT_HANDLER))
+    assert [label for label, menu, _n in groups(Role.VILLAGE_WORKER) if menu] == ["一门受理", "救助保障", "系统管理"]
+    client = Client()
+    client.force_login(personas[Role.CITY_ADMIN])
+    html = client.get(reverse("home")).content.decode()
+    assert 'data-bs-toggle="dropdown" aria-expanded="false">系统管理</a>' in html
+    assert '<a class="dropdown-item" href="/audit/">审计日志</a>' in html

@@ -25,6 +25,7 @@ def test_a_village_worker_signs_in_and_sees_only_their_own_village(live_server: 
     page.wait_for_selector("#my-roles")
     assert village.name in page.locator("#my-roles").inner_text()
 
+    page.click("#main-nav >> text=系统管理")  # the menu that holds it
     page.click("#main-nav >> text=行政区划")
     page.wait_for_selector("#division-q")
     # The browse list offers their village only; a search of the whole city finds nothing else.
