@@ -127,7 +127,6 @@ class PaymentLine(ScopedModel):
     hold_reason = models.CharField(
         _("held back because"), max_length=12, choices=HoldReason.choices, blank=True, default=""
     )
-    hold_text = models.CharField(_("reason held back"), max_length=200, blank=True, default="")
     failure_reason = models.CharField(_("bank's reason for failure"), max_length=200, blank=True, default="")
     reissue_of = models.ForeignKey(
         "self",
@@ -168,6 +167,13 @@ class PaymentLine(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.benefit_id} {self.period:%Y-%m} {self.amount_fen}"
+
+    @property
+    def hold_text(self) -> str:
+        """Why the line is held back, in Chinese ('' when it is not): derived from the reason, not stored."""
+        from minsheng.payments.services import hold_texts
+
+        return hold_texts().get(self.hold_reason, "") if self.hold_reason else ""
 
 
 class PayrollJob(ScopedModel):

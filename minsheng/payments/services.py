@@ -30,7 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from minsheng.areas.models import Division
-from minsheng.assistance.benefits import benefits_end_tapers, first_day_of_next_month
+from minsheng.assistance.benefits import benefits_end_tapers
 from minsheng.assistance.models import Benefit, BenefitChange, Programme
 from minsheng.audit.services import audit_record
 from minsheng.core.scoping import scope_allows
@@ -46,7 +46,7 @@ DUPLICATES: tuple[tuple[str, str], ...] = ((Programme.DISABILITY_LIVING, Program
 
 
 def hold_texts() -> dict[str, str]:
-    """The Chinese reason stored on each held line (the payment file and the reconciliation read it)."""
+    """The Chinese text of each hold reason, shown with a held line (``PaymentLine.hold_text``)."""
     with translation.override("zh-hans"):
         return {
             PaymentLine.HoldReason.DECEASED: _("The payee is registered as deceased before this month."),
@@ -90,10 +90,6 @@ def _probe_each() -> str:
     """SQL that keeps a PostgreSQL ``EXISTS`` subquery a probe per outer row (``OFFSET 0`` stops the planner from
     turning it into a join); SQLite runs it per row anyway and has no ``OFFSET`` without ``LIMIT``."""
     return " OFFSET 0" if connection.vendor == "postgresql" else ""
-
-
-def _month_end(period: dt.date) -> dt.date:
-    return first_day_of_next_month(period) - dt.timedelta(days=1)
 
 
 def _require_county(county: Division) -> None:
@@ -171,19 +167,14 @@ def _hold_reason(batch: PayrollBatch) -> _HoldSQL:
     return _HoldSQL("CASE " + " ".join(cases) + " ELSE '' END", params, join, join_params)
 
 
-def _hold_columns(reason: str) -> tuple[str, str, str, list[Any]]:
-    """SQL for the status, hold reason and hold text of a line whose reason (SQL ``reason``) is known, and the
-    parameters of the text."""
-    texts = hold_texts()
-    whens = " ".join("WHEN %s THEN %s" for _ in texts)
-    params: list[Any] = [value for item in texts.items() for value in (str(item[0]), item[1])]
-    status = f"CASE WHEN {reason} = '' THEN 'pending' ELSE 'held' END"
-    return status, reason, f"CASE {reason} {whens} ELSE '' END", params
+def _hold_columns(reason: str) -> tuple[str, str]:
+    """SQL for the status and hold reason of a line whose reason (SQL ``reason``) is known."""
+    return f"CASE WHEN {reason} = '' THEN 'pending' ELSE 'held' END", reason
 
 
 _LINE_COLUMNS = (
     "batch_id, benefit_id, payee_id, area_code, period, amount_fen, bank_name, bank_account, bank_account_masked, "
-    "status, hold_reason, hold_text, failure_reason, reissue_of_id, created_at"
+    "status, hold_reason, failure_reason, reissue_of_id, created_at"
 )
 
 
@@ -204,11 +195,11 @@ def _insert_lines(batch: PayrollBatch, prefix: str) -> int:
     period = _date(batch.period)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     hold = _hold_reason(batch)
-    status, held, text, text_params = _hold_columns("s.reason")
+    status, held = _hold_columns("s.reason")
     sql = f"""
         INSERT INTO {_q(PaymentLine)} ({_LINE_COLUMNS})
         SELECT %s, s.id, s.payee_id, s.area_code, %s, s.amount_fen, s.bank_name, s.bank_account,
-            s.bank_account_masked, {status}, {held}, {text}, '', NULL, %s
+            s.bank_account_masked, {status}, {held}, '', NULL, %s
         FROM (
             SELECT b.id, b.payee_id, b.area_code, {_amount_in("b")} AS amount_fen,
                 p.bank_name, p.bank_account, p.bank_account_masked, {hold.reason} AS reason
@@ -222,7 +213,6 @@ def _insert_lines(batch: PayrollBatch, prefix: str) -> int:
     params = [
         batch.pk,
         period,
-        *text_params,
         now,
         period,
         *hold.reason_params,
@@ -245,11 +235,11 @@ def _insert_reissues(batch: PayrollBatch) -> int:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     line, batches = _q(PaymentLine), _q(PayrollBatch)
     hold = _hold_reason(batch)
-    status, held, text, text_params = _hold_columns("s.reason")
+    status, held = _hold_columns("s.reason")
     sql = f"""
         INSERT INTO {line} ({_LINE_COLUMNS})
         SELECT %s, s.benefit_id, s.payee_id, s.area_code, s.period, s.amount_fen, s.bank_name, s.bank_account,
-            s.bank_account_masked, {status}, {held}, {text}, '', s.id, %s
+            s.bank_account_masked, {status}, {held}, '', s.id, %s
         FROM (
             SELECT f.id, f.benefit_id, f.payee_id, f.area_code, f.period, f.amount_fen, p.bank_name,
                 p.bank_account, p.bank_account_masked, {hold.reason} AS reason
@@ -265,7 +255,6 @@ def _insert_reissues(batch: PayrollBatch) -> int:
     """
     params = [
         batch.pk,
-        *text_params,
         now,
         *hold.reason_params,
         *hold.join_params,
@@ -284,7 +273,7 @@ def _refresh_draft(batch: PayrollBatch, prefix: str) -> None:
     period = _date(batch.period)
     line = _q(PaymentLine)
     hold = _hold_reason(batch)
-    status, held, text, text_params = _hold_columns("r.reason")
+    status, held = _hold_columns("r.reason")
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -299,7 +288,7 @@ def _refresh_draft(batch: PayrollBatch, prefix: str) -> None:
             UPDATE {line} SET
                 amount_fen = CASE WHEN {line}.reissue_of_id IS NULL THEN r.amount_fen ELSE {line}.amount_fen END,
                 bank_name = r.bank_name, bank_account = r.bank_account, bank_account_masked = r.bank_account_masked,
-                status = {status}, hold_reason = {held}, hold_text = {text}
+                status = {status}, hold_reason = {held}
             FROM (
                 SELECT l.id AS line_id, {_amount_in("b")} AS amount_fen, p.bank_name, p.bank_account,
                     p.bank_account_masked, {hold.reason} AS reason
@@ -310,7 +299,7 @@ def _refresh_draft(batch: PayrollBatch, prefix: str) -> None:
             ) r
             WHERE {line}.id = r.line_id
             """,
-            [*text_params, period, *hold.reason_params, *hold.join_params, batch.pk],
+            [period, *hold.reason_params, *hold.join_params, batch.pk],
         )
 
 

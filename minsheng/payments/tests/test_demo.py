@@ -125,7 +125,7 @@ def test_six_months_are_generated_approved_paid_and_reconciled_per_county_and_pr
     assert lines_of(caseload[name]) == [
         (f"{m:%Y-%m}", f"{m:%Y-%m}", "held", amount[name], "no_account") for m in MONTHS
     ]
-    assert set(PaymentLine.objects.unscoped().filter(benefit=caseload[name]).values_list("hold_text", flat=True)) == {
+    assert {line.hold_text for line in PaymentLine.objects.unscoped().filter(benefit=caseload[name])} == {
         hold_texts()["no_account"]
     }
     assert lines_of(caseload[other]) == paid_every_month(amount[other])

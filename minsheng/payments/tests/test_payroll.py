@@ -148,7 +148,8 @@ def test_a_payee_deceased_or_moved_away_before_the_month_is_held_back(personas: 
         ("张三", "2026-02", 156_000, "held", "moved_away"),
         ("张四", "2026-02", 156_000, "pending", ""),
     ]
-    texts = dict(PaymentLine.objects.unscoped().filter(status="held").values_list("payee__name", "hold_text"))
+    held = PaymentLine.objects.unscoped().filter(status="held").select_related("payee")
+    texts = {line.payee.name: line.hold_text for line in held}
     # Stored in Chinese (the msgids' translations are in scripts/zh/payments.py).
     assert texts == {"张一": svc.hold_texts()["deceased"], "张三": svc.hold_texts()["moved_away"]}
     assert totals(batch) == (4, 624_000, 2, 312_000)
@@ -187,7 +188,7 @@ def test_a_payee_without_a_valid_account_is_held_back(personas: Personas) -> Non
         ("张二", "2026-02", 156_000, "held", "no_account"),
         ("张三", "2026-02", 156_000, "pending", ""),
     ]
-    assert set(PaymentLine.objects.unscoped().filter(status="held").values_list("hold_text", flat=True)) == {
+    assert {line.hold_text for line in PaymentLine.objects.unscoped().filter(status="held")} == {
         svc.hold_texts()["no_account"]
     }
 
