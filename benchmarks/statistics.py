@@ -165,6 +165,7 @@ def bench_statistics() -> list[str]:
     from minsheng.accounts.roles import Role
     from minsheng.areas.models import Division
     from minsheng.audit.services import audit_record
+    from minsheng.core.months import first_day_of_next_month
     from minsheng.statistics import refresh, selectors
     from minsheng.statistics.models import Cell
     from minsheng.statistics.selectors import Period
@@ -229,7 +230,7 @@ def bench_statistics() -> list[str]:
     # A month begins: the refresh adds the new month's cells (every area) instead of rebuilding. Timed as if today
     # were the first of next month, then the table is rebuilt for the real today.
     today = timezone.localdate()
-    next_first = refresh.next_month(today.replace(day=1))
+    next_first = first_day_of_next_month(today.replace(day=1))
     extension, result = _timed(lambda: refresh.cells_refresh(today=next_first))
     assert result.extended and not result.rebuilt, result
     lines.append(f"statistics: refresh on the first day of a new month (its cells added): {extension:.2f} s")
@@ -241,14 +242,15 @@ def calibration(user: Any) -> list[str]:
     """The city's figures against the published ones (× BENCH_CITY_SCALE), with the difference in per cent."""
     from django.utils import timezone
 
-    from minsheng.statistics import refresh, selectors
+    from minsheng.core.months import month_of
+    from minsheng.statistics import selectors
     from minsheng.statistics.selectors import Period
 
     scale = float(os.environ.get("BENCH_CITY_SCALE", "0.02"))
     half_year = selectors.dashboard(user=user, area_code=None, period=Period(*H1_2023))
     today = timezone.localdate()
     # The one-window history: the 365 days before today lie in the months from today's month a year ago.
-    year_back = Period(refresh.month_start(today.replace(year=today.year - 1)), refresh.month_start(today))
+    year_back = Period(month_of(today.replace(year=today.year - 1)), month_of(today))
     window = selectors.dashboard(user=user, area_code=None, period=year_back)
     shown = {f.key: f.value for f in half_year.figures if f.available}
     shown.update(

@@ -30,20 +30,12 @@ from minsheng.assistance.models import (
 from minsheng.assistance.services import MissingParameter, parameter_for
 from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record, audit_record_many
+from minsheng.core.months import add_months, first_day_of_next_month, month_of
 from minsheng.people.models import Household, Membership, Person
 
 logger = logging.getLogger(__name__)
 
 ALLOWANCE_REVIEW_MONTHS = 12  # allowances are re-checked yearly with the certificate / age / liveness checks
-
-
-def first_day_of_next_month(day: dt.date) -> dt.date:
-    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
-def add_months(month: dt.date, months: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def review_months_for(result: AssessmentResult, area_code: str, on: dt.date) -> int:
@@ -138,10 +130,6 @@ class NoLongerEligible(ValidationError):
         self.reasons = reasons
         message = _("The household is no longer eligible: stop the benefit or start a taper, with written reasons.")
         super().__init__([message, *reasons])
-
-
-def month_of(day: dt.date) -> dt.date:
-    return day.replace(day=1)
 
 
 def _today(on: dt.date | None) -> dt.date:

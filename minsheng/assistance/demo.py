@@ -24,7 +24,6 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from minsheng.assistance.benefits import add_months
 from minsheng.assistance.engine import assess
 from minsheng.assistance.facts import RuleBook, age_on, current_statuses, facts_for_statuses
 from minsheng.assistance.means import area_prefixes
@@ -39,6 +38,7 @@ from minsheng.assistance.models import (
     MemberCondition,
     Programme,
 )
+from minsheng.core.months import add_months
 from minsheng.people.models import Household
 
 CITY_PREFIX = "3213"

@@ -44,6 +44,7 @@ from django.utils import timezone
 from minsheng.areas.codes import InvalidCode, level_of
 from minsheng.assistance.models import Benefit, TemporaryAid
 from minsheng.audit.models import AuditEvent
+from minsheng.core.months import first_day_of_next_month, month_of, months_between
 from minsheng.core.scoping import LEVEL_DIGITS
 from minsheng.intake.models import Application, Consultation, ItemCase
 from minsheng.payments.models import PaymentLine, PayrollBatch
@@ -76,26 +77,10 @@ Work = tuple[str, Months]
 # --- Months and areas ------------------------------------------------------------------------------------------
 
 
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def next_month(month: dt.date) -> dt.date:
-    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
-    months, month = [], month_start(first)
-    while month <= last:
-        months.append(month)
-        month = next_month(month)
-    return months
-
-
 def months_held(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """The first and last month the table holds for ``today``."""
     today = today or timezone.localdate()
-    return dt.date(today.year - YEARS_HELD, 1, 1), month_start(today)
+    return dt.date(today.year - YEARS_HELD, 1, 1), month_of(today)
 
 
 @dataclass(frozen=True)
@@ -208,7 +193,7 @@ def _local_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.dateti
     zone = timezone.get_current_timezone()
     return (
         dt.datetime.combine(first, dt.time(), tzinfo=zone),
-        dt.datetime.combine(next_month(last), dt.time(), tzinfo=zone),
+        dt.datetime.combine(first_day_of_next_month(last), dt.time(), tzinfo=zone),
     )
 
 
@@ -261,7 +246,7 @@ def _compute(
         _insert_flow(
             "items_received",
             ItemCase.objects.unscoped()
-            .filter(_record_filter(ranges), accepted_on__gte=first, accepted_on__lt=next_month(last))
+            .filter(_record_filter(ranges), accepted_on__gte=first, accepted_on__lt=first_day_of_next_month(last))
             .values(a=F("area_code"), m=TruncMonth("accepted_on"), d=F("department__code"))
             .annotate(v=Count("id"), v2=Value(0)),
         )
@@ -512,7 +497,7 @@ def _extend(*, today: dt.date) -> bool:
     if state.first_month is None or state.last_month is None or first < state.first_month or last < state.last_month:
         return False
     if state.last_month < last:  # else another refresh extended the table meanwhile
-        begun = next_month(state.last_month)
+        begun = first_day_of_next_month(state.last_month)
         for family in ind.FAMILIES:
             _compute(family, begun, last, None)
         months = frozenset(months_between(begun, last))

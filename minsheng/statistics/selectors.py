@@ -28,6 +28,7 @@ from minsheng.areas.models import Division
 from minsheng.areas.selectors import division_ancestors
 from minsheng.assistance.models import Programme
 from minsheng.catalog.models import Department
+from minsheng.core.months import months_between
 from minsheng.core.scoping import scope_allows
 from minsheng.statistics import indicators as ind
 from minsheng.statistics import refresh
@@ -48,7 +49,7 @@ class Period:
     end: dt.date
 
     def months(self) -> list[dt.date]:
-        return refresh.months_between(self.start, self.end)
+        return months_between(self.start, self.end)
 
     def label(self) -> str:
         """ "2023年1月—6月" (in Chinese; "2023-01 to 06" in English)."""
