@@ -5,8 +5,9 @@ all lines not held back, in line order. It is the same file however often it is 
 file is imported. Exporting shows full bank accounts, so each export writes a ``view`` audit event.
 
 The return file says for each reference (the line id) whether the bank paid it or not, and why. It is checked in
-full before anything is written: any error (unknown reference, a line of another batch or held back, a result other
-than paid/failed, a line already settled the other way) is reported with its row number and nothing changes.
+full before anything is written: any error (a reference that is not a line of this batch, a line held back, a
+result other than paid/failed, a line already settled the other way) is reported with its row number and nothing
+changes.
 Importing the same file again changes nothing. When no line is left to be paid the batch is reconciled.
 """
 
@@ -19,17 +20,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.areas.models import Division
 from minsheng.audit.services import audit_record, audit_view_personal_data
-from minsheng.core.scoping import scope_allows
+from minsheng.core.scoping import require_scope
 from minsheng.payments.models import PaymentLine, PayrollBatch
+from minsheng.payments.services import PREPARE
 
-BANK = "payments.add_payrollbatch"  # the payment officer sends the file and imports the bank's answer
+BANK = PREPARE  # the payment officer sends the file and imports the bank's answer
 HEADER = ["reference", "payee", "bank_account", "bank_name", "amount_yuan", "period", "county"]
 RETURN_HEADER = ["reference", "result", "failure_reason"]
 SHEET = "payments"
@@ -60,8 +62,9 @@ def yuan_text(fen: int) -> str:
 
 
 def _require_bank_right(actor: Any, batch: PayrollBatch) -> None:
-    if not scope_allows(actor, BANK, batch.area_code):
-        raise PermissionDenied(_("You may not exchange bank files for the payroll of this county."))
+    require_scope(
+        actor, BANK, batch.area_code, message=_("You may not exchange bank files for the payroll of this county.")
+    )
 
 
 def _sent_lines(batch: PayrollBatch) -> list[PaymentLine]:
@@ -204,7 +207,8 @@ def bank_return_import(*, actor: Any, batch: PayrollBatch, filename: str, conten
         if not any(row):
             continue
         cells = [*row, "", "", ""][:3]
-        ref, result, reason = cells[0], cells[1].lower(), cells[2]
+        # The reason is kept as it is stored (200 characters), so a file imported again compares equal.
+        ref, result, reason = cells[0], cells[1].lower(), cells[2][:200]
         pk = _reference(ref)
         if pk is None:
             errors.append(
@@ -234,7 +238,7 @@ def bank_return_import(*, actor: Any, batch: PayrollBatch, filename: str, conten
             (line.pk, line)
             for line in PaymentLine.objects.unscoped()
             .select_for_update()
-            .filter(pk__in=chunk)
+            .filter(batch=locked, pk__in=chunk)  # lines of this batch only: nothing of another county is locked
             .only("id", "batch_id", "status", "failure_reason")  # not the encrypted account
             .order_by("pk")
         )
@@ -243,12 +247,10 @@ def bank_return_import(*, actor: Any, batch: PayrollBatch, filename: str, conten
     for pk, (result, reason, number) in wanted.items():
         line = lines.get(pk)
         if line is None:
-            errors.append((number, _("Row %(row)s: unknown reference %(ref)s.") % {"row": number, "ref": pk}))
-        elif line.batch_id != locked.pk:
             errors.append(
                 (
                     number,
-                    _("Row %(row)s: the reference %(ref)s belongs to another payroll.") % {"row": number, "ref": pk},
+                    _("Row %(row)s: the reference %(ref)s is not a line of this payroll.") % {"row": number, "ref": pk},
                 )
             )
         elif line.status == PaymentLine.Status.HELD:
@@ -279,7 +281,7 @@ def bank_return_import(*, actor: Any, batch: PayrollBatch, filename: str, conten
     failed = [(line, reason) for line, result, reason in changes if result == PaymentLine.Status.FAILED]
     for line, reason in failed:
         line.status = PaymentLine.Status.FAILED
-        line.failure_reason = reason[:200]
+        line.failure_reason = reason
     PaymentLine.objects.unscoped().bulk_update(
         [line for line, _r in failed], ["status", "failure_reason"], batch_size=CHUNK // 4
     )

@@ -74,7 +74,11 @@ def payroll_job_start(*, actor: Any, county: Division, programme: str, period: d
             open_job = jobs.filter(**key, status__in=PayrollJob.OPEN).first()
             if open_job is not None:
                 return open_job, False
-            job = jobs.create(**key, created_by=actor)  # it finished in between: this request is a new one
+            try:  # it finished in between: this request is a new one
+                with transaction.atomic():
+                    job = jobs.create(**key, created_by=actor)
+            except IntegrityError:  # and a third request opened one meanwhile: show that one
+                return jobs.get(**key, status__in=PayrollJob.OPEN), False
         if not runs_in_process():
             args = (county.code, programme, period.isoformat(), actor.pk)
             transaction.on_commit(lambda: _enqueue(args, job.pk))

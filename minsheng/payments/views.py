@@ -15,6 +15,7 @@ from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.core.htmx import render_page
+from minsheng.core.scoping import scope_allows
 from minsheng.payments import bankfiles, jobs, selectors, services
 from minsheng.payments.forms import PrepareForm, ReturnFileForm
 from minsheng.payments.models import PaymentLine, PayrollBatch, PayrollJob
@@ -94,21 +95,22 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for row in selectors.batch_held_by_reason(user=request.user, batch=batch)
     ]
     user = request.user
+    # The buttons follow the user's rights in this batch's county, not in any county they serve.
+    may_prepare = scope_allows(user, services.PREPARE, batch.area_code)
     context = {
         "batch": batch,
         "held": held[:500],
         "by_reason": by_reason,
         "lines": lines,
         "report": selectors.batch_reconciliation(user=request.user, batch=batch),
-        "can_export": batch.status != PayrollBatch.Status.DRAFT and user.has_perm(bankfiles.BANK),
-        "can_import": batch.status in (PayrollBatch.Status.EXPORTED, PayrollBatch.Status.RECONCILED)
-        and user.has_perm(bankfiles.BANK),
+        "can_export": batch.status != PayrollBatch.Status.DRAFT and may_prepare,
+        "can_import": batch.status in (PayrollBatch.Status.EXPORTED, PayrollBatch.Status.RECONCILED) and may_prepare,
         "return_form": ReturnFileForm(),
         "job": jobs.job_latest(user=user, batch=batch),
-        "can_prepare": batch.status == PayrollBatch.Status.DRAFT and user.has_perm("payments.add_payrollbatch"),
+        "can_prepare": batch.status == PayrollBatch.Status.DRAFT and may_prepare,
         "can_approve": batch.status == PayrollBatch.Status.DRAFT
         and batch.prepared_at is not None
-        and user.has_perm("payments.approve_payrollbatch")
+        and scope_allows(user, services.APPROVE, batch.area_code)
         and batch.prepared_by_id != user.pk,
     }
     return render(request, "payments/batch_detail.html", context)

@@ -225,8 +225,9 @@ def test_a_return_file_with_errors_writes_nothing_and_names_each_row(personas: P
         )
 
     assert caught.value.messages == [
-        "Row 3: unknown reference 999999.",
-        f"Row 4: the reference {foreign.pk} belongs to another payroll.",
+        # A line of another county's batch reads as unknown: its existence is not told, nor is it locked.
+        "Row 3: the reference 999999 is not a line of this payroll.",
+        f"Row 4: the reference {foreign.pk} is not a line of this payroll.",
         f"Row 5: the line {one.pk} is already settled as Paid.",
         f"Row 6: the line {held.pk} was held back and not sent to the bank.",
         "Row 7: the reference abc is not a line number.",
@@ -440,3 +441,16 @@ def test_the_same_return_file_imported_from_two_threads_at_once_settles_each_lin
     assert PaymentLine.objects.unscoped().filter(status="failed").count() == 4
     assert PayrollBatch.objects.unscoped().get(pk=batch.pk).status == "reconciled"
     assert AuditEvent.objects.unscoped().filter(action="payments.bank_return_imported").count() == 1
+
+
+def test_a_long_failure_reason_is_kept_to_200_characters_and_the_same_file_imports_again(personas: Personas) -> None:
+    p = personas
+    three_lines(p)
+    batch = approved(p)
+    export(p, batch)
+    two = lines_by_name(batch)["张二"]
+    reason = "账户状态异常" * 40  # 240 characters
+    first = import_csv(p, batch, (two.pk, "failed", reason))
+    again = import_csv(p, batch, (two.pk, "failed", reason))
+    assert (first.failed, again.failed, again.unchanged) == (1, 0, 1)
+    assert PaymentLine.objects.unscoped().get(pk=two.pk).failure_reason == reason[:200]

@@ -81,3 +81,20 @@ def test_the_approver_approves_and_the_batch_cannot_be_prepared_again(personas: 
     assert [str(m) for m in response.context["messages"]] == [refused]
     assert 'id="batch-regenerate"' not in response.content.decode()
     assert PaymentLine.objects.unscoped().count() == 1
+
+
+def test_the_batch_page_offers_only_what_the_user_may_do_in_that_county(personas: Personas) -> None:
+    """A user who approves in another county and prepares in this one sees "Prepare again", not "Approve"."""
+    from minsheng.accounts.models import RoleAssignment
+    from minsheng.core.testing import make_user
+
+    p = personas
+    enrol(payee(p.village, "张一"))
+    batch = svc.payroll_generate(actor=p[Role.COUNTY_PAYMENT_OFFICER], county=p.county, programme="dibao", period=FEB)
+    both = make_user("officer_here_approver_there", Role.COUNTY_PAYMENT_OFFICER, p.county)
+    RoleAssignment.objects.create(user=both, role=Role.COUNTY_APPROVER, division=p.other_county)
+    html = _client(both).get(reverse("payments:batch_detail", kwargs={"pk": batch.pk})).content.decode()
+    assert 'id="batch-regenerate"' in html
+    assert 'id="batch-approve"' not in html
+    approver_html = _client(p[Role.COUNTY_APPROVER]).get(reverse("payments:batch_detail", kwargs={"pk": batch.pk}))
+    assert 'id="batch-approve"' in approver_html.content.decode()
