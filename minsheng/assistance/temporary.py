@@ -43,6 +43,7 @@ from minsheng.core.scoping import scope_allows
 from minsheng.core.templatetags.money import yuan
 from minsheng.intake.models import ItemCase, Notification
 from minsheng.intake.notifications import StaffDirectory
+from minsheng.intake.services import case_record_decision
 from minsheng.people.models import Household, Person
 from minsheng.workdays.services import Calendar
 
@@ -249,18 +250,12 @@ def _existing_item_case(*, actor: User, item_case: ItemCase, person: Person, kin
 
 
 def _close_item_case(*, actor: User, aid: TemporaryAid, granted: bool, reason: str) -> None:
-    """Decide the one-window item with the case (once: an item decided already is left as it is)."""
-    ItemCase.objects.unscoped().filter(
-        pk=aid.item_case_id, status__in=[ItemCase.Status.ACCEPTED, ItemCase.Status.WAITING_MATERIALS]
-    ).update(
-        status=ItemCase.Status.GRANTED if granted else ItemCase.Status.REFUSED,
-        missing_materials=[],
-        deadline=None,
-        clock_started_on=None,
-        decided_at=timezone.now(),
-        decided_by=actor,
-        decision_reason=reason[:2000],
-    )
+    """Decide the one-window item with the case, through the window's own decision (the applicant's text message,
+    follow-on items, the audit event); once: an item decided already is left as it is."""
+    # The actor's right was checked on the case, whose item this is.
+    case = ItemCase.objects.unscoped().select_related("application__person", "item").get(pk=aid.item_case_id)
+    if not case.decided:
+        case_record_decision(actor=actor, case=case, granted=granted, reason=reason, waiting_too=True)
 
 
 def _pay(locked: TemporaryAid, *, actor: User, amount_fen: int) -> None:
@@ -433,11 +428,12 @@ def temporary_aid_decide(
     if granted:
         if amount_fen is None or amount_fen <= 0:
             raise ValidationError({"amount": _("Enter an amount above zero.")})
-        within_township = locked.kind == Kind.EXPENSE and amount_fen <= locked.township_cap_fen
-        if not county and not (township and within_township):
-            raise PermissionDenied(
-                _("Above the township cap of ¥%(cap)s the county decides.") % {"cap": yuan(locked.township_cap_fen)}
-            )
+        above_cap = _("Above the township cap of ¥%(cap)s the county decides.") % {"cap": yuan(locked.township_cap_fen)}
+        if not county and not (township and locked.kind == Kind.EXPENSE):
+            raise PermissionDenied(above_cap)
+        if not county and amount_fen > locked.township_cap_fen:
+            # The township decides this case, but not this amount: an error on the amount, not a refused page.
+            raise ValidationError({"amount": above_cap})
     elif not county:
         raise PermissionDenied(_("Only the county refuses temporary assistance."))
     before = _snapshot(locked)

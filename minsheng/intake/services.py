@@ -249,16 +249,21 @@ def case_decide(*, actor: User, case: ItemCase, granted: bool, reason: str) -> I
 
 
 @transaction.atomic
-def case_record_decision(*, actor: User, case: ItemCase, granted: bool, reason: str) -> ItemCase:
+def case_record_decision(
+    *, actor: User, case: ItemCase, granted: bool, reason: str, waiting_too: bool = False
+) -> ItemCase:
     """Record a decision on an accepted item; the caller checked that ``actor`` may decide it (the department's
-    inbox above, or the 低保 / 特困 procedure in ``assistance.workflow``)."""
+    inbox above, the 低保 / 特困 procedure in ``assistance.workflow``, or temporary assistance, whose items paid first
+    wait for papers and are decided with their case: ``waiting_too`` decides an item waiting for materials too)."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reasons for the decision; the applicant reads them.")})
+    statuses = [ItemCase.Status.ACCEPTED, *([ItemCase.Status.WAITING_MATERIALS] if waiting_too else [])]
     updated = (
         ItemCase.objects.unscoped()
-        .filter(pk=case.pk, status=ItemCase.Status.ACCEPTED)
+        .filter(pk=case.pk, status__in=statuses)
         .update(
             status=ItemCase.Status.GRANTED if granted else ItemCase.Status.REFUSED,
+            missing_materials=[],  # an item waiting for materials has no clock running (case_request_materials)
             decided_at=timezone.now(),
             decided_by=actor,
             decision_reason=reason.strip(),

@@ -188,6 +188,12 @@ def test_above_the_cap_nothing_is_paid_by_the_township_and_the_county_decides_th
     assert (stored.decided_by, stored.paid_by, stored.decision_reason) == (county, county, "火灾损失严重，按较重档")
     case = ItemCase.objects.unscoped().get(pk=aid.item_case_id)
     assert case.status == ItemCase.Status.GRANTED and case.decided_by == county
+    # Decided through the window's own decision: its audit event (and the applicant's text message) with it.
+    event = AuditEvent.objects.unscoped().get(action="intake.case_decided", object_id=str(case.pk))
+    assert (event.after, event.reason) == (
+        {"status": "granted", "item": case.item_id},
+        "批准救助 ¥2,500.00。火灾损失严重，按较重档",
+    )
     prompt = AssessmentPrompt.objects.unscoped().get(temporary_aid=aid)
     assert (prompt.household_id, prompt.area_code, prompt.closed_at) == (aid.household_id, aid.area_code, None)
 
@@ -244,8 +250,10 @@ def test_expense_driven_aid_needs_the_economic_verification(personas: Personas) 
         temporary_aid_decide(actor=county, aid=aid, granted=True, amount_fen=50000, reason="医疗支出")
     means.assessment_run(actor=window, household=household, on=FRIDAY)
     assert _fresh(aid).status == Status.VERIFYING and _fresh(aid).paid_fen == 0
-    with pytest.raises(PermissionDenied):  # above the township cap (¥1,000): the county's
+    # Above the township cap (¥1,000) the amount is the county's: an error on the amount the page shows.
+    with pytest.raises(ValidationError) as above:
         temporary_aid_decide(actor=reviewer, aid=aid, granted=True, amount_fen=100001, reason="医疗支出")
+    assert above.value.message_dict == {"amount": ["超过乡镇（街道）额度 ¥1,000.00 的，由县级审批。"]}
     decided = temporary_aid_decide(actor=reviewer, aid=aid, granted=True, amount_fen=50000, reason="医疗自付部分")
     stored = _fresh(decided)
     assert (stored.status, stored.paid_fen, stored.decided_fen, stored.economic_status_id) == (
