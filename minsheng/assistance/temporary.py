@@ -43,7 +43,7 @@ from minsheng.core.scoping import scope_allows
 from minsheng.core.templatetags.money import yuan
 from minsheng.intake.models import ItemCase, Notification
 from minsheng.intake.notifications import StaffDirectory
-from minsheng.intake.services import case_record_decision
+from minsheng.intake.services import case_record_decision, case_wait_for_materials
 from minsheng.people.models import Household, Person
 from minsheng.workdays.services import Calendar
 
@@ -326,6 +326,10 @@ def temporary_aid_open(
         item_case = _open_item_case(actor=actor, person=person, kind=kind, pay_first=pay_first)
     else:
         item_case = _existing_item_case(actor=actor, item_case=item_case, person=person, kind=kind)
+        if pay_first and item_case.status == ItemCase.Status.ACCEPTED:
+            # Paid first, the papers are still to come: the item waits for them like a new one (its clock stops;
+            # the papers deadline is this module's), or the window's sweep would call a paid case overdue.
+            case_wait_for_materials(case=item_case, materials=list(item_case.item.materials))
     aid = TemporaryAid(
         item_case=item_case,
         kind=kind,

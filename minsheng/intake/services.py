@@ -303,6 +303,18 @@ def _lock_case(actor: User, case: ItemCase, action: str) -> ItemCase:
     return locked
 
 
+def case_wait_for_materials(*, case: ItemCase, materials: list[str]) -> None:
+    """Stop the clock of a locked, accepted item while ``materials`` are awaited (the working days used so far are
+    kept). The caller checked the right and records its own audit event."""
+    assert case.clock_started_on is not None
+    case.used_working_days += Calendar().working_days_between(case.clock_started_on, timezone.localdate())
+    case.clock_started_on = None
+    case.deadline = None
+    case.status = ItemCase.Status.WAITING_MATERIALS
+    case.missing_materials = materials
+    case.save(update_fields=["used_working_days", "clock_started_on", "deadline", "status", "missing_materials"])
+
+
 @transaction.atomic
 def case_request_materials(*, actor: User, case: ItemCase, materials: list[str], reason: str) -> ItemCase:
     """The department asks for more material: back to the window, and the clock stops."""
@@ -312,14 +324,7 @@ def case_request_materials(*, actor: User, case: ItemCase, materials: list[str],
         raise ValidationError({"materials": _("Name the materials that are missing.")})
     if locked.status != ItemCase.Status.ACCEPTED:
         raise ValidationError(_("Only an accepted item can be sent back for materials."))
-    today = timezone.localdate()
-    assert locked.clock_started_on is not None
-    locked.used_working_days += Calendar().working_days_between(locked.clock_started_on, today)
-    locked.clock_started_on = None
-    locked.deadline = None
-    locked.status = ItemCase.Status.WAITING_MATERIALS
-    locked.missing_materials = materials
-    locked.save(update_fields=["used_working_days", "clock_started_on", "deadline", "status", "missing_materials"])
+    case_wait_for_materials(case=locked, materials=materials)
     notify(
         [user for user in [locked.application.recorded_by] if user is not None],
         kind=Notification.Kind.MATERIALS,

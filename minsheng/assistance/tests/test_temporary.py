@@ -481,9 +481,13 @@ def test_an_item_taken_at_a_window_is_recorded_on_its_own_item_case(personas: Pe
     item = Item.objects.get(number=6)
     person = _applicant(personas, "陈静")
     application = application_submit(
-        actor=personas[Role.VILLAGE_WORKER], person=person, requests=[ItemRequest(item=item)], on_behalf=True
+        actor=personas[Role.VILLAGE_WORKER],
+        person=person,
+        requests=[ItemRequest(item=item, materials_provided=tuple(item.materials))],
+        on_behalf=True,
     )
     case = application.cases.get()
+    assert case.status == ItemCase.Status.ACCEPTED and case.deadline is not None
     client = _client(personas[Role.TOWNSHIP_WINDOW])
     listing = client.get(reverse("assistance:temporary_list")).content.decode()
     assert 'id="temporary-waiting"' in listing and f"?case={case.pk}" in listing
@@ -493,6 +497,9 @@ def test_an_item_taken_at_a_window_is_recorded_on_its_own_item_case(personas: Pe
     assert response.status_code == 302
     aid = TemporaryAid.objects.unscoped().get(item_case=case)
     assert (aid.kind, aid.status, aid.paid_fen, aid.person_id) == ("urgent", Status.PAID_FIRST, 90000, person.pk)
+    # Paid first: the item waits for the papers with its clock stopped, so the window's sweep does not call it late.
+    case.refresh_from_db()
+    assert (case.status, case.deadline, case.clock_started_on) == (ItemCase.Status.WAITING_MATERIALS, None, None)
     assert Application.objects.unscoped().filter(person=person).count() == 1
     assert f"?case={case.pk}" not in client.get(reverse("assistance:temporary_list")).content.decode()
 
