@@ -176,7 +176,9 @@ def _area_for(user: Any, area_code: str | None) -> tuple[Division, list[Division
     area = Division.objects.restrict(user, "view").select_related("parent").filter(code=area_code).first()
     if area is None:
         raise Http404(_("No such area among yours."))
-    top = next(t for t in sorted(tops, key=lambda d: -len(d.prefix)) if area.code.startswith(t.prefix))
+    top = next((t for t in sorted(tops, key=lambda d: -len(d.prefix)) if area.code.startswith(t.prefix)), None)
+    if top is None:  # in scope by a role, yet under none of the user's areas that are visible to them
+        raise Http404(_("No such area among yours."))
     trail = [d for d in division_ancestors(area) if d.code.startswith(top.prefix)] + [area]
     return area, trail
 
