@@ -62,8 +62,9 @@ def _baseline(prefixes: list[str], programmes: list[str]) -> tuple[float, int]:
     faster of two runs, JIT at its default and off)."""
     from django.db import connection, transaction
 
+    from minsheng.assistance.benefits import pays_in_sql
     from minsheng.assistance.models import Benefit
-    from minsheng.payments.services import _amount_in, _date, _pays_in, _q
+    from minsheng.payments.services import _amount_in, _date, _q
     from minsheng.people.models import Person
 
     period = _date(PERIOD)
@@ -84,7 +85,7 @@ def _baseline(prefixes: list[str], programmes: list[str]) -> tuple[float, int]:
             SELECT b.id, b.payee_id, b.area_code, {_amount_in("b")} AS amount_fen,
                 p.bank_name, p.bank_account, p.bank_account_masked
             FROM {_q(Benefit)} b JOIN {_q(Person)} p ON p.id = b.payee_id
-            WHERE b.programme IN ({marks}) AND ({areas}) AND {_pays_in("b")}
+            WHERE b.programme IN ({marks}) AND ({areas}) AND {pays_in_sql("b")}
         ) s
         WHERE s.amount_fen > 0
     """

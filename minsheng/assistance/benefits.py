@@ -38,6 +38,16 @@ logger = logging.getLogger(__name__)
 ALLOWANCE_REVIEW_MONTHS = 12  # allowances are re-checked yearly with the certificate / age / liveness checks
 
 
+def pays_in_sql(alias: str, month: str = "%s") -> str:
+    """SQL: the benefit row ``alias`` pays for ``month`` (an SQL expression; by default a query parameter, then
+    given three times): its first month reached, not stopped by then, not past its last taper month. The one rule
+    the payroll pays by and the statistics count by."""
+    return (
+        f"{alias}.first_month <= {month} AND ({alias}.stopped_from IS NULL OR {alias}.stopped_from > {month}) "
+        f"AND ({alias}.taper_until IS NULL OR {alias}.taper_until >= {month})"
+    )
+
+
 def review_months_for(result: AssessmentResult, area_code: str, on: dt.date) -> int:
     """How often the benefit is reviewed: by the household's review class for 低保 (DOMAIN §1.4), yearly for 特困."""
     rules = RuleBook(on).for_area(area_code)

@@ -30,7 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from minsheng.areas.models import Division
-from minsheng.assistance.benefits import benefits_end_tapers
+from minsheng.assistance.benefits import benefits_end_tapers, pays_in_sql
 from minsheng.assistance.models import Benefit, BenefitChange, Programme
 from minsheng.audit.services import audit_record
 from minsheng.core.scoping import scope_allows
@@ -65,15 +65,6 @@ def _q(model: Any) -> str:
 
 def _date(day: dt.date) -> Any:
     return connection.ops.adapt_datefield_value(day)
-
-
-def _pays_in(alias: str) -> str:
-    """SQL: the benefit ``alias`` pays for the month given as the next three parameters (first month, not stopped
-    before it, not past its last taper month)."""
-    return (
-        f"{alias}.first_month <= %s AND ({alias}.stopped_from IS NULL OR {alias}.stopped_from > %s) "
-        f"AND ({alias}.taper_until IS NULL OR {alias}.taper_until >= %s)"
-    )
 
 
 def _amount_in(alias: str) -> str:
@@ -151,7 +142,7 @@ def _hold_reason(batch: PayrollBatch) -> _HoldSQL:
         marks = ", ".join("%s" for _ in excluding)
         join = (
             f"LEFT JOIN (SELECT DISTINCT t.payee_id FROM {_q(Benefit)} t WHERE t.programme IN ({marks}) "
-            f"AND {_pays_in('t')}) dup ON dup.payee_id = p.id"
+            f"AND {pays_in_sql('t')}) dup ON dup.payee_id = p.id"
         )
         join_params = [*excluding, start, start, start]
         cases.append("WHEN dup.payee_id IS NOT NULL THEN %s")
@@ -204,7 +195,7 @@ def _insert_lines(batch: PayrollBatch, prefix: str) -> int:
             SELECT b.id, b.payee_id, b.area_code, {_amount_in("b")} AS amount_fen,
                 p.bank_name, p.bank_account, p.bank_account_masked, {hold.reason} AS reason
             FROM {_q(Benefit)} b JOIN {_q(Person)} p ON p.id = b.payee_id {hold.join}
-            WHERE b.programme = %s AND b.area_code LIKE %s AND {_pays_in("b")}
+            WHERE b.programme = %s AND b.area_code LIKE %s AND {pays_in_sql("b")}
                 AND NOT EXISTS (SELECT 1 FROM {_q(PaymentLine)} e WHERE e.benefit_id = b.id AND e.period = %s
                     AND NOT (e.status = 'failed'){_probe_each()})
         ) s
@@ -279,7 +270,7 @@ def _refresh_draft(batch: PayrollBatch, prefix: str) -> None:
             f"""
             DELETE FROM {line} WHERE batch_id = %s AND reissue_of_id IS NULL AND NOT EXISTS (
                 SELECT 1 FROM {_q(Benefit)} b WHERE b.id = {line}.benefit_id AND b.programme = %s
-                AND b.area_code LIKE %s AND {_pays_in("b")} AND {_amount_in("b")} > 0)
+                AND b.area_code LIKE %s AND {pays_in_sql("b")} AND {_amount_in("b")} > 0)
             """,
             [batch.pk, batch.programme, prefix + "%", period, period, period, period],
         )

@@ -42,6 +42,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from minsheng.areas.codes import InvalidCode, level_of
+from minsheng.assistance.benefits import pays_in_sql
 from minsheng.assistance.models import Benefit, TemporaryAid
 from minsheng.audit.models import AuditEvent
 from minsheng.core.months import first_day_of_next_month, month_of, months_between
@@ -166,9 +167,7 @@ def _insert_stock(indicator: str, months: list[dt.date], ranges: Sequence[CodeRa
         f"WITH months(month) AS (VALUES {values}) "
         f"INSERT INTO {_table(Cell)} ({CELL_COLUMNS}) "
         f"SELECT {VILLAGE}, %s, {dimension}, CAST(b.area_code AS BIGINT), m.month, {value}, {value2} "
-        f"FROM {_table(Benefit)} b JOIN months m ON b.first_month <= m.month "
-        "AND (b.stopped_from IS NULL OR b.stopped_from > m.month) "
-        "AND (b.taper_until IS NULL OR b.taper_until >= m.month) "
+        f"FROM {_table(Benefit)} b JOIN months m ON {pays_in_sql('b', 'm.month')} "
         f"WHERE {where} GROUP BY {group}b.area_code, m.month"
     )
     with connection.cursor() as cursor:
