@@ -90,6 +90,10 @@ class Programme(models.TextChoices):
     TEMPORARY = "temporary", _("临时救助")
 
 
+# The programmes a benefit pays every month (the payroll's); temporary assistance is paid once, case by case.
+MONTHLY_PROGRAMMES: tuple[str, ...] = tuple(p for p in Programme.values if p != Programme.TEMPORARY)
+
+
 # --- Household economic status (家庭经济状况): a versioned record; a new version never edits an old one ---------
 
 

@@ -35,7 +35,7 @@ from django.utils import timezone
 from minsheng.accounts.models import RoleAssignment, User
 from minsheng.accounts.roles import Role
 from minsheng.areas.models import Division
-from minsheng.assistance.models import Benefit, Programme
+from minsheng.assistance.models import MONTHLY_PROGRAMMES, Benefit
 from minsheng.core.crypto import encrypt_many, mask_bank_account
 from minsheng.payments.bankfiles import bank_return_import, payment_file_export
 from minsheng.payments.models import PaymentLine, PayrollBatch
@@ -51,7 +51,6 @@ NO_ACCOUNT_SHARE = 0.003
 FAILURE_RATE = 0.0015
 FAILURE_REASONS = ("账户已销户", "户名不符", "账户冻结", "账户不存在", "账户已挂失")
 # The programmes in the order the batches of a county are run.
-MONTHLY_PROGRAMMES = tuple(p for p in Programme.values if p != Programme.TEMPORARY)
 
 
 @dataclass

@@ -8,15 +8,15 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from minsheng.areas.models import Division
-from minsheng.assistance.models import Programme
+from minsheng.assistance.models import MONTHLY_PROGRAMMES, Programme
 from minsheng.core.forms import MonthField, StyledForm
 
-MONTHLY_PROGRAMMES = [(value, label) for value, label in Programme.choices if value != Programme.TEMPORARY]
+MONTHLY_CHOICES = [(value, label) for value, label in Programme.choices if value in MONTHLY_PROGRAMMES]
 
 
 class PrepareForm(StyledForm):
     county = forms.ChoiceField(label=gettext_lazy("County"))
-    programme = forms.ChoiceField(label=gettext_lazy("Programme"), choices=MONTHLY_PROGRAMMES)
+    programme = forms.ChoiceField(label=gettext_lazy("Programme"), choices=MONTHLY_CHOICES)
     period = MonthField(label=gettext_lazy("Month paid"))
 
     def __init__(self, *args: Any, counties: list[Division], **kwargs: Any) -> None:

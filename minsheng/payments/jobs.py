@@ -25,10 +25,10 @@ from django.utils.translation import gettext as _
 from minsheng.areas.models import Division
 from minsheng.core.scoping import require_scope, scope_allows
 from minsheng.payments.models import PayrollBatch, PayrollJob
+from minsheng.payments.services import PREPARE
 
 logger = logging.getLogger(__name__)
 
-PREPARE = "payments.add_payrollbatch"
 VIEW = "payments.view_payrollbatch"
 
 # An open job older than this is taken as lost (its worker and its message gone), so that it cannot block the month

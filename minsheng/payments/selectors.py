@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from minsheng.areas.models import Division
 from minsheng.payments.models import PaymentLine, PayrollBatch
+from minsheng.payments.services import PREPARE
 
 # Lines never load the encrypted account: lists show the masked copy.
 _SECRETS = ("bank_account", "payee__id_number", "payee__phone", "payee__bank_account")
@@ -49,7 +50,7 @@ def batch_held_by_reason(*, user: Any, batch: PayrollBatch) -> list[dict[str, An
 
 def counties_to_prepare(*, user: Any) -> list[Division]:
     """The counties in which the user may prepare a payroll."""
-    prefixes = [scope.prefix for scope in user.scopes_for("payments.add_payrollbatch")]
+    prefixes = [scope.prefix for scope in user.scopes_for(PREPARE)]
     if not prefixes:
         return []
     # Reference data read for the user's own scopes: only counties under a prefix the user holds are listed.

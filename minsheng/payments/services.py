@@ -20,6 +20,7 @@ batch is frozen.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.areas.models import Division
 from minsheng.assistance.benefits import benefits_end_tapers, pays_in_sql
-from minsheng.assistance.models import Benefit, BenefitChange, Programme
+from minsheng.assistance.models import MONTHLY_PROGRAMMES, Benefit, BenefitChange, Programme
 from minsheng.audit.services import audit_record
 from minsheng.core.scoping import scope_allows
 from minsheng.payments.models import PaymentLine, PayrollBatch
@@ -45,6 +46,7 @@ APPROVE = "payments.approve_payrollbatch"
 DUPLICATES: tuple[tuple[str, str], ...] = ((Programme.DISABILITY_LIVING, Programme.TEKUN),)
 
 
+@functools.cache  # always the same Chinese texts; a page of held lines asks once per line
 def hold_texts() -> dict[str, str]:
     """The Chinese text of each hold reason, shown with a held line (``PaymentLine.hold_text``)."""
     with translation.override("zh-hans"):
@@ -335,7 +337,7 @@ def payroll_generate(*, actor: Any, county: Division, programme: str, period: dt
     """
     _require_county(county)
     _require_period(period)
-    if programme not in Programme.values or programme == Programme.TEMPORARY:
+    if programme not in MONTHLY_PROGRAMMES:
         raise ValidationError({"programme": _("Choose a programme paid every month.")})
     if not scope_allows(actor, PREPARE, county.code):
         raise PermissionDenied(_("You may not prepare the payroll of this county."))

@@ -34,7 +34,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     return _list(request)
 
 
-@role_required("payments.add_payrollbatch")
+@role_required(services.PREPARE)
 @require_POST
 def batch_prepare(request: HttpRequest) -> HttpResponse:
     form = PrepareForm(request.POST, counties=selectors.counties_to_prepare(user=request.user), prefix="prepare")
@@ -116,7 +116,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "payments/batch_detail.html", context)
 
 
-@role_required("payments.add_payrollbatch")
+@role_required(services.PREPARE)
 @require_POST
 def batch_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.batch_get(user=request.user, pk=pk, action="add")
@@ -132,14 +132,14 @@ def batch_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
     return _started(request, job, created)
 
 
-@role_required("payments.approve_payrollbatch")
+@role_required(services.APPROVE)
 @require_POST
 def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.batch_get(user=request.user, pk=pk, action="approve")
     try:
         services.payroll_approve(actor=request.user, batch=batch)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, _errors(exc))
     else:
         messages.success(request, _("The payroll is approved; it can no longer change."))
     return redirect("payments:batch_detail", pk=batch.pk)

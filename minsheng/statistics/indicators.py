@@ -40,7 +40,6 @@ WINDOW = "window"  # intake: consultations, applications, item cases received an
 FAMILIES = (BENEFITS, PAYMENTS, TEMPORARY, WINDOW)
 
 # The programmes paid monthly by the payroll (the standing programmes); 临时救助 is a one-off (TemporaryAid).
-MONTHLY_PROGRAMMES = tuple(p for p in Programme.values if p != Programme.TEMPORARY)
 DISABILITY_PROGRAMMES = (Programme.DISABILITY_LIVING, Programme.DISABILITY_CARE)
 CHILD_PROGRAMMES = (Programme.ORPHAN, Programme.CHILD_ILL_DISABLED)
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from minsheng.areas.codes import InvalidCode, level_of
 from minsheng.areas.models import Division
 from minsheng.areas.selectors import division_ancestors
-from minsheng.assistance.models import Programme
+from minsheng.assistance.models import MONTHLY_PROGRAMMES, Programme
 from minsheng.catalog.models import Department
 from minsheng.core.months import months_between
 from minsheng.core.scoping import scope_allows
@@ -313,7 +313,7 @@ def _programme_label(code: str) -> str:
 
 
 def _monthly_paid(rows: _Rows, period: Period) -> Table:
-    programmes = [p for p in ind.MONTHLY_PROGRAMMES if rows.flow("paid", dimension=p)[0]]
+    programmes = [p for p in MONTHLY_PROGRAMMES if rows.flow("paid", dimension=p)[0]]
     by_programme = {p: rows.monthly("paid", dimension=p) for p in programmes}
     table_rows = []
     for month in period.months():
@@ -422,7 +422,7 @@ def _by_area(rows: _Rows, area: Division, period: Period) -> Table:
 
 def _programme_mix(rows: _Rows, period: Period) -> Table:
     table_rows = []
-    for programme in ind.MONTHLY_PROGRAMMES:
+    for programme in MONTHLY_PROGRAMMES:
         persons, benefits = rows.at("beneficiaries", period.end, dimension=programme)
         if persons or benefits:
             table_rows.append([_programme_label(programme), persons, benefits])
