@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hmac
 import io
 import logging
 import queue
@@ -50,8 +49,7 @@ from minsheng.areas.codes import InvalidCode, normalize_code
 from minsheng.areas.models import Division
 from minsheng.audit.services import audit_record
 from minsheng.core.crypto import (
-    BLIND_INDEX_HEX_DIGITS,
-    blind_index,
+    blind_indexer,
     encrypt_many,
     mask_bank_account,
     mask_id_number,
@@ -365,10 +363,8 @@ class RowChecker:
         self._address_sums: dict[str, int] = {}
         # Birth-date digits of an ID → (their share of the check sum, the date if real and in range, else None).
         self._birth_dates: dict[str, tuple[int, dt.date | None]] = {}
-        # ``blind_index`` without reading the lazy settings object per row (it checks the key once, here).
-        blind_index("")
-        key, digest, size = settings.BLIND_INDEX_KEY, hmac.digest, BLIND_INDEX_HEX_DIGITS // 2
-        self._blind_index: Callable[[str], str] = lambda value: digest(key, value.encode(), "sha256")[:size].hex()
+        # ``blind_index`` without reading the lazy settings object per row (the key is checked once, here).
+        self._blind_index: Callable[[str], str] = blind_indexer()
 
     def _village(self, raw: str, label: str, errors: list[str]) -> str:
         if not raw:
