@@ -11,9 +11,10 @@ and county sums. A rebuild also follows a bulk load (rows without audit events, 
 **Incremental refresh** (``cells_refresh``): every change in Minsheng writes an ``AuditEvent`` with its area code in
 the same transaction. The refresh reads the change events since its watermark, turns each into an area (a
 village; a township or county for a window's own records; the county for payroll events) and a family of
-indicators (``payments.*`` → payments; ``intake.*`` → the window; ``assistance.*`` → benefits, temporary
-assistance and the window), deletes those cells of those areas and recomputes them from the records, for every
-month held — a payroll event naming its batch only for the months that batch's lines are for —, then recomputes
+indicators (``payments.bank_return_imported`` → payments, the other payroll events change no figure; ``intake.*``
+→ the window; ``assistance.*`` → benefits, temporary assistance and the window), deletes those cells of those areas
+and recomputes them from the records, for every month held — a bank return naming its batch only for the months
+that batch's lines are for —, then recomputes
 the sums of the townships and counties containing them. Recomputing is idempotent,
 so applying an event twice is harmless.
 
@@ -30,6 +31,7 @@ highest id with no event to explain it: the refresh then rebuilds the whole tabl
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -61,8 +63,11 @@ OVERLAP = dt.timedelta(minutes=5)
 YEARS_HELD = 4
 
 # Which families an audited action can change; other actions (views, sign-ins, accounts, rules) change none.
+# The first prefix that matches counts. Money paid changes only when the bank's answer marks lines paid; generating,
+# approving and exporting a batch leave every figure as it is.
 ACTION_FAMILIES: dict[str, tuple[str, ...]] = {
-    "payments.": (ind.PAYMENTS,),
+    "payments.bank_return_imported": (ind.PAYMENTS,),
+    "payments.": (),
     "intake.": (ind.WINDOW,),
     "assistance.": (ind.BENEFITS, ind.TEMPORARY, ind.WINDOW),
 }
@@ -430,6 +435,7 @@ def _batch_months(object_type: str, object_id: str) -> Months:
 def _plan(events: Iterable[Event]) -> dict[Work, set[CodeRange]]:
     """(family, months) → the areas to recompute."""
     plan: dict[Work, set[CodeRange]] = {}
+    batch_months = functools.cache(_batch_months)  # several events of one batch: its months read once
     for _pk, action, area_code, _at, object_type, object_id in events:
         try:
             area = CodeRange.of(area_code)
@@ -437,7 +443,7 @@ def _plan(events: Iterable[Event]) -> dict[Work, set[CodeRange]]:
             logger.warning("statistics: audit event with an unreadable area code %r ignored", area_code)
             continue
         for family in _families_of(action):
-            months = _batch_months(object_type, object_id) if family == ind.PAYMENTS else None
+            months = batch_months(object_type, object_id) if family == ind.PAYMENTS else None
             plan.setdefault((family, months), set()).add(area)
     return plan
 

@@ -494,9 +494,12 @@ def test_a_payroll_event_recomputes_its_county_in_the_months_of_its_batch_only(p
         ("payments", frozenset({dt.date(2026, 4, 1), reissue.period})): {refresh.CodeRange.of(p.county.code)}
     }
     # Without a batch named, every month of the county.
-    assert refresh._plan([(1, "payments.payroll_generated", p.county.code, event.occurred_at, "", "")]) == {
+    assert refresh._plan([(1, "payments.bank_return_imported", p.county.code, event.occurred_at, "", "")]) == {
         ("payments", None): {refresh.CodeRange.of(p.county.code)}
     }
+    # Generating, approving or exporting a batch pays nothing: no figure to recompute.
+    for action in ("payments.payroll_generated", "payments.payroll_approved", "payments.payroll_exported"):
+        assert refresh._plan([(2, action, p.county.code, event.occurred_at, "payments.payrollbatch", "1")]) == {}
 
 
 def test_rows_added_without_audit_events_are_found_and_rebuilt(personas: Personas) -> None:
