@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -215,13 +216,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # The daily sweeps, for `celery -A minsheng beat` (each is safe to repeat; cron calling the commands works too).
 CELERY_BEAT_SCHEDULE = {
-    "deadlines": {"task": "intake.sweep_deadlines", "schedule": 24 * 3600.0},
-    "temporary-papers": {"task": "assistance.sweep_temporary_papers", "schedule": 24 * 3600.0},
-    "end-tapers": {"task": "assistance.end_tapers", "schedule": 24 * 3600.0},
+    # The daily jobs run at night, not every 24 hours from whenever beat started (that could be office hours).
+    "deadlines": {"task": "intake.sweep_deadlines", "schedule": crontab(hour=1, minute=0)},
+    "temporary-papers": {"task": "assistance.sweep_temporary_papers", "schedule": crontab(hour=1, minute=10)},
+    "end-tapers": {"task": "assistance.end_tapers", "schedule": crontab(hour=1, minute=20)},
     # The dashboard refreshes what is stale before reading; this keeps the summary warm between views, and the
     # nightly rebuild puts right anything written without an audit event.
     "statistics-refresh": {"task": "statistics.refresh", "schedule": 300.0},
-    "statistics-rebuild": {"task": "statistics.rebuild", "schedule": 24 * 3600.0},
+    "statistics-rebuild": {"task": "statistics.rebuild", "schedule": crontab(hour=2, minute=0)},
 }
 
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
