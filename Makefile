@@ -63,8 +63,8 @@ check: install-dev
 
 messages: install-dev
 	cd minsheng && ../$(BIN)/django-admin makemessages --locale zh_Hans --no-obsolete --add-location file
-	$(BIN)/python scripts/translate_zh.py
-	cd minsheng && ../$(BIN)/django-admin compilemessages --locale zh_Hans
+	$(BIN)/python scripts/check_po.py; status=$$?; \
+		cd minsheng && ../$(BIN)/django-admin compilemessages --locale zh_Hans && exit $$status
 
 schema: install-dev
 	MINSHENG_ENV=test $(BIN)/python manage.py spectacular --file docs/openapi.yaml --validate --fail-on-warn

@@ -150,7 +150,7 @@ def test_a_payee_deceased_or_moved_away_before_the_month_is_held_back(personas: 
     ]
     held = PaymentLine.objects.unscoped().filter(status="held").select_related("payee")
     texts = {line.payee.name: line.hold_text for line in held}
-    # Stored in Chinese (the msgids' translations are in scripts/zh/payments.py).
+    # Stored in Chinese (the msgids are translated in the .po catalogue).
     assert texts == {"张一": svc.hold_texts()["deceased"], "张三": svc.hold_texts()["moved_away"]}
     assert totals(batch) == (4, 624_000, 2, 312_000)
 
