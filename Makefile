@@ -55,6 +55,7 @@ bench: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	MINSHENG_ENV=test $(BIN)/mypy minsheng benchmarks tests
 
 check: install-dev

@@ -14,7 +14,7 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 @pytest.fixture
 def personas(db):  # type: ignore[no-untyped-def]
-    from minsheng.core.testing import build_personas
+    from minsheng.testing import build_personas
 
     # A transactional test (the browser tests) empties the tables behind it; build_personas reloads them.
     return build_personas()

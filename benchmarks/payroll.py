@@ -115,7 +115,7 @@ def _generate_one(job: tuple[str, str, int]) -> tuple[float, int, int]:
     from minsheng.payments.services import payroll_generate
 
     county_code, programme, officer_id = job
-    county = Division.objects.unscoped().get(code=county_code)  # a system job addressed by code
+    county = Division.objects.all().get(code=county_code)  # a system job addressed by code
     officer = User.objects.get(pk=officer_id)
     started = time.perf_counter()
     batch = payroll_generate(actor=officer, county=county, programme=programme, period=PERIOD)
@@ -170,11 +170,11 @@ def bench_payroll_suqian() -> list[str]:
     from django.db import connection
 
     from minsheng.areas.models import Division
-    from minsheng.core.testing import ensure_reference_data
+    from minsheng.testing import ensure_reference_data
 
     ensure_reference_data()
     # A system job: the benchmark picks every county of the city.
-    counties = list(Division.objects.unscoped().filter(level="county", code__startswith=CITY).order_by("code"))
+    counties = list(Division.objects.all().filter(level="county", code__startswith=CITY).order_by("code"))
     programmes = _monthly_programmes()
     lines = []
     if connection.vendor == "postgresql":
@@ -231,7 +231,7 @@ def _synthetic_benefits(count: int) -> tuple[list[Any], float]:
     from minsheng.areas.models import Division
     from minsheng.areas.services import divisions_import, read_division_file
 
-    divisions = Division.objects.unscoped()  # a system job over the whole province
+    divisions = Division.objects.all()  # a system job over the whole province
     if not divisions.filter(level="county").exclude(code__startswith=CITY).exists():
         result = divisions_import(rows=read_division_file(DATA / "jiangsu-2023.csv.gz"), source="bench")
         assert result.ok, result.errors[:3]

@@ -18,7 +18,7 @@ ON = dt.date(2026, 11, 1)
 
 def bench_demo_programmes() -> list[str]:
     from minsheng.assistance.demo import TARGETS, demo_programmes
-    from minsheng.core.testing import ensure_reference_data
+    from minsheng.testing import ensure_reference_data
 
     ensure_reference_data()  # the division benchmark's TRUNCATE … CASCADE emptied the rule values with the users
     scale = float(os.environ.get("BENCH_CITY_SCALE", "0.02"))

@@ -43,7 +43,7 @@ def bench_lookups(samples: int = 400) -> list[str]:
     from minsheng.people import selectors
     from minsheng.people.models import Person
 
-    county = Division.objects.unscoped().get(code="321322000000")  # 沭阳县, the largest county
+    county = Division.objects.all().get(code="321322000000")  # 沭阳县, the largest county
     user = User.objects.create_user(username="bench_county", password="x" * 12, home_area=county)
     RoleAssignment.objects.create(user=user, role="county_approver", division=county)
     total = Person.objects.unscoped().count()
@@ -92,7 +92,7 @@ def _write_import_file(path: Path, rows: int) -> None:
     from minsheng.people.idnumbers import synthesize_id_number
 
     villages = list(
-        Division.objects.unscoped().filter(code__startswith="321302", level="village").values_list("code", flat=True)
+        Division.objects.all().filter(code__startswith="321302", level="village").values_list("code", flat=True)
     )
     relations = ("户主", "配偶", "子女")
     start = dt.date(2001, 1, 1)
@@ -144,7 +144,7 @@ def bench_import() -> list[str]:
     from minsheng.people.models import ImportJob
 
     rows = int(os.environ.get("BENCH_IMPORT_ROWS", "20000"))
-    county = Division.objects.unscoped().get(code="321302000000")
+    county = Division.objects.all().get(code="321302000000")
     user = User.objects.create_user(username="bench_import", password="x" * 12, home_area=county)
     RoleAssignment.objects.create(user=user, role="county_approver", division=county)
     folder = Path(tempfile.mkdtemp())

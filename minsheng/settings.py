@@ -56,6 +56,10 @@ if len(_blind_index_keys) > 1:
     raise ImproperlyConfigured("MINSHENG_BLIND_INDEX_KEY holds one key, not a list")
 BLIND_INDEX_KEY: bytes = _blind_index_keys[0] if _blind_index_keys else secrets.token_bytes(32)
 
+# Recording an audit action that no module declares (core/modules.py) fails outside production, so that a test
+# catches a missing label; in production the event is written anyway.
+AUDIT_ACTIONS_STRICT = not PRODUCTION
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -78,6 +82,7 @@ INSTALLED_APPS = [
     "minsheng.assistance",
     "minsheng.payments",
     "minsheng.statistics",
+    "minsheng.demo",
 ]
 
 MIDDLEWARE = [

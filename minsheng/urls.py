@@ -1,35 +1,34 @@
-from django.urls import include, path
+"""The project's URLs: each module's pages under its own prefix and its API routes on the router, as the modules
+declare them (``core.modules``); nothing here names a domain app."""
+
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from minsheng.areas.api import DivisionViewSet
 from minsheng.core import views as core_views
-from minsheng.payments.api import PayrollBatchViewSet
-from minsheng.people.api import HouseholdViewSet, PersonViewSet
+from minsheng.core.modules import modules, url_patterns
 
-router = DefaultRouter()
-router.register("divisions", DivisionViewSet, basename="division")
-router.register("persons", PersonViewSet, basename="person")
-router.register("households", HouseholdViewSet, basename="household")
-router.register("payroll-batches", PayrollBatchViewSet, basename="payroll-batch")
 
-urlpatterns = [
-    path("", core_views.home, name="home"),
-    path("accounts/", include("minsheng.accounts.urls")),
-    path("areas/", include("minsheng.areas.urls")),
-    path("audit/", include("minsheng.audit.urls")),
-    path("people/", include("minsheng.people.urls")),
-    path("calendar/", include("minsheng.workdays.urls")),
-    path("catalog/", include("minsheng.catalog.urls")),
-    path("window/", include("minsheng.intake.urls")),
-    path("assistance/", include("minsheng.assistance.urls")),
-    path("payments/", include("minsheng.payments.urls")),
-    path("statistics/", include("minsheng.statistics.urls")),
-    path("i18n/setlang/", set_language, name="set_language"),
-    path("api/v1/", include((router.urls, "api"))),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-]
+def api_router() -> DefaultRouter:
+    router = DefaultRouter()
+    for module in modules():
+        for route in module.api_routes:
+            router.register(route.prefix, route.viewset, basename=route.basename)
+    return router
+
+
+def build_urlpatterns() -> list[URLPattern | URLResolver]:
+    return [
+        path("", core_views.home, name="home"),
+        *url_patterns(),
+        path("i18n/setlang/", set_language, name="set_language"),
+        path("api/v1/", include((api_router().urls, "api"))),
+        path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    ]
+
+
+urlpatterns = build_urlpatterns()
 
 handler403 = core_views.error_403
 handler404 = core_views.error_404

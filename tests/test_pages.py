@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from minsheng.accounts.roles import Role
 from minsheng.core.middleware import CONTENT_SECURITY_POLICY
-from minsheng.core.testing import Personas
+from minsheng.testing import Personas
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = sorted((ROOT / "minsheng").rglob("templates/**/*.html"))

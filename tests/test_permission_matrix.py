@@ -11,14 +11,14 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from minsheng.core.testing import ALL_PERSONAS, ENDPOINTS, PUBLIC_URL_NAMES, Endpoint, Personas
+from minsheng.testing import ALL_PERSONAS, ENDPOINTS, PUBLIC_URL_NAMES, Endpoint, Personas
 
 for app in apps.get_app_configs():
     if app.name.startswith("minsheng."):
         try:
             importlib.import_module(f"{app.name}.tests.endpoints")
         except ModuleNotFoundError as exc:
-            if exc.name != f"{app.name}.tests.endpoints":
+            if exc.name not in (f"{app.name}.tests", f"{app.name}.tests.endpoints"):
                 raise
 
 

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.accounts.roles import Role
+from minsheng.accounts.roles import role_choices
 from minsheng.areas.forms import DivisionCodeField
 from minsheng.catalog.models import Department
 from minsheng.core.forms import StyledForm
@@ -31,7 +31,7 @@ class UserCreateForm(StyledForm):
 
 
 class RoleAssignmentForm(StyledForm):
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=role_choices)
     division = DivisionCodeField(label=_("Area"))
     department = forms.ModelChoiceField(
         label=_("Department"),

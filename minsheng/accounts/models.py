@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.accounts.roles import ROLE_PERMISSIONS, Role
+from minsheng.accounts.roles import Role, role_label, role_permissions
 from minsheng.core.scoping import Scope, scope_prefix
 
 
@@ -71,10 +71,11 @@ class User(AbstractUser):
         """The areas (and departments) in which this user holds ``permission``."""
         if not self.is_active:
             return []
+        granted = role_permissions()
         return [
             Scope(prefix=a.prefix, department_id=a.department_id)
             for a in self.effective_assignments()
-            if permission in ROLE_PERMISSIONS.get(a.role, frozenset())
+            if permission in granted.get(a.role, frozenset())
         ]
 
     def has_role_permission(self, permission: str) -> bool:
@@ -93,7 +94,8 @@ class RoleAssignment(models.Model):
         on_delete=models.CASCADE,
         related_name="role_assignments",
     )
-    role = models.CharField(_("role"), max_length=40, choices=Role.choices)
+    # One of the roles the installed modules declare (``roles.role_specs``; checked by ``role_assignment_add``).
+    role = models.CharField(_("role"), max_length=40)
     division = models.ForeignKey("areas.Division", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
     department = models.ForeignKey(
         "catalog.Department",
@@ -129,6 +131,9 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         label = f"{self.get_role_display()} · {self.division.name}"
         return f"{label} · {self.department}" if self.department_id else label
+
+    def get_role_display(self) -> str:
+        return str(role_label(self.role))
 
     @property
     def prefix(self) -> str:

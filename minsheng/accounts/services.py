@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.accounts.models import LoginAttempt, RoleAssignment, User
-from minsheng.accounts.roles import ROLE_LEVELS, ROLES_WITH_DEPARTMENT, Role
+from minsheng.accounts.roles import role_specs
 from minsheng.areas.models import Division
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department
@@ -99,25 +99,26 @@ def role_assignment_add(
     division: Division,
     department: Department | None = None,
 ) -> RoleAssignment:
-    """Give ``user`` the ``role`` in ``division``; the level must fit the role (ROLE_LEVELS)."""
-    if role not in Role.values:
+    """Give ``user`` the ``role`` in ``division``; the level must fit the role (its ``RoleSpec.levels``)."""
+    spec = role_specs().get(role)
+    if spec is None:
         raise ValidationError({"role": _("Unknown role.")})
     _require_manages(actor, division)
-    allowed_levels = ROLE_LEVELS[role]
+    allowed_levels = spec.levels
     if division.level not in allowed_levels:
         raise ValidationError(
             {
                 "division": _("A %(role)s is bound to a division of level %(levels)s, not %(level)s.")
                 % {
-                    "role": Role(role).label,
+                    "role": spec.label,
                     "levels": "、".join(str(Division.Level(lv).label) for lv in sorted(allowed_levels)),
                     "level": Division.Level(division.level).label,
                 }
             }
         )
-    if role in ROLES_WITH_DEPARTMENT and department is None:
+    if spec.department and department is None:
         raise ValidationError({"department": _("A department handler needs a department.")})
-    if role not in ROLES_WITH_DEPARTMENT and department is not None:
+    if not spec.department and department is not None:
         raise ValidationError({"department": _("Only a department handler is bound to a department.")})
     duplicate = RoleAssignment.objects.filter(user=user, role=role, division=division, department=department)
     if duplicate.exists():

@@ -29,4 +29,4 @@ class DivisionViewSet(viewsets.ReadOnlyModelViewSet[Division]):
     lookup_field = "code"
 
     def get_queryset(self) -> QuerySet[Division]:
-        return Division.objects.restrict(self.request.user, "view").order_by("code")
+        return Division.objects.within(self.request.user).order_by("code")

@@ -1,16 +1,32 @@
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.areas.codes import LEVEL_DEPTH, prefix_of
-from minsheng.core.scoping import ScopedManager, ScopedModel
 
 
-class Division(ScopedModel):
-    """One statistical division (province, city, county, township, village), keyed by its 12-digit code."""
+class DivisionQuerySet(models.QuerySet["Division"]):
+    def within(self, user: Any, permission: str = "areas.view_division") -> DivisionQuerySet:
+        """The divisions inside the areas where ``user`` holds ``permission``: what pages and forms offer them.
+
+        Divisions are public reference data (the statistical code table), not data of a place: they are read
+        freely, and this filter is a choice of what to show, not the scoping door."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        condition = Q()
+        for scope in user.scopes_for(permission):
+            condition |= Q(code__startswith=scope.prefix)
+        return self.filter(condition) if condition else self.none()
+
+
+class Division(models.Model):
+    """One statistical division (province, city, county, township, village), keyed by its 12-digit code.
+
+    Public reference data: a plain model, read without the scoping door."""
 
     class Level(models.TextChoices):
         PROVINCE = "province", _("Province")
@@ -32,9 +48,7 @@ class Division(ScopedModel):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    objects: ClassVar[ScopedManager[Division]] = ScopedManager()
-
-    scope_field = "code"
+    objects: ClassVar[models.Manager[Division]] = DivisionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("division")

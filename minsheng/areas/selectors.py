@@ -11,27 +11,24 @@ from minsheng.areas.models import Division
 def division_roots(*, user: Any) -> QuerySet[Division]:
     """The divisions the user's assignments are bound to: where their browsing starts."""
     codes = {a.division_id for a in user.effective_assignments()}
-    return Division.objects.restrict(user, "view").filter(code__in=codes).order_by("code")
+    return Division.objects.within(user).filter(code__in=codes).order_by("code")
 
 
 def division_search(*, user: Any, query: str, limit: int = 50) -> QuerySet[Division]:
     query = query.strip()
-    divisions = Division.objects.restrict(user, "view")
+    divisions = Division.objects.within(user)
     divisions = divisions.filter(code__startswith=query) if query.isdigit() else divisions.filter(name__contains=query)
     return divisions.select_related("parent").order_by("code")[:limit]
 
 
 def division_get(*, user: Any, code: str) -> Division:
     """A division inside the user's areas, else 404 (never 403: that would confirm it exists)."""
-    return get_object_or_404(Division.objects.restrict(user, "view").select_related("parent"), code=code)
+    return get_object_or_404(Division.objects.within(user).select_related("parent"), code=code)
 
 
 def division_children(*, user: Any, division: Division) -> QuerySet[Division]:
     return (
-        Division.objects.restrict(user, "view")
-        .filter(parent=division)
-        .annotate(child_count=Count("children"))
-        .order_by("code")
+        Division.objects.within(user).filter(parent=division).annotate(child_count=Count("children")).order_by("code")
     )
 
 
@@ -50,5 +47,5 @@ def divisions_where(*, user: Any, permission: str) -> QuerySet[Division]:
     condition = Q()
     for scope in user.scopes_for(permission):
         condition |= Q(code__startswith=scope.prefix)
-    divisions = Division.objects.restrict(user, "view")
+    divisions = Division.objects.within(user)
     return divisions.filter(condition) if condition else divisions.none()

@@ -166,7 +166,7 @@ def divisions_import(
     # A system job: the import reads the whole table to know what exists.
     existing: dict[str, tuple[str, str, str | None]] = {
         code: (name, level, parent)
-        for code, name, level, parent in Division.objects.unscoped().values_list("code", "name", "level", "parent_id")
+        for code, name, level, parent in Division.objects.all().values_list("code", "name", "level", "parent_id")
     }
     _check_parents(parsed, existing, result)
     if result.errors:

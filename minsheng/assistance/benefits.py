@@ -30,6 +30,7 @@ from minsheng.assistance.models import (
 from minsheng.assistance.services import MissingParameter, parameter_for
 from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record, audit_record_many
+from minsheng.core.modules import RegistryChange
 from minsheng.core.months import add_months, first_day_of_next_month, month_of
 from minsheng.people.models import Household, Membership, Person
 
@@ -595,7 +596,14 @@ def benefits_flag_household_changed(*, household: Household, on: dt.date, actor:
 
 # --- Reads --------------------------------------------------------------------------------------------------------
 
+
 # Lists show masked copies only: the encrypted columns of the payee are never loaded.
+def household_changed_subscriber(change: RegistryChange) -> None:
+    """The registry's HOUSEHOLD_CHANGED (a member joined or left): bring the household's running benefits up for
+    review on that day."""
+    benefits_flag_household_changed(household=change.household, on=change.on, actor=change.actor)
+
+
 _PAYEE_SECRETS = ("payee__id_number", "payee__phone", "payee__bank_account")
 
 

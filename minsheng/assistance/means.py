@@ -343,7 +343,7 @@ def area_prefixes(area_prefix: str) -> list[str]:
     if len(area_prefix) >= 6:
         return [area_prefix]
     counties = (
-        Division.objects.unscoped()
+        Division.objects.all()
         .filter(level=Division.Level.COUNTY, code__startswith=area_prefix)
         .order_by("code")
         .values_list("code", flat=True)

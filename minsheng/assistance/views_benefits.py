@@ -283,7 +283,7 @@ def benefit_notice(request: HttpRequest, pk: int) -> HttpResponse:
 def publicity_list(request: HttpRequest) -> HttpResponse:
     """The 公示 list of a village or township: name, household size and amount only (DOMAIN §1.2 point 7)."""
     code = request.GET.get("area", "").strip()
-    area = Division.objects.unscoped().filter(code=code).first() if code else None  # divisions are public facts
+    area = Division.objects.all().filter(code=code).first() if code else None  # divisions are public facts
     if area is None or not scope_allows(request.user, "assistance.view_programmecase", area.code):
         raise Http404("area not found")
     sections = notices.publicity_sections(user=request.user, area=area)

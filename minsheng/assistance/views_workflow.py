@@ -211,7 +211,7 @@ def programme_case(request: HttpRequest, pk: int) -> HttpResponse:
         "programme_amount": yuan(chosen.monthly_fen) if chosen else "",
         "objections": case.objections.select_related("recorded_by"),
         "history": [
-            (event, workflow.HISTORY_LABELS.get(event.action, event.action)) for event in workflow.history(case)
+            (event, workflow.history_labels().get(event.action, event.action)) for event in workflow.history(case)
         ],
         "flags": workflow.flags(case, today, calendar),
         "investigation_due": workflow.investigation_due(case, calendar),

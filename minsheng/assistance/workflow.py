@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.accounts.models import RoleAssignment, User
-from minsheng.accounts.roles import ROLE_PERMISSIONS
+from minsheng.accounts.roles import roles_granting
 from minsheng.assistance.benefits import benefit_enrol
 from minsheng.assistance.means import assessment_run, result_for
 from minsheng.assistance.models import (
@@ -37,10 +37,10 @@ from minsheng.assistance.models import (
     TemporaryAid,
 )
 from minsheng.assistance.programmes import PROCEDURE_ITEMS
-from minsheng.audit.actions import ACTION_LABELS
 from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
+from minsheng.core.modules import audit_action_labels
 from minsheng.core.scoping import LEVEL_DIGITS, scope_allows
 from minsheng.core.templatetags.money import yuan
 from minsheng.people.models import Membership
@@ -64,8 +64,12 @@ INVESTIGATOR_PERMISSION = "assistance.add_economicstatus"
 
 OPEN_STAGES = frozenset(Stage.values) - {Stage.ENROLLED, Stage.REFUSED}
 
+
 # Readable names of this module's audit actions, for the case history.
-HISTORY_LABELS = {code: label for code, label in ACTION_LABELS.items() if code.startswith("assistance.programme_case_")}
+def history_labels() -> dict[str, Any]:
+    return {
+        code: label for code, label in audit_action_labels().items() if code.startswith("assistance.programme_case_")
+    }
 
 
 # --- Opening (the hook called by the one window) -------------------------------------------------------------
@@ -219,7 +223,7 @@ def may_decide(actor: Any, case: ProgrammeCase) -> bool:
 
 def investigator_candidates(case: ProgrammeCase) -> QuerySet[User]:
     """Active staff holding the investigator permission in an area containing the case."""
-    roles = [role for role, perms in ROLE_PERMISSIONS.items() if INVESTIGATOR_PERMISSION in perms]
+    roles = roles_granting(INVESTIGATOR_PERMISSION)
     codes = {case.area_code[:digits].ljust(12, "0") for digits in LEVEL_DIGITS.values()}
     user_ids = RoleAssignment.objects.filter(role__in=roles, division_id__in=codes).values("user_id")
     return User.objects.filter(pk__in=user_ids, is_active=True).order_by("username")

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.audit.actions import ACTION_LABELS
+from minsheng.core.modules import audit_action_labels
 from minsheng.core.scoping import ScopedManager, ScopedModel, ScopedQuerySet
 
 
@@ -83,7 +83,7 @@ class AuditEvent(ScopedModel):
 
     @property
     def action_label(self) -> str:
-        return str(ACTION_LABELS.get(self.action, self.action))
+        return str(audit_action_labels().get(self.action, self.action))
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

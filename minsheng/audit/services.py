@@ -4,10 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from minsheng.audit.models import AuditEvent
 from minsheng.core.context import current_request
+from minsheng.core.modules import audit_action_labels
+
+
+class UndeclaredAuditAction(ImproperlyConfigured):
+    """An audit action no module declares (``Module.audit_actions``): the auditor would read a raw code."""
+
+
+def _check_declared(action: str) -> None:
+    # Outside production a missing declaration is a programming error to catch in tests; in production the event is
+    # still written (an audit event is never lost over a missing label).
+    if settings.AUDIT_ACTIONS_STRICT and action not in audit_action_labels():
+        raise UndeclaredAuditAction(f"audit action {action!r} is declared by no module (Module.audit_actions)")
 
 
 def _actor_fields(actor: Any) -> dict[str, Any]:
@@ -33,6 +47,7 @@ def audit_record(
     object_repr: str = "",
 ) -> AuditEvent:
     """Append one audit event; ``obj`` fills the object fields when given."""
+    _check_declared(action)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -60,6 +75,7 @@ def audit_record_many(
 ) -> int:
     """Append one event per item of ``events`` in one bulk insert: for set-based services that change many rows at
     once with the same action. Each item gives ``obj`` and any of ``area_code``, ``before``, ``after``, ``reason``."""
+    _check_declared(action)
     context = current_request.get()
     fields = _actor_fields(actor)
     rows = []

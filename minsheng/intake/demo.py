@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -38,7 +39,7 @@ class HistoryCounts:
 
 def history_account() -> User:
     """The inactive account the demo's histories (one window, temporary assistance) are recorded by."""
-    city = Division.objects.unscoped().get(code="321300000000")
+    city = Division.objects.all().get(code="321300000000")
     user, _created = User.objects.get_or_create(
         username=HISTORY_ACCOUNT,
         defaults={"display_name": "历史数据（演示）", "home_area": city, "is_active": False},
@@ -159,3 +160,12 @@ def demo_history(*, scale: float, seed: int, today: dt.date | None = None) -> Hi
     ItemCase.objects.bulk_create(cases, batch_size=2000)
     counts.cases = len(cases)
     return counts
+
+
+def demo_step(scale: float, seed: int, say: Callable[[str], None]) -> str:
+    """The one window's part of ``manage.py demo_city``: a year of consultations and applications."""
+    history = demo_history(scale=scale, seed=seed)
+    return (
+        f"one window: {history.consultations:,} consultations, {history.applications:,} applications "
+        f"({history.cases:,} items, {history.overdue:,} overdue) over the past year"
+    )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from minsheng.accounts.models import User
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department, Item
+from minsheng.core.modules import ItemHandler, item_handlers
 from minsheng.core.scoping import scope_prefix
 from minsheng.core.sms import sms_sender
 from minsheng.intake.models import Application, Attachment, Channel, Consultation, ItemCase, Notification
@@ -198,9 +199,7 @@ def _submit(
             )
         )
     ItemCase.objects.bulk_create(cases)
-    from minsheng.assistance.workflow import programme_cases_open
-
-    programme_cases_open(cases, actor=recorded_by)  # 受理 of a 低保 / 特困 item opens its procedure
+    _accepted([c for c in cases if c.status == ItemCase.Status.ACCEPTED], actor=recorded_by)
     directory = StaffDirectory()
     for case in cases:
         notify(
@@ -225,6 +224,19 @@ def _submit(
     return application
 
 
+def _accepted(cases: list[ItemCase], *, actor: User | None) -> None:
+    """Hand items accepted with complete materials (受理) to the modules that run their procedure (a 低保 / 特困
+    item opens its procedure), each module once with its items."""
+    handlers = item_handlers()
+    by_handler: dict[int, tuple[ItemHandler, list[ItemCase]]] = {}
+    for case in cases:
+        handler = handlers.get(case.item.number)
+        if handler is not None:
+            by_handler.setdefault(id(handler), (handler, []))[1].append(case)
+    for handler, handled in by_handler.values():
+        handler.cases_accepted(handled, actor=actor)
+
+
 def application_status(application: Application) -> str:
     """The one status the applicant sees across all items."""
     statuses = {c.status for c in application.cases.all()}
@@ -241,9 +253,8 @@ def case_decide(*, actor: User, case: ItemCase, granted: bool, reason: str) -> I
     """The department's decision with its reasons (race-safe: a case is decided once)."""
     if not ItemCase.objects.restrict(actor, "decide").filter(pk=case.pk).exists():
         raise PermissionDenied(_("This item is not routed to you."))
-    from minsheng.assistance.workflow import procedure_runs
-
-    if procedure_runs(case):
+    handler = item_handlers().get(case.item.number)
+    if handler is not None and handler.decides(case):
         raise ValidationError(_("This item is decided through its procedure (programme case), not from the inbox."))
     return case_record_decision(actor=actor, case=case, granted=granted, reason=reason)
 
@@ -356,9 +367,7 @@ def case_materials_received(*, actor: User, case: ItemCase) -> ItemCase:
     locked.clock_started_on = today
     locked.deadline = Calendar().add_working_days(today, left)
     locked.save(update_fields=["status", "missing_materials", "clock_started_on", "deadline"])
-    from minsheng.assistance.workflow import programme_cases_open
-
-    programme_cases_open([locked], actor=actor)  # the materials are complete: 受理
+    _accepted([locked], actor=actor)  # the materials are complete: 受理
     audit_record(
         actor=actor,
         action="intake.materials_received",

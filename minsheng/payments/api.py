@@ -66,7 +66,7 @@ class PayrollBatchViewSet(viewsets.ReadOnlyModelViewSet[PayrollBatch]):
             self.permission_denied(request)
         form = GenerateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        county = Division.objects.unscoped().filter(code=form.validated_data["county"], level="county").first()
+        county = Division.objects.all().filter(code=form.validated_data["county"], level="county").first()
         if county is None:
             raise ValidationError({"county": ["no such county"]})
         year, month = map(int, form.validated_data["period"].split("-"))

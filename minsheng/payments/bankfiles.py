@@ -82,7 +82,7 @@ def _sent_lines(batch: PayrollBatch) -> list[PaymentLine]:
 
 
 def _rows(batch: PayrollBatch, lines: list[PaymentLine]) -> list[list[str]]:
-    county = Division.objects.unscoped().filter(code=batch.area_code).values_list("name", flat=True).first() or ""
+    county = Division.objects.all().filter(code=batch.area_code).values_list("name", flat=True).first() or ""
     return [
         [
             str(line.pk),

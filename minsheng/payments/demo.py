@@ -176,7 +176,7 @@ def _county_programmes() -> list[tuple[Division, list[str]]]:
         .values_list("county", "programme")
         .distinct()
     )
-    counties = Division.objects.unscoped().filter(level=Division.Level.COUNTY, code__startswith=CITY_PREFIX)
+    counties = Division.objects.all().filter(level=Division.Level.COUNTY, code__startswith=CITY_PREFIX)
     return [
         (county, [p for p in MONTHLY_PROGRAMMES if (county.code[:6], p) in pairs])
         for county in counties.order_by("code")
@@ -305,3 +305,22 @@ def demo_payroll_history(*, seed: int, progress: Callable[[str], None] | None = 
     _counts(counts)
     counts.seconds = time.perf_counter() - started
     return counts
+
+
+def demo_step(scale: float, seed: int, say: Callable[[str], None]) -> str | None:
+    """The payroll's part of ``manage.py demo_city``: January to June 2023 paid through the real path."""
+    payroll = demo_payroll_history(seed=seed, progress=lambda text: say(f"  {text}"))
+    if not payroll.batches:
+        return None
+    lines = [
+        f"payroll 2023-01 to 2023-06: {payroll.batches} batches, {payroll.paid:,} lines paid, "
+        f"{payroll.failed} failed, {payroll.reissued} re-issued, {payroll.held} held back "
+        f"({payroll.payees_without_account} payees without an account); "
+        f"¥{payroll.paid_fen / 100:,.2f} paid in the half year in {payroll.seconds:.1f}s"
+    ]
+    for programme, (payees, persons, fen) in payroll.by_programme.items():
+        lines.append(
+            f"  {programme}: {payees:,} payees ({persons:,} persons covered) paid for 2023-06, "
+            f"¥{fen / 100:,.2f} in the half year"
+        )
+    return "\n".join(lines)

@@ -54,7 +54,7 @@ def counties_to_prepare(*, user: Any) -> list[Division]:
     if not prefixes:
         return []
     # Reference data read for the user's own scopes: only counties under a prefix the user holds are listed.
-    counties = Division.objects.unscoped().filter(level=Division.Level.COUNTY).order_by("code")
+    counties = Division.objects.all().filter(level=Division.Level.COUNTY).order_by("code")
     return [c for c in counties if any(c.code.startswith(prefix) for prefix in prefixes)]
 
 

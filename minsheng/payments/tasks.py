@@ -67,7 +67,7 @@ def _generate(county_code: str, programme: str, period_iso: str, actor_id: int) 
     period = dt.date.fromisoformat(period_iso)
     actor = get_user_model().objects.get(pk=actor_id)
     # A system job addressed by code; the actor's right to prepare there is checked by the service.
-    county = Division.objects.unscoped().get(code=county_code)
+    county = Division.objects.all().get(code=county_code)
     try:
         batch = payroll_generate(actor=actor, county=county, programme=programme, period=period)
     except ValidationError:

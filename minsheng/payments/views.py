@@ -122,7 +122,7 @@ def batch_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.batch_get(user=request.user, pk=pk, action="add")
     try:
         # The county of a batch the user may prepare (the door above); the job checks again.
-        county = Division.objects.unscoped().get(code=batch.area_code)
+        county = Division.objects.all().get(code=batch.area_code)
         job, created = jobs.payroll_job_start(
             actor=request.user, county=county, programme=batch.programme, period=batch.period
         )

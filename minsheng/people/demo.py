@@ -371,7 +371,7 @@ def demo_city(
     started = time.perf_counter()
     today = today or timezone.localdate()
     # A system job: the generator reads every village and every existing resident's area.
-    villages = list(Division.objects.unscoped().filter(code__startswith=CITY_PREFIX, level="village").order_by("code"))
+    villages = list(Division.objects.all().filter(code__startswith=CITY_PREFIX, level="village").order_by("code"))
     if not villages:
         raise ValueError("the Suqian divisions are not loaded (manage.py load_divisions)")
     populated = set(Person.objects.unscoped().values_list("hukou_area_id", flat=True).distinct())
@@ -422,3 +422,21 @@ def demo_city(
     _reset_sequences()
     counts.seconds = time.perf_counter() - started
     return counts
+
+
+def demo_step(scale: float, seed: int, say: Callable[[str], None]) -> str:
+    """The registry's part of ``manage.py demo_city``: the residents, with progress every tenth of the villages."""
+    step = {"last": 0}
+
+    def progress(done: int, total: int, persons: int) -> None:
+        percent = 100 * done // total
+        if percent >= step["last"] + 10 or done == total:
+            step["last"] = percent
+            say(f"  {percent:3d}%  {done}/{total} villages, {persons:,} residents")
+
+    counts = demo_city(scale=scale, seed=seed, progress=progress)
+    return (
+        f"added {counts.persons:,} residents in {counts.households:,} households over {counts.villages} villages "
+        f"({counts.certificates:,} disability certificates, {counts.illnesses:,} serious illnesses) "
+        f"in {counts.seconds:.1f}s"
+    )

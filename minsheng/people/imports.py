@@ -64,7 +64,7 @@ from minsheng.people.idnumbers import (
 )
 from minsheng.people.models import ImportJob, Membership, Person
 from minsheng.people.names import is_valid_name, name_pinyin
-from minsheng.people.services import _BANK_ACCOUNT, _PHONE
+from minsheng.people.services import BANK_ACCOUNT_PATTERN, PHONE_PATTERN
 
 BATCH_SIZE = 2000
 
@@ -489,10 +489,10 @@ class RowChecker:
         if status != "living" and not status_date and "状态日期" not in " ".join(errors):
             errors.append(_("状态日期 is required for a person who died or moved away."))
         phone = get("phone", "").replace(" ", "")
-        if phone and not _PHONE.match(phone):
+        if phone and not PHONE_PATTERN.match(phone):
             errors.append(_("联系电话 “%(value)s” is not a phone number.") % {"value": phone})
         account = get("bank_account", "").replace(" ", "")
-        if account and not _BANK_ACCOUNT.match(account):
+        if account and not BANK_ACCOUNT_PATTERN.match(account):
             errors.append(_("银行账号 must have 12 to 30 digits (format the column as text in Excel)."))
         if errors or parsed is None:
             return None, errors
@@ -1136,7 +1136,7 @@ def import_villages(area_codes: list[str]) -> set[str]:
     for prefix in area_codes:
         # A system read of public facts: which villages lie in the uploader's areas.
         villages.update(
-            Division.objects.unscoped().filter(code__startswith=prefix, level="village").values_list("code", flat=True)
+            Division.objects.all().filter(code__startswith=prefix, level="village").values_list("code", flat=True)
         )
     return villages
 

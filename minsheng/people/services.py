@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 
 from minsheng.accounts.models import User
 from minsheng.areas.models import Division
-from minsheng.assistance.benefits import benefits_flag_household_changed
 from minsheng.audit.services import audit_record, audit_view_personal_data
 from minsheng.core.crypto import blind_index, decrypt, encrypt, is_token, mask_bank_account, mask_id_number, mask_phone
+from minsheng.core.modules import RegistryChange, RegistryEvent, registry_changed
 from minsheng.core.scoping import require_scope
 from minsheng.people.idnumbers import IdKind, InvalidIdNumber, normalize_for_index, parse_id_number
 from minsheng.people.models import (
@@ -38,8 +38,8 @@ from minsheng.people.models import (
 )
 from minsheng.people.names import is_valid_name, name_pinyin
 
-_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
-_BANK_ACCOUNT = re.compile(r"^\d{12,30}$")
+PHONE_PATTERN = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+BANK_ACCOUNT_PATTERN = re.compile(r"^\d{12,30}$")
 
 # Changes to these fields decide who gets what: they wait for a second user's confirmation.
 BENEFIT_FIELDS = frozenset(
@@ -74,14 +74,14 @@ def _clean_name(name: str) -> str:
 
 def _clean_phone(phone: str) -> str:
     phone = phone.replace(" ", "")
-    if phone and not _PHONE.match(phone):
+    if phone and not PHONE_PATTERN.match(phone):
         raise ValidationError({"phone": _("Enter an 11-digit mobile number or a landline with its area code.")})
     return phone
 
 
 def _clean_bank_account(account: str) -> str:
     account = account.replace(" ", "")
-    if account and not _BANK_ACCOUNT.match(account):
+    if account and not BANK_ACCOUNT_PATTERN.match(account):
         raise ValidationError({"bank_account": _("A bank account number has 12 to 30 digits.")})
     return account
 
@@ -197,7 +197,7 @@ def _apply_changes(person: Person, changes: dict[str, Any]) -> None:
             person.bank_account = _clean_bank_account(decrypt(value) if is_token(value) else value)
             person.bank_account_masked = mask_bank_account(person.bank_account) if person.bank_account else ""
         elif field in {"hukou_area", "residence_area"}:
-            area = Division.objects.unscoped().filter(code=value).first()
+            area = Division.objects.all().filter(code=value).first()
             if area is None:
                 raise ValidationError({field: _("Unknown division code %(code)s.") % {"code": value}})
             _require_village(area, field)
@@ -492,7 +492,7 @@ def household_add_member(
         exclusion=exclusion,
         joined_on=joined_on,
     )
-    benefits_flag_household_changed(household=household, on=joined_on, actor=actor)  # review running benefits
+    registry_changed(RegistryChange(RegistryEvent.HOUSEHOLD_CHANGED, actor=actor, on=joined_on, household=household))
     audit_record(
         actor=actor,
         action="people.member_added",
@@ -523,7 +523,7 @@ def household_remove_member(*, actor: User, membership: Membership, left_on: dt.
     )
     if updated != 1:
         raise ValidationError(_("This member has left already."))
-    benefits_flag_household_changed(household=household, on=left_on, actor=actor)  # review running benefits
+    registry_changed(RegistryChange(RegistryEvent.HOUSEHOLD_CHANGED, actor=actor, on=left_on, household=household))
     audit_record(
         actor=actor,
         action="people.member_removed",

@@ -1,13 +1,13 @@
-"""Every figure of the statistics, defined once: what it counts, from which records, in which unit.
+"""Every figure of the statistics, defined once — by the module whose records it counts (``core.modules``).
 
 Two layers:
 
-- **Stored indicators** (``STORED``): what ``refresh.py`` computes from the records into ``Cell`` rows, per area
-  code and month. Each belongs to a *family* (the records it reads), so a change of one kind of record recomputes
-  only its family.
-- **Headline figures** (``HEADLINES``): the cards of the dashboard, one per row of the BRIEF's table that the
-  built modules support, each read from stored indicators; and the rows whose module does not exist yet
-  (``UNAVAILABLE``), shown as "not available", never with a number.
+- **Stored indicators** (``stored()``): what ``refresh.py`` computes from the records into ``Cell`` rows, per area
+  code and month. Each belongs to a *family* (``families()``: the records it reads, declared by a module as a
+  ``StatisticsFamily``), so a change of one kind of record recomputes only its family.
+- **Headline figures** (``headlines()``): the cards of the dashboard, one per row of the bureau's published figures
+  (``PUBLISHED``) that an installed module supports (``Module.headlines``), each read from stored indicators; the
+  published rows no installed module supports are shown as "not available", never with a number (``unavailable()``).
 
 The definitions in words, with the reasons, are in ``docs/indicators.md``; keep the two together.
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.assistance.models import Programme
+from minsheng.core.modules import Headline, Indicator, StatisticsFamily, derived, modules
 
 # Units of figures and table columns. Money is fen; a percentage is an integer per mille (953 = 95.3 %), so that
 # every value is an exact integer; the pages divide it by PERCENT_SCALE to show the percentage.
@@ -31,126 +31,78 @@ PERSON_TIMES = "person_times"
 TEXT = "text"
 PERCENT_SCALE = 10
 
-# Families: the records each stored indicator is computed from.
-BENEFITS = "benefits"  # assistance.Benefit: who is enrolled in a month (a stock, "as at the month")
-PAYMENTS = "payments"  # payments.PaymentLine returned paid by the bank, by the month paid for
-TEMPORARY = "temporary"  # assistance.TemporaryAid paid, by the month of payment
-WINDOW = "window"  # intake: consultations, applications, item cases received and decided
 
-FAMILIES = (BENEFITS, PAYMENTS, TEMPORARY, WINDOW)
-
-# The programmes paid monthly by the payroll (the standing programmes); 临时救助 is a one-off (TemporaryAid).
-DISABILITY_PROGRAMMES = (Programme.DISABILITY_LIVING, Programme.DISABILITY_CARE)
-CHILD_PROGRAMMES = (Programme.ORPHAN, Programme.CHILD_ILL_DISABLED)
-
-
-@dataclass(frozen=True)
-class Stored:
-    """An indicator kept in ``Cell`` rows. ``stock``: a count as at the month (read at the end of a period);
-    otherwise a flow (summed over the months of a period)."""
-
-    key: str
-    family: str
-    stock: bool
-    value: str  # what ``Cell.value`` holds
-    value2: str  # what ``Cell.value2`` holds
-    dimension: str  # what ``Cell.dimension`` holds
+@derived
+def families() -> dict[str, StatisticsFamily]:
+    """Every family of stored indicators the installed modules declare, by key."""
+    found: dict[str, StatisticsFamily] = {}
+    for module in modules():
+        for family in module.statistics:
+            if family.key in found:
+                raise ValueError(f"statistics family {family.key!r} is declared twice")
+            found[family.key] = family
+    return found
 
 
-STORED: dict[str, Stored] = {
-    s.key: s
-    for s in (
-        Stored(
-            "beneficiaries",
-            BENEFITS,
-            True,
-            "persons covered (Benefit.covered) of the benefits paying in the month",
-            "benefits (households or persons paid) paying in the month",
-            "programme",
-        ),
-        Stored(
-            "disabled",
-            BENEFITS,
-            True,
-            "distinct payees of 困难残疾人生活补贴 or 重度残疾人护理补贴 paying in the month",
-            "0",
-            "",
-        ),
-        Stored(
-            "children",
-            BENEFITS,
-            True,
-            "distinct payees of 孤儿/事实无人抚养 or 重病重残儿童 allowances paying in the month",
-            "0",
-            "",
-        ),
-        Stored(
-            "paid",
-            PAYMENTS,
-            False,
-            "fen paid (lines the bank returned paid), by the month paid for",
-            "lines",
-            "programme",
-        ),
-        Stored("temporary", TEMPORARY, False, "fen of temporary assistance paid in the month", "payments", "kind"),
-        Stored("consultations", WINDOW, False, "consultations recorded in the month", "0", ""),
-        Stored("applications", WINDOW, False, "applications submitted in the month", "0", ""),
-        Stored("items_received", WINDOW, False, "item cases accepted in the month", "0", "department code"),
-        Stored(
-            "items_decided",
-            WINDOW,
-            False,
-            "item cases decided in the month",
-            "of them decided on or before their deadline",
-            "department code",
-        ),
-    )
-}
+@derived
+def stored() -> dict[str, Indicator]:
+    """Every stored indicator, by key."""
+    found: dict[str, Indicator] = {}
+    for family in families().values():
+        for indicator in family.indicators:
+            if indicator.key in found:
+                raise ValueError(f"indicator {indicator.key!r} is declared twice")
+            found[indicator.key] = indicator
+    return found
 
 
 def stored_in(family: str) -> list[str]:
-    return [key for key, s in STORED.items() if s.family == family]
+    return [indicator.key for indicator in families()[family].indicators]
 
 
 @dataclass(frozen=True)
-class Headline:
-    """A card of the dashboard: ``key`` is stable (tests, Excel, calibration), ``label`` translated."""
+class Published:
+    """A row of the figures the bureau publishes (BRIEF.md): shown as a card when a module supports it."""
 
     key: str
     label: Promise
     unit: str
-    stock: bool  # read at the end of the period (else summed over it)
+    stock: bool
 
 
-HEADLINES: tuple[Headline, ...] = (
-    Headline("dibao_persons", _("低保 recipients"), PERSONS, True),
-    Headline("tekun_persons", _("特困 supported persons"), PERSONS, True),
-    Headline("disabled_in_difficulty", _("Persons with disabilities in difficulty"), PERSONS, True),
-    Headline("children_in_difficulty", _("Children in difficulty"), PERSONS, True),
-    Headline("paid_total", _("Assistance paid"), FEN, False),
-    Headline("temporary_paid", _("Temporary assistance paid"), FEN, False),
-    Headline("temporary_helped", _("Temporary assistance: persons helped (person-times)"), PERSON_TIMES, False),
-    Headline("consultations", _("Policy consultations handled"), COUNT, False),
-    Headline("applications", _("Assistance applications handled"), COUNT, False),
-    Headline("items_decided", _("One-window items decided"), COUNT, False),
-    Headline("on_time_rate", _("Items decided on time"), PERCENT, False),
+# Rows of the BRIEF's table whose module may not be installed: shown as not available until one declares a headline
+# with the same key.
+PUBLISHED: tuple[Published, ...] = (
+    Published("vagrants_helped", _("Vagrants helped"), PERSON_TIMES, False),
+    Published("vagrants_reunited", _("Vagrants reunited with their families"), PERSONS, False),
+    Published("social_organisations", _("Social organisations"), COUNT, True),
+    Published("community_social_organisations", _("Community social organisations"), COUNT, True),
+    Published("social_workers", _("Licensed social workers"), PERSONS, True),
+    Published("volunteer_teams", _("Volunteer teams"), COUNT, True),
+    Published("volunteers", _("Registered volunteers"), PERSONS, True),
+    Published("community_centres", _("Communities with a standard service centre"), COUNT, True),
+    Published("care_institutions", _("Care institutions"), COUNT, True),
+    Published("home_care_elderly", _("Old people under home-visit care"), PERSONS, True),
+    Published("childrens_homes", _("Children's homes"), COUNT, True),
+    Published("children_care_projects", _("Children's care projects"), COUNT, True),
+    Published("cemeteries_filed", _("Commercial cemeteries with filed prices"), COUNT, True),
 )
 
-# Rows of the BRIEF's table whose module is not built: shown as not available, never with a number.
-UNAVAILABLE: tuple[Headline, ...] = (
-    Headline("vagrants_helped", _("Vagrants helped"), PERSON_TIMES, False),
-    Headline("vagrants_reunited", _("Vagrants reunited with their families"), PERSONS, False),
-    Headline("social_organisations", _("Social organisations"), COUNT, True),
-    Headline("community_social_organisations", _("Community social organisations"), COUNT, True),
-    Headline("social_workers", _("Licensed social workers"), PERSONS, True),
-    Headline("volunteer_teams", _("Volunteer teams"), COUNT, True),
-    Headline("volunteers", _("Registered volunteers"), PERSONS, True),
-    Headline("community_centres", _("Communities with a standard service centre"), COUNT, True),
-    Headline("care_institutions", _("Care institutions"), COUNT, True),
-    Headline("home_care_elderly", _("Old people under home-visit care"), PERSONS, True),
-    Headline("childrens_homes", _("Children's homes"), COUNT, True),
-    Headline("children_care_projects", _("Children's care projects"), COUNT, True),
-    Headline("cemeteries_filed", _("Commercial cemeteries with filed prices"), COUNT, True),
-)
+
+@derived
+def headlines() -> tuple[Headline, ...]:
+    """The cards the installed modules supply, in order."""
+    cards = sorted((h for m in modules() for h in m.headlines), key=lambda h: (h.order, h.key))
+    keys = [h.key for h in cards]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a headline figure is declared twice")
+    return tuple(cards)
+
+
+def unavailable() -> tuple[Published, ...]:
+    """The published rows no installed module supports."""
+    supplied = {h.key for h in headlines()}
+    return tuple(p for p in PUBLISHED if p.key not in supplied)
+
 
 NOT_BUILT_NOTE = _("Not available: the module that records this is not built yet.")

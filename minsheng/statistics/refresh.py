@@ -11,10 +11,11 @@ and county sums. A rebuild also follows a bulk load (rows without audit events, 
 **Incremental refresh** (``cells_refresh``): every change in Minsheng writes an ``AuditEvent`` with its area code in
 the same transaction. The refresh reads the change events since its watermark, turns each into an area (a
 village; a township or county for a window's own records; the county for payroll events) and a family of
-indicators (``payments.bank_return_imported`` → payments, the other payroll events change no figure; ``intake.*``
-→ the window; ``assistance.*`` → benefits, temporary assistance and the window), deletes those cells of those areas
-and recomputes them from the records, for every month held — a bank return naming its batch only for the months
-that batch's lines are for —, then recomputes
+indicators (each family, declared by its module in ``core.modules.StatisticsFamily``, names the action prefixes that
+change it: ``payments.bank_return_imported`` → payments, the other payroll events change no figure; ``intake.*`` and
+``assistance.*`` → the window; ``assistance.*`` → benefits and temporary assistance), deletes those cells of those
+areas and recomputes them from the records, for every month held — a bank return naming its batch only for the
+months that batch's lines are for (the family's ``months_of``) —, then recomputes
 the sums of the townships and counties containing them. Recomputing is idempotent,
 so applying an event twice is harmless.
 
@@ -38,19 +39,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models import Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from minsheng.areas.codes import InvalidCode, level_of
-from minsheng.assistance.benefits import pays_in_sql
-from minsheng.assistance.models import Benefit, TemporaryAid
 from minsheng.audit.models import AuditEvent
+from minsheng.core.modules import FlowCells, SqlCells
 from minsheng.core.months import first_day_of_next_month, month_of, months_between
 from minsheng.core.scoping import LEVEL_DIGITS
-from minsheng.intake.models import Application, Consultation, ItemCase
-from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.statistics import indicators as ind
 from minsheng.statistics.models import Cell, RefreshState
 
@@ -62,15 +59,6 @@ OVERLAP = dt.timedelta(minutes=5)
 # The months held: from January this many years before the current year to the current month.
 YEARS_HELD = 4
 
-# Which families an audited action can change; other actions (views, sign-ins, accounts, rules) change none.
-# The first prefix that matches counts. Money paid changes only when the bank's answer marks lines paid; generating,
-# approving and exporting a batch leave every figure as it is.
-ACTION_FAMILIES: dict[str, tuple[str, ...]] = {
-    "payments.bank_return_imported": (ind.PAYMENTS,),
-    "payments.": (),
-    "intake.": (ind.WINDOW,),
-    "assistance.": (ind.BENEFITS, ind.TEMPORARY, ind.WINDOW),
-}
 CHANGE_KINDS = (AuditEvent.Kind.CHANGE, AuditEvent.Kind.SYSTEM)
 
 VILLAGE, TOWNSHIP, COUNTY = 12, 9, 6
@@ -155,38 +143,13 @@ def _date(day: dt.date) -> Any:
 CELL_COLUMNS = "level, indicator, dimension, area, month, value, value2"
 
 
-def _insert_stock(indicator: str, months: list[dt.date], ranges: Sequence[CodeRange] | None) -> None:
-    """Village cells of a stock indicator for every month in ``months``: the benefits paying in that month
-    (first month reached, not stopped by then, not past the last taper month — the payroll's own rule)."""
-    where, params = _sql_filter(ranges, "b.area_code")
-    if indicator == "beneficiaries":
-        dimension, value, value2, group = "b.programme", "SUM(b.covered)", "COUNT(*)", "b.programme, "
-        programmes: tuple[str, ...] = ()
-    else:
-        # Distinct persons: a person receiving both allowances is one person with a disability in difficulty.
-        dimension, value, value2, group = "''", "COUNT(DISTINCT b.payee_id)", "0", ""
-        programmes = ind.DISABILITY_PROGRAMMES if indicator == "disabled" else ind.CHILD_PROGRAMMES
-        where += f" AND b.programme IN ({', '.join(['%s'] * len(programmes))})"
-    values = ", ".join(f"({_month_param()})" for _ in months)
-    sql = (
-        f"WITH months(month) AS (VALUES {values}) "
-        f"INSERT INTO {_table(Cell)} ({CELL_COLUMNS}) "
-        f"SELECT {VILLAGE}, %s, {dimension}, CAST(b.area_code AS BIGINT), m.month, {value}, {value2} "
-        f"FROM {_table(Benefit)} b JOIN months m ON {pays_in_sql('b', 'm.month')} "
-        f"WHERE {where} GROUP BY {group}b.area_code, m.month"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*(_date(m) for m in months), indicator, *params, *programmes])
-
-
-def _insert_flow(indicator: str, grouped: QuerySet[Any, Any]) -> None:
-    """Village cells of a flow indicator from the ORM's grouped SELECT, whose columns are ``a`` (area code),
-    ``m`` (month: a date or a truncated timestamp), ``d`` (dimension), ``v`` and ``v2``."""
-    inner, params = grouped.order_by().query.sql_with_params()
+def _insert(indicator: str, sql: str, params: Sequence[Any]) -> None:
+    """Village cells of ``indicator`` from a SELECT of the columns ``a`` (area code), ``m`` (month: a date or a
+    timestamp truncated to its month), ``d`` (dimension, may be NULL), ``v`` and ``v2``."""
     sql = (
         f"INSERT INTO {_table(Cell)} ({CELL_COLUMNS}) "
         f"SELECT {VILLAGE}, %s, COALESCE(sub.d, ''), CAST(sub.a AS BIGINT), {_month_of_column('sub.m')}, "
-        f"sub.v, sub.v2 FROM ({inner}) sub"
+        f"sub.v, sub.v2 FROM ({sql}) sub"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [indicator, *params])
@@ -201,69 +164,49 @@ def _local_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.dateti
     )
 
 
+@dataclass(frozen=True)
+class Window:
+    """What a family's computation is given (``core.modules.CellWindow``): the months and the areas."""
+
+    first: dt.date
+    last: dt.date
+    ranges: Sequence[CodeRange] | None
+    months: Months = None
+
+    @property
+    def start(self) -> dt.datetime:
+        return _local_bounds(self.first, self.last)[0]
+
+    @property
+    def end(self) -> dt.datetime:
+        return _local_bounds(self.first, self.last)[1]
+
+    def area_filter(self, field_name: str = "area_code") -> Q:
+        return _record_filter(self.ranges, field_name)
+
+    def sql_area_filter(self, column: str) -> tuple[str, list[Any]]:
+        return _sql_filter(self.ranges, column)
+
+    def every_month(self) -> list[dt.date]:
+        return months_between(self.first, self.last)
+
+
 def _compute(
     family: str, first: dt.date, last: dt.date, ranges: Sequence[CodeRange] | None, months: Months = None
 ) -> None:
-    """Insert the village cells of ``family`` for the areas in ``ranges`` (None: all) and the months held (for the
-    payments, only ``months`` when given)."""
-    start, end = _local_bounds(first, last)
-    # System jobs: the summary is computed over the whole table (or the changed areas); it holds counts only, and
-    # every read of it checks the reader's scope (selectors.dashboard).
-    if months is not None and family != ind.PAYMENTS:  # pragma: no cover - only payroll events name their months
-        raise ValueError("only the payments are recomputed for some months")
-    if family == ind.BENEFITS:
-        every_month = months_between(first, last)
-        for indicator in ind.stored_in(ind.BENEFITS):
-            _insert_stock(indicator, every_month, ranges)
-    elif family == ind.PAYMENTS:
-        _insert_flow(
-            "paid",
-            PaymentLine.objects.unscoped()
-            .filter(_record_filter(ranges), status=PaymentLine.Status.PAID, period__gte=first, period__lte=last)
-            .filter(Q() if months is None else Q(period__in=sorted(months)))
-            .values(a=F("area_code"), m=F("period"), d=F("batch__programme"))
-            .annotate(v=Sum("amount_fen"), v2=Count("id")),
-        )
-    elif family == ind.TEMPORARY:
-        _insert_flow(
-            "temporary",
-            TemporaryAid.objects.unscoped()
-            .filter(_record_filter(ranges), paid_at__gte=start, paid_at__lt=end, paid_fen__gt=0)
-            .values(a=F("area_code"), m=TruncMonth("paid_at"), d=F("kind"))
-            .annotate(v=Sum("paid_fen"), v2=Count("id")),
-        )
-    elif family == ind.WINDOW:
-        _insert_flow(
-            "consultations",
-            Consultation.objects.unscoped()
-            .filter(_record_filter(ranges), recorded_at__gte=start, recorded_at__lt=end)
-            .values(a=F("area_code"), m=TruncMonth("recorded_at"), d=Value(""))
-            .annotate(v=Count("id"), v2=Value(0)),
-        )
-        _insert_flow(
-            "applications",
-            Application.objects.unscoped()
-            .filter(_record_filter(ranges), submitted_at__gte=start, submitted_at__lt=end)
-            .values(a=F("area_code"), m=TruncMonth("submitted_at"), d=Value(""))
-            .annotate(v=Count("id"), v2=Value(0)),
-        )
-        _insert_flow(
-            "items_received",
-            ItemCase.objects.unscoped()
-            .filter(_record_filter(ranges), accepted_on__gte=first, accepted_on__lt=first_day_of_next_month(last))
-            .values(a=F("area_code"), m=TruncMonth("accepted_on"), d=F("department__code"))
-            .annotate(v=Count("id"), v2=Value(0)),
-        )
-        on_time = Q(deadline__isnull=True) | Q(decided_at__date__lte=F("deadline"))
-        _insert_flow(
-            "items_decided",
-            ItemCase.objects.unscoped()
-            .filter(_record_filter(ranges), decided_at__gte=start, decided_at__lt=end)
-            .values(a=F("area_code"), m=TruncMonth("decided_at"), d=F("department__code"))
-            .annotate(v=Count("id"), v2=Count("id", filter=on_time)),
-        )
-    else:  # pragma: no cover - a family without a computation is a programming error
-        raise ValueError(f"unknown family {family!r}")
+    """Insert the village cells of ``family`` for the areas in ``ranges`` (None: all) and the months held (only
+    ``months`` when given: a family with ``months_of``)."""
+    declared = ind.families()[family]
+    if months is not None and declared.months_of is None:  # pragma: no cover - a programming error
+        raise ValueError(f"family {family!r} is recomputed for every month")
+    for source in declared.compute(Window(first, last, ranges, months)):
+        if isinstance(source, FlowCells):
+            inner, params = source.grouped.order_by().query.sql_with_params()
+            _insert(source.indicator, inner, params)
+        elif isinstance(source, SqlCells):
+            _insert(source.indicator, source.sql, source.params)
+        else:  # pragma: no cover - a programming error
+            raise TypeError(f"{family}: {source!r} is not a source of cells")
 
 
 def _month_filter(months: Months) -> tuple[str, list[Any]]:
@@ -353,7 +296,7 @@ def cells_rebuild(*, today: dt.date | None = None) -> RefreshResult:
     first, last = months_held(today or timezone.localdate())
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {_table(Cell)}")
-    for family in ind.FAMILIES:
+    for family in ind.families():
         _compute(family, first, last, None)
     _roll_up(TOWNSHIP, None)
     _roll_up(COUNTY, None)
@@ -367,13 +310,14 @@ def cells_rebuild(*, today: dt.date | None = None) -> RefreshResult:
     return RefreshResult(rebuilt=True)
 
 
-# The tables whose rows the figures count. A bulk load (the demo, an import) inserts rows without audit events; the
-# highest id of each, kept at every rebuild and refresh, shows that it happened.
-SOURCES = (Benefit, PaymentLine, TemporaryAid, Consultation, Application, ItemCase)
+def _sources() -> list[Any]:
+    """The tables whose rows the figures count. A bulk load (the demo, an import) inserts rows without audit events;
+    the highest id of each, kept at every rebuild and refresh, shows that it happened."""
+    return [model for family in ind.families().values() for model in family.tables]
 
 
 def _highest_ids() -> dict[str, RawSQL]:
-    return {f"highest_{i}": RawSQL(f"SELECT MAX(id) FROM {_table(model)}", []) for i, model in enumerate(SOURCES)}
+    return {f"highest_{i}": RawSQL(f"SELECT MAX(id) FROM {_table(model)}", []) for i, model in enumerate(_sources())}
 
 
 def _state_and_fingerprint() -> tuple[RefreshState | None, dict[str, int]]:
@@ -381,7 +325,7 @@ def _state_and_fingerprint() -> tuple[RefreshState | None, dict[str, int]]:
     row = RefreshState.objects.filter(key=STATE_KEY).annotate(**_highest_ids()).first()
     if row is None:
         return None, {}
-    return row, {model._meta.label_lower: int(getattr(row, f"highest_{i}") or 0) for i, model in enumerate(SOURCES)}
+    return row, {model._meta.label_lower: int(getattr(row, f"highest_{i}") or 0) for i, model in enumerate(_sources())}
 
 
 def _fingerprint() -> dict[str, int]:
@@ -401,7 +345,7 @@ def _change_events(*, since: dt.datetime, after_id: int | None = None) -> list[E
     if after_id is not None:
         window |= Q(pk__gt=after_id)
     prefixes = Q(pk__in=[])
-    for prefix in ACTION_FAMILIES:
+    for prefix in sorted({p for family in ind.families().values() for p in family.changed_by}):
         prefixes |= Q(action__startswith=prefix)
     # A system job: the refresh reads where changes happened, of every area (codes and action names only).
     return list(
@@ -412,30 +356,15 @@ def _change_events(*, since: dt.datetime, after_id: int | None = None) -> list[E
     )
 
 
-def _families_of(action: str) -> tuple[str, ...]:
-    for prefix, families in ACTION_FAMILIES.items():
-        if action.startswith(prefix):
-            return families
-    return ()
-
-
-def _batch_months(object_type: str, object_id: str) -> Months:
-    """The months a payroll event can change: its batch's month and those of the batch's lines (a re-issue is paid
-    for its original month). None (every month) when the event names no batch."""
-    if object_type != PayrollBatch._meta.label_lower or not object_id.isdigit():
-        return None
-    # A system job: the months of one batch, read by id (dates only).
-    batch = PayrollBatch.objects.unscoped().filter(pk=int(object_id)).values_list("period", flat=True).first()
-    if batch is None:
-        return None
-    lines = PaymentLine.objects.unscoped().filter(batch_id=int(object_id)).values_list("period", flat=True).distinct()
-    return frozenset([batch, *lines])
+def _families_of(action: str) -> list[str]:
+    return [key for key, family in ind.families().items() if action.startswith(family.changed_by)]
 
 
 def _plan(events: Iterable[Event]) -> dict[Work, set[CodeRange]]:
     """(family, months) → the areas to recompute."""
     plan: dict[Work, set[CodeRange]] = {}
-    batch_months = functools.cache(_batch_months)  # several events of one batch: its months read once
+    # Several events of one object (a payroll batch): its months read once.
+    months_of = {key: functools.cache(family.months_of) for key, family in ind.families().items() if family.months_of}
     for _pk, action, area_code, _at, object_type, object_id in events:
         try:
             area = CodeRange.of(area_code)
@@ -443,7 +372,7 @@ def _plan(events: Iterable[Event]) -> dict[Work, set[CodeRange]]:
             logger.warning("statistics: audit event with an unreadable area code %r ignored", area_code)
             continue
         for family in _families_of(action):
-            months = batch_months(object_type, object_id) if family == ind.PAYMENTS else None
+            months = months_of[family](object_type, object_id) if family in months_of else None
             plan.setdefault((family, months), set()).add(area)
     return plan
 
@@ -503,7 +432,7 @@ def _extend(*, today: dt.date) -> bool:
         return False
     if state.last_month < last:  # else another refresh extended the table meanwhile
         begun = first_day_of_next_month(state.last_month)
-        for family in ind.FAMILIES:
+        for family in ind.families():
             _compute(family, begun, last, None)
         months = frozenset(months_between(begun, last))
         _roll_up(TOWNSHIP, None, months)

@@ -161,7 +161,7 @@ def statistics_areas(user: Any) -> list[Division]:
             tops.append(prefix)
     codes = {a.division.code for a in user.effective_assignments() if a.prefix in tops}
     # The user's own assignment divisions (already loaded with them); read by code, in the user's scope.
-    divisions = {d.code: d for d in Division.objects.restrict(user, "view").filter(code__in=codes)}
+    divisions = {d.code: d for d in Division.objects.within(user).filter(code__in=codes)}
     return [divisions[c] for c in sorted(codes) if c in divisions]
 
 
@@ -173,7 +173,7 @@ def _area_for(user: Any, area_code: str | None) -> tuple[Division, list[Division
         return tops[0], [tops[0]]
     if not scope_allows(user, PERMISSION, area_code):
         raise Http404(_("No such area among yours."))
-    area = Division.objects.restrict(user, "view").select_related("parent").filter(code=area_code).first()
+    area = Division.objects.within(user).select_related("parent").filter(code=area_code).first()
     if area is None:
         raise Http404(_("No such area among yours."))
     top = next((t for t in sorted(tops, key=lambda d: -len(d.prefix)) if area.code.startswith(t.prefix)), None)
@@ -279,29 +279,13 @@ def _per_mille(part: int, whole: int) -> int | None:
 
 
 def _figures(rows: _Rows, period: Period) -> list[Figure]:
-    end = period.end
-    as_at = _("As at the end of %(month)s.") % {"month": Period.month_label(end)}
+    as_at = _("As at the end of %(month)s.") % {"month": Period.month_label(period.end)}
     over = _("Over %(period)s.") % {"period": period.label()}
-    decided, on_time = rows.flow("items_decided")
-    temporary_fen, temporary_times = rows.flow("temporary")
-    values: dict[str, tuple[int | None, str]] = {
-        "dibao_persons": (rows.at("beneficiaries", end, dimension=Programme.DIBAO)[0], as_at),
-        "tekun_persons": (rows.at("beneficiaries", end, dimension=Programme.TEKUN)[0], as_at),
-        "disabled_in_difficulty": (rows.at("disabled", end)[0], as_at),
-        "children_in_difficulty": (rows.at("children", end)[0], as_at),
-        "paid_total": (rows.flow("paid")[0], over + " " + _("Payroll lines the bank returned as paid.")),
-        "temporary_paid": (temporary_fen, over),
-        "temporary_helped": (temporary_times, over + " " + _("Each payment counts once (person-times).")),
-        "consultations": (rows.flow("consultations")[0], over),
-        "applications": (rows.flow("applications")[0], over),
-        "items_decided": (decided, over),
-        "on_time_rate": (
-            _per_mille(on_time, decided),
-            over + " " + (_("Decided on or before the deadline.") if decided else _("No item was decided.")),
-        ),
-    }
-    figures = [Figure(h.key, str(h.label), h.unit, values[h.key][0], True, values[h.key][1]) for h in ind.HEADLINES]
-    figures += [Figure(h.key, str(h.label), h.unit, None, False, str(ind.NOT_BUILT_NOTE)) for h in ind.UNAVAILABLE]
+    figures = []
+    for headline in ind.headlines():
+        value, note = headline.value(rows, period.end, as_at if headline.stock else over)
+        figures.append(Figure(headline.key, str(headline.label), headline.unit, value, True, note))
+    figures += [Figure(p.key, str(p.label), p.unit, None, False, str(ind.NOT_BUILT_NOTE)) for p in ind.unavailable()]
     return figures
 
 

@@ -15,8 +15,8 @@ from minsheng.accounts.roles import Role
 from minsheng.assistance.models import Benefit, ProgrammeCase
 from minsheng.catalog.models import Item
 from minsheng.core.months import first_day_of_next_month
-from minsheng.core.testing import PASSWORD, build_personas, make_household, make_person
 from minsheng.intake.models import ItemCase
+from minsheng.testing import PASSWORD, build_personas, make_household, make_person
 
 from .conftest import ARTIFACTS
 

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import PASSWORD, build_personas
+from minsheng.testing import PASSWORD, build_personas
 
 from .conftest import ARTIFACTS
 

@@ -6,7 +6,7 @@ import pytest
 
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
-from minsheng.core.testing import PASSWORD, build_personas, make_household, make_person
+from minsheng.testing import PASSWORD, build_personas, make_household, make_person
 
 from .conftest import ARTIFACTS
 

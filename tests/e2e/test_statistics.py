@@ -13,10 +13,10 @@ from openpyxl import load_workbook
 
 from minsheng.accounts.roles import Role
 from minsheng.areas.models import Division
-from minsheng.core.testing import PASSWORD, Personas, build_personas
 from minsheng.payments.tests.factories import enrol, payee
 from minsheng.statistics import refresh
 from minsheng.statistics.tests import records
+from minsheng.testing import PASSWORD, Personas, build_personas
 
 from .conftest import ARTIFACTS
 
@@ -40,7 +40,7 @@ def _caseload(p: Personas) -> None:
     city's chart has something to show."""
     records.build(p)
     # Test set-up is a system job: it picks areas from the whole table.
-    divisions = Division.objects.unscoped()
+    divisions = Division.objects.all()
     for number, county in enumerate(divisions.filter(parent=p.city).exclude(pk=p.county.pk).order_by("code")):
         village = divisions.filter(code__startswith=county.code[:6], level="village").order_by("code").first()
         assert village is not None

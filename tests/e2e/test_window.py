@@ -6,8 +6,8 @@ import pytest
 
 from minsheng.accounts.roles import Role
 from minsheng.catalog.models import Item
-from minsheng.core.testing import PASSWORD, build_personas, make_household, make_person
 from minsheng.intake.models import ItemCase
+from minsheng.testing import PASSWORD, build_personas, make_household, make_person
 
 from .conftest import ARTIFACTS
 

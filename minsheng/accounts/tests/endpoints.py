@@ -1,5 +1,5 @@
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import Endpoint, register
+from minsheng.testing import Endpoint, register
 
 ADMIN = frozenset({Role.CITY_ADMIN})
 

@@ -21,7 +21,7 @@ from minsheng.accounts.services import (
 )
 from minsheng.areas.models import Division
 from minsheng.audit.models import AuditEvent
-from minsheng.core.testing import PASSWORD, Personas, make_user
+from minsheng.testing import PASSWORD, Personas, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -258,7 +258,7 @@ def test_user_form_reports_a_bad_area_code(personas: Personas) -> None:
 
 
 def test_provisioning_is_idempotent(personas: Personas) -> None:
-    division = Division.objects.unscoped().get(code=personas.county.code)
+    division = Division.objects.all().get(code=personas.county.code)
     for _ in range(2):
         user = account_provision(
             username="demo_county",

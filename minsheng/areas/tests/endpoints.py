@@ -1,4 +1,4 @@
-from minsheng.core.testing import ALL_ROLES, Endpoint, register
+from minsheng.testing import ALL_ROLES, Endpoint, register
 
 register(
     Endpoint("areas:index", ALL_ROLES),

@@ -39,7 +39,7 @@ def _import(text: str, **kwargs: Any) -> DivisionImportResult:
 
 
 def _test_divisions() -> dict[str, tuple[str, str, str | None]]:
-    rows = Division.objects.unscoped().filter(code__startswith="99").values_list("code", "name", "level", "parent_id")
+    rows = Division.objects.all().filter(code__startswith="99").values_list("code", "name", "level", "parent_id")
     return {code: (name, level, parent) for code, name, level, parent in rows}
 
 
@@ -154,7 +154,7 @@ def test_command_refuses_a_file_that_is_not_csv(tmp_path: Path) -> None:
 def test_the_bundled_files_load_all_of_suqian() -> None:
     # Loaded once for the whole test run (conftest); re-reading them changes nothing.
     counts = {
-        level: Division.objects.unscoped().filter(code__startswith="3213", level=level).count()
+        level: Division.objects.all().filter(code__startswith="3213", level=level).count()
         for level in ("city", "county", "township", "village")
     }
     assert counts == {"city": 1, "county": 6, "township": 109, "village": 1440}

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import Endpoint, Personas, register
+from minsheng.testing import Endpoint, Personas, register
 
 VIEW_BENEFIT = frozenset(
     {
@@ -37,7 +37,7 @@ class Family:
         self, personas: Personas, *, names: tuple[str, ...] = ("张伟", "李娜", "张强"), wage_fen: int = 1_296_000
     ) -> None:
         from minsheng.assistance import means
-        from minsheng.core.testing import make_household, make_person
+        from minsheng.testing import make_household, make_person
 
         births = ("1980-05-01", "1982-03-02", "2005-09-09")
         self.personas = personas

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import Endpoint, Personas, register
+from minsheng.testing import Endpoint, Personas, register
 
 READ = frozenset(
     {
@@ -25,7 +25,7 @@ def _household(p: Personas) -> Any:
     """A household in the reference village with an editable economic status (made once per test)."""
     if "means_household" not in p.extra:
         from minsheng.assistance.models import EconomicStatus, IncomeLine
-        from minsheng.core.testing import make_household, make_person
+        from minsheng.testing import make_household, make_person
 
         head = make_person(p.village, "周文", birth="1975-04-04")
         household = make_household(p.village, head)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import Endpoint, Personas, register
+from minsheng.testing import Endpoint, Personas, register
 
 # assistance.view_temporaryaid / view_assessmentprompt
 VIEW = frozenset(
@@ -27,7 +27,7 @@ def _aid(p: Personas, key: str, name: str, yuan: int) -> Any:
     """A 急难型 case in the reference village: within the township cap (¥1,000) it is paid first."""
     if key not in p.extra:
         from minsheng.assistance.temporary import temporary_aid_open
-        from minsheng.core.testing import make_household, make_person
+        from minsheng.testing import make_household, make_person
 
         person = make_person(p.village, name)
         make_household(p.village, person)
@@ -57,7 +57,7 @@ def _referral(p: Personas) -> Any:
 
 def _new_applicant(p: Personas) -> Any:
     if "new_applicant" not in p.extra:
-        from minsheng.core.testing import make_person
+        from minsheng.testing import make_person
 
         p.extra["new_applicant"] = make_person(p.village, "周强")
     return p.extra["new_applicant"]

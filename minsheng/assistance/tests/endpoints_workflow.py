@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import Endpoint, Personas, register
+from minsheng.testing import Endpoint, Personas, register
 
 VIEW = frozenset(
     {

@@ -21,8 +21,8 @@ from minsheng.assistance.models import Benefit, BenefitChange
 from minsheng.assistance.services import parameter_set
 from minsheng.assistance.tests.endpoints_benefits import Family
 from minsheng.audit.models import AuditEvent
-from minsheng.core.testing import Personas, make_person
 from minsheng.people.services import household_add_member
+from minsheng.testing import Personas, make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from minsheng.assistance.demo_temporary import (
     wanted,
 )
 from minsheng.assistance.models import TemporaryAid
-from minsheng.core.testing import Personas, make_household, make_person
 from minsheng.intake.models import ItemCase
+from minsheng.testing import Personas, make_household, make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from minsheng.accounts.roles import Role
 from minsheng.assistance import means
 from minsheng.assistance.models import AssessmentResult, EconomicStatus, MemberCondition, Programme
 from minsheng.audit.models import AuditEvent
-from minsheng.core.testing import Personas, make_household, make_person
 from minsheng.people.models import DisabilityCertificate, Membership
+from minsheng.testing import Personas, make_household, make_person
 
 pytestmark = pytest.mark.django_db
 

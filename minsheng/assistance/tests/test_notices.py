@@ -24,7 +24,7 @@ from minsheng.assistance import notices
 from minsheng.assistance.models import ProgrammeCase
 from minsheng.assistance.tests.endpoints_benefits import Family, programme_case
 from minsheng.audit.models import AuditEvent
-from minsheng.core.testing import Personas
+from minsheng.testing import Personas
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +90,7 @@ def test_the_publicity_rows_hold_only_name_household_size_and_amount(personas: P
     township = notices.publicity_sections(user=personas[Role.TOWNSHIP_REVIEWER], area=personas.township)
     assert [r.name for r in township[0].rows] == ["陈刚", "孙丽"]
     other_village = (
-        Division.objects.unscoped().filter(parent=personas.township, level="village").exclude(pk=personas.village.pk)
+        Division.objects.all().filter(parent=personas.township, level="village").exclude(pk=personas.village.pk)
     ).first()
     assert other_village is not None
     assert notices.publicity_sections(user=personas[Role.TOWNSHIP_REVIEWER], area=other_village) == []

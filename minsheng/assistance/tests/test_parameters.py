@@ -11,7 +11,7 @@ from minsheng.accounts.roles import Role
 from minsheng.assistance.models import Parameter
 from minsheng.assistance.services import MissingParameter, parameter_for, parameter_set
 from minsheng.audit.models import AuditEvent
-from minsheng.core.testing import Personas
+from minsheng.testing import Personas
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from minsheng.assistance.demo import demo_economic_statuses, demo_enrol, publish
 from minsheng.assistance.engine import assess
 from minsheng.assistance.facts import RuleBook, current_statuses, facts_for
 from minsheng.assistance.models import Benefit, EconomicStatus, Programme, Simulation
-from minsheng.core.testing import PASSWORD, Personas, build_personas, make_household, make_person, make_user
 from minsheng.people.demo import demo_city
+from minsheng.testing import PASSWORD, Personas, build_personas, make_household, make_person, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -32,9 +32,9 @@ from minsheng.assistance.temporary import (
 )
 from minsheng.audit.models import AuditEvent
 from minsheng.catalog.models import Item
-from minsheng.core.testing import Personas, build_personas, make_household, make_person
 from minsheng.intake.models import Application, ItemCase, Notification
 from minsheng.intake.services import ItemRequest, application_submit
+from minsheng.testing import Personas, build_personas, make_household, make_person
 
 Status = TemporaryAid.Status
 D = dt.date
@@ -506,8 +506,8 @@ def test_an_item_taken_at_a_window_is_recorded_on_its_own_item_case(personas: Pe
 
 def test_the_department_inbox_cannot_decide_an_item_run_as_temporary_assistance(personas: Personas) -> None:
     from minsheng.catalog.models import Department
-    from minsheng.core.testing import make_user
     from minsheng.intake.services import case_decide
+    from minsheng.testing import make_user
 
     aid = _open(personas, "800")
     handler = make_user(

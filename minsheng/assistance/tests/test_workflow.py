@@ -25,10 +25,10 @@ from minsheng.assistance import workflow
 from minsheng.assistance.means import authorisation_record, economic_status_new, status_line_add
 from minsheng.assistance.models import Benefit, BenefitChange, Objection, ProgrammeCase
 from minsheng.catalog.models import Department, Item
-from minsheng.core.testing import Personas, build_personas, make_household, make_person, make_user
 from minsheng.intake.models import ItemCase
 from minsheng.intake.services import ItemRequest, application_submit, case_decide
 from minsheng.people.models import Person
+from minsheng.testing import Personas, build_personas, make_household, make_person, make_user
 from minsheng.workdays.services import Calendar
 
 Stage = ProgrammeCase.Stage

@@ -1,4 +1,4 @@
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import Endpoint, register
+from minsheng.testing import Endpoint, register
 
 register(Endpoint("audit:event_list", frozenset({Role.CITY_ADMIN, Role.AUDITOR})))

@@ -12,7 +12,7 @@ from django.utils import timezone
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent, AuditImmutable
 from minsheng.audit.services import audit_record, audit_view_personal_data
-from minsheng.core.testing import PASSWORD, Personas
+from minsheng.testing import PASSWORD, Personas
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def _event(**kwargs: Any) -> AuditEvent:
     defaults = {
         "actor": None,
-        "action": "test.changed",
+        "action": "people.person_changed",
         "area_code": "321302001001",
         "before": {"a": 1},
         "after": {"a": 2},
@@ -40,9 +40,9 @@ def test_an_event_cannot_be_changed_through_the_model() -> None:
 def test_an_event_cannot_be_changed_through_a_queryset() -> None:
     _event()
     with pytest.raises(AuditImmutable):
-        AuditEvent.objects.unscoped().filter(action="test.changed").update(reason="x")
+        AuditEvent.objects.unscoped().filter(action="people.person_changed").update(reason="x")
     with pytest.raises(AuditImmutable):
-        AuditEvent.objects.unscoped().filter(action="test.changed").delete()
+        AuditEvent.objects.unscoped().filter(action="people.person_changed").delete()
 
 
 def test_the_database_refuses_an_update_in_plain_sql() -> None:

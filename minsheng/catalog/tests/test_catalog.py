@@ -9,7 +9,7 @@ from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
 from minsheng.catalog.models import Department, Item, ItemRevision
 from minsheng.catalog.services import item_update
-from minsheng.core.testing import Personas
+from minsheng.testing import Personas
 
 pytestmark = pytest.mark.django_db
 

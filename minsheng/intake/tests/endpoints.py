@@ -1,7 +1,7 @@
 from typing import Any
 
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import Endpoint, Personas, register
+from minsheng.testing import Endpoint, Personas, register
 
 VIEW = frozenset(
     {
@@ -32,8 +32,8 @@ WINDOW = ADD
 def _application(p: Personas) -> Any:
     if "application" not in p.extra:
         from minsheng.catalog.models import Item
-        from minsheng.core.testing import make_person
         from minsheng.intake.services import ItemRequest, application_submit
+        from minsheng.testing import make_person
 
         item = Item.objects.get(number=30)
         application = application_submit(
@@ -78,8 +78,8 @@ def _department(code: str) -> int:
 def _waiting_case(p: Personas) -> Any:
     if "waiting_case" not in p.extra:
         from minsheng.catalog.models import Item
-        from minsheng.core.testing import make_person
         from minsheng.intake.services import ItemRequest, application_submit
+        from minsheng.testing import make_person
 
         application = application_submit(
             actor=p[Role.VILLAGE_WORKER],
@@ -156,7 +156,7 @@ register(
     Endpoint("intake:attachment_download", WINDOW, kwargs=lambda p: {"pk": _attachment(p).pk}, object_level=True),
 )
 
-from minsheng.core.testing import ALL_PERSONAS  # noqa: E402
+from minsheng.testing import ALL_PERSONAS  # noqa: E402
 
 register(Endpoint("intake:notifications", ALL_PERSONAS))
 

@@ -12,9 +12,9 @@ from minsheng.accounts.models import RoleAssignment, User
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
 from minsheng.catalog.models import Department, Item
-from minsheng.core.testing import Personas, make_household, make_person, make_user
 from minsheng.intake.models import Application, ItemCase
 from minsheng.intake.services import ItemRequest, application_status, application_submit, case_decide
+from minsheng.testing import Personas, make_household, make_person, make_user
 from minsheng.workdays.services import Calendar
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from django.urls import reverse
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
 from minsheng.catalog.models import Item
-from minsheng.core.testing import Personas, make_person
 from minsheng.intake.models import Application, Attachment
 from minsheng.intake.services import ItemRequest, application_submit, attachment_add
+from minsheng.testing import Personas, make_person
 
 pytestmark = pytest.mark.django_db
 

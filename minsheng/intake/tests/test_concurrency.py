@@ -10,9 +10,9 @@ from django.db import connection, connections
 
 from minsheng.accounts.roles import Role
 from minsheng.catalog.models import Item
-from minsheng.core.testing import build_personas, make_person
 from minsheng.intake.models import ItemCase
 from minsheng.intake.services import ItemRequest, application_submit, case_decide
+from minsheng.testing import build_personas, make_person
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -8,9 +8,9 @@ from django.urls import reverse
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
 from minsheng.catalog.models import Department, Item
-from minsheng.core.testing import Personas, make_person
 from minsheng.intake.models import Consultation
 from minsheng.intake.services import consultation_counts, consultation_record
+from minsheng.testing import Personas, make_person
 
 pytestmark = pytest.mark.django_db
 

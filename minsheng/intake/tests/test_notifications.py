@@ -11,10 +11,10 @@ from django.urls import reverse
 from minsheng.accounts.roles import Role
 from minsheng.catalog.models import Item
 from minsheng.core.sms import LogSmsSender
-from minsheng.core.testing import Personas, make_person
 from minsheng.intake.models import Notification
 from minsheng.intake.notifications import deadlines_sweep
 from minsheng.intake.services import ItemRequest, application_submit, case_decide
+from minsheng.testing import Personas, make_person
 
 pytestmark = pytest.mark.django_db
 

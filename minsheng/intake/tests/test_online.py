@@ -9,8 +9,8 @@ from django.urls import reverse
 from minsheng.accounts.roles import Role
 from minsheng.catalog.models import Item
 from minsheng.core.sms import LogSmsSender
-from minsheng.core.testing import Personas, make_person
 from minsheng.intake.models import Application, ItemCase, OnlineCode
+from minsheng.testing import Personas, make_person
 
 pytestmark = pytest.mark.django_db
 

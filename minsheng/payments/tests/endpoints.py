@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import Endpoint, Personas, register
+from minsheng.testing import Endpoint, Personas, register
 
 VIEW_PAYROLL = frozenset({Role.COUNTY_PAYMENT_OFFICER, Role.COUNTY_APPROVER})
 PREPARE = frozenset({Role.COUNTY_PAYMENT_OFFICER})

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from minsheng.core.testing import Endpoint, Personas, register
 from minsheng.payments.tests.endpoints import APPROVE, PREPARE, VIEW_PAYROLL, _pk
+from minsheng.testing import Endpoint, Personas, register
 
 
 def _key(p: Personas) -> dict[str, str]:

@@ -8,8 +8,8 @@ from typing import Any
 from minsheng.areas.models import Division
 from minsheng.assistance.models import Benefit, BenefitChange
 from minsheng.core.crypto import mask_bank_account
-from minsheng.core.testing import make_household, make_person
 from minsheng.people.models import Membership
+from minsheng.testing import make_household, make_person
 
 ACCOUNT = "6228480012345678901"
 

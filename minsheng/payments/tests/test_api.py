@@ -16,11 +16,11 @@ from rest_framework.test import APIClient
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
 from minsheng.core.models import IdempotencyKey
-from minsheng.core.testing import Personas, build_personas
 from minsheng.payments.bankfiles import payment_file_export
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import payroll_approve, payroll_generate
 from minsheng.payments.tests.factories import enrol, payee
+from minsheng.testing import Personas, build_personas
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def test_the_same_key_for_a_different_request_is_refused(personas: Personas) -> 
     assert PayrollBatch.objects.unscoped().count() == 1
     # Keys are per user: another officer's identical key is a different key.
     colleague = APIClient()
-    from minsheng.core.testing import make_user
+    from minsheng.testing import make_user
 
     colleague.force_authenticate(make_user("officer_b", Role.COUNTY_PAYMENT_OFFICER, p.county))
     assert generate(colleague, "key-0002-generate", {**GENERATE, "programme": "tekun"}).status_code == 201

@@ -23,11 +23,11 @@ from openpyxl import Workbook, load_workbook
 
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
-from minsheng.core.testing import Personas, build_personas, make_user
 from minsheng.payments import bankfiles
 from minsheng.payments import services as svc
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.tests.factories import ACCOUNT, enrol, payee
+from minsheng.testing import Personas, build_personas, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -11,12 +11,12 @@ import datetime as dt
 import pytest
 
 from minsheng.assistance.models import Benefit
-from minsheng.core.testing import Personas
 from minsheng.payments import demo
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import hold_texts
 from minsheng.payments.tests.factories import enrol, payee
 from minsheng.people.models import Person
+from minsheng.testing import Personas
 
 pytestmark = pytest.mark.django_db
 

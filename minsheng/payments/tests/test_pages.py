@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import Personas
 from minsheng.payments import services as svc
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.tests.factories import enrol, payee
+from minsheng.testing import Personas
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,7 @@ def test_the_approver_approves_and_the_batch_cannot_be_prepared_again(personas: 
 def test_the_batch_page_offers_only_what_the_user_may_do_in_that_county(personas: Personas) -> None:
     """A user who approves in another county and prepares in this one sees "Prepare again", not "Approve"."""
     from minsheng.accounts.models import RoleAssignment
-    from minsheng.core.testing import make_user
+    from minsheng.testing import make_user
 
     p = personas
     enrol(payee(p.village, "张一"))

@@ -19,10 +19,10 @@ from minsheng.accounts.roles import Role
 from minsheng.assistance.models import Benefit, BenefitChange
 from minsheng.audit.models import AuditEvent
 from minsheng.core.crypto import decrypt, is_token
-from minsheng.core.testing import Personas, build_personas, make_user
 from minsheng.payments import services as svc
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.tests.factories import enrol, payee
+from minsheng.testing import Personas, build_personas, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -16,12 +16,12 @@ from kombu.exceptions import OperationalError
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
 from minsheng.celery import app
-from minsheng.core.testing import Personas
 from minsheng.payments import tasks
 from minsheng.payments.jobs import ABANDONED_AFTER, payroll_job_start
 from minsheng.payments.models import PaymentLine, PayrollBatch, PayrollJob
 from minsheng.payments.services import payroll_approve
 from minsheng.payments.tests.factories import enrol, payee
+from minsheng.testing import Personas
 
 pytestmark = pytest.mark.django_db
 

@@ -16,12 +16,12 @@ from django.urls import reverse
 
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
-from minsheng.core.testing import Personas
 from minsheng.payments.jobs import payroll_job_start
 from minsheng.payments.models import PaymentLine, PayrollBatch, PayrollJob
 from minsheng.payments.tasks import generate_payroll
 from minsheng.payments.tests.conftest import Workers
 from minsheng.payments.tests.factories import enrol, payee
+from minsheng.testing import Personas
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import Endpoint, Personas, make_household, make_person, register
+from minsheng.testing import Endpoint, Personas, make_household, make_person, register
 
 VIEW = frozenset(
     {

@@ -17,11 +17,11 @@ def test_the_demo_city_is_valid_everywhere_and_idempotent() -> None:
     today = dt.date(2026, 11, 29)
     counts = demo_city(scale=0.0003, seed=7, today=today)  # about one household a village
     persons = list(Person.objects.unscoped().all())
-    villages = Division.objects.unscoped().filter(code__startswith="3213", level="village").count()
+    villages = Division.objects.all().filter(code__startswith="3213", level="village").count()
     assert counts.villages == villages == 1440
     assert counts.persons == len(persons) and counts.persons > 2 * villages
     assert {p.hukou_area_id for p in persons} == set(
-        Division.objects.unscoped().filter(code__startswith="3213", level="village").values_list("code", flat=True)
+        Division.objects.all().filter(code__startswith="3213", level="village").values_list("code", flat=True)
     )
     for person in persons:
         parsed = parse_id_number(person.id_number, today=today)  # a valid check character, a real past date

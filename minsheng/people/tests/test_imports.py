@@ -14,11 +14,11 @@ from minsheng.accounts.models import User
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
 from minsheng.core.crypto import blind_index
-from minsheng.core.testing import Personas
 from minsheng.people import imports, services
 from minsheng.people.idnumbers import synthesize_id_number
 from minsheng.people.imports import COLUMNS, import_run, template_workbook
 from minsheng.people.models import Household, ImportJob, Membership, Person
+from minsheng.testing import Personas
 
 pytestmark = pytest.mark.django_db
 

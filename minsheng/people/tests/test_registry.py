@@ -11,10 +11,10 @@ from django.urls import reverse
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
 from minsheng.core.crypto import blind_index, is_token
-from minsheng.core.testing import Personas, make_household, make_person
 from minsheng.people import selectors, services
 from minsheng.people.idnumbers import synthesize_id_number
 from minsheng.people.models import ChangeRequest, Household, IllnessType, Membership, Person
+from minsheng.testing import Personas, make_household, make_person
 
 pytestmark = pytest.mark.django_db
 

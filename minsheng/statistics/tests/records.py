@@ -16,10 +16,10 @@ from django.utils import timezone
 from minsheng.areas.models import Division
 from minsheng.assistance.models import Benefit, TemporaryAid
 from minsheng.catalog.models import Department, Item
-from minsheng.core.testing import Personas
 from minsheng.intake.models import Application, Consultation, ItemCase
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.tests.factories import enrol, payee
+from minsheng.testing import Personas
 
 PERIOD_START = dt.date(2026, 1, 1)
 PERIOD_END = dt.date(2026, 6, 1)
@@ -42,7 +42,7 @@ class Records:
 
 def _village(township: Division, index: int) -> Division:
     # Test set-up is a system job.
-    return Division.objects.unscoped().filter(parent=township, level="village").order_by("code")[index]
+    return Division.objects.all().filter(parent=township, level="village").order_by("code")[index]
 
 
 def _line(records: Records, name: str, benefit: Benefit, period: dt.date, status: str, amount: int) -> None:
@@ -99,7 +99,7 @@ def _case(
 
 def build(p: Personas) -> Records:
     # Test set-up is a system job.
-    township2 = Division.objects.unscoped().filter(parent=p.county, level="township").order_by("code")[1]
+    township2 = Division.objects.all().filter(parent=p.county, level="township").order_by("code")[1]
     v1, v2, v3, v4 = p.village, _village(p.township, 1), _village(township2, 0), p.other_village
     r = Records(villages=[v1, v2, v3, v4], township2=township2)
     b = r.benefits

@@ -20,7 +20,6 @@ from minsheng.areas.models import Division
 from minsheng.assistance.benefits import benefit_stop
 from minsheng.assistance.models import Benefit, TemporaryAid
 from minsheng.core.scoping import LEVEL_DIGITS
-from minsheng.core.testing import Personas, make_user
 from minsheng.intake.models import Application, Consultation, ItemCase
 from minsheng.intake.services import case_decide
 from minsheng.payments import bankfiles
@@ -29,6 +28,7 @@ from minsheng.statistics import refresh, selectors
 from minsheng.statistics.models import Cell
 from minsheng.statistics.selectors import Dashboard, Period
 from minsheng.statistics.tests import records
+from minsheng.testing import Personas, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -24,10 +24,10 @@ from openpyxl import load_workbook
 from minsheng.accounts.models import RoleAssignment
 from minsheng.accounts.roles import Role
 from minsheng.areas.models import Division
-from minsheng.core.testing import Personas
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.tests.factories import enrol, payee
 from minsheng.statistics import excel, indicators, refresh
+from minsheng.testing import Personas
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +37,8 @@ QUERY = {"start": "2026-01", "end": "2026-06"}
 
 def _other_township_village(p: Personas) -> Division:
     # Test set-up is a system job: it picks areas from the whole table.
-    township = Division.objects.unscoped().filter(parent=p.county, level="township").exclude(pk=p.township.pk)[0]
-    return Division.objects.unscoped().filter(parent=township, level="village").order_by("code")[0]
+    township = Division.objects.all().filter(parent=p.county, level="township").exclude(pk=p.township.pk)[0]
+    return Division.objects.all().filter(parent=township, level="village").order_by("code")[0]
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ def test_the_city_sees_its_figures_and_one_row_per_county(personas: Personas, ca
     rows = {row[0]: row[1:] for row in _body(page, "by_area")}
     assert rows[p.county.name] == ["4", "1", "0", "0", "1,560.00", "0.00", "0"]
     assert rows[p.other_county.name] == ["2", "0", "0", "0", "0.00", "0.00", "0"]
-    assert len(rows) == Division.objects.unscoped().filter(parent=p.city).count()
+    assert len(rows) == Division.objects.all().filter(parent=p.city).count()
     assert _body(page, "monthly_paid")[0] == ["2026年1月", "1,560.00", "1,560.00"]
 
 
@@ -278,7 +278,7 @@ def test_all_tables_download_as_one_workbook(personas: Personas, caseload: dict[
     assert len(book.sheetnames) == 1 + 6  # the headline figures and the six tables
     rows = list(book["主要指标"].iter_rows(min_row=excel.HEADER_ROW + 1, values_only=True))
     with translation.override("zh-hans"):
-        labels = {h.key: str(h.label) for h in (*indicators.HEADLINES, *indicators.UNAVAILABLE)}
+        labels = {h.key: str(h.label) for h in (*indicators.headlines(), *indicators.unavailable())}
     figures = {row[0]: row[1] for row in rows}
     assert figures[labels["dibao_persons"]] == 6 and figures[labels["paid_total"]] == 1560
     assert figures[labels["volunteers"]] == "暂无数据（模块未建）"

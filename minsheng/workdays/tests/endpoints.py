@@ -1,5 +1,5 @@
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import ALL_ROLES, Endpoint, register
+from minsheng.testing import ALL_ROLES, Endpoint, register
 
 register(
     Endpoint("workdays:calendar", ALL_ROLES),

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
-from minsheng.core.testing import Personas
+from minsheng.testing import Personas
 from minsheng.workdays.models import CalendarDay, CalendarYear
 from minsheng.workdays.services import Calendar, calendar_year_load, parse_arrangement, statutory_holidays
 

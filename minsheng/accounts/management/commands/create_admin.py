@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from minsheng.accounts.models import User
-from minsheng.accounts.roles import ROLE_LEVELS, Role
+from minsheng.accounts.roles import Role, role_specs
 from minsheng.accounts.services import account_provision
 from minsheng.areas.codes import InvalidCode, normalize_code
 from minsheng.areas.models import Division
@@ -28,10 +28,10 @@ class Command(BaseCommand):
         except InvalidCode as exc:
             raise CommandError(str(exc)) from None
         # A system job: the first account has nobody to be scoped by.
-        area = Division.objects.unscoped().filter(code=code).first()
+        area = Division.objects.all().filter(code=code).first()
         if area is None:
             raise CommandError(f"division {code} is not loaded (manage.py load_divisions or import_divisions)")
-        if area.level not in ROLE_LEVELS[Role.CITY_ADMIN]:
+        if area.level not in role_specs()[Role.CITY_ADMIN].levels:
             raise CommandError(f"{area} is a {area.level}; a city administrator belongs to a city")
         if User.objects.filter(username__iexact=username).exists():
             raise CommandError(f"an account {username!r} exists already")

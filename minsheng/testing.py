@@ -100,7 +100,7 @@ def ensure_reference_data() -> None:
     from minsheng.people.models import IllnessType
     from minsheng.workdays.models import CalendarYear
 
-    if not Division.objects.unscoped().filter(code=REFERENCE["county"]).exists():
+    if not Division.objects.all().filter(code=REFERENCE["county"]).exists():
         divisions_load_bundled()
     for modules, model in (
         (("minsheng.catalog.migrations.0002_departments",), Department),
@@ -123,7 +123,7 @@ def ensure_reference_data() -> None:
 def build_personas() -> Personas:
     ensure_reference_data()
     # Test set-up is a system job: it picks areas from the whole table.
-    divisions = Division.objects.unscoped()
+    divisions = Division.objects.all()
     county = divisions.get(code=REFERENCE["county"])
     other_county = divisions.get(code=ELSEWHERE["county"])
     township = _first(divisions, parent=county, level="township")

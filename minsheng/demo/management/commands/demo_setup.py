@@ -7,8 +7,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from minsheng.accounts.roles import Role
-from minsheng.core.demo import demo_setup
+from minsheng.accounts.roles import role_label
+from minsheng.demo.accounts import demo_setup
 
 
 class Command(BaseCommand):
@@ -35,6 +35,6 @@ class Command(BaseCommand):
         for account in accounts:
             areas = "、".join(a.name for a in (account.area, *account.extra_areas))
             department = f" · {account.department.name}" if account.department else ""
-            lines.append(f"  {account.username:<{width}}  {Role(account.role).label}  {areas}{department}")
+            lines.append(f"  {account.username:<{width}}  {role_label(account.role)}  {areas}{department}")
         lines += ["", f" Open {url} and sign in with an account above. Stop with Ctrl-C.", "=" * 72, ""]
         self.stdout.write("\n".join(str(line) for line in lines))

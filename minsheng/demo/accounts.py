@@ -1,4 +1,4 @@
-"""The demo city: divisions, one account per role, and (as modules land) residents and cases."""
+"""The demo accounts: one per role in the demo areas, all with the password `make demo` prints."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class DemoAccount:
 
 def demo_accounts() -> list[DemoAccount]:
     # A system job: the demo picks its areas from the whole table.
-    divisions = Division.objects.unscoped()
+    divisions = Division.objects.all()
     city = divisions.get(code=CITY)
     county = divisions.get(code=COUNTY)
     townships = list(divisions.filter(parent=county, level="township").order_by("code")[:2])

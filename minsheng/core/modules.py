@@ -1,0 +1,366 @@
+"""The module contract: what each domain app adds to the platform, declared once in its own ``module.py``.
+
+Every app of Minsheng (``minsheng.<app>``) may hold a ``module.py`` with one ``MODULE = Module(...)``. The core reads
+those declarations (``modules()``) and builds from them what used to be central lists edited by every new module:
+
+- the **roles** a module brings and the **permissions** it grants to any role (``accounts.roles``);
+- the **navigation** entries and their groups (``accounts.context_processors``);
+- the **audit actions** with their Chinese labels (``audit.actions``; recording an undeclared action fails outside
+  production, so a test fails when a module forgets one);
+- the **URLs** of its pages and its **API routes** (``minsheng/urls.py``);
+- its **statistics families** (the stored indicators, how to compute them from its records, which of its audit
+  actions change them) and **headline figures** (``statistics``);
+- its **demo step** (``manage.py demo_city``);
+- its kinds of **due work** for a worker's to-do list;
+- for procedure modules, its **one-window item handlers** (``intake`` dispatches accepted items through them instead of
+  importing the programme that runs them);
+- its **registry subscriptions**: a change of the registry (a person dies, moves away, leaves a household) reaches the
+  modules that subscribe, explicitly and inside the registry's transaction (``registry_changed``; no Django signals
+  for business logic).
+
+A new module is a new app with a ``module.py``: it edits no central file. ``docs/architecture.md`` ("The module
+contract") has a worked example. The core imports no domain app: declarations are found by name after the app
+registry is ready, and the types below are all a module needs from the core.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import functools
+import importlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from django.apps import apps
+from django.core.signals import setting_changed
+from django.db.models import Model, Q, QuerySet
+from django.dispatch import receiver
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from django.urls import URLPattern, URLResolver
+
+Label = str | Promise
+
+
+# --- Roles and navigation ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    """A role a module brings. ``levels``: the division levels an assignment of it may be bound to;
+    ``department``: bound to a department as well (a partner department's handler); ``sensitive``: it moves money
+    or approves, so a grant needs a second administrator (separation of duties)."""
+
+    code: str
+    label: Label
+    levels: frozenset[str]
+    department: bool = False
+    sensitive: bool = False
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """A group of navigation entries, shown as one menu when the bar is long."""
+
+    key: str
+    label: Label
+    order: int
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A top-level page: shown to users holding ``permission`` anywhere. ``group``: a ``NavGroup`` key or "" for an
+    entry of its own on the bar. ``order`` places it among all modules' entries (low first)."""
+
+    permission: str
+    url_name: str
+    label: Label
+    group: str = ""
+    order: int = 500
+    # The number shown beside the entry (e.g. unread notices, items due): a function of the user, or None.
+    badge: Callable[[Any], int] | None = None
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """A DRF viewset mounted on the API router under ``/api/v1/<prefix>/``."""
+
+    prefix: str
+    viewset: type
+    basename: str
+
+
+# --- Statistics ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A figure kept per area code and month in the statistics summary (``statistics.Cell``). ``stock``: a count
+    as at the month (read at the end of a period); otherwise a flow (summed over the months of a period). The
+    words say what ``value``, ``value2`` and ``dimension`` hold (docs/indicators.md)."""
+
+    key: str
+    stock: bool
+    value: str
+    value2: str
+    dimension: str
+
+
+class CellWindow(Protocol):
+    """What a family's computation is given: the months to compute and the areas (statistics builds it)."""
+
+    first: dt.date  # first month held
+    last: dt.date  # last month held
+    months: frozenset[dt.date] | None  # only these months, when the change names them (else every month held)
+
+    @property
+    def start(self) -> dt.datetime: ...  # aware start of ``first`` in local time
+
+    @property
+    def end(self) -> dt.datetime: ...  # aware start of the month after ``last``
+
+    def area_filter(self, field_name: str = "area_code") -> Q: ...
+
+    def sql_area_filter(self, column: str) -> tuple[str, list[Any]]: ...
+
+    def every_month(self) -> list[dt.date]: ...
+
+
+@dataclass(frozen=True)
+class FlowCells:
+    """Village cells of ``indicator`` from a grouped SELECT whose columns are ``a`` (the 12-digit area code), ``m``
+    (the month: a date or a timestamp truncated to its month), ``d`` (the dimension, may be NULL), ``v`` and ``v2``."""
+
+    indicator: str
+    grouped: QuerySet[Any, Any]
+
+
+@dataclass(frozen=True)
+class SqlCells:
+    """Village cells of ``indicator`` from plain SQL selecting ``area code, month, dimension, value, value2`` in that
+    order (``params`` fill its placeholders). For stocks computed over a list of months (a ``WITH`` of ``VALUES``)."""
+
+    indicator: str
+    sql: str
+    params: Sequence[Any]
+
+
+CellSource = FlowCells | SqlCells
+
+
+@dataclass(frozen=True)
+class StatisticsFamily:
+    """The indicators computed from one kind of record, recomputed together for the areas a change touched.
+
+    ``changed_by``: prefixes of the audit actions that change these figures (an action of another module may change
+    them too: a temporary-assistance payment decides a window item). ``compute``: the village cells of every
+    indicator of the family for a window. ``tables``: the models whose highest id tells the statistics that rows came
+    in without an audit event (a bulk load). ``months_of``: for a change event (object type, object id), the months
+    it can change, or None for every month held.
+    """
+
+    key: str
+    indicators: tuple[Indicator, ...]
+    changed_by: tuple[str, ...]
+    compute: Callable[[CellWindow], Iterable[CellSource]]
+    tables: tuple[type[Model], ...] = ()
+    months_of: Callable[[str, str], frozenset[dt.date] | None] | None = None
+
+
+class CellReader(Protocol):
+    """The figures read for a dashboard, as a headline's value function sees them."""
+
+    def flow(self, indicator: str, *, dimension: str | None = None, child: str | None = None) -> tuple[int, int]: ...
+
+    def at(
+        self, indicator: str, month: dt.date, *, dimension: str | None = None, child: str | None = None
+    ) -> tuple[int, int]: ...
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A card of the dashboard. ``key`` is stable (tests, Excel, calibration) and names a row of the bureau's
+    published figures; ``value`` computes (number, note) from the cells of the period, whose last month is given."""
+
+    key: str
+    label: Label
+    unit: str
+    stock: bool
+    value: Callable[[CellReader, dt.date, str], tuple[int | None, str]]
+    order: int = 500
+
+
+# --- Due work, the one window, the registry ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One thing due for a user: what, for whom (masked), where, by when, and the page to do it on."""
+
+    kind: str
+    title: str
+    url: str
+    area_code: str
+    deadline: dt.date | None = None
+    subject: str = ""
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class DueWork:
+    """A kind of due work a module puts on a worker's to-do list: shown to users holding ``permission``; ``items``
+    lists at most ``limit`` of them for the user, soonest deadline first, and ``count`` counts them all."""
+
+    key: str
+    label: Label
+    permission: str
+    items: Callable[[Any, dt.date, int], list[DueItem]]
+    count: Callable[[Any, dt.date], int]
+    order: int = 500
+
+
+class ItemHandler(Protocol):
+    """A procedure module's handler of one-window items (catalog item numbers in ``items``)."""
+
+    items: frozenset[int]
+
+    def cases_accepted(self, cases: Sequence[Any], *, actor: Any) -> None:
+        """Items of these numbers were accepted with their materials complete (受理): open what follows."""
+
+    def decides(self, case: Any) -> bool:
+        """Whether the item is decided through the module's own procedure rather than from a department's inbox."""
+
+
+class RegistryEvent(enum.StrEnum):
+    """Changes of the registry other modules may need to act on, inside the registry's transaction."""
+
+    HOUSEHOLD_CHANGED = "household_changed"  # a member joined or left, or a member's status changed
+    PERSON_DIED = "person_died"
+    PERSON_MOVED_AWAY = "person_moved_away"
+
+
+@dataclass(frozen=True)
+class RegistryChange:
+    event: RegistryEvent
+    actor: Any
+    on: dt.date
+    household: Any = None
+    person: Any = None
+    reason: str = ""
+
+
+# --- Demo ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """A module's part of ``manage.py demo_city``: ``run(scale, seed, say)`` adds its records (idempotently: a
+    second run adds nothing) and returns a line for the log. Steps run by ``order``."""
+
+    order: int
+    run: Callable[[float, int, Callable[[str], None]], str | None]
+
+
+# --- The declaration ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Module:
+    """Everything one app adds to the platform. Only ``app_label`` is required."""
+
+    app_label: str
+    roles: tuple[RoleSpec, ...] = ()
+    permissions: Mapping[str, Iterable[str]] = field(default_factory=dict)  # role code → permissions granted
+    nav_groups: tuple[NavGroup, ...] = ()
+    navigation: tuple[NavEntry, ...] = ()
+    audit_actions: Mapping[str, Label] = field(default_factory=dict)
+    urls: tuple[str, str] | None = None  # (path prefix, urls module)
+    api_routes: tuple[ApiRoute, ...] = ()
+    statistics: tuple[StatisticsFamily, ...] = ()
+    headlines: tuple[Headline, ...] = ()
+    demo: tuple[DemoStep, ...] = ()
+    due_work: tuple[DueWork, ...] = ()
+    # Counts shown in the page header by key (e.g. "notices": the user's unread notices), each a function of the user.
+    badges: Mapping[str, Callable[[Any], int]] = field(default_factory=dict)
+    item_handlers: tuple[ItemHandler, ...] = ()
+    subscribers: Mapping[RegistryEvent, tuple[Callable[[RegistryChange], None], ...]] = field(default_factory=dict)
+
+
+@functools.cache
+def modules() -> tuple[Module, ...]:
+    """The declarations of the installed apps, in ``INSTALLED_APPS`` order."""
+    found = []
+    for config in apps.get_app_configs():
+        name = f"{config.name}.module"
+        try:
+            declaration = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module = declaration.MODULE
+        if module.app_label != config.label:
+            raise ValueError(f"{name} declares app_label {module.app_label!r}, not {config.label!r}")
+        found.append(module)
+    return tuple(found)
+
+
+@receiver(setting_changed)
+def _forget_modules(*, setting: str, **kwargs: Any) -> None:
+    if setting == "INSTALLED_APPS":
+        modules.cache_clear()
+        for cached in _CACHES:
+            cached.cache_clear()
+
+
+_CACHES: list[Any] = []
+
+
+def derived(function: Callable[[], Any]) -> Any:
+    """Cache a value built from the declarations; forgotten when the installed apps change (tests)."""
+    cached = functools.cache(function)
+    _CACHES.append(cached)
+    return cached
+
+
+@derived
+def audit_action_labels() -> dict[str, Label]:
+    labels: dict[str, Label] = {}
+    for module in modules():
+        for code, label in module.audit_actions.items():
+            if code in labels:
+                raise ValueError(f"audit action {code!r} is declared twice")
+            labels[code] = label
+    return labels
+
+
+@derived
+def item_handlers() -> dict[int, ItemHandler]:
+    """Catalog item number → the handler of the module that runs its procedure."""
+    handlers: dict[int, ItemHandler] = {}
+    for module in modules():
+        for handler in module.item_handlers:
+            for number in handler.items:
+                if number in handlers:
+                    raise ValueError(f"item {number} has two handlers")
+                handlers[number] = handler
+    return handlers
+
+
+def registry_changed(change: RegistryChange) -> None:
+    """Tell every module subscribed to ``change.event``; called by the registry's services inside their transaction,
+    so a subscriber's failure rolls the change back."""
+    for module in modules():
+        for subscriber in module.subscribers.get(change.event, ()):
+            subscriber(change)
+
+
+def url_patterns() -> list[URLPattern | URLResolver]:
+    """The pages of every module, each under its own prefix."""
+    from django.urls import include, path
+
+    return [path(prefix, include(urls)) for module in modules() if module.urls for prefix, urls in [module.urls]]

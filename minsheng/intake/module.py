@@ -1,0 +1,79 @@
+"""The one window (一门受理): consultations, applications of any items, each routed to its department, the
+department's inbox, the clock and the overdue list; the window's figures."""
+
+from django.utils.translation import gettext_lazy as _
+
+from minsheng.core.modules import DemoStep, Headline, Module, NavEntry, NavGroup, StatisticsFamily
+from minsheng.core.roles import Role
+from minsheng.intake import figures
+from minsheng.intake.demo import demo_step
+from minsheng.intake.models import Application, Consultation, ItemCase
+from minsheng.intake.selectors import unread_notices
+
+WINDOW = "window"
+# The one window: consultations at the village, township and county windows.
+WINDOW_WORK = frozenset(
+    {
+        "intake.add_consultation",
+        "intake.view_consultation",
+        "intake.add_application",
+        "intake.view_application",
+        "intake.change_application",
+        "intake.view_attachment",
+        "intake.view_itemcase",
+        "intake.change_itemcase",
+    }
+)
+# A department's inbox: the item cases routed to it (scoped by department as well as area).
+DEPARTMENT = frozenset({"intake.view_itemcase", "intake.decide_itemcase"})
+
+MODULE = Module(
+    app_label="intake",
+    permissions={
+        Role.VILLAGE_WORKER: WINDOW_WORK,
+        Role.TOWNSHIP_WINDOW: WINDOW_WORK,
+        Role.TOWNSHIP_REVIEWER: WINDOW_WORK,
+        Role.COUNTY_APPROVER: WINDOW_WORK,
+        Role.DEPARTMENT_HANDLER: DEPARTMENT,
+        Role.CITY_ADMIN: {"intake.view_consultation"},
+        Role.AUDITOR: {"intake.view_consultation"},
+    },
+    nav_groups=(NavGroup(WINDOW, _("One window"), 100),),
+    navigation=(
+        NavEntry("intake.add_application", "intake:application_new", _("New application"), WINDOW, 10),
+        NavEntry("intake.view_itemcase", "intake:inbox", _("Items in progress"), WINDOW, 20),
+        NavEntry("intake.view_itemcase", "intake:overdue", _("Overdue"), WINDOW, 30),
+        NavEntry("intake.view_consultation", "intake:consultations", _("Consultations"), WINDOW, 40),
+    ),
+    badges={"notices": unread_notices},
+    audit_actions={
+        "intake.consultation_recorded": _("Consultation recorded"),
+        "intake.application_submitted": _("Application submitted"),
+        "intake.online_signed_in": _("Resident signed in online"),
+        "intake.case_received": _("Item received by the department"),
+        "intake.case_decided": _("Item decided"),
+        "intake.case_transferred": _("Item transferred to another department"),
+        "intake.materials_requested": _("Materials requested"),
+        "intake.materials_received": _("Materials received"),
+        "intake.attachment_added": _("Document uploaded"),
+        "intake.attachment_viewed": _("Document viewed"),
+    },
+    urls=("window/", "minsheng.intake.urls"),
+    statistics=(
+        StatisticsFamily(
+            "window",
+            figures.INDICATORS,
+            # A temporary-assistance payment decides its window item too.
+            changed_by=("intake.", "assistance."),
+            compute=figures.window_cells,
+            tables=(Consultation, Application, ItemCase),
+        ),
+    ),
+    headlines=(
+        Headline("consultations", _("Policy consultations handled"), "count", False, figures.consultations, 70),
+        Headline("applications", _("Assistance applications handled"), "count", False, figures.applications, 80),
+        Headline("items_decided", _("One-window items decided"), "count", False, figures.items_decided, 90),
+        Headline("on_time_rate", _("Items decided on time"), "percent", False, figures.on_time_rate, 100),
+    ),
+    demo=(DemoStep(30, demo_step),),
+)
