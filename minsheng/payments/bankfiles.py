@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -124,8 +125,15 @@ def _xlsx(rows: list[list[str]], stamp: dt.datetime) -> bytes:
     naive = stamp.replace(tzinfo=None, microsecond=0)
     book.properties.created = naive
     book.properties.modified = naive
+    saved = io.BytesIO()
+    book.save(saved)
+    # The zip entries carry the time of saving too (to two seconds): written again with the batch's own time.
     out = io.BytesIO()
-    book.save(out)
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            fixed = zipfile.ZipInfo(entry.filename, date_time=naive.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, source.read(entry.filename))
     return out.getvalue()
 
 
