@@ -73,7 +73,7 @@ class User(AbstractUser):
             return []
         granted = role_permissions()
         return [
-            Scope(prefix=a.prefix, department_id=a.department_id)
+            Scope(prefix=a.prefix, department_id=a.department_id, organisation_id=a.organisation_id)
             for a in self.effective_assignments()
             if permission in granted.get(a.role, frozenset())
         ]
@@ -105,6 +105,8 @@ class RoleAssignment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # For an organisation-bound role (RoleSpec.organisation, e.g. "funeral.facility"): the id of that organisation.
+    organisation_id = models.BigIntegerField(_("organisation"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,7 @@ from minsheng.accounts.roles import role_specs
 from minsheng.areas.models import Division
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department
+from minsheng.core.modules import RoleSpec
 from minsheng.core.scoping import scope_allows
 
 
@@ -87,6 +89,7 @@ def _assignment_snapshot(assignment: RoleAssignment) -> dict[str, Any]:
         "role": assignment.role,
         "division": assignment.division_id,
         "department": assignment.department.code if assignment.department else None,
+        "organisation": assignment.organisation_id,
     }
 
 
@@ -98,8 +101,10 @@ def role_assignment_add(
     role: str,
     division: Division,
     department: Department | None = None,
+    organisation_id: int | None = None,
 ) -> RoleAssignment:
-    """Give ``user`` the ``role`` in ``division``; the level must fit the role (its ``RoleSpec.levels``)."""
+    """Give ``user`` the ``role`` in ``division``; the level must fit the role (its ``RoleSpec.levels``); an
+    organisation-bound role (``RoleSpec.organisation``) names an organisation of that model inside the division."""
     spec = role_specs().get(role)
     if spec is None:
         raise ValidationError({"role": _("Unknown role.")})
@@ -120,10 +125,15 @@ def role_assignment_add(
         raise ValidationError({"department": _("A department handler needs a department.")})
     if not spec.department and department is not None:
         raise ValidationError({"department": _("Only a department handler is bound to a department.")})
-    duplicate = RoleAssignment.objects.filter(user=user, role=role, division=division, department=department)
+    _check_organisation(spec, division, organisation_id)
+    duplicate = RoleAssignment.objects.filter(
+        user=user, role=role, division=division, department=department, organisation_id=organisation_id
+    )
     if duplicate.exists():
         raise ValidationError(_("The account holds this role in this area already."))
-    assignment = RoleAssignment.objects.create(user=user, role=role, division=division, department=department)
+    assignment = RoleAssignment.objects.create(
+        user=user, role=role, division=division, department=department, organisation_id=organisation_id
+    )
     audit_record(
         actor=actor,
         action="accounts.role_assigned",
@@ -132,6 +142,22 @@ def role_assignment_add(
         after=_assignment_snapshot(assignment),
     )
     return assignment
+
+
+def _check_organisation(spec: RoleSpec, division: Division, organisation_id: int | None) -> None:
+    """An organisation-bound role names one organisation (a row of ``spec.organisation``, which carries the 12-digit
+    ``area_code`` it lies in) inside the division; other roles name none."""
+    if spec.organisation is None:
+        if organisation_id is not None:
+            raise ValidationError({"organisation": _("This role is not bound to an organisation.")})
+        return
+    if organisation_id is None:
+        raise ValidationError({"organisation": _("Choose the organisation this account works for.")})
+    model = apps.get_model(spec.organisation)
+    rows = model.objects.unscoped() if hasattr(model.objects, "unscoped") else model.objects  # an id, checked below
+    area_code = rows.filter(pk=organisation_id).values_list("area_code", flat=True).first()
+    if area_code is None or not area_code.startswith(division.prefix):
+        raise ValidationError({"organisation": _("No such organisation in this area.")})
 
 
 @transaction.atomic

@@ -51,13 +51,16 @@ Label = str | Promise
 @dataclass(frozen=True)
 class RoleSpec:
     """A role a module brings. ``levels``: the division levels an assignment of it may be bound to;
-    ``department``: bound to a department as well (a partner department's handler); ``sensitive``: it moves money
-    or approves, so a grant needs a second administrator (separation of duties)."""
+    ``department``: bound to a department as well (a partner department's handler); ``organisation``: bound to one
+    row of that model as well (``"funeral.facility"``: a funeral home's staff see their own home's records only; the
+    door keeps rows whose ``scope_organisation_field`` is that row); ``sensitive``: it moves money or approves, so a
+    grant needs a second administrator (separation of duties)."""
 
     code: str
     label: Label
     levels: frozenset[str]
     department: bool = False
+    organisation: str | None = None
     sensitive: bool = False
     order: int = 100
 

@@ -43,10 +43,12 @@ class ScopeNotApplied(RuntimeError):
 
 @dataclass(frozen=True)
 class Scope:
-    """One area (and, for a department handler, one department) in which a user may act."""
+    """One area (and, for a department handler, one department; for an organisation's staff, one organisation) in
+    which a user may act."""
 
     prefix: str
     department_id: int | None = None
+    organisation_id: int | None = None
 
 
 class ScopeHolder(Protocol):
@@ -111,6 +113,7 @@ class ScopedQuerySet(models.QuerySet[_ModelT]):
         if isinstance(area_fields, str):
             area_fields = (area_fields,)
         department_field: str | None = getattr(self.model, "scope_department_field", None)
+        organisation_field: str | None = getattr(self.model, "scope_organisation_field", None)
         condition = Q()
         for scope in scopes:
             # A row with several area fields (a person's 户籍地 and 居住地) is in scope when any of them is.
@@ -119,6 +122,9 @@ class ScopedQuerySet(models.QuerySet[_ModelT]):
                 clause |= Q(**{f"{area_field}__startswith": scope.prefix})
             if scope.department_id is not None and department_field:
                 clause &= Q(**{department_field: scope.department_id})
+            if scope.organisation_id is not None:
+                # An organisation's staff see its own rows only; a model without an organisation field, none.
+                clause &= Q(**{organisation_field: scope.organisation_id}) if organisation_field else Q(pk__in=[])
             condition |= clause
         return restricted.filter(condition)
 
@@ -195,6 +201,9 @@ class ScopedModel(models.Model):
 
     scope_field: ClassVar[str | tuple[str, ...]]
     scope_department_field: ClassVar[str | None] = None
+    # For rows an organisation's staff work on (a funeral home's cases, a care provider's visits): the field holding
+    # the organisation's id, matched against an organisation-bound role assignment (``RoleSpec.organisation``).
+    scope_organisation_field: ClassVar[str | None] = None
 
     objects: ClassVar[ScopedManager[Any]] = ScopedManager()
 

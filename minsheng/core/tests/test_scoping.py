@@ -144,3 +144,22 @@ def test_uniqueness_validation_sees_the_whole_table(personas: Personas) -> None:
     with pytest.raises(ValidationError) as raised:
         duplicate.validate_unique()
     assert list(raised.value.message_dict) == ["number"]
+
+
+def test_an_organisation_bound_assignment_sees_its_organisations_rows_only(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A funeral home's or a care provider's staff (RoleSpec.organisation): the door keeps the rows whose
+    ``scope_organisation_field`` is their organisation, inside their area; a model without one shows them nothing."""
+    first, second = make_person(personas.village, "甲"), make_person(personas.village, "乙")
+    staff = make_user("staff", Role.VILLAGE_WORKER, None)
+    RoleAssignment.objects.create(user=staff, role=Role.VILLAGE_WORKER, division=personas.village, organisation_id=0)
+    assert Person.objects.restrict(staff, "view").count() == 0  # Person has no organisation field
+    monkeypatch.setattr(Person, "scope_organisation_field", "pk", raising=False)
+    RoleAssignment.objects.filter(user=staff).update(organisation_id=second.pk)
+    staff = type(staff).objects.get(pk=staff.pk)
+    assert list(Person.objects.restrict(staff, "view")) == [second]
+    assert first not in Person.objects.restrict(staff, "view")
+    RoleAssignment.objects.filter(user=staff).update(division=personas.other_village)
+    staff = type(staff).objects.get(pk=staff.pk)
+    assert Person.objects.restrict(staff, "view").count() == 0  # the organisation's row outside the area
