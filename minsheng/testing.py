@@ -9,20 +9,53 @@ for each, and a test fails when a URL is not registered at all.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps as django_apps
+
 from minsheng.accounts.models import RoleAssignment, User
-from minsheng.accounts.roles import Role
+from minsheng.accounts.roles import Role, role_specs
 from minsheng.areas.models import Division
 from minsheng.catalog.models import Department
+from minsheng.core.modules import modules
 
 PASSWORD = "Test-Pa55word-Minsheng"
 NO_ROLE = "no_role"
-ALL_ROLES: frozenset[str] = frozenset(Role.values)
+# Every role of the installed modules (the staff roles and the modules' own): one persona each.
+ALL_ROLES: frozenset[str] = frozenset(role_specs())
 ALL_PERSONAS: frozenset[str] = ALL_ROLES | {NO_ROLE}
+# The level of the persona of each staff role; a module's role gets the most specific level it may be bound to.
+PERSONA_LEVELS: dict[str, str] = {
+    Role.VILLAGE_WORKER: "village",
+    Role.TOWNSHIP_WINDOW: "township",
+    Role.TOWNSHIP_REVIEWER: "township",
+    Role.COUNTY_APPROVER: "county",
+    Role.COUNTY_PAYMENT_OFFICER: "county",
+    Role.DEPARTMENT_HANDLER: "county",
+    Role.CITY_ADMIN: "city",
+    Role.AUDITOR: "city",
+}
+_MOST_SPECIFIC_FIRST = ("village", "township", "county", "city")
+# Organisation-bound roles (RoleSpec.organisation): role → a function making the persona's organisation in an area
+# (the module's tests/endpoints.py registers it with ``register_organisation``) and returning its id.
+ORGANISATIONS: dict[str, Callable[[Division], int]] = {}
+
+
+def register_organisation(role: str, make: Callable[[Division], int]) -> None:
+    ORGANISATIONS[role] = make
+
+
+def persona_level(role: str) -> str:
+    if role in PERSONA_LEVELS:
+        return PERSONA_LEVELS[role]
+    levels = role_specs()[role].levels
+    return next(level for level in _MOST_SPECIFIC_FIRST if level in levels)
+
 
 REFERENCE = {"city": "321300000000", "county": "321302000000"}  # 宿迁市, 宿城区
 ELSEWHERE = {"city": "320300000000", "county": "321322000000"}  # 徐州市, 沭阳县
@@ -53,47 +86,52 @@ class Personas:
         return self.users[role]
 
     def area_for(self, role: str, *, elsewhere: bool = False) -> Division:
-        levels = {
-            Role.VILLAGE_WORKER: "village",
-            Role.TOWNSHIP_WINDOW: "township",
-            Role.TOWNSHIP_REVIEWER: "township",
-            Role.COUNTY_APPROVER: "county",
-            Role.COUNTY_PAYMENT_OFFICER: "county",
-            Role.DEPARTMENT_HANDLER: "county",
-            Role.CITY_ADMIN: "city",
-            Role.AUDITOR: "city",
-        }
-        level = levels[Role(role)]
+        level = persona_level(role)
         return getattr(self, f"other_{level}" if elsewhere else level)
 
     def outsider(self, role: str) -> User:
         """A user with ``role`` in an area of the same level outside the reference area."""
         if role not in self._outsiders:
+            area = self.area_for(role, elsewhere=True)
             self._outsiders[role] = make_user(
                 f"outsider_{role}",
                 role,
-                self.area_for(role, elsewhere=True),
+                area,
                 department=self._department(role),
+                organisation_id=_organisation(role, area),
             )
         return self._outsiders[role]
 
     def _department(self, role: str) -> Department | None:
-        return self.education if role == Role.DEPARTMENT_HANDLER else None
+        return self.education if role_specs()[role].department else None
 
 
-def make_user(username: str, role: str | None, area: Division | None, *, department: Department | None = None) -> User:
+def _organisation(role: str, area: Division) -> int | None:
+    if role_specs()[role].organisation is None:
+        return None
+    _load_endpoint_registries()
+    assert role in ORGANISATIONS, f"{role} is organisation-bound: register_organisation() in its tests/endpoints.py"
+    return ORGANISATIONS[role](area)
+
+
+def make_user(
+    username: str,
+    role: str | None,
+    area: Division | None,
+    *,
+    department: Department | None = None,
+    organisation_id: int | None = None,
+) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD, home_area=area, display_name=username)
     if role is not None and area is not None:
-        RoleAssignment.objects.create(user=user, role=role, division=area, department=department)
+        RoleAssignment.objects.create(
+            user=user, role=role, division=area, department=department, organisation_id=organisation_id
+        )
     return user
 
 
 def ensure_reference_data() -> None:
     """Divisions, departments and illnesses, reloaded after a browser test has emptied the tables."""
-    import importlib
-
-    from django.apps import apps as django_apps
-
     from minsheng.areas.services import divisions_load_bundled
     from minsheng.assistance.models import Parameter
     from minsheng.catalog.models import Item
@@ -102,7 +140,7 @@ def ensure_reference_data() -> None:
 
     if not Division.objects.all().filter(code=REFERENCE["county"]).exists():
         divisions_load_bundled()
-    for modules, model in (
+    for migrations, model in (
         (("minsheng.catalog.migrations.0002_departments",), Department),
         (("minsheng.catalog.migrations.0004_seed_items",), Item),
         (("minsheng.people.migrations.0002_illness_types",), IllnessType),
@@ -116,8 +154,8 @@ def ensure_reference_data() -> None:
         ),
     ):
         if not model.objects.exists():
-            for module in modules:
-                importlib.import_module(module).forward(django_apps, None)
+            for migration in migrations:
+                importlib.import_module(migration).forward(django_apps, None)
 
 
 def build_personas() -> Personas:
@@ -139,8 +177,11 @@ def build_personas() -> Personas:
         other_village=_first(divisions, parent=other_township, level="village"),
         education=Department.objects.get(code="education"),
     )
-    for role in Role.values:
-        personas.users[role] = make_user(role, role, personas.area_for(role), department=personas._department(role))
+    for role in sorted(ALL_ROLES):
+        area = personas.area_for(role)
+        personas.users[role] = make_user(
+            role, role, area, department=personas._department(role), organisation_id=_organisation(role, area)
+        )
     personas.users[NO_ROLE] = make_user(NO_ROLE, None, personas.village)
     return personas
 
@@ -173,22 +214,34 @@ class Endpoint:
 
 
 ENDPOINTS: list[Endpoint] = []
-# Views anybody may open (the login page) or that act only on the caller's own session.
-PUBLIC_URL_NAMES = {
-    "accounts:login",
-    "accounts:logout",
-    "set_language",
-    # The online channel is for residents, not staff: its own session gate is tested in intake/tests.
-    "intake:online_start",
-    "intake:online_verify",
-    "intake:online_home",
-    "intake:online_logout",
-    "intake:online_upload",
-}
+
+
+def public_url_names() -> set[str]:
+    """Views anybody may open (the login page, a public announcement) or that act only on the caller's own session,
+    as the modules declare them (``Module.public_urls``)."""
+    return {"set_language", *(name for module in modules() for name in module.public_urls)}
 
 
 def register(*endpoints: Endpoint) -> None:
     ENDPOINTS.extend(endpoints)
+
+
+@functools.cache
+def _load_endpoint_registries() -> None:
+    """Import every app's ``tests/endpoints.py``: the permission matrix's endpoints and the organisations of the
+    organisation-bound personas are registered there."""
+    for app in django_apps.get_app_configs():
+        if app.name.startswith("minsheng."):
+            try:
+                importlib.import_module(f"{app.name}.tests.endpoints")
+            except ModuleNotFoundError as exc:
+                if exc.name not in (f"{app.name}.tests", f"{app.name}.tests.endpoints"):
+                    raise
+
+
+def load_endpoint_registries() -> list[Endpoint]:
+    _load_endpoint_registries()
+    return ENDPOINTS
 
 
 # Registry fixtures: created on first use, inside the reference village. ------------------------------------

@@ -24,4 +24,5 @@ MODULE = Module(
         "accounts.role_removed": _("Role removed"),
     },
     urls=("accounts/", "minsheng.accounts.urls"),
+    public_urls=("accounts:login", "accounts:logout"),
 )

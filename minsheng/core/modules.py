@@ -282,6 +282,9 @@ class Module:
     navigation: tuple[NavEntry, ...] = ()
     audit_actions: Mapping[str, Label] = field(default_factory=dict)
     urls: tuple[str, str] | None = None  # (path prefix, urls module)
+    # URL names anyone may open without signing in (a public announcement, the online channel's own pages, which
+    # keep their own gate); the permission matrix leaves them to the module's own tests.
+    public_urls: tuple[str, ...] = ()
     api_routes: tuple[ApiRoute, ...] = ()
     statistics: tuple[StatisticsFamily, ...] = ()
     headlines: tuple[Headline, ...] = ()

@@ -25,8 +25,8 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
 
 
-def _spec(role: Role, levels: set[str], order: int, **kwargs: bool) -> RoleSpec:
-    return RoleSpec(role.value, role.label, frozenset(levels), order=order, **kwargs)
+def _spec(role: Role, levels: set[str], order: int, *, department: bool = False, sensitive: bool = False) -> RoleSpec:
+    return RoleSpec(role.value, role.label, frozenset(levels), department=department, sensitive=sensitive, order=order)
 
 
 STAFF_ROLES = (

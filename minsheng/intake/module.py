@@ -59,6 +59,14 @@ MODULE = Module(
         "intake.attachment_viewed": _("Document viewed"),
     },
     urls=("window/", "minsheng.intake.urls"),
+    # The online channel is for residents, not staff: its own session gate is tested in intake/tests.
+    public_urls=(
+        "intake:online_start",
+        "intake:online_verify",
+        "intake:online_home",
+        "intake:online_logout",
+        "intake:online_upload",
+    ),
     statistics=(
         StatisticsFamily(
             "window",
