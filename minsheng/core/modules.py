@@ -14,9 +14,9 @@ those declarations (``modules()``) and builds from them what used to be central 
 - its kinds of **due work** for a worker's to-do list;
 - for procedure modules, its **one-window item handlers** (``intake`` dispatches accepted items through them instead of
   importing the programme that runs them);
-- its **registry subscriptions**: a change of the registry (a person dies, moves away, leaves a household) reaches the
-  modules that subscribe, explicitly and inside the registry's transaction (``registry_changed``; no Django signals
-  for business logic).
+- its **subscriptions** to domain events: a change of the registry (a person dies, moves away, leaves a household)
+  or another module's event (a verification finding) reaches the modules that subscribe, explicitly and inside the
+  publisher's transaction (``publish`` / ``registry_changed``; no Django signals for business logic).
 
 A new module is a new app with a ``module.py``: it edits no central file. ``docs/architecture.md`` ("The module
 contract") has a worked example. The core imports no domain app: declarations are found by name after the app
@@ -293,7 +293,8 @@ class Module:
     # Counts shown in the page header by key (e.g. "notices": the user's unread notices), each a function of the user.
     badges: Mapping[str, Callable[[Any], int]] = field(default_factory=dict)
     item_handlers: tuple[ItemHandler, ...] = ()
-    subscribers: Mapping[RegistryEvent, tuple[Callable[[RegistryChange], None], ...]] = field(default_factory=dict)
+    # Event name (a RegistryEvent, or "<app>.<event>" published by another module) → the handlers it runs.
+    subscribers: Mapping[str, tuple[Callable[[Any], None], ...]] = field(default_factory=dict)
 
 
 @functools.cache
@@ -357,12 +358,21 @@ def item_handlers() -> dict[int, ItemHandler]:
     return handlers
 
 
-def registry_changed(change: RegistryChange) -> None:
-    """Tell every module subscribed to ``change.event``; called by the registry's services inside their transaction,
-    so a subscriber's failure rolls the change back."""
+def publish(event: str, payload: Any) -> int:
+    """Run every handler subscribed to ``event`` with ``payload``, in the caller's transaction (a handler's failure
+    rolls the caller's change back, unless the handler catches it itself). Returns how many handlers ran. A module
+    publishing an event documents its payload type next to the event's name."""
+    ran = 0
     for module in modules():
-        for subscriber in module.subscribers.get(change.event, ()):
-            subscriber(change)
+        for subscriber in module.subscribers.get(event, ()):
+            subscriber(payload)
+            ran += 1
+    return ran
+
+
+def registry_changed(change: RegistryChange) -> None:
+    """Tell every module subscribed to ``change.event``; called by the registry's services inside their transaction."""
+    publish(change.event, change)
 
 
 def url_patterns() -> list[URLPattern | URLResolver]:
