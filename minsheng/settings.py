@@ -145,8 +145,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login throttling: after LOGIN_FAILURE_LIMIT failures for one account or one address within the window,
-# further attempts are refused until the window has passed.
+# Login throttling, per account and client address: after LOGIN_FAILURE_LIMIT failures for one account from one
+# address within the window, that address may not try that account again until the oldest failure leaves the
+# window (a success from the address clears its earlier failures). One address is refused any account after 4 ×
+# LOGIN_FAILURE_LIMIT failures. Failures from one address never refuse the account elsewhere: nobody can lock
+# somebody else out.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=60)
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -179,13 +180,23 @@ def role_assignment_remove(*, actor: User, assignment: RoleAssignment, reason: s
 
 
 def login_is_throttled(*, username: str, client_ip: str | None, now: dt.datetime | None = None) -> bool:
-    """Too many failed sign-ins for this account, or from this address, within the window."""
+    """Too many failed sign-ins for this account from this address, or from this address at all, in the window.
+
+    Failures from one address never refuse the account at another: nobody can lock somebody else out. A success
+    for the account from the address clears its earlier failures there (not the address's own count, or signing
+    in to one's own account would reset the guessing of others).
+    """
     since = (now or timezone.now()) - dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    failures = LoginAttempt.objects.filter(attempted_at__gte=since, succeeded=False)
+    recent = LoginAttempt.objects.filter(attempted_at__gte=since)
     limit = settings.LOGIN_FAILURE_LIMIT
-    if failures.filter(username__iexact=username).count() >= limit:
+    pair = recent.filter(username__iexact=username, client_ip=client_ip)
+    last_success = pair.filter(succeeded=True).aggregate(at=Max("attempted_at"))["at"]
+    pair_failures = pair.filter(succeeded=False)
+    if last_success is not None:
+        pair_failures = pair_failures.filter(attempted_at__gt=last_success)
+    if pair_failures.count() >= limit:
         return True
-    return client_ip is not None and failures.filter(client_ip=client_ip).count() >= limit * 4
+    return client_ip is not None and recent.filter(client_ip=client_ip, succeeded=False).count() >= limit * 4
 
 
 @transaction.atomic

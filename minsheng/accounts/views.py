@@ -21,6 +21,10 @@ from minsheng.core.forms import add_service_errors
 from minsheng.core.middleware import client_ip
 
 
+def _too_many_failures() -> str:
+    return _("Too many failed attempts from this computer. Wait a few minutes and try again.")
+
+
 class LoginView(auth_views.LoginView):
     """Sign-in, refused for a while after repeated failures for the account or from the address."""
 
@@ -33,7 +37,7 @@ class LoginView(auth_views.LoginView):
         if services.login_is_throttled(username=username, client_ip=client_ip(request)):
             form = self.get_form()
             form.errors.clear()
-            form.add_error(None, _("Too many failed attempts. Wait a few minutes and try again."))
+            form.add_error(None, _too_many_failures())
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().post(request, *args, **kwargs)
 

@@ -38,8 +38,37 @@ def test_sign_in_is_refused_after_repeated_failures_even_with_the_right_password
     response = client.post(reverse("accounts:login"), {"username": Role.VILLAGE_WORKER, "password": PASSWORD})
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+    assert "此电脑登录失败次数过多" in response.content.decode()
     # Another account from another address is not affected.
     assert _login(Client(REMOTE_ADDR="10.9.9.9"), Role.AUDITOR, PASSWORD) == 302
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_account_elsewhere(personas: Personas) -> None:
+    """Anyone could once lock anyone out, the administrator included, with five wrong passwords from anywhere."""
+    attacker = Client(REMOTE_ADDR="10.6.6.6")
+    for _ in range(settings.LOGIN_FAILURE_LIMIT * 2):
+        attacker.post(reverse("accounts:login"), {"username": Role.CITY_ADMIN, "password": "guess"})
+    assert _login(attacker, Role.CITY_ADMIN, PASSWORD) == 429  # the attack from there stays slowed
+    assert _login(Client(REMOTE_ADDR="10.1.2.3"), Role.CITY_ADMIN, PASSWORD) == 302  # the administrator is not
+
+
+def test_one_address_guessing_many_accounts_is_refused_for_all(personas: Personas) -> None:
+    attacker = Client(REMOTE_ADDR="10.6.6.6")
+    for n in range(settings.LOGIN_FAILURE_LIMIT * 4):
+        assert _login(attacker, f"name{n}", "guess") == 200
+    assert _login(attacker, Role.AUDITOR, PASSWORD) == 429
+    assert _login(Client(REMOTE_ADDR="10.1.2.3"), Role.AUDITOR, PASSWORD) == 302
+
+
+def test_signing_in_clears_the_earlier_failures_of_that_account_from_that_address(personas: Personas) -> None:
+    client = Client(REMOTE_ADDR="10.1.2.3")
+    for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
+        assert _login(client, Role.VILLAGE_WORKER, "typo") == 200
+    assert _login(client, Role.VILLAGE_WORKER, PASSWORD) == 302
+    client.post(reverse("accounts:logout"))
+    for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
+        assert _login(client, Role.VILLAGE_WORKER, "typo") == 200
+    assert _login(client, Role.VILLAGE_WORKER, PASSWORD) == 302
 
 
 def test_the_throttle_window_passes(personas: Personas) -> None:
