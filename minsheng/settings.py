@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "minsheng.accounts.middleware.ActiveScopeMiddleware",
+    "minsheng.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -138,12 +139,30 @@ PASSWORD_HASHERS = [
 if ENV == "test":
     # Hashing speed is not under test; the hasher list above is checked by a test of production settings.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The password policy (等保 2.0 level 3): a minimum length, at least PASSWORD_MIN_CLASSES of upper case, lower
+# case, digits and symbols, none of the last PASSWORD_HISTORY passwords again (the current one included; 0: no
+# check), and a new password after PASSWORD_MAX_AGE_DAYS (0: never), asked for before anything else.
+PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10, minimum=8, maximum=128)
+PASSWORD_MIN_CLASSES = env_int("PASSWORD_MIN_CLASSES", 3, minimum=1, maximum=4)
+PASSWORD_HISTORY = env_int("PASSWORD_HISTORY", 5, minimum=0, maximum=24)
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90, minimum=0, maximum=3650)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "minsheng.accounts.validators.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {
+        "NAME": "minsheng.accounts.validators.CharacterClassesValidator",
+        "OPTIONS": {"min_classes": PASSWORD_MIN_CLASSES},
+    },
+    {"NAME": "minsheng.accounts.validators.PasswordHistoryValidator", "OPTIONS": {"keep": PASSWORD_HISTORY}},
 ]
+# An administrator's reset gives a one-time link (Django's token: it dies with the first password set through
+# it, or after this many hours).
+PASSWORD_RESET_TIMEOUT = 3600 * env_int("PASSWORD_RESET_HOURS", 24, minimum=1, maximum=168)
 
 # Login throttling, per account and client address: after LOGIN_FAILURE_LIMIT failures for one account from one
 # address within the window, that address may not try that account again until the oldest failure leaves the

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -11,7 +13,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.accounts.roles import Role, role_label, role_permissions
-from minsheng.core.scoping import Scope, scope_prefix
+from minsheng.core.scoping import Scope, ScopedManager, ScopedModel, scope_prefix
 
 
 class StaffQuerySet(models.QuerySet["User"]):
@@ -45,6 +47,10 @@ class User(AbstractUser):
         related_name="+",
         help_text=_("The area whose administrators manage this account."),
     )
+    # When the current password was set: the maximum age (PASSWORD_MAX_AGE_DAYS) counts from here.
+    password_changed_at = models.DateTimeField(_("password set at"), default=timezone.now)
+    # An administrator chose the password (a new account's initial password): its holder must replace it first.
+    password_must_change = models.BooleanField(_("must change the password"), default=False)
 
     objects: ClassVar[StaffManager] = StaffManager()
 
@@ -83,6 +89,18 @@ class User(AbstractUser):
 
     def roles(self) -> set[str]:
         return {a.role for a in self.effective_assignments()}
+
+    def password_change_reason(self, now: dt.datetime | None = None) -> str:
+        """Why this user must choose a new password before anything else ("" when they need not).
+
+        "initial": an administrator set it; "expired": it is older than ``PASSWORD_MAX_AGE_DAYS`` (0: never).
+        """
+        if self.password_must_change:
+            return "initial"
+        max_age = settings.PASSWORD_MAX_AGE_DAYS
+        if max_age and self.password_changed_at <= (now or timezone.now()) - dt.timedelta(days=max_age):
+            return "expired"
+        return ""
 
 
 class RoleAssignment(models.Model):
@@ -155,3 +173,153 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.attempted_at:%Y-%m-%d %H:%M} {'ok' if self.succeeded else 'failed'}"
+
+
+class PasswordHistory(models.Model):
+    """The hash of each password an account has had, newest first, so that the last ones are not used again.
+
+    Only the newest ``PASSWORD_HISTORY`` are kept (``services.user_password_set`` prunes the rest).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-set_at"], name="password_history_user_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.set_at:%Y-%m-%d %H:%M}"
+
+
+# (marker in the user agent, name): the first that matches names the browser; Chrome's agent names Safari too.
+_BROWSERS = (
+    ("Edg", "Edge"),
+    ("QQBrowser", "QQ"),
+    ("360SE", "360"),
+    ("Firefox", "Firefox"),
+    ("Chrome", "Chrome"),
+    ("Version", "Safari"),
+)
+_SYSTEMS = (
+    ("Windows", "Windows"),
+    ("Android", "Android"),
+    ("iPhone", "iOS"),
+    ("iPad", "iOS"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def device_label(user_agent: str) -> str:
+    """A short name of the browser and system behind a user agent ("Chrome 126 · Windows"), else the agent."""
+    browser = next(
+        (
+            f"{name} {match.group(1)}"
+            for marker, name in _BROWSERS
+            if (match := re.search(rf"{re.escape(marker)}/(\d+)", user_agent))
+        ),
+        "",
+    )
+    system = next((name for marker, name in _SYSTEMS if marker in user_agent), "")
+    return " · ".join(part for part in (browser, system) if part) or user_agent[:60]
+
+
+class UserSession(models.Model):
+    """Which account a stored session belongs to, with the device and address it was opened from.
+
+    Written at sign-in (``user_logged_in``); deleted with its session row (sign-out, ending it, ``clearsessions``).
+    The last activity is the session's expiry less ``SESSION_COOKIE_AGE``: sessions slide with every request.
+    """
+
+    session = models.OneToOneField("sessions.Session", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions")
+    user_agent = models.CharField(_("device"), max_length=300, blank=True, default="")
+    client_ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    signed_in_at = models.DateTimeField(_("signed in at"), default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.signed_in_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def device(self) -> str:
+        return device_label(self.user_agent)
+
+    @property
+    def last_activity(self) -> dt.datetime:
+        return self.session.expire_date - dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+
+
+class RoleRequest(ScopedModel):
+    """A grant of a sensitive role (``roles.sensitive_roles()``) waiting for a second administrator to confirm it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a second administrator")
+        CONFIRMED = "confirmed", _("Confirmed: role given")
+        REJECTED = "rejected", _("Rejected")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.CASCADE, related_name="role_requests"
+    )
+    role = models.CharField(_("role"), max_length=40)  # a declared role, as RoleAssignment.role
+    division = models.ForeignKey("areas.Division", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "catalog.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organisation_id = models.BigIntegerField(_("organisation"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("note"), blank=True, default="", max_length=500)
+
+    objects: ClassVar[ScopedManager[RoleRequest]] = ScopedManager()
+
+    scope_field = "division__code"
+
+    class Meta:
+        verbose_name = _("role request")
+        verbose_name_plural = _("role requests")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "division"],
+                condition=Q(status="pending", department__isnull=True),
+                name="role_request_one_pending_without_department",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "division", "department"],
+                condition=Q(status="pending", department__isnull=False),
+                name="role_request_one_pending_with_department",
+            ),
+            # Separation of duties in the database too: the confirming administrator is neither the one who asked
+            # nor the account receiving the role.
+            models.CheckConstraint(
+                condition=~Q(status="confirmed")
+                | (~Q(decided_by=models.F("requested_by")) & ~Q(decided_by=models.F("user"))),
+                name="role_request_confirmed_by_another",
+            ),
+            models.CheckConstraint(condition=~Q(requested_by=models.F("user")), name="role_request_not_for_oneself"),
+        ]
+
+    def __str__(self) -> str:
+        label = f"{self.get_role_display()} · {self.division.name}"
+        return f"{label} · {self.department}" if self.department_id else label
+
+    def get_role_display(self) -> str:
+        return str(role_label(self.role))

@@ -10,7 +10,14 @@ MANAGE = "manage"
 MODULE = Module(
     app_label="accounts",
     roles=STAFF_ROLES,
-    permissions={Role.CITY_ADMIN: {"accounts.manage_users", "accounts.view_user", "accounts.change_user"}},
+    permissions={
+        Role.CITY_ADMIN: {
+            "accounts.manage_users",
+            "accounts.view_user",
+            "accounts.change_user",
+            "accounts.view_rolerequest",
+        }
+    },
     nav_groups=(NavGroup(MANAGE, _("Administration"), 900),),
     navigation=(NavEntry("accounts.manage_users", "accounts:user_list", _("Users and roles"), MANAGE, 190),),
     audit_actions={
@@ -22,7 +29,16 @@ MODULE = Module(
         "accounts.user_deactivated": _("Account disabled"),
         "accounts.role_assigned": _("Role assigned"),
         "accounts.role_removed": _("Role removed"),
+        "accounts.role_requested": _("Role requested, waiting for a second administrator"),
+        "accounts.role_confirmed": _("Role confirmed by a second administrator"),
+        "accounts.role_rejected": _("Role request rejected"),
+        "accounts.password_changed": _("Password changed"),
+        "accounts.password_reset_issued": _("Password reset: one-time link issued"),
+        "accounts.password_reset_completed": _("New password set through a reset link"),
+        "accounts.session_ended": _("Session ended"),
+        "accounts.user_sessions_ended": _("Account's sessions ended by an administrator"),
     },
     urls=("accounts/", "minsheng.accounts.urls"),
-    public_urls=("accounts:login", "accounts:logout"),
+    # The reset link is public: its one-time token is the gate (accounts/tests/test_passwords.py).
+    public_urls=("accounts:login", "accounts:logout", "accounts:password_reset_confirm"),
 )

@@ -11,7 +11,18 @@ from __future__ import annotations
 from minsheng.core.modules import Label, RoleSpec, derived, modules
 from minsheng.core.roles import STAFF_ROLES, Role
 
-__all__ = ["STAFF_ROLES", "Role", "role_choices", "role_grants", "role_label", "role_permissions", "role_specs"]
+__all__ = [
+    "STAFF_ROLES",
+    "Role",
+    "permission_is_sensitive",
+    "role_choices",
+    "role_grants",
+    "role_is_sensitive",
+    "role_label",
+    "role_permissions",
+    "role_specs",
+    "sensitive_roles",
+]
 
 
 @derived
@@ -53,3 +64,38 @@ def role_grants(role: str, permission: str) -> bool:
 
 def roles_granting(permission: str) -> list[str]:
     return [role for role, permissions in role_permissions().items() if permission in permissions]
+
+
+def permission_is_sensitive(permission: str) -> bool:
+    """A permission that moves money, approves, or administers accounts (separation of duties, 等保 2.0).
+
+    Preparing or approving the payroll (every ``payments`` permission but reading), approving or deciding a case
+    (``assistance.approve_*``, ``assistance.decide_*``), paying temporary assistance first (先救助后审批), and
+    managing accounts and roles (a second administrator would otherwise confirm the first one's grants).
+    """
+    app, _dot, codename = permission.partition(".")
+    if app == "payments":
+        return not codename.startswith("view_")
+    if app == "assistance":
+        return codename.startswith(("approve_", "decide_")) or codename == "add_temporaryaid"
+    return permission == "accounts.change_user"
+
+
+@derived
+def sensitive_roles() -> frozenset[str]:
+    """Roles whose grant needs a second administrator: the first administrator's grant waits as a ``RoleRequest``
+    until a different administrator of the area confirms it.
+
+    A role is sensitive when its module declares it so (``RoleSpec.sensitive``) or when any module grants it a
+    sensitive permission, so a role that gains one becomes sensitive without being listed anywhere.
+    """
+    granted = role_permissions()
+    return frozenset(
+        code
+        for code, spec in role_specs().items()
+        if spec.sensitive or any(map(permission_is_sensitive, granted[code]))
+    )
+
+
+def role_is_sensitive(role: str) -> bool:
+    return role in sensitive_roles()
