@@ -256,6 +256,22 @@ class RegistryChange:
     reason: str = ""
 
 
+# --- A person's file and the audit log ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonSection:
+    """A section a module adds to a person's file (一人一档): ``context(user, person)`` gives the template's context, or
+    None when the module has nothing about this person (or nothing this user may see: the section reads through the
+    scoping door like any page). Sections appear by ``order``."""
+
+    key: str
+    label: Label
+    template: str
+    context: Callable[[Any, Any], dict[str, Any] | None]
+    order: int = 500
+
+
 # --- Demo ----------------------------------------------------------------------------------------------------------
 
 
@@ -292,6 +308,12 @@ class Module:
     due_work: tuple[DueWork, ...] = ()
     # Counts shown in the page header by key (e.g. "notices": the user's unread notices), each a function of the user.
     badges: Mapping[str, Callable[[Any], int]] = field(default_factory=dict)
+    person_sections: tuple[PersonSection, ...] = ()
+    # The auditor's page: object type (``app.model``) → a function describing objects by id as a person would read
+    # them (receipt number, programme, masked name), ids → text; and functions listing the (object type, object id)
+    # of everything of this module about a person, so that a search by person finds their events.
+    audit_objects: Mapping[str, Callable[[Sequence[str]], Mapping[str, str]]] = field(default_factory=dict)
+    person_objects: tuple[Callable[[Any], Iterable[tuple[str, str]]], ...] = ()
     item_handlers: tuple[ItemHandler, ...] = ()
     # Event name (a RegistryEvent, or "<app>.<event>" published by another module) → the handlers it runs.
     subscribers: Mapping[str, tuple[Callable[[Any], None], ...]] = field(default_factory=dict)
