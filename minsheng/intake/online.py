@@ -13,6 +13,7 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -69,20 +70,29 @@ def online_code_request(*, id_number: str, name: str, phone: str, client_ip: str
 
 
 def online_code_verify(*, id_index: str, code: str) -> Person:
-    """The person, when the code is the latest one sent to them and still valid."""
+    """The person, when the code is the latest one sent to them and still valid.
+
+    Each try is counted before the code is compared, by one guarded ``UPDATE … SET attempts = attempts + 1 WHERE
+    attempts < limit``: the database adds the tries of simultaneous requests one after another, so ten guesses
+    sent at the same moment count ten and only the tries within the limit are compared at all. The code is then
+    spent by a second guarded update (``used_at IS NULL``), so two right answers at once sign in once."""
     wrong = ValidationError(_("The code is wrong or has expired. Ask for a new one."))
+    now = timezone.now()
     latest = (
-        OnlineCode.objects.filter(id_index=id_index, used_at__isnull=True, expires_at__gt=timezone.now())
+        OnlineCode.objects.filter(id_index=id_index, used_at__isnull=True, expires_at__gt=now)
         .exclude(code_hash="")
         .order_by("-created_at")
         .first()
     )
-    if latest is None or latest.attempts >= settings.ONLINE_CODE_ATTEMPTS:
+    if latest is None:
         raise wrong
-    if not constant_time_compare(latest.code_hash, _hash(code.strip())):
-        OnlineCode.objects.filter(pk=latest.pk).update(attempts=latest.attempts + 1)
+    counted = OnlineCode.objects.filter(
+        pk=latest.pk, used_at__isnull=True, attempts__lt=settings.ONLINE_CODE_ATTEMPTS
+    ).update(attempts=F("attempts") + 1)
+    if counted != 1 or not constant_time_compare(latest.code_hash, _hash(code.strip())):
         raise wrong
-    OnlineCode.objects.filter(pk=latest.pk).update(used_at=timezone.now())
+    if OnlineCode.objects.filter(pk=latest.pk, used_at__isnull=True).update(used_at=now) != 1:
+        raise wrong
     person = Person.objects.unscoped().get(id_index=id_index)
     audit_record(
         actor=None,
