@@ -101,11 +101,7 @@ def env_database(name: str, default_sqlite_path: Path, *, environ: Mapping[str, 
     """``DATABASE_URL`` parsed into a Django ``DATABASES`` entry; SQLite at the given path when unset."""
     value = _raw(name, environ)
     if value is None:
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(default_sqlite_path),
-            "OPTIONS": {"timeout": 20},
-        }
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(default_sqlite_path), "OPTIONS": sqlite_options()}
     try:
         config: dict[str, Any] = dict(dj_database_url.parse(value, conn_max_age=60, conn_health_checks=True))
     except (ValueError, KeyError) as exc:
@@ -116,7 +112,27 @@ def env_database(name: str, default_sqlite_path: Path, *, environ: Mapping[str, 
         )
     if config["ENGINE"] == "django.db.backends.postgresql" and not config.get("NAME"):
         raise ImproperlyConfigured(f"{name} names no database (postgresql://user@host:port/DATABASE)")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {**sqlite_options(), **config.get("OPTIONS", {})}
     return config
+
+
+def sqlite_options() -> dict[str, Any]:
+    """SQLite as several users share it (the embedded default, or a ``sqlite://`` URL).
+
+    - ``journal_mode=WAL``: readers go on while one connection writes, and a writer does not wait for readers;
+      ``synchronous=NORMAL`` is WAL's usual pairing (a commit is durable at the next checkpoint, never corrupt).
+    - ``transaction_mode=IMMEDIATE``: every transaction takes the write lock when it begins. A transaction that
+      read first and then wants to write (what every service does) would otherwise get "database is locked" at
+      once when another wrote meanwhile: SQLite cannot wait there without a deadlock, so the busy timeout is not
+      used. Taking the lock at BEGIN turns that into an ordinary wait.
+    - ``timeout`` (seconds) is the busy timeout: how long a connection waits for the write lock before it gives up.
+    """
+    return {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
 
 
 def parse_aes_key(name: str, value: str) -> bytes:
