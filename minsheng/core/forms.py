@@ -6,7 +6,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from minsheng.core import months
 
 
 class StyledForm(forms.Form):
@@ -75,16 +78,33 @@ class YuanField(forms.CharField):
 
 
 class MonthField(forms.CharField):
-    """A month as ``YYYY-MM`` (the browser's month picker), cleaned to its first day."""
+    """A month as ``YYYY-MM`` (the browser's month picker), cleaned to its first day, within the sensible range:
+    from ``months.EARLIEST_MONTH`` to ``months_ahead`` months after the current one (``MONTHS_AHEAD`` by default;
+    0 for "this month or an earlier one"). ``too_late`` replaces the message for a month beyond that."""
 
     widget = forms.TextInput(attrs={"type": "month", "placeholder": "2026-07"})
+
+    def __init__(self, *, months_ahead: int = months.MONTHS_AHEAD, too_late: Any = None, **kwargs: Any) -> None:
+        self.months_ahead = months_ahead
+        self.too_late = too_late
+        super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
         text = (value or "").strip()
         if not text:
             return None
         try:
-            year, month = (int(part) for part in text.split("-")[:2])
-            return dt.date(year, month, 1)
+            month = months.parse_month(text)
         except ValueError:
-            raise ValidationError(_("Enter a month such as 2026-07.")) from None
+            raise ValidationError(_("Enter a month such as 2026-07."), code="invalid") from None
+        today = timezone.localdate()
+        latest = months.latest_month(today, self.months_ahead)
+        if month > latest and self.too_late is not None:
+            raise ValidationError(self.too_late, code="max_value")
+        if not months.month_in_range(month, today=today, months_ahead=self.months_ahead):
+            raise ValidationError(
+                _("Enter a month from %(first)s to %(last)s.")
+                % {"first": f"{months.EARLIEST_MONTH:%Y-%m}", "last": f"{latest:%Y-%m}"},
+                code="out_of_range",
+            )
+        return month

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 
 def month_of(day: dt.date) -> dt.date:
@@ -26,3 +27,30 @@ def months_between(first: dt.date, last: dt.date) -> list[dt.date]:
         months.append(month)
         month = first_day_of_next_month(month)
     return months
+
+
+# The months anybody may type: none before the platform's records can begin, none further ahead than a change is
+# planned. Outside these a month is a typing slip (year 0, 9999-12), and dates beyond them would break the month
+# arithmetic above (``dt.date`` ends at year 9999).
+EARLIEST_MONTH = dt.date(1990, 1, 1)
+MONTHS_AHEAD = 12
+
+_MONTH_TEXT = re.compile(r"^(\d{4})-(\d{1,2})(?:-01)?$", re.ASCII)
+
+
+def parse_month(text: str) -> dt.date:
+    """``2026-07`` (the browser's month picker; ``2026-07-01`` too) as its first day; ``ValueError`` otherwise.
+    Only ASCII digits: ``²`` is a digit to ``str.isdigit`` but no month."""
+    match = _MONTH_TEXT.match(text.strip())
+    if match is None:
+        raise ValueError(text)
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def latest_month(today: dt.date, months_ahead: int = MONTHS_AHEAD) -> dt.date:
+    """The last month that may be typed on ``today``: ``months_ahead`` after the current one."""
+    return add_months(month_of(today), months_ahead)
+
+
+def month_in_range(month: dt.date, *, today: dt.date, months_ahead: int = MONTHS_AHEAD) -> bool:
+    return EARLIEST_MONTH <= month <= latest_month(today, months_ahead)

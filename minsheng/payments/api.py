@@ -26,6 +26,7 @@ from minsheng.core.idempotency import HEADER, idempotent
 from minsheng.payments import bankfiles, selectors, services
 from minsheng.payments.models import PayrollBatch
 from minsheng.payments.serializers import (
+    ApproveSerializer,
     GenerateSerializer,
     PayrollBatchSerializer,
     ReturnFileSerializer,
@@ -85,15 +86,24 @@ class PayrollBatchViewSet(viewsets.ReadOnlyModelViewSet[PayrollBatch]):
 
         return idempotent(request, "payments.generate", run)
 
-    @extend_schema(request=None, responses=PayrollBatchSerializer, parameters=[KEY_PARAMETER])
+    @extend_schema(request=ApproveSerializer, responses=PayrollBatchSerializer, parameters=[KEY_PARAMETER])
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
-        """The checker approves a draft prepared by somebody else."""
+        """The checker approves a draft prepared by somebody else, with an opinion and the lines to be paid and
+        their total as read (a batch prepared again since is not approved)."""
         batch = self._batch(request, pk, services.APPROVE, "approve")
+        form = ApproveSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
 
         def run() -> Response:
             with service_errors():
-                approved = services.payroll_approve(actor=request.user, batch=batch)
+                approved = services.payroll_approve(
+                    actor=request.user,
+                    batch=batch,
+                    opinion=form.validated_data["opinion"],
+                    confirmed_count=form.validated_data["payable_count"],
+                    confirmed_fen=form.validated_data["payable_fen"],
+                )
             return Response(PayrollBatchSerializer(approved).data)
 
         return idempotent(request, "payments.approve", run, batch=batch.pk)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -192,9 +193,19 @@ def _read_rows(filename: str, content: bytes) -> list[list[str]]:
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
 
 
+# A reference is a line's id: a positive 64-bit integer in the database, so at most 19 digits.
+_REFERENCE = re.compile(r"^[0-9]{1,19}$")
+_LARGEST_REFERENCE = 2**63 - 1
+
+
 def _reference(value: str) -> int | None:
+    """The line id a reference names, or None. ASCII digits only (``²`` is a digit to ``str.isdigit`` but not to
+    ``int``), and no more than the database's integers hold (a longer number would overflow the query)."""
     text = value[:-2] if value.endswith(".0") else value  # Excel may turn the reference into a number
-    return int(text) if text.isdigit() else None
+    if not _REFERENCE.match(text):
+        return None
+    number = int(text)
+    return number if 0 < number <= _LARGEST_REFERENCE else None
 
 
 @transaction.atomic
@@ -220,7 +231,10 @@ def bank_return_import(*, actor: Any, batch: PayrollBatch, filename: str, conten
         pk = _reference(ref)
         if pk is None:
             errors.append(
-                (number, _("Row %(row)s: the reference %(ref)s is not a line number.") % {"row": number, "ref": ref})
+                (
+                    number,
+                    _("Row %(row)s: the reference %(ref)s is not a line number.") % {"row": number, "ref": ref[:30]},
+                )
             )
             continue
         if result not in (PaymentLine.Status.PAID, PaymentLine.Status.FAILED):
@@ -231,7 +245,7 @@ def bank_return_import(*, actor: Any, batch: PayrollBatch, filename: str, conten
             continue
         if pk in wanted and wanted[pk][:2] != (result, reason):
             errors.append(
-                (number, _("Row %(row)s: the reference %(ref)s appears twice.") % {"row": number, "ref": ref})
+                (number, _("Row %(row)s: the reference %(ref)s appears twice.") % {"row": number, "ref": ref[:30]})
             )
             continue
         wanted[pk] = (result, reason, number)

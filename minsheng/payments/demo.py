@@ -202,7 +202,13 @@ def _month(
         people = officers[county.code]
         for programme in programmes:
             batch = payroll_generate(actor=people.prepare, county=county, programme=programme, period=period)
-            batch = payroll_approve(actor=people.approve, batch=batch)
+            batch = payroll_approve(
+                actor=people.approve,
+                batch=batch,
+                opinion="经审核，同意发放。",
+                confirmed_count=batch.payable_count,
+                confirmed_fen=batch.payable_fen,
+            )
             payment_file = payment_file_export(actor=people.prepare, batch=batch, fmt="csv")
             decide = bank_decision(seed=seed, county=county.code, programme=programme, period=period)
             answer, refused = _bank_answer(payment_file.content, decide)

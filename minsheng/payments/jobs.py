@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from minsheng.areas.models import Division
 from minsheng.core.scoping import require_scope, scope_allows
 from minsheng.payments.models import PayrollBatch, PayrollJob
-from minsheng.payments.services import PREPARE
+from minsheng.payments.services import PREPARE, require_period
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ def payroll_job_start(*, actor: Any, county: Division, programme: str, period: d
     here before returning (without one); a refusal of the generation is then on the job (``failed``, ``error``).
     """
     require_scope(actor, PREPARE, county.code, message=_("You may not prepare the payroll of this county."))
+    require_period(period)  # a month that has not begun is refused here, not queued to fail on a worker
     # The batch is read by its key for a user who may prepare in its county (checked above).
     frozen = (
         PayrollBatch.objects.unscoped()

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from minsheng.assistance.models import Programme
 from minsheng.core.fields import EncryptedCharField
+from minsheng.core.limits import REASON_MAX
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
 
@@ -43,6 +44,7 @@ class PayrollBatch(ScopedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approval_opinion = models.TextField(_("approval opinion"), max_length=REASON_MAX, blank=True, default="")
     line_count = models.PositiveIntegerField(_("lines"), default=0)
     total_fen = models.BigIntegerField(_("total (fen)"), default=0)
     held_count = models.PositiveIntegerField(_("lines held back"), default=0)

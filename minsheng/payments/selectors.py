@@ -8,6 +8,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from minsheng.areas.models import Division
+from minsheng.core.months import add_months, months_between
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import PREPARE
 
@@ -86,3 +87,27 @@ def person_ledger(*, user: Any, person: Any) -> QuerySet[PaymentLine]:
         .defer(*_SECRETS)
         .order_by("-period", "-id")
     )
+
+
+# How far back the batch page looks for months of the county and programme not yet sent to the bank.
+UNPAID_LOOKBACK_MONTHS = 24
+
+
+def unpaid_months_before(*, user: Any, batch: PayrollBatch) -> list[dict[str, Any]]:
+    """The months before ``batch``'s (at most ``UNPAID_LOOKBACK_MONTHS``, and none before the county's first
+    payroll of the programme) whose payroll of the same county and programme has not been sent to the bank: no
+    batch at all, or one still a draft or only approved. Each as ``{"month": date, "status": "" | status}``."""
+    earlier = PayrollBatch.objects.restrict(user, "view").filter(
+        area_code=batch.area_code, programme=batch.programme, period__lt=batch.period
+    )
+    first = earlier.order_by("period").values_list("period", flat=True).first()
+    if first is None:
+        return []
+    start = max(first, add_months(batch.period, -UNPAID_LOOKBACK_MONTHS))
+    status_of = dict(earlier.filter(period__gte=start).values_list("period", "status"))
+    sent = {PayrollBatch.Status.EXPORTED, PayrollBatch.Status.RECONCILED}
+    return [
+        {"month": month, "status": status_of.get(month, "")}
+        for month in months_between(start, add_months(batch.period, -1))
+        if status_of.get(month) not in sent
+    ]

@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from minsheng.core.limits import REASON_MAX
 from minsheng.payments.models import PayrollBatch
 
 
@@ -29,6 +30,7 @@ class PayrollBatchSerializer(serializers.ModelSerializer[PayrollBatch]):
             "prepared_at",
             "approved_by",
             "approved_at",
+            "approval_opinion",
         ]
         read_only_fields = fields
 
@@ -48,3 +50,9 @@ class ReturnResultSerializer(serializers.Serializer[dict[str, Any]]):
     failed = serializers.IntegerField()
     unchanged = serializers.IntegerField()
     reconciled = serializers.BooleanField()
+
+
+class ApproveSerializer(serializers.Serializer[None]):
+    opinion = serializers.CharField(max_length=REASON_MAX, help_text="the approval opinion (审核意见)")
+    payable_count = serializers.IntegerField(min_value=0, help_text="the lines to be paid, as read from the batch")
+    payable_fen = serializers.IntegerField(min_value=0, help_text="their total in fen, as read from the batch")

@@ -34,7 +34,10 @@ from minsheng.areas.models import Division
 from minsheng.assistance.benefits import benefits_end_tapers, pays_in_sql
 from minsheng.assistance.models import MONTHLY_PROGRAMMES, Benefit, BenefitChange, Programme
 from minsheng.audit.services import audit_record
+from minsheng.core.limits import REASON_MAX, require_length
+from minsheng.core.months import EARLIEST_MONTH, month_of
 from minsheng.core.scoping import scope_allows
+from minsheng.core.templatetags.money import yuan
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.people.models import Person
 
@@ -90,9 +93,23 @@ def _require_county(county: Division) -> None:
         raise ValidationError({"county": _("A payroll is prepared for a county.")})
 
 
-def _require_period(period: dt.date) -> None:
+def require_period(period: dt.date, *, today: dt.date | None = None) -> None:
+    """A payroll pays for the current month or an earlier one, never before ``months.EARLIEST_MONTH``: a month that
+    has not begun (2030-01, 9999-12) cannot be prepared or approved."""
     if period.day != 1:
         raise ValidationError({"period": _("The month paid is given by its first day.")})
+    current = month_of(today or timezone.localdate())
+    if period > current:
+        raise ValidationError(
+            {
+                "period": _("A payroll is prepared for the current month or an earlier one; %(month)s has not begun.")
+                % {"month": f"{period:%Y-%m}"}
+            }
+        )
+    if period < EARLIEST_MONTH:
+        raise ValidationError(
+            {"period": _("A payroll month starts from %(first)s.") % {"first": f"{EARLIEST_MONTH:%Y-%m}"}}
+        )
 
 
 def _batch_for(*, county: Division, programme: str, period: dt.date) -> PayrollBatch:
@@ -336,7 +353,7 @@ def payroll_generate(*, actor: Any, county: Division, programme: str, period: dt
     benefits' history requires; the SQL itself never pays past a taper's last month either way.
     """
     _require_county(county)
-    _require_period(period)
+    require_period(period)
     if programme not in MONTHLY_PROGRAMMES:
         raise ValidationError({"programme": _("Choose a programme paid every month.")})
     if not scope_allows(actor, PREPARE, county.code):
@@ -381,10 +398,20 @@ def _generate(*, actor: Any, county: Division, programme: str, period: dt.date) 
 
 
 @transaction.atomic
-def payroll_approve(*, actor: Any, batch: PayrollBatch) -> PayrollBatch:
-    """The checker approves a draft prepared by somebody else; from now on the batch cannot change."""
+def payroll_approve(
+    *, actor: Any, batch: PayrollBatch, opinion: str, confirmed_count: int, confirmed_fen: int
+) -> PayrollBatch:
+    """The checker approves a draft prepared by somebody else; from now on the batch cannot change.
+
+    The approver writes an opinion (审核意见, kept with the batch and in the audit event) and confirms the lines
+    to be paid and their total as they were shown (``confirmed_count``, ``confirmed_fen``): when the batch was
+    prepared again since, the figures differ and nothing is approved."""
     if not scope_allows(actor, APPROVE, batch.area_code):
         raise PermissionDenied(_("You may not approve the payroll of this county."))
+    opinion = opinion.strip()
+    if not opinion:
+        raise ValidationError({"opinion": _("Write the approval opinion.")})
+    require_length(opinion=(opinion, REASON_MAX))
     # Locked and re-read: two approvers at once, or an approval during a generation, wait for each other.
     locked = PayrollBatch.objects.unscoped().select_for_update().get(pk=batch.pk)
     if locked.status != PayrollBatch.Status.DRAFT:
@@ -393,17 +420,28 @@ def payroll_approve(*, actor: Any, batch: PayrollBatch) -> PayrollBatch:
         raise ValidationError(_("This payroll has not been prepared yet."))
     if locked.prepared_by_id == getattr(actor, "pk", None):
         raise PermissionDenied(_("The payroll must be approved by somebody other than who prepared it."))
+    require_period(locked.period)
+    if (confirmed_count, confirmed_fen) != (locked.payable_count, locked.payable_fen):
+        raise ValidationError(
+            _(
+                "The payroll changed since it was shown: it now pays %(count)s lines, ¥%(total)s in total. "
+                "Check it again before approving."
+            )
+            % {"count": locked.payable_count, "total": yuan(locked.payable_fen)}
+        )
     before = _snapshot(locked)
     locked.status = PayrollBatch.Status.APPROVED
     locked.approved_by = actor
     locked.approved_at = timezone.now()
-    locked.save(update_fields=["status", "approved_by", "approved_at"])
+    locked.approval_opinion = opinion
+    locked.save(update_fields=["status", "approved_by", "approved_at", "approval_opinion"])
     audit_record(
         actor=actor,
         action="payments.payroll_approved",
         obj=locked,
         area_code=locked.area_code,
         before=before,
-        after=_snapshot(locked),
+        after={**_snapshot(locked), "opinion": opinion},
+        reason=opinion,
     )
     return locked

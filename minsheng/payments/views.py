@@ -17,7 +17,7 @@ from minsheng.core.forms import add_service_errors
 from minsheng.core.htmx import render_page
 from minsheng.core.scoping import scope_allows
 from minsheng.payments import bankfiles, jobs, selectors, services
-from minsheng.payments.forms import PrepareForm, ReturnFileForm
+from minsheng.payments.forms import ApproveForm, PrepareForm, ReturnFileForm
 from minsheng.payments.models import PaymentLine, PayrollBatch, PayrollJob
 
 
@@ -86,7 +86,13 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("payments.view_payrollbatch")
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = selectors.batch_get(user=request.user, pk=pk)
+    return _detail(request, selectors.batch_get(user=request.user, pk=pk))
+
+
+def _detail(
+    request: HttpRequest, batch: PayrollBatch, approve_form: ApproveForm | None = None, *, status: int = 200
+) -> HttpResponse:
+    """The batch page, after a GET or again with the errors of an approval."""
     held = selectors.batch_lines(user=request.user, batch=batch, status=PaymentLine.Status.HELD)
     lines = Paginator(selectors.batch_lines(user=request.user, batch=batch), 100).get_page(request.GET.get("page"))
     reasons = dict(PaymentLine.HoldReason.choices)
@@ -112,8 +118,17 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and batch.prepared_at is not None
         and scope_allows(user, services.APPROVE, batch.area_code)
         and batch.prepared_by_id != user.pk,
+        "unpaid": selectors.unpaid_months_before(user=user, batch=batch)
+        if batch.status == PayrollBatch.Status.DRAFT
+        else [],
+        "statuses": dict(PayrollBatch.Status.choices),
     }
-    return render(request, "payments/batch_detail.html", context)
+    if context["can_approve"]:
+        context["approve_form"] = approve_form or ApproveForm(batch=batch, prefix="approve")
+    elif approve_form is not None:  # approved by somebody else meanwhile, or no longer the user's to approve
+        for error in approve_form.non_field_errors():
+            messages.error(request, error)
+    return render(request, "payments/batch_detail.html", context, status=status)
 
 
 @role_required(services.PREPARE)
@@ -136,13 +151,24 @@ def batch_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.batch_get(user=request.user, pk=pk, action="approve")
-    try:
-        services.payroll_approve(actor=request.user, batch=batch)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _errors(exc))
-    else:
-        messages.success(request, _("The payroll is approved; it can no longer change."))
-    return redirect("payments:batch_detail", pk=batch.pk)
+    form = ApproveForm(request.POST, batch=batch, prefix="approve")
+    if form.is_valid():
+        try:
+            services.payroll_approve(
+                actor=request.user,
+                batch=batch,
+                opinion=form.cleaned_data["opinion"],
+                confirmed_count=form.cleaned_data["count"],
+                confirmed_fen=form.cleaned_data["total_fen"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("The payroll is approved; it can no longer change."))
+            return redirect("payments:batch_detail", pk=batch.pk)
+    return _detail(request, batch, form, status=400)
 
 
 def _errors(exc: ValidationError | PermissionDenied) -> str:

@@ -28,7 +28,7 @@ from minsheng.areas.models import Division
 from minsheng.areas.selectors import division_ancestors
 from minsheng.assistance.models import MONTHLY_PROGRAMMES, Programme
 from minsheng.catalog.models import Department
-from minsheng.core.months import months_between
+from minsheng.core.months import months_between, parse_month
 from minsheng.core.scoping import scope_allows
 from minsheng.statistics import indicators as ind
 from minsheng.statistics import refresh
@@ -80,8 +80,9 @@ def default_period(today: dt.date | None = None) -> Period:
 
 
 def _parse_month(text: str, field: str) -> dt.date:
+    """The month typed (``core.months.parse_month``: ASCII digits only); the range is checked by the caller."""
     try:
-        return dt.datetime.strptime(text.strip(), "%Y-%m").date()
+        return parse_month(text)
     except ValueError:
         raise ValidationError({field: _("Give the month as YYYY-MM, for example 2023-06.")}) from None
 

@@ -30,3 +30,31 @@ def test_a_month_is_its_first_day() -> None:
     assert MonthField().clean("2026-07") == dt.date(2026, 7, 1)
     with pytest.raises(forms.ValidationError):
         MonthField().clean("July")
+
+
+@pytest.fixture
+def december_2026(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: dt.date(2026, 12, 4))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["0000-01", "0001-01", "1989-12", "2028-01", "9999-12", "2026-13", "2026-00", "²⁰²⁶-07", "2026-0７", "20261"],
+)
+def test_a_month_outside_the_sensible_range_or_not_a_month_is_a_plain_error(text: str, december_2026: None) -> None:
+    with pytest.raises(forms.ValidationError) as caught:
+        MonthField().clean(text)
+    assert caught.value.code in ("invalid", "out_of_range")
+
+
+def test_the_range_runs_from_1990_to_a_year_ahead(december_2026: None) -> None:
+    assert MonthField().clean("1990-01") == dt.date(1990, 1, 1)
+    assert MonthField().clean("2027-12") == dt.date(2027, 12, 1)
+    assert MonthField().clean("2026-07-01") == dt.date(2026, 7, 1)
+
+
+def test_a_field_for_months_begun_refuses_the_next_one_with_its_own_reason(december_2026: None) -> None:
+    field = MonthField(months_ahead=0, too_late="not begun")
+    assert field.clean("2026-12") == dt.date(2026, 12, 1)
+    with pytest.raises(forms.ValidationError, match="not begun"):
+        field.clean("2027-01")

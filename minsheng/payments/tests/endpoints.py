@@ -34,13 +34,13 @@ def _approved_pk(p: Personas) -> dict[str, Any]:
     """March 2026's 低保 payroll of the reference county, prepared and approved: ready for the bank."""
     if "payroll_approved" not in p.extra:
         from minsheng.payments.services import payroll_approve, payroll_generate
-        from minsheng.payments.tests.factories import enrol, payee
+        from minsheng.payments.tests.factories import approval, enrol, payee
 
         enrol(payee(p.village, "钱芳"), first_month=dt.date(2026, 3, 1))
         batch = payroll_generate(
             actor=p[Role.COUNTY_PAYMENT_OFFICER], county=p.county, programme="dibao", period=dt.date(2026, 3, 1)
         )
-        p.extra["payroll_approved"] = payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=batch)
+        p.extra["payroll_approved"] = payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=batch, **approval(batch))
     return {"pk": p.extra["payroll_approved"].pk}
 
 
@@ -70,7 +70,20 @@ register(
         success=302,
     ),
     Endpoint("payments:batch_regenerate", PREPARE, method="post", kwargs=_pk, object_level=True, success=302),
-    Endpoint("payments:batch_approve", APPROVE, method="post", kwargs=_pk, object_level=True, success=302),
+    Endpoint(
+        "payments:batch_approve",
+        APPROVE,
+        method="post",
+        kwargs=_pk,
+        data=lambda p: {
+            "approve-opinion": "同意发放",
+            "approve-confirm": "on",
+            "approve-count": _batch(p).payable_count,
+            "approve-total_fen": _batch(p).payable_fen,
+        },
+        object_level=True,
+        success=302,
+    ),
     Endpoint(
         "payments:batch_export",
         PREPARE,

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from minsheng.payments.tests.endpoints import APPROVE, PREPARE, VIEW_PAYROLL, _pk
+from minsheng.payments.tests.endpoints import APPROVE, PREPARE, VIEW_PAYROLL, _batch, _pk
 from minsheng.testing import Endpoint, Personas, register
 
 
@@ -22,16 +22,20 @@ def _exported(p: Personas) -> Any:
         from minsheng.accounts.roles import Role
         from minsheng.payments.bankfiles import payment_file_export
         from minsheng.payments.services import payroll_approve, payroll_generate
-        from minsheng.payments.tests.factories import enrol, payee
+        from minsheng.payments.tests.factories import approval, enrol, payee
 
         enrol(payee(p.village, "孙丽"), first_month=dt.date(2026, 4, 1))
         batch = payroll_generate(
             actor=p[Role.COUNTY_PAYMENT_OFFICER], county=p.county, programme="dibao", period=dt.date(2026, 4, 1)
         )
-        batch = payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=batch)
+        batch = payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=batch, **approval(batch))
         payment_file_export(actor=p[Role.COUNTY_PAYMENT_OFFICER], batch=batch)
         p.extra["payroll_exported"] = batch
     return p.extra["payroll_exported"]
+
+
+def _approval(batch: Any) -> dict[str, Any]:
+    return {"opinion": "同意发放", "payable_count": batch.payable_count, "payable_fen": batch.payable_fen}
 
 
 def _return_file(p: Personas) -> dict[str, Any]:
@@ -53,7 +57,14 @@ register(
         success=201,
     ),
     Endpoint(
-        "api:payroll-batch-approve", APPROVE, method="post", kwargs=_pk, headers=_key, api=True, object_level=True
+        "api:payroll-batch-approve",
+        APPROVE,
+        method="post",
+        kwargs=_pk,
+        data=lambda p: _approval(_batch(p)),
+        headers=_key,
+        api=True,
+        object_level=True,
     ),
     Endpoint(
         "api:payroll-batch-return-file",

@@ -54,3 +54,8 @@ def enrol(
         benefit=benefit, kind=BenefitChange.Kind.ENROL, effective_month=first_month, new_fen=monthly_fen, reason="批准"
     )
     return benefit
+
+
+def approval(batch: Any, opinion: str = "经审核，同意发放。") -> dict[str, Any]:
+    """What an approver gives ``payroll_approve`` besides the batch: an opinion and the figures read from it."""
+    return {"opinion": opinion, "confirmed_count": batch.payable_count, "confirmed_fen": batch.payable_fen}

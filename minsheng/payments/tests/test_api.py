@@ -19,7 +19,7 @@ from minsheng.core.models import IdempotencyKey
 from minsheng.payments.bankfiles import payment_file_export
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import payroll_approve, payroll_generate
-from minsheng.payments.tests.factories import enrol, payee
+from minsheng.payments.tests.factories import approval, enrol, payee
 from minsheng.testing import Personas, build_personas
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +68,7 @@ def test_generating_with_a_key_and_sending_it_again_answers_the_same_and_changes
         "prepared_at": None,
         "approved_by": None,
         "approved_at": None,
+        "approval_opinion": "",
     }
     assert "Idempotent-Replayed" not in first.headers
 
@@ -116,7 +117,9 @@ def test_a_refused_call_keeps_no_key_so_it_can_be_sent_again_once_fixed(personas
     officer = client_for(p, Role.COUNTY_PAYMENT_OFFICER)
     assert generate(officer, "key-0003-generate").status_code == 201
     approver = client_for(p, Role.COUNTY_APPROVER)
-    url = reverse("api:payroll-batch-approve", kwargs={"pk": PayrollBatch.objects.unscoped().get().pk})
+    batch = PayrollBatch.objects.unscoped().get()
+    url = reverse("api:payroll-batch-approve", kwargs={"pk": batch.pk})
+    body = {"opinion": "同意发放", "payable_count": batch.payable_count, "payable_fen": batch.payable_fen}
     # The officer cannot approve their own batch: refused, and the key is not kept.
     officer_approval = officer.post(url, headers={"Idempotency-Key": "key-0004-approve"})
     assert officer_approval.status_code == 403
@@ -125,13 +128,13 @@ def test_a_refused_call_keeps_no_key_so_it_can_be_sent_again_once_fixed(personas
     assert bad_period.status_code == 400
     assert not IdempotencyKey.objects.filter(key="key-0005-generate").exists()
 
-    approved = approver.post(url, headers={"Idempotency-Key": "key-0004-approve"})
+    approved = approver.post(url, body, format="json", headers={"Idempotency-Key": "key-0004-approve"})
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
-    replayed = approver.post(url, headers={"Idempotency-Key": "key-0004-approve"})
+    replayed = approver.post(url, body, format="json", headers={"Idempotency-Key": "key-0004-approve"})
     assert replayed.status_code == 200 and replayed.json() == approved.json()
     assert AuditEvent.objects.unscoped().filter(action="payments.payroll_approved").count() == 1
     # A new key for the same approval: the service refuses it (approved already), with its message.
-    second = approver.post(url, headers={"Idempotency-Key": "key-0006-approve"})
+    second = approver.post(url, body, format="json", headers={"Idempotency-Key": "key-0006-approve"})
     assert second.status_code == 400
     assert second.json() == {"detail": ["该发放批次已审核。"]}
 
@@ -141,7 +144,7 @@ def test_the_return_file_sent_twice_with_its_key_settles_once(personas: Personas
     enrol(payee(p.village, "张一"), monthly_fen=156_000)
     enrol(payee(p.village, "张二"), monthly_fen=88_000)
     batch = payroll_generate(actor=p[Role.COUNTY_PAYMENT_OFFICER], county=p.county, programme="dibao", period=FEB)
-    batch = payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=batch)
+    batch = payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=batch, **approval(batch))
     payment_file_export(actor=p[Role.COUNTY_PAYMENT_OFFICER], batch=batch)
     one, two = PaymentLine.objects.unscoped().order_by("id")
     content = f"reference,result,failure_reason\n{one.pk},paid,\n{two.pk},failed,账户已销户\n".encode()

@@ -26,7 +26,7 @@ from minsheng.audit.models import AuditEvent
 from minsheng.payments import bankfiles
 from minsheng.payments import services as svc
 from minsheng.payments.models import PaymentLine, PayrollBatch
-from minsheng.payments.tests.factories import ACCOUNT, enrol, payee
+from minsheng.payments.tests.factories import ACCOUNT, approval, enrol, payee
 from minsheng.testing import Personas, build_personas, make_user
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def approved(p: Personas, period: dt.date = JAN) -> PayrollBatch:
     batch = svc.payroll_generate(
         actor=p[Role.COUNTY_PAYMENT_OFFICER], county=p.county, programme="dibao", period=period
     )
-    return svc.payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=batch)
+    return svc.payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=batch, **approval(batch))
 
 
 def three_lines(p: Personas) -> None:
@@ -147,7 +147,7 @@ def test_a_draft_is_not_exported_and_only_the_officer_of_the_county_exports(pers
     draft = svc.payroll_generate(actor=p[Role.COUNTY_PAYMENT_OFFICER], county=p.county, programme="dibao", period=JAN)
     with pytest.raises(ValidationError):
         export(p, draft)
-    batch = svc.payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=draft)
+    batch = svc.payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=draft, **approval(draft))
     with pytest.raises(PermissionDenied):
         bankfiles.payment_file_export(actor=p[Role.COUNTY_APPROVER], batch=batch)
     with pytest.raises(PermissionDenied):
@@ -454,3 +454,36 @@ def test_a_long_failure_reason_is_kept_to_200_characters_and_the_same_file_impor
     again = import_csv(p, batch, (two.pk, "failed", reason))
     assert (first.failed, again.failed, again.unchanged) == (1, 0, 1)
     assert PaymentLine.objects.unscoped().get(pk=two.pk).failure_reason == reason[:200]
+
+
+@pytest.mark.parametrize("reference", ["²", "１２", "99999999999999999999999", "9223372036854775808", "0", "-3", "1e3"])
+def test_a_reference_that_is_no_line_number_is_a_row_error_not_a_server_error(
+    reference: str, personas: Personas
+) -> None:
+    """``²`` is a digit to ``str.isdigit`` but not to ``int``; 23 digits overflow the database's integer."""
+    p = personas
+    three_lines(p)
+    batch = approved(p)
+    export(p, batch)
+    one = lines_by_name(batch)["张一"]
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
+        import_csv(p, batch, (one.pk, "paid", ""), (reference, "paid", ""))
+    assert caught.value.messages == [f"Row 3: the reference {reference[:30]} is not a line number."]
+    assert statuses(batch)[0] == ("张一", "pending", "")
+
+
+def test_a_bad_reference_on_the_page_is_a_message_not_a_500(personas: Personas) -> None:
+    p = personas
+    three_lines(p)
+    batch = approved(p)
+    export(p, batch)
+    client = Client()
+    client.force_login(p[Role.COUNTY_PAYMENT_OFFICER])
+    upload = io.BytesIO(return_csv(("99999999999999999999999", "paid", ""), ("²", "paid", "")))
+    upload.name = "return.csv"
+    response = client.post(reverse("payments:batch_import", args=[batch.pk]), {"file": upload}, follow=True)
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        "第2行：参考号 99999999999999999999999 不是发放明细编号。",
+        "第3行：参考号 ² 不是发放明细编号。",
+    ]

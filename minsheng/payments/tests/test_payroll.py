@@ -21,7 +21,7 @@ from minsheng.audit.models import AuditEvent
 from minsheng.core.crypto import decrypt, is_token
 from minsheng.payments import services as svc
 from minsheng.payments.models import PaymentLine, PayrollBatch
-from minsheng.payments.tests.factories import enrol, payee
+from minsheng.payments.tests.factories import approval, enrol, payee
 from minsheng.testing import Personas, build_personas, make_user
 
 pytestmark = pytest.mark.django_db
@@ -274,10 +274,10 @@ def test_the_officer_prepares_and_a_different_user_approves(personas: Personas) 
     assert not PayrollBatch.objects.unscoped().exists()
     batch = generate(p)
     with pytest.raises(PermissionDenied):
-        svc.payroll_approve(actor=p[Role.COUNTY_PAYMENT_OFFICER], batch=batch)
+        svc.payroll_approve(actor=p[Role.COUNTY_PAYMENT_OFFICER], batch=batch, **approval(batch))
     with pytest.raises(PermissionDenied):
-        svc.payroll_approve(actor=p.outsider(Role.COUNTY_APPROVER), batch=batch)
-    approved = svc.payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=batch)
+        svc.payroll_approve(actor=p.outsider(Role.COUNTY_APPROVER), batch=batch, **approval(batch))
+    approved = svc.payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=batch, **approval(batch))
     assert (approved.status, approved.approved_by) == ("approved", p[Role.COUNTY_APPROVER])
     event = AuditEvent.objects.unscoped().get(action="payments.payroll_approved")
     assert event.before is not None and event.after is not None
@@ -291,7 +291,7 @@ def test_who_prepared_the_batch_cannot_approve_it_even_holding_both_roles(person
     enrol(payee(p.village, "张一"))
     batch = svc.payroll_generate(actor=both, county=p.county, programme="dibao", period=FEB)
     with pytest.raises(PermissionDenied, match="编制人以外"):
-        svc.payroll_approve(actor=both, batch=batch)
+        svc.payroll_approve(actor=both, batch=batch, **approval(batch))
     assert PayrollBatch.objects.unscoped().get().status == "draft"
 
 
@@ -299,13 +299,13 @@ def test_approval_freezes_the_batch(personas: Personas) -> None:
     p = personas
     enrol(payee(p.village, "张一"))
     batch = generate(p)
-    svc.payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=batch)
+    svc.payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=batch, **approval(batch))
     enrol(payee(p.village, "张二"))
     with pytest.raises(ValidationError, match="不能再更改"):
         generate(p)
     second_approver = make_user("approver_2", Role.COUNTY_APPROVER, p.county)
     with pytest.raises(ValidationError, match="已审核"):
-        svc.payroll_approve(actor=second_approver, batch=batch)
+        svc.payroll_approve(actor=second_approver, batch=batch, **approval(batch))
     assert rows(batch) == [("张一", "2026-02", 156_000, "pending", "")]
     assert totals(batch) == (1, 156_000, 0, 0)
 
@@ -364,7 +364,7 @@ def test_simultaneous_generations_and_approvals_on_postgresql_pay_each_benefit_o
         try:
             stale = PayrollBatch.objects.unscoped().get(pk=batch.pk)
             approvals.wait()
-            svc.payroll_approve(actor=actor, batch=stale)
+            svc.payroll_approve(actor=actor, batch=stale, **approval(stale))
             outcomes.append("approved")
         except ValidationError:
             outcomes.append("error")

@@ -20,7 +20,7 @@ from minsheng.payments import tasks
 from minsheng.payments.jobs import ABANDONED_AFTER, payroll_job_start
 from minsheng.payments.models import PaymentLine, PayrollBatch, PayrollJob
 from minsheng.payments.services import payroll_approve
-from minsheng.payments.tests.factories import enrol, payee
+from minsheng.payments.tests.factories import approval, enrol, payee
 from minsheng.testing import Personas
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,11 @@ def test_a_retry_after_the_approval_does_nothing(personas: Personas) -> None:
     p = personas
     enrol(payee(p.village, "张一"), monthly_fen=156_000)
     run(p)
-    payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=PayrollBatch.objects.unscoped().get())
+    payroll_approve(
+        actor=p[Role.COUNTY_APPROVER],
+        batch=PayrollBatch.objects.unscoped().get(),
+        **approval(PayrollBatch.objects.unscoped().get()),
+    )
     enrol(payee(p.village, "张二"), monthly_fen=88_000)  # would be a new line if the retry generated again
     again = run(p)
     assert (again["lines"], again["total_fen"], again["held"]) == (1, 156_000, 0)
@@ -154,7 +158,11 @@ def test_an_approved_payroll_is_refused_before_a_job_is_made(personas: Personas)
     p = personas
     enrol(payee(p.village, "张一"))
     job, _ = _start(p)
-    payroll_approve(actor=p[Role.COUNTY_APPROVER], batch=PayrollBatch.objects.unscoped().get())
+    payroll_approve(
+        actor=p[Role.COUNTY_APPROVER],
+        batch=PayrollBatch.objects.unscoped().get(),
+        **approval(PayrollBatch.objects.unscoped().get()),
+    )
     with pytest.raises(ValidationError):
         _start(p)
     assert list(PayrollJob.objects.unscoped().values_list("pk", flat=True)) == [job.pk]
