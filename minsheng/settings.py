@@ -90,6 +90,8 @@ MIDDLEWARE = [
     "minsheng.core.middleware.RequestContextMiddleware",
     "minsheng.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files are answered before it and stay cacheable; everything else is no-store.
+    "minsheng.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "minsheng.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

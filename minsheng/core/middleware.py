@@ -88,3 +88,22 @@ class ChineseFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class NoStoreMiddleware:
+    """Every answer of the application's own views is ``Cache-Control: no-store`` (and ``Pragma: no-cache`` for old
+    proxies): window PCs are shared, and a page, a fragment, an API answer or a download may show a person's data
+    to whoever presses "back" after the clerk has gone. One rule for all, rather than a list of views to remember:
+    a sign-in page or a division list loses nothing by not being cached.
+
+    Static files keep their caching: WhiteNoise answers them before this middleware (it sits after WhiteNoise in
+    ``MIDDLEWARE``), so they never pass through here."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+        return response

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
@@ -12,7 +13,12 @@ from minsheng.accounts.models import User
 from minsheng.core.api import HasRolePermission
 from minsheng.people import selectors, services
 from minsheng.people.models import Household, Membership, Person
-from minsheng.people.serializers import HouseholdSerializer, PersonSerializer, RevealedSerializer
+from minsheng.people.serializers import (
+    HouseholdSerializer,
+    PersonSerializer,
+    RevealedSerializer,
+    RevealRequestSerializer,
+)
 
 SEARCH_PARAMETERS = [
     OpenApiParameter("id_number", str, description="exact ID number (15 or 18 characters)"),
@@ -48,15 +54,21 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet[Person]):
         services.person_viewed(actor=request.user, person=person)  # type: ignore[arg-type]
         return Response(self.get_serializer(person).data)
 
-    @extend_schema(request=None, responses=RevealedSerializer)
+    @extend_schema(request=RevealRequestSerializer, responses=RevealedSerializer)
     @action(detail=True, methods=["post"])
     def reveal(self, request: Request, pk: str | None = None) -> Response:
-        """The full ID, phone and bank numbers; needs the reveal permission and writes an audit event."""
+        """The full ID, phone and bank numbers, with the reason they are needed; needs the reveal permission and
+        writes an audit event."""
         if not request.user.has_perm("people.reveal_person"):
             self.permission_denied(request)
         actor: User = request.user  # type: ignore[assignment]
-        reason = str(request.data.get("reason", "")) if isinstance(request.data, dict) else ""
-        values = services.person_reveal(actor=actor, person=self.get_object(), reason=reason)
+        person = self.get_object()
+        form = RevealRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            values = services.person_reveal(actor=actor, person=person, reason=form.validated_data["reason"])
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
         return Response(RevealedSerializer(values).data)
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from minsheng.core.limits import REASON_MAX
 from minsheng.people.models import Household, Membership, Person
 
 
@@ -27,6 +28,10 @@ class PersonSerializer(serializers.ModelSerializer[Person]):
             "bank_account_masked",
         ]
         read_only_fields = fields
+
+
+class RevealRequestSerializer(serializers.Serializer[dict[str, str]]):
+    reason = serializers.CharField(max_length=REASON_MAX, help_text="why the full numbers are needed (audited)")
 
 
 class RevealedSerializer(serializers.Serializer[dict[str, str]]):

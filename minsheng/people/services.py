@@ -23,6 +23,7 @@ from minsheng.accounts.models import User
 from minsheng.areas.models import Division
 from minsheng.audit.services import audit_record, audit_view_personal_data
 from minsheng.core.crypto import blind_index, decrypt, encrypt, is_token, mask_bank_account, mask_id_number, mask_phone
+from minsheng.core.limits import REASON_MAX, require_length
 from minsheng.core.modules import RegistryChange, RegistryEvent, registry_changed
 from minsheng.core.scoping import require_scope
 from minsheng.people.idnumbers import IdKind, InvalidIdNumber, normalize_for_index, parse_id_number
@@ -380,9 +381,14 @@ REVEALABLE = ("id_number", "phone", "bank_account")
 
 
 @transaction.atomic
-def person_reveal(*, actor: User, person: Person, reason: str = "") -> dict[str, str]:
-    """The full ID, phone and bank numbers, for roles that need them; every reveal is its own audit event."""
+def person_reveal(*, actor: User, person: Person, reason: str) -> dict[str, str]:
+    """The full ID, phone and bank numbers, for roles that need them; every reveal is its own audit event, with the
+    reason the user gave (required: an auditor must be able to tell why)."""
     _require(actor, "people.reveal_person", person.hukou_area_id, person.residence_area_id)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why you need the full numbers.")})
+    require_length(reason=(reason, REASON_MAX))
     values = {field: getattr(person, field) or "" for field in REVEALABLE}
     audit_view_personal_data(
         actor=actor,

@@ -14,6 +14,7 @@ from minsheng.accounts.models import User
 from minsheng.areas.selectors import divisions_where
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
+from minsheng.core.limits import REASON_MAX
 from minsheng.core.htmx import is_htmx, render_page
 from minsheng.people import selectors, services
 from minsheng.people.forms import (
@@ -69,6 +70,7 @@ def _person_context(actor: User, person: Person, change_form: PersonChangeForm) 
         "illnesses": person.illnesses.all(),
         "pending": person.change_requests.filter(status="pending").first(),
         "can_reveal": actor.has_perm("people.reveal_person"),
+        "reason_max": REASON_MAX,
         "can_change": actor.has_perm("people.change_person"),
         "change_form": change_form,
     }
@@ -87,8 +89,11 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     person = selectors.person_get(user=actor, pk=pk)
-    values = services.person_reveal(actor=actor, person=person, reason=request.POST.get("reason", ""))
     template = "people/_revealed.html" if is_htmx(request) else "people/revealed.html"
+    try:
+        values = services.person_reveal(actor=actor, person=person, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        return render(request, template, {"person": person, "errors": exc.messages}, status=400)
     return render(request, template, {"person": person, "values": values})
 
 

@@ -33,7 +33,18 @@ def test_a_window_clerk_finds_a_resident_by_sound_and_reveals_the_full_id(live_s
 
     page.click("#person-table tbody a")
     page.wait_for_selector("#person-data")
-    page.fill("input[name=reason]", "受理核对")
+    # No reason, no numbers: the browser holds the form back, and the server refuses it when a browser does not.
+    page.fill("#reveal-reason", "   ")
+    page.click("text=查看完整信息")
+    assert page.locator("#reveal-reason:invalid").count() == 1
+    page.evaluate("document.getElementById('reveal-reason').removeAttribute('pattern')")
+    page.click("text=查看完整信息")
+    page.wait_for_selector("#reveal-errors")  # the 400's reason, swapped in (data-swap-errors)
+    assert "请说明查看完整号码的理由。" in page.locator("#reveal-errors").inner_text()
+    assert zhang.id_number not in page.content()
+    assert [e for e in page.console_errors if "status of 400" not in e] == []  # the browser logs the refusal
+    page.console_errors.clear()
+    page.fill("#reveal-reason", "受理核对")
     page.click("text=查看完整信息")
     page.wait_for_selector("[data-revealed=id_number]")  # swapped in by htmx, no page load
     assert page.locator("[data-revealed=id_number]").inner_text() == zhang.id_number

@@ -75,7 +75,14 @@ register(
         success=302,
     ),
     Endpoint("people:person_detail", VIEW, kwargs=person_pk, object_level=True),
-    Endpoint("people:person_reveal", REVEAL, method="post", kwargs=person_pk, object_level=True),
+    Endpoint(
+        "people:person_reveal",
+        REVEAL,
+        method="post",
+        kwargs=person_pk,
+        data=lambda p: {"reason": "受理核对"},
+        object_level=True,
+    ),
     Endpoint(
         "people:person_change",
         WRITE,
@@ -143,7 +150,15 @@ register(
     ),
     Endpoint("api:person-list", VIEW, data=lambda p: {"name": "王"}, api=True),
     Endpoint("api:person-detail", VIEW, kwargs=person_pk, api=True, object_level=True),
-    Endpoint("api:person-reveal", REVEAL, method="post", kwargs=person_pk, api=True, object_level=True),
+    Endpoint(
+        "api:person-reveal",
+        REVEAL,
+        method="post",
+        kwargs=person_pk,
+        data=lambda p: {"reason": "发放核对"},
+        api=True,
+        object_level=True,
+    ),
     Endpoint("api:household-list", VIEW, api=True),
     Endpoint("api:household-detail", VIEW, kwargs=household_pk, api=True, object_level=True),
 )

@@ -372,6 +372,35 @@ def test_the_api_masks_unless_revealed(personas: Personas) -> None:
     assert AuditEvent.objects.unscoped().filter(action="personal_data.viewed", object_id=str(person.pk)).count() == 1
 
 
+@pytest.mark.parametrize("reason", ["", "   ", "\t\n"])
+def test_full_numbers_are_not_revealed_without_a_reason(personas: Personas, reason: str) -> None:
+    person = make_person(personas.village, phone="13900001111", phone_masked="139****1111")
+    client = Client()
+    client.force_login(personas[Role.TOWNSHIP_WINDOW])
+    url = reverse("people:person_reveal", args=[person.pk])
+    for headers in ({"HX-Request": "true"}, {}):
+        refused = client.post(url, {"reason": reason}, headers=headers)
+        html = refused.content.decode()
+        assert refused.status_code == 400 and "请说明查看完整号码的理由。" in html
+        assert person.id_number not in html and "13900001111" not in html
+    api = Client()
+    api.force_login(personas[Role.COUNTY_PAYMENT_OFFICER])
+    answer = api.post(reverse("api:person-reveal", args=[person.pk]), {"reason": reason})
+    assert answer.status_code == 400 and person.id_number not in answer.content.decode()
+    assert not AuditEvent.objects.unscoped().filter(action="personal_data.viewed").exists()
+    with pytest.raises(ValidationError):
+        services.person_reveal(actor=personas[Role.TOWNSHIP_WINDOW], person=person, reason=reason)
+
+
+def test_a_reveal_reason_longer_than_the_limit_is_refused(personas: Personas) -> None:
+    person = make_person(personas.village)
+    client = Client()
+    client.force_login(personas[Role.TOWNSHIP_WINDOW])
+    refused = client.post(reverse("people:person_reveal", args=[person.pk]), {"reason": "查" * 501})
+    assert refused.status_code == 400 and "最多 500 个字（现有 501 个）。" in refused.content.decode()
+    assert person.id_number not in refused.content.decode()
+
+
 def test_pages_register_and_open_a_household_end_to_end(personas: Personas) -> None:
     client = Client()
     client.force_login(personas[Role.VILLAGE_WORKER])

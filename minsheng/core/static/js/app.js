@@ -5,3 +5,14 @@ document.addEventListener("change", (event) => {
     target.form.submit();
   }
 });
+
+// A form marked data-swap-errors shows the server's refusal (a 4xx fragment with the reason) in its target, which
+// htmx would otherwise leave unchanged.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const detail = event.detail;
+  const status = detail.xhr.status;
+  if (status >= 400 && status < 500 && event.target instanceof Element && detail.requestConfig.elt.closest("[data-swap-errors]")) {
+    detail.shouldSwap = true;
+    detail.isError = false;
+  }
+});
