@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from minsheng.areas.models import Division
 from minsheng.audit.services import audit_record, audit_view_personal_data
 from minsheng.core.scoping import require_scope
+from minsheng.core.spreadsheets import safe_row
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import PREPARE
 
@@ -103,7 +104,7 @@ def _csv(rows: list[list[str]]) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
-    writer.writerows(rows)
+    writer.writerows(safe_row(row) for row in rows)
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -116,8 +117,8 @@ def _xlsx(rows: list[list[str]], stamp: dt.datetime) -> bytes:
     sheet.title = SHEET
     sheet.append(HEADER)
     for row in rows:
-        sheet.append([*row[:4], Decimal(row[4]), *row[5:]])
-        # Text stays text: openpyxl would store a name starting with "=" as a formula.
+        sheet.append(safe_row([*row[:4], Decimal(row[4]), *row[5:]]))
+        # Text stays text (a cell starting with "=" is neutralised above, and typed as a string here).
         for column in (1, 2, 3, 4, 6, 7):
             sheet.cell(row=sheet.max_row, column=column).data_type = "s"
         sheet.cell(row=sheet.max_row, column=3).number_format = "@"

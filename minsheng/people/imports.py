@@ -55,6 +55,7 @@ from minsheng.core.crypto import (
     mask_id_number,
     mask_phone,
 )
+from minsheng.core.spreadsheets import safe_row
 from minsheng.people.idnumbers import (
     CHECK_CHARACTERS,
     EARLIEST_BIRTH_DATE,
@@ -1145,10 +1146,11 @@ def write_error_report(path: Path, header: list[str], rows: Iterator[tuple[int, 
     """An .xlsx with the bad rows as uploaded, their line numbers and every reason."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("错误行")
-    sheet.append(["行号", "错误原因", *header])
+    sheet.append(safe_row(["行号", "错误原因", *header]))
     count = 0
     for line, row, errors in rows:
-        sheet.append([line, "；".join(errors), *(row.get(_BY_HEADER.get(h, h), "") for h in header)])
+        # The rows come back as uploaded: a cell written as a formula must not come back live (core.spreadsheets).
+        sheet.append(safe_row([line, "；".join(errors), *(row.get(_BY_HEADER.get(h, h), "") for h in header)]))
         count += 1
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
@@ -1161,8 +1163,8 @@ def template_workbook() -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "居民"
-    sheet.append([c.header for c in COLUMNS])
-    sheet.append([c.example for c in COLUMNS])
+    sheet.append(safe_row(c.header for c in COLUMNS))
+    sheet.append(safe_row(c.example for c in COLUMNS))
     for cell in sheet[1]:
         cell.number_format = "@"
     for letter in ("D", "E", "F", "G", "L"):  # IDs, phones, codes, accounts: text, or Excel drops digits
@@ -1179,7 +1181,7 @@ def template_workbook() -> bytes:
             "living_together": "是、否",
         }
     for column in COLUMNS:
-        notes.append([column.header, "是" if column.required else "", explain.get(column.key, "")])
+        notes.append(safe_row([column.header, "是" if column.required else "", explain.get(column.key, "")]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from minsheng.core.spreadsheets import safe_row
 from minsheng.statistics.indicators import PERCENT_SCALE
 
 if TYPE_CHECKING:
@@ -100,22 +101,24 @@ def _write_table(sheet: Worksheet, dashboard: Dashboard, table: Table) -> None:
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    sheet.append([table.title])
-    sheet.append([_("Area"), area_label(dashboard)])
-    sheet.append([_("Period"), period_label(dashboard)])
+    sheet.append(safe_row([table.title]))
+    sheet.append(safe_row([_("Area"), area_label(dashboard)]))
+    sheet.append(safe_row([_("Period"), period_label(dashboard)]))
     sheet.append([])
-    sheet.append([column_heading(column, unit) for column, unit in zip(table.columns, table.units, strict=True)])
+    sheet.append(
+        safe_row(column_heading(column, unit) for column, unit in zip(table.columns, table.units, strict=True))
+    )
     sheet["A1"].font = Font(bold=True, size=14)
     for cell in sheet[HEADER_ROW]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     for row in table.rows:
-        sheet.append([cell_value(value, unit) for value, unit in zip(row, table.units, strict=True)])
+        sheet.append(safe_row(cell_value(value, unit) for value, unit in zip(row, table.units, strict=True)))
         for cell, unit in zip(sheet[sheet.max_row], table.units, strict=True):
             if unit in NUMBER_FORMATS:
                 cell.number_format = NUMBER_FORMATS[unit]
             elif cell.value is not None:
-                cell.data_type = "s"  # text stays text, even "=1+1"
+                cell.data_type = "s"  # text stays text (a formula-like start is neutralised by safe_row)
                 cell.number_format = "@"
     for index, column in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, 2 * len(column) + 4))
@@ -152,21 +155,23 @@ def dashboard_workbook(*, dashboard: Dashboard) -> bytes:
     assert sheet is not None
     taken: set[str] = set()
     sheet.title = _sheet_title(_("Headline figures"), taken)
-    sheet.append([_("Headline figures")])
+    sheet.append(safe_row([_("Headline figures")]))
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([_("Area"), area_label(dashboard)])
-    sheet.append([_("Period"), period_label(dashboard)])
+    sheet.append(safe_row([_("Area"), area_label(dashboard)]))
+    sheet.append(safe_row([_("Period"), period_label(dashboard)]))
     sheet.append([])
-    sheet.append([_("Figure"), _("Value"), _("Unit"), _("Note")])
+    sheet.append(safe_row([_("Figure"), _("Value"), _("Unit"), _("Note")]))
     for cell in sheet[HEADER_ROW]:
         cell.font = Font(bold=True)
     for figure in dashboard.figures:
         if not figure.available:
-            sheet.append([figure.label, _("Not available (module not built)"), None, figure.note])
+            sheet.append(safe_row([figure.label, _("Not available (module not built)"), None, figure.note]))
         elif figure.value is None:  # nothing to count, e.g. a rate with no item decided
-            sheet.append([figure.label, "—", None, figure.note])
+            sheet.append(safe_row([figure.label, "—", None, figure.note]))
         else:
-            sheet.append([figure.label, cell_value(figure.value, figure.unit), unit_label(figure.unit), figure.note])
+            sheet.append(
+                safe_row([figure.label, cell_value(figure.value, figure.unit), unit_label(figure.unit), figure.note])
+            )
             sheet.cell(row=sheet.max_row, column=2).number_format = NUMBER_FORMATS.get(figure.unit, "General")
     sheet.column_dimensions["A"].width = 36
     sheet.column_dimensions["B"].width = 18

@@ -58,3 +58,24 @@ def test_a_field_for_months_begun_refuses_the_next_one_with_its_own_reason(decem
     assert field.clean("2026-12") == dt.date(2026, 12, 1)
     with pytest.raises(forms.ValidationError, match="not begun"):
         field.clean("2027-01")
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+86 138", "'+86 138"),
+        ("-1+1", "'-1+1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("王芳", "王芳"),
+        ("", ""),
+        ("1-2", "1-2"),
+    ],
+)
+def test_text_cells_that_a_spreadsheet_would_evaluate_are_neutralised(value: str, written: str) -> None:
+    from minsheng.core.spreadsheets import safe_row, text_cell
+
+    assert text_cell(value) == written
+    assert safe_row([value, -5, 1.5, None]) == [written, -5, 1.5, None]  # numbers stay numbers

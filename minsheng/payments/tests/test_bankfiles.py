@@ -390,16 +390,27 @@ def test_an_oversized_or_headerless_return_file_is_refused(personas: Personas, m
     assert statuses(batch) == [("张一", "pending", "")]
 
 
-def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(personas: Personas) -> None:
+def test_text_that_looks_like_a_formula_stays_text_in_the_workbook_and_the_csv(personas: Personas) -> None:
+    """A payee or bank name written as a formula is neutralised (a leading apostrophe) in both files; the amount
+    stays a number in the workbook."""
     p = personas
     person = payee(p.village, "=HYPERLINK(1)")
-    type(person).objects.unscoped().filter(pk=person.pk).update(bank_name="@bank")
-    enrol(person)
+    type(person).objects.unscoped().filter(pk=person.pk).update(bank_name="=cmd|' /C calc'!A0")
+    enrol(person, monthly_fen=156_000)
+    other = payee(p.village, "张二")
+    type(other).objects.unscoped().filter(pk=other.pk).update(bank_name="@bank")
+    enrol(other, monthly_fen=1_000)
     batch = approved(p)
     book = load_workbook(io.BytesIO(export(p, batch, "xlsx").content))
     sheet = book["payments"]
-    assert (sheet["B2"].value, sheet["B2"].data_type) == ("=HYPERLINK(1)", "s")
-    assert (sheet["D2"].value, sheet["D2"].data_type) == ("@bank", "s")
+    assert (sheet["B2"].value, sheet["B2"].data_type) == ("'=HYPERLINK(1)", "s")
+    assert (sheet["D2"].value, sheet["D2"].data_type) == ("'=cmd|' /C calc'!A0", "s")
+    assert (sheet["D3"].value, sheet["E2"].value, sheet["E2"].data_type) == ("'@bank", 1560, "n")
+    rows = list(csv.reader(io.StringIO(export(p, batch).content.decode("utf-8-sig"))))
+    assert [(row[1], row[3], row[4]) for row in rows[1:]] == [
+        ("'=HYPERLINK(1)", "'=cmd|' /C calc'!A0", "1560.00"),
+        ("张二", "'@bank", "10.00"),
+    ]
 
 
 @pytest.mark.django_db(transaction=True)

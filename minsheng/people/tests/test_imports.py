@@ -264,3 +264,27 @@ def test_the_fast_id_check_agrees_with_the_full_one() -> None:
     future = synthesize_id_number(address_code="321302", birth_date=dt.date(2027, 1, 1), sequence=1)
     assert checker._fast_id(future) is None  # the full check words the error
     assert checker._fast_id(good[:6] + good[8:17]) is None  # 15 digits: converted by the full check
+
+
+def test_cells_written_as_formulas_come_back_as_plain_text_in_the_error_report(
+    personas: Personas, settings: object
+) -> None:
+    """A formula in an upload (=HYPERLINK, +, -, @) must not come back live in the report the clerk opens."""
+    v = personas.village.code
+    link = '=HYPERLINK("http://evil.example/")'
+    rows = [
+        HEADER,
+        _row("@SUM(1)", "户主", link, _id("1970-01-01", 31), v, phone="+8613800000000", bank_name="-2+3"),
+        _row("H021", "户主", "钱二", "123", v),  # a plain bad row: its cells stay as they were
+    ]
+    job = _run(personas[Role.COUNTY_APPROVER], "formulas.csv", "\n".join(rows).encode())
+    assert job.error_rows == 2
+    report = load_workbook(Path(settings.MEDIA_ROOT) / job.error_report)  # type: ignore[attr-defined]
+    sheet = report.worksheets[0]
+    header = [c.value for c in sheet[1]]
+    first = {h: c for h, c in zip(header, sheet[2], strict=True)}
+    assert [c.data_type for row in sheet.iter_rows() for c in row if c.data_type == "f"] == []  # no formula anywhere
+    assert (first["户编号"].value, first["姓名"].value) == ("'@SUM(1)", "'" + link)
+    assert (first["联系电话"].value, first["开户银行"].value) == ("'+8613800000000", "'-2+3")
+    second = {h: c.value for h, c in zip(header, sheet[3], strict=True)}
+    assert (second["行号"], second["户编号"], second["姓名"]) == (3, "H021", "钱二")

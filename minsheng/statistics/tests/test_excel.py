@@ -10,6 +10,7 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from minsheng.areas.models import Division
+from minsheng.core.spreadsheets import text_cell
 from minsheng.statistics import excel
 from minsheng.statistics.selectors import Dashboard, Figure, Period, Table
 from minsheng.statistics.views import cell_text
@@ -70,7 +71,7 @@ def test_a_table_downloads_with_title_area_period_headers_and_the_shown_numbers(
         ["地区", "低保对象", "发放金额（元）"],
     ]
     # Excel keeps numbers as floating point: yuan come back as floats with the fen exact.
-    assert rows[5:] == [["=蔡集镇", 1234, 1234567.89], ["王官集镇", 7, 0.05]]
+    assert rows[5:] == [["'=蔡集镇", 1234, 1234567.89], ["王官集镇", 7, 0.05]]
 
 
 def test_cells_carry_number_formats_and_text_stays_text() -> None:
@@ -78,7 +79,7 @@ def test_cells_carry_number_formats_and_text_stays_text() -> None:
     sheet = book.active
     assert sheet is not None
     name, persons, money = sheet[excel.HEADER_ROW + 1]
-    assert (name.data_type, name.value) == ("s", "=蔡集镇")  # not a formula
+    assert (name.data_type, name.value) == ("s", "'=蔡集镇")  # not a formula, and neutralised for editing too
     assert persons.number_format == "#,##0" and money.number_format == "#,##0.00"
 
 
@@ -87,7 +88,7 @@ def test_the_workbook_holds_what_the_page_shows() -> None:
     rows = _rows(excel.table_workbook(dashboard=_dashboard(BY_AREA), table=BY_AREA))[excel.HEADER_ROW :]
     for sheet_row, table_row in zip(rows, BY_AREA.rows, strict=True):
         shown = [cell_text(value, unit) for value, unit in zip(table_row, BY_AREA.units, strict=True)]
-        assert shown == [sheet_row[0], f"{sheet_row[1]:,}", f"{sheet_row[2]:,.2f}"]
+        assert [text_cell(shown[0]), *shown[1:]] == [sheet_row[0], f"{sheet_row[1]:,}", f"{sheet_row[2]:,.2f}"]
     assert cell_text(123_456_789, "fen") == "1,234,567.89" and cell_text(1_234, "persons") == "1,234"
     assert cell_text(None, "fen") == "—"
 
