@@ -317,6 +317,9 @@ class Module:
     item_handlers: tuple[ItemHandler, ...] = ()
     # Event name (a RegistryEvent, or "<app>.<event>" published by another module) → the handlers it runs.
     subscribers: Mapping[str, tuple[Callable[[Any], None], ...]] = field(default_factory=dict)
+    # Checks the registry asks before a household's members change: true when the module pays the household (a
+    # running benefit). A change of members of such a household waits for a second user (people.services).
+    pays_household: tuple[Callable[[Any], bool], ...] = ()
 
 
 @functools.cache
@@ -390,6 +393,12 @@ def publish(event: str, payload: Any) -> int:
             subscriber(payload)
             ran += 1
     return ran
+
+
+def household_paid(household: Any) -> bool:
+    """Whether any module pays ``household`` (``Module.pays_household``); read by the registry, which knows no
+    programme, before it lets members join or leave at once."""
+    return any(check(household) for module in modules() for check in module.pays_household)
 
 
 def registry_changed(change: RegistryChange) -> None:

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.core.modules import ApiRoute, DemoStep, Headline, Module, NavEntry, StatisticsFamily
 from minsheng.core.roles import Role
-from minsheng.payments import figures
+from minsheng.payments import figures, selectors
 from minsheng.payments.api import PayrollBatchViewSet
 from minsheng.payments.demo import demo_step
 from minsheng.payments.models import PaymentLine
@@ -39,4 +39,5 @@ MODULE = Module(
     ),
     headlines=(Headline("paid_total", _("Assistance paid"), "fen", False, figures.paid_total, 50),),
     demo=(DemoStep(40, demo_step),),
+    pays_household=(selectors.household_paid,),
 )

@@ -8,6 +8,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from minsheng.areas.models import Division
+from minsheng.assistance.models import Benefit
 from minsheng.core.months import add_months, months_between
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import PREPARE
@@ -111,3 +112,10 @@ def unpaid_months_before(*, user: Any, batch: PayrollBatch) -> list[dict[str, An
         for month in months_between(start, add_months(batch.period, -1))
         if status_of.get(month) not in sent
     ]
+
+
+def household_paid(household: Any) -> bool:
+    """Whether the payroll pays the household: a benefit of it is running (active or tapering), so the next batch
+    has a line for it. Asked by the registry before members join or leave (``Module.pays_household``)."""
+    # A system read for the registry's rule: the registry user may not see benefits, but the rule holds for them too.
+    return Benefit.objects.unscoped().filter(household=household).exclude(status=Benefit.Status.STOPPED).exists()

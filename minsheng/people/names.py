@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 # Every CJK ideograph block: Extension A, the Unified Ideographs (URO), the Compatibility Ideographs, and planes 2
 # and 3 whole — the Supplementary and Tertiary Ideographic Planes, which Unicode reserves for ideographs (Extensions

@@ -16,16 +16,17 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from minsheng.accounts.models import User
 from minsheng.areas.models import Division
 from minsheng.audit.services import audit_record, audit_view_personal_data
 from minsheng.core.crypto import blind_index, decrypt, encrypt, is_token, mask_bank_account, mask_id_number, mask_phone
-from minsheng.core.limits import REASON_MAX, require_length
-from minsheng.core.modules import RegistryChange, RegistryEvent, registry_changed
+from minsheng.core.limits import LABEL_MAX, REASON_MAX, require_length
+from minsheng.core.modules import RegistryChange, RegistryEvent, household_paid, registry_changed
 from minsheng.core.scoping import require_scope
+from minsheng.core.sms import sms_sender
 from minsheng.people.idnumbers import IdKind, InvalidIdNumber, normalize_for_index, parse_id_number
 from minsheng.people.models import (
     ChangeRequest,
@@ -55,7 +56,14 @@ BENEFIT_FIELDS = frozenset(
         "illnesses",
     }
 )
-DIRECT_FIELDS = frozenset({"name", "phone"})
+# Changes to these fields move the person's identity: the phone receives the online channel's one-time codes, so a
+# new number could open the resident's applications to whoever holds it. They wait for a second user too, and the
+# old phone is told when the change is applied.
+IDENTITY_FIELDS = frozenset({"phone"})
+CONFIRMED_FIELDS = BENEFIT_FIELDS | IDENTITY_FIELDS
+DIRECT_FIELDS = frozenset({"name"})
+# The key of a change request that adds a member to, or removes one from, an enrolled household.
+MEMBERSHIP = "membership"
 
 
 _require = require_scope  # the door's write check, with its standard message
@@ -191,7 +199,8 @@ def _apply_changes(person: Person, changes: dict[str, Any]) -> None:
             person.name = _clean_name(value)
             person.name_pinyin, person.name_initials = name_pinyin(person.name)
         elif field == "phone":
-            person.phone = _clean_phone(value)
+            # A pending change keeps the new number encrypted, as it does an account.
+            person.phone = _clean_phone(decrypt(value) if is_token(value) else value)
             person.phone_masked = mask_phone(person.phone) if person.phone else ""
         elif field == "bank_account":
             # A pending change keeps the new number encrypted (the request is stored as JSON).
@@ -219,7 +228,7 @@ def _apply_changes(person: Person, changes: dict[str, Any]) -> None:
 
 
 def _normalize_changes(changes: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(changes) - BENEFIT_FIELDS - DIRECT_FIELDS
+    unknown = set(changes) - CONFIRMED_FIELDS - DIRECT_FIELDS
     if unknown:
         raise ValidationError(
             _("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
@@ -240,7 +249,8 @@ def _normalize_changes(changes: dict[str, Any]) -> dict[str, Any]:
 def _masked_changes(changes: dict[str, Any]) -> dict[str, Any]:
     masked = dict(changes)
     if masked.get("phone"):
-        masked["phone"] = mask_phone(masked["phone"])
+        phone = masked["phone"]
+        masked["phone"] = mask_phone(decrypt(phone) if is_token(phone) else phone)
     if masked.get("bank_account"):
         account = masked["bank_account"]
         masked["bank_account"] = mask_bank_account(decrypt(account) if is_token(account) else account)
@@ -251,15 +261,15 @@ def _masked_changes(changes: dict[str, Any]) -> dict[str, Any]:
 def person_change(*, actor: User, person: Person, changes: dict[str, Any], reason: str) -> ChangeRequest | None:
     """Change a person's record.
 
-    Name and phone change at once. Fields in ``BENEFIT_FIELDS`` become a change request that another user
-    confirms (``change_request_confirm``); the request is returned. Every change is audited with its reason.
+    The name changes at once. Fields in ``CONFIRMED_FIELDS`` (what decides benefits, and the phone) become a change
+    request that another user confirms (``change_request_confirm``); the request is returned. Every change is
+    audited with its reason.
     """
     _require(actor, "people.change_person", person.hukou_area_id, person.residence_area_id)
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give a reason for the change.")})
+    _require_reason(reason)
     normalized = _normalize_changes(changes)
     direct = {k: v for k, v in normalized.items() if k in DIRECT_FIELDS}
-    pending = {k: v for k, v in normalized.items() if k in BENEFIT_FIELDS}
+    pending = {k: v for k, v in normalized.items() if k in CONFIRMED_FIELDS}
     if direct:
         before = person_snapshot(person)
         _apply_changes(person, direct)
@@ -279,26 +289,54 @@ def person_change(*, actor: User, person: Person, changes: dict[str, Any], reaso
     trial = Person.objects.unscoped().get(pk=person.pk)
     _apply_changes(trial, pending)
     _validate_illnesses(pending.get("illnesses"))
-    if ChangeRequest.objects.unscoped().filter(person=person, status=ChangeRequest.Status.PENDING).exists():
-        raise ValidationError(_("A change for this person is already waiting for confirmation."))
     if pending.get("bank_account"):
         pending["bank_account"] = encrypt(_clean_bank_account(pending["bank_account"]))
-    request = ChangeRequest.objects.create(
-        person=person,
-        area_code=person.hukou_area_id,
-        changes=pending,
-        reason=reason,
-        requested_by=actor,
-    )
+    if pending.get("phone"):
+        pending["phone"] = encrypt(_clean_phone(pending["phone"]))
+    return _file_request(actor=actor, person=person, area_code=person.hukou_area_id, changes=pending, reason=reason)
+
+
+def _require_reason(reason: str) -> None:
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for the change.")})
+    require_length(reason=(reason, REASON_MAX))
+
+
+def _file_request(
+    *, actor: User, person: Person, area_code: str, changes: dict[str, Any], reason: str
+) -> ChangeRequest:
+    """A change request for another user to confirm, with its audit event (masked)."""
+    if ChangeRequest.objects.unscoped().filter(person=person, status=ChangeRequest.Status.PENDING).exists():
+        raise ValidationError(_("A change for this person is already waiting for confirmation."))
+    try:
+        with transaction.atomic():
+            request = ChangeRequest.objects.create(
+                person=person, area_code=area_code, changes=changes, reason=reason.strip(), requested_by=actor
+            )
+    except IntegrityError:  # another clerk filed one a moment ago (one pending change per person)
+        raise ValidationError(_("A change for this person is already waiting for confirmation.")) from None
     audit_record(
         actor=actor,
         action="people.change_requested",
         obj=person,
-        area_code=person.hukou_area_id,
-        after=_masked_changes(pending),
+        area_code=area_code,
+        after=_masked_changes(changes),
         reason=reason,
     )
     return request
+
+
+def change_request_display(request: ChangeRequest) -> list[tuple[str, str]]:
+    """What a change request asks for, as the confirming user reads it: numbers masked, a membership in words."""
+    rows: list[tuple[str, str]] = []
+    for field, value in _masked_changes(request.changes).items():
+        if field == MEMBERSHIP:
+            rows.append((field, _membership_text(value)))
+        elif field == "illnesses":
+            rows.append((field, "、".join(value) or "—"))
+        else:
+            rows.append((field, str(value) if value not in (None, "") else "—"))
+    return rows
 
 
 def _validate_illnesses(codes: Iterable[str] | None) -> list[IllnessType]:
@@ -321,19 +359,20 @@ def change_request_confirm(*, actor: User, request: ChangeRequest, note: str = "
     if locked.requested_by_id == actor.pk:
         raise PermissionDenied(_("A change must be confirmed by another user than the one who asked for it."))
     person = Person.objects.unscoped().select_for_update().get(pk=locked.person_id)
+    if MEMBERSHIP in locked.changes:
+        return _confirm_membership(actor=actor, request=locked, person=person, note=note)
     before = person_snapshot(person)
     before["illnesses"] = sorted(person.illnesses.values_list("code", flat=True))
+    old_phone = person.phone
     _apply_changes(person, locked.changes)
     person.save()
+    if "phone" in locked.changes and old_phone and old_phone != person.phone:
+        _tell_old_phone(old_phone=old_phone, new_masked=person.phone_masked)
     if "illnesses" in locked.changes:
         person.illnesses.set(_validate_illnesses(locked.changes["illnesses"]))
     after = person_snapshot(person)
     after["illnesses"] = sorted(person.illnesses.values_list("code", flat=True))
-    locked.status = ChangeRequest.Status.CONFIRMED
-    locked.decided_by = actor
-    locked.decided_at = timezone.now()
-    locked.decision_note = note
-    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    _mark_confirmed(actor=actor, request=locked, note=note)
     audit_record(
         actor=actor,
         action="people.change_confirmed",
@@ -344,6 +383,17 @@ def change_request_confirm(*, actor: User, request: ChangeRequest, note: str = "
         reason=locked.reason,
     )
     return person
+
+
+def _tell_old_phone(*, old_phone: str, new_masked: str) -> None:
+    """A text message to the number being replaced, after the commit: if the resident did not ask for the change,
+    they hear of it on the phone they still hold."""
+    with translation.override("zh-hans"):
+        text = _(
+            "[Minsheng] The phone registered for you with the civil-affairs office was changed to %(phone)s. If you "
+            "did not ask for this, tell your village (community) or township window at once."
+        ) % {"phone": new_masked or "—"}
+    transaction.on_commit(lambda: sms_sender().send(phone=old_phone, text=text))
 
 
 @transaction.atomic
@@ -467,6 +517,154 @@ def household_create(
     return household
 
 
+def household_enrolled(household: Household) -> bool:
+    """Whether a module pays the household (a running benefit, ``Module.pays_household``): then who belongs to it
+    decides money, and a change of members waits for a second user (``household_member_join`` / ``_leave``)."""
+    return household_paid(household)
+
+
+def _check_member_add(*, person: Person, relation: str, living_together: bool, exclusion: str) -> None:
+    if relation == Membership.Relation.HEAD:
+        raise ValidationError({"relation": _("A household has one head; use “change head” to replace them.")})
+    if relation not in Membership.Relation.values:
+        raise ValidationError({"relation": _("Choose the relation to the head from the list.")})
+    if living_together and exclusion:
+        raise ValidationError({"exclusion": _("A member living together has no exclusion reason.")})
+    if not living_together and exclusion not in Membership.Exclusion.values:
+        raise ValidationError({"exclusion": _("Say why the member does not count as living together.")})
+    _require_no_current_household(person)
+
+
+def _check_member_remove(*, membership: Membership, left_on: dt.date, reason: str) -> None:
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the member leaves the household.")})
+    require_length(reason=(reason, LABEL_MAX))
+    if membership.relation == Membership.Relation.HEAD:
+        raise ValidationError(_("The head cannot leave: make another member head first."))
+    if left_on < membership.joined_on:
+        raise ValidationError({"left_on": _("A member cannot leave before joining.")})
+    if membership.left_on is not None:
+        raise ValidationError(_("This member has left already."))
+
+
+@transaction.atomic
+def household_member_join(
+    *,
+    actor: User,
+    household: Household,
+    person: Person,
+    relation: str,
+    joined_on: dt.date,
+    living_together: bool = True,
+    exclusion: str = "",
+    reason: str = "",
+) -> Membership | ChangeRequest:
+    """A member joins the household, as a window records it: at once (``household_add_member``), or — when the
+    household is enrolled — as a change request that another user confirms, returned unapplied."""
+    _require(actor, "people.change_household", household.area_id)
+    if not household_enrolled(household):
+        return household_add_member(
+            actor=actor,
+            household=household,
+            person=person,
+            relation=relation,
+            joined_on=joined_on,
+            living_together=living_together,
+            exclusion=exclusion,
+            reason=reason,
+        )
+    _require_reason(reason)
+    _check_member_add(person=person, relation=relation, living_together=living_together, exclusion=exclusion)
+    change = {
+        "action": "join",
+        "household": household.pk,
+        "number": household.number,
+        "relation": relation,
+        "joined_on": joined_on.isoformat(),
+        "living_together": living_together,
+        "exclusion": exclusion,
+    }
+    return _file_request(
+        actor=actor, person=person, area_code=household.area_id, changes={MEMBERSHIP: change}, reason=reason
+    )
+
+
+@transaction.atomic
+def household_member_leave(
+    *, actor: User, membership: Membership, left_on: dt.date, reason: str
+) -> Membership | ChangeRequest:
+    """A member leaves the household, as a window records it: at once (``household_remove_member``), or — when the
+    household is enrolled — as a change request that another user confirms, returned unapplied."""
+    household = membership.household
+    _require(actor, "people.change_household", household.area_id)
+    if not household_enrolled(household):
+        return household_remove_member(actor=actor, membership=membership, left_on=left_on, reason=reason)
+    _check_member_remove(membership=membership, left_on=left_on, reason=reason)
+    change = {
+        "action": "leave",
+        "household": household.pk,
+        "number": household.number,
+        "membership": membership.pk,
+        "left_on": left_on.isoformat(),
+    }
+    return _file_request(
+        actor=actor, person=membership.person, area_code=household.area_id, changes={MEMBERSHIP: change}, reason=reason
+    )
+
+
+def _membership_text(change: dict[str, Any]) -> str:
+    if change.get("action") == "join":
+        relations = dict(Membership.Relation.choices)
+        return _("joins household %(number)s as %(relation)s from %(date)s") % {
+            "number": change["number"],
+            "relation": relations.get(change["relation"], change["relation"]),
+            "date": change["joined_on"],
+        }
+    return _("leaves household %(number)s on %(date)s") % {"number": change["number"], "date": change["left_on"]}
+
+
+def _confirm_membership(*, actor: User, request: ChangeRequest, person: Person, note: str) -> Person:
+    """Apply a confirmed change of members (the request is locked): the join or the leave, by the confirming user,
+    with the requester's reason; then the request is marked confirmed."""
+    change = request.changes[MEMBERSHIP]
+    # The household of a request inside the confirming user's scope (checked by the caller on the request's area).
+    household = Household.objects.unscoped().get(pk=change["household"])
+    if change["action"] == "join":
+        household_add_member(
+            actor=actor,
+            household=household,
+            person=person,
+            relation=change["relation"],
+            joined_on=dt.date.fromisoformat(change["joined_on"]),
+            living_together=change["living_together"],
+            exclusion=change["exclusion"],
+            reason=request.reason,
+        )
+    else:
+        membership = Membership.objects.unscoped().select_related("household").get(pk=change["membership"])
+        household_remove_member(
+            actor=actor, membership=membership, left_on=dt.date.fromisoformat(change["left_on"]), reason=request.reason
+        )
+    _mark_confirmed(actor=actor, request=request, note=note)
+    audit_record(
+        actor=actor,
+        action="people.change_confirmed",
+        obj=person,
+        area_code=request.area_code,
+        after=_masked_changes(request.changes),
+        reason=request.reason,
+    )
+    return person
+
+
+def _mark_confirmed(*, actor: User, request: ChangeRequest, note: str) -> None:
+    request.status = ChangeRequest.Status.CONFIRMED
+    request.decided_by = actor
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+
+
 @transaction.atomic
 def household_add_member(
     *,
@@ -479,16 +677,11 @@ def household_add_member(
     exclusion: str = "",
     reason: str = "",
 ) -> Membership:
+    """Add a member at once. A window goes through ``household_member_join``, which asks for a second user's
+    confirmation when the household is enrolled; this applies the change (and a confirmed request)."""
     _require(actor, "people.change_household", household.area_id)
-    if relation == Membership.Relation.HEAD:
-        raise ValidationError({"relation": _("A household has one head; use “change head” to replace them.")})
-    if relation not in Membership.Relation.values:
-        raise ValidationError({"relation": _("Choose the relation to the head from the list.")})
-    if living_together and exclusion:
-        raise ValidationError({"exclusion": _("A member living together has no exclusion reason.")})
-    if not living_together and exclusion not in Membership.Exclusion.values:
-        raise ValidationError({"exclusion": _("Say why the member does not count as living together.")})
-    _require_no_current_household(person)
+    require_length(reason=(reason, REASON_MAX))
+    _check_member_add(person=person, relation=relation, living_together=living_together, exclusion=exclusion)
     before = _household_snapshot(household)
     membership = Membership.objects.create(
         household=household,
@@ -513,14 +706,11 @@ def household_add_member(
 
 @transaction.atomic
 def household_remove_member(*, actor: User, membership: Membership, left_on: dt.date, reason: str) -> Membership:
+    """Close a membership at once. A window goes through ``household_member_leave``, which asks for a second user's
+    confirmation when the household is enrolled; this applies the change (and a confirmed request)."""
     household = membership.household
     _require(actor, "people.change_household", household.area_id)
-    if not reason.strip():
-        raise ValidationError({"reason": _("Say why the member leaves the household.")})
-    if membership.relation == Membership.Relation.HEAD:
-        raise ValidationError(_("The head cannot leave: make another member head first."))
-    if left_on < membership.joined_on:
-        raise ValidationError({"left_on": _("A member cannot leave before joining.")})
+    _check_member_remove(membership=membership, left_on=left_on, reason=reason)
     before = _household_snapshot(household)
     updated = (
         Membership.objects.unscoped()

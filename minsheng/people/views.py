@@ -8,14 +8,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from minsheng.accounts.models import User
 from minsheng.areas.selectors import divisions_where
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
-from minsheng.core.limits import REASON_MAX
 from minsheng.core.htmx import is_htmx, render_page
+from minsheng.core.limits import REASON_MAX
 from minsheng.people import selectors, services
 from minsheng.people.forms import (
     DecisionForm,
@@ -29,7 +30,25 @@ from minsheng.people.forms import (
     PersonSearchForm,
 )
 from minsheng.people.imports import template_workbook
-from minsheng.people.models import ImportJob, Person
+from minsheng.people.models import ChangeRequest, ImportJob, Person
+
+_WAITS_FOR_MEMBERS = gettext_lazy(
+    "The household receives benefits: the change of members waits for a second user to confirm it."
+)
+# What each field of a change request is called on the page of changes to confirm.
+CHANGE_LABELS = {
+    "name": gettext_lazy("Name"),
+    "phone": gettext_lazy("Phone"),
+    "status": gettext_lazy("Status"),
+    "status_date": gettext_lazy("Date of death or move"),
+    "hukou_area": gettext_lazy("Household registration (village code)"),
+    "residence_area": gettext_lazy("Place of residence (village code)"),
+    "labour_capacity": gettext_lazy("Labour capacity"),
+    "illnesses": gettext_lazy("Serious illnesses"),
+    "bank_name": gettext_lazy("Bank"),
+    "bank_account": gettext_lazy("Bank account"),
+    services.MEMBERSHIP: gettext_lazy("Household members"),
+}
 
 
 @role_required("people.view_person")
@@ -116,7 +135,10 @@ def person_change(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             if request_ is not None:
-                messages.warning(request, _("The change affects benefits: it waits for a second user to confirm it."))
+                messages.warning(
+                    request,
+                    _("The change affects benefits or identity: it waits for a second user to confirm it."),
+                )
             else:
                 messages.success(request, _("Saved."))
             return redirect("people:person_detail", pk=person.pk)
@@ -192,7 +214,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("id_number", _("No person with this ID number in your areas. Register the person first."))
         else:
             try:
-                services.household_add_member(
+                done = services.household_member_join(
                     actor=actor,
                     household=household,
                     person=person,
@@ -205,7 +227,10 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("%(name)s is added to the household.") % {"name": person.name})
+                if isinstance(done, ChangeRequest):
+                    messages.warning(request, _WAITS_FOR_MEMBERS)
+                else:
+                    messages.success(request, _("%(name)s is added to the household.") % {"name": person.name})
                 return redirect("people:household_detail", pk=household.pk)
     return _back_to_household(request, household.pk, form)
 
@@ -219,7 +244,7 @@ def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResp
     form = MemberRemoveForm(request.POST)
     if form.is_valid():
         try:
-            services.household_remove_member(
+            done = services.household_member_leave(
                 actor=actor,
                 membership=membership,
                 left_on=form.cleaned_data["left_on"],
@@ -228,7 +253,10 @@ def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResp
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("The member has left the household."))
+            if isinstance(done, ChangeRequest):
+                messages.warning(request, _WAITS_FOR_MEMBERS)
+            else:
+                messages.success(request, _("The member has left the household."))
             return redirect("people:household_detail", pk=household.pk)
     return _back_to_household(request, household.pk, form)
 
@@ -263,7 +291,8 @@ def head_change(request: HttpRequest, pk: int) -> HttpResponse:
 def change_request_list(request: HttpRequest) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     context = {
-        "requests": selectors.change_requests_pending(user=actor),
+        "requests": [(r, services.change_request_display(r)) for r in selectors.change_requests_pending(user=actor)],
+        "labels": CHANGE_LABELS,
         "can_confirm": actor.has_perm("people.confirm_changerequest"),
         "form": DecisionForm(),
     }
