@@ -57,7 +57,8 @@ def test_a_village_worker_cannot_change_a_phone_at_once_and_the_old_phone_is_tol
     assert list(LogSmsSender.sent) == [
         (
             OLD,
-            "【民生】您在民政部门登记的手机号已改为 137****3333。如非本人申请，请立即联系所在村（社区）或乡镇（街道）窗口。",
+            "【民生】您在民政部门登记的手机号已改为 137****3333。"
+            "如非本人申请，请立即联系所在村（社区）或乡镇（街道）窗口。",
         )
     ]
     confirmed = AuditEvent.objects.unscoped().get(action="people.change_confirmed")
@@ -112,7 +113,7 @@ def _enrolled(personas: Personas) -> tuple[object, Person]:
 def test_members_of_an_enrolled_household_join_and_leave_only_when_a_second_person_confirms(
     personas: Personas,
 ) -> None:
-    household, head = _enrolled(personas)
+    household, _head = _enrolled(personas)
     worker, reviewer = personas[Role.VILLAGE_WORKER], personas[Role.TOWNSHIP_REVIEWER]
     newcomer = make_person(personas.village, "王小华")
     request = services.household_member_join(
@@ -126,7 +127,7 @@ def test_members_of_an_enrolled_household_join_and_leave_only_when_a_second_pers
     assert isinstance(request, ChangeRequest) and request.person == newcomer
     assert not Membership.objects.unscoped().filter(person=newcomer).exists()
     assert services.change_request_display(request) == [
-        ("membership", "加入户 %s，与户主关系：孙子女，自 2026-02-10" % household.number)
+        ("membership", f"加入户 {household.number}，与户主关系：孙子女，自 2026-02-10")
     ]  # type: ignore[attr-defined]
     with pytest.raises(PermissionDenied):
         services.change_request_confirm(actor=worker, request=request)
