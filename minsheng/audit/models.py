@@ -61,6 +61,8 @@ class AuditEvent(ScopedModel):
     area_code = models.CharField(_("area code"), max_length=12, blank=True, db_index=True)
     before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    # At most core.limits.COMPOSED_MAX characters, checked by audit_record. Not a max_length here: altering the field
+    # would make SQLite rebuild this append-only table, and its trigger with it.
     reason = models.TextField(_("reason"), blank=True)
     request_id = models.CharField(_("request id"), max_length=36, blank=True)
     client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)

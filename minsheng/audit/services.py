@@ -10,6 +10,7 @@ from django.db import models
 
 from minsheng.audit.models import AuditEvent
 from minsheng.core.context import current_request
+from minsheng.core.limits import COMPOSED_MAX, require_length
 from minsheng.core.modules import audit_action_labels
 
 
@@ -46,7 +47,11 @@ def audit_record(
     object_id: str = "",
     object_repr: str = "",
 ) -> AuditEvent:
-    """Append one audit event; ``obj`` fills the object fields when given."""
+    """Append one audit event; ``obj`` fills the object fields when given.
+
+    A reason longer than ``COMPOSED_MAX`` is refused (ValidationError on ``reason``), so the whole change is: every
+    service checks its own text first, and this is the last guard for one that does not."""
+    require_length(reason=(reason, COMPOSED_MAX))
     _check_declared(action)
     if obj is not None:
         object_type = object_type or obj._meta.label_lower

@@ -7,15 +7,19 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.catalog.models import Department, Item
 from minsheng.core.forms import StyledForm
+from minsheng.core.limits import REASON_MAX, TEXT_MAX
 
 
 class ItemForm(StyledForm):
     name = forms.CharField(label=_("Name"), max_length=80)
     owners = forms.ModelMultipleChoiceField(label=_("Owner departments"), queryset=Department.objects.all())
     kind = forms.ChoiceField(label=_("Kind"), choices=Item.Kind.choices)
-    legal_basis = forms.CharField(label=_("Legal basis"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    legal_basis = forms.CharField(
+        label=_("Legal basis"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
     materials = forms.CharField(
         label=_("Required materials"),
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         help_text=_("One a line; the window prints them as the one-time list of missing materials."),
@@ -23,11 +27,13 @@ class ItemForm(StyledForm):
     time_limit_days = forms.IntegerField(label=_("Time limit (working days)"), min_value=1, max_value=365)
     time_limit_is_demo = forms.BooleanField(label=_("The limit is a demo value"), required=False)
     deciding_level = forms.ChoiceField(label=_("Level that decides"), choices=Item.Level.choices)
-    target_groups = forms.CharField(label=_("Target groups"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    target_groups = forms.CharField(
+        label=_("Target groups"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
     needs_verification = forms.BooleanField(label=_("Needs economic verification (核对)"), required=False)
     follow_on = forms.ModelMultipleChoiceField(label=_("Follow-on items"), queryset=Item.objects.all(), required=False)
     active = forms.BooleanField(label=_("In use"), required=False)
-    reason = forms.CharField(label=_("Reason for the change"), max_length=500)
+    reason = forms.CharField(label=_("Reason for the change"), max_length=REASON_MAX)
 
     def __init__(self, *args: Any, item: Item, **kwargs: Any) -> None:
         initial = {

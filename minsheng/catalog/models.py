@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from minsheng.core.limits import REASON_MAX, TEXT_MAX
+
 
 class Department(models.Model):
     """A department that owns assistance items (DOMAIN §7): 民政, 医保, 教育, ... Reference data, not scoped."""
@@ -46,14 +48,14 @@ class Item(models.Model):
     name = models.CharField(_("name"), max_length=80, unique=True)
     owners = models.ManyToManyField(Department, verbose_name=_("owner departments"), related_name="items")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    legal_basis = models.TextField(_("legal basis"), blank=True, default="")
+    legal_basis = models.TextField(_("legal basis"), max_length=TEXT_MAX, blank=True, default="")
     materials = models.JSONField(_("required materials"), default=list, blank=True)
     time_limit_days = models.PositiveSmallIntegerField(_("time limit (working days)"))
     time_limit_is_demo = models.BooleanField(
         _("demo value"), default=True, help_text=_("Set until the bureau confirms the limit it promises.")
     )
     deciding_level = models.CharField(_("level that decides"), max_length=10, choices=Level.choices)
-    target_groups = models.TextField(_("target groups"), blank=True, default="")
+    target_groups = models.TextField(_("target groups"), max_length=TEXT_MAX, blank=True, default="")
     needs_verification = models.BooleanField(_("needs economic verification (核对)"), default=False)
     follow_on = models.ManyToManyField(
         "self",
@@ -89,7 +91,7 @@ class ItemRevision(models.Model):
     )
     before = models.JSONField(_("before"))
     after = models.JSONField(_("after"))
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=REASON_MAX)
 
     class Meta:
         verbose_name = _("item revision")

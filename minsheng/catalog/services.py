@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department, Item, ItemRevision
+from minsheng.core.limits import LABEL_MAX, LIST_MAX, REASON_MAX, TEXT_MAX, require_length
 
 
 def item_snapshot(item: Item) -> dict[str, Any]:
@@ -36,6 +37,11 @@ def item_update(*, actor: Any, item: Item, changes: dict[str, Any], reason: str)
         raise PermissionDenied(_("Only a city administrator edits the catalogue."))
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for the change.")})
+    require_length(
+        reason=(reason, REASON_MAX),
+        legal_basis=(changes.get("legal_basis"), TEXT_MAX),
+        target_groups=(changes.get("target_groups"), TEXT_MAX),
+    )
     locked = Item.objects.select_for_update().get(pk=item.pk)
     before = item_snapshot(locked)
     owners: list[Department] | None = changes.pop("owners", None)
@@ -46,6 +52,10 @@ def item_update(*, actor: Any, item: Item, changes: dict[str, Any], reason: str)
         raise ValidationError({"follow_on": _("An item cannot follow on from itself.")})
     if "materials" in changes:
         changes["materials"] = [m.strip() for m in changes["materials"] if m.strip()]
+        if len(changes["materials"]) > LIST_MAX:
+            raise ValidationError({"materials": _("At most %(count)d materials.") % {"count": LIST_MAX}})
+        for material in changes["materials"]:
+            require_length(materials=(material, LABEL_MAX))
     for field, value in changes.items():
         setattr(locked, field, value)
     locked.full_clean(exclude=["owners", "follow_on"])

@@ -7,17 +7,21 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.core import months
+from minsheng.core.limits import LABEL_MAX
 
 
 class StyledForm(forms.Form):
-    """Gives every widget its Bootstrap class, so templates render fields without per-field markup."""
+    """Gives every widget its Bootstrap class, so templates render fields without per-field markup; a free-text
+    field (a text area, or a line of ``LABEL_MAX`` characters or more) says its limit under it (``core.limits``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            _show_limit(field)
             widget = field.widget
             if isinstance(widget, forms.CheckboxSelectMultiple):
                 continue  # a list of boxes, styled in the template
@@ -28,6 +32,17 @@ class StyledForm(forms.Form):
             else:
                 css = "form-control"
             widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+def _show_limit(field: forms.Field) -> None:
+    limit = getattr(field, "max_length", None)
+    if not isinstance(field, forms.CharField) or not limit or isinstance(field.widget, forms.HiddenInput):
+        return
+    field.error_messages.setdefault("max_length", _("At most %(limit_value)d characters (this has %(show_value)d)."))
+    if not isinstance(field.widget, forms.Textarea) and limit < LABEL_MAX:
+        return  # a name, a number, a code: its size speaks for itself
+    hint = gettext("At most %(limit)d characters.") % {"limit": limit}
+    field.help_text = f"{field.help_text} {hint}" if field.help_text else hint
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:

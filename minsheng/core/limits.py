@@ -18,8 +18,11 @@ LABEL_MAX = 200
 REASON_MAX = 500
 # A longer text: a question asked at a window, the reasons of a decision, a legal basis, findings.
 TEXT_MAX = 2000
-# The reason kept with an audit event: a text of TEXT_MAX with the sentence a service puts around it.
-AUDIT_REASON_MAX = 4000
+# A stored text composed of a typed text (TEXT_MAX) and the sentence a service puts around it: the reasons of an
+# audit event, or of a window item decided by a programme ("Granted ¥500.00. " + the reasons typed).
+COMPOSED_MAX = 4000
+# How many lines a list typed one a line may have (materials asked for or brought).
+LIST_MAX = 50
 
 
 def require_length(**texts: tuple[str | None, int]) -> None:

@@ -5,13 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.catalog.models import Department, Item
 from minsheng.core.forms import StyledForm
+from minsheng.core.limits import TEXT_MAX
 from minsheng.intake.models import Consultation
 
 
 class ConsultationForm(StyledForm):
     id_number = forms.CharField(label=_("ID number (optional)"), max_length=20, required=False)
     asker_name = forms.CharField(label=_("Name (optional)"), max_length=50, required=False)
-    topic = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 3}))
+    topic = forms.CharField(label=_("Question"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
     items = forms.ModelMultipleChoiceField(
         label=_("Items explained"), queryset=Item.objects.filter(active=True), required=False
     )
@@ -29,6 +30,7 @@ class ApplicationForm(StyledForm):
     on_behalf = forms.BooleanField(label=_("Applied for by me on the applicant's behalf (帮办代办)"), required=False)
     materials_provided = forms.CharField(
         label=_("Materials brought"),
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         help_text=_("One a line, as named in the item's list; anything missing goes on the one-time list."),
@@ -37,7 +39,7 @@ class ApplicationForm(StyledForm):
 
 class DecisionForm(StyledForm):
     decision = forms.ChoiceField(label=_("Decision"), choices=[("grant", _("Grant")), ("refuse", _("Refuse"))])
-    reason = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label=_("Reasons"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class OnlineStartForm(StyledForm):

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from minsheng.core.limits import COMPOSED_MAX, TEXT_MAX
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
 # A case shows "due soon" when this many working days or fewer are left (display only, not a time limit).
@@ -45,7 +46,7 @@ class Consultation(ScopedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    topic = models.TextField(_("question"))
+    topic = models.TextField(_("question"), max_length=TEXT_MAX)
     items = models.ManyToManyField("catalog.Item", verbose_name=_("items explained"), blank=True, related_name="+")
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     referred_to = models.ForeignKey(
@@ -163,7 +164,7 @@ class ItemCase(ScopedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    decision_reason = models.TextField(_("reasons"), blank=True, default="")
+    decision_reason = models.TextField(_("reasons"), max_length=COMPOSED_MAX, blank=True, default="")
 
     objects: ClassVar[ScopedManager[ItemCase]] = ScopedManager()
 

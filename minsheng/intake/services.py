@@ -19,6 +19,15 @@ from django.utils.translation import gettext as _
 from minsheng.accounts.models import User
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department, Item
+from minsheng.core.limits import (
+    COMPOSED_MAX,
+    LABEL_MAX,
+    LIST_MAX,
+    NAME_MAX,
+    REASON_MAX,
+    TEXT_MAX,
+    require_length,
+)
 from minsheng.core.modules import ItemHandler, item_handlers
 from minsheng.core.scoping import scope_prefix
 from minsheng.core.sms import sms_sender
@@ -26,6 +35,15 @@ from minsheng.intake.models import Application, Attachment, Channel, Consultatio
 from minsheng.intake.notifications import StaffDirectory, notify
 from minsheng.people.models import Person
 from minsheng.workdays.services import Calendar
+
+
+def _require_materials(materials: list[str] | tuple[str, ...]) -> None:
+    """A list of materials typed one a line: at most ``LIST_MAX`` lines of at most ``LABEL_MAX`` characters."""
+    if len(materials) > LIST_MAX:
+        raise ValidationError({"materials": _("At most %(count)d materials.") % {"count": LIST_MAX}})
+    for material in materials:
+        require_length(materials=(material, LABEL_MAX))
+
 
 # The channel a window of each level records.
 CHANNEL_OF_LEVEL = {"village": Channel.VILLAGE, "township": Channel.TOWNSHIP, "county": Channel.COUNTY}
@@ -56,6 +74,7 @@ def consultation_record(
     area_code, window_channel = window_of(actor, "intake.add_consultation")
     if not topic.strip():
         raise ValidationError({"topic": _("Write down what was asked.")})
+    require_length(topic=(topic.strip(), TEXT_MAX), asker_name=(asker_name.strip(), NAME_MAX))
     if outcome not in Consultation.Outcome.values:
         raise ValidationError({"outcome": _("Choose an outcome from the list.")})
     if outcome == Consultation.Outcome.REFERRED and referred_to is None:
@@ -67,7 +86,7 @@ def consultation_record(
     consultation = Consultation.objects.create(
         area_code=area_code,
         channel=channel or window_channel,
-        asker_name=asker_name.strip()[:50] or (person.name if person else ""),
+        asker_name=asker_name.strip() or (person.name if person else ""),
         person=person,
         topic=topic.strip(),
         outcome=outcome,
@@ -251,6 +270,7 @@ def application_status(application: Application) -> str:
 @transaction.atomic
 def case_decide(*, actor: User, case: ItemCase, granted: bool, reason: str) -> ItemCase:
     """The department's decision with its reasons (race-safe: a case is decided once)."""
+    require_length(reason=(reason.strip(), TEXT_MAX))
     if not ItemCase.objects.restrict(actor, "decide").filter(pk=case.pk).exists():
         raise PermissionDenied(_("This item is not routed to you."))
     handler = item_handlers().get(case.item.number)
@@ -268,6 +288,7 @@ def case_record_decision(
     wait for papers and are decided with their case: ``waiting_too`` decides an item waiting for materials too)."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reasons for the decision; the applicant reads them.")})
+    require_length(reason=(reason.strip(), COMPOSED_MAX))
     statuses = [ItemCase.Status.ACCEPTED, *([ItemCase.Status.WAITING_MATERIALS] if waiting_too else [])]
     updated = (
         ItemCase.objects.unscoped()
@@ -333,6 +354,8 @@ def case_request_materials(*, actor: User, case: ItemCase, materials: list[str],
     materials = [m.strip() for m in materials if m.strip()]
     if not materials:
         raise ValidationError({"materials": _("Name the materials that are missing.")})
+    _require_materials(materials)
+    require_length(reason=(reason, TEXT_MAX))
     if locked.status != ItemCase.Status.ACCEPTED:
         raise ValidationError(_("Only an accepted item can be sent back for materials."))
     case_wait_for_materials(case=locked, materials=materials)
@@ -388,6 +411,7 @@ def case_transfer(*, actor: User, case: ItemCase, department: Department, reason
         raise ValidationError({"department": _("The item is with this department already.")})
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for the change.")})
+    require_length(reason=(reason, REASON_MAX))
     before = locked.department.code
     locked.department = department
     locked.save(update_fields=["department"])
@@ -460,6 +484,7 @@ def _attachment_store(
         raise ValidationError({"file": _("The file's content is not what its name says; upload the document itself.")})
     if not material.strip():
         raise ValidationError({"material": _("Say which material this document is.")})
+    require_length(material=(material.strip(), Attachment._meta.get_field("material").max_length or LABEL_MAX))
     stored = f"attachments/{application.pk}/{uuid.uuid4().hex}{suffix}"
     target = Path(settings.MEDIA_ROOT) / stored
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -471,7 +496,7 @@ def _attachment_store(
     try:
         attachment = Attachment.objects.create(
             application=application,
-            material=material.strip()[:100],
+            material=material.strip(),
             original_name=Path(uploaded.name).name[:200],
             stored_file=stored,
             content_type=signature[1],

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.areas.forms import DivisionCodeField
 from minsheng.core.forms import StyledForm
+from minsheng.core.limits import LABEL_MAX, NAME_MAX, REASON_MAX
 from minsheng.people.idnumbers import InvalidIdNumber, parse_id_number
 from minsheng.people.models import IllnessType, Membership, Person
 
@@ -15,13 +16,13 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 class PersonSearchForm(StyledForm):
     id_number = forms.CharField(label=_("ID number"), required=False, max_length=20)
-    name = forms.CharField(label=_("Name or pinyin"), required=False, max_length=50)
+    name = forms.CharField(label=_("Name or pinyin"), required=False, max_length=NAME_MAX)
     area = forms.CharField(label=_("Area code"), required=False, max_length=12)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *Person.Status.choices])
 
 
 class PersonForm(StyledForm):
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Name"), max_length=NAME_MAX)
     id_number = forms.CharField(
         label=_("ID number"), max_length=20, help_text=_("18 characters; a 15-digit number is converted.")
     )
@@ -52,7 +53,7 @@ class PersonForm(StyledForm):
 class PersonChangeForm(StyledForm):
     """Every field starts with the current value; only fields the clerk changed are submitted as changes."""
 
-    name = forms.CharField(label=_("Name"), max_length=50)
+    name = forms.CharField(label=_("Name"), max_length=NAME_MAX)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     status = forms.ChoiceField(label=_("Status"), choices=Person.Status.choices)
     status_date = forms.DateField(label=_("Date of death or move"), required=False, widget=DATE)
@@ -64,7 +65,7 @@ class PersonChangeForm(StyledForm):
     bank_account = forms.CharField(
         label=_("Bank account (full number, only to change it)"), max_length=40, required=False
     )
-    reason = forms.CharField(label=_("Reason for the change"), max_length=500)
+    reason = forms.CharField(label=_("Reason for the change"), max_length=REASON_MAX)
 
     def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
         initial = {
@@ -103,7 +104,7 @@ class PersonChangeForm(StyledForm):
 class HouseholdCreateForm(StyledForm):
     area = DivisionCodeField(label=_("Village or community"))
     head_id_number = forms.CharField(label=_("ID number of the head"), max_length=20)
-    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    address = forms.CharField(label=_("Address"), max_length=LABEL_MAX, required=False)
     joined_on = forms.DateField(label=_("Since"), widget=DATE)
 
     def __init__(self, *args: Any, divisions: Any, **kwargs: Any) -> None:
@@ -121,12 +122,12 @@ class MemberAddForm(StyledForm):
         label=_("If not, why"), required=False, choices=[("", "—"), *Membership.Exclusion.choices]
     )
     joined_on = forms.DateField(label=_("Since"), widget=DATE)
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=LABEL_MAX, required=False)
 
 
 class MemberRemoveForm(StyledForm):
     left_on = forms.DateField(label=_("Left on"), widget=DATE)
-    reason = forms.CharField(label=_("Reason"), max_length=200)
+    reason = forms.CharField(label=_("Reason"), max_length=LABEL_MAX)
 
 
 class HeadChangeForm(StyledForm):
@@ -136,7 +137,7 @@ class HeadChangeForm(StyledForm):
         choices=[c for c in Membership.Relation.choices if c[0] != "head"],
     )
     on = forms.DateField(label=_("From"), widget=DATE)
-    reason = forms.CharField(label=_("Reason"), max_length=200)
+    reason = forms.CharField(label=_("Reason"), max_length=LABEL_MAX)
 
     def __init__(self, *args: Any, members: list[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -149,7 +150,7 @@ class HeadChangeForm(StyledForm):
 
 
 class DecisionForm(StyledForm):
-    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    note = forms.CharField(label=_("Note"), max_length=REASON_MAX, required=False)
 
 
 class ImportForm(StyledForm):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from minsheng.core.fields import EncryptedCharField
+from minsheng.core.limits import REASON_MAX
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
 
@@ -331,7 +332,7 @@ class ChangeRequest(ScopedModel):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="change_requests")
     area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     changes = models.JSONField(_("changes"), encoder=DjangoJSONEncoder)
-    reason = models.TextField(_("reason"))
+    reason = models.TextField(_("reason"), max_length=REASON_MAX)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
@@ -346,7 +347,7 @@ class ChangeRequest(ScopedModel):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decision_note = models.TextField(_("note"), blank=True, default="")
+    decision_note = models.TextField(_("note"), max_length=REASON_MAX, blank=True, default="")
 
     objects: ClassVar[ScopedManager[ChangeRequest]] = ScopedManager()
 

@@ -358,6 +358,7 @@ def change_request_confirm(*, actor: User, request: ChangeRequest, note: str = "
         raise ValidationError(_("This change has been decided already."))
     if locked.requested_by_id == actor.pk:
         raise PermissionDenied(_("A change must be confirmed by another user than the one who asked for it."))
+    require_length(note=(note, REASON_MAX))
     person = Person.objects.unscoped().select_for_update().get(pk=locked.person_id)
     if MEMBERSHIP in locked.changes:
         return _confirm_membership(actor=actor, request=locked, person=person, note=note)
@@ -401,6 +402,7 @@ def change_request_reject(*, actor: User, request: ChangeRequest, note: str) -> 
     _require(actor, "people.confirm_changerequest", request.area_code)
     if not note.strip():
         raise ValidationError({"note": _("Say why the change is rejected.")})
+    require_length(note=(note, REASON_MAX))
     updated = (
         ChangeRequest.objects.unscoped()
         .filter(pk=request.pk, status=ChangeRequest.Status.PENDING)
@@ -493,6 +495,7 @@ def household_create(
     """Open a household in a village with its head (户主)."""
     _require(actor, "people.add_household", area.code)
     _require_village(area, "area")
+    require_length(address=(address, LABEL_MAX), reason=(reason, REASON_MAX))
     _require_no_current_household(head)
     if head.status != Person.Status.LIVING:
         raise ValidationError({"head": _("The head of a household must be living.")})
@@ -741,6 +744,7 @@ def household_change_head(
     _require(actor, "people.change_household", household.area_id)
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for the change.")})
+    require_length(reason=(reason, LABEL_MAX))
     current = {
         m.person_id: m
         for m in Membership.objects.unscoped().select_for_update().filter(household=household, left_on__isnull=True)
@@ -924,8 +928,7 @@ def person_merge(*, actor: User, keep: Person, duplicate: Person, reason: str) -
     _require(actor, "people.merge_person", duplicate.hukou_area_id, duplicate.residence_area_id)
     if keep.pk == duplicate.pk:
         raise ValidationError(_("Choose two different records."))
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give a reason for the change.")})
+    _require_reason(reason)
     keep, duplicate = (Person.objects.unscoped().select_for_update().get(pk=p.pk) for p in (keep, duplicate))
     if keep.merged_into_id or duplicate.merged_into_id:
         raise ValidationError(_("One of these records has been merged already."))

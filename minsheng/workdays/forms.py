@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.core.forms import StyledForm
+from minsheng.core.limits import TEXT_MAX
 
 
 class ArrangementForm(StyledForm):
@@ -13,6 +14,7 @@ class ArrangementForm(StyledForm):
     )
     days = forms.CharField(
         label=_("Holidays and make-up working days"),
+        max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 12}),
         help_text=_("One day a line: 2027-01-01 休 元旦, or 2027-02-07 班 春节调休."),
     )
