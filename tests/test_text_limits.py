@@ -81,7 +81,7 @@ def test_a_departments_reasons_and_materials_have_limits(personas: Personas) -> 
         (case_transfer, {"department": case.department, "reason": "转" * (REASON_MAX + 1)}),
     ):
         with pytest.raises(ValidationError):
-            call(actor=handler, case=case, **kwargs)  # type: ignore[operator]
+            call(actor=handler, case=case, **kwargs)
     assert ItemCase.objects.unscoped().get(pk=case.pk).status == case.status
 
 

@@ -127,7 +127,7 @@ def _detail(
         context["approve_form"] = approve_form or ApproveForm(batch=batch, prefix="approve")
     elif approve_form is not None:  # approved by somebody else meanwhile, or no longer the user's to approve
         for error in approve_form.non_field_errors():
-            messages.error(request, error)
+            messages.error(request, str(error))
     return render(request, "payments/batch_detail.html", context, status=status)
 
 

@@ -44,7 +44,8 @@ def _unknown(characters: str) -> list[str]:
 @lru_cache(maxsize=200_000)
 def name_pinyin(name: str) -> tuple[str, str]:
     """The toneless pinyin of a name, joined (``zhangsan``), and its initials (``zs``)."""
-    syllables = [s.lower() for s in lazy_pinyin(name, errors=_unknown) if s.strip(" ·•・")]
+    # pypinyin takes a list from the fallback as well as a string (its stubs say only the string).
+    syllables = [s.lower() for s in lazy_pinyin(name, errors=_unknown) if s.strip(" ·•・")]  # type: ignore[arg-type]
     return "".join(syllables).replace("ü", "v"), "".join(s[0] for s in syllables if s)
 
 

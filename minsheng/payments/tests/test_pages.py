@@ -146,6 +146,7 @@ def test_approval_asks_for_an_opinion_and_a_confirmation_of_the_lines_and_total(
     approved = PayrollBatch.objects.unscoped().get()
     assert (approved.status, approved.approval_opinion) == ("approved", "同意，按时发放。")
     event = AuditEvent.objects.unscoped().get(action="payments.payroll_approved")
+    assert event.after is not None
     assert (event.reason, event.after["opinion"], event.after["total_fen"]) == (
         "同意，按时发放。",
         "同意，按时发放。",

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from minsheng.accounts.models import User
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
 from minsheng.core.crypto import is_token
@@ -18,16 +19,16 @@ from minsheng.core.testing import Personas, make_household, make_person
 from minsheng.intake.online import online_code_request
 from minsheng.payments.tests.factories import enrol
 from minsheng.people import services
-from minsheng.people.models import ChangeRequest, Membership, Person
+from minsheng.people.models import ChangeRequest, Household, Membership, Person
 
 pytestmark = pytest.mark.django_db
 
 OLD, NEW = "13900001111", "13722223333"
 
 
-def _client(user: object) -> Client:
+def _client(user: User) -> Client:
     client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
+    client.force_login(user)
     return client
 
 
@@ -62,6 +63,7 @@ def test_a_village_worker_cannot_change_a_phone_at_once_and_the_old_phone_is_tol
         )
     ]
     confirmed = AuditEvent.objects.unscoped().get(action="people.change_confirmed")
+    assert confirmed.before is not None and confirmed.after is not None
     assert (confirmed.before["phone"], confirmed.after["phone"]) == ("139****1111", "137****3333")
     assert NEW not in str(confirmed.after) and OLD not in str(confirmed.before)
 
@@ -103,7 +105,7 @@ def test_the_page_files_the_phone_change_and_the_list_shows_it_masked(personas: 
     assert NEW not in listing
 
 
-def _enrolled(personas: Personas) -> tuple[object, Person]:
+def _enrolled(personas: Personas) -> tuple[Household, Person]:
     head = make_person(personas.village, "王建国")
     household = make_household(personas.village, head)
     enrol(head)
@@ -118,7 +120,7 @@ def test_members_of_an_enrolled_household_join_and_leave_only_when_a_second_pers
     newcomer = make_person(personas.village, "王小华")
     request = services.household_member_join(
         actor=worker,
-        household=household,  # type: ignore[arg-type]
+        household=household,
         person=newcomer,
         relation="grandchild",
         joined_on=dt.date(2026, 2, 10),
@@ -128,7 +130,7 @@ def test_members_of_an_enrolled_household_join_and_leave_only_when_a_second_pers
     assert not Membership.objects.unscoped().filter(person=newcomer).exists()
     assert services.change_request_display(request) == [
         ("membership", f"加入户 {household.number}，与户主关系：孙子女，自 2026-02-10")
-    ]  # type: ignore[attr-defined]
+    ]
     with pytest.raises(PermissionDenied):
         services.change_request_confirm(actor=worker, request=request)
     services.change_request_confirm(actor=reviewer, request=request)
@@ -137,7 +139,7 @@ def test_members_of_an_enrolled_household_join_and_leave_only_when_a_second_pers
         household.pk,
         "grandchild",
         dt.date(2026, 2, 10),
-    )  # type: ignore[attr-defined]
+    )
     added = AuditEvent.objects.unscoped().get(action="people.member_added")
     assert (added.actor_username, added.reason) == (Role.TOWNSHIP_REVIEWER, "出生入户")
 
@@ -172,7 +174,7 @@ def test_a_refused_member_change_is_refused_before_anybody_is_asked(personas: Pe
             actor=worker,
             household=household,
             person=make_person(personas.village),
-            relation="child",  # type: ignore[arg-type]
+            relation="child",
             joined_on=dt.date(2026, 1, 1),
         )
     with pytest.raises(ValidationError):  # the head cannot leave
@@ -189,7 +191,7 @@ def test_the_household_page_files_a_request_for_an_enrolled_household(personas: 
     household, _head = _enrolled(personas)
     newcomer = make_person(personas.village, "王小华")
     response = _client(personas[Role.VILLAGE_WORKER]).post(
-        reverse("people:member_add", args=[household.pk]),  # type: ignore[attr-defined]
+        reverse("people:member_add", args=[household.pk]),
         {
             "id_number": newcomer.id_number,
             "relation": "grandchild",
