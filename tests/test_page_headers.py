@@ -3,24 +3,16 @@ every answer of the application's views, while static files stay cacheable (wind
 
 from __future__ import annotations
 
-import importlib
 import re
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
-from minsheng.core.testing import ENDPOINTS, Endpoint, Personas
+from minsheng.testing import ENDPOINTS, Endpoint, Personas, load_endpoint_registries
 
-for app in apps.get_app_configs():
-    if app.name.startswith("minsheng."):
-        try:
-            importlib.import_module(f"{app.name}.tests.endpoints")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{app.name}.tests.endpoints":
-                raise
+load_endpoint_registries()
 
 TITLE = re.compile(r"<title>(.*?)</title>", re.S | re.I)
 
@@ -64,8 +56,8 @@ def test_the_application_page_title_holds_only_its_receipt_number(personas: Pers
 
     from minsheng.accounts.roles import Role
     from minsheng.catalog.models import Item
-    from minsheng.core.testing import make_person
     from minsheng.intake.services import ItemRequest, application_submit, attachment_add
+    from minsheng.testing import make_person
 
     window = personas[Role.TOWNSHIP_WINDOW]
     application = application_submit(

@@ -15,7 +15,6 @@ from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
 from minsheng.catalog.services import item_update
 from minsheng.core.limits import COMPOSED_MAX, LABEL_MAX, REASON_MAX, TEXT_MAX
-from minsheng.core.testing import Personas, make_person
 from minsheng.intake.models import Attachment, Consultation, ItemCase
 from minsheng.intake.services import (
     ItemRequest,
@@ -28,6 +27,7 @@ from minsheng.intake.services import (
 )
 from minsheng.people import services as people
 from minsheng.people.models import ChangeRequest
+from minsheng.testing import Personas, make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import pytest
 
 from minsheng.accounts.roles import Role
 from minsheng.core.limits import TEXT_MAX
-from minsheng.core.testing import PASSWORD, build_personas
 from minsheng.intake.services import consultation_record
+from minsheng.testing import PASSWORD, build_personas
 
 from .conftest import ARTIFACTS
 

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from minsheng.core.sms import LogSmsSender
-from minsheng.core.testing import build_personas, make_person
 from minsheng.intake.models import OnlineCode
 from minsheng.intake.online import online_code_request, online_code_verify
+from minsheng.testing import build_personas, make_person
 
 pytestmark = [
     pytest.mark.postgres,

@@ -15,11 +15,11 @@ from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
 from minsheng.core.crypto import is_token
 from minsheng.core.sms import LogSmsSender
-from minsheng.core.testing import Personas, make_household, make_person
 from minsheng.intake.online import online_code_request
 from minsheng.payments.tests.factories import enrol
 from minsheng.people import services
 from minsheng.people.models import ChangeRequest, Household, Membership, Person
+from minsheng.testing import Personas, make_household, make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -12,12 +12,12 @@ from django.urls import reverse
 
 from minsheng.accounts.roles import Role
 from minsheng.core.crypto import blind_index
-from minsheng.core.testing import Personas
 from minsheng.people import services
 from minsheng.people.idnumbers import synthesize_id_number
 from minsheng.people.imports import COLUMNS, import_run
 from minsheng.people.models import Person
 from minsheng.people.names import is_valid_name, name_pinyin
+from minsheng.testing import Personas
 
 pytestmark = pytest.mark.django_db
 
