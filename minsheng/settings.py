@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "minsheng.workdays",
     "minsheng.intake",
     "minsheng.assistance",
+    "minsheng.relief",
+    "minsheng.funeral",
     "minsheng.payments",
     "minsheng.statistics",
     "minsheng.demo",
@@ -203,6 +205,11 @@ ONLINE_CODE_ATTEMPTS = env_int("ONLINE_CODE_ATTEMPTS", 5, minimum=1, maximum=20)
 
 # Largest document a window or an applicant may upload (bytes).
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024, maximum=100 * 1024 * 1024)
+# Largest photo a relief station may put on a public tracing announcement (bytes).
+RELIEF_PHOTO_MAX_BYTES = env_int("RELIEF_PHOTO_MAX_BYTES", 2 * 1024 * 1024, minimum=1024, maximum=20 * 1024 * 1024)
+# Public reports of funeral prices (no login): how many one client address may send within the window.
+FUNERAL_REPORTS_PER_ADDRESS = env_int("FUNERAL_REPORTS_PER_ADDRESS", 5, minimum=1, maximum=1000)
+FUNERAL_REPORT_WINDOW_SECONDS = env_int("FUNERAL_REPORT_WINDOW_SECONDS", 3600, minimum=60, maximum=86400)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -149,6 +149,8 @@ def ensure_reference_data() -> None:
             (
                 "minsheng.assistance.migrations.0002_demo_values",
                 "minsheng.assistance.migrations.0004_engine_demo_values",
+                "minsheng.relief.migrations.0002_rule_values",
+                "minsheng.funeral.migrations.0002_rule_values",
             ),
             Parameter,
         ),

@@ -49,5 +49,15 @@ SPECS = [
     ),
     ParameterSpec("rigid.expense_share", "ratio", _("刚性支出: share of household income the rigid spending exceeds")),
     ParameterSpec("children.ill_disabled_allowance", "fen", _("重病重残儿童 living allowance per month")),
+    # The relief station (minsheng.relief, DOMAIN §6.3) and funeral services (minsheng.funeral, DOMAIN §6.6).
+    ParameterSpec("relief.stay_days", "days", _("Relief station: days a stay may last without an extension")),
+    ParameterSpec(
+        "relief.announcement_days", "working_days", _("寻亲: working days from admission to the public announcement")
+    ),
+    ParameterSpec("funeral.waiver_services", "bands", _("惠民殡葬: basic services waived and the most waived for each")),
+    ParameterSpec("funeral.waiver_groups", "bands", _("惠民殡葬: programmes whose recipients have the fees waived")),
+    ParameterSpec(
+        "funeral.complaint_answer_days", "working_days", _("Funeral price reports: working days to answer")
+    ),
 ]
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}

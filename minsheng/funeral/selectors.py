@@ -1,0 +1,190 @@
+"""Reads of funeral services, through the door; the public pages read the cemeteries and their accepted filings
+without a user (filed prices are public by rule: 明码标价, public display)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from minsheng.core.modules import DueItem
+from minsheng.funeral.models import Complaint, Facility, FiledPrice, FuneralCase, PriceFiling, Settlement
+from minsheng.funeral.services import prices_in_force
+from minsheng.workdays.services import Calendar
+
+
+def facility_list(*, user: Any) -> QuerySet[Facility]:
+    return Facility.objects.restrict(user, "view").order_by("area_code", "kind", "name")
+
+
+def facility_get(*, user: Any, pk: int, action: str = "view") -> Facility:
+    return get_object_or_404(Facility.objects.restrict(user, action), pk=pk)
+
+
+def filing_list(*, user: Any, status: str = "") -> QuerySet[PriceFiling]:
+    rows = PriceFiling.objects.restrict(user, "view").select_related("facility", "submitted_by")
+    if status in PriceFiling.Status.values:
+        rows = rows.filter(status=status)
+    return rows.order_by("-submitted_at", "-id")
+
+
+def filing_get(*, user: Any, pk: int) -> PriceFiling:
+    return get_object_or_404(
+        PriceFiling.objects.restrict(user, "view").select_related("facility", "submitted_by", "reviewed_by"), pk=pk
+    )
+
+
+def case_list(*, user: Any) -> QuerySet[FuneralCase]:
+    return (
+        FuneralCase.objects.restrict(user, "view")
+        .select_related("facility", "waiver")
+        .defer("id_number")
+        .order_by("-registered_at", "-id")
+    )
+
+
+def case_get(*, user: Any, pk: int) -> FuneralCase:
+    return get_object_or_404(FuneralCase.objects.restrict(user, "view").select_related("facility"), pk=pk)
+
+
+def settlement_list(*, user: Any) -> QuerySet[Settlement]:
+    return Settlement.objects.restrict(user, "view").select_related("facility", "prepared_by", "approved_by")
+
+
+def settlement_get(*, user: Any, pk: int) -> Settlement:
+    return get_object_or_404(Settlement.objects.restrict(user, "view").select_related("facility"), pk=pk)
+
+
+def complaint_list(*, user: Any) -> QuerySet[Complaint]:
+    return Complaint.objects.restrict(user, "view").select_related("facility").defer("contact_phone")
+
+
+def complaint_get(*, user: Any, pk: int) -> Complaint:
+    return get_object_or_404(
+        Complaint.objects.restrict(user, "view").select_related("facility", "answered_by").defer("contact_phone"),
+        pk=pk,
+    )
+
+
+# --- Public ----------------------------------------------------------------------------------------------------
+
+
+def public_cemeteries() -> QuerySet[Facility]:
+    # Public by design: the cemeteries in service and their filed prices are what the display shows everyone.
+    return (
+        Facility.objects.unscoped()
+        .filter(kind__in=Facility.CEMETERIES, active=True)
+        .order_by("kind", "area_code", "name")
+    )
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    item: str
+    kind: str
+    unit: str
+    price_fen: int
+    previous_fen: int | None
+    change_permille: int | None
+    effective_from: dt.date
+
+
+def _row(price: FiledPrice) -> PriceRow:
+    return PriceRow(
+        item=price.item.name,
+        kind=price.item.get_kind_display(),
+        unit=price.item.unit,
+        price_fen=price.price_fen,
+        previous_fen=price.previous_fen,
+        change_permille=price.change_permille,
+        effective_from=price.filing.effective_from,
+    )
+
+
+@dataclass(frozen=True)
+class CemeteryBoard:
+    facility: Facility
+    in_force: list[PriceRow]
+    history: list[tuple[PriceFiling, list[PriceRow]]]
+
+
+def public_cemetery(pk: int, today: dt.date) -> CemeteryBoard:
+    """A cemetery's prices in force today and every accepted filing with its changes, newest first."""
+    facility = public_cemeteries().filter(pk=pk).first()
+    if facility is None:
+        raise Http404
+    in_force = sorted(prices_in_force(facility, today).values(), key=lambda p: (p.item.sort_order, p.item_id))
+    filings = (
+        PriceFiling.objects.unscoped()  # accepted filings are public (价格公示)
+        .filter(facility=facility, status=PriceFiling.Status.ACCEPTED)
+        .prefetch_related(Prefetch("prices", queryset=FiledPrice.objects.select_related("item", "filing")))
+        .order_by("-effective_from")
+    )
+    return CemeteryBoard(
+        facility=facility,
+        in_force=[_row(p) for p in in_force],
+        history=[(f, [_row(p) for p in f.prices.all()]) for f in filings],
+    )
+
+
+# --- Due work ------------------------------------------------------------------------------------------------------
+
+# Reports due within this many working days (or overdue) are on the to-do list.
+COMPLAINT_WARNING_WORKING_DAYS = 3
+
+
+def _filings_to_review(user: Any) -> QuerySet[PriceFiling]:
+    return PriceFiling.objects.restrict(user, "review").filter(status=PriceFiling.Status.SUBMITTED)
+
+
+def filings_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+    """Filings waiting for the bureau's review, by effective date (they must be reviewed before it)."""
+    rows = _filings_to_review(user).select_related("facility").order_by("effective_from", "pk")
+    return [
+        DueItem(
+            kind="funeral_filing",
+            title=_("Review the price filing"),
+            url=reverse("funeral:filing_detail", args=[f.pk]),
+            area_code=f.area_code,
+            deadline=f.effective_from - dt.timedelta(days=1),
+            subject=f.facility.name,
+            overdue=f.effective_from <= today,
+        )
+        for f in rows[:limit]
+    ]
+
+
+def filings_due_count(user: Any, today: dt.date) -> int:
+    return _filings_to_review(user).count()
+
+
+def _complaints_due(user: Any, today: dt.date) -> QuerySet[Complaint]:
+    horizon = Calendar().add_working_days(today, COMPLAINT_WARNING_WORKING_DAYS)
+    return Complaint.objects.restrict(user, "change").filter(status=Complaint.Status.OPEN, answer_due__lte=horizon)
+
+
+def complaints_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+    """Price reports near their answer deadline, or past it."""
+    rows = _complaints_due(user, today).select_related("facility").order_by("answer_due", "pk")
+    return [
+        DueItem(
+            kind="funeral_complaint",
+            title=_("Answer the price report"),
+            url=reverse("funeral:complaint_detail", args=[c.pk]),
+            area_code=c.area_code,
+            deadline=c.answer_due,
+            subject=f"{c.receipt_number} {c.facility.name}",
+            overdue=c.answer_due < today,
+        )
+        for c in rows[:limit]
+    ]
+
+
+def complaints_due_count(user: Any, today: dt.date) -> int:
+    return _complaints_due(user, today).count()

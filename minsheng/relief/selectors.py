@@ -1,0 +1,141 @@
+"""Reads of the relief station, through the door; the public announcements are read without a user (they are public
+by design and show only what an announcement must)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from minsheng.core.modules import DueItem
+from minsheng.relief.models import Admission, Patrol, Station, Tracing
+
+
+def station_list(*, user: Any) -> QuerySet[Station]:
+    return Station.objects.restrict(user, "view").order_by("area_code", "name")
+
+
+def stations_for_admission(*, user: Any) -> QuerySet[Station]:
+    return Station.objects.restrict(user, "view").filter(active=True).order_by("area_code", "name")
+
+
+def admission_list(*, user: Any, status: str = "") -> QuerySet[Admission]:
+    rows = Admission.objects.restrict(user, "view").select_related("station").defer("id_number")
+    if status in Admission.Status.values:
+        rows = rows.filter(status=status)
+    return rows.order_by("-admitted_at", "-id")
+
+
+def admission_get(*, user: Any, pk: int, action: str = "view") -> Admission:
+    return get_object_or_404(Admission.objects.restrict(user, action).select_related("station"), pk=pk)
+
+
+def tracing_get(*, user: Any, pk: int, action: str = "view") -> Tracing:
+    return get_object_or_404(Tracing.objects.restrict(user, action).select_related("admission"), pk=pk)
+
+
+def patrol_list(*, user: Any) -> QuerySet[Patrol]:
+    return Patrol.objects.restrict(user, "view").select_related("station").order_by("-on", "-id")
+
+
+# --- Public -----------------------------------------------------------------------------------------------------
+
+
+def public_announcements() -> QuerySet[Tracing]:
+    """The announcements shown now (published, not taken down), newest first."""
+    # Public by design: anyone may read an announcement while it is shown; the page shows only its public fields.
+    return (
+        Tracing.objects.unscoped()
+        .filter(published_at__isnull=False, taken_down_at__isnull=True, status=Tracing.Status.OPEN)
+        .select_related("admission__station")
+        .only(
+            "public_id",
+            "published_at",
+            "public_description",
+            "photo_file",
+            "photo_type",
+            "admission__admitted_at",
+            "admission__found_at",
+            "admission__gender",
+            "admission__apparent_age",
+            "admission__station__name",
+            "admission__station__phone",
+            "admission__station__address",
+        )
+        .order_by("-published_at", "-id")
+    )
+
+
+def public_announcement(public_id: str) -> Tracing:
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        raise Http404 from None
+    tracing = public_announcements().filter(public_id=key).first()
+    if tracing is None:
+        raise Http404(_("This announcement is not shown (any more)."))
+    return tracing
+
+
+# --- Due work ------------------------------------------------------------------------------------------------------
+
+# A stay is due for attention this many days before its limit.
+STAY_WARNING_DAYS = 1
+
+
+def _stays_due(user: Any, today: dt.date) -> QuerySet[Admission]:
+    return Admission.objects.restrict(user, "change").filter(
+        status=Admission.Status.IN_STATION, stay_until__lte=today + dt.timedelta(days=STAY_WARNING_DAYS)
+    )
+
+
+def stays_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+    """Stays reaching their limit (or past it): record the departure, or an extension with its reason."""
+    rows = _stays_due(user, today).only("pk", "number", "name", "area_code", "stay_until").order_by("stay_until", "pk")
+    return [
+        DueItem(
+            kind="relief_stay",
+            title=_("Stay reaches its limit"),
+            url=reverse("relief:admission_detail", args=[a.pk]),
+            area_code=a.area_code,
+            deadline=a.stay_until,
+            subject=f"{a.number} {a.display_name}",
+            overdue=a.stay_until < today,
+        )
+        for a in rows[:limit]
+    ]
+
+
+def stays_due_count(user: Any, today: dt.date) -> int:
+    return _stays_due(user, today).count()
+
+
+def _announcements_due(user: Any) -> QuerySet[Tracing]:
+    return Tracing.objects.restrict(user, "change").filter(status=Tracing.Status.OPEN, published_at__isnull=True)
+
+
+def announcements_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+    """Tracings whose public announcement is not published yet, by their deadline."""
+    rows = _announcements_due(user).select_related("admission").order_by("announcement_due", "pk")
+    return [
+        DueItem(
+            kind="relief_announcement",
+            title=_("Publish the tracing announcement"),
+            url=reverse("relief:admission_detail", args=[t.admission_id]),
+            area_code=t.area_code,
+            deadline=t.announcement_due,
+            subject=f"{t.admission.number} {t.admission.display_name}",
+            overdue=t.announcement_due < today,
+        )
+        for t in rows[:limit]
+    ]
+
+
+def announcements_due_count(user: Any, today: dt.date) -> int:
+    return _announcements_due(user).count()
