@@ -125,7 +125,13 @@ register(
         success=302,
     ),
     Endpoint(
-        "funeral:filing_new", WORK, method="post", kwargs=_facility_pk, data=_filing_data, object_level=True, success=302
+        "funeral:filing_new",
+        WORK,
+        method="post",
+        kwargs=_facility_pk,
+        data=_filing_data,
+        object_level=True,
+        success=302,
     ),
     Endpoint("funeral:filing_list", READ),
     Endpoint("funeral:filing_detail", READ, kwargs=_filing_pk, object_level=True),

@@ -63,9 +63,7 @@ def filing(p: Personas, prices: dict[int, int] | None = None, place: Facility | 
     place = place or own_facility(p)
     if prices is None:
         prices = {item(p, place=place).pk: 80_000}
-    return filing_submit(
-        actor=p[STAFF], facility=place, effective_from=timezone.localdate() + TOMORROW, prices=prices
-    )
+    return filing_submit(actor=p[STAFF], facility=place, effective_from=timezone.localdate() + TOMORROW, prices=prices)
 
 
 def case(p: Personas, name: str = "李桂兰", *, person: Any = None, died: dt.date | None = None) -> FuneralCase:
