@@ -46,7 +46,7 @@ def facility(area: Division, kind: str = "funeral_home", name: str = "", **field
 
 def make_staff_facility(area: Division) -> int:
     """The organisation of a funeral-staff persona: a funeral home in its area."""
-    return facility(area).pk
+    return facility(area, name=f"{area.name}城东殡仪馆").pk
 
 
 def own_facility(p: Personas) -> Facility:
