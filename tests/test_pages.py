@@ -94,17 +94,28 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "工作日历",
     ]
     assert nav(Role.DEPARTMENT_HANDLER) == ["事项办理", "超期", "救助事项", "政策参数", "行政区划", "工作日历"]
+    relief_and_funeral = [
+        "入站救助",
+        "巡查与专项行动",
+        "殡葬服务机构",
+        "价格备案",
+        "殡葬业务",
+        "减免费用结算",
+        "价格举报",
+    ]
     assert nav(Role.AUDITOR) == [
         "政策咨询",
         "居民",
         "低保、特困审核",
         "临时救助",
         "保障对象",
+        *relief_and_funeral,
         "统计分析",
         "待确认变更",
         "救助事项",
         "政策参数",
         "行政区划",
+        "救助管理站",
         "工作日历",
         "审计日志",
     ]
@@ -115,6 +126,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "临时救助",
         "保障对象",
         "政策测算",
+        *relief_and_funeral,
         "统计分析",
         "待确认变更",
         "导入",
@@ -122,9 +134,30 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "救助事项",
         "政策参数",
         "行政区划",
+        "救助管理站",
         "工作日历",
         "用户与角色",
         "审计日志",
+    ]
+    # The new modules' own staff: their own work and the reference pages, never the registry.
+    assert nav("relief_staff") == [
+        "入站救助",
+        "巡查与专项行动",
+        "救助事项",
+        "政策参数",
+        "行政区划",
+        "救助管理站",
+        "工作日历",
+    ]
+    assert nav("funeral_staff") == [
+        "殡葬服务机构",
+        "价格备案",
+        "殡葬业务",
+        "减免费用结算",
+        "救助事项",
+        "政策参数",
+        "行政区划",
+        "工作日历",
     ]
 
 
@@ -167,7 +200,7 @@ def test_translations_are_complete_and_compiled() -> None:
 
 @pytest.mark.django_db
 def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> None:
-    """A city administrator's sixteen entries fit one line as menus; a department handler's six stay flat; a group
+    """A city administrator's twenty-four entries fit one line as menus; a department handler's six stay flat; a group
     of one entry stays an entry."""
 
     def groups(role: str) -> list[tuple[str, bool, int]]:
@@ -177,7 +210,14 @@ def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> 
         return [(str(g["label"]), g["menu"], len(g["entries"])) for g in context["nav_groups"]]
 
     admin = groups(Role.CITY_ADMIN)
-    assert admin == [("一门受理", False, 1), ("救助保障", True, 5), ("", False, 1), ("系统管理", True, 9)]
+    assert admin == [
+        ("一门受理", False, 1),
+        ("救助保障", True, 5),
+        ("救助管理", True, 2),
+        ("殡葬服务", True, 5),
+        ("", False, 1),
+        ("系统管理", True, 10),
+    ]
     assert all(not menu for _label, menu, _n in groups(Role.DEPARTMENT_HANDLER))
     assert [label for label, menu, _n in groups(Role.VILLAGE_WORKER) if menu] == ["一门受理", "救助保障", "系统管理"]
     client = Client()

@@ -55,11 +55,11 @@ MODULE = Module(
     },
     nav_groups=(NavGroup(FUNERAL, _("Funeral services"), 310),),
     navigation=(
-        NavEntry("funeral.view_facility", "funeral:facility_list", _("Funeral facilities"), FUNERAL, 320),
-        NavEntry("funeral.view_pricefiling", "funeral:filing_list", _("Price filings"), FUNERAL, 330),
-        NavEntry("funeral.view_funeralcase", "funeral:case_list", _("Funeral cases"), FUNERAL, 340),
-        NavEntry("funeral.view_settlement", "funeral:settlement_list", _("Waiver settlements"), FUNERAL, 350),
-        NavEntry("funeral.view_complaint", "funeral:complaint_list", _("Price reports"), FUNERAL, 360),
+        NavEntry("funeral.view_facility", "funeral:facility_list", _("Funeral facilities"), FUNERAL, 104),
+        NavEntry("funeral.view_pricefiling", "funeral:filing_list", _("Price filings"), FUNERAL, 105),
+        NavEntry("funeral.view_funeralcase", "funeral:case_list", _("Funeral cases"), FUNERAL, 106),
+        NavEntry("funeral.view_settlement", "funeral:settlement_list", _("Waiver settlements"), FUNERAL, 107),
+        NavEntry("funeral.view_complaint", "funeral:complaint_list", _("Price reports"), FUNERAL, 108),
     ),
     audit_actions={
         "funeral.facility_created": _("Funeral facility added"),

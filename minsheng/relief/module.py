@@ -44,8 +44,8 @@ MODULE = Module(
     },
     nav_groups=(NavGroup(RELIEF, _("Relief station"), 300),),
     navigation=(
-        NavEntry("relief.view_admission", "relief:admission_list", _("Admissions"), RELIEF, 300),
-        NavEntry("relief.view_patrol", "relief:patrol_list", _("Patrols and campaigns"), RELIEF, 310),
+        NavEntry("relief.view_admission", "relief:admission_list", _("Admissions"), RELIEF, 102),
+        NavEntry("relief.view_patrol", "relief:patrol_list", _("Patrols and campaigns"), RELIEF, 103),
         NavEntry("relief.view_station", "relief:station_list", _("Relief stations"), "manage", 175),
     ),
     audit_actions={

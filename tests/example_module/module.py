@@ -83,7 +83,7 @@ MODULE = Module(
             compute=board_views,
         ),
     ),
-    headlines=(Headline("cemeteries_filed", "已备案经营性公墓", "count", False, views_figure, 900),),
+    headlines=(Headline("volunteers", "注册志愿者", "persons", True, views_figure, 900),),
     demo=(DemoStep(500, lambda scale, seed, say: "example: nothing to add"),),
     due_work=(DueWork("example_due", "价格审核", VIEW, items=due, count=lambda user, today: 1),),
     item_handlers=(FuneralItems(),),
