@@ -54,10 +54,10 @@ SPECS = [
     ParameterSpec(
         "relief.announcement_days", "working_days", _("寻亲: working days from admission to the public announcement")
     ),
-    ParameterSpec("funeral.waiver_services", "bands", _("惠民殡葬: basic services waived and the most waived for each")),
-    ParameterSpec("funeral.waiver_groups", "bands", _("惠民殡葬: programmes whose recipients have the fees waived")),
     ParameterSpec(
-        "funeral.complaint_answer_days", "working_days", _("Funeral price reports: working days to answer")
+        "funeral.waiver_services", "bands", _("惠民殡葬: basic services waived and the most waived for each")
     ),
+    ParameterSpec("funeral.waiver_groups", "bands", _("惠民殡葬: programmes whose recipients have the fees waived")),
+    ParameterSpec("funeral.complaint_answer_days", "working_days", _("Funeral price reports: working days to answer")),
 ]
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}

@@ -147,10 +147,10 @@ def _filings(facilities: list[Facility], staff: User, bureau: User, rng: random.
     for facility in facilities:
         if facility.kind not in Facility.CEMETERIES:
             continue
-        catalogue = COMMERCIAL_ITEMS if facility.kind == "commercial_cemetery" else PUBLIC_ITEMS
+        offered = COMMERCIAL_ITEMS if facility.kind == "commercial_cemetery" else PUBLIC_ITEMS
         items += [
             PriceItem(facility=facility, kind=kind, name=name, unit=unit, sort_order=n)
-            for n, (kind, name, unit, _price) in enumerate(catalogue, 1)
+            for n, (kind, name, unit, _price) in enumerate(offered, 1)
         ]
     PriceItem.objects.bulk_create(items)
     by_facility: dict[int, list[PriceItem]] = defaultdict(list)
@@ -172,11 +172,11 @@ def _filings(facilities: list[Facility], staff: User, bureau: User, rng: random.
         if facility.kind not in Facility.CEMETERIES:
             continue
         catalogue = by_facility[facility.pk]
-        first = [(item, base[item.name], None) for item in catalogue]
+        first: list[tuple[PriceItem, int, int | None]] = [(item, base[item.name], None) for item in catalogue]
         plans.append((filing(facility, FIRST_FILING), first))
         if facility.kind != "commercial_cemetery":
             continue
-        cuts = []
+        cuts: list[tuple[PriceItem, int, int | None]] = []
         for n, (item, price, _prev) in enumerate(first):
             percent = rng.randrange(CUT_RANGE[0], CUT_RANGE[1] + 1)
             if facility is commercial[0] and n == 0:
@@ -186,7 +186,9 @@ def _filings(facilities: list[Facility], staff: User, bureau: User, rng: random.
             cuts.append((item, price * (100 - percent) // 100, price))
         plans.append((filing(facility, CUT_FILING), cuts))
         if facility in commercial[1:3]:
-            rises = [(item, price + price // 50, price) for item, price, _p in cuts[:2]]  # +2 % on two plots
+            rises: list[tuple[PriceItem, int, int | None]] = [
+                (item, price + price // 50, price) for item, price, _p in cuts[:2]
+            ]  # +2 % on two plots
             plans.append((filing(facility, RISE_FILING), rises))
     PriceFiling.objects.bulk_create([f for f, _rows in plans])
     FiledPrice.objects.bulk_create(

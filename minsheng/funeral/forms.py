@@ -62,7 +62,7 @@ class ReviewForm(StyledForm):
 
 
 class CaseForm(StyledForm):
-    facility = forms.ModelChoiceField(label=_("Facility"), queryset=None)  # type: ignore[arg-type]
+    facility = forms.ModelChoiceField(label=_("Facility"), queryset=Facility.objects.unscoped().none())
     name = forms.CharField(label=_("Name of the deceased"), max_length=50)
     id_number = forms.CharField(label=_("ID number"), max_length=24)
     died_on = forms.DateField(label=_("Date of death"), widget=DATE)
@@ -90,7 +90,7 @@ class WaiverForm(StyledForm):
 
 
 class SettlementForm(StyledForm):
-    facility = forms.ModelChoiceField(label=_("Funeral home"), queryset=None)  # type: ignore[arg-type]
+    facility = forms.ModelChoiceField(label=_("Funeral home"), queryset=Facility.objects.unscoped().none())
     period = MonthField(label=_("Month"))
 
     def __init__(self, *args: Any, facilities: Any, **kwargs: Any) -> None:
@@ -105,7 +105,9 @@ class AnswerForm(StyledForm):
 class ReportForm(StyledForm):
     """The public report form: which cemetery, what happened, and how to reach the person who reports."""
 
-    facility = forms.ModelChoiceField(label=_("Cemetery or funeral facility"), queryset=None)  # type: ignore[arg-type]
+    facility = forms.ModelChoiceField(
+        label=_("Cemetery or funeral facility"), queryset=Facility.objects.unscoped().none()
+    )
     kind = forms.ChoiceField(label=_("The problem"), choices=Complaint.Kind.choices)
     text = forms.CharField(label=_("What happened"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
     charged = YuanField(label=_("Amount charged (yuan)"), required=False)

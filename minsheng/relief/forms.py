@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.core.forms import StyledForm
-from minsheng.relief.models import Admission, Patrol, TracingCheck
+from minsheng.relief.models import Admission, Patrol, Station, TracingCheck
 from minsheng.relief.services import SERVICES
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -17,7 +17,7 @@ DEPARTURES = [(v, label) for v, label in Admission.Departure.choices if v not in
 
 
 class AdmissionForm(StyledForm):
-    station = forms.ModelChoiceField(label=_("Station"), queryset=None)  # type: ignore[arg-type]
+    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.unscoped().none())
     admitted_at = forms.DateTimeField(label=_("Admitted at"), widget=DATETIME)
     referral = forms.ChoiceField(label=_("Referred by"), choices=Admission.Referral.choices)
     identity_known = forms.BooleanField(label=_("Identity known"), required=False)
@@ -131,7 +131,7 @@ class ResettleForm(StyledForm):
 
 
 class PatrolForm(StyledForm):
-    station = forms.ModelChoiceField(label=_("Station"), queryset=None)  # type: ignore[arg-type]
+    station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.unscoped().none())
     kind = forms.ChoiceField(label=_("Kind"), choices=Patrol.Kind.choices)
     on = forms.DateField(label=_("Date"), widget=DATE)
     places = forms.CharField(label=_("Places"), max_length=300)

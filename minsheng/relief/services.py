@@ -374,7 +374,7 @@ DEPARTURES_NEEDING_DESTINATION = frozenset(
     }
 )
 # How a departure ends an open tracing: the family was found, or the person went away.
-TRACING_END = {
+TRACING_END: dict[str, str] = {
     Admission.Departure.RETURNED_HOME: Tracing.Status.REUNITED,
     Admission.Departure.FAMILY: Tracing.Status.REUNITED,
     Admission.Departure.OWN_WILL: Tracing.Status.CLOSED,

@@ -52,6 +52,7 @@ def make_staff_facility(area: Division) -> int:
 def own_facility(p: Personas) -> Facility:
     """The funeral home the staff persona works for."""
     assignment = RoleAssignment.objects.get(user=p[STAFF], role=STAFF)
+    assert assignment.organisation_id is not None
     return Facility.objects.unscoped().get(pk=assignment.organisation_id)
 
 

@@ -5,6 +5,7 @@ monthly exactly once (maker-checker); cremations as the death feed's records; th
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -53,7 +54,7 @@ pytestmark = pytest.mark.django_db
 ALL_SERVICES = ["transport", "storage", "cremation", "urn", "ash_storage"]
 
 
-def _cemetery_staff(personas: Personas, place: Facility) -> object:
+def _cemetery_staff(personas: Personas, place: Facility) -> Any:
     from minsheng.accounts.models import RoleAssignment
 
     user = make_user("cemetery_staff", None, personas.county)
@@ -430,8 +431,8 @@ def test_the_demo_year_of_waivers_is_settled_and_the_deceased_leave_the_rolls(pe
     assert all(dt.date(2023, 7, 1) <= w.case.died_on <= dt.date(2024, 6, 30) for w in waivers)
     assert all(w.settlement is not None and w.settlement.period == w.month for w in waivers)
     last = max(w.month for w in waivers)
-    assert {w.settlement.status for w in waivers if w.month != last} <= {"paid"}
-    assert {w.settlement.status for w in waivers if w.month == last} == {"draft"}
+    assert {getattr(w.settlement, "status", None) for w in waivers if w.month != last} <= {"paid"}
+    assert {getattr(w.settlement, "status", None) for w in waivers if w.month == last} == {"draft"}
     for w in waivers:
         person = Person.objects.unscoped().get(id_index=w.case.id_index)
         assert (person.status, person.status_date) == ("deceased", w.case.died_on)

@@ -64,7 +64,7 @@ def test_the_announcement_shows_the_photo_description_place_and_contact_and_noth
         assert hidden not in html
     assert "<script>" not in html and "style=" not in html
     photo = client.get(reverse("relief:public_photo", args=[tracing.public_id]))
-    assert (photo.status_code, photo["Content-Type"], b"".join(photo.streaming_content)) == (200, "image/jpeg", JPEG)
+    assert (photo.status_code, photo["Content-Type"], photo.getvalue()) == (200, "image/jpeg", JPEG)
     assert not tracing.photo_file.startswith("/") and (Path(settings.MEDIA_ROOT) / tracing.photo_file).is_file()
 
 

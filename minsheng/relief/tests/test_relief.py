@@ -117,7 +117,7 @@ def test_leaving_is_always_recordable_at_once(personas: Personas) -> None:
     gone = departure_record(actor=staff, admission=overstayed, departure="returned_home", destination="安徽省阜阳市")
     assert (gone.status, gone.destination) == ("departed", "安徽省阜阳市")
     event = AuditEvent.objects.unscoped().filter(action="relief.departed", object_id=str(overstayed.pk)).get()
-    assert event.after["beyond_limit"] is True
+    assert event.after is not None and event.after["beyond_limit"] is True
 
 
 def test_a_departure_before_the_admission_or_twice_is_refused_and_nothing_is_lost(personas: Personas) -> None:
@@ -227,6 +227,7 @@ def test_resettlement_registers_the_person_and_runs_the_tekun_procedure_through_
         personas.village.code,
         "head",
     )
+    assert tracing.tekun_item_case_id is not None
     item_case = ItemCase.objects.unscoped().get(pk=tracing.tekun_item_case_id)
     assert (item_case.item.number, item_case.status, item_case.application.on_behalf) == (4, "accepted", True)
     procedure = ProgrammeCase.objects.unscoped().get(case=item_case)
