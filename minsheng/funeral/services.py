@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from minsheng.assistance.services import MissingParameter, parameter_for
 from minsheng.audit.services import audit_record
 from minsheng.core.crypto import blind_index, mask_id_number, mask_phone
 from minsheng.core.forms import MAX_FEN
+from minsheng.core.modules import publish
 from minsheng.core.months import month_of
 from minsheng.core.scoping import require_scope
 from minsheng.funeral.models import (
@@ -424,6 +426,24 @@ def case_register(*, actor: Any, facility: Facility, name: str, id_number: str, 
     return case
 
 
+# The death feed's hook: published inside ``cremation_record``'s transaction for any module that subscribes to it (the
+# data exchange, when it lands); the payload is a ``Cremation``.
+PERSON_CREMATED = "funeral.person_cremated"
+
+
+@dataclass(frozen=True)
+class Cremation:
+    """What a death feed needs from a cremation record: the ID's blind index (the registry's ``Person.id_index``, never
+    the number), the dates and the certificate. Marking the person deceased is the registry's own service's work."""
+
+    case: int
+    id_index: str
+    died_on: dt.date
+    cremated_on: dt.date
+    certificate: str
+    area_code: str
+
+
 def _case_locked(actor: Any, case: FuneralCase, action: str) -> FuneralCase:
     row = FuneralCase.objects.restrict(actor, action).select_for_update().filter(pk=case.pk).first()
     if row is None:
@@ -434,7 +454,8 @@ def _case_locked(actor: Any, case: FuneralCase, action: str) -> FuneralCase:
 @transaction.atomic
 def cremation_record(*, actor: Any, case: FuneralCase, cremated_on: dt.date, certificate: str) -> FuneralCase:
     """Record the cremation. The case then is the death feed's record for the data exchange (docs/architecture.md,
-    "Funeral services"): it carries the ID's blind index, which a feed matches against the registry."""
+    "Funeral services"): it carries the ID's blind index, which a feed matches against the registry, and the event
+    ``funeral.person_cremated`` is published to the modules that subscribe."""
     row = _case_locked(actor, case, "change")
     if row.cremated_on is not None:
         raise ValidationError(_("The cremation is recorded already."))
@@ -451,6 +472,17 @@ def cremation_record(*, actor: Any, case: FuneralCase, cremated_on: dt.date, cer
         obj=row,
         area_code=row.area_code,
         after={"cremated_on": cremated_on, "certificate": certificate, "id": row.id_masked},
+    )
+    publish(
+        PERSON_CREMATED,
+        Cremation(
+            case=row.pk,
+            id_index=row.id_index,
+            died_on=row.died_on,
+            cremated_on=cremated_on,
+            certificate=certificate,
+            area_code=row.area_code,
+        ),
     )
     return row
 

@@ -18,6 +18,7 @@ from minsheng.assistance.models import Benefit
 from minsheng.audit.models import AuditEvent
 from minsheng.core.crypto import blind_index
 from minsheng.core.middleware import CONTENT_SECURITY_POLICY
+from minsheng.core.modules import Module, modules
 from minsheng.funeral.demo import CUT_RANGE, demo_funeral
 from minsheng.funeral.models import (
     Complaint,
@@ -32,6 +33,8 @@ from minsheng.funeral.models import (
 from minsheng.funeral.module import STAFF
 from minsheng.funeral.selectors import complaints_due, filings_due, filings_due_count, public_cemetery
 from minsheng.funeral.services import (
+    PERSON_CREMATED,
+    Cremation,
     case_register,
     cremation_record,
     filing_review,
@@ -248,7 +251,14 @@ def test_reports_near_their_deadline_are_due_work_for_the_county(personas: Perso
 # --- Cases, cremation, waivers and settlement -------------------------------------------------------------------
 
 
-def test_a_cremation_record_carries_the_blind_index_a_death_feed_matches_on(personas: Personas) -> None:
+def test_a_cremation_record_carries_the_blind_index_a_death_feed_matches_on(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The data exchange is not built: a module subscribing to ``funeral.person_cremated`` gets the record."""
+    fed: list[Cremation] = []
+    feed = Module(app_label="feed", subscribers={PERSON_CREMATED: (fed.append,)})
+    installed = modules()
+    monkeypatch.setattr("minsheng.core.modules.modules", lambda: (*installed, feed))
     deceased = payee(personas.village, "钱德明")
     registered = case(personas, person=deceased, died=dt.date(2026, 1, 3))
     cremated = cremation_record(
@@ -256,9 +266,18 @@ def test_a_cremation_record_carries_the_blind_index_a_death_feed_matches_on(pers
     )
     assert cremated.id_index == id_lookup_key(deceased.id_number) == deceased.id_index
     assert FuneralCase.objects.unscoped().filter(cremated_on__isnull=False, id_index=deceased.id_index).count() == 1
-    assert (
-        Person.objects.unscoped().get(pk=deceased.pk).status == "living"
-    )  # only the registry's own service changes it
+    # Only the registry's own service marks a death; the subscribers get the record.
+    assert Person.objects.unscoped().get(pk=deceased.pk).status == "living"
+    assert fed == [
+        Cremation(
+            case=registered.pk,
+            id_index=deceased.id_index,
+            died_on=dt.date(2026, 1, 3),
+            cremated_on=dt.date(2026, 1, 5),
+            certificate="HH3213020001",
+            area_code=own_facility(personas).area_code,
+        )
+    ]
     with pytest.raises(ValidationError, match="火化日期不能早于死亡日期"):
         cremation_record(
             actor=personas[STAFF], case=case(personas, "孙玉梅"), cremated_on=dt.date(2000, 1, 1), certificate="X"
