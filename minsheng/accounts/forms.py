@@ -3,11 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.accounts.roles import role_choices
+from minsheng.accounts.roles import role_choices, role_specs
 from minsheng.areas.forms import DivisionCodeField
 from minsheng.catalog.models import Department
 from minsheng.core.forms import StyledForm
@@ -44,10 +46,46 @@ class RoleAssignmentForm(StyledForm):
         required=False,
         help_text=_("Only for a department handler."),
     )
+    organisation = forms.ChoiceField(
+        label=_("Organisation"),
+        required=False,
+        help_text=_("Only for the staff of a facility or provider (a funeral home, a care provider …)."),
+    )
 
-    def __init__(self, *args: Any, divisions: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, divisions: Any, areas: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["division"].divisions = divisions  # type: ignore[attr-defined]
+        self.fields["organisation"].choices = [("", "---------"), *organisation_choices(areas or [])]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        chosen = cleaned.pop("organisation", "") or ""
+        cleaned["organisation_id"] = None
+        if chosen:
+            label, _sep, pk = chosen.rpartition(":")
+            spec = role_specs().get(cleaned.get("role", ""))
+            if spec is None or spec.organisation != label:
+                self.add_error("organisation", _("This role is not bound to an organisation of this kind."))
+            else:
+                cleaned["organisation_id"] = int(pk)
+        return cleaned
+
+
+def organisation_choices(prefixes: list[str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The organisations of the organisation-bound roles inside the areas of ``prefixes``, grouped by kind (the value
+    is ``<model label>:<id>``)."""
+    groups = []
+    for label in sorted({s.organisation for s in role_specs().values() if s.organisation}):
+        model = apps.get_model(label)
+        rows = (
+            model.objects.unscoped() if hasattr(model.objects, "unscoped") else model.objects
+        )  # names, filtered below
+        condition = Q(pk__in=[])
+        for prefix in prefixes:
+            condition |= Q(area_code__startswith=prefix)
+        options = [(f"{label}:{row.pk}", str(row)) for row in rows.filter(condition).order_by("area_code", "pk")[:500]]
+        groups.append((str(model._meta.verbose_name), options))
+    return groups
 
 
 class ReasonForm(StyledForm):

@@ -111,6 +111,10 @@ def user_create(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
+def _managed_areas(actor: User) -> list[str]:
+    return [scope.prefix for scope in actor.scopes_for("accounts.change_user")]
+
+
 def _detail_context(request: HttpRequest, user: User, *, role_form: RoleAssignmentForm | None = None) -> dict[str, Any]:
     actor: User = request.user  # type: ignore[assignment]
     return {
@@ -118,7 +122,8 @@ def _detail_context(request: HttpRequest, user: User, *, role_form: RoleAssignme
         "assignments": user.role_assignments.select_related("division", "department").order_by("role"),
         "role_requests": selectors.role_request_pending(actor=actor, user=user),
         "sessions": selectors.session_list(user=user),
-        "role_form": role_form or RoleAssignmentForm(divisions=selectors.managed_divisions(actor=actor)),
+        "role_form": role_form
+        or RoleAssignmentForm(divisions=selectors.managed_divisions(actor=actor), areas=_managed_areas(actor)),
         "reason_form": ReasonForm(),
     }
 
@@ -134,7 +139,9 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def role_add(request: HttpRequest, pk: int) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     user = selectors.user_get(actor=actor, pk=pk)
-    form = RoleAssignmentForm(request.POST, divisions=selectors.managed_divisions(actor=actor))
+    form = RoleAssignmentForm(
+        request.POST, divisions=selectors.managed_divisions(actor=actor), areas=_managed_areas(actor)
+    )
     status = 400
     if form.is_valid():
         try:

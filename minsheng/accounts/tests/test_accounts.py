@@ -318,3 +318,33 @@ def test_the_first_city_administrator_is_created_by_command(
         call_command("create_admin", "chief2", "3213")
     with pytest.raises(CommandError, match="a city administrator belongs to a city"):
         call_command("create_admin", "chief3", "321302")
+
+
+def test_an_administrator_binds_a_facility_role_to_a_facility_of_their_area(personas: Personas) -> None:
+    """An organisation-bound role (a funeral home's staff) is given through the account page with its organisation,
+    chosen among those of the administrator's areas; another kind or none is refused with the reason."""
+    from minsheng.funeral.models import Facility
+
+    here = Facility.objects.unscoped().create(
+        kind=Facility.Kind.FUNERAL_HOME, name="宿城殡仪馆", area_code=personas.county.code, operator="宿城区民政局"
+    )
+    elsewhere = Facility.objects.unscoped().create(
+        kind=Facility.Kind.FUNERAL_HOME, name="徐州殡仪馆", area_code="320302000000", operator="x"
+    )
+    staff = make_user("home_staff", None, personas.county)
+    client = Client()
+    client.force_login(personas[Role.CITY_ADMIN])
+    page = client.get(reverse("accounts:user_detail", args=[staff.pk])).content.decode()
+    assert f'value="funeral.facility:{here.pk}"' in page and "宿城殡仪馆" in page
+    assert f'value="funeral.facility:{elsewhere.pk}"' not in page
+    url = reverse("accounts:role_add", args=[staff.pk])
+    data = {"role": "funeral_staff", "division": personas.county.code}
+    missing = client.post(url, data)
+    assert missing.status_code == 400 and "请选择该账号所属的机构" in missing.content.decode()
+    wrong = client.post(
+        url,
+        {"role": Role.VILLAGE_WORKER, "division": personas.village.code, "organisation": f"funeral.facility:{here.pk}"},
+    )
+    assert wrong.status_code == 400
+    assert client.post(url, {**data, "organisation": f"funeral.facility:{here.pk}"}).status_code == 302
+    assert list(staff.role_assignments.values_list("role", "organisation_id")) == [("funeral_staff", here.pk)]
