@@ -1,8 +1,8 @@
 """Payroll benchmark (issue 6): generate one month's payroll of every monthly programme for every county, through
 the real service, against a single plain ``INSERT … SELECT`` of the same rows into an unindexed scratch table.
 
-Runs after the programmes benchmarks (their demo caseload, ``assistance.demo``, is the city's running benefits; at
-``BENCH_CITY_SCALE=1.0`` about 200,000). Two figures:
+Runs after the programmes benchmarks (their demo caseload, ``assistance.benefits.demo``, is the city's running
+benefits; at ``BENCH_CITY_SCALE=1.0`` about 200,000). Two figures:
 
 - **Suqian**: ``payroll_generate`` for each of the city's 6 counties and each monthly programme (36 batches), as a
   county payment officer of that county. Payment officers hold the preparing permission at county level only, so
@@ -62,8 +62,8 @@ def _baseline(prefixes: list[str], programmes: list[str]) -> tuple[float, int]:
     faster of two runs, JIT at its default and off)."""
     from django.db import connection, transaction
 
-    from minsheng.assistance.benefits import pays_in_sql
-    from minsheng.assistance.models import Benefit
+    from minsheng.assistance.benefits.models import Benefit
+    from minsheng.assistance.benefits.selectors import pays_in_sql
     from minsheng.payments.services import _amount_in, _date, _q
     from minsheng.people.models import Person
 
@@ -161,7 +161,7 @@ def _report(
 
 
 def _monthly_programmes() -> list[str]:
-    from minsheng.assistance.models import Programme
+    from minsheng.assistance.programmes import Programme
 
     return [str(value) for value in Programme.values if value != Programme.TEMPORARY]
 

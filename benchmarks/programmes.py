@@ -17,7 +17,7 @@ ON = dt.date(2026, 11, 1)
 
 
 def bench_demo_programmes() -> list[str]:
-    from minsheng.assistance.demo import TARGETS, demo_programmes
+    from minsheng.assistance.benefits.demo import TARGETS, demo_programmes
     from minsheng.testing import ensure_reference_data
 
     ensure_reference_data()  # the division benchmark's TRUNCATE … CASCADE emptied the rule values with the users
@@ -35,7 +35,7 @@ def bench_demo_programmes() -> list[str]:
 
 
 def bench_simulation() -> list[str]:
-    from minsheng.assistance.means import simulate
+    from minsheng.assistance.means.simulation import simulate
 
     started = time.perf_counter()
     result = simulate(area_prefix="3213", on=ON, standard_fen=95_000)

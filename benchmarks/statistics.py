@@ -96,8 +96,8 @@ def _analyse() -> None:
 def _histories() -> list[str]:
     """The demo's one-window, temporary-assistance and payroll histories, when the database has none yet (``make
     bench`` builds the city and its caseload only; a clone of a ``demo_city`` database has them all)."""
-    from minsheng.assistance.demo_temporary import demo_temporary_history
-    from minsheng.assistance.models import TemporaryAid
+    from minsheng.assistance.temporary.demo import demo_temporary_history
+    from minsheng.assistance.temporary.models import TemporaryAid
     from minsheng.intake.demo import demo_history
     from minsheng.intake.models import Consultation
     from minsheng.payments.demo import demo_payroll_history
@@ -125,7 +125,7 @@ def _busiest_village() -> Any:
     from django.db.models import Count
 
     from minsheng.areas.models import Division
-    from minsheng.assistance.models import Benefit
+    from minsheng.assistance.benefits.models import Benefit
 
     # A system job: the benchmark picks its village from the whole table.
     top = (

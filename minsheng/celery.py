@@ -10,4 +10,4 @@ app = Celery("minsheng")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Modules with tasks besides each app's ``tasks.py``.
-app.autodiscover_tasks(["minsheng.assistance"], related_name="simulation")
+app.autodiscover_tasks(["minsheng.assistance.means"], related_name="simulation")

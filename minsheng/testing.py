@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import importlib
 import itertools
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,7 +134,7 @@ def make_user(
 def ensure_reference_data() -> None:
     """Divisions, departments and illnesses, reloaded after a browser test has emptied the tables."""
     from minsheng.areas.services import divisions_load_bundled
-    from minsheng.assistance.models import Parameter
+    from minsheng.assistance.rules.models import Parameter
     from minsheng.catalog.models import Item
     from minsheng.people.models import IllnessType
     from minsheng.workdays.models import CalendarYear
@@ -228,17 +229,28 @@ def register(*endpoints: Endpoint) -> None:
     ENDPOINTS.extend(endpoints)
 
 
+def _endpoint_modules(app: Any) -> list[str]:
+    """``tests.endpoints`` of the app and of each of its parts (an app cut in subpackages, like ``assistance``)."""
+    parts = [app.name] + [
+        f"{app.name}.{found.name}"
+        for found in pkgutil.iter_modules(list(app.module.__path__))
+        if found.ispkg and found.name != "tests"
+    ]
+    return [f"{part}.tests.endpoints" for part in parts]
+
+
 @functools.cache
 def _load_endpoint_registries() -> None:
-    """Import every app's ``tests/endpoints.py``: the permission matrix's endpoints and the organisations of the
-    organisation-bound personas are registered there."""
+    """Import every app's ``tests/endpoints.py`` (and its parts'): the permission matrix's endpoints and the
+    organisations of the organisation-bound personas are registered there."""
     for app in django_apps.get_app_configs():
         if app.name.startswith("minsheng."):
-            try:
-                importlib.import_module(f"{app.name}.tests.endpoints")
-            except ModuleNotFoundError as exc:
-                if exc.name not in (f"{app.name}.tests", f"{app.name}.tests.endpoints"):
-                    raise
+            for name in _endpoint_modules(app):
+                try:
+                    importlib.import_module(name)
+                except ModuleNotFoundError as exc:
+                    if exc.name not in (name.removesuffix(".endpoints"), name):
+                        raise
 
 
 def load_endpoint_registries() -> list[Endpoint]:

@@ -11,8 +11,10 @@ from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from minsheng.assistance.benefits import pays_in_sql
-from minsheng.assistance.models import Benefit, Programme, TemporaryAid
+from minsheng.assistance.benefits.models import Benefit
+from minsheng.assistance.benefits.selectors import pays_in_sql
+from minsheng.assistance.programmes import Programme
+from minsheng.assistance.temporary.models import TemporaryAid
 from minsheng.core.modules import CellReader, CellSource, CellWindow, FlowCells, Indicator, SqlCells
 
 DISABILITY_PROGRAMMES = (Programme.DISABILITY_LIVING, Programme.DISABILITY_CARE)

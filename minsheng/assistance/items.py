@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from minsheng.assistance.programmes import PROCEDURE_ITEMS, TEMPORARY_ITEMS
-from minsheng.assistance.workflow import procedure_runs, programme_cases_open
+from minsheng.assistance.procedure.models import PROCEDURE_ITEMS
+from minsheng.assistance.procedure.selectors import procedure_runs
+from minsheng.assistance.procedure.services import programme_cases_open
+from minsheng.assistance.temporary.models import TEMPORARY_ITEMS
 
 
 class ProgrammeItems:

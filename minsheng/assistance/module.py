@@ -6,11 +6,12 @@ from collections.abc import Callable
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.assistance import figures
-from minsheng.assistance.benefits import household_changed_subscriber
-from minsheng.assistance.demo import demo_programmes
-from minsheng.assistance.demo_temporary import demo_temporary_history
+from minsheng.assistance.benefits.demo import demo_programmes
+from minsheng.assistance.benefits.models import Benefit
+from minsheng.assistance.benefits.services import household_changed_subscriber
 from minsheng.assistance.items import ProgrammeItems
-from minsheng.assistance.models import Benefit, TemporaryAid
+from minsheng.assistance.temporary.demo import demo_temporary_history
+from minsheng.assistance.temporary.models import TemporaryAid
 from minsheng.core.modules import DemoStep, Headline, Module, NavEntry, NavGroup, RegistryEvent, StatisticsFamily
 from minsheng.core.roles import Role
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from minsheng.assistance.temporary import papers_overdue_sweep
+from minsheng.assistance.temporary.services import papers_overdue_sweep
 
 
 @shared_task(name="assistance.sweep_temporary_papers")
@@ -17,6 +17,6 @@ def end_tapers() -> int:
     """Run daily: stop the benefits whose taper (渐退) has run out. Idempotent."""
     from django.utils import timezone
 
-    from minsheng.assistance.benefits import benefits_end_tapers
+    from minsheng.assistance.benefits.services import benefits_end_tapers
 
     return benefits_end_tapers(timezone.localdate())

@@ -1,12 +1,18 @@
-from django.urls import path
+"""The app's pages under one namespace (``assistance:``); each part lists its own."""
 
-from minsheng.assistance import urls_benefits, urls_means, urls_temporary, urls_workflow, views
+from django.urls import URLPattern
+
+from minsheng.assistance.benefits import urls as benefits
+from minsheng.assistance.means import urls as means
+from minsheng.assistance.procedure import urls as procedure
+from minsheng.assistance.rules import urls as rules
+from minsheng.assistance.temporary import urls as temporary
 
 app_name = "assistance"
-urlpatterns = [
-    path("rules/", views.rules, name="rules"),
-    *urls_means.urlpatterns,
-    *urls_workflow.urlpatterns,
-    *urls_temporary.urlpatterns,
-    *urls_benefits.urlpatterns,
+urlpatterns: list[URLPattern] = [
+    *rules.urlpatterns,
+    *means.urlpatterns,
+    *procedure.urlpatterns,
+    *temporary.urlpatterns,
+    *benefits.urlpatterns,
 ]

@@ -30,8 +30,8 @@ from django.utils import timezone
 
 from minsheng.accounts.models import User
 from minsheng.areas.models import Division
-from minsheng.assistance.models import Benefit, BenefitChange
-from minsheng.assistance.services import parameter_for
+from minsheng.assistance.benefits.models import Benefit, BenefitChange
+from minsheng.assistance.rules.selectors import parameter_for
 from minsheng.core.crypto import mask_id_number
 from minsheng.core.months import add_months, month_of
 from minsheng.funeral.models import Facility, FiledPrice, FuneralCase, PriceFiling, PriceItem, Settlement, Waiver

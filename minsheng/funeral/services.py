@@ -20,8 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.areas.models import Division
-from minsheng.assistance.models import Benefit, Parameter, Programme
-from minsheng.assistance.services import MissingParameter, parameter_for
+from minsheng.assistance.benefits.models import Benefit
+from minsheng.assistance.programmes import Programme
+from minsheng.assistance.rules.models import Parameter
+from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
 from minsheng.audit.services import audit_record
 from minsheng.core.crypto import blind_index, mask_id_number, mask_phone
 from minsheng.core.forms import MAX_FEN

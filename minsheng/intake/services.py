@@ -284,7 +284,7 @@ def case_record_decision(
     *, actor: User, case: ItemCase, granted: bool, reason: str, waiting_too: bool = False
 ) -> ItemCase:
     """Record a decision on an accepted item; the caller checked that ``actor`` may decide it (the department's
-    inbox above, the 低保 / 特困 procedure in ``assistance.workflow``, or temporary assistance, whose items paid first
+    inbox above, the 低保 / 特困 procedure in ``assistance.procedure``, or temporary assistance, whose items paid first
     wait for papers and are decided with their case: ``waiting_too`` decides an item waiting for materials too)."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reasons for the decision; the applicant reads them.")})

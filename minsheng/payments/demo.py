@@ -35,7 +35,8 @@ from django.utils import timezone
 from minsheng.accounts.models import RoleAssignment, User
 from minsheng.accounts.roles import Role
 from minsheng.areas.models import Division
-from minsheng.assistance.models import MONTHLY_PROGRAMMES, Benefit
+from minsheng.assistance.benefits.models import Benefit
+from minsheng.assistance.programmes import MONTHLY_PROGRAMMES
 from minsheng.core.crypto import encrypt_many, mask_bank_account
 from minsheng.payments.bankfiles import bank_return_import, payment_file_export
 from minsheng.payments.models import PaymentLine, PayrollBatch

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext, gettext_lazy
 
 from minsheng.areas.models import Division
-from minsheng.assistance.models import MONTHLY_PROGRAMMES, Programme
+from minsheng.assistance.programmes import MONTHLY_PROGRAMMES, Programme
 from minsheng.core.forms import MonthField, StyledForm
 from minsheng.core.limits import REASON_MAX
 from minsheng.core.templatetags.money import yuan

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from minsheng.assistance.models import Programme
+from minsheng.assistance.programmes import Programme
 from minsheng.core.fields import EncryptedCharField
 from minsheng.core.limits import REASON_MAX
 from minsheng.core.scoping import ScopedManager, ScopedModel

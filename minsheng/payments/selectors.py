@@ -8,7 +8,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from minsheng.areas.models import Division
-from minsheng.assistance.models import Benefit
+from minsheng.assistance.benefits.models import Benefit
 from minsheng.core.months import add_months, months_between
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import PREPARE

@@ -3,8 +3,8 @@
 Generation (``payroll_generate``) is a handful of statements whatever the size of the county:
 
 1. ``INSERT … SELECT`` one line per benefit of the county and programme that pays for the month, with the amount in
-   force that month by the benefit's history (the same rule as ``assistance.benefits.amount_for_month``) and the
-   payee's bank account copied as it is stored (the encrypted token; tokens are not bound to a row);
+   force that month by the benefit's history (the same rule as ``assistance.benefits.selectors.amount_for_month``)
+   and the payee's bank account copied as it is stored (the encrypted token; tokens are not bound to a row);
 2. ``INSERT … SELECT`` the re-issue of each line of an earlier batch the bank returned as failed (once);
 3. in a draft that is generated again: drop lines whose benefit no longer pays, bring amounts and accounts up to date
    and release the holds, so that every check below runs again on today's facts;
@@ -31,8 +31,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from minsheng.areas.models import Division
-from minsheng.assistance.benefits import benefits_end_tapers, pays_in_sql
-from minsheng.assistance.models import MONTHLY_PROGRAMMES, Benefit, BenefitChange, Programme
+from minsheng.assistance.benefits.models import Benefit, BenefitChange
+from minsheng.assistance.benefits.selectors import pays_in_sql
+from minsheng.assistance.benefits.services import benefits_end_tapers
+from minsheng.assistance.programmes import MONTHLY_PROGRAMMES, Programme
 from minsheng.audit.services import audit_record
 from minsheng.core.limits import REASON_MAX, require_length
 from minsheng.core.months import EARLIEST_MONTH, month_of

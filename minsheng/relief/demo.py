@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from minsheng.areas.models import Division
-from minsheng.assistance.services import parameter_for
+from minsheng.assistance.rules.selectors import parameter_for
 from minsheng.intake.demo import history_account
 from minsheng.relief.models import Admission, Belonging, Patrol, Station, Tracing, TracingCheck
 from minsheng.relief.services import ANNOUNCEMENT_DAYS, STAY_DAYS

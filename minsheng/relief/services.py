@@ -25,9 +25,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from minsheng.areas.models import Division
-from minsheng.assistance.models import Parameter, Programme
-from minsheng.assistance.programmes import PROCEDURE_ITEMS
-from minsheng.assistance.services import MissingParameter, parameter_for
+from minsheng.assistance.procedure.models import PROCEDURE_ITEMS
+from minsheng.assistance.programmes import Programme
+from minsheng.assistance.rules.models import Parameter
+from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
 from minsheng.core.crypto import blind_index, mask_id_number

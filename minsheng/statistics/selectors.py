@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from minsheng.areas.codes import InvalidCode, level_of
 from minsheng.areas.models import Division
 from minsheng.areas.selectors import division_ancestors
-from minsheng.assistance.models import MONTHLY_PROGRAMMES, Programme
+from minsheng.assistance.programmes import MONTHLY_PROGRAMMES, Programme
 from minsheng.catalog.models import Department
 from minsheng.core.months import months_between, parse_month
 from minsheng.core.scoping import scope_allows

@@ -12,7 +12,8 @@ import pytest
 from django.utils import timezone
 
 from minsheng.accounts.roles import Role
-from minsheng.assistance.models import Benefit, ProgrammeCase
+from minsheng.assistance.benefits.models import Benefit
+from minsheng.assistance.procedure.models import ProgrammeCase
 from minsheng.catalog.models import Item
 from minsheng.core.months import first_day_of_next_month
 from minsheng.intake.models import ItemCase

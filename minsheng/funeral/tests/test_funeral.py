@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minsheng.accounts.roles import Role
-from minsheng.assistance.models import Benefit
+from minsheng.assistance.benefits.models import Benefit
 from minsheng.audit.models import AuditEvent
 from minsheng.core.crypto import blind_index
 from minsheng.core.middleware import CONTENT_SECURITY_POLICY

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from minsheng.areas.models import Division
-from minsheng.assistance.models import Benefit, BenefitChange
+from minsheng.assistance.benefits.models import Benefit, BenefitChange
 from minsheng.core.crypto import mask_bank_account
 from minsheng.people.models import Membership
 from minsheng.testing import make_household, make_person

@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from minsheng.assistance.models import Benefit
+from minsheng.assistance.benefits.models import Benefit
 from minsheng.payments import demo
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import hold_texts
@@ -174,7 +174,8 @@ def test_the_seeded_bank_fails_only_the_months_own_lines() -> None:
 def test_the_demo_city_caseload_pays_every_month_of_the_half_year() -> None:
     """The demo's own caseload, enrolled before 2023, through the history: every benefit paid once a month unless
     held back, no account missing but the chosen few, the batches' totals equal to their lines."""
-    from minsheng.assistance.demo import ENROLLED_BY, ENROLLED_FROM, demo_economic_statuses, demo_enrol
+    from minsheng.assistance.benefits.demo import ENROLLED_BY, ENROLLED_FROM, demo_enrol
+    from minsheng.assistance.means.demo import demo_economic_statuses
     from minsheng.people.demo import demo_city
 
     today = dt.date(2026, 11, 15)

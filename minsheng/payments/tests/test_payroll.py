@@ -16,7 +16,7 @@ from django.db import connection, connections
 
 from minsheng.accounts.models import RoleAssignment
 from minsheng.accounts.roles import Role
-from minsheng.assistance.models import Benefit, BenefitChange
+from minsheng.assistance.benefits.models import Benefit, BenefitChange
 from minsheng.audit.models import AuditEvent
 from minsheng.core.crypto import decrypt, is_token
 from minsheng.payments import services as svc

@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minsheng.accounts.roles import Role
-from minsheng.assistance.means import assessment_run, economic_status_new, result_for, status_line_add
-from minsheng.assistance.models import Parameter, ProgrammeCase
+from minsheng.assistance.means.selectors import result_for
+from minsheng.assistance.means.services import assessment_run, economic_status_new, status_line_add
+from minsheng.assistance.procedure.models import ProgrammeCase
+from minsheng.assistance.rules.models import Parameter
 from minsheng.audit.models import AuditEvent
 from minsheng.core.crypto import blind_index
 from minsheng.intake.models import ItemCase

@@ -14,7 +14,8 @@ from typing import Any
 from django.utils import timezone
 
 from minsheng.areas.models import Division
-from minsheng.assistance.models import Benefit, TemporaryAid
+from minsheng.assistance.benefits.models import Benefit
+from minsheng.assistance.temporary.models import TemporaryAid
 from minsheng.catalog.models import Department, Item
 from minsheng.intake.models import Application, Consultation, ItemCase
 from minsheng.payments.models import PaymentLine, PayrollBatch

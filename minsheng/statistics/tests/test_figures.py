@@ -17,8 +17,9 @@ from django.utils import timezone
 from minsheng.accounts.roles import Role
 from minsheng.areas.codes import level_of
 from minsheng.areas.models import Division
-from minsheng.assistance.benefits import benefit_stop
-from minsheng.assistance.models import Benefit, TemporaryAid
+from minsheng.assistance.benefits.models import Benefit
+from minsheng.assistance.benefits.services import benefit_stop
+from minsheng.assistance.temporary.models import TemporaryAid
 from minsheng.core.scoping import LEVEL_DIGITS
 from minsheng.funeral.models import Facility
 from minsheng.intake.models import Application, Consultation, ItemCase

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from minsheng.assistance.temporary import papers_overdue_sweep
+from minsheng.assistance.temporary.services import papers_overdue_sweep
 
 
 class Command(BaseCommand):

@@ -1,0 +1,192 @@
+"""Pages of enrolment (保障对象): the benefits list, reviews due, a benefit with its history and the changes a county
+approver makes to it; and the printable notice of a benefit's latest decision as PDF."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from minsheng.assistance.benefits import selectors
+from minsheng.assistance.benefits import services as svc
+from minsheng.assistance.benefits.forms import (
+    BenefitFilterForm,
+    RecomputeForm,
+    ReduceForm,
+    ReviewForm,
+    StopForm,
+    TaperForm,
+)
+from minsheng.assistance.benefits.models import Benefit
+from minsheng.assistance.benefits.notices import notice_for_benefit
+from minsheng.assistance.pdf import notice_viewed, pdf_response, render_notice
+from minsheng.core.decorators import role_required
+from minsheng.core.forms import StyledForm, add_service_errors
+from minsheng.core.templatetags.money import yuan
+
+
+@role_required("assistance.view_benefit")
+def benefit_list(request: HttpRequest) -> HttpResponse:
+    form = BenefitFilterForm(request.GET or None)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v}
+    benefits = selectors.benefit_list(user=request.user, **filters)
+    page = Paginator(benefits, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode()}
+    return render(request, "assistance/benefits/list.html", context)
+
+
+@role_required("assistance.view_benefit")
+def reviews_due(request: HttpRequest) -> HttpResponse:
+    context = {
+        "due": selectors.reviews_due(user=request.user)[:200],
+        "changed": selectors.household_changed(user=request.user)[:200],
+        "today": timezone.localdate(),
+    }
+    return render(request, "assistance/benefits/reviews_due.html", context)
+
+
+def _detail(request: HttpRequest, benefit: Benefit, *, status: int = 200, **bound: StyledForm) -> HttpResponse:
+    result = benefit.assessment_result
+    context = {
+        "benefit": benefit,
+        "changes": benefit.changes.select_related("actor", "assessment").order_by("created_at", "id"),
+        "explanation": result.explanation if result is not None else [],
+        "assessed_on": result.assessment.on if result is not None else None,
+        "can_change": request.user.has_perm("assistance.change_benefit") and benefit.status != Benefit.Status.STOPPED,
+        "is_active": benefit.status == Benefit.Status.ACTIVE,
+        "review_form": bound.get("review_form") or ReviewForm(prefix="review"),
+        "recompute_form": bound.get("recompute_form") or RecomputeForm(prefix="recompute"),
+        "reduce_form": bound.get("reduce_form") or ReduceForm(prefix="reduce"),
+        "taper_form": bound.get("taper_form") or TaperForm(prefix="taper"),
+        "stop_form": bound.get("stop_form") or StopForm(prefix="stop"),
+    }
+    return render(request, "assistance/benefits/detail.html", context, status=status)
+
+
+def _benefit(request: HttpRequest, pk: int, action: str) -> Benefit:
+    return get_object_or_404(
+        Benefit.objects.restrict(request.user, action).select_related(
+            "payee", "household", "assessment_result__assessment", "programme_case"
+        ),
+        pk=pk,
+    )
+
+
+@role_required("assistance.view_benefit")
+def benefit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _benefit(request, pk, "view"))
+
+
+def _apply(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[StyledForm],
+    name: str,
+    prefix: str | None,
+    run: Callable[[Benefit, dict[str, Any]], Any],
+    done: Callable[[Any], str],
+) -> HttpResponse:
+    """Shared POST handling of the change forms: validate, call the service, show its errors on the form."""
+    benefit = _benefit(request, pk, "change")
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            outcome = run(benefit, form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, done(outcome))
+            return redirect("assistance:benefit_detail", pk=benefit.pk)
+    return _detail(request, benefit, status=400, **{name: form})
+
+
+@role_required("assistance.change_benefit")
+@require_POST
+def benefit_review(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(benefit: Benefit, data: dict[str, Any]) -> None:
+        svc.benefit_review(
+            actor=request.user,
+            benefit=benefit,
+            outcome=data["outcome"],
+            reason=data["reason"],
+            from_month=data["from_month"],
+            taper_fen=data["taper_yuan"],
+        )
+
+    return _apply(request, pk, ReviewForm, "review_form", "review", run, lambda _r: _("The review is recorded."))
+
+
+@role_required("assistance.change_benefit")
+@require_POST
+def benefit_recompute(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(benefit: Benefit, data: dict[str, Any]) -> Any:
+        return svc.benefit_recompute(actor=request.user, benefit=benefit, reason=data["reason"])
+
+    def done(change: Any) -> str:
+        if change is None:
+            return _("The means test gives the same amount; nothing changes.")
+        return _("The amount is recomputed: ¥%(new)s a month from %(month)s.") % {
+            "new": yuan(change.new_fen),
+            "month": f"{change.effective_month:%Y-%m}",
+        }
+
+    return _apply(request, pk, RecomputeForm, "recompute_form", "recompute", run, done)
+
+
+@role_required("assistance.change_benefit")
+@require_POST
+def benefit_reduce(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(benefit: Benefit, data: dict[str, Any]) -> None:
+        svc.benefit_reduce(
+            actor=request.user,
+            benefit=benefit,
+            monthly_fen=data["monthly_yuan"] or 0,
+            reason=data["reason"],
+            from_month=data["from_month"],
+        )
+
+    return _apply(request, pk, ReduceForm, "reduce_form", "reduce", run, lambda _r: _("The benefit is reduced."))
+
+
+@role_required("assistance.change_benefit")
+@require_POST
+def benefit_taper(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(benefit: Benefit, data: dict[str, Any]) -> None:
+        svc.benefit_taper(
+            actor=request.user,
+            benefit=benefit,
+            reason=data["reason"],
+            from_month=data["from_month"],
+            monthly_fen=data["monthly_yuan"],
+        )
+
+    return _apply(request, pk, TaperForm, "taper_form", "taper", run, lambda _r: _("The taper period has started."))
+
+
+@role_required("assistance.change_benefit")
+@require_POST
+def benefit_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    def run(benefit: Benefit, data: dict[str, Any]) -> None:
+        svc.benefit_stop(actor=request.user, benefit=benefit, reason=data["reason"], from_month=data["from_month"])
+
+    return _apply(request, pk, StopForm, "stop_form", "stop", run, lambda _r: _("The benefit is stopped."))
+
+
+@role_required("assistance.view_benefit")
+def benefit_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    benefit = _benefit(request, pk, "view")
+    notice = notice_for_benefit(benefit)
+    notice_viewed(actor=request.user, obj=benefit, area_code=benefit.area_code, what="benefit_notice")
+    return pdf_response(render_notice(notice), f"benefit-{benefit.pk}.pdf")

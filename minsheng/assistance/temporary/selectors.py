@@ -1,0 +1,128 @@
+"""Reads of temporary assistance: the bands as guidance, the lists of cases, items and prompts, one case, and the
+household's economic verification."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from minsheng.assistance.means.models import Assessment, EconomicStatus
+from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
+from minsheng.assistance.temporary.models import TEMPORARY_ITEMS, AssessmentPrompt, Status, TemporaryAid
+from minsheng.intake.models import ItemCase
+from minsheng.people.models import Household, Person
+
+
+@dataclass(frozen=True)
+class Band:
+    """One 临时救助 band as guidance: amounts from ``from_fen`` (exclusive) up to ``to_fen``."""
+
+    label: str
+    months: int
+    from_fen: int
+    to_fen: int
+
+
+def bands_for(*, area_code: str, on: dt.date) -> list[Band]:
+    """The bands of ``linshi.bands`` in money: multiples of the 低保 standard (``dibao.standard``) of the area.
+
+    Guidance only: an empty list when either rule has no value for the area on the date.
+    """
+    try:
+        standard = int(parameter_for("dibao.standard", area_code=area_code, on=on).value)
+        rows = parameter_for("linshi.bands", area_code=area_code, on=on).value
+    except MissingParameter:
+        return []
+    bands, lower = [], 0
+    for row in sorted(rows, key=lambda r: int(r["up_to_months_of_standard"])):
+        months = int(row["up_to_months_of_standard"])
+        bands.append(Band(label=str(row.get("label", "")), months=months, from_fen=lower, to_fen=months * standard))
+        lower = months * standard
+    return bands
+
+
+def band_of(bands: list[Band], amount_fen: int) -> Band | None:
+    """The band an amount falls into (None above the highest band)."""
+    return next((b for b in bands if amount_fen <= b.to_fen), None)
+
+
+def papers_overdue(aid: TemporaryAid, today: dt.date) -> bool:
+    """Paid first and the papers are still missing after their due date (on the due date itself: not yet)."""
+    return aid.status == Status.PAID_FIRST and aid.papers_due is not None and today > aid.papers_due
+
+
+def temporary_aid_list(
+    *, user: Any, status: str = "", overdue: bool = False, today: dt.date | None = None
+) -> QuerySet[TemporaryAid]:
+    """Cases in the user's areas, newest first; ``overdue`` keeps those whose papers are late."""
+    rows = TemporaryAid.objects.restrict(user, "view").select_related(
+        "person", "item_case__application", "paid_by", "decided_by"
+    )
+    if status in Status.values:
+        rows = rows.filter(status=status)
+    if overdue:
+        rows = rows.filter(status=Status.PAID_FIRST, papers_due__lt=today or timezone.localdate())
+    return rows
+
+
+def temporary_aid_get(*, user: Any, pk: int, action: str = "view") -> TemporaryAid:
+    """One case the user may ``action``; a case outside the user's areas is 404 (``Http404``)."""
+    return get_object_or_404(
+        TemporaryAid.objects.restrict(user, action).select_related(
+            "person", "household", "item_case__application", "item_case__item", "paid_by", "decided_by", "created_by"
+        ),
+        pk=pk,
+    )
+
+
+def items_waiting(*, user: Any) -> QuerySet[ItemCase]:
+    """临时救助 items taken at a window (or online) for which no temporary-assistance case is open yet."""
+    return (
+        ItemCase.objects.restrict(user, "view")
+        .filter(
+            item__number__in=list(TEMPORARY_ITEMS),
+            temporary_aid__isnull=True,
+            status__in=[ItemCase.Status.ACCEPTED, ItemCase.Status.WAITING_MATERIALS],
+        )
+        .select_related("item", "application", "application__person")
+        .order_by("application__submitted_at", "id")
+    )
+
+
+def prompts_list(*, user: Any, open_only: bool = True) -> QuerySet[AssessmentPrompt]:
+    rows = AssessmentPrompt.objects.restrict(user, "view").select_related(
+        "household", "temporary_aid", "temporary_aid__person", "assessment", "closed_by"
+    )
+    return rows.filter(closed_at__isnull=True) if open_only else rows
+
+
+def verification_of(aid: TemporaryAid) -> tuple[EconomicStatus, Assessment] | None:
+    """The household's latest economic status and the latest means test run on it, when both exist."""
+    if aid.household_id is None:
+        return None
+    # Read for a case already loaded through the door: the household's own records.
+    status = EconomicStatus.objects.unscoped().filter(household_id=aid.household_id).order_by("-version").first()
+    if status is None:
+        return None
+    assessment = Assessment.objects.unscoped().filter(economic_status=status).order_by("-created_at", "-id").first()
+    return (status, assessment) if assessment is not None else None
+
+
+def assessments_for_prompt(*, user: Any, prompt: AssessmentPrompt) -> QuerySet[Assessment]:
+    """Means tests of the prompt's household the user may see, newest first (to link one when closing)."""
+    return (
+        Assessment.objects.restrict(user, "view")
+        .filter(household_id=prompt.household_id)
+        .order_by("-created_at", "-id")
+    )
+
+
+def current_household(person: Person) -> Household | None:
+    """The household the person belongs to now (through the person, already loaded through the door)."""
+    membership = person.memberships.filter(left_on__isnull=True).select_related("household").first()
+    return membership.household if membership is not None else None

@@ -1,0 +1,348 @@
+"""Pages of temporary assistance (临时救助): list, record at the window, case page with its actions, prompts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from minsheng.accounts.models import User
+from minsheng.assistance.means.models import Assessment
+from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
+from minsheng.assistance.temporary import selectors, services
+from minsheng.assistance.temporary.forms import (
+    DecisionForm,
+    PapersForm,
+    PromptCloseForm,
+    ReferralForm,
+    ReferralOutcomeForm,
+    TemporaryAidForm,
+)
+from minsheng.assistance.temporary.models import (
+    ADD,
+    CHANGE,
+    CLOSE_PROMPT,
+    DECIDE,
+    REFER,
+    TEMPORARY_ITEMS,
+    VIEW,
+    AssessmentPrompt,
+    Referral,
+    TemporaryAid,
+)
+from minsheng.core.decorators import role_required
+from minsheng.core.forms import add_service_errors
+from minsheng.core.scoping import scope_allows
+from minsheng.intake.models import ItemCase
+from minsheng.people import selectors as people
+from minsheng.people.models import Person
+
+Status = TemporaryAid.Status
+
+
+def any_permission_required(*permissions: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Anonymous users go to the login page; users holding none of ``permissions`` get 403."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not any(request.user.has_perm(p) for p in permissions):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorate
+
+
+def _window_area(actor: User) -> str | None:
+    """The actor's first area where they may record temporary assistance (for the guidance shown)."""
+    for scope in actor.scopes_for(ADD):
+        return scope.prefix.ljust(12, "0")
+    return None
+
+
+def _guidance(area_code: str | None) -> dict[str, Any]:
+    """The township cap and the bands for an area today, as guidance in the forms."""
+    if area_code is None:
+        return {"bands": [], "cap": None}
+    today = timezone.localdate()
+    try:
+        cap = parameter_for("linshi.township_cap", area_code=area_code, on=today)
+    except MissingParameter:
+        cap = None
+    return {"bands": selectors.bands_for(area_code=area_code, on=today), "cap": cap}
+
+
+@role_required(VIEW)
+def temporary_list(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    today = timezone.localdate()
+    status = request.GET.get("status", "")
+    overdue_only = request.GET.get("overdue") == "1"
+    aids = selectors.temporary_aid_list(user=actor, status=status, overdue=overdue_only, today=today)[:200]
+    rows = [(aid, selectors.papers_overdue(aid, today)) for aid in aids]
+    can_add = actor.has_perm(ADD)
+    waiting = (
+        list(selectors.items_waiting(user=actor)[:50]) if can_add and actor.has_perm("intake.view_itemcase") else []
+    )
+    context = {
+        "rows": rows,
+        "statuses": Status.choices,
+        "status": status if status in Status.values else "",
+        "overdue_only": overdue_only,
+        "overdue_count": selectors.temporary_aid_list(user=actor, overdue=True, today=today).count(),
+        "can_add": can_add,
+        "waiting": waiting,
+    }
+    return render(request, "assistance/temporary/list.html", context)
+
+
+@role_required(ADD)
+def temporary_new(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    person: Person | None = None
+    item_case: ItemCase | None = None
+    if request.GET.get("case", "").isdigit():
+        item_case = get_object_or_404(
+            ItemCase.objects.restrict(actor, "view")
+            .filter(item__number__in=list(TEMPORARY_ITEMS))
+            .select_related("item", "application__person"),
+            pk=int(request.GET["case"]),
+        )
+        person = item_case.application.person
+    elif request.GET.get("person", "").isdigit():
+        person = people.person_get(user=actor, pk=int(request.GET["person"]))
+    form = TemporaryAidForm(request.POST or None, fixed_person=person is not None, fixed_kind=item_case is not None)
+    if request.method == "POST" and form.is_valid():
+        applicant = person
+        if applicant is None:
+            query = people.PersonQuery(id_number=form.cleaned_data["id_number"])
+            applicant = people.person_search(user=actor, query=query).first()
+            if applicant is None:
+                form.add_error(
+                    "id_number", _("No person with this ID number in your areas. Register the person first.")
+                )
+        if applicant is not None:
+            kind = TEMPORARY_ITEMS[item_case.item.number] if item_case else form.cleaned_data["kind"]
+            try:
+                aid = services.temporary_aid_open(
+                    actor=actor,
+                    person=applicant,
+                    kind=kind,
+                    event=form.cleaned_data["event"],
+                    requested_fen=form.cleaned_data["amount"],
+                    item_case=item_case,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                if aid.status == Status.PAID_FIRST:
+                    messages.success(
+                        request,
+                        _("Paid first and recorded. The papers are due by %(date)s.") % {"date": aid.papers_due},
+                    )
+                else:
+                    messages.success(
+                        request, _("The case is recorded: %(status)s.") % {"status": aid.get_status_display()}
+                    )
+                return redirect("assistance:temporary_detail", pk=aid.pk)
+    area = person.hukou_area_id if person is not None else _window_area(actor)
+    context = {"form": form, "person": person, "item_case": item_case, **_guidance(area)}
+    return render(request, "assistance/temporary/form.html", context, status=400 if form.errors else 200)
+
+
+def _means_link(household_id: int | None) -> str:
+    """The household's economic-status page, when that part of the app is installed."""
+    if household_id is None:
+        return ""
+    try:
+        return reverse("assistance:household_means", kwargs={"pk": household_id})
+    except NoReverseMatch:
+        return ""
+
+
+@role_required(VIEW)
+def temporary_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    aid = selectors.temporary_aid_get(user=actor, pk=pk)
+    today = timezone.localdate()
+    county = scope_allows(actor, DECIDE, aid.area_code)
+    township = scope_allows(actor, CHANGE, aid.area_code)
+    waiting_decision = aid.status in {Status.WITH_COUNTY, Status.VERIFYING}
+    bands = selectors.bands_for(area_code=aid.area_code, on=today)
+    context = {
+        "aid": aid,
+        "overdue": selectors.papers_overdue(aid, today),
+        "referrals": aid.referrals.select_related("referred_by"),
+        "prompt": aid.prompts.select_related("assessment", "closed_by").first(),
+        "verification": selectors.verification_of(aid) if aid.kind == TemporaryAid.Kind.EXPENSE else None,
+        "means_link": _means_link(aid.household_id),
+        "bands": bands,
+        "requested_band": selectors.band_of(bands, aid.requested_fen),
+        "can_papers": aid.status == Status.PAID_FIRST and township,
+        "can_decide": waiting_decision and (county or (township and aid.kind == TemporaryAid.Kind.EXPENSE)),
+        "county": county,
+        "can_refer": scope_allows(actor, REFER, aid.area_code),
+        "decision_form": DecisionForm(),
+        "papers_form": PapersForm(),
+        "referral_form": ReferralForm(),
+        "outcome_form": ReferralOutcomeForm(),
+    }
+    return render(request, "assistance/temporary/detail.html", context)
+
+
+def _back(pk: int) -> HttpResponse:
+    return redirect("assistance:temporary_detail", pk=pk)
+
+
+def _report(request: HttpRequest, exc: ValidationError) -> None:
+    messages.error(request, " ".join(exc.messages))
+
+
+@role_required(CHANGE)
+@require_POST
+def temporary_papers(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    aid = selectors.temporary_aid_get(user=actor, pk=pk, action="change")
+    form = PapersForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.temporary_aid_papers_complete(actor=actor, aid=aid, note=note)
+    except ValidationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, _("The papers are complete; the case is closed."))
+    return _back(aid.pk)
+
+
+@any_permission_required(DECIDE, CHANGE)
+@require_POST
+def temporary_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    aid = selectors.temporary_aid_get(user=actor, pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        errors = [str(e) for errors in form.errors.values() for e in errors]
+        messages.error(request, " ".join(errors))
+        return _back(aid.pk)
+    granted = form.cleaned_data["decision"] == "grant"
+    try:
+        services.temporary_aid_decide(
+            actor=actor,
+            aid=aid,
+            granted=granted,
+            amount_fen=form.cleaned_data["amount"] if granted else None,
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, _("The decision is recorded.") if not granted else _("Granted and paid."))
+    return _back(aid.pk)
+
+
+@role_required(REFER)
+@require_POST
+def temporary_refer(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    aid = selectors.temporary_aid_get(user=actor, pk=pk)
+    form = ReferralForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose where the case is referred to and name the organisation."))
+        return _back(aid.pk)
+    try:
+        services.referral_record(
+            actor=actor,
+            aid=aid,
+            kind=form.cleaned_data["kind"],
+            organisation=form.cleaned_data["organisation"],
+            note=form.cleaned_data["note"],
+        )
+    except ValidationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, _("The referral is recorded."))
+    return _back(aid.pk)
+
+
+@role_required(REFER)
+@require_POST
+def referral_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    # Referrals are read through the permission to make them: whoever refers also records the outcome.
+    referral = get_object_or_404(Referral.objects.restrict(actor, "add"), pk=pk)
+    form = ReferralOutcomeForm(request.POST)
+    try:
+        services.referral_outcome_record(
+            actor=actor, referral=referral, outcome=form.cleaned_data["outcome"] if form.is_valid() else ""
+        )
+    except ValidationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, _("The outcome of the referral is recorded."))
+    return _back(referral.temporary_aid_id)
+
+
+@role_required("assistance.view_assessmentprompt")
+def assessment_prompts(request: HttpRequest) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    show_closed = request.GET.get("closed") == "1"
+    prompts = list(selectors.prompts_list(user=actor, open_only=not show_closed)[:200])
+    can_close = actor.has_perm(CLOSE_PROMPT)
+    forms: dict[int, PromptCloseForm] = {}
+    if can_close:
+        # One query for the means tests of every listed household, not one per prompt.
+        by_household: dict[int, list[Assessment]] = defaultdict(list)
+        households = {p.household_id for p in prompts if p.closed_at is None}
+        for assessment in (
+            Assessment.objects.restrict(actor, "view")
+            .filter(household_id__in=households)
+            .order_by("-created_at", "-id")
+        ):
+            by_household[assessment.household_id].append(assessment)
+        forms = {
+            p.pk: PromptCloseForm(assessments=by_household[p.household_id], auto_id=f"prompt{p.pk}-%s")
+            for p in prompts
+            if p.closed_at is None
+        }
+    rows = [(p, forms.get(p.pk)) for p in prompts]
+    return render(
+        request,
+        "assistance/temporary/prompts.html",
+        {"rows": rows, "show_closed": show_closed, "can_close": can_close},
+    )
+
+
+@role_required(CLOSE_PROMPT)
+@require_POST
+def prompt_close(request: HttpRequest, pk: int) -> HttpResponse:
+    actor: User = request.user  # type: ignore[assignment]
+    prompt = get_object_or_404(AssessmentPrompt.objects.restrict(actor, "change"), pk=pk)
+    assessments = list(selectors.assessments_for_prompt(user=actor, prompt=prompt))
+    form = PromptCloseForm(request.POST, assessments=assessments)
+    if not form.is_valid():
+        messages.error(request, _("Write down the outcome of the prompt."))
+        return redirect("assistance:assessment_prompts")
+    chosen = form.cleaned_data["assessment"]
+    assessment = next((a for a in assessments if a.pk == chosen), None)
+    try:
+        services.assessment_prompt_close(
+            actor=actor, prompt=prompt, outcome=form.cleaned_data["outcome"], assessment=assessment
+        )
+    except ValidationError as exc:
+        _report(request, exc)
+    else:
+        messages.success(request, _("The prompt is closed."))
+    return redirect("assistance:assessment_prompts")
