@@ -7,12 +7,14 @@ every allowed persona really takes the step (302 back to the case page)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
 
 from minsheng.accounts.roles import Role
 from minsheng.assistance.benefits.tests.endpoints import Family
+from minsheng.assistance.procedure.steps import STEP_BY_KEY, STEPS, Step
 from minsheng.testing import Endpoint, Personas, register
 
 VIEW = frozenset(
@@ -103,125 +105,51 @@ def _investigation(p: Personas) -> dict[str, Any]:
     }
 
 
+TODAY = object()  # in a form below: the date of the request
+
+
+def _sent(**fields: Any) -> Callable[[Personas], dict[str, Any]]:
+    """A step's form as sent (``TODAY`` becomes today's date when the request is built)."""
+    return lambda p: {name: _today() if value is TODAY else value for name, value in fields.items()}
+
+
+# For each step of the table: the stage its case is brought to, who takes it there, and what its form sends. Every
+# step of ``STEPS`` must be here (a new step without an entry fails at import, so the matrix cannot miss it).
+STEP_CASES: dict[str, tuple[str, frozenset[str], Callable[[Personas], dict[str, Any]]]] = {
+    "investigation": ("accepted", TOWNSHIP, _investigation),
+    "verification_request": ("verification", TOWNSHIP, _sent()),
+    "verification_result": ("verification_requested", TOWNSHIP, _sent(result="eligible", report="核对无异常")),
+    "initial_review": ("initial_review", REVIEWER, _sent(proposal="approve", opinion="符合低保条件，拟同意")),
+    "publicity_start": ("publicity", REVIEWER, _sent(start=TODAY)),
+    "objection": ("publicity_running", TOWNSHIP, _sent(received_on=TODAY, text="邻居反映其子有车")),
+    "publicity_close": ("publicity_over", REVIEWER, _sent()),
+    "democratic_review": ("democratic", REVIEWER, _sent(record="村民代表评议：异议不成立")),
+    "county_visit": ("county_review", COUNTY, _sent(visited_on=TODAY, note="县级入户核实，情况属实")),
+    "approve": ("county_review", COUNTY, _sent(reason="符合条件")),
+    "refuse": ("county_review", COUNTY, _sent(reason="家庭人均收入高于低保标准")),
+    "reinvestigate": ("county_review", COUNTY, _sent(reason="收入情况需再核实")),
+    "relative": ("accepted", TOWNSHIP, _sent(note="申请人之子为镇民政助理")),
+}
+assert set(STEP_CASES) == set(STEP_BY_KEY), "every step of the procedure needs its matrix case"
+
+
+def _step_endpoint(step: Step) -> Endpoint:
+    stage, allowed, data = STEP_CASES[step.key]
+    return Endpoint(
+        step.view_name,
+        allowed,
+        method="post",
+        kwargs=_pk(stage),
+        data=data,
+        object_level=True,
+        success=302,
+    )
+
+
 register(
     Endpoint("assistance:programme_cases", VIEW),
     Endpoint("assistance:programme_case", VIEW, kwargs=_pk("accepted"), object_level=True),
-    Endpoint(
-        "assistance:programme_case_relative",
-        TOWNSHIP,
-        method="post",
-        kwargs=_pk("accepted"),
-        data=lambda p: {"note": "申请人之子为镇民政助理"},
-        object_level=True,
-        success=302,
-    ),
-    Endpoint(
-        "assistance:programme_case_investigation",
-        TOWNSHIP,
-        method="post",
-        kwargs=_pk("accepted"),
-        data=_investigation,
-        object_level=True,
-        success=302,
-    ),
-    Endpoint(
-        "assistance:programme_case_verification_request",
-        TOWNSHIP,
-        method="post",
-        kwargs=_pk("verification"),
-        object_level=True,
-        success=302,
-    ),
-    Endpoint(
-        "assistance:programme_case_verification_result",
-        TOWNSHIP,
-        method="post",
-        kwargs=_pk("verification_requested"),
-        data=lambda p: {"result": "eligible", "report": "核对无异常"},
-        object_level=True,
-        success=302,
-    ),
-    Endpoint(
-        "assistance:programme_case_initial_review",
-        REVIEWER,
-        method="post",
-        kwargs=_pk("initial_review"),
-        data=lambda p: {"proposal": "approve", "opinion": "符合低保条件，拟同意"},
-        object_level=True,
-        success=302,
-    ),
-    Endpoint(
-        "assistance:programme_case_publicity_start",
-        REVIEWER,
-        method="post",
-        kwargs=_pk("publicity"),
-        data=lambda p: {"start": _today()},
-        object_level=True,
-        success=302,
-    ),
-    Endpoint(
-        "assistance:programme_case_objection",
-        TOWNSHIP,
-        method="post",
-        kwargs=_pk("publicity_running"),
-        data=lambda p: {"received_on": _today(), "text": "邻居反映其子有车"},
-        object_level=True,
-        success=302,
-    ),
-    Endpoint(
-        "assistance:programme_case_publicity_close",
-        REVIEWER,
-        method="post",
-        kwargs=_pk("publicity_over"),
-        data=lambda p: {},
-        object_level=True,
-        success=302,
-    ),
-    Endpoint(
-        "assistance:programme_case_democratic_review",
-        REVIEWER,
-        method="post",
-        kwargs=_pk("democratic"),
-        data=lambda p: {"record": "村民代表评议：异议不成立"},
-        object_level=True,
-        success=302,
-    ),
-    Endpoint(
-        "assistance:programme_case_county_visit",
-        COUNTY,
-        method="post",
-        kwargs=_pk("county_review"),
-        data=lambda p: {"visited_on": _today(), "note": "县级入户核实，情况属实"},
-        object_level=True,
-        success=302,
-    ),
-    Endpoint(
-        "assistance:programme_case_approve",
-        COUNTY,
-        method="post",
-        kwargs=_pk("county_review"),
-        data=lambda p: {"reason": "符合条件"},
-        object_level=True,
-        success=302,
-    ),
-    Endpoint(
-        "assistance:programme_case_refuse",
-        COUNTY,
-        method="post",
-        kwargs=_pk("county_review"),
-        data=lambda p: {"reason": "家庭人均收入高于低保标准"},
-        object_level=True,
-        success=302,
-    ),
-    Endpoint(
-        "assistance:programme_case_reinvestigate",
-        COUNTY,
-        method="post",
-        kwargs=_pk("county_review"),
-        data=lambda p: {"reason": "收入情况需再核实"},
-        object_level=True,
-        success=302,
-    ),
+    *(_step_endpoint(step) for step in STEPS),
     # The printable notices of the procedure.
     Endpoint("assistance:decision_notice", VIEW, kwargs=lambda p: {"pk": _enrolled_case(p).pk}, object_level=True),
     Endpoint("assistance:publicity_list", VIEW, data=lambda p: {"area": p.village.code}, object_level=True),

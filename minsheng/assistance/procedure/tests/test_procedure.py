@@ -17,14 +17,15 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone, translation
 
 from minsheng.accounts.roles import Role
 from minsheng.assistance.benefits.models import Benefit, BenefitChange
 from minsheng.assistance.means.services import authorisation_record, economic_status_new, status_line_add
-from minsheng.assistance.procedure import selectors, services
+from minsheng.assistance.procedure import selectors, services, views
 from minsheng.assistance.procedure.models import Objection, ProgrammeCase
+from minsheng.assistance.procedure.steps import STEP_BY_KEY, STEPS
 from minsheng.catalog.models import Department, Item
 from minsheng.intake.models import ItemCase
 from minsheng.intake.services import ItemRequest, application_submit, case_decide
@@ -740,3 +741,46 @@ def test_the_list_reads_a_constant_number_of_queries(personas: Personas) -> None
     with CaptureQueriesContext(db) as four:
         assert len(client.get(url).context["rows"]) == 4
     assert len(four) == len(one)
+
+
+# --- The table of steps -----------------------------------------------------------------------------------------
+
+
+def test_every_step_of_the_table_is_a_url_of_the_one_step_view() -> None:
+    assert len({step.path for step in STEPS}) == len(STEPS) == len(STEP_BY_KEY)
+    for step in STEPS:
+        match = resolve(reverse(step.view_name, args=[7]))
+        assert match.func is views.programme_case_step
+        assert match.kwargs == {"pk": 7, "step": step.key}
+    assert reverse("assistance:programme_case_verification_request", args=[7]) == (
+        "/assistance/programme-cases/7/verification/request/"
+    )
+
+
+def test_a_step_is_posted_only(personas: Personas) -> None:
+    case = case_at(personas, "accepted", alone=True)
+    response = _client(personas[Role.TOWNSHIP_WINDOW]).get(
+        reverse("assistance:programme_case_relative", args=[case.pk])
+    )
+    assert response.status_code == 405
+    assert ProgrammeCase.objects.unscoped().get(pk=case.pk).staff_relative is False
+
+
+def test_a_step_the_page_does_not_offer_is_refused_by_its_service(personas: Personas) -> None:
+    """The table decides what the page offers; the services stay the guard of the stage."""
+    p = personas
+    case = case_at(p, "accepted", alone=True)
+    client = _client(p[Role.TOWNSHIP_REVIEWER])
+    page = client.get(reverse("assistance:programme_case", args=[case.pk]))
+    assert "initial_review" not in page.context["actions"]
+    response = client.post(
+        reverse("assistance:programme_case_initial_review", args=[case.pk]),
+        {"proposal": "approve", "opinion": "符合低保条件"},
+        follow=True,
+    )
+    # The pages speak Chinese whatever the test's language.
+    assert [str(m) for m in response.context["messages"]] == [
+        "当前无法办理此环节：案件处于“受理”。请刷新页面查看最新情况。"
+    ]
+    refreshed = ProgrammeCase.objects.unscoped().get(pk=case.pk)
+    assert (refreshed.stage, refreshed.initial_opinion, refreshed.assessment_id) == (Stage.ACCEPTED, "", None)
