@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -104,6 +105,16 @@ class ProgrammeCase(ScopedModel):
         verbose_name = _("programme case")
         verbose_name_plural = _("programme cases")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open procedure per household and programme: open is every stage but the two decisions
+            # (CLOSED_STAGES below), so a second application while one runs is refused, and a new one may follow a
+            # decision.
+            models.UniqueConstraint(
+                fields=["household", "programme"],
+                condition=~Q(stage__in=["enrolled", "refused"]),
+                name="programme_case_one_open_per_household",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.programme} {self.case_id} {self.stage}"
@@ -152,4 +163,5 @@ APPROVE = "assistance.approve_programmecase"
 # Home investigators are the staff who record households' economic situations (village and township staff).
 INVESTIGATOR_PERMISSION = "assistance.add_economicstatus"
 
-OPEN_STAGES = frozenset(Stage.values) - {Stage.ENROLLED, Stage.REFUSED}
+CLOSED_STAGES = frozenset({Stage.ENROLLED, Stage.REFUSED})  # the decisions; the constraint above names them too
+OPEN_STAGES = frozenset(Stage.values) - CLOSED_STAGES

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from minsheng.assistance.benefits.services import benefit_enrol
 from minsheng.assistance.means.services import assessment_run
 from minsheng.assistance.procedure.models import (
     APPROVE,
+    CLOSED_STAGES,
     INVESTIGATE,
     INVESTIGATOR_PERMISSION,
     OPEN_STAGES,
@@ -57,7 +58,7 @@ from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
 from minsheng.core.scoping import scope_allows
 from minsheng.core.templatetags.money import yuan
-from minsheng.people.models import Membership
+from minsheng.people.models import Household, Membership
 from minsheng.workdays.services import Calendar
 
 # --- Opening (the hook called by the one window) -------------------------------------------------------------
@@ -67,7 +68,9 @@ def programme_cases_open(item_cases: Iterable[Any], *, actor: User | None = None
     """Open the procedure of every accepted 低保 / 特困 item case that has none yet (called at 受理).
 
     The procedure works on the applicant's household; an applicant with no registered household gets none (the
-    department decides such an item from its inbox, as before).
+    department decides such an item from its inbox, as before). A household has one open procedure per programme (a
+    database constraint): while one runs, another application for the household is refused with a ValidationError
+    naming the running one, and the caller's whole transaction (the application, the materials) is undone.
     """
     opened = []
     for item_case in item_cases:
@@ -85,15 +88,22 @@ def programme_cases_open(item_cases: Iterable[Any], *, actor: User | None = None
         )
         if membership is None:
             continue
-        case = ProgrammeCase.objects.create(
-            case=item_case,
-            programme=programme,
-            household=membership.household,
-            applicant=applicant,
-            area_code=item_case.area_code,
-            approval_devolved=item_case.item.deciding_level == Item.Level.TOWNSHIP,
-            created_at=timezone.now(),
-        )
+        household = membership.household
+        if (running := _open_case(household, programme)) is not None:
+            raise _already_open(household, programme, running)
+        try:
+            with transaction.atomic():
+                case = ProgrammeCase.objects.create(
+                    case=item_case,
+                    programme=programme,
+                    household=household,
+                    applicant=applicant,
+                    area_code=item_case.area_code,
+                    approval_devolved=item_case.item.deciding_level == Item.Level.TOWNSHIP,
+                    created_at=timezone.now(),
+                )
+        except IntegrityError:  # another window opened one at the same moment (the partial unique constraint)
+            raise _already_open(household, programme, _open_case(household, programme)) from None
         audit_record(
             actor=actor,
             action="assistance.programme_case_opened",
@@ -108,6 +118,31 @@ def programme_cases_open(item_cases: Iterable[Any], *, actor: User | None = None
         )
         opened.append(case)
     return opened
+
+
+def _open_case(household: Household, programme: str) -> ProgrammeCase | None:
+    """The household's open case of the programme (a system read inside the window's transaction)."""
+    return (
+        ProgrammeCase.objects.unscoped()
+        .filter(household=household, programme=programme)
+        .exclude(stage__in=CLOSED_STAGES)
+        .select_related("case__application")
+        .first()
+    )
+
+
+def _already_open(household: Household, programme: str, running: ProgrammeCase | None) -> ValidationError:
+    return ValidationError(
+        _(
+            "The household %(household)s has an open %(programme)s application already (receipt %(receipt)s); "
+            "another is accepted only after it is decided."
+        )
+        % {
+            "household": household.number,
+            "programme": Programme(programme).label,
+            "receipt": running.case.application.receipt_number if running is not None else "—",
+        }
+    )
 
 
 # --- Transitions -----------------------------------------------------------------------------------------------

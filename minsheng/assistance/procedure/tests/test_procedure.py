@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections, transaction
 from django.test import Client
 from django.urls import resolve, reverse
 from django.utils import timezone, translation
@@ -27,7 +27,7 @@ from minsheng.assistance.procedure import selectors, services, views
 from minsheng.assistance.procedure.models import Objection, ProgrammeCase
 from minsheng.assistance.procedure.steps import STEP_BY_KEY, STEPS
 from minsheng.catalog.models import Department, Item
-from minsheng.intake.models import ItemCase
+from minsheng.intake.models import Application, ItemCase
 from minsheng.intake.services import ItemRequest, application_submit, case_decide
 from minsheng.people.models import Person
 from minsheng.testing import Personas, build_personas, make_household, make_person, make_user
@@ -784,3 +784,64 @@ def test_a_step_the_page_does_not_offer_is_refused_by_its_service(personas: Pers
     ]
     refreshed = ProgrammeCase.objects.unscoped().get(pk=case.pk)
     assert (refreshed.stage, refreshed.initial_opinion, refreshed.assessment_id) == (Stage.ACCEPTED, "", None)
+
+
+# --- One open case per household and programme ------------------------------------------------------------------
+
+
+def test_a_household_has_one_open_case_per_programme(personas: Personas) -> None:
+    p = personas
+    head, household = family(p)
+    spouse = household.memberships.exclude(person=head).order_by("id").first().person
+    first = apply(p, head)
+    receipt = first.case.application.receipt_number
+    with pytest.raises(ValidationError) as refused:
+        apply(p, spouse)  # another member of the household applies for 低保 while the head's case runs
+    assert refused.value.messages == [
+        f"The household {household.number} has an open 低保 (minimum living guarantee) application already "
+        f"(receipt {receipt}); another is accepted only after it is decided."
+    ]
+    assert not Application.objects.unscoped().filter(person=spouse).exists()  # the whole application is undone
+    assert list(ProgrammeCase.objects.unscoped().filter(household=household)) == [first]
+    tekun = apply(p, head, number=4)  # another programme has its own procedure
+    assert (tekun.programme, tekun.household_id) == ("tekun", household.pk)
+    # The database holds the rule too, whoever writes the row.
+    other_item = application_submit(
+        actor=p[Role.VILLAGE_WORKER],
+        person=spouse,
+        requests=[ItemRequest(item=Item.objects.get(number=2), materials_provided=())],
+        on_behalf=True,
+    ).cases.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ProgrammeCase.objects.create(
+            case=other_item, programme="dibao", household=household, applicant=spouse, area_code=first.area_code
+        )
+    # Once the running case is decided, the household may apply again.
+    ProgrammeCase.objects.unscoped().filter(pk=first.pk).update(stage=Stage.REFUSED)  # set-up: decided
+    again = apply(p, spouse)
+    assert (again.programme, again.household_id, again.stage) == ("dibao", household.pk, Stage.ACCEPTED)
+
+
+def test_a_second_application_at_the_window_is_refused_in_chinese(personas: Personas) -> None:
+    p = personas
+    head, household = family(p)
+    spouse = household.memberships.exclude(person=head).order_by("id").first().person
+    first = apply(p, head)
+    item = Item.objects.get(number=1)
+    response = _client(p[Role.VILLAGE_WORKER]).post(
+        reverse("intake:application_new"),
+        {
+            "id_number": spouse.id_number,
+            "items": [item.pk],
+            "on_behalf": "on",
+            "materials_provided": "\n".join(item.materials),
+        },
+    )
+    assert response.status_code == 400
+    receipt = first.case.application.receipt_number
+    expected = (
+        f"该户（户号 {household.number}）已有正在办理的最低生活保障（低保）申请，受理编号 {receipt}；"
+        "办结后才能再次受理。"
+    )
+    assert expected in response.content.decode()
+    assert ProgrammeCase.objects.unscoped().filter(household=household).count() == 1
