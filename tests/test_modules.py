@@ -255,3 +255,53 @@ def test_every_rule_the_code_cites_resolves_inside_the_repository() -> None:
     assert len(cited) > 10
     assert {n: where for n, where in cited.items() if n not in sections} == {}
     assert (ROOT / "docs" / "brief.md").read_text(encoding="utf-8").count("137,000") == 1
+
+
+def _eager_calls(node: ast.AST, names: set[str], in_function: bool = False) -> list[int]:
+    """Lines of calls of ``names`` outside any function body."""
+    lines = []
+    for child in ast.iter_child_nodes(node):
+        inside = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+        if (
+            not in_function
+            and isinstance(child, ast.Call)
+            and isinstance(child.func, ast.Name)
+            and child.func.id in names
+        ):
+            lines.append(child.lineno)
+        lines += _eager_calls(child, names, inside)
+    return lines
+
+
+def test_nothing_is_translated_at_import_time() -> None:
+    """A text translated when its module is imported stays in the language of whoever imported it first: module-level
+    and class-level texts use the lazy functions; the eager ones run only inside functions."""
+    eager = {"gettext", "ngettext", "pgettext", "npgettext"}
+    offenders = []
+    for path in SOURCES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {
+            alias.asname or alias.name
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+            for alias in node.names
+            if alias.name in eager
+        }
+        offenders += [f"{path.relative_to(ROOT)}:{line}" for line in _eager_calls(tree, names)]
+    assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("label", "chinese"),
+    [
+        ("minsheng.assistance.means.models:Simulation.Status.RUNNING", "测算中"),
+        ("minsheng.people.models:ImportJob.Status.RUNNING", "导入中"),
+        ("minsheng.payments.models:PayrollJob.Status.RUNNING", "编制中"),
+    ],
+)
+def test_one_english_word_in_two_meanings_has_a_context_each(label: str, chinese: str) -> None:
+    module, path = label.split(":")
+    value: object = importlib.import_module(module)
+    for name in path.split("."):
+        value = getattr(value, name)
+    assert str(value.label) == chinese  # type: ignore[attr-defined]

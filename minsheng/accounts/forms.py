@@ -8,6 +8,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minsheng.accounts.roles import role_choices, role_specs
 from minsheng.areas.forms import DivisionCodeField
@@ -47,7 +48,7 @@ class RoleAssignmentForm(StyledForm):
         help_text=_("Only for a department handler."),
     )
     organisation = forms.ChoiceField(
-        label=_("Organisation"),
+        label=pgettext_lazy("account", "Organisation"),
         required=False,
         help_text=_("Only for the staff of a facility or provider (a funeral home, a care provider …)."),
     )

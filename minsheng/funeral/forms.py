@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minsheng.core.forms import MonthField, StyledForm, YuanField
 from minsheng.funeral.models import Complaint, Facility, PriceItem
@@ -58,7 +59,7 @@ class FilingForm(StyledForm):
 
 class ReviewForm(StyledForm):
     decision = forms.ChoiceField(label=_("Decision"), choices=[("accept", _("Accept")), ("return", _("Return"))])
-    note = forms.CharField(label=_("Opinion"), max_length=500, required=False)
+    note = forms.CharField(label=pgettext_lazy("price filing review", "Opinion"), max_length=500, required=False)
 
 
 class CaseForm(StyledForm):

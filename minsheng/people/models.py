@@ -372,7 +372,7 @@ class ImportJob(ScopedModel):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")
-        RUNNING = "running", _("Running")
+        RUNNING = "running", pgettext_lazy("import", "Running")
         DONE = "done", _("Finished")
         REJECTED = "rejected", _("Rejected: nothing imported")
         FAILED = "failed", _("Failed: nothing imported")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minsheng.core.forms import StyledForm
 from minsheng.relief.models import Admission, Patrol, Station, TracingCheck
@@ -93,12 +94,12 @@ class ServicesForm(StyledForm):
 
 
 class BelongingForm(StyledForm):
-    description = forms.CharField(label=_("Item"), max_length=200)
+    description = forms.CharField(label=pgettext_lazy("belonging", "Item"), max_length=200)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=999, initial=1)
 
 
 class CheckForm(StyledForm):
-    kind = forms.ChoiceField(label=_("Check"), choices=TracingCheck.Kind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("family tracing", "Check"), choices=TracingCheck.Kind.choices)
     requested_on = forms.DateField(label=_("Requested on"), widget=DATE)
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minsheng.assistance.programmes import Programme
 from minsheng.core.scoping import ScopedManager, ScopedModel
@@ -356,7 +357,7 @@ class Simulation(ScopedModel):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
+        RUNNING = "running", pgettext_lazy("simulation", "Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 

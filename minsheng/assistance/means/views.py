@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from minsheng.accounts.models import User
@@ -27,11 +28,11 @@ from minsheng.people.models import Household, Membership
 from minsheng.people.selectors import household_get
 
 LINE_TITLES = {
-    "income": _("Income over the 12 months"),
-    "maintenance": _("Maintenance owed by relatives living elsewhere"),
-    "asset": _("Assets"),
-    "expense": _("Rigid spending over the 12 months"),
-    "condition": _("Members' self-care and support"),
+    "income": gettext_lazy("Income over the 12 months"),
+    "maintenance": gettext_lazy("Maintenance owed by relatives living elsewhere"),
+    "asset": gettext_lazy("Assets"),
+    "expense": gettext_lazy("Rigid spending over the 12 months"),
+    "condition": gettext_lazy("Members' self-care and support"),
 }
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from minsheng.accounts.models import User
 from minsheng.assistance.procedure import selectors
@@ -62,7 +62,9 @@ class InitialReviewForm(StepForm):
         label=gettext_lazy("Proposal"),
         choices=[("approve", gettext_lazy("Propose approval")), ("refuse", gettext_lazy("Propose refusal"))],
     )
-    opinion = forms.CharField(label=gettext_lazy("Opinion"), widget=forms.Textarea(attrs={"rows": 3}))
+    opinion = forms.CharField(
+        label=pgettext_lazy("initial review", "Opinion"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def arguments(self) -> dict[str, Any]:
         return {"approve": self.cleaned_data["proposal"] == "approve", "opinion": self.cleaned_data["opinion"]}
@@ -90,7 +92,9 @@ class PublicityCloseForm(StepForm):
 
 
 class RecordForm(StepForm):
-    record = forms.CharField(label=gettext_lazy("Record"), widget=forms.Textarea(attrs={"rows": 3}))
+    record = forms.CharField(
+        label=pgettext_lazy("procedure record", "Record"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class VisitForm(StepForm):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minsheng.assistance.temporary.models import Referral, TemporaryAid
 from minsheng.core.forms import StyledForm, YuanField
@@ -49,7 +50,7 @@ class PapersForm(StyledForm):
 
 class ReferralForm(StyledForm):
     kind = forms.ChoiceField(label=_("Referred to"), choices=Referral.Kind.choices)
-    organisation = forms.CharField(label=_("Organisation"), max_length=100)
+    organisation = forms.CharField(label=pgettext_lazy("referral", "Organisation"), max_length=100)
     note = forms.CharField(label=_("What is asked"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
