@@ -9,7 +9,7 @@ from dataclasses import asdict
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -49,7 +49,16 @@ class PayrollBatchViewSet(viewsets.ReadOnlyModelViewSet[PayrollBatch]):
         return selectors.batch_list(user=self.request.user)
 
     @extend_schema(
-        request=GenerateSerializer, responses={201: PayrollBatchSerializer, 422: KEY_REUSED}, parameters=[KEY_PARAMETER]
+        request=GenerateSerializer,
+        responses={201: PayrollBatchSerializer, 422: KEY_REUSED},
+        parameters=[KEY_PARAMETER],
+        examples=[
+            OpenApiExample(
+                "宿城区 低保 2026-02",
+                value={"county": "321302000000", "programme": "dibao", "period": "2026-02"},
+                request_only=True,
+            )
+        ],
     )
     @action(detail=False, methods=["post"])
     def generate(self, request: Request) -> Response:

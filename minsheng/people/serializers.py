@@ -70,7 +70,7 @@ class PersonQuerySerializer(serializers.Serializer[None]):
     area = serializers.CharField(
         required=False, allow_blank=True, max_length=12, help_text="division code prefix (户籍地 or 居住地)"
     )
-    status = serializers.ChoiceField(choices=Person.Status.choices, required=False)
+    status = serializers.ChoiceField(choices=Person.Status.choices, required=False, allow_blank=True)
 
 
 class HouseholdQuerySerializer(serializers.Serializer[None]):
