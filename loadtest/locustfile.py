@@ -71,7 +71,7 @@ class Staff(HttpUser):
     def _get(self, url: str, name: str) -> str:
         with self.client.get(url, name=name, catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"{response.status_code}")
+                response.failure(f"{response.status_code} {response.error or ''}")
             return response.text or ""
 
     def _post(self, url: str, data: dict[str, Any], name: str) -> str | None:
