@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import Personas, make_household, make_person
+from minsheng.testing import Personas, make_household, make_person
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "docs" / "openapi.yaml"
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))

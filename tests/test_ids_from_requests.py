@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import Personas, make_person
 from minsheng.intake.tests.endpoints import _application
+from minsheng.testing import Personas, make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from django.db import connection
 
 from minsheng.accounts.roles import Role
 from minsheng.catalog.models import Item
-from minsheng.core.testing import PASSWORD, build_personas, make_person
+from minsheng.testing import PASSWORD, build_personas, make_person
 
 pytestmark = [
     pytest.mark.load,

@@ -11,8 +11,8 @@ import yaml
 from django.test import Client, override_settings
 
 from minsheng.accounts.roles import Role
-from minsheng.core.testing import Personas
-from minsheng.urls import router
+from minsheng.testing import Personas
+from minsheng.urls import api_router
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def test_every_list_is_paginated_by_the_one_class_with_the_one_maximum(personas:
     with override_settings(API_MAX_PAGE_SIZE=7):
         assert len(client.get("/api/v1/divisions/?limit=7").json()["results"]) == 7
         assert client.get("/api/v1/divisions/?limit=8").json()["errors"] == {"limit": ["请填写 1 至 7 之间的整数。"]}
-    viewsets: list[tuple[str, Any]] = [(prefix, viewset) for prefix, viewset, _basename in router.registry]
+    viewsets: list[tuple[str, Any]] = [(prefix, viewset) for prefix, viewset, _basename in api_router().registry]
     for prefix, viewset in viewsets:
         assert viewset.pagination_class.__name__ == "Pagination", prefix
 

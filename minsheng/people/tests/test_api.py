@@ -9,7 +9,7 @@ from django.test import Client
 
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
-from minsheng.core.testing import Personas, make_household, make_person
+from minsheng.testing import Personas, make_household, make_person
 
 pytestmark = pytest.mark.django_db
 

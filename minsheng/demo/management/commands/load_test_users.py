@@ -22,7 +22,7 @@ from minsheng.accounts.roles import Role
 from minsheng.accounts.services import account_provision
 from minsheng.areas.models import Division
 from minsheng.catalog.models import Department, Item
-from minsheng.core.demo import COUNTY
+from minsheng.demo.accounts import COUNTY
 from minsheng.people.models import Person
 
 ROLES = {
@@ -52,8 +52,8 @@ class Command(BaseCommand):
             raise CommandError("DEMO_PASSWORD is not set (make demo writes it into var/demo.env)")
         if not 1 <= per_role <= 500:
             raise CommandError("--per-role must be from 1 to 500")
-        # A system job: the demo's areas and residents are picked from the whole tables.
-        divisions = Division.objects.unscoped()
+        # A system job: the demo's residents are picked from the whole table (divisions are reference data).
+        divisions = Division.objects.all()
         county = divisions.get(code=COUNTY)
         townships = list(divisions.filter(parent=county, level="township").order_by("code"))
         villages = list(divisions.filter(code__in=self._most_populous_villages(county.code, per_role)).order_by("code"))
