@@ -68,6 +68,7 @@ loadtest: install-dev
 	mkdir -p var/loadtest
 	$(BIN)/locust -f loadtest/locustfile.py --headless --users $(LOAD_USERS) --spawn-rate 5 --run-time $(LOAD_TIME) \
 		--host $(LOAD_HOST) --csv var/loadtest/result --only-summary $(LOAD_ARGS)
+	$(BIN)/python loadtest/report.py var/loadtest/result
 
 bench: install-dev
 	MINSHENG_ENV=test $(BIN)/python -m benchmarks
