@@ -63,3 +63,23 @@ def test_transferring_to_a_department_that_is_no_id_asks_for_the_department(pers
 def test_the_calendar_of_a_year_that_is_no_number_shows_this_year(personas: Personas, value: str) -> None:
     response = _client(personas, Role.CITY_ADMIN).get(reverse("workdays:calendar"), {"year": value})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(("value", "selected"), [("²", False), ("9" * 40, False), ("abc", False), ("1", True)])
+def test_the_public_price_report_preselects_only_a_real_facility_id(value: str, selected: bool) -> None:
+    response = Client().get(reverse("funeral:public_report"), {"facility": value})
+    assert response.status_code == 200
+    assert (response.context["form"].initial.get("facility") == 1) is selected
+
+
+@pytest.mark.parametrize(
+    ("line", "error"),
+    [("手机 × 2", False), ("手机 × 32767", False), ("手机 × 32768", True), ("手机 × 0", True), ("手机 × ²", False)],
+)
+def test_a_belonging_quantity_beyond_its_column_is_refused_by_the_form(line: str, error: bool) -> None:
+    from minsheng.relief.forms import AdmissionForm
+    from minsheng.relief.models import Station
+
+    form = AdmissionForm({"belongings": line}, stations=Station.objects.none())
+    form.is_valid()
+    assert ("belongings" in form.errors) is error, form.errors.get("belongings")
