@@ -226,13 +226,17 @@ if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Every API list is paginated by one class (core/api.py): PAGE_SIZE rows unless the caller asks for fewer or more,
+# never more than API_MAX_PAGE_SIZE in one answer.
+API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200, minimum=1, maximum=1000)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["minsheng.core.api.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "minsheng.core.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    "PAGE_SIZE": 50,
+    "DEFAULT_PAGINATION_CLASS": "minsheng.core.api.Pagination",
+    "PAGE_SIZE": min(50, API_MAX_PAGE_SIZE),
+    "EXCEPTION_HANDLER": "minsheng.core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Minsheng API",

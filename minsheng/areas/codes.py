@@ -30,7 +30,7 @@ def normalize_code(raw: str) -> str:
 
 def level_of(code: str) -> str:
     """The level a 12-digit code denotes: the last non-zero segment decides."""
-    if len(code) != 12 or not code.isdigit():
+    if len(code) != 12 or not code.isascii() or not code.isdigit():
         raise InvalidCode(f"{code!r} is not a 12-digit code")
     if code[:2] == "00":
         raise InvalidCode(f"{code!r} has no province part")

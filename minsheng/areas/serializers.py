@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from rest_framework import serializers
-
 from minsheng.areas.models import Division
+from minsheng.core.api import ModelSerializer
 
 
-class DivisionSerializer(serializers.ModelSerializer[Division]):
+class DivisionSerializer(ModelSerializer[Division]):
     class Meta:
         model = Division
         fields = ["code", "name", "level", "parent"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from minsheng.core.numbers import parse_int
+
 CATEGORY_LABELS = {
     "income": _("Low income (低收入型)"),
     "disability_single": _("Disabled member covered alone (残疾人单列户施保)"),
@@ -23,12 +25,12 @@ def category_label(category: str) -> str:
     if category in CATEGORY_LABELS:
         return str(CATEGORY_LABELS[category])
     if "-" in category:
-        kind, _sep, grade = category.partition("-")
-        if kind.isdigit() and grade.isdigit():
-            from minsheng.people.models import DisabilityCertificate
+        from minsheng.people.models import DisabilityCertificate
 
-            return f"{DisabilityCertificate.Category(int(kind)).label} {DisabilityCertificate.Grade(int(grade)).label}"
-    if category.isdigit():
+        kind, grade = (parse_int(part, minimum=0) for part in category.split("-", 1))
+        if kind in DisabilityCertificate.Category.values and grade in DisabilityCertificate.Grade.values:
+            return f"{DisabilityCertificate.Category(kind).label} {DisabilityCertificate.Grade(grade).label}"
+    if parse_int(category, minimum=0) is not None:
         return str(_("From %(age)s years") % {"age": category})
     return category
 

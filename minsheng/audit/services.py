@@ -119,3 +119,18 @@ def audit_view_personal_data(
         after={"fields": fields},
         reason=reason,
     )
+
+
+def audit_list_personal_data(
+    *, actor: Any, object_type: str, area_code: str, count: int, persons: int, query: dict[str, Any]
+) -> AuditEvent:
+    """One event per answer that lists personal data (masked) in bulk: what was asked and how many records and
+    persons came back, so a read of many households is as visible to the auditor as a reveal of one."""
+    return audit_record(
+        actor=actor,
+        action="personal_data.listed",
+        kind=AuditEvent.Kind.VIEW,
+        area_code=area_code,
+        object_type=object_type,
+        after={"count": count, "persons": persons, "query": query},
+    )

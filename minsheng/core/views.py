@@ -1,8 +1,19 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from rest_framework import exceptions
+
+# Below this path every answer is JSON in the API's one error shape (core/api.py), also when no view was reached
+# (an unknown path such as /api/v1/payroll-batches/0.5/approve/) or the view failed.
+API_PREFIX = "/api/"
+
+
+def _api_error(request: HttpRequest, error: type[exceptions.APIException]) -> HttpResponse | None:
+    if not request.path.startswith(API_PREFIX):
+        return None
+    return JsonResponse({"detail": str(error.default_detail)}, status=error.status_code)
 
 
 @login_required
@@ -12,13 +23,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "403.html", status=403)
+    return _api_error(request, exceptions.PermissionDenied) or render(request, "403.html", status=403)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
+    return _api_error(request, exceptions.NotFound) or render(request, "404.html", status=404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
     # No context processors beyond the template's own needs: the database may be what failed.
-    return render(request, "500.html", status=500)
+    return _api_error(request, exceptions.APIException) or render(request, "500.html", status=500)

@@ -19,6 +19,7 @@ from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.core.middleware import client_ip
+from minsheng.core.numbers import parse_id
 from minsheng.funeral import selectors
 from minsheng.funeral.forms import (
     AnswerForm,
@@ -426,7 +427,8 @@ def public_report(request: HttpRequest) -> HttpResponse:
     """Report an unfiled price or a charge above the filed price: a receipt number and the answer deadline come back.
     Reports are limited per client address (``FUNERAL_REPORTS_PER_ADDRESS``): a flood gets 429, nothing is lost."""
     facilities = Facility.objects.unscoped().filter(active=True).order_by("kind", "name")  # public: names only
-    initial = {"facility": request.GET.get("facility")} if request.GET.get("facility", "").isdecimal() else {}
+    facility = parse_id(request.GET.get("facility"))
+    initial = {"facility": facility} if facility is not None else {}
     form = ReportForm(request.POST or None, facilities=facilities, initial=initial)
     status = 200
     if request.method == "POST":

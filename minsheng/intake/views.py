@@ -17,6 +17,7 @@ from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
+from minsheng.core.numbers import parse_id
 from minsheng.intake.forms import ApplicationForm, ConsultationForm, DecisionForm
 from minsheng.intake.models import Application, Attachment, Consultation, ItemCase, Notification
 from minsheng.intake.services import (
@@ -180,7 +181,8 @@ def case_request_more(request: HttpRequest, pk: int) -> HttpResponse:
 def case_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     case = _case_action(request, pk, "decide")
-    department = Department.objects.filter(pk=request.POST.get("department") or 0).first()
+    department_id = parse_id(request.POST.get("department"))
+    department = Department.objects.filter(pk=department_id).first() if department_id is not None else None
     if department is None:
         messages.error(request, _("Choose the department to transfer to."))
         return redirect("intake:inbox")

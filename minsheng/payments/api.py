@@ -4,15 +4,12 @@ changes nothing."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -21,8 +18,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from minsheng.areas.models import Division
-from minsheng.core.api import HasRolePermission
+from minsheng.core.api import ErrorSerializer, HasRolePermission
 from minsheng.core.idempotency import HEADER, idempotent
+from minsheng.core.numbers import parse_id
 from minsheng.payments import bankfiles, selectors, services
 from minsheng.payments.models import PayrollBatch
 from minsheng.payments.serializers import (
@@ -36,16 +34,8 @@ from minsheng.payments.serializers import (
 KEY_PARAMETER = OpenApiParameter(
     HEADER, str, OpenApiParameter.HEADER, required=True, description="a fresh key (e.g. a UUID) per intended change"
 )
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    """A service's refusal (Django's ValidationError) answers 400 with its messages."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
-        raise ValidationError(detail) from None
+# A service's refusal (Django's ValidationError) answers 400 through the API's exception handler (core/api.py).
+KEY_REUSED = OpenApiResponse(ErrorSerializer, description="The Idempotency-Key was used for a different request.")
 
 
 class PayrollBatchViewSet(viewsets.ReadOnlyModelViewSet[PayrollBatch]):
@@ -54,12 +44,22 @@ class PayrollBatchViewSet(viewsets.ReadOnlyModelViewSet[PayrollBatch]):
     serializer_class = PayrollBatchSerializer
     permission_classes = [HasRolePermission]
     required_permission = "payments.view_payrollbatch"
-    pagination_class = None
 
     def get_queryset(self) -> QuerySet[PayrollBatch]:
         return selectors.batch_list(user=self.request.user)
 
-    @extend_schema(request=GenerateSerializer, responses={201: PayrollBatchSerializer}, parameters=[KEY_PARAMETER])
+    @extend_schema(
+        request=GenerateSerializer,
+        responses={201: PayrollBatchSerializer, 422: KEY_REUSED},
+        parameters=[KEY_PARAMETER],
+        examples=[
+            OpenApiExample(
+                "宿城区 低保 2026-02",
+                value={"county": "321302000000", "programme": "dibao", "period": "2026-02"},
+                request_only=True,
+            )
+        ],
+    )
     @action(detail=False, methods=["post"])
     def generate(self, request: Request) -> Response:
         """Prepare (or prepare again) a county's payroll of a programme for a month."""
@@ -69,24 +69,22 @@ class PayrollBatchViewSet(viewsets.ReadOnlyModelViewSet[PayrollBatch]):
         form.is_valid(raise_exception=True)
         county = Division.objects.all().filter(code=form.validated_data["county"], level="county").first()
         if county is None:
-            raise ValidationError({"county": ["no such county"]})
-        year, month = map(int, form.validated_data["period"].split("-"))
-        if not 1 <= month <= 12:
-            raise ValidationError({"period": ["YYYY-MM"]})
+            raise ValidationError({"county": [_("No county has this code.")]})
 
         def run() -> Response:
-            with service_errors():
-                batch = services.payroll_generate(
-                    actor=request.user,
-                    county=county,
-                    programme=form.validated_data["programme"],
-                    period=dt.date(year, month, 1),
-                )
+            batch = services.payroll_generate(
+                actor=request.user,
+                county=county,
+                programme=form.validated_data["programme"],
+                period=form.validated_data["period"],
+            )
             return Response(PayrollBatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
         return idempotent(request, "payments.generate", run)
 
-    @extend_schema(request=ApproveSerializer, responses=PayrollBatchSerializer, parameters=[KEY_PARAMETER])
+    @extend_schema(
+        request=ApproveSerializer, responses={200: PayrollBatchSerializer, 422: KEY_REUSED}, parameters=[KEY_PARAMETER]
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str | None = None) -> Response:
         """The checker approves a draft prepared by somebody else, with an opinion and the lines to be paid and
@@ -96,21 +94,20 @@ class PayrollBatchViewSet(viewsets.ReadOnlyModelViewSet[PayrollBatch]):
         form.is_valid(raise_exception=True)
 
         def run() -> Response:
-            with service_errors():
-                approved = services.payroll_approve(
-                    actor=request.user,
-                    batch=batch,
-                    opinion=form.validated_data["opinion"],
-                    confirmed_count=form.validated_data["payable_count"],
-                    confirmed_fen=form.validated_data["payable_fen"],
-                )
+            approved = services.payroll_approve(
+                actor=request.user,
+                batch=batch,
+                opinion=form.validated_data["opinion"],
+                confirmed_count=form.validated_data["payable_count"],
+                confirmed_fen=form.validated_data["payable_fen"],
+            )
             return Response(PayrollBatchSerializer(approved).data)
 
         return idempotent(request, "payments.approve", run, batch=batch.pk)
 
     @extend_schema(
         request={"multipart/form-data": ReturnFileSerializer},
-        responses=ReturnResultSerializer,
+        responses={200: ReturnResultSerializer, 422: KEY_REUSED},
         parameters=[KEY_PARAMETER],
     )
     @action(detail=True, methods=["post"], url_path="return-file", parser_classes=[MultiPartParser])
@@ -123,10 +120,9 @@ class PayrollBatchViewSet(viewsets.ReadOnlyModelViewSet[PayrollBatch]):
 
         def run() -> Response:
             upload.seek(0)
-            with service_errors():
-                result = bankfiles.bank_return_import(
-                    actor=request.user, batch=batch, filename=upload.name or "", content=upload.read()
-                )
+            result = bankfiles.bank_return_import(
+                actor=request.user, batch=batch, filename=upload.name or "", content=upload.read()
+            )
             return Response(ReturnResultSerializer(asdict(result)).data)
 
         return idempotent(request, "payments.return_file", run, batch=batch.pk)
@@ -134,6 +130,7 @@ class PayrollBatchViewSet(viewsets.ReadOnlyModelViewSet[PayrollBatch]):
     def _batch(self, request: Request, pk: str | None, permission: str, action: str) -> PayrollBatch:
         if not request.user.has_perm(permission):
             self.permission_denied(request)
-        if not (pk or "").isdigit():
+        batch_id = parse_id(pk)
+        if batch_id is None:
             raise Http404
-        return selectors.batch_get(user=request.user, pk=int(pk or 0), action=action)
+        return selectors.batch_get(user=request.user, pk=batch_id, action=action)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.areas.models import Division
 from minsheng.audit.services import audit_record, audit_view_personal_data
+from minsheng.core.numbers import parse_id
 from minsheng.core.scoping import require_scope
 from minsheng.core.spreadsheets import safe_row
 from minsheng.payments.models import PaymentLine, PayrollBatch
@@ -194,19 +194,11 @@ def _read_rows(filename: str, content: bytes) -> list[list[str]]:
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
 
 
-# A reference is a line's id: a positive 64-bit integer in the database, so at most 19 digits.
-_REFERENCE = re.compile(r"^[0-9]{1,19}$")
-_LARGEST_REFERENCE = 2**63 - 1
-
-
 def _reference(value: str) -> int | None:
-    """The line id a reference names, or None. ASCII digits only (``²`` is a digit to ``str.isdigit`` but not to
-    ``int``), and no more than the database's integers hold (a longer number would overflow the query)."""
+    """The line id a reference names, or None: ASCII digits within the database's integers (core.numbers.parse_id;
+    ``²`` is a digit to ``str.isdigit`` but not to ``int``, and a longer number would overflow the query)."""
     text = value[:-2] if value.endswith(".0") else value  # Excel may turn the reference into a number
-    if not _REFERENCE.match(text):
-        return None
-    number = int(text)
-    return number if 0 < number <= _LARGEST_REFERENCE else None
+    return parse_id(text)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext as _
 
 from minsheng.core.modules import CellReader, CellSource, CellWindow, FlowCells, Indicator
+from minsheng.core.numbers import parse_id
 from minsheng.payments.models import PaymentLine, PayrollBatch
 
 INDICATORS = (
@@ -32,13 +33,14 @@ def paid_cells(window: CellWindow) -> Iterable[CellSource]:
 def batch_months(object_type: str, object_id: str) -> frozenset[dt.date] | None:
     """The months a payroll event can change: its batch's month and those of the batch's lines (a re-issue is paid
     for its original month). None (every month) when the event names no batch."""
-    if object_type != PayrollBatch._meta.label_lower or not object_id.isascii() or not object_id.isdigit():
+    batch_id = parse_id(object_id)
+    if object_type != PayrollBatch._meta.label_lower or batch_id is None:
         return None
     # A system job: the months of one batch, read by id (dates only).
-    batch = PayrollBatch.objects.unscoped().filter(pk=int(object_id)).values_list("period", flat=True).first()
+    batch = PayrollBatch.objects.unscoped().filter(pk=batch_id).values_list("period", flat=True).first()
     if batch is None:
         return None
-    lines = PaymentLine.objects.unscoped().filter(batch_id=int(object_id)).values_list("period", flat=True).distinct()
+    lines = PaymentLine.objects.unscoped().filter(batch_id=batch_id).values_list("period", flat=True).distinct()
     return frozenset([batch, *lines])
 
 

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from rest_framework import serializers
 
+from minsheng.core.api import ModelSerializer
+from minsheng.core.forms import MonthField
 from minsheng.core.limits import REASON_MAX
 from minsheng.payments.models import PayrollBatch
 
 
-class PayrollBatchSerializer(serializers.ModelSerializer[PayrollBatch]):
+class PayrollBatchSerializer(ModelSerializer[PayrollBatch]):
     payable_count = serializers.IntegerField(read_only=True)
     payable_fen = serializers.IntegerField(read_only=True)
 
@@ -36,9 +39,14 @@ class PayrollBatchSerializer(serializers.ModelSerializer[PayrollBatch]):
 
 
 class GenerateSerializer(serializers.Serializer[None]):
-    county = serializers.RegexField(r"^\d{12}$", help_text="the county's 12-digit division code")
+    county = serializers.RegexField(r"^[0-9]{12}$", help_text="the county's 12-digit division code")
     programme = serializers.CharField(max_length=20)
-    period = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="the month paid, YYYY-MM")
+    period = serializers.RegexField(r"^[0-9]{4}-[0-9]{2}$", help_text="the month paid, YYYY-MM")
+
+    def validate_period(self, value: str) -> dt.date:
+        """The month's first day, read as the pages read a month (a refused month is a 400, never a 500)."""
+        month: dt.date = MonthField().clean(value)
+        return month
 
 
 class ReturnFileSerializer(serializers.Serializer[None]):

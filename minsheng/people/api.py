@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -10,22 +13,48 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from minsheng.accounts.models import User
+from minsheng.audit.services import audit_list_personal_data
 from minsheng.core.api import HasRolePermission
+from minsheng.core.crypto import mask_id_number
 from minsheng.people import selectors, services
 from minsheng.people.models import Household, Membership, Person
 from minsheng.people.serializers import (
+    HouseholdQuerySerializer,
     HouseholdSerializer,
+    PersonQuerySerializer,
     PersonSerializer,
     RevealedSerializer,
     RevealRequestSerializer,
 )
 
-SEARCH_PARAMETERS = [
-    OpenApiParameter("id_number", str, description="exact ID number (15 or 18 characters)"),
-    OpenApiParameter("name", str, description="name prefix, same-sounding name, or pinyin letters"),
-    OpenApiParameter("area", str, description="division code prefix (户籍地 or 居住地)"),
-    OpenApiParameter("status", str, enum=Person.Status.values),
-]
+
+def _query(request: Request, criteria: type[PersonQuerySerializer | HouseholdQuerySerializer]) -> dict[str, str]:
+    """The list's search criteria, checked (lengths, choices, no NUL characters): a bad one is a 400."""
+    form = criteria(data=request.query_params)
+    form.is_valid(raise_exception=True)
+    names: list[str] = list(form.fields)
+    return {name: form.validated_data.get(name, "") for name in names}
+
+
+def _audit_list(
+    request: Request, object_type: str, query: dict[str, Any], count: int, persons: int, area_code: str | None = None
+) -> None:
+    """The one audit event of a list answer; an ID number asked for is kept masked, as everywhere in the log."""
+    actor: User = request.user  # type: ignore[assignment]
+    asked = {key: value for key, value in query.items() if value}
+    if "id_number" in asked:
+        asked["id_number"] = mask_id_number(asked["id_number"])
+    for key in ("limit", "offset"):
+        if key in request.query_params:
+            asked[key] = request.query_params[key]
+    audit_list_personal_data(
+        actor=actor,
+        object_type=object_type,
+        area_code=area_code if area_code is not None else actor.home_area_id or "",
+        count=count,
+        persons=persons,
+        query=asked,
+    )
 
 
 class PersonViewSet(viewsets.ReadOnlyModelViewSet[Person]):
@@ -34,20 +63,21 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet[Person]):
     serializer_class = PersonSerializer
     permission_classes = [HasRolePermission]
     required_permission = "people.view_person"
-    pagination_class = None
 
     def get_queryset(self) -> QuerySet[Person]:
         return Person.objects.restrict(self.request.user, "view").select_related("hukou_area", "residence_area")
 
-    @extend_schema(parameters=SEARCH_PARAMETERS)
+    @extend_schema(parameters=[PersonQuerySerializer])
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
-        params = request.query_params
-        query = selectors.PersonQuery(**{f: params.get(f, "") for f in ("id_number", "name", "area", "status")})
+        """At most 50 matches of a search (the search page's limit), a page at a time; each answer is audited."""
+        query = _query(request, PersonQuerySerializer)
         try:
-            persons = selectors.person_search(user=request.user, query=query)
+            persons = selectors.person_search(user=request.user, query=selectors.PersonQuery(**query))
         except selectors.SearchNeedsCriterion:
-            raise ValidationError({"detail": "give id_number, name or area"}) from None
-        return Response(self.get_serializer(persons, many=True).data)
+            raise ValidationError({"detail": _("Give an ID number, a name or an area code.")}) from None
+        page = self.paginate_queryset(persons) or []
+        _audit_list(request, "people.person", query, count=len(page), persons=len(page))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
         person = self.get_object()
@@ -73,17 +103,39 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet[Person]):
 
 
 class HouseholdViewSet(viewsets.ReadOnlyModelViewSet[Household]):
-    """Households in the caller's areas, with current and former members."""
+    """Households in the caller's areas, with current and former members. Lists need a criterion unless the role
+    may browse, as person search does; every answer is audited with the households and persons it returned."""
 
     serializer_class = HouseholdSerializer
     permission_classes = [HasRolePermission]
     required_permission = "people.view_household"
 
     def get_queryset(self) -> QuerySet[Household]:
+        return self._with_members(Household.objects.restrict(self.request.user, "view").order_by("number"))
+
+    @staticmethod
+    def _with_members(households: QuerySet[Household]) -> QuerySet[Household]:
         members = Membership.objects.unscoped().select_related("person").order_by("left_on", "joined_on", "id")
         # unscoped() above only shapes the prefetch: Django filters it to the households selected by restrict().
-        return (
-            Household.objects.restrict(self.request.user, "view")
-            .prefetch_related(Prefetch("memberships", queryset=members))
-            .order_by("number")
-        )
+        return households.prefetch_related(Prefetch("memberships", queryset=members))
+
+    @extend_schema(parameters=[HouseholdQuerySerializer])
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        query = _query(request, HouseholdQuerySerializer)
+        try:
+            households = selectors.household_search(user=request.user, query=selectors.HouseholdQuery(**query))
+        except selectors.SearchNeedsCriterion:
+            raise ValidationError(
+                {"detail": _("Give a household number, a member's ID number or an area code.")}
+            ) from None
+        page = self.paginate_queryset(self._with_members(households)) or []
+        persons = len({m.person_id for household in page for m in household.memberships.all()})
+        _audit_list(request, "people.household", query, count=len(page), persons=persons)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
+        household = self.get_object()
+        persons = len({m.person_id for m in household.memberships.all()})
+        query = {"id": str(household.pk)}
+        _audit_list(request, "people.household", query, count=1, persons=persons, area_code=household.area_id)
+        return Response(self.get_serializer(household).data)

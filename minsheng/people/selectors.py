@@ -101,6 +101,43 @@ def household_get(*, user: Any, pk: int) -> Household:
     return get_object_or_404(Household.objects.restrict(user, "view").select_related("area"), pk=pk)
 
 
+@dataclass(frozen=True)
+class HouseholdQuery:
+    number: str = ""
+    id_number: str = ""
+    area: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.number or self.id_number or self.area)
+
+
+def household_search(*, user: Any, query: HouseholdQuery) -> QuerySet[Household]:
+    """Households in the user's areas matching the query, by number: the household number exactly, a member's
+    (current or former) ID number, or an area code prefix. Like person search, roles without
+    ``people.browse_person`` must give a criterion (SearchNeedsCriterion): no list of every household."""
+    if query.empty and not user.has_perm("people.browse_person"):
+        raise SearchNeedsCriterion
+    households = Household.objects.restrict(user, "view")
+    if query.number:
+        households = households.filter(number=query.number.strip())
+    if query.id_number:
+        try:
+            index = blind_index(normalize_for_index(query.id_number))
+        except InvalidIdNumber:
+            return households.none()
+        # unscoped() only names the households the person belongs to; restrict() above keeps those of the user.
+        members = Membership.objects.unscoped().filter(person__id_index=index).values("household_id")
+        households = households.filter(pk__in=members)
+    if query.area:
+        try:
+            code = normalize_code(query.area)
+        except InvalidCode:
+            return households.none()
+        households = households.filter(area__code__startswith=code.rstrip("0") or code)
+    return households.order_by("number")
+
+
 def household_memberships(household: Household) -> list[Membership]:
     """Current members first (head first), then former ones."""
     memberships = household.memberships.select_related("person")

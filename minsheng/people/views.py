@@ -17,6 +17,7 @@ from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.core.htmx import is_htmx, render_page
 from minsheng.core.limits import REASON_MAX
+from minsheng.core.numbers import parse_id
 from minsheng.people import selectors, services
 from minsheng.people.forms import (
     DecisionForm,
@@ -373,11 +374,11 @@ def duplicates(request: HttpRequest) -> HttpResponse:
 @require_POST
 def merge(request: HttpRequest) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
-    try:
-        keep = selectors.person_get(user=actor, pk=int(request.POST.get("keep", "0")))
-        duplicate = selectors.person_get(user=actor, pk=int(request.POST.get("duplicate", "0")))
-    except ValueError:
-        raise Http404 from None
+    keep_id, duplicate_id = parse_id(request.POST.get("keep")), parse_id(request.POST.get("duplicate"))
+    if keep_id is None or duplicate_id is None:
+        raise Http404
+    keep = selectors.person_get(user=actor, pk=keep_id)
+    duplicate = selectors.person_get(user=actor, pk=duplicate_id)
     try:
         services.person_merge(actor=actor, keep=keep, duplicate=duplicate, reason=request.POST.get("reason", ""))
     except ValidationError as exc:

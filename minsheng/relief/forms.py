@@ -9,8 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from minsheng.core.forms import StyledForm
+from minsheng.core.numbers import parse_int
 from minsheng.relief.models import Admission, Patrol, Station, TracingCheck
 from minsheng.relief.services import SERVICES
+
+# Belonging.quantity is a small integer column: a larger number would fail in the database, not in the form.
+BELONGING_QUANTITY_MAX = 32767
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -66,10 +70,11 @@ class AdmissionForm(StyledForm):
             for mark in ("×", "*", "x "):
                 if mark in line:
                     head, _sep, tail = line.rpartition(mark)
-                    if tail.strip().isdecimal():
-                        text, quantity = head.strip(), int(tail.strip())
+                    number = parse_int(tail.strip(), minimum=0)  # ASCII digits: not ² or ٣, not 40 digits
+                    if number is not None:
+                        text, quantity = head.strip(), number
                     break
-            if not text or quantity < 1 or len(text) > 200:
+            if not text or not 1 <= quantity <= BELONGING_QUANTITY_MAX or len(text) > 200:
                 raise forms.ValidationError(_("Write each belonging on its own line, e.g. 手机 × 1."))
             items.append((text, quantity))
         return tuple(items)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
+from minsheng.core.numbers import parse_int
 from minsheng.workdays.forms import ArrangementForm
 from minsheng.workdays.models import CalendarDay, CalendarYear
 from minsheng.workdays.services import Calendar, calendar_year_load, parse_arrangement, statutory_holidays
@@ -38,11 +39,8 @@ def _context(request: HttpRequest, year: int, form: ArrangementForm) -> dict[str
 
 @role_required("workdays.view_calendaryear")
 def calendar_view(request: HttpRequest) -> HttpResponse:
-    try:
-        year = int(request.GET.get("year", "") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
-    year = min(max(year, 1949), 2200)
+    year = parse_int(request.GET.get("year"))
+    year = timezone.localdate().year if year is None else min(max(year, 1949), 2200)
     form = ArrangementForm(initial={"year": year})
     return render(request, "workdays/calendar.html", _context(request, year, form))
 

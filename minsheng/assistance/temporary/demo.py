@@ -37,6 +37,7 @@ from minsheng.assistance.rules.models import Parameter
 from minsheng.assistance.rules.selectors import most_specific
 from minsheng.assistance.temporary.models import TEMPORARY_ITEMS, TemporaryAid
 from minsheng.catalog.models import Item
+from minsheng.core.numbers import parse_int
 from minsheng.core.templatetags.money import yuan
 from minsheng.intake.demo import history_account
 from minsheng.intake.models import Application, Channel, ItemCase
@@ -132,8 +133,9 @@ def _receipts() -> dict[str, int]:
     )
     for number in numbers.values_list("receipt_number", flat=True):
         prefix, sequence = number[:14], number[14:]
-        if sequence.isdigit():
-            last[prefix] = max(last[prefix], int(sequence))
+        value = parse_int(sequence, minimum=0)
+        if value is not None:
+            last[prefix] = max(last[prefix], value)
     return last
 
 

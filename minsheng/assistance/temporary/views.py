@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -43,6 +43,7 @@ from minsheng.assistance.temporary.models import (
 )
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
+from minsheng.core.numbers import parse_id
 from minsheng.core.scoping import scope_allows
 from minsheng.intake.models import ItemCase
 from minsheng.people import selectors as people
@@ -109,21 +110,30 @@ def temporary_list(request: HttpRequest) -> HttpResponse:
     return render(request, "assistance/temporary/list.html", context)
 
 
+def _id_or_404(text: str) -> int:
+    pk = parse_id(text)
+    if pk is None:
+        raise Http404
+    return pk
+
+
 @role_required(ADD)
 def temporary_new(request: HttpRequest) -> HttpResponse:
     actor: User = request.user  # type: ignore[assignment]
     person: Person | None = None
     item_case: ItemCase | None = None
-    if request.GET.get("case", "").isdigit():
+    # An id that is given must be an id (``²`` or 40 digits is a 404, not a server error); an empty one is ignored.
+    case_id, person_id = (request.GET.get(key) or None for key in ("case", "person"))
+    if case_id is not None:
         item_case = get_object_or_404(
             ItemCase.objects.restrict(actor, "view")
             .filter(item__number__in=list(TEMPORARY_ITEMS))
             .select_related("item", "application__person"),
-            pk=int(request.GET["case"]),
+            pk=_id_or_404(case_id),
         )
         person = item_case.application.person
-    elif request.GET.get("person", "").isdigit():
-        person = people.person_get(user=actor, pk=int(request.GET["person"]))
+    elif person_id is not None:
+        person = people.person_get(user=actor, pk=_id_or_404(person_id))
     form = TemporaryAidForm(request.POST or None, fixed_person=person is not None, fixed_kind=item_case is not None)
     if request.method == "POST" and form.is_valid():
         applicant = person

@@ -136,7 +136,7 @@ def test_a_refused_call_keeps_no_key_so_it_can_be_sent_again_once_fixed(personas
     # A new key for the same approval: the service refuses it (approved already), with its message.
     second = approver.post(url, body, format="json", headers={"Idempotency-Key": "key-0006-approve"})
     assert second.status_code == 400
-    assert second.json() == {"detail": ["该发放批次已审核。"]}
+    assert second.json() == {"detail": "该发放批次已审核。"}
 
 
 def test_the_return_file_sent_twice_with_its_key_settles_once(personas: Personas) -> None:
@@ -176,7 +176,7 @@ def test_the_api_lists_only_the_callers_counties(personas: Personas) -> None:
         actor=p.outsider(Role.COUNTY_PAYMENT_OFFICER), county=p.other_county, programme="dibao", period=FEB
     )
     response = client_for(p, Role.COUNTY_PAYMENT_OFFICER).get(reverse("api:payroll-batch-list"))
-    assert [row["id"] for row in response.json()] == [mine.pk]
+    assert [row["id"] for row in response.json()["results"]] == [mine.pk]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -159,7 +159,7 @@ register(
         api=True,
         object_level=True,
     ),
-    Endpoint("api:household-list", VIEW, api=True),
+    Endpoint("api:household-list", VIEW, data=lambda p: {"area": p.village.code}, api=True),
     Endpoint("api:household-detail", VIEW, kwargs=household_pk, api=True, object_level=True),
 )
 
