@@ -17,7 +17,11 @@ def division_roots(*, user: Any) -> QuerySet[Division]:
 def division_search(*, user: Any, query: str, limit: int = 50) -> QuerySet[Division]:
     query = query.strip()
     divisions = Division.objects.within(user)
-    divisions = divisions.filter(code__startswith=query) if query.isdigit() else divisions.filter(name__contains=query)
+    divisions = (
+        divisions.filter(code__startswith=query)
+        if query.isascii() and query.isdigit()
+        else divisions.filter(name__contains=query)
+    )
     return divisions.select_related("parent").order_by("code")[:limit]
 
 

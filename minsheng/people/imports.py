@@ -332,7 +332,7 @@ def _parse_date(text: str) -> dt.date | None:
     if not text:
         return None
     cleaned = text.replace("/", "-").replace(".", "-").replace("年", "-").replace("月", "-").rstrip("日").split(" ")[0]
-    if cleaned.isdigit() and len(cleaned) == 8:
+    if cleaned.isascii() and cleaned.isdigit() and len(cleaned) == 8:
         cleaned = f"{cleaned[:4]}-{cleaned[4:6]}-{cleaned[6:]}"
     try:
         year, month, day = (int(part) for part in cleaned.split("-"))
