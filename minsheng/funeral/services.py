@@ -455,7 +455,7 @@ def _case_locked(actor: Any, case: FuneralCase, action: str) -> FuneralCase:
 
 @transaction.atomic
 def cremation_record(*, actor: Any, case: FuneralCase, cremated_on: dt.date, certificate: str) -> FuneralCase:
-    """Record the cremation. The case then is the death feed's record for the data exchange (docs/architecture.md,
+    """Record the cremation. The case then is the death feed's record for the data exchange (docs/modules/funeral.md,
     "Funeral services"): it carries the ID's blind index, which a feed matches against the registry, and the event
     ``funeral.person_cremated`` is published to the modules that subscribe."""
     row = _case_locked(actor, case, "change")

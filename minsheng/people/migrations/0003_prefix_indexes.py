@@ -6,7 +6,7 @@
   ``person_initials_order`` (declared on the model; PostgreSQL rebuilds them here) serve both the prefix match
   and the ``ORDER BY``; a name search walks the index in order and stops after 50 rows in scope instead
   of sorting every 王 of the city. Django does not know about this collation: a later ``AlterField`` of these
-  two columns must repeat it (see docs/architecture.md, "Registry search").
+  two columns must repeat it (see docs/modules/registry.md, "Registry search").
 
 SQLite: nothing to do; its default BINARY collation already behaves like "C".
 """
