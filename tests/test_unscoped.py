@@ -22,10 +22,10 @@ _BODY_FIELDS = {"body", "orelse", "finalbody", "handlers", "cases"}
 
 def _has_reason(comment: str) -> bool:
     found = REASON.match(comment.strip())
-    return bool(found) and len(found.group(1).split()) >= MIN_WORDS
+    return found is not None and len(found.group(1).split()) >= MIN_WORDS
 
 
-def _header_end(statement: ast.stmt) -> int:
+def _header_end(statement: ast.stmt | ast.expr) -> int:
     """The last line of a statement, or of the header of a compound statement (``if x:``, ``for a in b:``)."""
     if not any(field in _BODY_FIELDS for field in statement._fields):
         return statement.end_lineno or statement.lineno
@@ -34,8 +34,9 @@ def _header_end(statement: ast.stmt) -> int:
         if field in _BODY_FIELDS or field == "decorator_list":
             continue
         for child in value if isinstance(value, list) else [value]:
-            if isinstance(child, ast.AST) and getattr(child, "end_lineno", None):
-                ends.append(child.end_lineno)
+            end = getattr(child, "end_lineno", None)
+            if isinstance(end, int):
+                ends.append(end)
     return max(ends)
 
 
@@ -55,7 +56,7 @@ def unexplained_calls(source: str, name: str = "<source>") -> list[str]:
         holders = [s for s in statements if s.lineno <= node.lineno <= _header_end(s)]
         # A call in a decorator lies above its statement's first line: it stands alone.
         statement = min(holders, key=lambda s: _header_end(s) - s.lineno, default=node)
-        own = range(statement.lineno, _header_end(statement) + 1) if holders else range(node.lineno, node.end_lineno + 1)
+        own = range(statement.lineno, _header_end(statement) + 1)
         explained = any(_has_reason(c) for number in own for c in comments.get(number, []))
         number = statement.lineno - 1
         while not explained and number >= 1 and lines[number - 1].strip().startswith("#"):
