@@ -286,7 +286,7 @@ def person_change(*, actor: User, person: Person, changes: dict[str, Any], reaso
     if not pending:
         return None
     # Check now, on a copy, so the clerk hears about a bad value before anybody is asked to confirm it.
-    # unscoped: a copy of the person the caller loaded through the door, to check the change first
+    # unscoped: a copy of the person whose areas are checked above, to test the change first
     trial = Person.objects.unscoped().get(pk=person.pk)
     _apply_changes(trial, pending)
     _validate_illnesses(pending.get("illnesses"))
