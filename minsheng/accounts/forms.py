@@ -78,9 +78,8 @@ def organisation_choices(prefixes: list[str]) -> list[tuple[str, list[tuple[str,
     groups = []
     for label in sorted({s.organisation for s in role_specs().values() if s.organisation}):
         model = apps.get_model(label)
-        rows = (
-            model.objects.unscoped() if hasattr(model.objects, "unscoped") else model.objects
-        )  # names, filtered below
+        # unscoped: organisation names inside the administrator's own area prefixes, filtered below
+        rows = model.objects.unscoped() if hasattr(model.objects, "unscoped") else model.objects
         condition = Q(pk__in=[])
         for prefix in prefixes:
             condition |= Q(area_code__startswith=prefix)

@@ -177,7 +177,7 @@ def role_assignment_add(
     _check_grant(actor=actor, **target, organisation_id=organisation_id)
     if role_is_sensitive(role):
         waiting = ValidationError(_("This role is already waiting for a second administrator."))
-        # A uniqueness check: every area's requests count.
+        # unscoped: uniqueness check: a pending request for the same grant counts in every area
         pending = RoleRequest.objects.unscoped().filter(**target, status=RoleRequest.Status.PENDING)
         if pending.exists():
             raise waiting
@@ -209,7 +209,8 @@ def role_assignment_add(
 def role_request_confirm(*, actor: User, request: RoleRequest) -> RoleAssignment:
     """Give the role asked for: by an administrator of the area other than the one who asked, and not the grantee."""
     _require_manages(actor, request.division)
-    locked = RoleRequest.objects.unscoped().select_for_update().get(pk=request.pk)  # the row the caller loaded
+    # unscoped: the caller loaded the request through the door; re-read under lock
+    locked = RoleRequest.objects.unscoped().select_for_update().get(pk=request.pk)
     if locked.status != RoleRequest.Status.PENDING:
         raise ValidationError(_("This request has been decided already."))
     if locked.requested_by_id == actor.pk:
@@ -249,7 +250,8 @@ def _check_organisation(spec: RoleSpec, division: Division, organisation_id: int
     if organisation_id is None:
         raise ValidationError({"organisation": _("Choose the organisation this account works for.")})
     model = apps.get_model(spec.organisation)
-    rows = model.objects.unscoped() if hasattr(model.objects, "unscoped") else model.objects  # an id, checked below
+    # unscoped: one organisation id, checked against the division's prefix just below
+    rows = model.objects.unscoped() if hasattr(model.objects, "unscoped") else model.objects
     area_code = rows.filter(pk=organisation_id).values_list("area_code", flat=True).first()
     if area_code is None or not area_code.startswith(division.prefix):
         raise ValidationError({"organisation": _("No such organisation in this area.")})
@@ -261,8 +263,9 @@ def role_request_reject(*, actor: User, request: RoleRequest, note: str) -> Role
     _require_manages(actor, request.division)
     if not note.strip():
         raise ValidationError({"note": _("Say why the role is not given.")})
+    # unscoped: the request the caller loaded through the door; the pending status guards the race
     updated = (
-        RoleRequest.objects.unscoped()  # the row the caller loaded through the door; the status guards the race
+        RoleRequest.objects.unscoped()
         .filter(pk=request.pk, status=RoleRequest.Status.PENDING)
         .update(
             status=RoleRequest.Status.REJECTED, decided_by=actor, decided_at=timezone.now(), decision_note=note[:500]

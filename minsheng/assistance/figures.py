@@ -71,7 +71,7 @@ def benefit_cells(window: CellWindow) -> Iterable[CellSource]:
 
 
 def temporary_cells(window: CellWindow) -> Iterable[CellSource]:
-    # System job: the summary counts every area's payments (or the changed areas'); reads of it check scope.
+    # unscoped: statistics refresh: payments summed per area and month; reads of the summary are scoped
     yield FlowCells(
         "temporary",
         TemporaryAid.objects.unscoped()

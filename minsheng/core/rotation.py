@@ -112,6 +112,7 @@ def _reencrypt_model(model: type[Model], *, batch_size: int, dry_run: bool, stdo
     # names another one, in which case a scoped queryset is opened explicitly.
     table: QuerySet[Any] = model._base_manager.db_manager(using).all()
     if isinstance(table, ScopedQuerySet):
+        # unscoped: system job: key rotation re-encrypts every row of the table
         table = table.unscoped()
     # The wrapper's output field is a plain TextField, which has no from_db_value: the query returns the tokens
     # as stored instead of decrypting them, and string lookups (forbidden on the field itself) work on them.

@@ -7,7 +7,7 @@ Its default manager hands out querysets that refuse to run until a scope is appl
   user's role assignments grant for the permission ``<app_label>.<action>_<model_name>``; a department handler
   is further limited to rows of their department when the model has a department field.
 * ``Model.objects.unscoped()`` is the explicit escape hatch for system jobs (imports, payroll, migrations of
-  data). Grep for it in review.
+  data). Each call says why in a ``# unscoped: reason`` comment, checked by ``tests/test_unscoped.py``.
 
 A queryset with neither raises ``ScopeNotApplied`` when it is evaluated, counted, updated or deleted: a
 forgotten scope is an error, never a silent leak. Related managers reached from an object that was itself
@@ -129,7 +129,7 @@ class ScopedQuerySet(models.QuerySet[_ModelT]):
         return restricted.filter(condition)
 
     def unscoped(self) -> Self:
-        """Every row, for system jobs only. Each call site says why in a comment."""
+        """Every row, for system jobs only. Each call site says why in a ``# unscoped: reason`` comment."""
         return self._with_state("unscoped")
 
     def _require_scope(self) -> None:

@@ -230,7 +230,8 @@ def _waivers(
     rng = random.Random(f"funeral-waivers:{seed}")
     zone = timezone.get_current_timezone()
     span = (WAIVERS_TO - WAIVERS_FROM).days
-    persons = Person.objects.unscoped().in_bulk([d[0] for d in deaths])  # a system job over the chosen payees
+    # unscoped: demo city built by the system: the persons chosen as the deceased of the waivers
+    persons = Person.objects.unscoped().in_bulk([d[0] for d in deaths])
     cases, waivers, stops = [], [], []
     for number, (person_id, benefit_id, programme, county) in enumerate(deaths, 1):
         person = persons[person_id]
@@ -261,8 +262,10 @@ def _waivers(
     for waiver in waivers:
         waiver.case_id = waiver.case.pk
     Waiver.objects.bulk_create(waivers)
-    Person.objects.unscoped().bulk_update(list(persons.values()), ["status", "status_date"])  # system job
-    benefits = Benefit.objects.unscoped().in_bulk([b for b, _d in stops])  # system job over the chosen benefits
+    # unscoped: demo city built by the system: the chosen persons recorded as deceased
+    Person.objects.unscoped().bulk_update(list(persons.values()), ["status", "status_date"])
+    # unscoped: demo city built by the system: the benefits of the chosen deceased
+    benefits = Benefit.objects.unscoped().in_bulk([b for b, _d in stops])
     changes = []
     for benefit_id, died in stops:
         benefit = benefits[benefit_id]
@@ -277,7 +280,8 @@ def _waivers(
                 reason="受助人员死亡（殡葬数据）",
             )
         )
-    Benefit.objects.unscoped().bulk_update(list(benefits.values()), ["status", "stopped_from"])  # system job
+    # unscoped: demo city built by the system: those benefits stopped after the death
+    Benefit.objects.unscoped().bulk_update(list(benefits.values()), ["status", "stopped_from"])
     BenefitChange.objects.bulk_create(changes)
     # Settle every funeral home's months: prepared, approved and paid, the last month left a draft.
     months: dict[tuple[int, dt.date], list[Waiver]] = defaultdict(list)
@@ -300,13 +304,14 @@ def _waivers(
     for settlement in settlements:
         for waiver in months[(settlement.facility_id, settlement.period)]:
             waiver.settlement = settlement
-    Waiver.objects.unscoped().bulk_update(waivers, ["settlement"])  # system job over the waivers just written
+    # unscoped: demo city built by the system: the waivers just written join their settlements
+    Waiver.objects.unscoped().bulk_update(waivers, ["settlement"])
     return len(waivers), len(settlements)
 
 
 @transaction.atomic
 def demo_funeral(*, scale: float, seed: int) -> dict[str, int]:
-    # A system job: the demo checks the whole table for its own earlier run (its first commercial cemetery).
+    # unscoped: demo city built by the system: the whole table is checked for its own earlier run
     if Facility.objects.unscoped().filter(name=COMMERCIAL[0][0]).exists():
         return {}
     counties = _county_names()

@@ -45,7 +45,7 @@ def funeral_cells(window: CellWindow) -> Iterable[CellSource]:
         )
         dates = [connection.ops.adapt_datefield_value(d) for m in months for d in (m, first_day_of_next_month(m))]
         yield SqlCells("cemeteries_filed", sql, [*dates, Facility.Kind.COMMERCIAL_CEMETERY, *params])
-    # System job: the summary counts every facility's waivers (or the changed areas'); reads of it check scope.
+    # unscoped: statistics refresh: waivers summed per area and month; reads of the summary are scoped
     yield FlowCells(
         "funeral_waived",
         Waiver.objects.unscoped()

@@ -63,6 +63,7 @@ class ReviewForm(StyledForm):
 
 
 class CaseForm(StyledForm):
+    # unscoped: an empty placeholder; __init__ sets the facilities the user may work on
     facility = forms.ModelChoiceField(label=_("Facility"), queryset=Facility.objects.unscoped().none())
     name = forms.CharField(label=_("Name of the deceased"), max_length=50)
     id_number = forms.CharField(label=_("ID number"), max_length=24)
@@ -91,6 +92,7 @@ class WaiverForm(StyledForm):
 
 
 class SettlementForm(StyledForm):
+    # unscoped: an empty placeholder; __init__ sets the facilities the user may work on
     facility = forms.ModelChoiceField(label=_("Funeral home"), queryset=Facility.objects.unscoped().none())
     period = MonthField(label=_("Month"))
 
@@ -106,6 +108,7 @@ class AnswerForm(StyledForm):
 class ReportForm(StyledForm):
     """The public report form: which cemetery, what happened, and how to reach the person who reports."""
 
+    # unscoped: an empty placeholder; __init__ sets the facilities the user may work on
     facility = forms.ModelChoiceField(
         label=_("Cemetery or funeral facility"), queryset=Facility.objects.unscoped().none()
     )

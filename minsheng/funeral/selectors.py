@@ -76,7 +76,7 @@ def complaint_get(*, user: Any, pk: int) -> Complaint:
 
 
 def public_cemeteries() -> QuerySet[Facility]:
-    # Public by design: the cemeteries in service and their filed prices are what the display shows everyone.
+    # unscoped: public page: the cemeteries in service and their filed prices are shown to everyone
     return (
         Facility.objects.unscoped()
         .filter(kind__in=Facility.CEMETERIES, active=True)
@@ -120,8 +120,9 @@ def public_cemetery(pk: int, today: dt.date) -> CemeteryBoard:
     if facility is None:
         raise Http404
     in_force = sorted(prices_in_force(facility, today).values(), key=lambda p: (p.item.sort_order, p.item_id))
+    # unscoped: public page: accepted price filings are public (价格公示)
     filings = (
-        PriceFiling.objects.unscoped()  # accepted filings are public (价格公示)
+        PriceFiling.objects.unscoped()
         .filter(facility=facility, status=PriceFiling.Status.ACCEPTED)
         .prefetch_related(Prefetch("prices", queryset=FiledPrice.objects.select_related("item", "filing")))
         .order_by("-effective_from")

@@ -86,7 +86,8 @@ def _may_for_facility(actor: Any, permission: str, facility: Facility) -> bool:
 def _require_facility(actor: Any, permission: str, facility: Facility) -> Facility:
     if not _may_for_facility(actor, permission, facility):
         raise PermissionDenied(_("This facility is outside what you may work on."))
-    return Facility.objects.unscoped().select_for_update().get(pk=facility.pk)  # checked just above
+    # unscoped: the actor's right on the facility is checked just above; re-read under lock
+    return Facility.objects.unscoped().select_for_update().get(pk=facility.pk)
 
 
 def _require_fen(value: Any, field: str) -> int:
@@ -125,7 +126,8 @@ def facility_create(
         raise ValidationError({"approval_number": _("A cemetery needs its approval document number.")})
     if approved_on is not None and approved_on > timezone.localdate():
         raise ValidationError({"approved_on": _("The date cannot be in the future.")})
-    if Facility.objects.unscoped().filter(area_code=area.code, name=name).exists():  # uniqueness spans all areas
+    # unscoped: uniqueness spans all areas: one facility of a name in a division
+    if Facility.objects.unscoped().filter(area_code=area.code, name=name).exists():
         raise ValidationError({"name": _("A facility of this name exists here already.")})
     facility = Facility.objects.create(
         kind=kind,
@@ -206,6 +208,7 @@ def filing_submit(
         raise ValidationError({"prices": _("A price names an item that is not in this facility's catalogue.")})
     for item_id, fen in prices.items():
         _require_fen(fen, f"price_{item_id}")
+    # unscoped: uniqueness check: one submitted filing per facility, on the facility locked above
     if PriceFiling.objects.unscoped().filter(facility=locked, status=PriceFiling.Status.SUBMITTED).exists():
         raise ValidationError(_("A filing of this facility is waiting for review already."))
     filing = PriceFiling.objects.create(
@@ -286,7 +289,7 @@ class TooManyReports(Exception):
 
 def _receipt_number(area_code: str, day: dt.date) -> str:
     prefix = f"TS{area_code[:6]}{day:%Y%m%d}"
-    # A system read: numbering counts every report of the county's day.
+    # unscoped: receipt numbering counts every report of the county's day, whoever may see them
     last = Complaint.objects.unscoped().filter(receipt_number__startswith=prefix).order_by("-receipt_number").first()
     return f"{prefix}{(int(last.receipt_number[-4:]) + 1) if last else 1:04d}"
 
@@ -386,7 +389,7 @@ def complaint_answer(*, actor: Any, complaint: Complaint, answer: str) -> Compla
 
 def _case_number(area_code: str, day: dt.date) -> str:
     prefix = f"BZ{area_code[:6]}{day:%Y%m%d}"
-    # A system read: numbering counts every case of the county's day.
+    # unscoped: case numbering counts every case of the county's day, whoever may see them
     last = FuneralCase.objects.unscoped().filter(number__startswith=prefix).order_by("-number").first()
     return f"{prefix}{(int(last.number[-4:]) + 1) if last else 1:04d}"
 
@@ -405,7 +408,8 @@ def case_register(*, actor: Any, facility: Facility, name: str, id_number: str, 
     if died_on > timezone.localdate():
         raise ValidationError({"died_on": _("The date cannot be in the future.")})
     index = blind_index(number)
-    if FuneralCase.objects.unscoped().filter(id_index=index).exists():  # one case per deceased, across facilities
+    # unscoped: uniqueness spans all facilities: one case per deceased
+    if FuneralCase.objects.unscoped().filter(id_index=index).exists():
         raise ValidationError({"id_number": _("A funeral case for this ID number exists already.")})
     case = FuneralCase.objects.create(
         facility=locked,
@@ -500,10 +504,12 @@ def eligibility(*, id_index: str, on: dt.date, groups: Iterable[str]) -> Benefit
     """The running benefit that makes the deceased eligible, from the platform's own records, or None.
 
     A system read of the registry and the benefits: the facility's staff learn only whether the waiver applies."""
+    # unscoped: registry and benefits read by the system: the facility's staff learn only whether it applies
     person = Person.objects.unscoped().filter(id_index=id_index, merged_into__isnull=True).first()
     if person is None:
         return None
     wanted = [g for g in groups if g in Programme.values]
+    # unscoped: the households of the deceased found just above, for the eligibility check only
     households = (
         Membership.objects.unscoped()
         .filter(person=person, joined_on__lte=on)
@@ -513,6 +519,7 @@ def eligibility(*, id_index: str, on: dt.date, groups: Iterable[str]) -> Benefit
     condition = Q(programme__in=[g for g in wanted if g not in HOUSEHOLD_PROGRAMMES], payee=person) | Q(
         programme__in=[g for g in wanted if g in HOUSEHOLD_PROGRAMMES], household_id__in=households
     )
+    # unscoped: the running benefits of the deceased or their household, for the eligibility check only
     rows = Benefit.objects.unscoped().filter(condition).filter(running_on(on))
     order = {g: n for n, g in enumerate(wanted)}
     return min(rows, key=lambda b: (order[b.programme], b.pk), default=None)
@@ -531,6 +538,7 @@ def waiver_register(*, actor: Any, case: FuneralCase, services: Iterable[str]) -
     row = _case_locked(actor, case, "change")
     if not _may_for_facility(actor, "funeral.add_waiver", row.facility):
         raise PermissionDenied(_("This case is outside what you may work on."))
+    # unscoped: uniqueness check: one waiver per case, on the case locked and checked above
     if Waiver.objects.unscoped().filter(case=row).exists():
         raise ValidationError(_("The fees of this case are waived already."))
     chosen = sorted(set(services))
@@ -601,7 +609,8 @@ def settlement_generate(*, actor: Any, facility: Facility, period: dt.date) -> S
         raise ValidationError({"period": _("Choose a month.")})
     if period >= month_of(timezone.localdate()):
         raise ValidationError({"period": _("A month is settled once it has ended.")})
-    settlements = Settlement.objects.unscoped()  # the actor's right in the facility was checked just above
+    # unscoped: the actor's right in the facility was checked just above
+    settlements = Settlement.objects.unscoped()
     try:
         with transaction.atomic():
             settlements.get_or_create(facility=facility, period=period, defaults={"area_code": facility.area_code})
@@ -611,8 +620,9 @@ def settlement_generate(*, actor: Any, facility: Facility, period: dt.date) -> S
     if settlement.status != Settlement.Status.DRAFT:
         raise ValidationError(_("This settlement is approved already and can no longer change."))
     before = _snapshot(settlement)
+    # unscoped: this facility's unsettled waivers of the month, under the settlement's lock
     added = (
-        Waiver.objects.unscoped()  # this facility's unsettled waivers of the month, under the settlement's lock
+        Waiver.objects.unscoped()
         .filter(facility=facility, month=period, settlement__isnull=True)
         .update(settlement=settlement)
     )
@@ -638,7 +648,8 @@ def settlement_approve(*, actor: Any, settlement: Settlement) -> Settlement:
     """The checker approves a draft somebody else prepared; from now on it cannot change."""
     if not _may_for_facility(actor, APPROVE, settlement.facility):
         raise PermissionDenied(_("You may not approve the settlements of this facility."))
-    locked = Settlement.objects.unscoped().select_for_update().get(pk=settlement.pk)  # checked just above
+    # unscoped: the actor's right on the facility is checked just above; re-read under lock
+    locked = Settlement.objects.unscoped().select_for_update().get(pk=settlement.pk)
     if locked.status != Settlement.Status.DRAFT:
         raise ValidationError(_("This settlement is approved already."))
     if locked.prepared_at is None:
@@ -669,8 +680,9 @@ def settlement_pay(*, actor: Any, settlement: Settlement) -> Settlement:
     if not _may_for_facility(actor, PAY, settlement.facility):
         raise PermissionDenied(_("You may not pay the settlements of this facility."))
     paid_at = timezone.now()
+    # unscoped: the actor's right on the facility is checked just above; the status guards the race
     updated = (
-        Settlement.objects.unscoped()  # checked just above
+        Settlement.objects.unscoped()
         .filter(pk=settlement.pk, status=Settlement.Status.APPROVED)
         .update(status=Settlement.Status.PAID, paid_by=actor, paid_at=paid_at)
     )

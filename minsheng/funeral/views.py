@@ -426,7 +426,8 @@ def public_cemetery(request: HttpRequest, pk: int) -> HttpResponse:
 def public_report(request: HttpRequest) -> HttpResponse:
     """Report an unfiled price or a charge above the filed price: a receipt number and the answer deadline come back.
     Reports are limited per client address (``FUNERAL_REPORTS_PER_ADDRESS``): a flood gets 429, nothing is lost."""
-    facilities = Facility.objects.unscoped().filter(active=True).order_by("kind", "name")  # public: names only
+    # unscoped: public page: active facility names only, no personal data
+    facilities = Facility.objects.unscoped().filter(active=True).order_by("kind", "name")
     facility = parse_id(request.GET.get("facility"))
     initial = {"facility": facility} if facility is not None else {}
     form = ReportForm(request.POST or None, facilities=facilities, initial=initial)

@@ -55,7 +55,7 @@ def _lead(item: Item) -> int:
 @transaction.atomic
 def demo_history(*, scale: float, seed: int, today: dt.date | None = None) -> HistoryCounts:
     counts = HistoryCounts()
-    # A system job: the generator reads the whole registry and catalogue.
+    # unscoped: demo city built by the system: the generator reads the whole registry and catalogue
     if Application.objects.unscoped().exists():
         return counts
     today = today or timezone.localdate()
@@ -65,6 +65,7 @@ def demo_history(*, scale: float, seed: int, today: dt.date | None = None) -> Hi
     # 民政's items are asked for most; the others share the rest.
     weights = [8 if item.number <= 13 else 1 for item in items]
     lead = {item.pk: _lead(item) for item in items}
+    # unscoped: demo city built by the system: applicants drawn from the whole registry
     person_ids = list(Person.objects.unscoped().filter(status="living").values_list("pk", "hukou_area_id"))
     if not person_ids:
         return counts

@@ -29,8 +29,7 @@ INDICATORS = (
 
 
 def window_cells(window: CellWindow) -> Iterable[CellSource]:
-    # System job: the summary is computed over the whole table (or the changed areas); it holds counts only, and
-    # every read of it checks the reader's scope.
+    # unscoped: statistics refresh: counts per area and month only; every read of them is scoped
     yield FlowCells(
         "consultations",
         Consultation.objects.unscoped()
@@ -38,6 +37,7 @@ def window_cells(window: CellWindow) -> Iterable[CellSource]:
         .values(a=F("area_code"), m=TruncMonth("recorded_at"), d=Value(""))
         .annotate(v=Count("id"), v2=Value(0)),
     )
+    # unscoped: statistics refresh: counts per area and month only; every read of them is scoped
     yield FlowCells(
         "applications",
         Application.objects.unscoped()
@@ -45,6 +45,7 @@ def window_cells(window: CellWindow) -> Iterable[CellSource]:
         .values(a=F("area_code"), m=TruncMonth("submitted_at"), d=Value(""))
         .annotate(v=Count("id"), v2=Value(0)),
     )
+    # unscoped: statistics refresh: counts per area and month only; every read of them is scoped
     yield FlowCells(
         "items_received",
         ItemCase.objects.unscoped()
@@ -57,6 +58,7 @@ def window_cells(window: CellWindow) -> Iterable[CellSource]:
         .annotate(v=Count("id"), v2=Value(0)),
     )
     on_time = Q(deadline__isnull=True) | Q(decided_at__date__lte=F("deadline"))
+    # unscoped: statistics refresh: counts per area and month only; every read of them is scoped
     yield FlowCells(
         "items_decided",
         ItemCase.objects.unscoped()

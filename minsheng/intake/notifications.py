@@ -73,7 +73,7 @@ def deadlines_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     calendar = Calendar()
     directory = StaffDirectory()
-    # A system job: the sweep reads every open case of the city.
+    # unscoped: system job: the deadline sweep reads every open case of the city
     open_cases = (
         ItemCase.objects.unscoped()
         .filter(status=ItemCase.Status.ACCEPTED, deadline__isnull=False)

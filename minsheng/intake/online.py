@@ -49,7 +49,7 @@ def online_code_request(*, id_number: str, name: str, phone: str, client_ip: str
         client_ip and recent.filter(client_ip=client_ip).count() >= limit * 4
     ):
         raise TooManyRequests
-    # Identity check against the registry: a system read, the resident has no staff scope.
+    # unscoped: the resident's identity check against the registry: no staff scope applies
     person = Person.objects.unscoped().filter(id_index=index, merged_into__isnull=True, status="living").first()
     if person is None or person.name != name.strip() or not person.phone or person.phone != phone.replace(" ", ""):
         OnlineCode.objects.create(id_index=index, code_hash="", client_ip=client_ip, expires_at=now, used_at=now)
@@ -93,6 +93,7 @@ def online_code_verify(*, id_index: str, code: str) -> Person:
         raise wrong
     if OnlineCode.objects.filter(pk=latest.pk, used_at__isnull=True).update(used_at=now) != 1:
         raise wrong
+    # unscoped: the resident just proved this ID number with a one-time code
     person = Person.objects.unscoped().get(id_index=id_index)
     audit_record(
         actor=None,

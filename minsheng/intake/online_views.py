@@ -65,7 +65,7 @@ def online_verify(request: HttpRequest) -> HttpResponse:
 
 def _resident(request: HttpRequest) -> Person | None:
     pk = request.session.get(PERSON)
-    # The verified resident's own record (the session is the scope here, not a staff role).
+    # unscoped: the verified resident's own record: the session is the scope, not a staff role
     return Person.objects.unscoped().filter(pk=pk).first() if pk else None
 
 
@@ -86,7 +86,7 @@ def online_home(request: HttpRequest) -> HttpResponse:
                 request, _("Your application %(receipt)s is received.") % {"receipt": application.receipt_number}
             )
             return redirect("intake:online_home")
-    # Only this resident's own applications.
+    # unscoped: only the verified resident's own applications (the session is the scope)
     applications = (
         Application.objects.unscoped().filter(person=person).prefetch_related("cases__item", "cases__department")
     )
@@ -105,7 +105,7 @@ def online_upload(request: HttpRequest, pk: int) -> HttpResponse:
     person = _resident(request)
     if person is None:
         return redirect("intake:online_start")
-    # Only the resident's own application: another number is simply not found.
+    # unscoped: only the verified resident's own application: another number is simply not found
     application = Application.objects.unscoped().filter(pk=pk, person=person).first()
     if application is None:
         raise Http404

@@ -147,7 +147,7 @@ def _receipt_number(area_code: str, today: dt.date) -> str:
         # _submit ran out (a 500 in the load test). SQLite writes one transaction at a time anyway.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"intake.receipt:{prefix}"])
-    # A system read: the day's last receipt number of the county, whoever may see it.
+    # unscoped: receipt numbering: the county's last number of the day, whoever may see it
     last = (
         Application.objects.unscoped()
         .filter(receipt_number__startswith=prefix)
@@ -296,6 +296,7 @@ def case_record_decision(
         raise ValidationError({"reason": _("Give the reasons for the decision; the applicant reads them.")})
     require_length(reason=(reason.strip(), COMPOSED_MAX))
     statuses = [ItemCase.Status.ACCEPTED, *([ItemCase.Status.WAITING_MATERIALS] if waiting_too else [])]
+    # unscoped: the caller checked the actor may decide this case; the status filter guards the race
     updated = (
         ItemCase.objects.unscoped()
         .filter(pk=case.pk, status__in=statuses)
@@ -525,6 +526,7 @@ def _attachment_store(
 
 def _push_follow_on(case: ItemCase) -> list[ItemCase]:
     """A granted item pushes its follow-on items to their departments (e.g. 低保 → 医疗救助, 参保资助, 水电气减免)."""
+    # unscoped: the other items of the application whose case the caller just decided
     already = set(ItemCase.objects.unscoped().filter(application=case.application).values_list("item_id", flat=True))
     today = timezone.localdate()
     calendar = Calendar()
@@ -560,6 +562,7 @@ def _push_follow_on(case: ItemCase) -> list[ItemCase]:
 def case_receive(*, actor: User, case: ItemCase) -> ItemCase:
     """The department acknowledges an item routed to it (签收). Once only; the clock is unaffected."""
     _lock_case(actor, case, "decide")
+    # unscoped: _lock_case above checked the actor may decide it; the filter makes it once only
     updated = (
         ItemCase.objects.unscoped().filter(pk=case.pk, received_at__isnull=True).update(received_at=timezone.now())
     )

@@ -71,7 +71,7 @@ def _require_bank_right(actor: Any, batch: PayrollBatch) -> None:
 
 
 def _sent_lines(batch: PayrollBatch) -> list[PaymentLine]:
-    # Read for a batch the actor's right was checked on (the county covers all its lines).
+    # unscoped: the lines of a batch the actor's right was checked on (the county covers all its lines)
     return list(
         PaymentLine.objects.unscoped()
         .filter(batch=batch)
@@ -145,6 +145,7 @@ def payment_file_export(*, actor: Any, batch: PayrollBatch, fmt: str = "csv") ->
     _require_bank_right(actor, batch)
     if fmt not in ("csv", "xlsx"):
         raise ValidationError(_("Choose CSV or Excel."))
+    # unscoped: the batch's county right is checked just above; re-read under lock
     locked = PayrollBatch.objects.unscoped().select_for_update().get(pk=batch.pk)
     if locked.status == PayrollBatch.Status.DRAFT:
         raise ValidationError(_("Only an approved payroll can be sent to the bank."))
@@ -205,6 +206,7 @@ def _reference(value: str) -> int | None:
 def bank_return_import(*, actor: Any, batch: PayrollBatch, filename: str, content: bytes) -> ReturnResult:
     """Settle the lines of an exported batch from the bank's return file; all or nothing."""
     _require_bank_right(actor, batch)
+    # unscoped: the batch's county right is checked just above; re-read under lock
     locked = PayrollBatch.objects.unscoped().select_for_update().get(pk=batch.pk)
     if locked.status not in (PayrollBatch.Status.EXPORTED, PayrollBatch.Status.RECONCILED):
         raise ValidationError(_("The bank's answer can be imported only after the payment file was sent."))
@@ -242,13 +244,13 @@ def bank_return_import(*, actor: Any, batch: PayrollBatch, filename: str, conten
             )
             continue
         wanted[pk] = (result, reason, number)
-    # All lines named, wherever they are, locked: the checks below hold until the commit.
     # All lines named, wherever they are, locked: the checks below hold until the commit. In chunks, so that a
     # county's whole batch stays under the database's limit of query parameters.
     wanted_pks = sorted(wanted)
     lines: dict[int, PaymentLine] = {}
     for start in range(0, len(wanted_pks), CHUNK):
         chunk = wanted_pks[start : start + CHUNK]
+        # unscoped: the lines the return file names, locked, of the checked batch only
         lines.update(
             (line.pk, line)
             for line in PaymentLine.objects.unscoped()
@@ -292,15 +294,18 @@ def bank_return_import(*, actor: Any, batch: PayrollBatch, filename: str, conten
         raise ValidationError([text for _number, text in sorted(errors, key=lambda e: e[0])])
     paid = [line.pk for line, result, _reason in changes if result == PaymentLine.Status.PAID]
     for start in range(0, len(paid), CHUNK):
+        # unscoped: lines of the checked batch, locked just above, marked paid
         PaymentLine.objects.unscoped().filter(pk__in=paid[start : start + CHUNK]).update(status=PaymentLine.Status.PAID)
     failed = [(line, reason) for line, result, reason in changes if result == PaymentLine.Status.FAILED]
     for line, reason in failed:
         line.status = PaymentLine.Status.FAILED
         line.failure_reason = reason
+    # unscoped: lines of the checked batch, locked just above, marked failed
     PaymentLine.objects.unscoped().bulk_update(
         [line for line, _r in failed], ["status", "failure_reason"], batch_size=CHUNK // 4
     )
     before = locked.status
+    # unscoped: whether the checked batch still has pending lines
     pending = PaymentLine.objects.unscoped().filter(batch=locked, status=PaymentLine.Status.PENDING).exists()
     if not pending and locked.status != PayrollBatch.Status.RECONCILED:
         locked.status = PayrollBatch.Status.RECONCILED

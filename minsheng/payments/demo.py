@@ -122,7 +122,7 @@ def _new_account(seed: int, person_id: int, attempt: int) -> tuple[int, str, str
 def payees_accounts(*, seed: int) -> tuple[int, int]:
     """Give every payee of a benefit an account, except ``round(NO_ACCOUNT_SHARE × payees)`` of those without one,
     chosen by ``seed``. Returns (accounts added, payees left without)."""
-    # A system job over the whole city.
+    # unscoped: demo city built by the system: every payee of a benefit gets a bank account
     payees = Person.objects.unscoped().filter(pk__in=Benefit.objects.unscoped().values("payee_id"))
     total = payees.count()
     lacking = sorted(
@@ -170,7 +170,7 @@ def _bank_answer(payment_file: bytes, decide: BankDecision) -> tuple[bytes, list
 
 def _county_programmes() -> list[tuple[Division, list[str]]]:
     """Each county of the city with the monthly programmes that have benefits in it."""
-    # A system job over the whole city.
+    # unscoped: demo city built by the system: the counties and programmes with benefits
     pairs = set(
         Benefit.objects.unscoped()
         .annotate(county=Substr("area_code", 1, 6))
@@ -189,6 +189,7 @@ def _backdate(period: dt.date) -> None:
     """The month's batches were prepared and approved around the 20th of the month they pay."""
     prepared = timezone.make_aware(dt.datetime.combine(period.replace(day=18), dt.time(10)))
     approved = timezone.make_aware(dt.datetime.combine(period.replace(day=20), dt.time(15)))
+    # unscoped: demo city built by the system: the history's batches get their past dates
     PayrollBatch.objects.unscoped().filter(period=period).update(
         created_at=prepared, prepared_at=prepared, approved_at=approved
     )
@@ -225,6 +226,7 @@ def _month(
 
 def _new_accounts_after_failure(seed: int, references: list[str], attempt: int) -> None:
     """The payees of failed lines register a new account before the next month's payroll."""
+    # unscoped: demo city built by the system: the payees of the failed lines
     payees = sorted(
         set(
             PaymentLine.objects.unscoped()
@@ -236,7 +238,7 @@ def _new_accounts_after_failure(seed: int, references: list[str], attempt: int) 
 
 
 def _counts(counts: PayrollHistoryCounts) -> None:
-    # A system job over the whole city: the history's lines.
+    # unscoped: demo city built by the system: the lines of the payroll history, counted
     lines = PaymentLine.objects.unscoped().filter(batch__period__in=HISTORY_MONTHS)
     totals = lines.aggregate(
         lines=Count("id"),
@@ -252,6 +254,7 @@ def _counts(counts: PayrollHistoryCounts) -> None:
     counts.held = totals["held"] or 0
     counts.reissued = totals["reissued"] or 0
     counts.paid_fen = totals["paid_fen"] or 0
+    # unscoped: demo city built by the system: the batches of the payroll history, counted
     counts.batches = PayrollBatch.objects.unscoped().filter(period__in=HISTORY_MONTHS).count()
     paid = lines.filter(status=PaymentLine.Status.PAID)
     fen = dict(paid.values("batch__programme").annotate(f=Sum("amount_fen")).values_list("batch__programme", "f"))
@@ -279,7 +282,7 @@ def demo_payroll_history(*, seed: int, progress: Callable[[str], None] | None = 
     """Pay January to June 2023 for the demo city through the payroll services; nothing when any batch exists."""
     started = time.perf_counter()
     counts = PayrollHistoryCounts()
-    # A system job: any batch anywhere means the history (or real work) is there already.
+    # unscoped: demo city built by the system: any batch anywhere means the history is there already
     if PayrollBatch.objects.unscoped().exists():
         return counts
     plan = _county_programmes()
@@ -297,6 +300,7 @@ def demo_payroll_history(*, seed: int, progress: Callable[[str], None] | None = 
             _new_accounts_after_failure(seed, failed, attempt)
             _backdate(period)
         if progress:
+            # unscoped: demo city built by the system: the month's lines, for the progress line
             month = PaymentLine.objects.unscoped().filter(batch__period=period)
             done = month.aggregate(
                 paid=Count("id", filter=Q(status=PaymentLine.Status.PAID)),

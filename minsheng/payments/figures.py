@@ -19,7 +19,7 @@ INDICATORS = (
 
 
 def paid_cells(window: CellWindow) -> Iterable[CellSource]:
-    # System job: the summary counts every area's payments (or the changed areas'); reads of it check scope.
+    # unscoped: statistics refresh: payments summed per area and month; reads of the summary are scoped
     yield FlowCells(
         "paid",
         PaymentLine.objects.unscoped()
@@ -36,10 +36,11 @@ def batch_months(object_type: str, object_id: str) -> frozenset[dt.date] | None:
     batch_id = parse_id(object_id)
     if object_type != PayrollBatch._meta.label_lower or batch_id is None:
         return None
-    # A system job: the months of one batch, read by id (dates only).
+    # unscoped: statistics refresh: the months of one batch, read by id (dates only)
     batch = PayrollBatch.objects.unscoped().filter(pk=batch_id).values_list("period", flat=True).first()
     if batch is None:
         return None
+    # unscoped: statistics refresh: the months of the same batch's lines (dates only)
     lines = PaymentLine.objects.unscoped().filter(batch_id=batch_id).values_list("period", flat=True).distinct()
     return frozenset([batch, *lines])
 

@@ -51,7 +51,7 @@ def payroll_job_start(*, actor: Any, county: Division, programme: str, period: d
     """
     require_scope(actor, PREPARE, county.code, message=_("You may not prepare the payroll of this county."))
     require_period(period)  # a month that has not begun is refused here, not queued to fail on a worker
-    # The batch is read by its key for a user who may prepare in its county (checked above).
+    # unscoped: the batch read by its key for a user who may prepare in its county (checked above)
     frozen = (
         PayrollBatch.objects.unscoped()
         .filter(area_code=county.code, programme=programme, period=period)
@@ -60,7 +60,7 @@ def payroll_job_start(*, actor: Any, county: Division, programme: str, period: d
     if frozen.exists():
         raise ValidationError(_("This payroll is approved already and can no longer change."))
     key = {"area_code": county.code, "programme": programme, "period": period}
-    # Jobs are read by key for the same user; the county was checked above.
+    # unscoped: jobs read by key for the same user; the county was checked above
     jobs = PayrollJob.objects.unscoped()
     with transaction.atomic():
         jobs.filter(**key, status__in=PayrollJob.OPEN, created_at__lt=timezone.now() - ABANDONED_AFTER).update(
@@ -110,7 +110,7 @@ def _run_here(county_code: str, programme: str, period: dt.date, actor_id: int, 
 def job_began(job_id: int) -> bool:
     """Mark the job running (one more attempt). False when it is no longer open: done by an earlier delivery of the
     same message, or given up; the task then leaves it alone."""
-    # The task runs as a system job; the job was checked against the user's scope when it was asked for.
+    # unscoped: system job: the task claims its job, checked against the user's scope when asked for
     return bool(
         PayrollJob.objects.unscoped()
         .filter(pk=job_id, status__in=PayrollJob.OPEN)
@@ -119,6 +119,7 @@ def job_began(job_id: int) -> bool:
 
 
 def job_done(job_id: int, result: dict[str, int]) -> None:
+    # unscoped: system job: the task records its own job's result
     PayrollJob.objects.unscoped().filter(pk=job_id).update(
         status=PayrollJob.Status.DONE, batch_id=result["batch"], result=result, error="", finished_at=timezone.now()
     )
@@ -135,6 +136,7 @@ def job_failed(job_id: int, exc: BaseException) -> None:
             text = _(
                 "The payroll could not be prepared because of an error on the server (%(kind)s). Try again later."
             ) % {"kind": type(exc).__name__}
+    # unscoped: system job: the task records its own job's failure
     PayrollJob.objects.unscoped().filter(pk=job_id).update(
         status=PayrollJob.Status.FAILED, error=text, finished_at=timezone.now()
     )
@@ -142,7 +144,7 @@ def job_failed(job_id: int, exc: BaseException) -> None:
 
 def job_get(*, user: Any, pk: int) -> PayrollJob | None:
     """A job in the user's payroll areas (jobs are seen with the batches' permission), or None."""
-    # Read by id, then checked against the user's scope for payroll batches before it is returned.
+    # unscoped: read by id, then checked against the user's payroll scope before it is returned
     job = PayrollJob.objects.unscoped().select_related("batch", "created_by").filter(pk=pk).first()
     if job is None or not scope_allows(user, VIEW, job.area_code):
         return None
@@ -154,7 +156,7 @@ def job_latest(*, user: Any, batch: PayrollBatch) -> PayrollJob | None:
     through the door)."""
     if not scope_allows(user, VIEW, batch.area_code):
         return None
-    # Same county as the batch the user may see (checked above).
+    # unscoped: same county as the batch the user may see (checked above)
     return (
         PayrollJob.objects.unscoped()
         .filter(area_code=batch.area_code, programme=batch.programme, period=batch.period)

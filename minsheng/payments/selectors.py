@@ -117,5 +117,5 @@ def unpaid_months_before(*, user: Any, batch: PayrollBatch) -> list[dict[str, An
 def household_paid(household: Any) -> bool:
     """Whether the payroll pays the household: a benefit of it is running (active or tapering), so the next batch
     has a line for it. Asked by the registry before members join or leave (``Module.pays_household``)."""
-    # A system read for the registry's rule: the registry user may not see benefits, but the rule holds for them too.
+    # unscoped: the registry's rule: its user may not see benefits, but the rule holds for them too
     return Benefit.objects.unscoped().filter(household=household).exclude(status=Benefit.Status.STOPPED).exists()

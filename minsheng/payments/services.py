@@ -116,7 +116,7 @@ def require_period(period: dt.date, *, today: dt.date | None = None) -> None:
 
 def _batch_for(*, county: Division, programme: str, period: dt.date) -> PayrollBatch:
     """The county's batch for the month, created on first use; locked for the rest of the transaction."""
-    # The actor's right to prepare in the county was checked by the caller: the batch is read without a user.
+    # unscoped: the caller checked the actor's right to prepare in the county; the batch is read by key
     batches = PayrollBatch.objects.unscoped()
     try:
         with transaction.atomic():
@@ -318,7 +318,7 @@ def _refresh_draft(batch: PayrollBatch, prefix: str) -> None:
 def _totals(batch: PayrollBatch) -> dict[str, int]:
     """Store the batch's counts and totals; return the lines held back by reason."""
     reasons = [str(reason) for reason in PaymentLine.HoldReason.values if reason]
-    # The batch is locked and its lines are read for it alone.
+    # unscoped: the lines of the batch locked by the caller, read for it alone
     totals = (
         PaymentLine.objects.unscoped()
         .filter(batch=batch)
@@ -415,6 +415,7 @@ def payroll_approve(
         raise ValidationError({"opinion": _("Write the approval opinion.")})
     require_length(opinion=(opinion, REASON_MAX))
     # Locked and re-read: two approvers at once, or an approval during a generation, wait for each other.
+    # unscoped: the approver's county right is checked above; the batch is read by id
     locked = PayrollBatch.objects.unscoped().select_for_update().get(pk=batch.pk)
     if locked.status != PayrollBatch.Status.DRAFT:
         raise ValidationError(_("This payroll is approved already."))

@@ -46,7 +46,8 @@ def _generate_for_job(
     if job_id is None:
         return _generate(county_code, programme, period_iso, actor_id)
     if not jobs.job_began(job_id):
-        return dict(jobs.PayrollJob.objects.unscoped().get(pk=job_id).result or {})  # system job: its own row
+        # unscoped: system job: the task reads its own job's row
+        return dict(jobs.PayrollJob.objects.unscoped().get(pk=job_id).result or {})
     try:
         result = _generate(county_code, programme, period_iso, actor_id)
     except Exception as exc:  # the page must say it failed rather than spin; Celery records it as failed too
@@ -72,6 +73,7 @@ def _generate(county_code: str, programme: str, period_iso: str, actor_id: int) 
         batch = payroll_generate(actor=actor, county=county, programme=programme, period=period)
     except ValidationError:
         # Approved meanwhile (a retry after the approval): nothing to do. Any other refusal is raised again.
+        # unscoped: system job: the county's batch by key; the actor's right was checked by the service
         batch_or_none = (
             PayrollBatch.objects.unscoped()
             .filter(area_code=county_code, programme=programme, period=period)

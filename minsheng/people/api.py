@@ -115,8 +115,8 @@ class HouseholdViewSet(viewsets.ReadOnlyModelViewSet[Household]):
 
     @staticmethod
     def _with_members(households: QuerySet[Household]) -> QuerySet[Household]:
+        # unscoped: only shapes the prefetch: Django filters it to the households restrict() selected
         members = Membership.objects.unscoped().select_related("person").order_by("left_on", "joined_on", "id")
-        # unscoped() above only shapes the prefetch: Django filters it to the households selected by restrict().
         return households.prefetch_related(Prefetch("memberships", queryset=members))
 
     @extend_schema(parameters=[HouseholdQuerySerializer])

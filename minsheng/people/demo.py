@@ -81,6 +81,7 @@ class _Sequences:
 
     def preload(self) -> None:
         """Continue after the residents already generated: the sequence is in the masked ID's last four."""
+        # unscoped: demo city built by the system: the ID sequence continues over the whole registry
         rows = Person.objects.unscoped().values_list("id_masked", "birth_date", "gender").iterator(chunk_size=10_000)
         for masked, birth, gender in rows:
             key = (masked[:6], birth, gender)
@@ -374,6 +375,7 @@ def demo_city(
     villages = list(Division.objects.all().filter(code__startswith=CITY_PREFIX, level="village").order_by("code"))
     if not villages:
         raise ValueError("the Suqian divisions are not loaded (manage.py load_divisions)")
+    # unscoped: demo city built by the system: villages already populated are skipped
     populated = set(Person.objects.unscoped().values_list("hukou_area_id", flat=True).distinct())
     todo = [v for v in villages if v.code not in populated]
     per_village = max(1, round(PERSONS_AT_SCALE_1 * scale / len(villages)))

@@ -1192,6 +1192,7 @@ def template_workbook() -> bytes:
 
 def _update(job: ImportJob, **fields: Any) -> None:
     """Progress is written outside the batch transactions, so the progress bar sees it at once."""
+    # unscoped: system job: the import's own progress row, written by the worker
     ImportJob.objects.unscoped().filter(pk=job.pk).update(**fields)
     for name, value in fields.items():
         setattr(job, name, value)
@@ -1207,6 +1208,7 @@ def import_run(job_id: int) -> ImportJob:
 
 def _import_run(job_id: int) -> ImportJob:
     _phase.start = time.perf_counter()
+    # unscoped: system job: the Celery worker loads the import job it was handed
     job = ImportJob.objects.unscoped().select_related("created_by").get(pk=job_id)
     if job.status in {ImportJob.Status.DONE, ImportJob.Status.REJECTED}:
         return job

@@ -126,7 +126,7 @@ def household_search(*, user: Any, query: HouseholdQuery) -> QuerySet[Household]
             index = blind_index(normalize_for_index(query.id_number))
         except InvalidIdNumber:
             return households.none()
-        # unscoped() only names the households the person belongs to; restrict() above keeps those of the user.
+        # unscoped: only names one person's households; restrict() above keeps those of the user
         members = Membership.objects.unscoped().filter(person__id_index=index).values("household_id")
         households = households.filter(pk__in=members)
     if query.area:

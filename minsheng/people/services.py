@@ -174,7 +174,7 @@ def person_register(*, actor: User, data: PersonData, reason: str = "") -> Perso
     """Register a resident; the ID number must not be registered yet (anywhere in the system)."""
     person = person_build(data)
     _require(actor, "people.add_person", person.hukou_area_id, person.residence_area_id)
-    # The uniqueness check spans every area: a person registered elsewhere must be found, not duplicated.
+    # unscoped: uniqueness spans all areas: a person registered elsewhere must be found, not duplicated
     if Person.objects.unscoped().filter(id_index=person.id_index).exists():
         raise ValidationError({"id_number": _("This ID number is registered already.")})
     try:
@@ -286,6 +286,7 @@ def person_change(*, actor: User, person: Person, changes: dict[str, Any], reaso
     if not pending:
         return None
     # Check now, on a copy, so the clerk hears about a bad value before anybody is asked to confirm it.
+    # unscoped: a copy of the person whose areas are checked above, to test the change first
     trial = Person.objects.unscoped().get(pk=person.pk)
     _apply_changes(trial, pending)
     _validate_illnesses(pending.get("illnesses"))
@@ -306,6 +307,7 @@ def _file_request(
     *, actor: User, person: Person, area_code: str, changes: dict[str, Any], reason: str
 ) -> ChangeRequest:
     """A change request for another user to confirm, with its audit event (masked)."""
+    # unscoped: uniqueness check: one pending change request per person, whichever area filed it
     if ChangeRequest.objects.unscoped().filter(person=person, status=ChangeRequest.Status.PENDING).exists():
         raise ValidationError(_("A change for this person is already waiting for confirmation."))
     try:
@@ -353,12 +355,14 @@ def _validate_illnesses(codes: Iterable[str] | None) -> list[IllnessType]:
 def change_request_confirm(*, actor: User, request: ChangeRequest, note: str = "") -> Person:
     """Apply a pending change; the confirming user must not be the one who asked for it."""
     _require(actor, "people.confirm_changerequest", request.area_code)
+    # unscoped: the request the caller loaded, its area checked just above; re-read under lock
     locked = ChangeRequest.objects.unscoped().select_for_update().get(pk=request.pk)
     if locked.status != ChangeRequest.Status.PENDING:
         raise ValidationError(_("This change has been decided already."))
     if locked.requested_by_id == actor.pk:
         raise PermissionDenied(_("A change must be confirmed by another user than the one who asked for it."))
     require_length(note=(note, REASON_MAX))
+    # unscoped: the person of the locked request (area checked above), locked for the change
     person = Person.objects.unscoped().select_for_update().get(pk=locked.person_id)
     if MEMBERSHIP in locked.changes:
         return _confirm_membership(actor=actor, request=locked, person=person, note=note)
@@ -403,6 +407,7 @@ def change_request_reject(*, actor: User, request: ChangeRequest, note: str) -> 
     if not note.strip():
         raise ValidationError({"note": _("Say why the change is rejected.")})
     require_length(note=(note, REASON_MAX))
+    # unscoped: the request's area checked above; the pending status guards the race
     updated = (
         ChangeRequest.objects.unscoped()
         .filter(pk=request.pk, status=ChangeRequest.Status.PENDING)
@@ -477,13 +482,14 @@ def _household_snapshot(household: Household) -> dict[str, Any]:
 
 
 def _next_household_number(area: Division) -> str:
-    # A system read: numbering counts every household of the village, whoever may see them.
+    # unscoped: household numbering counts every household of the village, whoever may see them
     existing = Household.objects.unscoped().filter(number__startswith=area.code).order_by("-number").first()
     sequence = int(existing.number[12:]) + 1 if existing else 1
     return f"{area.code}{sequence:06d}"
 
 
 def _require_no_current_household(person: Person) -> None:
+    # unscoped: uniqueness check: one current household per person, in any area
     if Membership.objects.unscoped().filter(person=person, left_on__isnull=True).exists():
         raise ValidationError({"person": _("%(name)s belongs to a household already.") % {"name": person.name}})
 
@@ -630,7 +636,7 @@ def _confirm_membership(*, actor: User, request: ChangeRequest, person: Person, 
     """Apply a confirmed change of members (the request is locked): the join or the leave, by the confirming user,
     with the requester's reason; then the request is marked confirmed."""
     change = request.changes[MEMBERSHIP]
-    # The household of a request inside the confirming user's scope (checked by the caller on the request's area).
+    # unscoped: the household named by a request whose area the caller checked for the confirming user
     household = Household.objects.unscoped().get(pk=change["household"])
     if change["action"] == "join":
         household_add_member(
@@ -644,6 +650,7 @@ def _confirm_membership(*, actor: User, request: ChangeRequest, person: Person, 
             reason=request.reason,
         )
     else:
+        # unscoped: the membership named by a request whose area the caller checked for the confirming user
         membership = Membership.objects.unscoped().select_related("household").get(pk=change["membership"])
         household_remove_member(
             actor=actor, membership=membership, left_on=dt.date.fromisoformat(change["left_on"]), reason=request.reason
@@ -715,6 +722,7 @@ def household_remove_member(*, actor: User, membership: Membership, left_on: dt.
     _require(actor, "people.change_household", household.area_id)
     _check_member_remove(membership=membership, left_on=left_on, reason=reason)
     before = _household_snapshot(household)
+    # unscoped: the household's area is checked above; the open-membership filter guards the race
     updated = (
         Membership.objects.unscoped()
         .filter(pk=membership.pk, left_on__isnull=True)
@@ -745,6 +753,7 @@ def household_change_head(
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for the change.")})
     require_length(reason=(reason, LABEL_MAX))
+    # unscoped: the members of a household whose area is checked above, locked
     current = {
         m.person_id: m
         for m in Membership.objects.unscoped().select_for_update().filter(household=household, left_on__isnull=True)
@@ -758,6 +767,7 @@ def household_change_head(
     if former_head_relation == Membership.Relation.HEAD or former_head_relation not in Membership.Relation.values:
         raise ValidationError({"former_head_relation": _("Choose the former head's new relation from the list.")})
     before = _household_snapshot(household)
+    # unscoped: the two memberships locked just above
     Membership.objects.unscoped().filter(pk__in=[old.pk, incoming.pk]).update(left_on=on, left_reason=reason[:200])
     Membership.objects.bulk_create(
         [
@@ -929,17 +939,20 @@ def person_merge(*, actor: User, keep: Person, duplicate: Person, reason: str) -
     if keep.pk == duplicate.pk:
         raise ValidationError(_("Choose two different records."))
     _require_reason(reason)
+    # unscoped: both persons' areas checked above; re-read under lock
     keep, duplicate = (Person.objects.unscoped().select_for_update().get(pk=p.pk) for p in (keep, duplicate))
     if keep.merged_into_id or duplicate.merged_into_id:
         raise ValidationError(_("One of these records has been merged already."))
     before = {"keep": person_snapshot(keep), "duplicate": person_snapshot(duplicate)}
     today = timezone.localdate()
+    # unscoped: the memberships of the two locked persons, moved to the record kept
     memberships = Membership.objects.unscoped()
     if memberships.filter(person=keep, left_on__isnull=True).exists():
         memberships.filter(person=duplicate, left_on__isnull=True).update(
             left_on=today, left_reason=_("Merged into another record")[:200]
         )
     memberships.filter(person=duplicate).update(person=keep)
+    # unscoped: the duplicate's certificates, moved to the record kept
     DisabilityCertificate.objects.unscoped().filter(person=duplicate).update(person=keep)
     keep.illnesses.add(*duplicate.illnesses.all())
     duplicate.merged_into = keep

@@ -82,6 +82,7 @@ def demo_stations() -> list[Station]:
     counties = Division.objects.all().filter(parent_id=CITY, level="county").order_by("code")
     stations = []
     for number, county in enumerate(counties):
+        # unscoped: demo city built by the system: one station per county, created once
         station, _created = Station.objects.unscoped().get_or_create(
             area_code=county.code,
             name=f"{county.name}救助管理站",
@@ -104,7 +105,7 @@ def _days(start: dt.date, end: dt.date, count: int, rng: random.Random) -> list[
 def demo_relief(*, scale: float, seed: int) -> dict[str, int]:
     """The year 2023 of the city's relief stations (see the module's docstring)."""
     stations = demo_stations()
-    # A system job: the demo checks the whole table for its own earlier run.
+    # unscoped: demo city built by the system: the whole table is checked for its own earlier run
     if not stations or Admission.objects.unscoped().filter(admitted_at__year=YEAR).exists():
         return {}
     rng = random.Random(f"relief:{seed}")

@@ -26,7 +26,7 @@ INDICATORS = (
 
 
 def relief_cells(window: CellWindow) -> Iterable[CellSource]:
-    # System job: the summary counts every station's admissions (or the changed areas'); reads of it check scope.
+    # unscoped: statistics refresh: counts per area and month only; reads of the summary are scoped
     yield FlowCells(
         "relief_admissions",
         Admission.objects.unscoped()
@@ -34,6 +34,7 @@ def relief_cells(window: CellWindow) -> Iterable[CellSource]:
         .values(a=F("area_code"), m=TruncMonth("admitted_at"), d=F("referral"))
         .annotate(v=Count("id"), v2=Count("id", filter=Q(identity_known=False))),
     )
+    # unscoped: statistics refresh: counts per area and month only; reads of the summary are scoped
     yield FlowCells(
         "relief_reunited",
         Tracing.objects.unscoped()

@@ -22,6 +22,7 @@ DEPARTURES = [(v, label) for v, label in Admission.Departure.choices if v not in
 
 
 class AdmissionForm(StyledForm):
+    # unscoped: an empty placeholder; __init__ sets the stations the user may work in
     station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.unscoped().none())
     admitted_at = forms.DateTimeField(label=_("Admitted at"), widget=DATETIME)
     referral = forms.ChoiceField(label=_("Referred by"), choices=Admission.Referral.choices)
@@ -137,6 +138,7 @@ class ResettleForm(StyledForm):
 
 
 class PatrolForm(StyledForm):
+    # unscoped: an empty placeholder; __init__ sets the stations the user may work in
     station = forms.ModelChoiceField(label=_("Station"), queryset=Station.objects.unscoped().none())
     kind = forms.ChoiceField(label=_("Kind"), choices=Patrol.Kind.choices)
     on = forms.DateField(label=_("Date"), widget=DATE)

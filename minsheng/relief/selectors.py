@@ -49,7 +49,7 @@ def patrol_list(*, user: Any) -> QuerySet[Patrol]:
 
 def public_announcements() -> QuerySet[Tracing]:
     """The announcements shown now (published, not taken down), newest first."""
-    # Public by design: anyone may read an announcement while it is shown; the page shows only its public fields.
+    # unscoped: public page: an announcement shown now, its public fields only
     return (
         Tracing.objects.unscoped()
         .filter(published_at__isnull=False, taken_down_at__isnull=True, status=Tracing.Status.OPEN)

@@ -131,7 +131,8 @@ def admission_snapshot(admission: Admission) -> dict[str, Any]:
 def station_create(*, actor: Any, area: Division, name: str, address: str = "", phone: str = "") -> Station:
     require_scope(actor, STATION, area.code)
     name = _text(name, "name", _("Name the station."), 100)
-    if Station.objects.unscoped().filter(area_code=area.code, name=name).exists():  # uniqueness spans all areas
+    # unscoped: uniqueness spans all areas: one station of a name in a division
+    if Station.objects.unscoped().filter(area_code=area.code, name=name).exists():
         raise ValidationError({"name": _("A station of this name exists here already.")})
     station = Station.objects.create(area_code=area.code, name=name, address=address.strip(), phone=phone.strip())
     audit_record(
@@ -169,7 +170,7 @@ class AdmissionData:
 
 def _admission_number(area_code: str, day: dt.date) -> str:
     prefix = f"JZ{area_code[:6]}{day:%Y%m%d}"
-    # A system read: numbering counts every admission of the county's day, whoever may see them.
+    # unscoped: admission numbering counts every admission of the county's day, whoever may see them
     last = Admission.objects.unscoped().filter(number__startswith=prefix).order_by("-number").first()
     return f"{prefix}{(int(last.number[-4:]) + 1) if last else 1:04d}"
 
@@ -204,8 +205,7 @@ def _check_admission(data: AdmissionData) -> tuple[str, str, str, Person | None]
     except InvalidIdNumber as exc:
         raise ValidationError({"id_number": str(exc)}) from None
     index = blind_index(number)
-    # The station links the stay to the registry record by the blind index only: a system read that shows its staff
-    # nothing of the registry.
+    # unscoped: the stay is linked to the registry by blind index only; the staff see nothing of it
     person = Person.objects.unscoped().filter(id_index=index, merged_into__isnull=True).first()
     return number, index, mask_id_number(number), person
 
@@ -232,6 +232,7 @@ def admission_record(*, actor: Any, station: Station, data: AdmissionData) -> Ad
                 % {"days": int(limit.value)}
             }
         )
+    # unscoped: uniqueness check: a person is in one station at a time, in any area
     if person is not None and Admission.objects.unscoped().filter(person=person, status="in_station").exists():
         raise ValidationError({"id_number": _("This person is in a station already; record their departure first.")})
     for attempt in range(3):
@@ -414,6 +415,7 @@ def departure_record(
             {"destination": _("Say where the person went, or to whom (the ticket's destination, the family member).")}
         )
     _depart(locked, actor=actor, departure=departure, departed_at=departed_at, destination=destination, note=note)
+    # unscoped: the open tracing of the admission locked and checked above
     tracing = Tracing.objects.unscoped().select_for_update().filter(admission=locked, status="open").first()
     if tracing is not None and departure in TRACING_END:
         _tracing_end(tracing, status=TRACING_END[departure], at=departed_at, note=destination or note)
@@ -575,7 +577,8 @@ def tracing_reunite(*, actor: Any, tracing: Tracing, note: str, at: dt.datetime 
     note = _text(note, "note", _("Say who the family is and how they were found."))
     at = at or timezone.now()
     _not_future(at, "at")
-    admission = Admission.objects.unscoped().select_for_update().get(pk=locked.admission_id)  # the tracing's own
+    # unscoped: the tracing's own admission; the tracing was checked by _open_tracing above
+    admission = Admission.objects.unscoped().select_for_update().get(pk=locked.admission_id)
     if at < admission.admitted_at:
         raise ValidationError({"at": _("The reunification cannot be before the admission.")})
     if admission.status == Admission.Status.IN_STATION:
@@ -623,7 +626,8 @@ def tracing_resettle(
         on_behalf=True,
     )
     item_case = application.cases.get(item=item)
-    admission = Admission.objects.unscoped().select_for_update().get(pk=locked.admission_id)  # the tracing's own
+    # unscoped: the tracing's own admission; the actor's resettle right is checked above
+    admission = Admission.objects.unscoped().select_for_update().get(pk=locked.admission_id)
     now = timezone.now()
     if admission.status == Admission.Status.IN_STATION:
         _depart(

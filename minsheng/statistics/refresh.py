@@ -347,7 +347,7 @@ def _change_events(*, since: dt.datetime, after_id: int | None = None) -> list[E
     prefixes = Q(pk__in=[])
     for prefix in sorted({p for family in ind.families().values() for p in family.changed_by}):
         prefixes |= Q(action__startswith=prefix)
-    # A system job: the refresh reads where changes happened, of every area (codes and action names only).
+    # unscoped: statistics refresh: where changes happened, codes and action names only
     return list(
         AuditEvent.objects.unscoped()
         .filter(window, prefixes, kind__in=CHANGE_KINDS)

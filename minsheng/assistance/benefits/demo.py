@@ -67,11 +67,13 @@ def demo_enrol(*, seed: int, today: dt.date, progress: Callable[[str], None] | N
     Each benefit's first month is drawn between ``ENROLLED_FROM`` and ``ENROLLED_BY`` (never after ``today``'s
     month), and its next review is the first one after ``today`` on its own cycle from there."""
     book = RuleBook(today)
+    # unscoped: demo city built by the system: the heads of households with an economic status
     heads = dict(
         Household.objects.unscoped()
         .filter(economic_statuses__isnull=False, memberships__relation="head", memberships__left_on__isnull=True)
         .values_list("id", "memberships__person_id")
     )
+    # unscoped: demo city built by the system: benefits already running are not enrolled twice
     running = set(
         Benefit.objects.unscoped().exclude(status=Benefit.Status.STOPPED).values_list("programme", "payee_id")
     )
@@ -129,6 +131,7 @@ def demo_enrol(*, seed: int, today: dt.date, progress: Callable[[str], None] | N
 
 def published_figures() -> dict[str, int]:
     """The four published figures, counted from the running benefits."""
+    # unscoped: demo city built by the system: the published figures count every running benefit
     running = Benefit.objects.unscoped().exclude(status=Benefit.Status.STOPPED)
     dibao = running.filter(programme=Programme.DIBAO)
     disabled = running.filter(programme__in=[Programme.DISABILITY_LIVING, Programme.DISABILITY_CARE])

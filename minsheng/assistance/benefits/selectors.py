@@ -49,9 +49,10 @@ def reviews_due(*, user: Any, today: dt.date | None = None) -> QuerySet[Benefit]
 def household_changed(*, user: Any) -> QuerySet[Benefit]:
     """Active benefits whose household changed after the assessment the benefit rests on: a member joined or left
     after the assessment's date, or a newer economic status was recorded. Candidates for ``benefit_recompute``."""
-    # Subqueries of the household's own rows; the outer query is restricted, so only visible benefits are listed.
     assessed_on = OuterRef("assessment_result__assessment__on")
+    # unscoped: subquery of the household's own members; the outer benefit query is restricted
     members = Membership.objects.unscoped().filter(household=OuterRef("household"))
+    # unscoped: subquery of the household's own statuses; the outer benefit query is restricted
     newer_status = EconomicStatus.objects.unscoped().filter(
         household=OuterRef("household"),
         version__gt=OuterRef("assessment_result__assessment__economic_status__version"),

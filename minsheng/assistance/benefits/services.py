@@ -358,7 +358,7 @@ def benefits_end_tapers(today: dt.date) -> int:
     change records and audit events are written by two bulk inserts."""
     month = month_of(today)
     with transaction.atomic():
-        # A system job over the whole table: it acts for no user; rows ended meanwhile by a user are not due.
+        # unscoped: system job over the whole table: acts for no user; rows ended meanwhile are not due
         due = list(
             Benefit.objects.unscoped()
             .select_for_update()
@@ -370,6 +370,7 @@ def benefits_end_tapers(today: dt.date) -> int:
         befores = {benefit.pk: _snapshot(benefit) for benefit in due}
         now = timezone.now()
         for taper_until in sorted({benefit.taper_until for benefit in due if benefit.taper_until is not None}):
+            # unscoped: system job: stops the tapering benefits locked just above
             Benefit.objects.unscoped().filter(pk__in=[b.pk for b in due if b.taper_until == taper_until]).update(
                 status=Benefit.Status.STOPPED, stopped_from=first_day_of_next_month(taper_until), updated_at=now
             )
@@ -552,7 +553,7 @@ def benefits_flag_household_changed(*, household: Household, on: dt.date, actor:
     here is logged and the registry change goes on. Returns how many benefits were brought forward."""
     try:
         with transaction.atomic():
-            # A system read across the household's benefits: the registry user may not see benefits at all.
+            # unscoped: system read of the household's benefits: the registry user may not see benefits at all
             benefits = list(
                 Benefit.objects.unscoped()
                 .select_for_update()

@@ -258,6 +258,7 @@ def demo_economic_statuses(
 ) -> int:
     """Economic statuses for the households the bureau knows and has none for yet. Returns how many."""
     chosen = _chosen_households(today, sample_per_mille)
+    # unscoped: demo city built by the system: households with a status already are skipped
     known = set(EconomicStatus.objects.unscoped().values_list("household_id", flat=True))
     todo = sorted(h for h in chosen if h not in known)
     if not todo:
@@ -270,6 +271,7 @@ def demo_economic_statuses(
     for start in range(0, len(todo), 20_000):
         chunk = todo[start : start + 20_000]
         members = _members(chunk)
+        # unscoped: demo city built by the system: the households chosen for economic statuses
         households = Household.objects.unscoped().in_bulk(chunk)
         rows: dict[Any, list[Any]] = defaultdict(list)
         for household_id in chunk:

@@ -124,8 +124,10 @@ class RuleBook:
 
 
 def current_statuses(area_prefix: str = "") -> QuerySet[EconomicStatus]:
-    """The latest version of every household's economic status in an area (unscoped: callers restrict first)."""
+    """The latest version of every household's economic status in an area (unscoped: the caller chose the area)."""
+    # unscoped: subquery of the same household's later versions
     later = EconomicStatus.objects.unscoped().filter(household=OuterRef("household"), version__gt=OuterRef("version"))
+    # unscoped: the area of a simulation checked when it was asked for, or the demo's; only totals leave it
     return EconomicStatus.objects.unscoped().filter(area_code__startswith=area_prefix).filter(~Exists(later))
 
 
@@ -150,6 +152,7 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
     status_ids = _ids([row[0] for row in head])
     household_ids = _ids([row[1] for row in head])
     members: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    # unscoped: the set-based reader: members of statuses its caller already chose through the door
     rows = (
         Membership.objects.unscoped()
         .filter(household_id__in=household_ids, joined_on__lte=on)
@@ -169,6 +172,7 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
         members[row[0]].append(row[1:])
     person_ids = _ids([row[0] for rows_of in members.values() for row in rows_of])
     disability: dict[int, tuple[int, int]] = {}
+    # unscoped: the set-based reader: certificates of members of statuses the caller already chose
     certificates = (
         DisabilityCertificate.objects.unscoped()
         .filter(person_id__in=person_ids, valid_from__lte=on)
@@ -188,6 +192,7 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
     exempt: dict[int, int] = defaultdict(int)
     wages: set[int] = set()
     own: dict[tuple[int, int], int] = defaultdict(int)
+    # unscoped: the set-based reader: lines of statuses its caller already chose through the door
     income = (
         IncomeLine.objects.unscoped()
         .filter(status_id__in=status_ids)
@@ -209,6 +214,7 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
         if person_id is not None:
             own[(status_id, person_id)] += amount
     maintenance: dict[int, int] = defaultdict(int)
+    # unscoped: the set-based reader: lines of statuses its caller already chose through the door
     lines = (
         MaintenanceLine.objects.unscoped()
         .filter(status_id__in=status_ids)
@@ -220,6 +226,7 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
         maintenance[status_id] += monthly * 12
         own[(status_id, supported_id)] += monthly * 12
     assets: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    # unscoped: the set-based reader: lines of statuses its caller already chose through the door
     asset_rows = (
         AssetLine.objects.unscoped()
         .filter(status_id__in=status_ids, exempt_reason="")
@@ -229,6 +236,7 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
     )
     for status_id, kind, value, count in asset_rows:
         assets[status_id][kind] = (value, count)
+    # unscoped: the set-based reader: lines of statuses its caller already chose through the door
     expenses = dict(
         ExpenseLine.objects.unscoped()
         .filter(status_id__in=status_ids)
@@ -237,6 +245,7 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
         .values_list("status_id", "total")
     )
     conditions: dict[tuple[int, int], tuple[int | None, bool, str]] = {}
+    # unscoped: the set-based reader: lines of statuses its caller already chose through the door
     condition_rows = (
         MemberCondition.objects.unscoped()
         .filter(status_id__in=status_ids)
@@ -253,6 +262,7 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
         indicators, no_supporter, orphanhood = rest[:6], rest[6], rest[7]
         unmet = sum(1 for met in indicators if not met) if assessed else None
         conditions[(status_id, person_id)] = (unmet, no_supporter, orphanhood)
+    # unscoped: the set-based reader: signers of statuses its caller already chose through the door
     signed: set[tuple[int, int]] = set(
         AuthorisationSigner.objects.unscoped()
         .filter(authorisation__status_id__in=status_ids)
@@ -305,5 +315,6 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
 
 def facts_for(status: EconomicStatus, on: dt.date) -> HouseholdFacts:
     """The facts of one household, through the same set-based reader."""
+    # unscoped: one status the caller loaded through the door, read by the set-based reader
     statuses = EconomicStatus.objects.unscoped().filter(pk=status.pk)
     return next(iter(facts_for_statuses(statuses, on)))

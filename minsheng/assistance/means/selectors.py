@@ -12,11 +12,13 @@ from minsheng.people.models import Household, Person
 
 
 def status_is_frozen(status: EconomicStatus) -> bool:
+    # unscoped: an existence check on a status the caller loaded through the door
     return Assessment.objects.unscoped().filter(economic_status=status).exists()
 
 
 def result_for(assessment: Assessment, programme: str, person: Person | None = None) -> AssessmentResult | None:
     """The assessment's result for a programme: the household result, or the person's (特困, 单人保, allowances)."""
+    # unscoped: the results of an assessment the caller loaded through the door
     results = AssessmentResult.objects.unscoped().filter(assessment=assessment, programme=programme)
     if person is not None:
         own = results.filter(person=person).first()
@@ -33,6 +35,7 @@ def economic_status_current(*, user: Any, household: Household) -> EconomicStatu
 
 def status_lines(status: EconomicStatus) -> dict[str, list[Any]]:
     """The lines of a status (loaded through the door) by kind, in the order they were entered."""
+    # unscoped: the lines of a status the caller loaded through the door
     return {
         kind: list(model.objects.unscoped().filter(status=status).order_by("id")) for kind, model in LINE_MODELS.items()
     }

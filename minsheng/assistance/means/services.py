@@ -39,7 +39,9 @@ _require = require_scope  # the door's write check, with its standard message
 def economic_status_new(*, actor: Any, household: Household, window_end: dt.date, note: str = "") -> EconomicStatus:
     """A new version of the household's economic status, starting as a copy of the latest one's lines."""
     _require(actor, "assistance.add_economicstatus", household.area_id)
+    # unscoped: the household's area is checked just above; locked so versions are numbered once
     Household.objects.unscoped().select_for_update().filter(pk=household.pk).get()
+    # unscoped: the latest version of the household whose area is checked just above
     previous = EconomicStatus.objects.unscoped().filter(household=household).order_by("-version").first()
     window_start = dt.date(window_end.year - 1, window_end.month, 1) if window_end.day == 1 else None
     if window_start is None:
@@ -56,6 +58,7 @@ def economic_status_new(*, actor: Any, household: Household, window_end: dt.date
     if previous is not None:
         for model in LINE_MODELS.values():
             copies = []
+            # unscoped: the lines of the previous version of the same household, copied into the new one
             for line in model.objects.unscoped().filter(status=previous):
                 line.pk = None
                 line.status = status
@@ -81,6 +84,7 @@ def _editable(actor: Any, status: EconomicStatus) -> None:
 def _member_of(status: EconomicStatus, person: Person | None) -> None:
     if person is None:
         return
+    # unscoped: membership check within the household of a status whose area the caller checked
     if not status.household.memberships.unscoped().filter(person=person).exists():
         raise ValidationError({"person": _("%(name)s is not a member of this household.") % {"name": person.name}})
 
@@ -88,6 +92,7 @@ def _member_of(status: EconomicStatus, person: Person | None) -> None:
 @transaction.atomic
 def status_line_add(*, actor: Any, status: EconomicStatus, line: str, data: dict[str, Any]) -> Any:
     """Add one line (income, maintenance, asset, expense or a member's condition) to an editable version."""
+    # unscoped: the status the caller loaded through the door; locked before the edit check below
     EconomicStatus.objects.unscoped().select_for_update().filter(pk=status.pk).get()
     _editable(actor, status)
     model = LINE_MODELS.get(line)
@@ -109,9 +114,11 @@ def status_line_add(*, actor: Any, status: EconomicStatus, line: str, data: dict
 
 @transaction.atomic
 def status_line_remove(*, actor: Any, status: EconomicStatus, line: str, line_id: int) -> None:
+    # unscoped: the status the caller loaded through the door; locked before the edit check below
     EconomicStatus.objects.unscoped().select_for_update().filter(pk=status.pk).get()
     _editable(actor, status)
     model = LINE_MODELS[line]
+    # unscoped: one line of the locked status, whose area _editable checked just above
     row = model.objects.unscoped().get(pk=line_id, status=status)
     before = {f.name: str(getattr(row, f.attname)) for f in model._meta.concrete_fields}
     row.delete()
@@ -135,10 +142,12 @@ def authorisation_record(
     signers: list[tuple[Person, str]],
 ) -> Authorisation:
     """The 授权书 with the members who signed it (a guardian's name for those who cannot sign themselves)."""
+    # unscoped: the status the caller loaded through the door; locked before the edit check below
     EconomicStatus.objects.unscoped().select_for_update().filter(pk=status.pk).get()
     _editable(actor, status)
     if not serial.strip():
         raise ValidationError({"serial": _("Enter the serial number printed on the authorisation.")})
+    # unscoped: uniqueness check: one authorisation per status, on the status just checked
     if Authorisation.objects.unscoped().filter(status=status).exists():
         raise ValidationError(_("The authorisation of this version is recorded already."))
     for person, _guardian in signers:
@@ -195,6 +204,7 @@ def assessment_run(*, actor: Any, household: Household, on: dt.date | None = Non
     """Run the engine on the household's latest economic status and store the result with its explanation."""
     _require(actor, "assistance.add_assessment", household.area_id)
     on = on or timezone.localdate()
+    # unscoped: the latest status of the household whose area is checked just above
     status = EconomicStatus.objects.unscoped().filter(household=household).order_by("-version").first()
     if status is None:
         raise ValidationError(_("Record the household's economic status before the means test."))

@@ -127,6 +127,7 @@ def area_prefixes(area_prefix: str) -> list[str]:
 def _simulate_part(args: tuple[list[int], dt.date, int | None]) -> tuple[int, Totals, Totals]:
     """One slice of the simulation (up to 5,000 statuses, given by id): runs in a worker process or in place."""
     status_ids, on, standard_fen = args
+    # unscoped: system job: a slice of the statuses chosen in the simulation's area; totals leave it
     statuses = EconomicStatus.objects.unscoped().filter(id__in=status_ids)
     book = RuleBook(on)
     before, after = Totals(), Totals()
@@ -192,13 +193,16 @@ def prefix_of_area(area_code: str) -> str:
 
 
 def simulation_run(simulation_id: int) -> Simulation:
+    # unscoped: system job: the Celery worker loads the simulation it was handed
     simulation = Simulation.objects.unscoped().get(pk=simulation_id)
     if simulation.status == Simulation.Status.DONE:
         return simulation
+    # unscoped: system job: the worker writes its own simulation's status
     Simulation.objects.unscoped().filter(pk=simulation.pk).update(status=Simulation.Status.RUNNING, parts_done=0)
     started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
+        # unscoped: system job: the worker writes its own simulation's progress
         Simulation.objects.unscoped().filter(pk=simulation.pk).update(parts_done=done, parts_total=total)
 
     try:
@@ -209,8 +213,10 @@ def simulation_run(simulation_id: int) -> Simulation:
             progress=progress,
         )
     except Exception as exc:  # the page must say it failed rather than spin forever
+        # unscoped: system job: the worker records its own simulation's failure
         Simulation.objects.unscoped().filter(pk=simulation.pk).update(status=Simulation.Status.FAILED, error=str(exc))
         raise
+    # unscoped: system job: the worker records its own simulation's result
     Simulation.objects.unscoped().filter(pk=simulation.pk).update(
         status=Simulation.Status.DONE, result=outcome.as_dict(), seconds=round(time.perf_counter() - started, 3)
     )

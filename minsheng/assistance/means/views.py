@@ -37,6 +37,7 @@ LINE_TITLES = {
 
 
 def _members(household: Household) -> list[Any]:
+    # unscoped: the current members of a household the view loaded through the door
     memberships = Membership.objects.unscoped().filter(household=household, left_on__isnull=True)
     return [m.person for m in memberships.select_related("person").order_by("id")]
 
@@ -49,6 +50,7 @@ def _means_context(user: User, household: Household, forms: dict[str, Any] | Non
     forms = forms or {}
     line_forms = {kind: forms.get(kind) or form_class(members=members) for kind, form_class in LINE_FORMS.items()}
     authorisation = getattr(status, "authorisation", None) if status else None
+    # unscoped: the signers of the authorisation of a status loaded through the door
     return {
         "household": household,
         "status": status,
@@ -197,6 +199,7 @@ def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     audit_record(
         actor=actor, action="assistance.assessment_viewed", kind="view", obj=assessment, area_code=assessment.area_code
     )
+    # unscoped: the results of the assessment loaded through restrict() just above
     results = list(assessment.results.unscoped().select_related("person").order_by("programme", "person_id"))
     return render(
         request,

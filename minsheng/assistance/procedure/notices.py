@@ -40,6 +40,7 @@ def decision_notice_for_case(case: ProgrammeCase) -> Notice | None:
 def _case_result(case: ProgrammeCase) -> AssessmentResult | None:
     if case.assessment_id is None:
         return None
+    # unscoped: the results of the assessment of a case the caller loaded through the door
     results = AssessmentResult.objects.unscoped().filter(assessment_id=case.assessment_id, programme=case.programme)
     return _applicants_result(list(results), case.applicant_id)
 
@@ -82,9 +83,9 @@ def publicity_sections(*, user: Any, area: Division) -> list[PublicitySection]:
         .only("id", "programme", "assessment_id", "applicant_id", "applicant__name", "publicity_start", "publicity_end")
         .order_by("programme", "publicity_start", "id")
     )
-    # The results of all the cases' assessments in one read; they belong to the cases just loaded through the door.
     results: dict[tuple[int, str], list[AssessmentResult]] = {}
     assessment_ids = {c.assessment_id for c in cases if c.assessment_id is not None}
+    # unscoped: the results of the cases just loaded through the door, in one read
     for result in AssessmentResult.objects.unscoped().filter(assessment_id__in=assessment_ids):
         results.setdefault((result.assessment_id, result.programme), []).append(result)
     sections: dict[str, list[ProgrammeCase]] = {}

@@ -39,6 +39,7 @@ def history_labels() -> dict[str, Any]:
 def procedure_runs(item_case: Any) -> bool:
     """Whether the item case is decided by its procedure — 低保 / 特困 or temporary assistance — (then the
     department inbox must not decide it)."""
+    # unscoped: an existence check only: whether a procedure decides this item case
     return (
         ProgrammeCase.objects.unscoped().filter(case_id=item_case.pk).exists()
         or TemporaryAid.objects.unscoped().filter(item_case_id=item_case.pk).exists()
@@ -101,7 +102,7 @@ def programme_case_list(*, user: Any, stage: str = "", flag: str = "") -> QueryS
 def involved_user_ids(case: ProgrammeCase) -> set[int]:
     """Everybody who investigated or made the initial review of the case, in any round (maker-checker)."""
     ids = {case.investigator_1_id, case.investigator_2_id, case.initial_opinion_by_id}
-    # A system read of the case's own history, after the caller's check on the case.
+    # unscoped: the case's own history, after the caller's check on the case
     events = AuditEvent.objects.unscoped().filter(
         object_type=ProgrammeCase._meta.label_lower,
         object_id=str(case.pk),
@@ -158,6 +159,7 @@ def proposal(case: ProgrammeCase) -> str:
 
 def history(case: ProgrammeCase) -> list[AuditEvent]:
     """The case's steps, oldest first (read after the caller loaded the case through the door)."""
+    # unscoped: the case's own steps, read after the caller loaded the case through the door
     return list(
         AuditEvent.objects.unscoped()
         .filter(object_type=ProgrammeCase._meta.label_lower, object_id=str(case.pk))

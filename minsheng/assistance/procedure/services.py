@@ -78,7 +78,7 @@ def programme_cases_open(item_cases: Iterable[Any], *, actor: User | None = None
         if programme is None or item_case.status != "accepted" or procedure_runs(item_case):
             continue
         applicant = item_case.application.person
-        # A system read inside the window's own transaction: the applicant's current household.
+        # unscoped: the applicant's current household, inside the window's own transaction
         membership = (
             Membership.objects.unscoped()
             .filter(person=applicant, left_on__isnull=True)
@@ -122,6 +122,7 @@ def programme_cases_open(item_cases: Iterable[Any], *, actor: User | None = None
 
 def _open_case(household: Household, programme: str) -> ProgrammeCase | None:
     """The household's open case of the programme (a system read inside the window's transaction)."""
+    # unscoped: uniqueness check: the household's open case of the programme, whoever may see it
     return (
         ProgrammeCase.objects.unscoped()
         .filter(household=household, programme=programme)
@@ -155,7 +156,7 @@ def _require(actor: Any, permission: str, case: ProgrammeCase) -> None:
 
 def _lock(case: ProgrammeCase, *stages: str) -> ProgrammeCase:
     """The case row, locked, if it is at one of ``stages``; else a clear error (somebody else moved it)."""
-    # The caller checked the actor's permission on the case's area; the row is re-read inside the lock.
+    # unscoped: the caller checked the actor on the case's area; the row is re-read under lock
     locked = ProgrammeCase.objects.unscoped().select_for_update(of=("self",)).select_related("case").get(pk=case.pk)
     if locked.stage not in stages:
         raise ValidationError(
@@ -370,6 +371,7 @@ def programme_case_objection(*, actor: Any, case: ProgrammeCase, received_on: dt
 
 
 def _open_objections(case: ProgrammeCase) -> QuerySet[Objection]:
+    # unscoped: the open objections of a case the caller loaded through the door
     return Objection.objects.unscoped().filter(programme_case=case, resolved_at__isnull=True)
 
 

@@ -126,7 +126,7 @@ def _aware(day: dt.date, hour: int) -> dt.datetime:
 def _receipts() -> dict[str, int]:
     """The last receipt sequence used per county and day of the half year."""
     last: dict[str, int] = defaultdict(int)
-    # A system read over the whole city: receipt numbers are unique across it.
+    # unscoped: demo city built by the system: receipt numbers are unique across the city
     numbers = Application.objects.unscoped().filter(
         submitted_at__gte=_aware(PERIOD_START - dt.timedelta(days=1), 0),
         submitted_at__lt=_aware(PERIOD_END + dt.timedelta(days=2), 0),
@@ -153,7 +153,7 @@ def _split(total_fen: int, weights: list[float]) -> list[int]:
 def demo_temporary_history(*, scale: float, seed: int) -> TemporaryHistoryCounts:
     """Paid temporary-assistance cases of the first half of 2023 at ``scale`` of the published volume."""
     counts = TemporaryHistoryCounts()
-    # A system job over the whole city.
+    # unscoped: demo city built by the system: the half year is generated once over the whole city
     if (
         TemporaryAid.objects.unscoped()
         .filter(created_at__gte=_aware(PERIOD_START, 0))

@@ -105,10 +105,11 @@ def verification_of(aid: TemporaryAid) -> tuple[EconomicStatus, Assessment] | No
     """The household's latest economic status and the latest means test run on it, when both exist."""
     if aid.household_id is None:
         return None
-    # Read for a case already loaded through the door: the household's own records.
+    # unscoped: the household's own records, for a case already loaded through the door
     status = EconomicStatus.objects.unscoped().filter(household_id=aid.household_id).order_by("-version").first()
     if status is None:
         return None
+    # unscoped: the latest means test of that household's status, for the same case
     assessment = Assessment.objects.unscoped().filter(economic_status=status).order_by("-created_at", "-id").first()
     return (status, assessment) if assessment is not None else None
 

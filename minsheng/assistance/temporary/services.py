@@ -114,6 +114,7 @@ def _existing_item_case(*, actor: User, item_case: ItemCase, person: Person, kin
         raise ValidationError(_("This item was applied for by somebody else."))
     if locked.decided:
         raise ValidationError(_("This item is decided already."))
+    # unscoped: uniqueness check: one temporary-assistance case per item case, whoever may see it
     if TemporaryAid.objects.unscoped().filter(item_case=locked).exists():
         raise ValidationError(_("A temporary-assistance case is open for this item already."))
     return locked
@@ -122,7 +123,7 @@ def _existing_item_case(*, actor: User, item_case: ItemCase, person: Person, kin
 def _close_item_case(*, actor: User, aid: TemporaryAid, granted: bool, reason: str) -> None:
     """Decide the one-window item with the case, through the window's own decision (the applicant's text message,
     follow-on items, the audit event); once: an item decided already is left as it is."""
-    # The actor's right was checked on the case, whose item this is.
+    # unscoped: the actor's right was checked on the aid, whose one-window item this is
     case = ItemCase.objects.unscoped().select_related("application__person", "item").get(pk=aid.item_case_id)
     if not case.decided:
         case_record_decision(actor=actor, case=case, granted=granted, reason=reason, waiting_too=True)
@@ -141,6 +142,7 @@ def _after_payment(aid: TemporaryAid) -> AssessmentPrompt | None:
     """先临时后常态: the household is to be assessed for 低保, 特困 or 边缘 status."""
     if aid.household_id is None:
         return None
+    # unscoped: the prompt of an aid the caller holds, created once (get_or_create)
     prompt, _created = AssessmentPrompt.objects.unscoped().get_or_create(
         temporary_aid=aid, defaults={"household_id": aid.household_id, "area_code": aid.area_code}
     )
@@ -172,9 +174,11 @@ def temporary_aid_open(
     if not Person.objects.restrict(actor, "view").filter(pk=person.pk).exists():
         raise PermissionDenied(_("This person is outside your areas."))
     area_code = _area_for(actor, person)
+    # unscoped: the person was found through restrict() just above; re-read under lock
     person = Person.objects.unscoped().select_for_update().get(pk=person.pk)
     if person.status != Person.Status.LIVING:
         raise ValidationError(_("Only a living person can receive temporary assistance."))
+    # unscoped: uniqueness check: one open case of a type per person, in any area
     if TemporaryAid.objects.unscoped().filter(person=person, kind=kind, status__in=OPEN_STATUSES).exists():
         raise ValidationError(
             _("%(name)s has an open case of this type already; finish it before opening another.")
@@ -444,7 +448,7 @@ def papers_overdue_sweep(*, today: dt.date | None = None) -> int:
     """
     today = today or timezone.localdate()
     directory = StaffDirectory()
-    # A system job: the sweep reads every late case of the city.
+    # unscoped: system job: the sweep reads every late case of the city
     late = (
         TemporaryAid.objects.unscoped()
         .filter(status=Status.PAID_FIRST, papers_due__lt=today)

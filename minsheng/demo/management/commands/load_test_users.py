@@ -85,6 +85,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _most_populous_villages(county_code: str, count: int) -> list[str]:
+        # unscoped: load-test set-up command: the county's most populous villages
         rows = (
             Person.objects.unscoped()
             .filter(hukou_area__code__startswith=county_code[:6])
@@ -98,6 +99,7 @@ class Command(BaseCommand):
     def _residents(area: Division) -> list[dict[str, str]]:
         """Living residents registered in the area, with the ID number off their card (decrypted here)."""
         prefix = area.code.rstrip("0") if area.level != "village" else area.code
+        # unscoped: load-test set-up command: sample residents for the test accounts
         persons = (
             Person.objects.unscoped()
             .filter(hukou_area__code__startswith=prefix, status=Person.Status.LIVING, merged_into__isnull=True)
