@@ -6,16 +6,17 @@ Runs after the demo city, its caseload and its histories (``make bench``: at ``B
 
 - **Rebuild**: ``refresh.cells_rebuild()`` — every indicator, every area, every month held — from the records.
 - **Dashboard**: ``selectors.dashboard()`` as a city administrator for the city and as a village worker for the
-  village with the most benefits, for the half year the payroll history covers (2023-01 to 2023-06) and for the
+  village with the most benefits, for the last complete half-year (where the demo's histories start) and for the
   year to date; each the median of ``SAMPLES`` calls after one warm-up, with the slowest. This is the server time
   of the page less its template. When the pages are mounted (``statistics:dashboard``), the whole request through
   Django's test client is timed as well.
 - **Refresh**: ``cells_refresh()`` when nothing changed, and after one audited change in a village and one payroll
   event of the largest county (the refresh recomputes that village, or that county's payments).
-- **Calibration**: the city's figures against the published ones of the BRIEF (end of Q2 2023), each with the
-  difference in per cent (scaled by ``BENCH_CITY_SCALE``). Periods: the stocks as at June 2023 and the money of
-  January to June 2023 (the demo's payroll and temporary-assistance histories are that half year); consultations
-  and applications over the months that hold the demo's one-window history (the 365 days before today).
+- **Calibration**: the city's figures against the published ones of the BRIEF (a half-year: end of Q2 2023), each
+  with the difference in per cent (scaled by ``BENCH_CITY_SCALE``). Periods: the stocks as at the last month of the
+  demo's last complete half-year (``core.months.last_complete_half``) and the money of that half-year (the demo's
+  payroll and temporary-assistance histories start with it and run to the present); consultations and applications
+  over the months that hold the demo's one-window history (the 365 days before today).
 
 Standalone, against an existing database (a clone: it writes the summary table and a few audit events there)::
 
@@ -25,7 +26,6 @@ Standalone, against an existing database (a clone: it writes the summary table a
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import os
 import statistics
@@ -35,7 +35,6 @@ from typing import Any
 
 SAMPLES = 15
 CITY = "321300000000"
-H1_2023 = (dt.date(2023, 1, 1), dt.date(2023, 6, 1))
 
 # The BRIEF's table (end of Q2 2023), in the dashboard's units: persons, fen, counts.
 PUBLISHED: dict[str, int] = {
@@ -93,6 +92,16 @@ def _analyse() -> None:
             cursor.execute(f"ANALYZE {table}")
 
 
+def _half_year() -> Any:
+    """The demo's last complete half-year as the dashboard's period."""
+    from django.utils import timezone
+
+    from minsheng.core.months import last_complete_half
+    from minsheng.statistics.selectors import Period
+
+    return Period(*last_complete_half(timezone.localdate()))
+
+
 def _histories() -> list[str]:
     """The demo's one-window, temporary-assistance and payroll histories, when the database has none yet (``make
     bench`` builds the city and its caseload only; a clone of a ``demo_city`` database has them all)."""
@@ -109,12 +118,13 @@ def _histories() -> list[str]:
     if not Consultation.objects.unscoped().exists():
         demo_history(scale=scale, seed=2023)
         notes.append("statistics: one-window history added (demo_history)")
-    if not PayrollBatch.objects.unscoped().filter(period__lt=dt.date(2024, 1, 1)).exists():
-        if PayrollBatch.objects.unscoped().exists():
-            notes.append("statistics: no payroll history (the payroll benchmark's batches came first): paid = 0")
-        else:
-            demo_payroll_history(seed=2023)
-            notes.append("statistics: payroll history 2023-01 to 2023-06 added (demo_payroll_history)")
+    if not PayrollBatch.objects.unscoped().exists():
+        history = demo_payroll_history(seed=2023)
+        if history.months:
+            first, last = history.months
+            notes.append(f"statistics: payroll history {first:%Y-%m} to {last:%Y-%m} added (demo_payroll_history)")
+    elif not PayrollBatch.objects.unscoped().filter(period=_half_year().start).exists():
+        notes.append("statistics: no payroll history (the payroll benchmark's batches came first): paid = 0")
     if not TemporaryAid.objects.unscoped().exists():
         demo_temporary_history(scale=scale, seed=2023)
         notes.append("statistics: temporary-assistance history added (demo_temporary_history)")
@@ -168,7 +178,6 @@ def bench_statistics() -> list[str]:
     from minsheng.core.months import first_day_of_next_month
     from minsheng.statistics import refresh, selectors
     from minsheng.statistics.models import Cell
-    from minsheng.statistics.selectors import Period
 
     lines = _histories()
     _analyse()
@@ -183,7 +192,11 @@ def bench_statistics() -> list[str]:
     village = _busiest_village()
     admin = _user("bench-stats-city", Role.CITY_ADMIN, city)
     worker = _user("bench-stats-village", Role.VILLAGE_WORKER, village)
-    for label, period in (("2023-01 to 2023-06", Period(*H1_2023)), ("year to date", selectors.default_period())):
+    half = _half_year()
+    for label, period in (
+        (f"{half.start:%Y-%m} to {half.end:%Y-%m}", half),
+        ("year to date", selectors.default_period()),
+    ):
         for who, user, area, goal in (("city", admin, city, 0.5), (f"village {village.code}", worker, village, 0.2)):
             median, slowest = _samples(
                 functools.partial(selectors.dashboard, user=user, area_code=area.code, period=period)
@@ -247,7 +260,8 @@ def calibration(user: Any) -> list[str]:
     from minsheng.statistics.selectors import Period
 
     scale = float(os.environ.get("BENCH_CITY_SCALE", "0.02"))
-    half_year = selectors.dashboard(user=user, area_code=None, period=Period(*H1_2023))
+    half = _half_year()
+    half_year = selectors.dashboard(user=user, area_code=None, period=half)
     today = timezone.localdate()
     # The one-window history: the 365 days before today lie in the months from today's month a year ago.
     year_back = Period(month_of(today.replace(year=today.year - 1)), month_of(today))
@@ -257,7 +271,8 @@ def calibration(user: Any) -> list[str]:
         {k: v for k, v in ((f.key, f.value) for f in window.figures) if k in ("consultations", "applications")}
     )
     lines = [
-        f"calibration at scale {scale} (published × {scale}): stocks as at 2023-06, money 2023-01 to 2023-06, "
+        f"calibration at scale {scale} (published × {scale}): stocks as at {half.end:%Y-%m}, "
+        f"money {half.start:%Y-%m} to {half.end:%Y-%m}, "
         f"one window {year_back.start:%Y-%m} to {year_back.end:%Y-%m}"
     ]
     for key, published in PUBLISHED.items():

@@ -61,20 +61,24 @@ def demo_caseload(scale: float, seed: int, say: Callable[[str], None]) -> str:
     """Economic statuses for the households the bureau would know, and the eligible enrolled by the means test."""
     programmes = demo_programmes(seed=seed, progress=lambda text: say(f"  {text}"))
     figures_text = ", ".join(f"{name} {value:,}" for name, value in programmes.figures.items())
+    churn = programmes.churn
+    moved = f"; 低保 {churn.joined:,} joined and {churn.left:,} left over {churn.months} months" if churn else ""
     return (
         f"assistance: {programmes.statuses:,} economic statuses, {programmes.benefits:,} benefits enrolled by the "
-        f"means test ({figures_text}) in {programmes.seconds:.1f}s"
+        f"means test ({figures_text}){moved} in {programmes.seconds:.1f}s"
     )
 
 
 def demo_temporary(scale: float, seed: int, say: Callable[[str], None]) -> str | None:
-    """The first half of 2023's temporary assistance at the published volume."""
+    """The last complete half-year's temporary assistance at the published volume, and the months since."""
     temporary = demo_temporary_history(scale=scale, seed=seed)
-    if not temporary.persons:
+    if not temporary.persons or temporary.period is None:
         return None
+    start, end = temporary.period
     return (
-        f"temporary assistance 2023-01 to 2023-06: {temporary.persons:,} persons helped, "
-        f"¥{temporary.paid_fen / 100:,.2f} paid"
+        f"temporary assistance {start} to {end}: {temporary.persons:,} persons helped, "
+        f"¥{temporary.paid_fen / 100:,.2f} paid; since then {temporary.since_persons:,} persons, "
+        f"¥{temporary.since_fen / 100:,.2f}"
     )
 
 

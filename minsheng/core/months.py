@@ -54,3 +54,17 @@ def latest_month(today: dt.date, months_ahead: int = MONTHS_AHEAD) -> dt.date:
 
 def month_in_range(month: dt.date, *, today: dt.date, months_ahead: int = MONTHS_AHEAD) -> bool:
     return EARLIEST_MONTH <= month <= latest_month(today, months_ahead)
+
+
+def last_complete_half(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The last half-year that ended before ``today``'s month, as (its first month, its last month): on 2026-12-05
+    January to June 2026, on 2027-03-01 July to December 2026. The bureau publishes by half-year; the demo city's
+    histories are calibrated on this one and run from its start to the present."""
+    if today.month >= 7:
+        return dt.date(today.year, 1, 1), dt.date(today.year, 6, 1)
+    return dt.date(today.year - 1, 7, 1), dt.date(today.year - 1, 12, 1)
+
+
+def demo_history_months(today: dt.date) -> list[dt.date]:
+    """The months of the demo city's histories: from the last complete half-year's first month to ``today``'s."""
+    return months_between(last_complete_half(today)[0], month_of(today))

@@ -3,7 +3,9 @@
 Suqian reported 78,100 consultations and 33,100 applications handled in a year (BRIEF.md); at ``scale`` the demo
 makes that many times ``scale``, spread over the past 365 days and over the villages' windows, with realistic
 outcomes: most old items decided (mostly granted), a few overdue, recent ones in progress or waiting for
-materials. Written with ``bulk_create``; skipped when any application exists already.
+materials. Some departments are late (``LATE_DEPARTMENTS`` of them, seeded): they decide ``LATE_SHARE`` of their items
+a few working days after the deadline and leave more of them overdue, so the on-time table has something to say.
+Written with ``bulk_create``; skipped when any application exists already.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from minsheng.workdays.services import Calendar
 CONSULTATIONS_AT_SCALE_1 = 78_100
 APPLICATIONS_AT_SCALE_1 = 33_100
 HISTORY_ACCOUNT = "history"
+LATE_DEPARTMENTS = 3  # of the departments that lead an item
+LATE_SHARE = 0.3  # of a late department's decided items, decided after the deadline (others: 2 %)
+LATE_OPEN = 0.08  # of a late department's items past their deadline, still undecided (others: 3 %)
 
 
 @dataclass
@@ -122,12 +127,17 @@ def demo_history(*, scale: float, seed: int, today: dt.date | None = None) -> Hi
     Application.objects.bulk_create(applications, batch_size=2000)
     counts.applications = len(applications)
 
+    late = set(rng.sample(sorted(set(lead.values())), min(LATE_DEPARTMENTS, len(set(lead.values())))))
     cases = []
     for application, (day, chosen) in zip(applications, plans, strict=True):
         for item in chosen:
             deadline = calendar.add_working_days(day, item.time_limit_days)
+            slow = lead[item.pk] in late
+            decided_on = deadline
+            if rng.random() < (LATE_SHARE if slow else 0.02):
+                decided_on = calendar.add_working_days(deadline, rng.randint(1, 10))
             roll = rng.random()
-            if deadline < today and roll < 0.97:
+            if decided_on < today and roll < 1 - (LATE_OPEN if slow else 0.03):
                 status = ItemCase.Status.GRANTED if rng.random() < 0.85 else ItemCase.Status.REFUSED
             elif roll < 0.1:
                 status = ItemCase.Status.WAITING_MATERIALS
@@ -148,9 +158,7 @@ def demo_history(*, scale: float, seed: int, today: dt.date | None = None) -> Hi
                     accepted_on=day,
                     clock_started_on=None if waiting else day,
                     deadline=None if waiting else deadline,
-                    decided_at=timezone.make_aware(dt.datetime.combine(min(deadline, today), dt.time(16)))
-                    if decided
-                    else None,
+                    decided_at=timezone.make_aware(dt.datetime.combine(decided_on, dt.time(16))) if decided else None,
                     decision_reason=(
                         "符合条件，予以批准" if status == ItemCase.Status.GRANTED else "家庭收入超过标准，不予批准"
                     )

@@ -1,11 +1,13 @@
-"""Half a year of payroll for the demo city: January to June 2023, through the real payroll path.
+"""The demo city's payroll history through the real payroll path: every month from the start of the last complete
+half-year (``core.months.last_complete_half``: the half the demo is calibrated on) to the current month, so that the
+dashboard's default period (the year to date) shows money paid on a fresh demo.
 
 For every month, county and monthly programme with benefits in the county, the county's demo payment officer
 generates the batch (``payroll_generate``), the county's demo approver approves it (``payroll_approve``), the officer
 exports the payment file (``payment_file_export``), a simulated bank answers it — nearly every line paid, a seeded
 ``FAILURE_RATE`` failed with a bank's reason — and the officer imports that return file (``bank_return_import``).
-The next month's generation re-issues the failed lines, as it does in production; lines failed in June wait for
-July's payroll, which the history does not run.
+The next month's generation re-issues the failed lines, as it does in production; lines failed in the current month
+wait for next month's payroll.
 
 Before the first month the payees get bank accounts (the people demo gives one to about 60% of adults only), except
 a seeded ``NO_ACCOUNT_SHARE`` of them, whose lines the payroll holds back (``no_account``) every month. After each
@@ -14,7 +16,7 @@ comes back), so the re-issue goes to the new account.
 
 Nothing here writes a payment line or a status itself: the counts are whatever the services did. The batches'
 prepared, approved and created times are set to the month they pay (the services stamp them with the present), so
-the batch list reads like a history. Skipped when any payroll batch exists.
+the batch list reads like a history (the current month's keep the present). Skipped when any payroll batch exists.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from minsheng.areas.models import Division
 from minsheng.assistance.benefits.models import Benefit
 from minsheng.assistance.programmes import MONTHLY_PROGRAMMES
 from minsheng.core.crypto import encrypt_many, mask_bank_account
+from minsheng.core.months import demo_history_months
 from minsheng.payments.bankfiles import bank_return_import, payment_file_export
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import payroll_approve, payroll_generate
@@ -45,7 +48,6 @@ from minsheng.people.demo import BANKS
 from minsheng.people.models import Person
 
 CITY_PREFIX = "3213"
-HISTORY_MONTHS = tuple(dt.date(2023, month, 1) for month in range(1, 7))
 # Of all payees, this share has no bank account on record (held back every month).
 NO_ACCOUNT_SHARE = 0.003
 # Of the lines sent to the bank (re-issues excepted), this share comes back failed.
@@ -65,9 +67,10 @@ class PayrollHistoryCounts:
     paid_fen: int = 0
     accounts_added: int = 0
     payees_without_account: int = 0
-    # programme → (payees paid for the last month, persons their benefits cover, fen paid over the half year)
+    # programme → (payees paid for the last month, persons their benefits cover, fen paid over the history)
     by_programme: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     seconds: float = 0.0
+    months: tuple[dt.date, dt.date] | None = None  # the first and the last month paid
 
 
 @dataclass(frozen=True)
@@ -185,8 +188,11 @@ def _county_programmes() -> list[tuple[Division, list[str]]]:
     ]
 
 
-def _backdate(period: dt.date) -> None:
-    """The month's batches were prepared and approved around the 20th of the month they pay."""
+def _backdate(period: dt.date, today: dt.date) -> None:
+    """The month's batches were prepared and approved around the 20th of the month they pay; the current month's keep
+    the present (the services' own stamps)."""
+    if period.replace(day=20) > today:
+        return
     prepared = timezone.make_aware(dt.datetime.combine(period.replace(day=18), dt.time(10)))
     approved = timezone.make_aware(dt.datetime.combine(period.replace(day=20), dt.time(15)))
     # unscoped: demo city built by the system: the history's batches get their past dates
@@ -237,9 +243,9 @@ def _new_accounts_after_failure(seed: int, references: list[str], attempt: int) 
     _set_accounts([_new_account(seed, pk, attempt) for pk in payees])
 
 
-def _counts(counts: PayrollHistoryCounts) -> None:
+def _counts(counts: PayrollHistoryCounts, months: list[dt.date]) -> None:
     # unscoped: demo city built by the system: the lines of the payroll history, counted
-    lines = PaymentLine.objects.unscoped().filter(batch__period__in=HISTORY_MONTHS)
+    lines = PaymentLine.objects.unscoped().filter(batch__period__in=months)
     totals = lines.aggregate(
         lines=Count("id"),
         paid=Count("id", filter=Q(status=PaymentLine.Status.PAID)),
@@ -255,12 +261,12 @@ def _counts(counts: PayrollHistoryCounts) -> None:
     counts.reissued = totals["reissued"] or 0
     counts.paid_fen = totals["paid_fen"] or 0
     # unscoped: demo city built by the system: the batches of the payroll history, counted
-    counts.batches = PayrollBatch.objects.unscoped().filter(period__in=HISTORY_MONTHS).count()
+    counts.batches = PayrollBatch.objects.unscoped().filter(period__in=months).count()
     paid = lines.filter(status=PaymentLine.Status.PAID)
     fen = dict(paid.values("batch__programme").annotate(f=Sum("amount_fen")).values_list("batch__programme", "f"))
     last = {
         programme: (payees, covered)
-        for programme, payees, covered in paid.filter(period=HISTORY_MONTHS[-1], reissue_of__isnull=True)
+        for programme, payees, covered in paid.filter(period=months[-1], reissue_of__isnull=True)
         .values("batch__programme")
         .annotate(n=Count("payee_id", distinct=True), c=Sum("benefit__covered"))
         .values_list("batch__programme", "n", "c")
@@ -278,10 +284,19 @@ def _analyze(*models: type[Model]) -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
-def demo_payroll_history(*, seed: int, progress: Callable[[str], None] | None = None) -> PayrollHistoryCounts:
-    """Pay January to June 2023 for the demo city through the payroll services; nothing when any batch exists."""
+def demo_payroll_history(
+    *,
+    seed: int,
+    today: dt.date | None = None,
+    months: list[dt.date] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> PayrollHistoryCounts:
+    """Pay every month of ``months`` (by default ``demo_history_months(today)``) for the demo city through the
+    payroll services; nothing when any batch exists."""
     started = time.perf_counter()
-    counts = PayrollHistoryCounts()
+    today = today or timezone.localdate()
+    months = months or demo_history_months(today)
+    counts = PayrollHistoryCounts(months=(months[0], months[-1]))
     # unscoped: demo city built by the system: any batch anywhere means the history is there already
     if PayrollBatch.objects.unscoped().exists():
         return counts
@@ -292,13 +307,13 @@ def demo_payroll_history(*, seed: int, progress: Callable[[str], None] | None = 
         counts.accounts_added, counts.payees_without_account = payees_accounts(seed=seed)
         officers = {county.code: history_officers(county) for county, _programmes in plan}
     _analyze(Person, Benefit)
-    for attempt, period in enumerate(HISTORY_MONTHS, start=1):
+    for attempt, period in enumerate(months, start=1):
         _analyze(PaymentLine, PayrollBatch)
         # One transaction per month: the services' own transactions become savepoints, so SQLite commits once.
         with transaction.atomic():
             failed = _month(seed=seed, period=period, plan=plan, officers=officers)
             _new_accounts_after_failure(seed, failed, attempt)
-            _backdate(period)
+            _backdate(period, today)
         if progress:
             # unscoped: demo city built by the system: the month's lines, for the progress line
             month = PaymentLine.objects.unscoped().filter(batch__period=period)
@@ -313,25 +328,26 @@ def demo_payroll_history(*, seed: int, progress: Callable[[str], None] | None = 
                 f"{len(failed)} failed, {done['reissued']} re-issued, {done['held']} held back "
                 f"({time.perf_counter() - started:.1f}s)"
             )
-    _counts(counts)
+    _counts(counts, months)
     counts.seconds = time.perf_counter() - started
     return counts
 
 
 def demo_step(scale: float, seed: int, say: Callable[[str], None]) -> str | None:
-    """The payroll's part of ``manage.py demo_city``: January to June 2023 paid through the real path."""
+    """The payroll's part of ``manage.py demo_city``: the months to the present paid through the real path."""
     payroll = demo_payroll_history(seed=seed, progress=lambda text: say(f"  {text}"))
-    if not payroll.batches:
+    if not payroll.batches or payroll.months is None:
         return None
+    first, last = payroll.months
     lines = [
-        f"payroll 2023-01 to 2023-06: {payroll.batches} batches, {payroll.paid:,} lines paid, "
+        f"payroll {first:%Y-%m} to {last:%Y-%m}: {payroll.batches} batches, {payroll.paid:,} lines paid, "
         f"{payroll.failed} failed, {payroll.reissued} re-issued, {payroll.held} held back "
         f"({payroll.payees_without_account} payees without an account); "
-        f"¥{payroll.paid_fen / 100:,.2f} paid in the half year in {payroll.seconds:.1f}s"
+        f"¥{payroll.paid_fen / 100:,.2f} paid in {payroll.seconds:.1f}s"
     ]
     for programme, (payees, persons, fen) in payroll.by_programme.items():
         lines.append(
-            f"  {programme}: {payees:,} payees ({persons:,} persons covered) paid for 2023-06, "
-            f"¥{fen / 100:,.2f} in the half year"
+            f"  {programme}: {payees:,} payees ({persons:,} persons covered) paid for {last:%Y-%m}, "
+            f"¥{fen / 100:,.2f} in all"
         )
     return "\n".join(lines)

@@ -1,13 +1,15 @@
-"""Temporary-assistance history (临时救助) of the demo city: the first half of 2023 at the published volume.
+"""Temporary-assistance history (临时救助) of the demo city: the last complete half-year at the published volume, and
+the months since at the same pace.
 
-Suqian reported 14.58 million yuan of temporary assistance paid to 16,400 people by the end of Q2 2023 (BRIEF.md);
-the demo takes that as the half year 2023-01-01 … 2023-06-30, the same period as the payroll history
-(``payments/demo.py``). At ``scale`` it helps ``round(16,400 × scale)`` persons, one paid case each, and pays exactly
-``14.58 million yuan × persons / 16,400`` (rounded to the yuan) in all.
+Suqian reported 14.58 million yuan of temporary assistance paid to 16,400 people in the first half of 2023 (BRIEF.md);
+the demo pays that in the last complete half-year (``core.months.last_complete_half``, the period the payroll history
+starts with, ``payments/demo.py``). At ``scale`` it helps ``round(16,400 × scale)`` persons there, one paid case each,
+and pays exactly ``14.58 million yuan × persons / 16,400`` (rounded to the yuan) in all. From the half-year's end to
+``TAIL_GAP_DAYS`` before today the same pace goes on (persons in proportion to the days), so the present is alive.
 
 Who: heads of living households, those the bureau knows (with an economic status) first, in a seeded order. Each
 case runs on its own one-window application and item (item 6 急难型 or 7 支出型), dated on a day of the half year and
-granted: the intake demo's history covers the 365 days before today, not 2023, so its items cannot carry it.
+granted (its own items, apart from the intake demo's history).
 
 How (DOMAIN §3): ``TOWNSHIP_SHARE`` of the cases are 急难型 paid first by the township within its cap
 (``linshi.township_cap`` of the area on the day; amounts from ¥200 to the cap in steps of ¥10), their papers
@@ -18,7 +20,7 @@ takes the rounding. The county decides and pays ``COUNTY_WORKING_DAYS`` after th
 applied for early enough that every payment falls inside the half year (the statistics count by the month of
 payment). The cases are completed and carry no open prompt.
 
-Written with ``bulk_create``; skipped when any temporary-assistance case exists in the half year.
+Written with ``bulk_create``; skipped when any temporary-assistance case exists in the half-year.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from minsheng.assistance.rules.models import Parameter
 from minsheng.assistance.rules.selectors import most_specific
 from minsheng.assistance.temporary.models import TEMPORARY_ITEMS, TemporaryAid
 from minsheng.catalog.models import Item
+from minsheng.core.months import first_day_of_next_month, last_complete_half
 from minsheng.core.numbers import parse_int
 from minsheng.core.templatetags.money import yuan
 from minsheng.intake.demo import history_account
@@ -45,8 +48,8 @@ from minsheng.intake.services import handling_area
 from minsheng.people.models import Membership, Person
 from minsheng.workdays.services import Calendar
 
-PERIOD_START = dt.date(2023, 1, 1)
-PERIOD_END = dt.date(2023, 6, 30)
+# The months after the half-year run to this many days before today, so that every paper is complete by today.
+TAIL_GAP_DAYS = 21
 PERSONS_AT_SCALE_1 = 16_400
 PAID_FEN_AT_SCALE_1 = 1_458_000_000  # 14.58 million yuan
 TOWNSHIP_SHARE = 0.72  # 急难型 paid first within the township cap
@@ -71,9 +74,14 @@ COUNTY_REASON = "经入户调查和审核，符合临时救助条件，予以救
 
 @dataclass
 class TemporaryHistoryCounts:
+    """The calibrated half-year's persons and money, and the months since."""
+
     persons: int = 0
     paid_fen: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    period: tuple[dt.date, dt.date] | None = None
+    since_persons: int = 0
+    since_fen: int = 0
 
 
 @dataclass
@@ -99,7 +107,7 @@ def fen_for(persons: int) -> int:
     return round(PAID_FEN_AT_SCALE_1 * persons / PERSONS_AT_SCALE_1 / 100) * 100
 
 
-def _candidates(count: int, seed: int) -> list[tuple[int, int, str]]:
+def _candidates(count: int, seed: str) -> list[tuple[int, int, str]]:
     """(person, household, village) of ``count`` heads of living households, known households first, seeded order."""
     if count <= 0:
         return []
@@ -123,13 +131,13 @@ def _aware(day: dt.date, hour: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
 
 
-def _receipts() -> dict[str, int]:
-    """The last receipt sequence used per county and day of the half year."""
+def _receipts(start: dt.date, end: dt.date) -> dict[str, int]:
+    """The last receipt sequence used per county and day from ``start`` to ``end``."""
     last: dict[str, int] = defaultdict(int)
     # unscoped: demo city built by the system: receipt numbers are unique across the city
     numbers = Application.objects.unscoped().filter(
-        submitted_at__gte=_aware(PERIOD_START - dt.timedelta(days=1), 0),
-        submitted_at__lt=_aware(PERIOD_END + dt.timedelta(days=2), 0),
+        submitted_at__gte=_aware(start - dt.timedelta(days=1), 0),
+        submitted_at__lt=_aware(end + dt.timedelta(days=2), 0),
     )
     for number in numbers.values_list("receipt_number", flat=True):
         prefix, sequence = number[:14], number[14:]
@@ -149,22 +157,46 @@ def _split(total_fen: int, weights: list[float]) -> list[int]:
     return shares
 
 
+def half_year(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and the last day of the calibrated half-year."""
+    first, last = last_complete_half(today)
+    return first, first_day_of_next_month(last) - dt.timedelta(days=1)
+
+
 @transaction.atomic
-def demo_temporary_history(*, scale: float, seed: int) -> TemporaryHistoryCounts:
-    """Paid temporary-assistance cases of the first half of 2023 at ``scale`` of the published volume."""
-    counts = TemporaryHistoryCounts()
+def demo_temporary_history(*, scale: float, seed: int, today: dt.date | None = None) -> TemporaryHistoryCounts:
+    """Paid temporary-assistance cases: the last complete half-year at ``scale`` of the published volume, then the
+    days since at the same pace."""
+    today = today or timezone.localdate()
+    start, end = half_year(today)
+    counts = TemporaryHistoryCounts(period=(start, end))
     # unscoped: demo city built by the system: the half year is generated once over the whole city
     if (
         TemporaryAid.objects.unscoped()
-        .filter(created_at__gte=_aware(PERIOD_START, 0))
-        .filter(created_at__lt=_aware(PERIOD_END + dt.timedelta(days=1), 0))
+        .filter(created_at__gte=_aware(start, 0))
+        .filter(created_at__lt=_aware(end + dt.timedelta(days=1), 0))
         .exists()
     ):
         return counts
     persons, _fen = wanted(scale)
+    aids = _history(start, end, persons, f"{seed}", today)
+    counts.persons = len(aids)
+    counts.paid_fen = sum(aid.paid_fen for aid in aids)
+    for aid in aids:
+        counts.by_kind[aid.kind] = counts.by_kind.get(aid.kind, 0) + 1
+    since_end = today - dt.timedelta(days=TAIL_GAP_DAYS)
+    if counts.persons and since_end > end:
+        since = round(persons * (since_end - end).days / ((end - start).days + 1))
+        later = _history(end + dt.timedelta(days=1), since_end, since, f"{seed}:since", today)
+        counts.since_persons, counts.since_fen = len(later), sum(aid.paid_fen for aid in later)
+    return counts
+
+
+def _history(start: dt.date, end: dt.date, persons: int, seed: str, today: dt.date) -> list[TemporaryAid]:
+    """``persons`` paid cases from ``start`` to ``end`` sharing ``fen_for(persons)`` (see the module's docstring)."""
     chosen = _candidates(persons, seed)
     if not chosen:
-        return counts
+        return []
     total_fen = fen_for(len(chosen))
     rng = random.Random(f"{seed}:temporary:cases")
     recorder = history_account()
@@ -183,19 +215,19 @@ def demo_temporary_history(*, scale: float, seed: int) -> TemporaryHistoryCounts
             raise ValueError(f"no temporary-assistance rule for {area} on {day}: load the rules first")
         return row
 
-    days = (PERIOD_END - PERIOD_START).days
+    days = (end - start).days
     # The county decides (and pays) within COUNTY_WORKING_DAYS of the application; its cases are applied for early
     # enough that the decision and the payment fall inside the half year.
-    county_last = PERIOD_END
-    while calendar.add_working_days(county_last, COUNTY_WORKING_DAYS[1]) > PERIOD_END:
+    county_last = end
+    while calendar.add_working_days(county_last, COUNTY_WORKING_DAYS[1]) > end:
         county_last -= dt.timedelta(days=1)
     plans: list[_Plan] = []
     for person_id, household_id, village in chosen:
-        day = PERIOD_START + dt.timedelta(days=rng.randint(0, days))
+        day = start + dt.timedelta(days=rng.randint(0, days))
         draw = rng.random()
         township = draw < TOWNSHIP_SHARE and len(plans) < len(chosen) - 1  # the last case is the county's, see below
         if not township and day > county_last:
-            day = PERIOD_START + dt.timedelta(days=rng.randint(0, (county_last - PERIOD_START).days))
+            day = start + dt.timedelta(days=rng.randint(0, (county_last - start).days))
         cap = rule(caps, village, day)
         plan = _Plan(person_id, household_id, village, day, cap, TemporaryAid.Kind.URGENT, False, 0)
         if township:
@@ -215,7 +247,7 @@ def demo_temporary_history(*, scale: float, seed: int) -> TemporaryHistoryCounts
     for plan, share in zip(county, _split(rest, [plan.weight for plan in county]), strict=True):
         plan.amount_fen += share
 
-    sequences = _receipts()
+    sequences = _receipts(start, end)
     applications, cases, aids = [], [], []
     with translation.override("zh-hans"):
         for plan in plans:
@@ -240,7 +272,7 @@ def demo_temporary_history(*, scale: float, seed: int) -> TemporaryHistoryCounts
             if township:
                 deadline = int(rule(deadlines, village, day).value)
                 papers_due = calendar.add_working_days(day, deadline)
-                completed_on = calendar.add_working_days(day, rng.randint(1, max(deadline, 1)))
+                completed_on = min(calendar.add_working_days(day, rng.randint(1, max(deadline, 1))), today)
                 completed = _aware(completed_on, rng.randint(9, 17))
                 decided_at, paid_at = completed, submitted
                 reason = _("Paid first ¥%(amount)s; the papers are complete.") % {"amount": yuan(amount)}
@@ -295,8 +327,4 @@ def demo_temporary_history(*, scale: float, seed: int) -> TemporaryHistoryCounts
     for case, aid in zip(cases, aids, strict=True):
         aid.item_case = case
     TemporaryAid.objects.bulk_create(aids, batch_size=2000)
-    counts.persons = len(aids)
-    counts.paid_fen = sum(aid.paid_fen for aid in aids)
-    for aid in aids:
-        counts.by_kind[aid.kind] = counts.by_kind.get(aid.kind, 0) + 1
-    return counts
+    return aids

@@ -1,4 +1,5 @@
-"""The demo's payroll history: January to June 2023 through the real payroll path, on a caseload built by hand.
+"""The demo's payroll history through the real payroll path: January to June 2023 on a caseload built by hand, and
+the demo city's own caseload from the last complete half-year to the present.
 
 宿城区 pays 低保 to 张一 (fails at the bank in February), 张二, 张三 (from April), 张四 (dies on 10 March) and to two
 payees registered without an account, of whom the demo leaves one without; 沭阳县 pays 特困 to 李一.
@@ -9,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from minsheng.assistance.benefits.models import Benefit
+from minsheng.core.months import demo_history_months
 from minsheng.payments import demo
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import hold_texts
@@ -22,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 MONTHS = [dt.date(2023, m, 1) for m in range(1, 7)]
 JAN, FEB, MAR, APR = MONTHS[:4]
+JAN_26 = dt.date(2026, 1, 1)
 
 
 @pytest.fixture
@@ -67,7 +71,7 @@ def paid_every_month(amount: int, months: list[dt.date] = MONTHS) -> list[tuple[
 def test_six_months_are_generated_approved_paid_and_reconciled_per_county_and_programme(
     caseload: dict[str, Benefit], personas: Personas
 ) -> None:
-    counts = demo.demo_payroll_history(seed=1)
+    counts = demo.demo_payroll_history(seed=1, months=MONTHS)
 
     batches = PayrollBatch.objects.unscoped().order_by("area_code", "programme", "period")
     assert [(b.area_code, b.programme, b.period, b.status) for b in batches] == [
@@ -146,15 +150,15 @@ def test_six_months_are_generated_approved_paid_and_reconciled_per_county_and_pr
 
 
 def test_each_benefit_is_paid_once_per_month(caseload: dict[str, Benefit]) -> None:
-    demo.demo_payroll_history(seed=1)
+    demo.demo_payroll_history(seed=1, months=MONTHS)
     paid = PaymentLine.objects.unscoped().filter(status="paid").values_list("benefit_id", "period")
     assert len(paid) == len(set(paid))
 
 
 def test_running_the_history_again_adds_nothing(caseload: dict[str, Benefit]) -> None:
-    demo.demo_payroll_history(seed=1)
+    demo.demo_payroll_history(seed=1, months=MONTHS)
     lines = list(PaymentLine.objects.unscoped().order_by("id").values_list("id", "status"))
-    again = demo.demo_payroll_history(seed=1)
+    again = demo.demo_payroll_history(seed=1, months=MONTHS)
     assert (again.batches, again.paid, again.accounts_added) == (0, 0, 0)
     assert list(PaymentLine.objects.unscoped().order_by("id").values_list("id", "status")) == lines
     assert PayrollBatch.objects.unscoped().count() == 12
@@ -171,10 +175,11 @@ def test_the_seeded_bank_fails_only_the_months_own_lines() -> None:
     assert set(failed) == set(demo.FAILURE_REASONS)
 
 
-def test_the_demo_city_caseload_pays_every_month_of_the_half_year() -> None:
-    """The demo's own caseload, enrolled before 2023, through the history: every benefit paid once a month unless
-    held back, no account missing but the chosen few, the batches' totals equal to their lines."""
-    from minsheng.assistance.benefits.demo import ENROLLED_BY, ENROLLED_FROM, demo_enrol
+def test_the_demo_city_caseload_pays_every_month_to_the_present() -> None:
+    """The demo's own caseload, enrolled before the last complete half-year, through the history from that half-year
+    to the current month: every benefit paid once a month unless held back, no account missing but the chosen few,
+    the batches' totals equal to their lines, the current month's batches stamped with the present."""
+    from minsheng.assistance.benefits.demo import ENROLLED_FROM, demo_enrol
     from minsheng.assistance.means.demo import demo_economic_statuses
     from minsheng.people.demo import demo_city
 
@@ -184,20 +189,22 @@ def test_the_demo_city_caseload_pays_every_month_of_the_half_year() -> None:
     demo_enrol(seed=7, today=today)
     benefits = Benefit.objects.unscoped()
     assert benefits.count() > 200
+    months = [dt.date(2026, m, 1) for m in range(1, 12)]  # 2026-01 (the last complete half-year) to 2026-11
+    assert demo_history_months(today) == months
     assert {b.first_month for b in benefits} <= {
-        dt.date(y, m, 1)
-        for y in range(2019, 2024)
-        for m in range(1, 13)
-        if ENROLLED_FROM <= dt.date(y, m, 1) <= ENROLLED_BY
+        dt.date(y, m, 1) for y in range(2019, 2027) for m in range(1, 13) if ENROLLED_FROM <= dt.date(y, m, 1) <= JAN_26
     }
     assert all(b.next_review_on > today for b in benefits)
 
-    counts = demo.demo_payroll_history(seed=7)
+    counts = demo.demo_payroll_history(seed=7, today=today)
+    assert counts.months == (JAN_26, dt.date(2026, 11, 1))
 
     lines = PaymentLine.objects.unscoped()
     live = [(b, p) for b, p, s in lines.values_list("benefit_id", "period", "status") if s != "failed"]
-    # Every benefit has one live line a month: paid, or held back with its reason.
-    assert sorted(live) == sorted((b.pk, m) for b in benefits for m in MONTHS)
+    # Every benefit has one live line a month: paid, or held back with its reason; a line the bank failed in the last
+    # month waits for next month's re-issue.
+    waiting = set(lines.filter(status="failed", period=months[-1]).values_list("benefit_id", "period"))
+    assert sorted(live) == sorted({(b.pk, m) for b in benefits for m in months} - waiting)
     held = set(lines.filter(status="held").values_list("hold_reason", flat=True))
     assert held <= {"no_account", "duplicate"}
     no_account = set(lines.filter(hold_reason="no_account").values_list("payee_id", flat=True))
@@ -211,7 +218,7 @@ def test_the_demo_city_caseload_pays_every_month_of_the_half_year() -> None:
     # Each failed line but June's own is re-issued once, in the next batch of its county and programme.
     for failed in lines.filter(status="failed").select_related("batch"):
         reissues = lines.filter(reissue_of=failed).select_related("batch")
-        if failed.batch.period == MONTHS[-1]:
+        if failed.batch.period == months[-1]:
             assert not reissues.exists()
         else:
             (reissue,) = reissues
@@ -219,4 +226,9 @@ def test_the_demo_city_caseload_pays_every_month_of_the_half_year() -> None:
     assert counts.paid_fen == sum(lines.filter(status="paid").values_list("amount_fen", flat=True))
     for batch in PayrollBatch.objects.unscoped():
         assert batch.status == "reconciled"
+        assert batch.approved_at is not None
+        if batch.period == months[-1]:  # the current month (the 15th, before the 20th): stamped when run
+            assert batch.approved_at.date() == timezone.localdate()
+        else:
+            assert batch.approved_at.date() == batch.period.replace(day=20)
         assert batch.total_fen == sum(lines.filter(batch=batch).values_list("amount_fen", flat=True))
