@@ -8,11 +8,12 @@ cemeteries (``COMMERCIAL``), each with a catalogue of plots and services. Every 
 from 5 to 30, the first item of the first cemetery by exactly 5 % and its last item by exactly 30 % — and two of them
 file small rises effective 2023-10-01. All filings are accepted by the bureau.
 
-Waivers: ``round(WAIVERS_AT_SCALE_1 × scale)`` persons with a running 特困 benefit, or a single-person 低保 benefit, die
-between 2023-07-01 and 2024-06-30 (seeded); the funeral home of their county registers, cremates and waives the basic
-services in force. Their registry status becomes deceased and the benefit stops from the month after the death
-(a ``BenefitChange``), as the registry and the programmes would have it. Each funeral home's month is settled:
-prepared, approved by another account and paid, except the last month's, left as a draft.
+Waivers: ``round(WAIVERS_AT_SCALE_1 × scale)`` persons with a running 特困 benefit, or a single-person 低保 benefit
+that started before, die in the twelve months before today (``waiver_days``, seeded); the funeral home of their county
+registers, cremates and waives the basic services in force. Their registry status becomes deceased and the benefit
+stops from the month after the death (a ``BenefitChange``), as the registry and the programmes would have it; the
+demo runs this before the payroll history, which therefore pays them up to their death. Each funeral home's month is
+settled: prepared, approved by another account and paid, except the last month's, left as a draft.
 
 Written with ``bulk_create`` (no audit events: the statistics step rebuilds the summary); skipped when the demo's first
 commercial cemetery exists, so a second run adds nothing.
@@ -44,8 +45,6 @@ FIRST_FILING = dt.date(2022, 1, 1)
 CUT_FILING = dt.date(2023, 3, 1)
 RISE_FILING = dt.date(2023, 10, 1)
 CUT_RANGE = (5, 30)  # per cent
-WAIVERS_FROM = dt.date(2023, 7, 1)
-WAIVERS_TO = dt.date(2024, 6, 30)
 WAIVERS_AT_SCALE_1 = 900
 # (name, county code, operator, approval number)
 COMMERCIAL = (
@@ -198,9 +197,15 @@ def _filings(facilities: list[Facility], staff: User, bureau: User, rng: random.
     return len(plans)
 
 
-def _deaths(count: int, seed: int) -> list[tuple[int, int, str, str]]:
+def waiver_days(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and the last day of death of the demo's waivers: the twelve months before today's month, and this
+    month to yesterday."""
+    return add_months(month_of(today), -12), today - dt.timedelta(days=1)
+
+
+def _deaths(count: int, seed: int, started_by: dt.date) -> list[tuple[int, int, str, str]]:
     """(person, benefit, programme, county prefix) of ``count`` payees of a running 特困 or single-person 低保
-    benefit."""
+    benefit whose first month is before ``started_by``."""
     if count <= 0:
         return []
     q = connection.ops.quote_name
@@ -208,7 +213,7 @@ def _deaths(count: int, seed: int) -> list[tuple[int, int, str, str]]:
     salt = random.Random(f"{seed}:funeral").randrange(1, 1_000_003)
     sql = f"""
         SELECT b.payee_id, b.id, b.programme, b.area_code FROM {benefit} b JOIN {person} p ON p.id = b.payee_id
-        WHERE b.status = 'active' AND p.status = 'living'
+        WHERE b.status = 'active' AND p.status = 'living' AND b.first_month < %s
           AND (b.programme = 'tekun' OR (b.programme = 'dibao' AND b.covered = 1))
           AND NOT EXISTS (SELECT 1 FROM {benefit} o WHERE o.payee_id = b.payee_id AND o.status <> 'stopped'
                           AND o.programme IN ('tekun', 'dibao') AND o.id < b.id)
@@ -216,35 +221,38 @@ def _deaths(count: int, seed: int) -> list[tuple[int, int, str, str]]:
         LIMIT %s
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [salt, count])
+        cursor.execute(sql, [started_by, salt, count])
         return [(int(p), int(b), str(g), str(a)[:6]) for p, b, g, a in cursor.fetchall()]
 
 
 def _waivers(
-    facilities: list[Facility], scale: float, seed: int, staff: User, maker: User, checker: User
+    facilities: list[Facility], scale: float, seed: int, today: dt.date, users: tuple[User, User, User]
 ) -> tuple[int, int]:
+    staff, maker, checker = users
+    first, last_day = waiver_days(today)
     homes = {f.area_code[:6]: f for f in facilities if f.kind == "funeral_home"}
-    deaths = [d for d in _deaths(round(WAIVERS_AT_SCALE_1 * scale), seed) if d[3] in homes]
+    deaths = [d for d in _deaths(round(WAIVERS_AT_SCALE_1 * scale), seed, first) if d[3] in homes]
     if not deaths:
         return 0, 0
     rng = random.Random(f"funeral-waivers:{seed}")
     zone = timezone.get_current_timezone()
-    span = (WAIVERS_TO - WAIVERS_FROM).days
+    now = timezone.now()
+    span = (last_day - first).days
     # unscoped: demo city built by the system: the persons chosen as the deceased of the waivers
     persons = Person.objects.unscoped().in_bulk([d[0] for d in deaths])
     cases, waivers, stops = [], [], []
     for number, (person_id, benefit_id, programme, county) in enumerate(deaths, 1):
         person = persons[person_id]
         home = homes[county]
-        died = WAIVERS_FROM + dt.timedelta(days=rng.randrange(span + 1))
-        registered = dt.datetime.combine(min(died + dt.timedelta(days=1), WAIVERS_TO), dt.time(9), tzinfo=zone)
+        died = first + dt.timedelta(days=rng.randrange(span + 1))
+        registered = dt.datetime.combine(min(died + dt.timedelta(days=1), last_day), dt.time(9), tzinfo=zone)
         services_rule = parameter_for(WAIVER_SERVICES, area_code=home.area_code, on=died)
         groups_rule = parameter_for(WAIVER_GROUPS, area_code=home.area_code, on=died)
         case = FuneralCase(
             facility=home, area_code=home.area_code, number=f"BZ{county}{registered:%Y%m%d}{number:04d}",
             deceased_name=person.name, id_number=person.id_number, id_index=person.id_index,
             id_masked=mask_id_number(person.id_number), died_on=died, registered_at=registered, registered_by=staff,
-            cremated_on=min(died + dt.timedelta(days=3), WAIVERS_TO), cremation_certificate=f"HH{county}{number:06d}",
+            cremated_on=min(died + dt.timedelta(days=3), last_day), cremation_certificate=f"HH{county}{number:06d}",
         )  # fmt: skip
         cases.append(case)
         lines = [
@@ -290,7 +298,7 @@ def _waivers(
     last = max(month for _f, month in months)
     settlements = []
     for (facility_id, month), rows in sorted(months.items()):
-        prepared = dt.datetime.combine(add_months(month, 1) + dt.timedelta(days=4), dt.time(10), tzinfo=zone)
+        prepared = min(dt.datetime.combine(add_months(month, 1) + dt.timedelta(days=4), dt.time(10), tzinfo=zone), now)
         done = month != last
         settlements.append(
             Settlement(facility_id=facility_id, area_code=rows[0].area_code, period=month,
@@ -310,7 +318,7 @@ def _waivers(
 
 
 @transaction.atomic
-def demo_funeral(*, scale: float, seed: int) -> dict[str, int]:
+def demo_funeral(*, scale: float, seed: int, today: dt.date | None = None) -> dict[str, int]:
     # unscoped: demo city built by the system: the whole table is checked for its own earlier run
     if Facility.objects.unscoped().filter(name=COMMERCIAL[0][0]).exists():
         return {}
@@ -321,7 +329,8 @@ def demo_funeral(*, scale: float, seed: int) -> dict[str, int]:
     rng = random.Random(f"funeral:{seed}")
     facilities = _facilities(counties)
     filings = _filings(facilities, staff, bureau, rng)
-    waivers, settlements = _waivers(facilities, scale, seed, staff, bureau, checker)
+    users = (staff, bureau, checker)
+    waivers, settlements = _waivers(facilities, scale, seed, today or timezone.localdate(), users)
     return {"facilities": len(facilities), "filings": filings, "waivers": waivers, "settlements": settlements}
 
 

@@ -98,7 +98,8 @@ MODULE = Module(
             130,
         ),
     ),
-    demo=(DemoStep(70, demo_step),),
+    # Before the payroll history (40): the deceased leave the rolls first.
+    demo=(DemoStep(35, demo_step),),
     due_work=(
         DueWork(
             "funeral_filing",

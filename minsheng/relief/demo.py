@@ -1,17 +1,18 @@
-"""The relief station's part of the demo city: a station per county and the year 2023 of admissions, tracing and
-patrols, at the published volume.
+"""The relief station's part of the demo city: a station per county and, from the last complete half-year to the
+present, admissions, tracing and patrols at the published volume.
 
 Suqian reported 155 person-times of homeless and vagrant people helped and 15 reunited with their families in the
-first half of 2023 (BRIEF.md). At ``scale`` the half year 2023-01-01 … 2023-06-30 holds exactly
-``round(155 × scale)`` admissions and ``round(15 × scale)`` reunifications (tracings ended by reunification, dated
-inside the half year); the second half carries ``round(HALF2_ADMISSIONS × scale)`` and
-``round(HALF2_REUNITED × scale)`` more. Every stay has ended, except the last ``OPEN_TRACINGS`` persons of unknown
-identity transferred to care, whose tracing is open with its announcement published (the public page shows them,
-with a plain grey placeholder photo made here). Patrols: one a week per station, the winter campaign (寒冬送温暖) in
-January, February and December and the summer one (夏季送清凉) in July and August.
+first half of 2023 (BRIEF.md). At ``scale`` the last complete half-year (``core.months.last_complete_half``) holds
+exactly ``round(155 × scale)`` admissions and ``round(15 × scale)`` reunifications (tracings ended by reunification,
+dated inside the half-year); the days since, to yesterday, carry ``HALF2_ADMISSIONS`` and ``HALF2_REUNITED`` a
+half-year at the same scale, in proportion to their days (``wanted_since``). Every stay has ended, except the last
+``OPEN_TRACINGS`` persons of unknown identity transferred to care, whose tracing is open with its announcement
+published (the public page shows them, with a plain grey placeholder photo made here). Patrols: one a week per
+station, the winter campaign (寒冬送温暖) in January, February and December and the summer one (夏季送清凉) in July and
+August.
 
 Written with ``bulk_create`` (no audit events: the statistics step rebuilds the summary afterwards); skipped when any
-admission of 2023 exists, so a second run adds nothing.
+admission of the half-year exists, so a second run adds nothing.
 """
 
 from __future__ import annotations
@@ -29,15 +30,13 @@ from django.utils import timezone
 
 from minsheng.areas.models import Division
 from minsheng.assistance.rules.selectors import parameter_for
+from minsheng.core.months import first_day_of_next_month, last_complete_half
 from minsheng.intake.demo import history_account
 from minsheng.relief.models import Admission, Belonging, Patrol, Station, Tracing, TracingCheck
 from minsheng.relief.services import ANNOUNCEMENT_DAYS, STAY_DAYS
 from minsheng.workdays.services import Calendar
 
 CITY = "321300000000"  # 宿迁市
-YEAR = 2023
-HALF1 = (dt.date(2023, 1, 1), dt.date(2023, 6, 30))
-HALF2 = (dt.date(2023, 7, 1), dt.date(2023, 12, 31))
 HELPED_AT_SCALE_1 = 155
 REUNITED_AT_SCALE_1 = 15
 HALF2_ADMISSIONS = 168
@@ -63,6 +62,24 @@ def wanted(scale: float) -> dict[str, int]:
         "half2": round(HALF2_ADMISSIONS * scale),
         "half2_reunited": round(HALF2_REUNITED * scale),
     }
+
+
+def periods(today: dt.date) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
+    """(first, last day) of the calibrated half-year, and of the days since it to yesterday."""
+    first, last = last_complete_half(today)
+    end = first_day_of_next_month(last) - dt.timedelta(days=1)
+    return (first, end), (end + dt.timedelta(days=1), today - dt.timedelta(days=1))
+
+
+def wanted_since(scale: float, today: dt.date) -> dict[str, int]:
+    """The calibrated half-year's counts and those of the days since (a half-year's ``HALF2_*`` in proportion to the
+    days that leave room for a stay to end before today)."""
+    counts = wanted(scale)
+    (_s1, _e1), (start, end) = periods(today)
+    share = max(0, (end - dt.timedelta(days=14) - start).days + 1) / 184
+    counts["half2"] = round(HALF2_ADMISSIONS * scale * share)
+    counts["half2_reunited"] = min(round(HALF2_REUNITED * scale * share), counts["half2"])
+    return counts
 
 
 def placeholder_png(width: int = 120, height: int = 160) -> bytes:
@@ -102,22 +119,29 @@ def _days(start: dt.date, end: dt.date, count: int, rng: random.Random) -> list[
 
 
 @transaction.atomic
-def demo_relief(*, scale: float, seed: int) -> dict[str, int]:
-    """The year 2023 of the city's relief stations (see the module's docstring)."""
+def demo_relief(*, scale: float, seed: int, today: dt.date | None = None) -> dict[str, int]:
+    """The city's relief stations from the last complete half-year to the present (see the module's docstring)."""
+    today = today or timezone.localdate()
+    half1, half2 = periods(today)
     stations = demo_stations()
     # unscoped: demo city built by the system: the whole table is checked for its own earlier run
-    if not stations or Admission.objects.unscoped().filter(admitted_at__year=YEAR).exists():
+    earlier = Admission.objects.unscoped().filter(
+        admitted_at__gte=_moment(half1[0], 0), admitted_at__lt=_moment(half2[0], 0)
+    )
+    if not stations or earlier.exists():
         return {}
     rng = random.Random(f"relief:{seed}")
     recorder = history_account()
     calendar = Calendar()
-    counts = wanted(scale)
+    counts = wanted_since(scale, today)
     admissions: list[Admission] = []
     plans: list[tuple[Admission, str]] = []  # (admission, what happens: reunited, known, unknown_left, open)
     sequence: dict[str, int] = {}
     photo = placeholder_png()
-    for half, (start, end), key in ((1, HALF1, "half1"), (2, HALF2, "half2")):
+    for half, (start, end), key in ((1, half1, "half1"), (2, half2, "half2")):
         total, reunited = counts[key], counts[f"{key}_reunited"]
+        if total == 0:
+            continue
         unknown = max(round(total * UNKNOWN_SHARE), reunited + (OPEN_TRACINGS if half == 2 else 0))
         unknown = min(unknown, total)
         fates = ["reunited"] * reunited + ["unknown_left"] * (unknown - reunited) + ["known"] * (total - unknown)
@@ -236,9 +260,12 @@ def demo_relief(*, scale: float, seed: int) -> dict[str, int]:
         ]
     )  # fmt: skip
     patrols = []
+    weeks = (half2[1] - half1[0]).days // 7 + 1
     for station in stations:
-        for week in range(52):
-            day = dt.date(YEAR, 1, 2) + dt.timedelta(weeks=week)
+        for week in range(weeks):
+            day = half1[0] + dt.timedelta(days=1, weeks=week)
+            if day >= today:
+                break
             kind = "winter" if day.month in (1, 2, 12) else "summer" if day.month in (7, 8) else "patrol"
             reached = rng.randrange(2, 12)
             patrols.append(
@@ -270,8 +297,9 @@ def demo_step(scale: float, seed: int, say: Callable[[str], None]) -> str | None
     done = demo_relief(scale=scale, seed=seed)
     if not done:
         return None
+    since = periods(timezone.localdate())[0][0]
     return (
-        f"relief: {done['stations']} stations, {done['admissions']:,} admissions in 2023 "
-        f"({done['half1']:,} person-times and {done['half1_reunited']:,} reunited in the first half), "
+        f"relief: {done['stations']} stations, {done['admissions']:,} admissions since {since} "
+        f"({done['half1']:,} person-times and {done['half1_reunited']:,} reunited in the first half-year), "
         f"{done['open']} tracings announced, {done['patrols']:,} patrols"
     )

@@ -19,7 +19,7 @@ from minsheng.audit.models import AuditEvent
 from minsheng.core.crypto import blind_index
 from minsheng.core.middleware import CONTENT_SECURITY_POLICY
 from minsheng.core.modules import Module, modules
-from minsheng.funeral.demo import CUT_RANGE, demo_funeral
+from minsheng.funeral.demo import CUT_RANGE, demo_funeral, waiver_days
 from minsheng.funeral.models import (
     Complaint,
     Facility,
@@ -443,11 +443,12 @@ def test_the_demo_year_of_waivers_is_settled_and_the_deceased_leave_the_rolls(pe
     payees = [payee(personas.village, name) for name in ("甲一", "乙二", "丙三", "丁四")]
     for person in payees:
         enrol(person, "tekun", 120_000, first_month=dt.date(2022, 1, 1))
-    done = demo_funeral(scale=0.0034, seed=5)  # round(900 × 0.0034) = 3
+    done = demo_funeral(scale=0.0034, seed=5, today=dt.date(2026, 12, 5))  # round(900 × 0.0034) = 3
     assert done["waivers"] == 3
     waivers = list(Waiver.objects.unscoped().select_related("case", "settlement", "benefit"))
     assert all(w.total_fen == 145_000 and w.group == "tekun" for w in waivers)
-    assert all(dt.date(2023, 7, 1) <= w.case.died_on <= dt.date(2024, 6, 30) for w in waivers)
+    assert waiver_days(dt.date(2026, 12, 5)) == (dt.date(2025, 12, 1), dt.date(2026, 12, 4))
+    assert all(dt.date(2025, 12, 1) <= w.case.died_on <= dt.date(2026, 12, 4) for w in waivers)
     assert all(w.settlement is not None and w.settlement.period == w.month for w in waivers)
     last = max(w.month for w in waivers)
     assert {getattr(w.settlement, "status", None) for w in waivers if w.month != last} <= {"paid"}

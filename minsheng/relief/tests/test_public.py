@@ -17,7 +17,7 @@ from django.utils import timezone
 from minsheng.accounts.roles import Role
 from minsheng.core.middleware import CONTENT_SECURITY_POLICY
 from minsheng.people.idnumbers import synthesize_id_number
-from minsheng.relief.demo import demo_relief, wanted
+from minsheng.relief.demo import demo_relief, wanted, wanted_since
 from minsheng.relief.models import Admission, Station, Tracing
 from minsheng.relief.module import STAFF
 from minsheng.relief.services import announcement_publish, tracing_reunite
@@ -142,10 +142,14 @@ def test_person_times_helped_and_persons_reunited_are_the_headline_figures(perso
 
 def test_the_demo_reproduces_the_published_half_year_and_adds_nothing_the_second_time(personas: Personas) -> None:
     assert wanted(1.0) == {"half1": 155, "half1_reunited": 15, "half2": 168, "half2_reunited": 17}
-    done = demo_relief(scale=0.1, seed=7)
+    today = dt.date(2026, 12, 5)  # the half-year 2026-01 to 2026-06; since: 2026-07-01 to 2026-12-04
+    # 2026-07-01 to 2026-11-20 (a stay's room before yesterday): 143 of 184 days of the second half's 168 and 17.
+    assert wanted_since(0.1, today) == {"half1": 16, "half1_reunited": 2, "half2": 13, "half2_reunited": 1}
+    done = demo_relief(scale=0.1, seed=7, today=today)
     assert (done["stations"], done["half1"], done["half1_reunited"]) == (6, 16, 2)  # round(15.5), round(1.5)
+    assert done["admissions"] == 16 + 13
     zone = timezone.get_current_timezone()
-    half = (dt.datetime(2023, 1, 1, tzinfo=zone), dt.datetime(2023, 7, 1, tzinfo=zone))
+    half = (dt.datetime(2026, 1, 1, tzinfo=zone), dt.datetime(2026, 7, 1, tzinfo=zone))
     admissions = Admission.objects.unscoped()
     assert admissions.filter(admitted_at__gte=half[0], admitted_at__lt=half[1]).count() == 16
     reunited = Tracing.objects.unscoped().filter(status="reunited", closed_at__gte=half[0], closed_at__lt=half[1])
@@ -154,11 +158,12 @@ def test_the_demo_reproduces_the_published_half_year_and_adds_nothing_the_second
     shown = Tracing.objects.unscoped().filter(status="open", taken_down_at__isnull=True, published_at__isnull=False)
     assert shown.count() == 3
     before = (admissions.count(), Station.objects.unscoped().count())
-    assert demo_relief(scale=0.1, seed=7) == {}
+    assert demo_relief(scale=0.1, seed=7, today=today) == {}
+    assert not admissions.filter(admitted_at__date__gte=today).exists()
     assert (admissions.count(), Station.objects.unscoped().count()) == before
     cells_rebuild()
     board = dashboard(
-        user=personas[Role.CITY_ADMIN], area_code=None, period=Period(dt.date(2023, 1, 1), dt.date(2023, 6, 1))
+        user=personas[Role.CITY_ADMIN], area_code=None, period=Period(dt.date(2026, 1, 1), dt.date(2026, 6, 1))
     )
     figures = {f.key: f.value for f in board.figures}
     assert (figures["vagrants_helped"], figures["vagrants_reunited"]) == (16, 2)
