@@ -102,4 +102,5 @@ def temporary_paid(rows: CellReader, end: dt.date, note: str) -> tuple[int | Non
 
 
 def temporary_helped(rows: CellReader, end: dt.date, note: str) -> tuple[int | None, str]:
-    return rows.flow("temporary")[1], f"{note} {_('Each payment counts once (person-times).')}"
+    counted = _("Each payment counts once (person-times).")
+    return rows.flow("temporary")[1], f"{note} {counted}"

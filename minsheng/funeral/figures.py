@@ -56,6 +56,5 @@ def funeral_cells(window: CellWindow) -> Iterable[CellSource]:
 
 
 def cemeteries_filed(rows: CellReader, end: dt.date, note: str) -> tuple[int | None, str]:
-    return rows.at("cemeteries_filed", end)[
-        0
-    ], f"{note} {_('Price cuts and rises are shown on the public price page.')}"
+    shown = _("Price cuts and rises are shown on the public price page.")
+    return rows.at("cemeteries_filed", end)[0], f"{note} {shown}"

@@ -46,4 +46,5 @@ def batch_months(object_type: str, object_id: str) -> frozenset[dt.date] | None:
 
 
 def paid_total(rows: CellReader, end: dt.date, note: str) -> tuple[int | None, str]:
-    return rows.flow("paid")[0], f"{note} {_('Payroll lines the bank returned as paid.')}"
+    counted = _("Payroll lines the bank returned as paid.")
+    return rows.flow("paid")[0], f"{note} {counted}"

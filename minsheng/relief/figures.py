@@ -50,7 +50,8 @@ def relief_cells(window: CellWindow) -> Iterable[CellSource]:
 
 
 def helped(rows: CellReader, end: dt.date, note: str) -> tuple[int | None, str]:
-    return rows.flow("relief_admissions")[0], f"{note} {_('Each admission to a station counts once (person-times).')}"
+    counted = _("Each admission to a station counts once (person-times).")
+    return rows.flow("relief_admissions")[0], f"{note} {counted}"
 
 
 def reunited(rows: CellReader, end: dt.date, note: str) -> tuple[int | None, str]:
