@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "minsheng.audit",
     "minsheng.people",
     "minsheng.workdays",
+    "minsheng.desk",
     "minsheng.intake",
     "minsheng.assistance",
     "minsheng.relief",
