@@ -4,6 +4,7 @@ list (items to receive, to decide, materials awaited)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from minsheng.core.modules import DueItem, item_handlers
-from minsheng.intake.models import ItemCase, Notification
+from minsheng.intake.models import Attachment, ItemCase, Notification
+from minsheng.people.models import Membership
 from minsheng.workdays.services import Calendar
 
 
@@ -109,3 +111,54 @@ def materials_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
 
 def materials_count(user: Any, today: dt.date) -> int:
     return _awaited(user).count()
+
+
+@dataclass(frozen=True)
+class MemberLine:
+    """One member of the household as an item's page shows them: no ID number, phone or account."""
+
+    name: str
+    relation: str
+    gender: str
+    age: int
+    living_together: bool
+    is_for: bool
+
+
+def household_summary(case: ItemCase, today: dt.date) -> list[MemberLine]:
+    """The current household of the member the item is for, as much as deciding the item needs: who lives there,
+    how related, how old. The caller read ``case`` through the scoping door."""
+    person = case.for_person
+    # unscoped: the household of the item's own member, after the caller's check on the item.
+    households = Membership.objects.unscoped().filter(person=person, left_on__isnull=True).values("household_id")
+    members = (
+        Membership.objects.unscoped()
+        .filter(household__in=households, left_on__isnull=True)
+        .select_related("person")
+        .order_by("joined_on", "pk")
+    )
+    return [
+        MemberLine(
+            name=m.person.name if m.person_id == person.pk else masked_name(m.person.name),
+            relation=m.get_relation_display(),
+            gender=m.person.get_gender_display(),
+            age=_age(m.person.birth_date, today),
+            living_together=m.living_together,
+            is_for=m.person_id == person.pk,
+        )
+        for m in members
+    ]
+
+
+def _age(born: dt.date, today: dt.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def case_documents(case: ItemCase) -> QuerySet[Attachment]:
+    """The application's documents for the materials on this item's checklist (not those of its other items)."""
+    # unscoped: the documents of an item the caller read through the scoping door (department included).
+    return (
+        Attachment.objects.unscoped()
+        .filter(application_id=case.application_id, material__in=list(case.materials))
+        .select_related("uploaded_by")
+    )
