@@ -48,6 +48,7 @@ def test_the_platform_modules_declare_themselves() -> None:
         "audit",
         "people",
         "workdays",
+        "desk",
         "intake",
         "assistance",
         "relief",

@@ -116,6 +116,10 @@ class Application(ScopedModel):
     def __str__(self) -> str:
         return self.receipt_number
 
+    def materials(self) -> list[str]:
+        """The materials on its items' checklists, each once (what an upload may be attached to)."""
+        return list(dict.fromkeys(m for case in self.cases.all() for m in case.materials))
+
 
 class ItemCase(ScopedModel):
     """One item of an application, routed to its owner department at the level that decides it.
