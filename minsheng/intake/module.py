@@ -5,10 +5,9 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.core.modules import DemoStep, DueWork, Headline, Module, NavEntry, NavGroup, StatisticsFamily
 from minsheng.core.roles import Role
-from minsheng.intake import figures
+from minsheng.intake import figures, selectors
 from minsheng.intake.demo import demo_step
 from minsheng.intake.models import Application, Consultation, ItemCase
-from minsheng.intake import selectors
 from minsheng.intake.selectors import unread_notices
 
 WINDOW = "window"

@@ -34,9 +34,9 @@ def _subject(case: ItemCase) -> str:
 
 def _rows(cases: QuerySet[ItemCase], limit: int) -> list[ItemCase]:
     return list(
-        cases.select_related("item", "application", "application__person", "beneficiary").order_by(
-            "deadline", "pk"
-        )[:limit]
+        cases.select_related("item", "application", "application__person", "beneficiary").order_by("deadline", "pk")[
+            :limit
+        ]
     )
 
 

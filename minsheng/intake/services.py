@@ -725,7 +725,10 @@ def _remind(case: ItemCase, windows: dict[str, list[User]]) -> None:
     )
     phone = application.person.phone
     if phone:
-        text = _("[Minsheng] Your application %(receipt)s: %(item)s still needs %(materials)s. Bring them to the window or upload them online.") % {
+        text = _(
+            "[Minsheng] Your application %(receipt)s: %(item)s still needs %(materials)s. "
+            "Bring them to the window or upload them online."
+        ) % {
             "receipt": application.receipt_number,
             "item": case.item.name,
             "materials": missing,

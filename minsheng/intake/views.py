@@ -96,7 +96,9 @@ def application_new(request: HttpRequest) -> HttpResponse:
                 query = people.PersonQuery(id_number=id_number)
                 members[number] = people.person_search(user=actor, query=query).first()
                 if members[number] is None:
-                    form.add_error("beneficiaries", _("No person with ID number %(id)s in your areas.") % {"id": id_number})
+                    form.add_error(
+                        "beneficiaries", _("No person with ID number %(id)s in your areas.") % {"id": id_number}
+                    )
             requests = [
                 ItemRequest(item=item, materials_provided=brought, beneficiary=members.get(item.number))
                 for item in form.cleaned_data["items"]
