@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Notice(models.Model):
@@ -16,7 +17,7 @@ class Notice(models.Model):
     text = models.CharField(_("message"), max_length=300)
     link = models.CharField(_("link"), max_length=200, blank=True, default="")
     created_at = models.DateTimeField(_("time"), default=timezone.now)
-    read = models.BooleanField(_("read"), default=False)
+    read = models.BooleanField(pgettext_lazy("notice", "read"), default=False)
 
     class Meta:
         verbose_name = _("notice")
