@@ -50,7 +50,9 @@ class ApplicationForm(StyledForm):
         super().__init__(*args, **kwargs)
         listed = Item.objects.filter(active=True).order_by("number").values_list("materials", flat=True)
         names = dict.fromkeys(m for materials in listed for m in materials)
-        self.fields["materials_provided"].choices = [(m, m) for m in names]
+        field = self.fields["materials_provided"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(m, m) for m in names]
 
     def clean_beneficiaries(self) -> dict[int, str]:
         """Item number → the member's ID number, one line each."""
