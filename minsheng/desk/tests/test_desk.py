@@ -16,6 +16,7 @@ from django.utils import timezone
 from minsheng.accounts.roles import Role
 from minsheng.desk.models import Notice
 from minsheng.desk.selectors import PAGE_SIZE
+from minsheng.funeral.module import STAFF as FUNERAL_STAFF
 from minsheng.relief.module import STAFF as RELIEF_STAFF
 from minsheng.testing import Personas
 
@@ -42,6 +43,7 @@ def _everything(p: Personas) -> None:
     from minsheng.assistance.benefits.models import Benefit
     from minsheng.assistance.procedure.tests.endpoints import _case, _enrolled_case
     from minsheng.assistance.temporary.tests.endpoints import _paid_first, _with_county
+    from minsheng.funeral.tests.factories import filing
     from minsheng.intake.services import case_receive
     from minsheng.intake.tests.endpoints import _application, _waiting_case
     from minsheng.payments.tests.endpoints import _batch
@@ -59,7 +61,8 @@ def _everything(p: Personas) -> None:
     _paid_first(p)
     _with_county(p)
     _batch(p)
-    admit(p, known=True, at=timezone.now() - dt.timedelta(days=12), name="王志强")
+    admit(p, known=True, at=timezone.now() - dt.timedelta(days=12), name="王志强")  # a stay past its limit
+    filing(p)  # a funeral home's price filing for the county to review
 
 
 def _second_education_item(p: Personas) -> Any:
@@ -83,6 +86,7 @@ EXPECTED = {
     Role.TOWNSHIP_REVIEWER: ["intake_materials", "procedure_step", "temporary_papers"],
     Role.COUNTY_APPROVER: [
         "benefit_review",
+        "funeral_filing",
         "intake_materials",
         "payroll_approve",
         "procedure_step",
@@ -93,6 +97,7 @@ EXPECTED = {
     Role.CITY_ADMIN: [],
     Role.AUDITOR: [],
     RELIEF_STAFF: ["relief_stay"],
+    FUNERAL_STAFF: [],  # a funeral home does not review its own filing
 }
 
 
