@@ -131,6 +131,7 @@ def household_summary(case: ItemCase, today: dt.date) -> list[MemberLine]:
     person = case.for_person
     # unscoped: the household of the item's own member, after the caller's check on the item.
     households = Membership.objects.unscoped().filter(person=person, left_on__isnull=True).values("household_id")
+    # unscoped: the members of that household, as above.
     members = (
         Membership.objects.unscoped()
         .filter(household__in=households, left_on__isnull=True)

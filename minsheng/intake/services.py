@@ -272,6 +272,7 @@ def _require_members(applicant: Person, members: list[Person]) -> None:
         return
     # unscoped: the applicant's own households, after the caller's check on the applicant.
     households = Membership.objects.unscoped().filter(person=applicant, left_on__isnull=True).values("household_id")
+    # unscoped: which of the named members belong to those households (only ids are read).
     found = set(
         Membership.objects.unscoped()
         .filter(household__in=households, person__in=others, left_on__isnull=True)
@@ -553,7 +554,8 @@ def _attachment_store(
     if not material:
         raise ValidationError({"material": _("Say which material this document is.")})
     require_length(material=(material, Attachment._meta.get_field("material").max_length or LABEL_MAX))
-    # The application's items, locked: an upload ticks its material off the checklists it is on.
+    # unscoped: the application's own items, locked, after the caller's check on the application: an upload ticks
+    # its material off the checklists it is on.
     cases = list(ItemCase.objects.unscoped().select_for_update().filter(application=application).order_by("pk"))
     if not any(material in case.materials for case in cases):
         raise ValidationError({"material": _("Choose the material from the application's checklist.")})
@@ -697,6 +699,7 @@ def materials_remind(*, today: dt.date | None = None) -> int:
         if due is None or due > today:
             continue
         with transaction.atomic():
+            # unscoped: the system job claims the reminder of this item, once.
             claimed = (
                 ItemCase.objects.unscoped()
                 .filter(pk=case.pk, status=ItemCase.Status.WAITING_MATERIALS, reminded_on__isnull=True)
