@@ -336,6 +336,7 @@ def case_record_decision(
         .update(
             status=ItemCase.Status.GRANTED if granted else ItemCase.Status.REFUSED,
             missing_materials=[],  # an item waiting for materials has no clock running (case_request_materials)
+            waiting_since=None,
             decided_at=timezone.now(),
             decided_by=actor,
             decision_reason=reason.strip(),
@@ -357,8 +358,9 @@ def case_record_decision(
         }
         transaction.on_commit(lambda: sms_sender().send(phone=phone, text=text))
     application = case.application
+    window = [application.recorded_by] if application.recorded_by else window_staff(application.area_code)
     notices_send(
-        recipients=[application.recorded_by] if application.recorded_by else window_staff(application.area_code),
+        recipients=[user for user in window if user.pk != actor.pk],  # the window that took it, not the decider
         text=_("Decided: %(case)s, %(outcome)s")
         % {
             "case": f"{application.receipt_number} {case.item.name}",
