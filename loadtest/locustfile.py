@@ -108,7 +108,7 @@ class Staff(HttpUser):
             "id_number": random.choice(self.residents)["id_number"],
             "items": [random.choice(DATA["items"])],
             "on_behalf": "on" if self.role == "village" else "",
-            "materials_provided": "申请人身份证\n户口簿",
+            "materials_provided": ["申请人身份证", "户口簿"],
         }
         location = self._post("/window/applications/new/", data, "submit an application")
         if location:

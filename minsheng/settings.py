@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "minsheng.audit",
     "minsheng.people",
     "minsheng.workdays",
+    "minsheng.desk",
     "minsheng.intake",
     "minsheng.assistance",
     "minsheng.relief",
@@ -205,6 +206,8 @@ ONLINE_CODE_ATTEMPTS = env_int("ONLINE_CODE_ATTEMPTS", 5, minimum=1, maximum=20)
 
 # Largest document a window or an applicant may upload (bytes).
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024, maximum=100 * 1024 * 1024)
+# An item waiting for materials reminds the window and the applicant (a text) after this many working days.
+MATERIALS_REMINDER_WORKING_DAYS = env_int("MATERIALS_REMINDER_WORKING_DAYS", 5, minimum=1, maximum=60)
 # Largest photo a relief station may put on a public tracing announcement (bytes).
 RELIEF_PHOTO_MAX_BYTES = env_int("RELIEF_PHOTO_MAX_BYTES", 2 * 1024 * 1024, minimum=1024, maximum=20 * 1024 * 1024)
 # Public reports of funeral prices (no login): how many one client address may send within the window.
@@ -258,6 +261,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # The daily jobs run at night, not every 24 hours from whenever beat started (that could be office hours).
     "deadlines": {"task": "intake.sweep_deadlines", "schedule": crontab(hour=1, minute=0)},
+    "materials-reminders": {"task": "intake.remind_materials", "schedule": crontab(hour=1, minute=5)},
     "temporary-papers": {"task": "assistance.sweep_temporary_papers", "schedule": crontab(hour=1, minute=10)},
     "end-tapers": {"task": "assistance.end_tapers", "schedule": crontab(hour=1, minute=20)},
     # The dashboard refreshes what is stale before reading; this keeps the summary warm between views, and the

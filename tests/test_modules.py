@@ -48,6 +48,7 @@ def test_the_platform_modules_declare_themselves() -> None:
         "audit",
         "people",
         "workdays",
+        "desk",
         "intake",
         "assistance",
         "relief",
@@ -168,6 +169,23 @@ def example() -> Iterator[None]:
         module.SEEN["changes"].clear()
         yield
     clear_url_caches()
+
+
+@pytest.mark.django_db
+def test_a_module_s_due_work_reaches_the_to_do_page_without_an_edit(example: None, personas: Personas) -> None:
+    """The desk knows no module: a kind of due work declared by a later module shows up, counted and filterable."""
+    from django.core.cache import cache
+
+    cache.clear()
+    keeper = make_user("keeper", "example_keeper", personas.county)
+    client = Client()
+    client.force_login(keeper)
+    response = client.get(reverse("desk:todo"), {"kind": "example_due"})
+    due = response.context["due"]
+    assert [(work.key, count) for work, count in due.counts] == [("example_due", 1)]
+    assert [(r.kind, r.title, r.url) for r in due.rows] == [("example_due", "审核公墓价格", "/example/board/")]
+    assert "价格审核" in response.content.decode()
+    assert response.context["nav_badges"]["todo"] == 1
 
 
 def test_without_the_example_module_the_platform_knows_nothing_of_it() -> None:

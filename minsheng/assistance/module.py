@@ -5,14 +5,23 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.assistance import figures
+from minsheng.assistance import due, figures
 from minsheng.assistance.benefits.demo import demo_programmes
 from minsheng.assistance.benefits.models import Benefit
 from minsheng.assistance.benefits.services import household_changed_subscriber
 from minsheng.assistance.items import ProgrammeItems
 from minsheng.assistance.temporary.demo import demo_temporary_history
 from minsheng.assistance.temporary.models import TemporaryAid
-from minsheng.core.modules import DemoStep, Headline, Module, NavEntry, NavGroup, RegistryEvent, StatisticsFamily
+from minsheng.core.modules import (
+    DemoStep,
+    DueWork,
+    Headline,
+    Module,
+    NavEntry,
+    NavGroup,
+    RegistryEvent,
+    StatisticsFamily,
+)
 from minsheng.core.roles import Role
 
 ASSISTANCE = "assistance"
@@ -195,6 +204,40 @@ MODULE = Module(
         ),
     ),
     demo=(DemoStep(20, demo_caseload), DemoStep(50, demo_temporary)),
+    due_work=(
+        DueWork(
+            "procedure_step",
+            _("低保 and 特困 steps"),
+            "assistance.view_programmecase",
+            items=due.steps_due,
+            count=due.steps_count,
+            order=40,
+        ),
+        DueWork(
+            "benefit_review",
+            _("Reviews due"),
+            "assistance.change_benefit",
+            items=due.reviews_due,
+            count=due.reviews_count,
+            order=50,
+        ),
+        DueWork(
+            "temporary_papers",
+            _("Temporary-assistance papers"),
+            "assistance.change_temporaryaid",
+            items=due.papers_due,
+            count=due.papers_count,
+            order=60,
+        ),
+        DueWork(
+            "temporary_decide",
+            _("Temporary assistance to decide"),
+            "assistance.decide_temporaryaid",
+            items=due.temporary_decisions_due,
+            count=due.temporary_decisions_count,
+            order=70,
+        ),
+    ),
     item_handlers=(ProgrammeItems(),),
     subscribers={RegistryEvent.HOUSEHOLD_CHANGED: (household_changed_subscriber,)},
 )

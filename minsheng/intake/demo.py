@@ -15,6 +15,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -127,6 +128,7 @@ def demo_history(*, scale: float, seed: int, today: dt.date | None = None) -> Hi
     Application.objects.bulk_create(applications, batch_size=2000)
     counts.applications = len(applications)
 
+    remind_after = settings.MATERIALS_REMINDER_WORKING_DAYS
     late = set(rng.sample(sorted(set(lead.values())), min(LATE_DEPARTMENTS, len(set(lead.values())))))
     cases = []
     for application, (day, chosen) in zip(applications, plans, strict=True):
@@ -145,6 +147,8 @@ def demo_history(*, scale: float, seed: int, today: dt.date | None = None) -> Hi
                 status = ItemCase.Status.ACCEPTED
             waiting = status == ItemCase.Status.WAITING_MATERIALS
             decided = status in {ItemCase.Status.GRANTED, ItemCase.Status.REFUSED}
+            # History: a pause long enough was reminded on its day (the nightly job reminds new pauses only).
+            remind_on = calendar.add_working_days(day, remind_after) if waiting else None
             counts.overdue += int(status == ItemCase.Status.ACCEPTED and deadline < today)
             cases.append(
                 ItemCase(
@@ -154,7 +158,10 @@ def demo_history(*, scale: float, seed: int, today: dt.date | None = None) -> Hi
                     area_code=application.area_code,
                     handling_area_code=handling_area(application.area_code, item.deciding_level),
                     status=status,
+                    materials=list(item.materials),
                     missing_materials=list(item.materials[-1:]) if waiting else [],
+                    waiting_since=day if waiting else None,
+                    reminded_on=remind_on if remind_on is not None and remind_on <= today else None,
                     accepted_on=day,
                     clock_started_on=None if waiting else day,
                     deadline=None if waiting else deadline,

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.catalog.models import Department, Item
 from minsheng.core.forms import StyledForm
-from minsheng.core.limits import TEXT_MAX
+from minsheng.core.limits import LIST_MAX, TEXT_MAX
+from minsheng.core.numbers import parse_int
 from minsheng.intake.models import Consultation
 
 
@@ -28,13 +32,55 @@ class ApplicationForm(StyledForm):
         widget=forms.CheckboxSelectMultiple,
     )
     on_behalf = forms.BooleanField(label=_("Applied for by me on the applicant's behalf (帮办代办)"), required=False)
-    materials_provided = forms.CharField(
+    materials_provided = forms.MultipleChoiceField(
         label=_("Materials brought"),
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text=_("One a line, as named in the item's list; anything missing goes on the one-time list."),
+        help_text=_("Tick what the applicant brought; anything missing goes on the one-time list."),
     )
+    beneficiaries = forms.CharField(
+        label=_("Items for another member of the household"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text=_("One a line: the item's number and the member's ID number, e.g. 30 321302200801010012."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        listed = Item.objects.filter(active=True).order_by("number").values_list("materials", flat=True)
+        names = dict.fromkeys(m for materials in listed for m in materials)
+        field = self.fields["materials_provided"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(m, m) for m in names]
+
+    def clean_beneficiaries(self) -> dict[int, str]:
+        """Item number → the member's ID number, one line each."""
+        found: dict[int, str] = {}
+        for line in self.cleaned_data["beneficiaries"].splitlines():
+            parts = line.split()
+            if not parts:
+                continue
+            number = parse_int(parts[0], minimum=1, maximum=10_000) if len(parts) == 2 else None
+            if number is None:
+                raise ValidationError(_("Write the item's number and the member's ID number on each line."))
+            if number in found:
+                raise ValidationError(_("Item %(number)d is named twice.") % {"number": number})
+            found[number] = parts[1]
+        if len(found) > LIST_MAX:
+            raise ValidationError(_("At most %(count)d lines.") % {"count": LIST_MAX})
+        return found
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        chosen = {item.number for item in cleaned.get("items") or []}
+        unchosen = sorted(set(cleaned.get("beneficiaries") or {}) - chosen)
+        if unchosen and "items" in cleaned:
+            self.add_error(
+                "beneficiaries",
+                _("Not among the items chosen: %(numbers)s") % {"numbers": "、".join(map(str, unchosen))},
+            )
+        return cleaned
 
 
 class DecisionForm(StyledForm):

@@ -116,6 +116,10 @@ class Application(ScopedModel):
     def __str__(self) -> str:
         return self.receipt_number
 
+    def materials(self) -> list[str]:
+        """The materials on its items' checklists, each once (what an upload may be attached to)."""
+        return list(dict.fromkeys(m for case in self.cases.all() for m in case.materials))
+
 
 class ItemCase(ScopedModel):
     """One item of an application, routed to its owner department at the level that decides it.
@@ -135,10 +139,25 @@ class ItemCase(ScopedModel):
     department = models.ForeignKey(
         "catalog.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
     )
+    beneficiary = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("for member"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The household member the item is for (a student for an education item); empty: the applicant."),
+    )
     area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     handling_area_code = models.CharField(_("handling area"), max_length=12, db_index=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    # The checklist: the item's materials from the catalogue at submission, and any the department asked for later;
+    # ``missing_materials`` are those of them not yet in (an upload of one ticks it off).
+    materials = models.JSONField(_("materials"), default=list, blank=True)
     missing_materials = models.JSONField(_("missing materials"), default=list, blank=True)
+    # While materials are awaited: since when, and the day the window and the applicant were reminded (once a pause).
+    waiting_since = models.DateField(_("waiting for materials since"), null=True, blank=True)
+    reminded_on = models.DateField(_("reminded on"), null=True, blank=True)
     accepted_on = models.DateField(_("accepted on"))
     # The clock: it runs from clock_started_on while the case is accepted and stops while materials are awaited;
     # used_working_days keeps what ran before the last stop, so the deadline moves by exactly the pause.
@@ -181,6 +200,16 @@ class ItemCase(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.application_id}:{self.item_id}"
+
+    @property
+    def for_person(self) -> Any:
+        """The member the item is for: the beneficiary named, else the applicant."""
+        return self.beneficiary if self.beneficiary_id else self.application.person
+
+    def checklist(self) -> list[tuple[str, bool]]:
+        """The item's materials, each with whether it is in."""
+        missing = set(self.missing_materials)
+        return [(material, material not in missing) for material in self.materials]
 
     @property
     def decided(self) -> bool:

@@ -3,9 +3,9 @@ department's inbox, the clock and the overdue list; the window's figures."""
 
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.core.modules import DemoStep, Headline, Module, NavEntry, NavGroup, StatisticsFamily
+from minsheng.core.modules import DemoStep, DueWork, Headline, Module, NavEntry, NavGroup, StatisticsFamily
 from minsheng.core.roles import Role
-from minsheng.intake import figures
+from minsheng.intake import figures, selectors
 from minsheng.intake.demo import demo_step
 from minsheng.intake.models import Application, Consultation, ItemCase
 from minsheng.intake.selectors import unread_notices
@@ -46,6 +46,32 @@ MODULE = Module(
         NavEntry("intake.view_consultation", "intake:consultations", _("Consultations"), WINDOW, 40),
     ),
     badges={"notices": unread_notices},
+    due_work=(
+        DueWork(
+            "intake_receive",
+            _("Items to receive"),
+            "intake.decide_itemcase",
+            items=selectors.receive_due,
+            count=selectors.receive_count,
+            order=10,
+        ),
+        DueWork(
+            "intake_decide",
+            _("Items to decide"),
+            "intake.decide_itemcase",
+            items=selectors.decide_due,
+            count=selectors.decide_count,
+            order=20,
+        ),
+        DueWork(
+            "intake_materials",
+            _("Materials awaited"),
+            "intake.change_itemcase",
+            items=selectors.materials_due,
+            count=selectors.materials_count,
+            order=30,
+        ),
+    ),
     audit_actions={
         "intake.consultation_recorded": _("Consultation recorded"),
         "intake.application_submitted": _("Application submitted"),
@@ -55,6 +81,7 @@ MODULE = Module(
         "intake.case_transferred": _("Item transferred to another department"),
         "intake.materials_requested": _("Materials requested"),
         "intake.materials_received": _("Materials received"),
+        "intake.materials_reminded": _("Reminded of materials still missing"),
         "intake.attachment_added": _("Document uploaded"),
         "intake.attachment_viewed": _("Document viewed"),
     },

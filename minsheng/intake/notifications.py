@@ -51,6 +51,20 @@ class StaffDirectory:
         return self._matching(SUPERVISOR_ROLE[level_of(case.handling_area_code)], case.area_code)
 
 
+# The window of an applicant's area: the village station and the township window (who hear of online applications).
+WINDOW_ROLES = {"village": Role.VILLAGE_WORKER, "township": Role.TOWNSHIP_WINDOW}
+
+
+def window_staff(area_code: str) -> list[User]:
+    """The active window staff of the village ``area_code`` and of its township."""
+    divisions = {level: scope_prefix(area_code, level).ljust(12, "0") for level in WINDOW_ROLES}
+    query = Q()
+    for level, role in WINDOW_ROLES.items():
+        query |= Q(role=role, division_id=divisions[level])
+    assignments = RoleAssignment.objects.filter(query, user__is_active=True).select_related("user")
+    return list({a.user_id: a.user for a in assignments}.values())
+
+
 def notify(users: Iterable[User], *, kind: str, case: ItemCase, text: str) -> int:
     """One notice per user, kind and case, however often it is asked for."""
     notices = [

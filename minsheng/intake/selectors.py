@@ -1,12 +1,165 @@
-"""Reads of the one window that other parts of the platform show."""
+"""Reads of the one window that other parts of the platform show: the header's notices, the due work of the to-do
+list (items to receive, to decide, materials awaited)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from minsheng.intake.models import Notification
+from django.conf import settings
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from minsheng.core.modules import DueItem, item_handlers
+from minsheng.intake.models import Attachment, ItemCase, Notification
+from minsheng.people.models import Membership
+from minsheng.workdays.services import Calendar
 
 
 def unread_notices(user: Any) -> int:
     """The user's notices not yet read (the count beside 通知 in the header)."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def masked_name(name: str) -> str:
+    """A name as lists show it to whoever passes by the screen: the family name and a star per character."""
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
+
+
+def _subject(case: ItemCase) -> str:
+    return f"{case.application.receipt_number} {masked_name(case.for_person.name)}"
+
+
+def _rows(cases: QuerySet[ItemCase], limit: int) -> list[ItemCase]:
+    return list(
+        cases.select_related("item", "application", "application__person", "beneficiary").order_by("deadline", "pk")[
+            :limit
+        ]
+    )
+
+
+def _to_receive(user: Any) -> QuerySet[ItemCase]:
+    return ItemCase.objects.restrict(user, "decide").filter(status=ItemCase.Status.ACCEPTED, received_at__isnull=True)
+
+
+def _to_decide(user: Any) -> QuerySet[ItemCase]:
+    """Received items the department decides itself (not those decided through a programme's procedure)."""
+    return (
+        ItemCase.objects.restrict(user, "decide")
+        .filter(status=ItemCase.Status.ACCEPTED, received_at__isnull=False)
+        .exclude(item__number__in=list(item_handlers()))
+    )
+
+
+def _due(case: ItemCase, kind: str, title: str, today: dt.date, deadline: dt.date | None) -> DueItem:
+    return DueItem(
+        kind=kind,
+        title=f"{title}: {case.item.name}",
+        url=reverse("intake:case_detail", args=[case.pk]),
+        area_code=case.area_code,
+        deadline=deadline,
+        subject=_subject(case),
+        overdue=deadline is not None and deadline < today,
+    )
+
+
+def receive_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+    """Items routed to the user's department and not yet received (签收), nearest deadline first."""
+    title = _("Receive")
+    return [_due(c, "intake_receive", title, today, c.deadline) for c in _rows(_to_receive(user), limit)]
+
+
+def receive_count(user: Any, today: dt.date) -> int:
+    return _to_receive(user).count()
+
+
+def decide_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+    """Received items waiting for the department's decision, nearest deadline first."""
+    title = _("Decide")
+    return [_due(c, "intake_decide", title, today, c.deadline) for c in _rows(_to_decide(user), limit)]
+
+
+def decide_count(user: Any, today: dt.date) -> int:
+    return _to_decide(user).count()
+
+
+def _awaited(user: Any) -> QuerySet[ItemCase]:
+    return ItemCase.objects.restrict(user, "change").filter(status=ItemCase.Status.WAITING_MATERIALS)
+
+
+def materials_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+    """Items waiting for materials, by the day they remind the applicant (longest waiting first)."""
+    calendar = Calendar()
+    cases = list(
+        _awaited(user)
+        .select_related("item", "application", "application__person", "beneficiary")
+        .order_by("waiting_since", "pk")[:limit]
+    )
+    title = _("Materials awaited")
+    rows = []
+    for case in cases:
+        remind_on = (
+            calendar.add_working_days(case.waiting_since, settings.MATERIALS_REMINDER_WORKING_DAYS)
+            if case.waiting_since
+            else None
+        )
+        rows.append(_due(case, "intake_materials", title, today, remind_on))
+    return rows
+
+
+def materials_count(user: Any, today: dt.date) -> int:
+    return _awaited(user).count()
+
+
+@dataclass(frozen=True)
+class MemberLine:
+    """One member of the household as an item's page shows them: no ID number, phone or account."""
+
+    name: str
+    relation: str
+    gender: str
+    age: int
+    living_together: bool
+    is_for: bool
+
+
+def household_summary(case: ItemCase, today: dt.date) -> list[MemberLine]:
+    """The current household of the member the item is for, as much as deciding the item needs: who lives there,
+    how related, how old. The caller read ``case`` through the scoping door."""
+    person = case.for_person
+    # unscoped: the household of the item's own member, after the caller's check on the item.
+    households = Membership.objects.unscoped().filter(person=person, left_on__isnull=True).values("household_id")
+    # unscoped: the members of that household, as above.
+    members = (
+        Membership.objects.unscoped()
+        .filter(household__in=households, left_on__isnull=True)
+        .select_related("person")
+        .order_by("joined_on", "pk")
+    )
+    return [
+        MemberLine(
+            name=m.person.name if m.person_id == person.pk else masked_name(m.person.name),
+            relation=m.get_relation_display(),
+            gender=m.person.get_gender_display(),
+            age=_age(m.person.birth_date, today),
+            living_together=m.living_together,
+            is_for=m.person_id == person.pk,
+        )
+        for m in members
+    ]
+
+
+def _age(born: dt.date, today: dt.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def case_documents(case: ItemCase) -> QuerySet[Attachment]:
+    """The application's documents for the materials on this item's checklist (not those of its other items)."""
+    # unscoped: the documents of an item the caller read through the scoping door (department included).
+    return (
+        Attachment.objects.unscoped()
+        .filter(application_id=case.application_id, material__in=list(case.materials))
+        .select_related("uploaded_by")
+    )

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,9 +32,10 @@ from minsheng.core.limits import (
 from minsheng.core.modules import ItemHandler, item_handlers
 from minsheng.core.scoping import scope_prefix
 from minsheng.core.sms import sms_sender
+from minsheng.desk.services import notices_send
 from minsheng.intake.models import Application, Attachment, Channel, Consultation, ItemCase, Notification
-from minsheng.intake.notifications import StaffDirectory, notify
-from minsheng.people.models import Person
+from minsheng.intake.notifications import StaffDirectory, notify, window_staff
+from minsheng.people.models import Membership, Person
 from minsheng.workdays.services import Calendar
 
 
@@ -124,6 +126,8 @@ class ItemRequest:
 
     item: Item
     materials_provided: tuple[str, ...] = ()
+    # The household member the item is for (the student of an education item); None: the applicant.
+    beneficiary: Person | None = None
 
 
 def _lead_department(item: Item) -> Department:
@@ -186,6 +190,7 @@ def _submit(
     inactive = [r.item.name for r in requests if not r.item.active]
     if inactive:
         raise ValidationError({"items": _("Not in use: %(items)s") % {"items": "、".join(inactive)}})
+    _require_members(person, [r.beneficiary for r in requests if r.beneficiary is not None])
     today = timezone.localdate()
     calendar = Calendar()
     applicant_area = person.hukou_area_id
@@ -208,10 +213,14 @@ def _submit(
     for request in requests:
         missing = [m for m in request.item.materials if m not in request.materials_provided]
         waiting = bool(missing)
+        beneficiary = request.beneficiary if request.beneficiary and request.beneficiary.pk != person.pk else None
         cases.append(
             ItemCase(
                 application=application,
                 item=request.item,
+                beneficiary=beneficiary,
+                materials=list(request.item.materials),
+                waiting_since=today if waiting else None,
                 department=_lead_department(request.item),
                 area_code=applicant_area,
                 handling_area_code=handling_area(applicant_area, request.item.deciding_level),
@@ -233,6 +242,13 @@ def _submit(
             case=case,
             text=_("New item %(case)s") % {"case": f"{application.receipt_number} {case.item.name}"},
         )
+    if channel == Channel.ONLINE:
+        notices_send(
+            recipients=window_staff(applicant_area),
+            text=_("New online application %(receipt)s: %(items)s")
+            % {"receipt": application.receipt_number, "items": "、".join(c.item.name for c in cases)},
+            link=reverse("intake:application_detail", args=[application.pk]),
+        )
     audit_record(
         actor=recorded_by,
         action="intake.application_submitted",
@@ -247,6 +263,23 @@ def _submit(
         },
     )
     return application
+
+
+def _require_members(applicant: Person, members: list[Person]) -> None:
+    """Each item's beneficiary is a current member of the applicant's household (or the applicant)."""
+    others = {m.pk for m in members if m.pk != applicant.pk}
+    if not others:
+        return
+    # unscoped: the applicant's own households, after the caller's check on the applicant.
+    households = Membership.objects.unscoped().filter(person=applicant, left_on__isnull=True).values("household_id")
+    # unscoped: which of the named members belong to those households (only ids are read).
+    found = set(
+        Membership.objects.unscoped()
+        .filter(household__in=households, person__in=others, left_on__isnull=True)
+        .values_list("person_id", flat=True)
+    )
+    if others - found:
+        raise ValidationError({"items": _("An item can be for the applicant or a member of their household only.")})
 
 
 def _accepted(cases: list[ItemCase], *, actor: User | None) -> None:
@@ -303,6 +336,7 @@ def case_record_decision(
         .update(
             status=ItemCase.Status.GRANTED if granted else ItemCase.Status.REFUSED,
             missing_materials=[],  # an item waiting for materials has no clock running (case_request_materials)
+            waiting_since=None,
             decided_at=timezone.now(),
             decided_by=actor,
             decision_reason=reason.strip(),
@@ -323,6 +357,17 @@ def case_record_decision(
             "reason": case.decision_reason,
         }
         transaction.on_commit(lambda: sms_sender().send(phone=phone, text=text))
+    application = case.application
+    window = [application.recorded_by] if application.recorded_by else window_staff(application.area_code)
+    notices_send(
+        recipients=[user for user in window if user.pk != actor.pk],  # the window that took it, not the decider
+        text=_("Decided: %(case)s, %(outcome)s")
+        % {
+            "case": f"{application.receipt_number} {case.item.name}",
+            "outcome": _("granted") if granted else _("not granted"),
+        },
+        link=reverse("intake:application_detail", args=[application.pk]),
+    )
     audit_record(
         actor=actor,
         action="intake.case_decided",
@@ -350,8 +395,22 @@ def case_wait_for_materials(*, case: ItemCase, materials: list[str]) -> None:
     case.clock_started_on = None
     case.deadline = None
     case.status = ItemCase.Status.WAITING_MATERIALS
+    case.materials = [*case.materials, *(m for m in materials if m not in case.materials)]
     case.missing_materials = materials
-    case.save(update_fields=["used_working_days", "clock_started_on", "deadline", "status", "missing_materials"])
+    case.waiting_since = timezone.localdate()
+    case.reminded_on = None
+    case.save(
+        update_fields=[
+            "used_working_days",
+            "clock_started_on",
+            "deadline",
+            "status",
+            "materials",
+            "missing_materials",
+            "waiting_since",
+            "reminded_on",
+        ]
+    )
 
 
 @transaction.atomic
@@ -396,7 +455,11 @@ def case_materials_received(*, actor: User, case: ItemCase) -> ItemCase:
     locked.missing_materials = []
     locked.clock_started_on = today
     locked.deadline = Calendar().add_working_days(today, left)
-    locked.save(update_fields=["status", "missing_materials", "clock_started_on", "deadline"])
+    locked.waiting_since = None
+    locked.reminded_on = None
+    locked.save(
+        update_fields=["status", "missing_materials", "clock_started_on", "deadline", "waiting_since", "reminded_on"]
+    )
     _accepted([locked], actor=actor)  # the materials are complete: 受理
     audit_record(
         actor=actor,
@@ -489,9 +552,15 @@ def _attachment_store(
     uploaded.seek(0)
     if not head.startswith(signature[0]):
         raise ValidationError({"file": _("The file's content is not what its name says; upload the document itself.")})
-    if not material.strip():
+    material = material.strip()
+    if not material:
         raise ValidationError({"material": _("Say which material this document is.")})
-    require_length(material=(material.strip(), Attachment._meta.get_field("material").max_length or LABEL_MAX))
+    require_length(material=(material, Attachment._meta.get_field("material").max_length or LABEL_MAX))
+    # unscoped: the application's own items, locked, after the caller's check on the application: an upload ticks
+    # its material off the checklists it is on.
+    cases = list(ItemCase.objects.unscoped().select_for_update().filter(application=application).order_by("pk"))
+    if not any(material in case.materials for case in cases):
+        raise ValidationError({"material": _("Choose the material from the application's checklist.")})
     stored = f"attachments/{application.pk}/{uuid.uuid4().hex}{suffix}"
     target = Path(settings.MEDIA_ROOT) / stored
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -514,14 +583,38 @@ def _attachment_store(
     except Exception:
         target.unlink(missing_ok=True)  # nothing half-written: no file without its row
         raise
+    ticked = [case for case in cases if material in case.missing_materials]
+    for case in ticked:
+        case.missing_materials = [m for m in case.missing_materials if m != material]
+        case.save(update_fields=["missing_materials"])
+    _upload_notices(application, [c for c in cases if material in c.materials], material, uploaded_by)
     audit_record(
         actor=uploaded_by,
         action="intake.attachment_added",
         obj=application,
         area_code=application.area_code,
-        after={"material": attachment.material, "size": attachment.size, "sha256": attachment.sha256},
+        after={
+            "material": attachment.material,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+            "ticked": [case.pk for case in ticked],
+        },
     )
     return attachment
+
+
+def _upload_notices(application: Application, cases: list[ItemCase], material: str, uploaded_by: User | None) -> None:
+    """An upload is news for the window (when the applicant uploaded it) and for the departments whose items list
+    the material."""
+    text = _("Uploaded for %(receipt)s: %(material)s") % {"receipt": application.receipt_number, "material": material}
+    uploader = getattr(uploaded_by, "pk", None)
+    directory = StaffDirectory()
+    for case in cases:
+        handlers = [u for u in directory.handlers_of(case) if u.pk != uploader]
+        notices_send(recipients=handlers, text=text, link=reverse("intake:case_detail", args=[case.pk]))
+    if uploaded_by is None:
+        window = [application.recorded_by] if application.recorded_by else window_staff(application.area_code)
+        notices_send(recipients=window, text=text, link=reverse("intake:application_detail", args=[application.pk]))
 
 
 def _push_follow_on(case: ItemCase) -> list[ItemCase]:
@@ -571,3 +664,85 @@ def case_receive(*, actor: User, case: ItemCase) -> ItemCase:
     case.refresh_from_db()
     audit_record(actor=actor, action="intake.case_received", obj=case, area_code=case.area_code)
     return case
+
+
+# Reminders -------------------------------------------------------------------------------------------------
+
+
+def reminder_due_on(case: ItemCase, calendar: Calendar) -> dt.date | None:
+    """The day a waiting item reminds the window and the applicant (``MATERIALS_REMINDER_WORKING_DAYS`` working days
+    after the pause began), or None for an item not waiting."""
+    if case.status != ItemCase.Status.WAITING_MATERIALS or case.waiting_since is None:
+        return None
+    return calendar.add_working_days(case.waiting_since, settings.MATERIALS_REMINDER_WORKING_DAYS)
+
+
+def materials_remind(*, today: dt.date | None = None) -> int:
+    """Remind the window (a notice) and the applicant (a text) of each item waiting for materials for the set number
+    of working days: once a pause, however often the job runs. Returns how many items were reminded."""
+    today = today or timezone.localdate()
+    calendar = Calendar()
+    days = settings.MATERIALS_REMINDER_WORKING_DAYS
+    # unscoped: a system job over every item of the city waiting for materials.
+    waiting = (
+        ItemCase.objects.unscoped()
+        .filter(
+            status=ItemCase.Status.WAITING_MATERIALS,
+            reminded_on__isnull=True,
+            waiting_since__lte=today - dt.timedelta(days=days),
+        )
+        .select_related("item", "application", "application__person", "application__recorded_by")
+        .order_by("pk")
+    )
+    windows: dict[str, list[User]] = {}
+    reminded = 0
+    for case in waiting.iterator(chunk_size=500):
+        due = reminder_due_on(case, calendar)
+        if due is None or due > today:
+            continue
+        with transaction.atomic():
+            # unscoped: the system job claims the reminder of this item, once.
+            claimed = (
+                ItemCase.objects.unscoped()
+                .filter(pk=case.pk, status=ItemCase.Status.WAITING_MATERIALS, reminded_on__isnull=True)
+                .update(reminded_on=today)
+            )
+            if claimed != 1:
+                continue  # another run reminded it, or the materials came in meanwhile
+            _remind(case, windows)
+            reminded += 1
+    return reminded
+
+
+def _remind(case: ItemCase, windows: dict[str, list[User]]) -> None:
+    application = case.application
+    missing = "、".join(case.missing_materials)
+    label = f"{application.receipt_number} {case.item.name}"
+    if application.recorded_by is not None:
+        window = [application.recorded_by]
+    else:
+        window = windows.setdefault(application.area_code, window_staff(application.area_code))
+    notices_send(
+        recipients=window,
+        text=_("Still waiting for materials since %(date)s: %(case)s (%(materials)s)")
+        % {"date": case.waiting_since, "case": label, "materials": missing},
+        link=reverse("intake:application_detail", args=[application.pk]),
+    )
+    phone = application.person.phone
+    if phone:
+        text = _(
+            "[Minsheng] Your application %(receipt)s: %(item)s still needs %(materials)s. "
+            "Bring them to the window or upload them online."
+        ) % {
+            "receipt": application.receipt_number,
+            "item": case.item.name,
+            "materials": missing,
+        }
+        transaction.on_commit(lambda: sms_sender().send(phone=phone, text=text))
+    audit_record(
+        actor=None,
+        action="intake.materials_reminded",
+        obj=case,
+        area_code=case.area_code,
+        after={"waiting_since": case.waiting_since, "materials": case.missing_materials},
+    )

@@ -18,6 +18,7 @@ from minsheng.catalog.models import Department
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.core.numbers import parse_id
+from minsheng.intake import selectors
 from minsheng.intake.forms import ApplicationForm, ConsultationForm, DecisionForm
 from minsheng.intake.models import Application, Attachment, Consultation, ItemCase, Notification
 from minsheng.intake.services import (
@@ -89,8 +90,20 @@ def application_new(request: HttpRequest) -> HttpResponse:
         if person is None:
             form.add_error("id_number", _("No person with this ID number in your areas. Register the person first."))
         else:
-            brought = tuple(m.strip() for m in form.cleaned_data["materials_provided"].splitlines() if m.strip())
-            requests = [ItemRequest(item=item, materials_provided=brought) for item in form.cleaned_data["items"]]
+            brought = tuple(form.cleaned_data["materials_provided"])
+            members = {}
+            for number, id_number in form.cleaned_data["beneficiaries"].items():
+                query = people.PersonQuery(id_number=id_number)
+                members[number] = people.person_search(user=actor, query=query).first()
+                if members[number] is None:
+                    form.add_error(
+                        "beneficiaries", _("No person with ID number %(id)s in your areas.") % {"id": id_number}
+                    )
+            requests = [
+                ItemRequest(item=item, materials_provided=brought, beneficiary=members.get(item.number))
+                for item in form.cleaned_data["items"]
+            ]
+        if person is not None and not form.errors:
             try:
                 application = application_submit(
                     actor=actor, person=person, requests=requests, on_behalf=form.cleaned_data["on_behalf"]
@@ -107,9 +120,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.restrict(request.user, "view").select_related("person", "recorded_by"), pk=pk
     )
-    cases = application.cases.select_related("item", "department").order_by("item__number")
+    cases = list(application.cases.select_related("item", "department", "beneficiary").order_by("item__number"))
     today, calendar = timezone.localdate(), Calendar()
     context = {
+        "materials": list(dict.fromkeys(m for case in cases for m in case.materials)),
         "application": application,
         "rows": [(case, case.timing(today, calendar)) for case in cases],
         "status": application_status(application),
@@ -118,6 +132,42 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_upload": request.user.has_perm("intake.change_application"),
     }
     return render(request, "intake/application_detail.html", context)
+
+
+@role_required("intake.view_itemcase")
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One item as its department (or the window) works on it: the member it is for, the household summary, the
+    checklist of materials with their documents; nothing of the application's other items."""
+    user: User = request.user  # type: ignore[assignment]
+    case = get_object_or_404(
+        ItemCase.objects.restrict(user, "view").select_related(
+            "item", "department", "application", "application__person", "beneficiary"
+        ),
+        pk=pk,
+    )
+    today = timezone.localdate()
+    documents = list(selectors.case_documents(case))
+    uploaded = {d.material for d in documents}
+    context = {
+        "case": case,
+        "timing": case.timing(today, Calendar()),
+        "for_person": case.for_person,
+        "household": selectors.household_summary(case, today),
+        "checklist": [(material, done, material in uploaded) for material, done in case.checklist()],
+        "documents": documents,
+        "can_decide": ItemCase.objects.restrict(user, "decide").filter(pk=case.pk).exists(),
+        "can_upload": Application.objects.restrict(user, "change").filter(pk=case.application_id).exists(),
+        "form": DecisionForm(),
+    }
+    return render(request, "intake/case_detail.html", context)
+
+
+@role_required("intake.view_itemcase")
+def case_document(request: HttpRequest, pk: int, document: int) -> FileResponse:
+    """A document of an item's checklist, for whoever may read the item (a department reads its own items' only)."""
+    case = get_object_or_404(ItemCase.objects.restrict(request.user, "view"), pk=pk)
+    attachment = get_object_or_404(selectors.case_documents(case), pk=document)
+    return _send_document(request, attachment)
 
 
 @role_required("intake.view_itemcase")
@@ -237,6 +287,10 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required("intake.view_attachment")
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(Attachment.objects.restrict(request.user, "view"), pk=pk)
+    return _send_document(request, attachment)
+
+
+def _send_document(request: HttpRequest, attachment: Attachment) -> FileResponse:
     audit_record(
         actor=request.user,
         action="intake.attachment_viewed",

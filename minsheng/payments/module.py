@@ -3,7 +3,7 @@ it (maker-checker: the service refuses the preparer as approver); bank files, re
 
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.core.modules import ApiRoute, DemoStep, Headline, Module, NavEntry, StatisticsFamily
+from minsheng.core.modules import ApiRoute, DemoStep, DueWork, Headline, Module, NavEntry, StatisticsFamily
 from minsheng.core.roles import Role
 from minsheng.payments import figures, selectors
 from minsheng.payments.api import PayrollBatchViewSet
@@ -40,4 +40,14 @@ MODULE = Module(
     headlines=(Headline("paid_total", _("Assistance paid"), "fen", False, figures.paid_total, 50),),
     demo=(DemoStep(40, demo_step),),
     pays_household=(selectors.household_paid,),
+    due_work=(
+        DueWork(
+            "payroll_approve",
+            _("Payroll to approve"),
+            "payments.approve_payrollbatch",
+            items=selectors.batches_due,
+            count=selectors.batches_due_count,
+            order=80,
+        ),
+    ),
 )

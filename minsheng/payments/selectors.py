@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from minsheng.areas.models import Division
 from minsheng.assistance.benefits.models import Benefit
+from minsheng.core.modules import DueItem
 from minsheng.core.months import add_months, months_between
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import PREPARE
@@ -119,3 +123,33 @@ def household_paid(household: Any) -> bool:
     has a line for it. Asked by the registry before members join or leave (``Module.pays_household``)."""
     # unscoped: the registry's rule: its user may not see benefits, but the rule holds for them too
     return Benefit.objects.unscoped().filter(household=household).exclude(status=Benefit.Status.STOPPED).exists()
+
+
+# --- Due work -----------------------------------------------------------------------------------------------------
+
+
+def _to_approve(user: Any) -> QuerySet[PayrollBatch]:
+    """Prepared drafts the user may approve: never their own (maker-checker)."""
+    return (
+        PayrollBatch.objects.restrict(user, "approve")
+        .filter(status=PayrollBatch.Status.DRAFT, prepared_by__isnull=False)
+        .exclude(prepared_by=user)
+    )
+
+
+def batches_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+    """Payroll batches prepared and waiting for approval, oldest month first."""
+    return [
+        DueItem(
+            kind="payroll_approve",
+            title=_("Approve the payroll: %(programme)s %(month)s")
+            % {"programme": batch.get_programme_display(), "month": f"{batch.period:%Y-%m}"},
+            url=reverse("payments:batch_detail", args=[batch.pk]),
+            area_code=batch.area_code,
+        )
+        for batch in _to_approve(user).order_by("period", "pk")[:limit]
+    ]
+
+
+def batches_due_count(user: Any, today: dt.date) -> int:
+    return _to_approve(user).count()

@@ -80,7 +80,8 @@ def test_a_dibao_application_from_the_village_window_to_enrolment(
     village.fill("#id_id_number", head.id_number)
     village.check(f"#item-choices input[value='{dibao.pk}']")
     village.check("#id_on_behalf")
-    village.fill("#id_materials_provided", "\n".join(dibao.materials))
+    for material in dibao.materials:
+        village.check(f"#material-choices input[value='{material}']")
     village.click("main form button[type=submit]")
     village.wait_for_selector("#receipt-number")
     receipt = village.locator("#receipt-number").inner_text()

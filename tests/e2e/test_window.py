@@ -34,7 +34,8 @@ def test_a_village_window_intake_reaches_the_department_and_its_decision(live_se
     window.fill("#id_id_number", mother.id_number)
     window.check(f"#item-choices input[value='{school.pk}']")
     window.check("#id_on_behalf")
-    window.fill("#id_materials_provided", "\n".join(school.materials))
+    for material in school.materials:
+        window.check(f"#material-choices input[value='{material}']")
     window.click("main form button[type=submit]")
     window.wait_for_selector("#receipt-number")
     receipt = window.locator("#receipt-number").inner_text()

@@ -170,3 +170,20 @@ register(
         success=302,
     ),
 )
+
+# An item's page and its documents: the window, and the department the item is routed to (the persona's education
+# department: item 30 is an education item). Another department's items and documents: see test_checklist.py.
+register(
+    Endpoint(
+        "intake:case_detail",
+        WINDOW | {Role.DEPARTMENT_HANDLER},
+        kwargs=lambda p: {"pk": _application(p).cases.get().pk},
+        object_level=True,
+    ),
+    Endpoint(
+        "intake:case_document",
+        WINDOW | {Role.DEPARTMENT_HANDLER},
+        kwargs=lambda p: {"pk": _application(p).cases.get().pk, "document": _attachment(p).pk},
+        object_level=True,
+    ),
+)

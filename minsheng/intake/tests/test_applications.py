@@ -142,7 +142,7 @@ def test_the_window_page_takes_an_application_and_prints_the_receipt(personas: P
             "id_number": person.id_number,
             "items": [i.pk for i in items],
             "on_behalf": "on",
-            "materials_provided": "申请人身份证\n户口簿",
+            "materials_provided": ["申请人身份证", "户口簿"],
         },
     )
     application = Application.objects.unscoped().get()

@@ -110,11 +110,11 @@ def test_a_resident_uploads_a_document_to_their_own_application_only(personas: P
     pdf = b"%PDF-1.4 my document"
     response = client.post(
         reverse("intake:online_upload", args=[mine.pk]),
-        {"material": "学籍证明", "file": SimpleUploadedFile("a.pdf", pdf)},
+        {"material": "户口簿", "file": SimpleUploadedFile("a.pdf", pdf)},
     )
     assert response.status_code == 302
     attachment = Attachment.objects.unscoped().get()
-    assert (attachment.application, attachment.uploaded_by, attachment.material) == (mine, None, "学籍证明")
+    assert (attachment.application, attachment.uploaded_by, attachment.material) == (mine, None, "户口簿")
     forged = client.post(
         reverse("intake:online_upload", args=[other.pk]), {"material": "x", "file": SimpleUploadedFile("b.pdf", pdf)}
     )

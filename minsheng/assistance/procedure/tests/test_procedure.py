@@ -834,7 +834,7 @@ def test_a_second_application_at_the_window_is_refused_in_chinese(personas: Pers
             "id_number": spouse.id_number,
             "items": [item.pk],
             "on_behalf": "on",
-            "materials_provided": "\n".join(item.materials),
+            "materials_provided": list(item.materials),
         },
     )
     assert response.status_code == 400

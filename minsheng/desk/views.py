@@ -1,0 +1,36 @@
+"""我的待办: what is due for the signed-in worker, from every module, and their notices."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from minsheng.core.numbers import parse_int
+from minsheng.desk.selectors import due_page, notices_of
+from minsheng.desk.services import notices_mark_read
+
+
+@login_required
+def todo(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")[:40]
+    page = parse_int(request.GET.get("page"), minimum=1, maximum=10_000) or 1
+    due = due_page(user=request.user, today=timezone.localdate(), kind=kind, page=page)
+    labels = {work.key: work.label for work, _count in due.counts}
+    context = {
+        "due": due,
+        "rows": [(item, labels.get(item.kind, item.kind)) for item in due.rows],
+        "kind": kind,
+        "notices": notices_of(request.user),
+        "page_range": range(1, due.pages + 1),
+    }
+    return render(request, "desk/todo.html", context)
+
+
+@login_required
+@require_POST
+def notices_read(request: HttpRequest) -> HttpResponse:
+    notices_mark_read(actor=request.user)
+    return redirect("desk:todo")
