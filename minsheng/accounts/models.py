@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -13,11 +13,11 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.accounts.roles import Role, role_label, role_permissions
-from minsheng.core.scoping import Scope, ScopedManager, ScopedModel, scope_prefix
+from minsheng.core.scoping import Scope, ScopedManager, ScopedModel, ScopeHolder, scope_prefix
 
 
 class StaffQuerySet(models.QuerySet["User"]):
-    def restrict(self, user: Any, action: str = "view") -> StaffQuerySet:
+    def restrict(self, user: ScopeHolder | AnonymousUser, action: str = "view") -> StaffQuerySet:
         """Accounts whose home area lies inside the areas where ``user`` may ``action`` accounts."""
         if not (user.is_authenticated and user.is_active):
             return self.none()
@@ -30,7 +30,11 @@ class StaffQuerySet(models.QuerySet["User"]):
         return self.filter(condition)
 
 
-class StaffManager(UserManager.from_queryset(StaffQuerySet)):  # type: ignore[misc]
+# Named at module level, then subclassed: the form the type checker follows, and migrations find ``StaffManager``.
+_StaffManagerBase = UserManager.from_queryset(StaffQuerySet)
+
+
+class StaffManager(_StaffManagerBase["User"]):
     pass
 
 

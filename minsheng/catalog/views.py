@@ -11,6 +11,7 @@ from minsheng.catalog.models import Item
 from minsheng.catalog.services import item_update
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
+from minsheng.core.typing import ActorRequest
 
 
 @role_required("catalog.view_item")
@@ -20,7 +21,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("catalog.view_item")
-def item_detail(request: HttpRequest, number: int) -> HttpResponse:
+def item_detail(request: ActorRequest, number: int) -> HttpResponse:
     item = get_object_or_404(Item.objects.prefetch_related("owners", "follow_on"), number=number)
     form = ItemForm(request.POST or None, item=item)
     if request.method == "POST":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -17,8 +17,11 @@ from minsheng.intake.models import Attachment, ItemCase, Notification
 from minsheng.people.models import Membership
 from minsheng.workdays.services import Calendar
 
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
-def unread_notices(user: Any) -> int:
+
+def unread_notices(user: User) -> int:
     """The user's notices not yet read (the count beside 通知 in the header)."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
