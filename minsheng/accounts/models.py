@@ -30,12 +30,13 @@ class StaffQuerySet(models.QuerySet["User"]):
         return self.filter(condition)
 
 
-# Named at module level, then subclassed: the form the type checker follows, and migrations find ``StaffManager``.
-_StaffManagerBase = UserManager.from_queryset(StaffQuerySet)
+class StaffManager(UserManager["User"]):
+    # Written out rather than ``UserManager.from_queryset(StaffQuerySet)``, which the type checker cannot follow.
+    def get_queryset(self) -> StaffQuerySet:
+        return StaffQuerySet(self.model, using=self._db)
 
-
-class StaffManager(_StaffManagerBase["User"]):
-    pass
+    def restrict(self, user: ScopeHolder | AnonymousUser, action: str = "view") -> StaffQuerySet:
+        return self.get_queryset().restrict(user, action)
 
 
 class User(AbstractUser):

@@ -205,7 +205,7 @@ class ScopedModel(models.Model):
     # the organisation's id, matched against an organisation-bound role assignment (``RoleSpec.organisation``).
     scope_organisation_field: ClassVar[str | None] = None
 
-    objects: ClassVar[ScopedManager[Any]] = ScopedManager()
+    objects = ScopedManager()
 
     class Meta:
         abstract = True

@@ -241,7 +241,8 @@ def _insert_lines(batch: PayrollBatch, prefix: str) -> int:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        inserted: int = cursor.rowcount
+        return max(inserted, 0)
 
 
 def _insert_reissues(batch: PayrollBatch) -> int:
@@ -279,7 +280,8 @@ def _insert_reissues(batch: PayrollBatch) -> int:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        inserted: int = cursor.rowcount
+        return max(inserted, 0)
 
 
 def _refresh_draft(batch: PayrollBatch, prefix: str) -> None:

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,7 +32,7 @@ from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
 from minsheng.core.crypto import blind_index, mask_id_number
-from minsheng.core.scoping import require_scope
+from minsheng.core.scoping import ScopedModel, require_scope
 from minsheng.intake.services import DOCUMENT_SIGNATURES, ItemRequest, application_submit
 from minsheng.people.idnumbers import InvalidIdNumber, parse_id_number
 from minsheng.people.models import Person
@@ -42,6 +42,8 @@ from minsheng.workdays.services import Calendar
 
 if TYPE_CHECKING:
     from minsheng.accounts.models import User
+
+_Row = TypeVar("_Row", bound=ScopedModel)
 
 STAY_DAYS = "relief.stay_days"
 ANNOUNCEMENT_DAYS = "relief.announcement_days"
@@ -89,10 +91,10 @@ def _not_future(moment: dt.datetime, field: str) -> None:
         raise ValidationError({field: _("The time cannot be in the future.")})
 
 
-def _lock(model: Any, pk: int, actor: User, action: str) -> Any:
+def _lock(model: type[_Row], pk: int, actor: User, action: str) -> _Row:
     """The row, locked, if the actor may ``action`` it; else PermissionDenied (the page was opened through the door,
     so this happens only when the actor's rights changed meanwhile)."""
-    row = model.objects.restrict(actor, action).select_for_update().filter(pk=pk).first()
+    row: _Row | None = model.objects.restrict(actor, action).select_for_update().filter(pk=pk).first()
     if row is None:
         raise PermissionDenied(_("This record is outside your areas."))
     return row

@@ -37,7 +37,8 @@ ONE_DAY = dt.timedelta(days=1)
 
 def _lunar(year: int, month: int, day: int) -> dt.date | None:
     try:
-        return LunarDate(year, month, day).to_solar_date()
+        solar: dt.date = LunarDate(year, month, day).to_solar_date()
+        return solar
     except (ValueError, IndexError):
         return None
 
@@ -45,7 +46,8 @@ def _lunar(year: int, month: int, day: int) -> dt.date | None:
 def _qingming(year: int) -> dt.date:
     try:
         terms = get_solar_terms(dt.date(year, 4, 1), dt.date(year, 4, 10))
-        return next(day for day, name in terms if name == "清明")
+        qingming: dt.date = next(day for day, name in terms if name == "清明")
+        return qingming
     except (StopIteration, ValueError, NotImplementedError, IndexError, KeyError):
         return dt.date(year, 4, 5)  # the usual date, when the term table does not reach the year
 

@@ -61,7 +61,8 @@ def any_permission_required(*permissions: str) -> Callable[[Callable[..., Any]],
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not any(request.user.has_perm(p) for p in permissions):
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            response: HttpResponse = view(request, *args, **kwargs)
+            return response
 
         return login_required(wrapped)
 

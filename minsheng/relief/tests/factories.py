@@ -29,7 +29,8 @@ def station(p: Personas, *, other: bool = False) -> Station:
         p.extra[key] = Station.objects.unscoped().create(
             area_code=county.code, name=f"{county.name}救助管理站", phone="0527-84001234", address="宿城区幸福路1号"
         )
-    return p.extra[key]
+    found: Station = p.extra[key]
+    return found
 
 
 def admit(
