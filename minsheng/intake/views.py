@@ -135,10 +135,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("intake.view_itemcase")
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """One item as its department (or the window) works on it: the member it is for, the household summary, the
     checklist of materials with their documents; nothing of the application's other items."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     case = get_object_or_404(
         ItemCase.objects.restrict(user, "view").select_related(
             "item", "department", "application", "application__person", "beneficiary"
@@ -163,7 +163,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("intake.view_itemcase")
-def case_document(request: HttpRequest, pk: int, document: int) -> FileResponse:
+def case_document(request: AuthenticatedRequest, pk: int, document: int) -> FileResponse:
     """A document of an item's checklist, for whoever may read the item (a department reads its own items' only)."""
     case = get_object_or_404(ItemCase.objects.restrict(request.user, "view"), pk=pk)
     attachment = get_object_or_404(selectors.case_documents(case), pk=document)
@@ -290,7 +290,7 @@ def attachment_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     return _send_document(request, attachment)
 
 
-def _send_document(request: HttpRequest, attachment: Attachment) -> FileResponse:
+def _send_document(request: AuthenticatedRequest, attachment: Attachment) -> FileResponse:
     audit_record(
         actor=request.user,
         action="intake.attachment_viewed",

@@ -131,7 +131,7 @@ def household_paid(household: Any) -> bool:
 # --- Due work -----------------------------------------------------------------------------------------------------
 
 
-def _to_approve(user: Any) -> QuerySet[PayrollBatch]:
+def _to_approve(user: User) -> QuerySet[PayrollBatch]:
     """Prepared drafts the user may approve: never their own (maker-checker)."""
     return (
         PayrollBatch.objects.restrict(user, "approve")
@@ -140,7 +140,7 @@ def _to_approve(user: Any) -> QuerySet[PayrollBatch]:
     )
 
 
-def batches_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def batches_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
     """Payroll batches prepared and waiting for approval, oldest month first."""
     return [
         DueItem(
@@ -154,5 +154,5 @@ def batches_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
     ]
 
 
-def batches_due_count(user: Any, today: dt.date) -> int:
+def batches_due_count(user: User, today: dt.date) -> int:
     return _to_approve(user).count()
