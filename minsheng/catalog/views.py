@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,7 @@ from minsheng.core.typing import ActorRequest
 
 
 @role_required("catalog.view_item")
-def item_list(request: HttpRequest) -> HttpResponse:
+def item_list(request: ActorRequest) -> HttpResponse:
     items = Item.objects.prefetch_related("owners").order_by("number")
     return render(request, "catalog/item_list.html", {"items": items})
 

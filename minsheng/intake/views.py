@@ -116,7 +116,7 @@ def application_new(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @role_required("intake.view_application")
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.restrict(request.user, "view").select_related("person", "recorded_by"), pk=pk
     )
@@ -171,7 +171,7 @@ def case_document(request: AuthenticatedRequest, pk: int, document: int) -> File
 
 
 @role_required("intake.view_itemcase")
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     cases = (
         ItemCase.objects.restrict(request.user, "view")
         .select_related("item", "department", "application", "application__person")

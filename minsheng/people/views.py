@@ -338,14 +338,14 @@ def import_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @role_required("people.import_person")
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
     job = get_object_or_404(ImportJob.objects.restrict(request.user, "view"), pk=pk)
     return render_page(request, "people/import_detail.html", {"job": job}, fragment="people/_import_progress.html")
 
 
 @role_required("people.import_person")
-def import_errors(request: HttpRequest, pk: int) -> FileResponse:
+def import_errors(request: AuthenticatedRequest, pk: int) -> FileResponse:
 
     job = get_object_or_404(ImportJob.objects.restrict(request.user, "view"), pk=pk)
     if not job.error_report:
@@ -355,7 +355,7 @@ def import_errors(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @role_required("people.import_person")
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: AuthenticatedRequest) -> HttpResponse:
 
     response = HttpResponse(
         template_workbook(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -39,7 +39,7 @@ def _context(request: HttpRequest, year: int, form: ArrangementForm) -> dict[str
 
 
 @role_required("workdays.view_calendaryear")
-def calendar_view(request: HttpRequest) -> HttpResponse:
+def calendar_view(request: ActorRequest) -> HttpResponse:
     year = parse_int(request.GET.get("year"))
     year = timezone.localdate().year if year is None else min(max(year, 1949), 2200)
     form = ArrangementForm(initial={"year": year})

@@ -86,7 +86,7 @@ def _benefit(request: HttpRequest, pk: int, action: str) -> Benefit:
 
 
 @role_required("assistance.view_benefit")
-def benefit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def benefit_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _detail(request, _benefit(request, pk, "view"))
 
 
