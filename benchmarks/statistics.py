@@ -31,7 +31,10 @@ import os
 import statistics
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 SAMPLES = 15
 CITY = "321300000000"
@@ -149,7 +152,7 @@ def _busiest_village() -> Any:
     return Division.objects.all().get(code=top)
 
 
-def _page_seconds(user: Any, area: Any, period: Any) -> tuple[float, float] | None:
+def _page_seconds(user: User, area: Any, period: Any) -> tuple[float, float] | None:
     from django.test import Client
     from django.urls import NoReverseMatch, reverse
 
@@ -251,7 +254,7 @@ def bench_statistics() -> list[str]:
     return lines
 
 
-def calibration(user: Any) -> list[str]:
+def calibration(user: User) -> list[str]:
     """The city's figures against the published ones (× BENCH_CITY_SCALE), with the difference in per cent."""
     from django.utils import timezone
 

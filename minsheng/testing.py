@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps as django_apps
+from django.db.models import QuerySet
 
 from minsheng.accounts.models import RoleAssignment, User
 from minsheng.accounts.roles import Role, role_specs
@@ -62,7 +63,7 @@ REFERENCE = {"city": "321300000000", "county": "321302000000"}  # 宿迁市, 宿
 ELSEWHERE = {"city": "320300000000", "county": "321322000000"}  # 徐州市, 沭阳县
 
 
-def _first(divisions: Any, **filters: Any) -> Division:
+def _first(divisions: QuerySet[Division], **filters: Any) -> Division:
     division = divisions.filter(**filters).order_by("code").first()
     assert division is not None, f"no division {filters}: are the bundled divisions loaded?"
     return division
@@ -88,7 +89,8 @@ class Personas:
 
     def area_for(self, role: str, *, elsewhere: bool = False) -> Division:
         level = persona_level(role)
-        return getattr(self, f"other_{level}" if elsewhere else level)
+        area: Division = getattr(self, f"other_{level}" if elsewhere else level)
+        return area
 
     def outsider(self, role: str) -> User:
         """A user with ``role`` in an area of the same level outside the reference area."""

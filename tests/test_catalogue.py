@@ -65,7 +65,7 @@ def test_the_checker_finds_messages_and_calls_hidden_in_f_strings() -> None:
 
 
 def test_no_translation_call_inside_an_f_string() -> None:
-    offenders = []
+    offenders: list[str] = []
     for path in _sources():
         _found, hidden = messages(path.read_text(encoding="utf-8"))
         offenders.extend(f"{path.relative_to(ROOT)}:{line}" for line in hidden)
@@ -74,7 +74,7 @@ def test_no_translation_call_inside_an_f_string() -> None:
 
 def test_every_message_of_the_code_is_in_the_catalogue_with_its_chinese() -> None:
     catalogue = {(e.msgctxt, e.msgid): e.msgstr for e in polib.pofile(str(CATALOGUE)) if not e.obsolete}
-    missing = []
+    missing: list[str] = []
     for path in _sources():
         found, _hidden = messages(path.read_text(encoding="utf-8"))
         missing.extend(

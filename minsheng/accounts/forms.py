@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.apps import apps
@@ -14,6 +14,13 @@ from minsheng.accounts.roles import role_choices, role_specs
 from minsheng.areas.forms import DivisionCodeField
 from minsheng.catalog.models import Department
 from minsheng.core.forms import StyledForm
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
+
+    _SetPasswordForm = auth_forms.SetPasswordForm[User]
+else:
+    _SetPasswordForm = auth_forms.SetPasswordForm  # Django's forms are not subscriptable at run time
 
 
 class LoginForm(AuthenticationForm):
@@ -100,7 +107,7 @@ class _PolicyInService:
     ``services.user_password_change``, whose ValidationError the view shows on the form.
     """
 
-    user: Any
+    user: User
     cleaned_data: dict[str, Any]
     fields: dict[str, Any]
     reset = False
@@ -110,7 +117,7 @@ class _PolicyInService:
         for field in self.fields.values():
             field.widget.attrs["class"] = "form-control"
 
-    def validate_password_for_user(self, user: Any, password_field_name: str = "password2") -> None:
+    def validate_password_for_user(self, user: User, password_field_name: str = "password2") -> None:
         return None
 
     def save(self, commit: bool = True) -> Any:
@@ -128,5 +135,5 @@ class PasswordChangeForm(_PolicyInService, auth_forms.PasswordChangeForm):
     session_key: str | None = None
 
 
-class SetPasswordForm(_PolicyInService, auth_forms.SetPasswordForm):
+class SetPasswordForm(_PolicyInService, _SetPasswordForm):
     reset = True

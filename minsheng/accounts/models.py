@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -13,11 +13,11 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.accounts.roles import Role, role_label, role_permissions
-from minsheng.core.scoping import Scope, ScopedManager, ScopedModel, scope_prefix
+from minsheng.core.scoping import Scope, ScopedManager, ScopedModel, ScopeHolder, scope_prefix
 
 
 class StaffQuerySet(models.QuerySet["User"]):
-    def restrict(self, user: Any, action: str = "view") -> StaffQuerySet:
+    def restrict(self, user: ScopeHolder | AnonymousUser, action: str = "view") -> StaffQuerySet:
         """Accounts whose home area lies inside the areas where ``user`` may ``action`` accounts."""
         if not (user.is_authenticated and user.is_active):
             return self.none()
@@ -30,8 +30,13 @@ class StaffQuerySet(models.QuerySet["User"]):
         return self.filter(condition)
 
 
-class StaffManager(UserManager.from_queryset(StaffQuerySet)):  # type: ignore[misc]
-    pass
+class StaffManager(UserManager["User"]):
+    # Written out rather than ``UserManager.from_queryset(StaffQuerySet)``, which the type checker cannot follow.
+    def get_queryset(self) -> StaffQuerySet:
+        return StaffQuerySet(self.model, using=self._db)
+
+    def restrict(self, user: ScopeHolder | AnonymousUser, action: str = "view") -> StaffQuerySet:
+        return self.get_queryset().restrict(user, action)
 
 
 class User(AbstractUser):

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -23,7 +21,7 @@ def user_get(*, actor: User, pk: int) -> User:
     return get_object_or_404(User.objects.restrict(actor, "view").select_related("home_area"), pk=pk)
 
 
-def managed_divisions(*, actor: Any) -> QuerySet[Division]:
+def managed_divisions(*, actor: User) -> QuerySet[Division]:
     """Divisions in which the actor manages accounts."""
     return divisions_where(user=actor, permission="accounts.change_user")
 

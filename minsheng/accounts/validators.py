@@ -6,12 +6,15 @@ the character classes and the history.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.password_validation import MinimumLengthValidator as DjangoMinimumLengthValidator
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 
 def character_classes(password: str) -> int:
@@ -42,7 +45,7 @@ class CharacterClassesValidator:
     def __init__(self, min_classes: int = 3) -> None:
         self.min_classes = min_classes
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if character_classes(password) < self.min_classes:
             raise ValidationError(self.get_help_text(), code="password_too_simple")
 
@@ -62,7 +65,7 @@ class PasswordHistoryValidator:
     def __init__(self, keep: int = 5) -> None:
         self.keep = keep
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if not self.keep or user is None or user.pk is None:
             return
         hashes = [user.password] if user.has_usable_password() else []

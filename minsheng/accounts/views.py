@@ -26,6 +26,7 @@ from minsheng.accounts.forms import (
 )
 from minsheng.accounts.middleware import ACTIVE_ASSIGNMENT_SESSION_KEY
 from minsheng.accounts.models import RoleRequest, User
+from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.core.middleware import client_ip
@@ -71,9 +72,9 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 @require_POST
-def scope_select(request: HttpRequest) -> HttpResponseBase:
+def scope_select(request: AuthenticatedRequest) -> HttpResponseBase:
     """Pick one of the user's assignments as the area to work in, or all of them (empty value)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     chosen = request.POST.get("assignment", "")
     if chosen:
         assignment = next((a for a in user.assignments if str(a.pk) == chosen), None)
@@ -89,16 +90,16 @@ def scope_select(request: HttpRequest) -> HttpResponseBase:
 
 
 @role_required("accounts.manage_users")
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthenticatedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    users = selectors.user_list(actor=request.user, query=query)  # type: ignore[arg-type]
-    role_requests = selectors.role_request_pending(actor=request.user)  # type: ignore[arg-type]
+    users = selectors.user_list(actor=request.user, query=query)
+    role_requests = selectors.role_request_pending(actor=request.user)
     return render(request, "accounts/user_list.html", {"users": users, "query": query, "role_requests": role_requests})
 
 
 @role_required("accounts.manage_users")
-def user_create(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def user_create(request: AuthenticatedRequest) -> HttpResponse:
+    actor = request.user
     form = UserCreateForm(request.POST or None, divisions=selectors.managed_divisions(actor=actor))
     if request.method == "POST" and form.is_valid():
         try:
@@ -115,8 +116,10 @@ def _managed_areas(actor: User) -> list[str]:
     return [scope.prefix for scope in actor.scopes_for("accounts.change_user")]
 
 
-def _detail_context(request: HttpRequest, user: User, *, role_form: RoleAssignmentForm | None = None) -> dict[str, Any]:
-    actor: User = request.user  # type: ignore[assignment]
+def _detail_context(
+    request: AuthenticatedRequest, user: User, *, role_form: RoleAssignmentForm | None = None
+) -> dict[str, Any]:
+    actor = request.user
     return {
         "account": user,
         "assignments": user.role_assignments.select_related("division", "department").order_by("role"),
@@ -129,15 +132,15 @@ def _detail_context(request: HttpRequest, user: User, *, role_form: RoleAssignme
 
 
 @role_required("accounts.manage_users")
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = selectors.user_get(actor=request.user, pk=pk)  # type: ignore[arg-type]
+def user_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = selectors.user_get(actor=request.user, pk=pk)
     return render(request, "accounts/user_detail.html", _detail_context(request, user))
 
 
 @role_required("accounts.manage_users")
 @require_POST
-def role_add(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def role_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     user = selectors.user_get(actor=actor, pk=pk)
     form = RoleAssignmentForm(
         request.POST, divisions=selectors.managed_divisions(actor=actor), areas=_managed_areas(actor)
@@ -168,8 +171,8 @@ def role_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("accounts.manage_users")
 @require_POST
-def role_remove(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def role_remove(request: AuthenticatedRequest, pk: int, assignment_pk: int) -> HttpResponse:
+    actor = request.user
     user = selectors.user_get(actor=actor, pk=pk)
     assignment = get_object_or_404(user.role_assignments.select_related("division"), pk=assignment_pk)
     form = ReasonForm(request.POST)
@@ -183,8 +186,8 @@ def role_remove(request: HttpRequest, pk: int, assignment_pk: int) -> HttpRespon
 
 @role_required("accounts.manage_users")
 @require_POST
-def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def user_set_active(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     user = selectors.user_get(actor=actor, pk=pk)
     form = ReasonForm(request.POST)
     is_active = request.POST.get("active") == "1"
@@ -213,10 +216,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = PasswordChangeForm
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("home")
+    request: AuthenticatedRequest  # Django's view requires the login
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["reason"] = self.request.user.password_change_reason()  # type: ignore[union-attr]
+        context["reason"] = self.request.user.password_change_reason()
         context["max_age_days"] = settings.PASSWORD_MAX_AGE_DAYS
         return context
 
@@ -277,9 +281,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 @never_cache
 @role_required("accounts.manage_users")
 @require_POST
-def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
+def user_password_reset(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Reset an account's password: the old one stops, and a one-time link is shown once, to hand to its holder."""
-    actor: User = request.user  # type: ignore[assignment]
+    actor = request.user
     user = selectors.user_get(actor=actor, pk=pk)
     try:
         link = services.user_password_reset_issue(actor=actor, user=user)
@@ -299,12 +303,12 @@ def user_password_reset(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def session_list(request: HttpRequest) -> HttpResponse:
+def session_list(request: AuthenticatedRequest) -> HttpResponse:
     """The signed-in user's own sessions: device, address, last activity; end one or all others."""
     return render(
         request,
         "accounts/session_list.html",
-        {"sessions": selectors.session_list(user=request.user), "current_key": request.session.session_key},  # type: ignore[arg-type]
+        {"sessions": selectors.session_list(user=request.user), "current_key": request.session.session_key},
     )
 
 
@@ -318,8 +322,8 @@ def _int_or_none(value: str) -> int | None:
 
 @login_required
 @require_POST
-def session_end(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def session_end(request: AuthenticatedRequest) -> HttpResponse:
+    actor = request.user
     current = request.session.session_key
     if request.POST.get("others"):
         ended = services.sessions_end_others(actor=actor, current_key=current)
@@ -335,8 +339,8 @@ def session_end(request: HttpRequest) -> HttpResponse:
 
 @role_required("accounts.manage_users")
 @require_POST
-def user_sessions_end(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def user_sessions_end(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     user = selectors.user_get(actor=actor, pk=pk)
     form = ReasonForm(request.POST)
     if not form.is_valid():
@@ -359,8 +363,8 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 @role_required("accounts.manage_users")
 @require_POST
-def role_request_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def role_request_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     role_request = selectors.role_request_get(actor=actor, pk=pk)
     try:
         services.role_request_confirm(actor=actor, request=role_request)
@@ -373,8 +377,8 @@ def role_request_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("accounts.manage_users")
 @require_POST
-def role_request_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def role_request_reject(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     role_request = selectors.role_request_get(actor=actor, pk=pk)
     try:
         services.role_request_reject(actor=actor, request=role_request, note=request.POST.get("note", ""))

@@ -7,9 +7,10 @@ from rest_framework import viewsets
 from minsheng.areas.models import Division
 from minsheng.areas.serializers import DivisionSerializer
 from minsheng.core.api import HasRolePermission
+from minsheng.core.typing import ActorApiRequest
 
 
-class DivisionFilter(django_filters.FilterSet):
+class DivisionFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter ships no types
     parent = django_filters.CharFilter(field_name="parent_id")
     code_prefix = django_filters.CharFilter(field_name="code", lookup_expr="startswith")
     name = django_filters.CharFilter(field_name="name", lookup_expr="contains")
@@ -25,6 +26,7 @@ class DivisionViewSet(viewsets.ReadOnlyModelViewSet[Division]):
     serializer_class = DivisionSerializer
     filterset_class = DivisionFilter
     permission_classes = [HasRolePermission]
+    request: ActorApiRequest  # HasRolePermission lets signed-in users only
     required_permission = "areas.view_division"
     lookup_field = "code"
 

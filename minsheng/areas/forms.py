@@ -26,7 +26,7 @@ class DivisionCodeField(forms.CharField):
             code = normalize_code(raw)
         except InvalidCode:
             raise forms.ValidationError(_("“%(code)s” is not a division code.") % {"code": raw}) from None
-        division = self.divisions.filter(code=code).first()
+        division: Division | None = self.divisions.filter(code=code).first()
         if division is None:
             raise forms.ValidationError(_("No division %(code)s in the areas you manage.") % {"code": code})
         return division

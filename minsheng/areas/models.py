@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
 from django.db.models import Q
@@ -8,9 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.areas.codes import LEVEL_DEPTH, prefix_of
 
+if TYPE_CHECKING:
+    from minsheng.core.typing import Actor
+
 
 class DivisionQuerySet(models.QuerySet["Division"]):
-    def within(self, user: Any, permission: str = "areas.view_division") -> DivisionQuerySet:
+    def within(self, user: Actor, permission: str = "areas.view_division") -> DivisionQuerySet:
         """The divisions inside the areas where ``user`` holds ``permission``: what pages and forms offer them.
 
         Divisions are public reference data (the statistical code table), not data of a place: they are read

@@ -8,7 +8,7 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +16,9 @@ from django.utils import timezone
 from minsheng.areas.codes import LEVEL_DEPTH, LEVELS, InvalidCode, check_code_level, normalize_code, prefix_of
 from minsheng.areas.models import Division
 from minsheng.audit.services import audit_record
+
+if TYPE_CHECKING:
+    from minsheng.core.typing import Actor
 
 REQUIRED_COLUMNS = ("code", "name", "level", "parent_code")
 NAME_MAX_LENGTH = Division._meta.get_field("name").max_length or 100
@@ -153,7 +156,7 @@ def _check_parents(
 
 
 def divisions_import(
-    *, rows: Iterable[tuple[int, dict[str, str]]], source: str, actor: Any = None, dry_run: bool = False
+    *, rows: Iterable[tuple[int, dict[str, str]]], source: str, actor: Actor | None = None, dry_run: bool = False
 ) -> DivisionImportResult:
     """Load divisions from rows of ``code,name,level,parent_code``.
 
@@ -219,7 +222,7 @@ def divisions_import(
     return result
 
 
-def divisions_load_bundled(*, actor: Any = None) -> list[DivisionImportResult]:
+def divisions_load_bundled(*, actor: Actor | None = None) -> list[DivisionImportResult]:
     """Load the division files shipped with Minsheng: the Jiangsu province and city rows, then Suqian."""
     results = []
     for name in ("jiangsu-cities-2023.csv", "suqian-2023.csv"):

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from minsheng.areas import selectors
 from minsheng.core.decorators import role_required
 from minsheng.core.htmx import render_page
+from minsheng.core.typing import ActorRequest
 
 
 @role_required("areas.view_division")
-def division_index(request: HttpRequest) -> HttpResponse:
+def division_index(request: ActorRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     context = {
         "query": query,
@@ -20,7 +21,7 @@ def division_index(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("areas.view_division")
-def division_detail(request: HttpRequest, code: str) -> HttpResponse:
+def division_detail(request: ActorRequest, code: str) -> HttpResponse:
     division = selectors.division_get(user=request.user, code=code)
     context = {
         "division": division,

@@ -5,7 +5,7 @@ its rows and one for its count."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -18,12 +18,15 @@ from minsheng.core.modules import DueItem
 from minsheng.core.scoping import LEVEL_DIGITS
 from minsheng.intake.selectors import masked_name
 
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
+
 # Who moves a case on at each stage: the investigators, the township's reviewer, the approving level.
 INVESTIGATOR_STAGES = (Stage.ACCEPTED, Stage.INVESTIGATION, Stage.VERIFICATION)
 REVIEWER_STAGES = (Stage.INITIAL_REVIEW, Stage.PUBLICITY, Stage.DEMOCRATIC_REVIEW)
 
 
-def _steps(user: Any) -> QuerySet[ProgrammeCase]:
+def _steps(user: User) -> QuerySet[ProgrammeCase]:
     investigate = ProgrammeCase.objects.restrict(user, "investigate").filter(stage__in=INVESTIGATOR_STAGES)
     review = ProgrammeCase.objects.restrict(user, "review").filter(stage__in=REVIEWER_STAGES)
     approve = ProgrammeCase.objects.restrict(user, "approve").filter(stage=Stage.COUNTY_REVIEW)
@@ -33,7 +36,7 @@ def _steps(user: Any) -> QuerySet[ProgrammeCase]:
     return ProgrammeCase.objects.restrict(user, "view").filter(mine)
 
 
-def steps_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def steps_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
     """低保 / 特困 cases whose next step is this user's, by the item's deadline."""
     cases = _steps(user).select_related("case", "case__application", "applicant").order_by("case__deadline", "pk")
     return [
@@ -50,15 +53,15 @@ def steps_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
     ]
 
 
-def steps_count(user: Any, today: dt.date) -> int:
+def steps_count(user: User, today: dt.date) -> int:
     return _steps(user).count()
 
 
-def _reviews(user: Any, today: dt.date) -> QuerySet[Benefit]:
+def _reviews(user: User, today: dt.date) -> QuerySet[Benefit]:
     return Benefit.objects.restrict(user, "change").filter(status=Benefit.Status.ACTIVE, next_review_on__lte=today)
 
 
-def reviews_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def reviews_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
     """Running benefits whose periodic review has come, oldest first."""
     benefits = (
         _reviews(user, today)
@@ -79,11 +82,11 @@ def reviews_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
     ]
 
 
-def reviews_count(user: Any, today: dt.date) -> int:
+def reviews_count(user: User, today: dt.date) -> int:
     return _reviews(user, today).count()
 
 
-def _papers(user: Any) -> QuerySet[TemporaryAid]:
+def _papers(user: User) -> QuerySet[TemporaryAid]:
     return TemporaryAid.objects.restrict(user, "change").filter(
         status=TemporaryAid.Status.PAID_FIRST, papers_completed_at__isnull=True
     )
@@ -101,27 +104,27 @@ def _temporary_row(aid: TemporaryAid, kind: str, title: str, deadline: dt.date |
     )
 
 
-def papers_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def papers_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
     """Temporary assistance paid first whose papers are still to complete, by their deadline."""
     aids = _papers(user).select_related("person").order_by("papers_due", "pk")[:limit]
     title = _("Complete the papers of temporary assistance paid first")
     return [_temporary_row(aid, "temporary_papers", title, aid.papers_due, today) for aid in aids]
 
 
-def papers_count(user: Any, today: dt.date) -> int:
+def papers_count(user: User, today: dt.date) -> int:
     return _papers(user).count()
 
 
-def _to_decide(user: Any) -> QuerySet[TemporaryAid]:
+def _to_decide(user: User) -> QuerySet[TemporaryAid]:
     return TemporaryAid.objects.restrict(user, "decide").filter(status=TemporaryAid.Status.WITH_COUNTY)
 
 
-def temporary_decisions_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def temporary_decisions_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
     """Temporary assistance above the township's cap, for the county to decide, by the item's deadline."""
     aids = _to_decide(user).select_related("person", "item_case").order_by("item_case__deadline", "pk")[:limit]
     title = _("Decide temporary assistance above the township's cap")
     return [_temporary_row(aid, "temporary_decide", title, aid.item_case.deadline, today) for aid in aids]
 
 
-def temporary_decisions_count(user: Any, today: dt.date) -> int:
+def temporary_decisions_count(user: User, today: dt.date) -> int:
     return _to_decide(user).count()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from django.db import models
@@ -31,6 +31,9 @@ from minsheng.assistance.programmes import Programme
 from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record
 from minsheng.core.templatetags.money import yuan
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 FONT = "STSong-Light"
 ROW_HEIGHT = 8 * mm
@@ -80,7 +83,7 @@ def programme_label(code: str) -> str:
     return str(Programme(code).label)
 
 
-def notice_viewed(*, actor: Any, obj: models.Model, area_code: str, what: str) -> None:
+def notice_viewed(*, actor: User, obj: models.Model, area_code: str, what: str) -> None:
     """Printing a notice shows personal data: one audit event per print."""
     audit_record(
         actor=actor,

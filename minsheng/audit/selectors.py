@@ -1,16 +1,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
 from minsheng.audit.models import AuditEvent
 
+if TYPE_CHECKING:
+    from minsheng.core.typing import Actor
+
 
 def audit_event_search(
     *,
-    user: Any,
+    user: Actor,
     person: str = "",
     actor: str = "",
     action: str = "",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -12,6 +12,9 @@ from minsheng.audit.models import AuditEvent
 from minsheng.core.context import current_request
 from minsheng.core.limits import COMPOSED_MAX, require_length
 from minsheng.core.modules import audit_action_labels
+
+if TYPE_CHECKING:
+    from minsheng.core.typing import Actor
 
 
 class UndeclaredAuditAction(ImproperlyConfigured):
@@ -25,7 +28,7 @@ def _check_declared(action: str) -> None:
         raise UndeclaredAuditAction(f"audit action {action!r} is declared by no module (Module.audit_actions)")
 
 
-def _actor_fields(actor: Any) -> dict[str, Any]:
+def _actor_fields(actor: Actor | None) -> dict[str, Any]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return {"actor": None, "actor_username": "", "actor_role": ""}
     roles = sorted({a.role for a in actor.effective_assignments()}) if hasattr(actor, "effective_assignments") else []
@@ -34,7 +37,7 @@ def _actor_fields(actor: Any) -> dict[str, Any]:
 
 def audit_record(
     *,
-    actor: Any,
+    actor: Actor | None,
     action: str,
     kind: str = AuditEvent.Kind.CHANGE,
     obj: models.Model | None = None,
@@ -76,7 +79,7 @@ def audit_record(
 
 
 def audit_record_many(
-    *, actor: Any, action: str, kind: str = AuditEvent.Kind.CHANGE, events: list[dict[str, Any]]
+    *, actor: Actor | None, action: str, kind: str = AuditEvent.Kind.CHANGE, events: list[dict[str, Any]]
 ) -> int:
     """Append one event per item of ``events`` in one bulk insert: for set-based services that change many rows at
     once with the same action. Each item gives ``obj`` and any of ``area_code``, ``before``, ``after``, ``reason``."""
@@ -107,7 +110,7 @@ def audit_record_many(
 
 
 def audit_view_personal_data(
-    *, actor: Any, obj: models.Model, area_code: str, fields: list[str], reason: str = ""
+    *, actor: Actor, obj: models.Model, area_code: str, fields: list[str], reason: str = ""
 ) -> AuditEvent:
     """The separate event for a user seeing a person's full (unmasked) personal data."""
     return audit_record(
@@ -122,7 +125,7 @@ def audit_view_personal_data(
 
 
 def audit_list_personal_data(
-    *, actor: Any, object_type: str, area_code: str, count: int, persons: int, query: dict[str, Any]
+    *, actor: Actor, object_type: str, area_code: str, count: int, persons: int, query: dict[str, Any]
 ) -> AuditEvent:
     """One event per answer that lists personal data (masked) in bulk: what was asked and how many records and
     persons came back, so a read of many households is as visible to the auditor as a reveal of one."""

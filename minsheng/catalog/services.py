@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department, Item, ItemRevision
 from minsheng.core.limits import LABEL_MAX, LIST_MAX, REASON_MAX, TEXT_MAX, require_length
+
+if TYPE_CHECKING:
+    from minsheng.core.typing import Actor
 
 
 def item_snapshot(item: Item) -> dict[str, Any]:
@@ -31,7 +34,7 @@ def item_snapshot(item: Item) -> dict[str, Any]:
 
 
 @transaction.atomic
-def item_update(*, actor: Any, item: Item, changes: dict[str, Any], reason: str) -> ItemRevision | None:
+def item_update(*, actor: Actor, item: Item, changes: dict[str, Any], reason: str) -> ItemRevision | None:
     """Apply ``changes`` (field → value; owners and follow_on as lists of objects). None when nothing changed."""
     if not actor.has_perm("catalog.change_item"):
         raise PermissionDenied(_("Only a city administrator edits the catalogue."))
@@ -67,7 +70,9 @@ def item_update(*, actor: Any, item: Item, changes: dict[str, Any], reason: str)
     after = item_snapshot(locked)
     if after == before:
         return None
-    revision = ItemRevision.objects.create(item=locked, revised_by=actor, before=before, after=after, reason=reason)
+    revision = ItemRevision.objects.create(
+        item=locked, revised_by_id=actor.pk, before=before, after=after, reason=reason
+    )
     audit_record(
         actor=actor,
         action="catalog.item_changed",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -11,16 +11,17 @@ from minsheng.catalog.models import Item
 from minsheng.catalog.services import item_update
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
+from minsheng.core.typing import ActorRequest
 
 
 @role_required("catalog.view_item")
-def item_list(request: HttpRequest) -> HttpResponse:
+def item_list(request: ActorRequest) -> HttpResponse:
     items = Item.objects.prefetch_related("owners").order_by("number")
     return render(request, "catalog/item_list.html", {"items": items})
 
 
 @role_required("catalog.view_item")
-def item_detail(request: HttpRequest, number: int) -> HttpResponse:
+def item_detail(request: ActorRequest, number: int) -> HttpResponse:
     item = get_object_or_404(Item.objects.prefetch_related("owners", "follow_on"), number=number)
     form = ItemForm(request.POST or None, item=item)
     if request.method == "POST":

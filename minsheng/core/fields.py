@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from minsheng.core.crypto import decrypt, encrypt, is_token
 
 
-class EncryptedCharField(models.TextField):
+# Left unparameterised (its values read as Any): Django's fields cannot be subscripted at run time without
+# django-stubs-ext, which is not a run-time dependency.
+class EncryptedCharField(models.TextField):  # type: ignore[type-arg]
     """A short text (ID, phone or bank number) stored encrypted with AES-256-GCM (see ``minsheng.core.crypto``).
 
     In Python the value is the plaintext; in the database it is a token ``1$<key id>$<data>``. ``None`` and the

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, NotAuthenticated, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -64,7 +64,9 @@ def idempotent(request: Request, endpoint: str, run: Callable[[], Response], **a
     """Answer ``request`` by ``run()`` once per idempotency key; replay the stored answer afterwards."""
     key = _key(request)
     digest = _digest(endpoint, request, arguments)
-    user: Any = request.user  # authenticated: the views check permissions before calling
+    user = request.user
+    if not user.is_authenticated:  # never here: the views check permissions before calling
+        raise NotAuthenticated
     with transaction.atomic():
         try:
             with transaction.atomic():

@@ -231,6 +231,8 @@ class ItemHandler(Protocol):
 
     items: frozenset[int]
 
+    # ``actor`` is an ``accounts.User``: the core sits below accounts and cannot name it, and a handler typing it so
+    # must still match this protocol (core.typing.Actor here would refuse that narrower parameter).
     def cases_accepted(self, cases: Sequence[Any], *, actor: Any) -> None:
         """Items of these numbers were accepted with their materials complete (受理): open what follows."""
 
@@ -249,7 +251,7 @@ class RegistryEvent(enum.StrEnum):
 @dataclass(frozen=True)
 class RegistryChange:
     event: RegistryEvent
-    actor: Any
+    actor: Any  # an accounts.User (or None for a system job), passed on to the subscribers' services, which type it
     on: dt.date
     household: Any = None
     person: Any = None

@@ -12,7 +12,7 @@ from drf_spectacular.utils import OpenApiResponse
 from minsheng.core.api import ErrorSerializer
 
 
-class SessionScheme(OpenApiAuthenticationExtension):
+class SessionScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]  # unannotated in drf-spectacular
     target_class = "minsheng.core.api.SessionAuthentication"
     name = "sessionAuth"
 
@@ -39,5 +39,6 @@ class AutoSchema(openapi.AutoSchema):
         for code, description in ERROR_RESPONSES.items():
             if code not in responses:
                 answer = OpenApiResponse(ErrorSerializer, description=description)
-                responses[code] = self._get_response_for_code(answer, code, direction=direction)
+                # drf-spectacular leaves this method unannotated.
+                responses[code] = self._get_response_for_code(answer, code, direction=direction)  # type: ignore[no-untyped-call]
         return dict(sorted(responses.items()))

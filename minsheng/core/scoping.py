@@ -20,7 +20,7 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -89,12 +89,12 @@ class ScopedQuerySet(models.QuerySet[_ModelT]):
     _scope_state: str | None = None
 
     def _clone(self) -> Self:
-        clone = super()._clone()  # type: ignore[misc]
+        clone: Self = super()._clone()  # type: ignore[misc]
         clone._scope_state = self._scope_state
         return clone
 
     def _with_state(self, state: str) -> Self:
-        clone = self._chain()  # type: ignore[attr-defined]
+        clone: Self = self._chain()  # type: ignore[attr-defined]
         clone._scope_state = state
         return clone
 
@@ -106,7 +106,7 @@ class ScopedQuerySet(models.QuerySet[_ModelT]):
         if not (user.is_authenticated and user.is_active):
             return restricted.none()
         meta = self.model._meta
-        scopes = cast(ScopeHolder, user).scopes_for(f"{meta.app_label}.{action}_{meta.model_name}")
+        scopes = user.scopes_for(f"{meta.app_label}.{action}_{meta.model_name}")
         if not scopes:
             return restricted.none()
         area_fields: str | tuple[str, ...] = self.model.scope_field  # type: ignore[attr-defined]
@@ -205,7 +205,7 @@ class ScopedModel(models.Model):
     # the organisation's id, matched against an organisation-bound role assignment (``RoleSpec.organisation``).
     scope_organisation_field: ClassVar[str | None] = None
 
-    objects: ClassVar[ScopedManager[Any]] = ScopedManager()
+    objects = ScopedManager()
 
     class Meta:
         abstract = True
@@ -219,14 +219,16 @@ class ScopedModel(models.Model):
             super().validate_constraints(exclude=exclude)
 
 
-def scope_allows(user: Any, permission: str, *codes: str) -> bool:
+def scope_allows(user: ScopeHolder | AnonymousUser | None, permission: str, *codes: str) -> bool:
     """Whether ``user`` holds ``permission`` in an area containing any of ``codes`` (for checks before a write)."""
     if user is None or not (user.is_authenticated and user.is_active):
         return False
     return any(code and code.startswith(s.prefix) for s in user.scopes_for(permission) for code in codes)
 
 
-def require_scope(user: Any, permission: str, *codes: str, message: str | None = None) -> None:
+def require_scope(
+    user: ScopeHolder | AnonymousUser | None, permission: str, *codes: str, message: str | None = None
+) -> None:
     """``scope_allows`` or PermissionDenied: the check every service makes before a write in an area."""
     if not scope_allows(user, permission, *codes):
         raise PermissionDenied(message or _("This is outside the areas where you may do this."))

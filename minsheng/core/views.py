@@ -5,6 +5,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework import exceptions
 
+from minsheng.core.typing import ActorRequest
+
 # Below this path every answer is JSON in the API's one error shape (core/api.py), also when no view was reached
 # (an unknown path such as /api/v1/payroll-batches/0.5/approve/) or the view failed.
 API_PREFIX = "/api/"
@@ -17,7 +19,7 @@ def _api_error(request: HttpRequest, error: type[exceptions.APIException]) -> Ht
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: ActorRequest) -> HttpResponse:
     """The start page: who you are, where you work, and what you can open from here."""
     return render(request, "core/home.html")
 

@@ -9,13 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.utils import timezone
 
 from minsheng.core.modules import DueItem, DueWork, derived, modules
 from minsheng.desk.models import Notice
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from minsheng.core.typing import Actor
 
 PAGE_SIZE = 25
 # A page lists rows of each kind up to its own end: the last page reached is bounded so that a page never reads more
@@ -31,7 +36,7 @@ def due_kinds() -> tuple[DueWork, ...]:
     return tuple(sorted((w for m in modules() for w in m.due_work), key=lambda w: (w.order, w.key)))
 
 
-def kinds_for(user: Any) -> list[DueWork]:
+def kinds_for(user: Actor) -> list[DueWork]:
     return [work for work in due_kinds() if user.has_perm(work.permission)]
 
 
@@ -49,7 +54,7 @@ def _order(item: DueItem) -> tuple[bool, dt.date, str]:
     return (item.deadline is None, item.deadline or dt.date.max, item.kind)
 
 
-def due_page(*, user: Any, today: dt.date, kind: str = "", page: int = 1) -> DuePage:
+def due_page(*, user: Actor, today: dt.date, kind: str = "", page: int = 1) -> DuePage:
     """One page of the user's due work, every kind merged by deadline (or one kind)."""
     held = kinds_for(user)
     counts = [(work, work.count(user, today)) for work in held]
@@ -65,12 +70,12 @@ def due_page(*, user: Any, today: dt.date, kind: str = "", page: int = 1) -> Due
     return DuePage(rows=rows[end - PAGE_SIZE : end], counts=counts, total=total, page=page, pages=pages)
 
 
-def _badge_key(user: Any) -> str:
+def _badge_key(user: Actor) -> str:
     assignment = getattr(user, "active_assignment", None)
     return f"desk:todo:{user.pk}:{assignment.pk if assignment is not None else ''}"
 
 
-def due_count(user: Any) -> int:
+def due_count(user: Actor | AnonymousUser) -> int:
     """How much is due for the user (the number beside 我的待办), read at most every ``BADGE_SECONDS``."""
     if not user.is_authenticated:
         return 0
@@ -83,14 +88,14 @@ def due_count(user: Any) -> int:
     return int(count)
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: Actor | AnonymousUser) -> int:
     """The user's unread notices (kept in the cache until one is sent or read)."""
     if not user.is_authenticated:
         return 0
     key = f"desk:notices:{user.pk}"
     count = cache.get(key)
     if count is None:
-        count = Notice.objects.filter(recipient=user, read=False).count()
+        count = Notice.objects.filter(recipient_id=user.pk, read=False).count()
         cache.set(key, count, BADGE_SECONDS)
     return int(count)
 
@@ -99,5 +104,5 @@ def forget_badges(user_ids: Iterable[int]) -> None:
     cache.delete_many([f"desk:notices:{pk}" for pk in user_ids])
 
 
-def notices_of(user: Any, limit: int = 50) -> list[Notice]:
-    return list(Notice.objects.filter(recipient=user)[:limit])
+def notices_of(user: Actor, limit: int = 50) -> list[Notice]:
+    return list(Notice.objects.filter(recipient_id=user.pk)[:limit])

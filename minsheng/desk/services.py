@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db import transaction
 
 from minsheng.desk.models import Notice
 from minsheng.desk.selectors import forget_badges
+
+if TYPE_CHECKING:
+    from minsheng.core.typing import Actor
 
 
 def notices_send(*, recipients: Iterable[Any], text: str, link: str = "") -> int:
@@ -21,9 +24,9 @@ def notices_send(*, recipients: Iterable[Any], text: str, link: str = "") -> int
     return len(users)
 
 
-def notices_mark_read(*, actor: Any, ids: Iterable[int] | None = None) -> int:
+def notices_mark_read(*, actor: Actor, ids: Iterable[int] | None = None) -> int:
     """Mark the actor's own notices read (all of them, or those of ``ids``)."""
-    notices = Notice.objects.filter(recipient=actor, read=False)
+    notices = Notice.objects.filter(recipient_id=actor.pk, read=False)
     if ids is not None:
         notices = notices.filter(pk__in=list(ids))
     marked = notices.update(read=True)

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from minsheng.core.numbers import parse_int
+from minsheng.core.typing import ActorRequest
 from minsheng.desk.selectors import due_page, notices_of
 from minsheng.desk.services import notices_mark_read
 
 
 @login_required
-def todo(request: HttpRequest) -> HttpResponse:
+def todo(request: ActorRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")[:40]
     page = parse_int(request.GET.get("page"), minimum=1, maximum=10_000) or 1
     due = due_page(user=request.user, today=timezone.localdate(), kind=kind, page=page)
@@ -31,6 +32,6 @@ def todo(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notices_read(request: HttpRequest) -> HttpResponse:
+def notices_read(request: ActorRequest) -> HttpResponse:
     notices_mark_read(actor=request.user)
     return redirect("desk:todo")

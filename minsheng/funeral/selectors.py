@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
@@ -18,29 +18,32 @@ from minsheng.funeral.models import Complaint, Facility, FiledPrice, FuneralCase
 from minsheng.funeral.services import prices_in_force
 from minsheng.workdays.services import Calendar
 
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
-def facility_list(*, user: Any) -> QuerySet[Facility]:
+
+def facility_list(*, user: User) -> QuerySet[Facility]:
     return Facility.objects.restrict(user, "view").order_by("area_code", "kind", "name")
 
 
-def facility_get(*, user: Any, pk: int, action: str = "view") -> Facility:
+def facility_get(*, user: User, pk: int, action: str = "view") -> Facility:
     return get_object_or_404(Facility.objects.restrict(user, action), pk=pk)
 
 
-def filing_list(*, user: Any, status: str = "") -> QuerySet[PriceFiling]:
+def filing_list(*, user: User, status: str = "") -> QuerySet[PriceFiling]:
     rows = PriceFiling.objects.restrict(user, "view").select_related("facility", "submitted_by")
     if status in PriceFiling.Status.values:
         rows = rows.filter(status=status)
     return rows.order_by("-submitted_at", "-id")
 
 
-def filing_get(*, user: Any, pk: int) -> PriceFiling:
+def filing_get(*, user: User, pk: int) -> PriceFiling:
     return get_object_or_404(
         PriceFiling.objects.restrict(user, "view").select_related("facility", "submitted_by", "reviewed_by"), pk=pk
     )
 
 
-def case_list(*, user: Any) -> QuerySet[FuneralCase]:
+def case_list(*, user: User) -> QuerySet[FuneralCase]:
     return (
         FuneralCase.objects.restrict(user, "view")
         .select_related("facility", "waiver")
@@ -49,23 +52,23 @@ def case_list(*, user: Any) -> QuerySet[FuneralCase]:
     )
 
 
-def case_get(*, user: Any, pk: int) -> FuneralCase:
+def case_get(*, user: User, pk: int) -> FuneralCase:
     return get_object_or_404(FuneralCase.objects.restrict(user, "view").select_related("facility"), pk=pk)
 
 
-def settlement_list(*, user: Any) -> QuerySet[Settlement]:
+def settlement_list(*, user: User) -> QuerySet[Settlement]:
     return Settlement.objects.restrict(user, "view").select_related("facility", "prepared_by", "approved_by")
 
 
-def settlement_get(*, user: Any, pk: int) -> Settlement:
+def settlement_get(*, user: User, pk: int) -> Settlement:
     return get_object_or_404(Settlement.objects.restrict(user, "view").select_related("facility"), pk=pk)
 
 
-def complaint_list(*, user: Any) -> QuerySet[Complaint]:
+def complaint_list(*, user: User) -> QuerySet[Complaint]:
     return Complaint.objects.restrict(user, "view").select_related("facility").defer("contact_phone")
 
 
-def complaint_get(*, user: Any, pk: int) -> Complaint:
+def complaint_get(*, user: User, pk: int) -> Complaint:
     return get_object_or_404(
         Complaint.objects.restrict(user, "view").select_related("facility", "answered_by").defer("contact_phone"),
         pk=pk,
@@ -140,11 +143,11 @@ def public_cemetery(pk: int, today: dt.date) -> CemeteryBoard:
 COMPLAINT_WARNING_WORKING_DAYS = 3
 
 
-def _filings_to_review(user: Any) -> QuerySet[PriceFiling]:
+def _filings_to_review(user: User) -> QuerySet[PriceFiling]:
     return PriceFiling.objects.restrict(user, "review").filter(status=PriceFiling.Status.SUBMITTED)
 
 
-def filings_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def filings_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
     """Filings waiting for the bureau's review, by effective date (they must be reviewed before it)."""
     rows = _filings_to_review(user).select_related("facility").order_by("effective_from", "pk")
     return [
@@ -161,16 +164,16 @@ def filings_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
     ]
 
 
-def filings_due_count(user: Any, today: dt.date) -> int:
+def filings_due_count(user: User, today: dt.date) -> int:
     return _filings_to_review(user).count()
 
 
-def _complaints_due(user: Any, today: dt.date) -> QuerySet[Complaint]:
+def _complaints_due(user: User, today: dt.date) -> QuerySet[Complaint]:
     horizon = Calendar().add_working_days(today, COMPLAINT_WARNING_WORKING_DAYS)
     return Complaint.objects.restrict(user, "change").filter(status=Complaint.Status.OPEN, answer_due__lte=horizon)
 
 
-def complaints_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def complaints_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
     """Price reports near their answer deadline, or past it."""
     rows = _complaints_due(user, today).select_related("facility").order_by("answer_due", "pk")
     return [
@@ -187,5 +190,5 @@ def complaints_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
     ]
 
 
-def complaints_due_count(user: Any, today: dt.date) -> int:
+def complaints_due_count(user: User, today: dt.date) -> int:
     return _complaints_due(user, today).count()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -46,6 +46,9 @@ from minsheng.people.models import Membership, Person
 from minsheng.people.services import PHONE_PATTERN
 from minsheng.workdays.services import Calendar
 
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
+
 WAIVER_SERVICES = "funeral.waiver_services"
 WAIVER_GROUPS = "funeral.waiver_groups"
 ANSWER_DAYS = "funeral.complaint_answer_days"
@@ -72,7 +75,7 @@ def _text(value: str, field: str, message: str, limit: int = 500) -> str:
     return value
 
 
-def _may_for_facility(actor: Any, permission: str, facility: Facility) -> bool:
+def _may_for_facility(actor: User, permission: str, facility: Facility) -> bool:
     """Whether the actor holds ``permission`` in the facility's area, and for its organisation if bound to one."""
     if actor is None or not (actor.is_authenticated and actor.is_active):
         return False
@@ -83,7 +86,7 @@ def _may_for_facility(actor: Any, permission: str, facility: Facility) -> bool:
     )
 
 
-def _require_facility(actor: Any, permission: str, facility: Facility) -> Facility:
+def _require_facility(actor: User, permission: str, facility: Facility) -> Facility:
     if not _may_for_facility(actor, permission, facility):
         raise PermissionDenied(_("This facility is outside what you may work on."))
     # unscoped: the actor's right on the facility is checked just above; re-read under lock
@@ -106,7 +109,7 @@ def _require_fen(value: Any, field: str) -> int:
 @transaction.atomic
 def facility_create(
     *,
-    actor: Any,
+    actor: User,
     area: Division,
     kind: str,
     name: str,
@@ -151,7 +154,7 @@ def facility_create(
 
 
 @transaction.atomic
-def price_item_add(*, actor: Any, facility: Facility, kind: str, name: str, unit: str = "个") -> PriceItem:
+def price_item_add(*, actor: User, facility: Facility, kind: str, name: str, unit: str = "个") -> PriceItem:
     locked = _require_facility(actor, "funeral.add_priceitem", facility)
     if kind not in PriceItem.Kind.values:
         raise ValidationError({"kind": _("Choose plot or service.")})
@@ -191,7 +194,7 @@ def prices_in_force(facility: Facility, on: dt.date) -> dict[int, FiledPrice]:
 
 @transaction.atomic
 def filing_submit(
-    *, actor: Any, facility: Facility, effective_from: dt.date, prices: Mapping[int, int], note: str = ""
+    *, actor: User, facility: Facility, effective_from: dt.date, prices: Mapping[int, int], note: str = ""
 ) -> PriceFiling:
     """File new prices (item id → fen) from a future date; the bureau reviews them before they are in force."""
     locked = _require_facility(actor, "funeral.add_pricefiling", facility)
@@ -233,7 +236,7 @@ def filing_submit(
 
 
 @transaction.atomic
-def filing_review(*, actor: Any, filing: PriceFiling, accept: bool, note: str = "") -> PriceFiling:
+def filing_review(*, actor: User, filing: PriceFiling, accept: bool, note: str = "") -> PriceFiling:
     """The bureau accepts the filing (its prices are in force from its date, each with the change against the price
     before) or returns it with the reason. Race-safe: the row is locked and its status re-read."""
     row = PriceFiling.objects.restrict(actor, "review").select_for_update().filter(pk=filing.pk).first()
@@ -361,7 +364,7 @@ def complaint_submit(
 
 
 @transaction.atomic
-def complaint_answer(*, actor: Any, complaint: Complaint, answer: str) -> Complaint:
+def complaint_answer(*, actor: User, complaint: Complaint, answer: str) -> Complaint:
     answer = _text(answer, "answer", _("Write the answer."), 2000)
     updated = (
         Complaint.objects.restrict(actor, "change")
@@ -395,7 +398,7 @@ def _case_number(area_code: str, day: dt.date) -> str:
 
 
 @transaction.atomic
-def case_register(*, actor: Any, facility: Facility, name: str, id_number: str, died_on: dt.date) -> FuneralCase:
+def case_register(*, actor: User, facility: Facility, name: str, id_number: str, died_on: dt.date) -> FuneralCase:
     """A funeral home registers the deceased: name, ID number (kept encrypted, with its blind index), date of death."""
     locked = _require_facility(actor, "funeral.add_funeralcase", facility)
     if locked.kind not in Facility.FUNERAL_SERVICES:
@@ -450,7 +453,7 @@ class Cremation:
     area_code: str
 
 
-def _case_locked(actor: Any, case: FuneralCase, action: str) -> FuneralCase:
+def _case_locked(actor: User, case: FuneralCase, action: str) -> FuneralCase:
     row = FuneralCase.objects.restrict(actor, action).select_for_update().filter(pk=case.pk).first()
     if row is None:
         raise PermissionDenied(_("This case is outside what you may work on."))
@@ -458,7 +461,7 @@ def _case_locked(actor: Any, case: FuneralCase, action: str) -> FuneralCase:
 
 
 @transaction.atomic
-def cremation_record(*, actor: Any, case: FuneralCase, cremated_on: dt.date, certificate: str) -> FuneralCase:
+def cremation_record(*, actor: User, case: FuneralCase, cremated_on: dt.date, certificate: str) -> FuneralCase:
     """Record the cremation. The case then is the death feed's record for the data exchange (docs/modules/funeral.md,
     "Funeral services"): it carries the ID's blind index, which a feed matches against the registry, and the event
     ``funeral.person_cremated`` is published to the modules that subscribe."""
@@ -532,7 +535,7 @@ def waiver_services(area_code: str, on: dt.date) -> tuple[Parameter, dict[str, t
 
 
 @transaction.atomic
-def waiver_register(*, actor: Any, case: FuneralCase, services: Iterable[str]) -> Waiver:
+def waiver_register(*, actor: User, case: FuneralCase, services: Iterable[str]) -> Waiver:
     """惠民殡葬: waive the basic services given, when the platform's own records show the deceased in an eligible group
     (``funeral.waiver_groups``) on the day of death; the amounts are those in force (``funeral.waiver_services``)."""
     row = _case_locked(actor, case, "change")
@@ -600,7 +603,7 @@ def _snapshot(settlement: Settlement) -> dict[str, Any]:
 
 
 @transaction.atomic
-def settlement_generate(*, actor: Any, facility: Facility, period: dt.date) -> Settlement:
+def settlement_generate(*, actor: User, facility: Facility, period: dt.date) -> Settlement:
     """Prepare (or prepare again) a funeral home's settlement of a month that has ended: every waiver of that month
     not settled yet joins it (one set-based UPDATE), then the totals. Idempotent; an approved settlement is frozen."""
     if not _may_for_facility(actor, PREPARE, facility):
@@ -644,7 +647,7 @@ def settlement_generate(*, actor: Any, facility: Facility, period: dt.date) -> S
 
 
 @transaction.atomic
-def settlement_approve(*, actor: Any, settlement: Settlement) -> Settlement:
+def settlement_approve(*, actor: User, settlement: Settlement) -> Settlement:
     """The checker approves a draft somebody else prepared; from now on it cannot change."""
     if not _may_for_facility(actor, APPROVE, settlement.facility):
         raise PermissionDenied(_("You may not approve the settlements of this facility."))
@@ -675,7 +678,7 @@ def settlement_approve(*, actor: Any, settlement: Settlement) -> Settlement:
 
 
 @transaction.atomic
-def settlement_pay(*, actor: Any, settlement: Settlement) -> Settlement:
+def settlement_pay(*, actor: User, settlement: Settlement) -> Settlement:
     """Record that the approved settlement was paid to the funeral home: once (a guarded UPDATE)."""
     if not _may_for_facility(actor, PAY, settlement.facility):
         raise PermissionDenied(_("You may not pay the settlements of this facility."))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
@@ -53,8 +54,11 @@ from minsheng.funeral.services import (
     waiver_services,
 )
 
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
-def _act(request: HttpRequest, form: Any, action: Callable[[dict[str, Any]], Any], done: str) -> bool:
+
+def _act(request: AuthenticatedRequest, form: Any, action: Callable[[dict[str, Any]], Any], done: str) -> bool:
     """Run a POST action of a small form; errors go to the messages above the page."""
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
@@ -68,7 +72,7 @@ def _act(request: HttpRequest, form: Any, action: Callable[[dict[str, Any]], Any
     return True
 
 
-def _may(user: Any, permission: str, facility: Facility) -> bool:
+def _may(user: User, permission: str, facility: Facility) -> bool:
     return any(
         facility.area_code.startswith(s.prefix) and s.organisation_id in (None, facility.pk)
         for s in user.scopes_for(permission)
@@ -79,7 +83,7 @@ def _may(user: Any, permission: str, facility: Facility) -> bool:
 
 
 @role_required("funeral.view_facility")
-def facility_list(request: HttpRequest) -> HttpResponse:
+def facility_list(request: AuthenticatedRequest) -> HttpResponse:
     form = FacilityForm() if request.user.has_perm("funeral.add_facility") else None
     return render(
         request, "funeral/facility_list.html", {"facilities": selectors.facility_list(user=request.user), "form": form}
@@ -88,7 +92,7 @@ def facility_list(request: HttpRequest) -> HttpResponse:
 
 @role_required("funeral.add_facility")
 @require_POST
-def facility_new(request: HttpRequest) -> HttpResponse:
+def facility_new(request: AuthenticatedRequest) -> HttpResponse:
     form = FacilityForm(request.POST)
 
     def create(d: dict[str, Any]) -> Any:
@@ -113,7 +117,7 @@ def facility_new(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("funeral.view_facility")
-def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def facility_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     facility = selectors.facility_get(user=request.user, pk=pk)
     user = request.user
     items = list(facility.items.filter(active=True))
@@ -135,7 +139,7 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("funeral.add_priceitem")
 @require_POST
-def item_new(request: HttpRequest, pk: int) -> HttpResponse:
+def item_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     facility = selectors.facility_get(user=request.user, pk=pk)
     form = ItemForm(request.POST, prefix="item")
     _act(
@@ -149,7 +153,7 @@ def item_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("funeral.add_pricefiling")
 @require_POST
-def filing_new(request: HttpRequest, pk: int) -> HttpResponse:
+def filing_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     facility = selectors.facility_get(user=request.user, pk=pk)
     form = FilingForm(request.POST, prefix="filing", items=list(facility.items.filter(active=True)))
     _act(
@@ -168,7 +172,7 @@ def filing_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("funeral.view_pricefiling")
-def filing_list(request: HttpRequest) -> HttpResponse:
+def filing_list(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     rows = selectors.filing_list(user=request.user, status=status)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
@@ -178,7 +182,7 @@ def filing_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("funeral.view_pricefiling")
-def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def filing_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     filing = selectors.filing_get(user=request.user, pk=pk)
     can_review = (
         filing.status == PriceFiling.Status.SUBMITTED
@@ -198,7 +202,7 @@ def filing_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("funeral.review_pricefiling")
 @require_POST
-def filing_review_view(request: HttpRequest, pk: int) -> HttpResponse:
+def filing_review_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     filing = selectors.filing_get(user=request.user, pk=pk)
     form = ReviewForm(request.POST)
     _act(
@@ -213,18 +217,18 @@ def filing_review_view(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Cases, cremation, waivers -------------------------------------------------------------------------------------
 
 
-def _case_facilities(user: Any) -> Any:
+def _case_facilities(user: User) -> Any:
     return selectors.facility_list(user=user).filter(kind__in=Facility.FUNERAL_SERVICES, active=True)
 
 
 @role_required("funeral.view_funeralcase")
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(selectors.case_list(user=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "funeral/case_list.html", {"page": page})
 
 
 @role_required("funeral.add_funeralcase")
-def case_new(request: HttpRequest) -> HttpResponse:
+def case_new(request: AuthenticatedRequest) -> HttpResponse:
     form = CaseForm(request.POST or None, facilities=_case_facilities(request.user))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -245,7 +249,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("funeral.view_funeralcase")
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk)
     user = request.user
     waiver = Waiver.objects.restrict(user, "view").filter(case=case).first()
@@ -271,7 +275,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("funeral.change_funeralcase")
 @require_POST
-def case_cremation(request: HttpRequest, pk: int) -> HttpResponse:
+def case_cremation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk)
     form = CremationForm(request.POST, prefix="cremation")
     _act(
@@ -287,7 +291,7 @@ def case_cremation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("funeral.add_waiver")
 @require_POST
-def case_waiver(request: HttpRequest, pk: int) -> HttpResponse:
+def case_waiver(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk)
     try:
         _rule, offered = waiver_services(case.area_code, case.died_on)
@@ -308,7 +312,7 @@ def case_waiver(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("funeral.view_settlement")
-def settlement_list(request: HttpRequest) -> HttpResponse:
+def settlement_list(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(selectors.settlement_list(user=request.user), 50).get_page(request.GET.get("page"))
     form = None
     if request.user.has_perm("funeral.add_settlement"):
@@ -318,7 +322,7 @@ def settlement_list(request: HttpRequest) -> HttpResponse:
 
 @role_required("funeral.add_settlement")
 @require_POST
-def settlement_prepare(request: HttpRequest) -> HttpResponse:
+def settlement_prepare(request: AuthenticatedRequest) -> HttpResponse:
     form = SettlementForm(request.POST, prefix="settle", facilities=_case_facilities(request.user))
     done: dict[str, Settlement] = {}
 
@@ -331,7 +335,7 @@ def settlement_prepare(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("funeral.view_settlement")
-def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def settlement_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     settlement = selectors.settlement_get(user=request.user, pk=pk)
     user = request.user
     waivers = settlement.waivers.select_related("case").order_by("registered_at", "pk")
@@ -351,7 +355,7 @@ def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("funeral.approve_settlement")
 @require_POST
-def settlement_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
+def settlement_approve_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     settlement = selectors.settlement_get(user=request.user, pk=pk)
     try:
         settlement_approve(actor=request.user, settlement=settlement)
@@ -364,7 +368,7 @@ def settlement_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("funeral.pay_settlement")
 @require_POST
-def settlement_pay_view(request: HttpRequest, pk: int) -> HttpResponse:
+def settlement_pay_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     settlement = selectors.settlement_get(user=request.user, pk=pk)
     try:
         settlement_pay(actor=request.user, settlement=settlement)
@@ -379,13 +383,13 @@ def settlement_pay_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("funeral.view_complaint")
-def complaint_list(request: HttpRequest) -> HttpResponse:
+def complaint_list(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(selectors.complaint_list(user=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "funeral/complaint_list.html", {"page": page, "today": timezone.localdate()})
 
 
 @role_required("funeral.view_complaint")
-def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def complaint_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     complaint = selectors.complaint_get(user=request.user, pk=pk)
     can_answer = (
         complaint.status == "open" and Complaint.objects.restrict(request.user, "change").filter(pk=pk).exists()
@@ -399,7 +403,7 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("funeral.change_complaint")
 @require_POST
-def complaint_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
+def complaint_answer_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     complaint = selectors.complaint_get(user=request.user, pk=pk)
     form = AnswerForm(request.POST)
     _act(

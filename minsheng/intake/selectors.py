@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -17,8 +17,11 @@ from minsheng.intake.models import Attachment, ItemCase, Notification
 from minsheng.people.models import Membership
 from minsheng.workdays.services import Calendar
 
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
-def unread_notices(user: Any) -> int:
+
+def unread_notices(user: User) -> int:
     """The user's notices not yet read (the count beside 通知 in the header)."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
@@ -40,11 +43,11 @@ def _rows(cases: QuerySet[ItemCase], limit: int) -> list[ItemCase]:
     )
 
 
-def _to_receive(user: Any) -> QuerySet[ItemCase]:
+def _to_receive(user: User) -> QuerySet[ItemCase]:
     return ItemCase.objects.restrict(user, "decide").filter(status=ItemCase.Status.ACCEPTED, received_at__isnull=True)
 
 
-def _to_decide(user: Any) -> QuerySet[ItemCase]:
+def _to_decide(user: User) -> QuerySet[ItemCase]:
     """Received items the department decides itself (not those decided through a programme's procedure)."""
     return (
         ItemCase.objects.restrict(user, "decide")
@@ -65,31 +68,31 @@ def _due(case: ItemCase, kind: str, title: str, today: dt.date, deadline: dt.dat
     )
 
 
-def receive_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def receive_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
     """Items routed to the user's department and not yet received (签收), nearest deadline first."""
     title = _("Receive")
     return [_due(c, "intake_receive", title, today, c.deadline) for c in _rows(_to_receive(user), limit)]
 
 
-def receive_count(user: Any, today: dt.date) -> int:
+def receive_count(user: User, today: dt.date) -> int:
     return _to_receive(user).count()
 
 
-def decide_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def decide_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
     """Received items waiting for the department's decision, nearest deadline first."""
     title = _("Decide")
     return [_due(c, "intake_decide", title, today, c.deadline) for c in _rows(_to_decide(user), limit)]
 
 
-def decide_count(user: Any, today: dt.date) -> int:
+def decide_count(user: User, today: dt.date) -> int:
     return _to_decide(user).count()
 
 
-def _awaited(user: Any) -> QuerySet[ItemCase]:
+def _awaited(user: User) -> QuerySet[ItemCase]:
     return ItemCase.objects.restrict(user, "change").filter(status=ItemCase.Status.WAITING_MATERIALS)
 
 
-def materials_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def materials_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
     """Items waiting for materials, by the day they remind the applicant (longest waiting first)."""
     calendar = Calendar()
     cases = list(
@@ -109,7 +112,7 @@ def materials_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
     return rows
 
 
-def materials_count(user: Any, today: dt.date) -> int:
+def materials_count(user: User, today: dt.date) -> int:
     return _awaited(user).count()
 
 

@@ -111,7 +111,7 @@ def consultation_record(
     return consultation
 
 
-def consultation_counts(*, user: Any) -> dict[str, int]:
+def consultation_counts(*, user: User) -> dict[str, int]:
     """Consultations by outcome in the user's areas (for the window page; statistics come later)."""
     rows = Consultation.objects.restrict(user, "view").values("outcome").annotate(n=Count("id"))
     return {row["outcome"]: row["n"] for row in rows}
@@ -497,7 +497,7 @@ def case_transfer(*, actor: User, case: ItemCase, department: Department, reason
     return locked
 
 
-def overdue_cases(*, user: Any, today: dt.date | None = None) -> Any:
+def overdue_cases(*, user: User, today: dt.date | None = None) -> Any:
     """Accepted items past their deadline in the user's areas (and department), oldest first."""
     today = today or timezone.localdate()
     return (

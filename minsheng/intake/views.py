@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from minsheng.accounts.models import User
+from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department
 from minsheng.core.decorators import role_required
@@ -40,8 +40,8 @@ from minsheng.workdays.services import Calendar
 
 
 @role_required("intake.view_consultation")
-def consultations(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def consultations(request: AuthenticatedRequest) -> HttpResponse:
+    actor = request.user
     can_add = actor.has_perm("intake.add_consultation")
     form = ConsultationForm(request.POST or None)
     if request.method == "POST":
@@ -80,8 +80,8 @@ def consultations(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("intake.add_application")
-def application_new(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def application_new(request: AuthenticatedRequest) -> HttpResponse:
+    actor = request.user
     form = ApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         person = people.person_search(
@@ -116,7 +116,7 @@ def application_new(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("intake.view_application")
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     application = get_object_or_404(
         Application.objects.restrict(request.user, "view").select_related("person", "recorded_by"), pk=pk
     )
@@ -135,10 +135,10 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("intake.view_itemcase")
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """One item as its department (or the window) works on it: the member it is for, the household summary, the
     checklist of materials with their documents; nothing of the application's other items."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     case = get_object_or_404(
         ItemCase.objects.restrict(user, "view").select_related(
             "item", "department", "application", "application__person", "beneficiary"
@@ -163,7 +163,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("intake.view_itemcase")
-def case_document(request: HttpRequest, pk: int, document: int) -> FileResponse:
+def case_document(request: AuthenticatedRequest, pk: int, document: int) -> FileResponse:
     """A document of an item's checklist, for whoever may read the item (a department reads its own items' only)."""
     case = get_object_or_404(ItemCase.objects.restrict(request.user, "view"), pk=pk)
     attachment = get_object_or_404(selectors.case_documents(case), pk=document)
@@ -171,7 +171,7 @@ def case_document(request: HttpRequest, pk: int, document: int) -> FileResponse:
 
 
 @role_required("intake.view_itemcase")
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
     cases = (
         ItemCase.objects.restrict(request.user, "view")
         .select_related("item", "department", "application", "application__person")
@@ -185,8 +185,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @role_required("intake.decide_itemcase")
 @require_POST
-def case_decision(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def case_decision(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     case = get_object_or_404(ItemCase.objects.restrict(actor, "decide"), pk=pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -209,8 +209,8 @@ def _case_action(request: HttpRequest, pk: int, action: str) -> ItemCase:
 
 @role_required("intake.decide_itemcase")
 @require_POST
-def case_request_more(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def case_request_more(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     case = _case_action(request, pk, "decide")
     try:
         case_request_materials(
@@ -228,8 +228,8 @@ def case_request_more(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("intake.decide_itemcase")
 @require_POST
-def case_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def case_hand_over(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     case = _case_action(request, pk, "decide")
     department_id = parse_id(request.POST.get("department"))
     department = Department.objects.filter(pk=department_id).first() if department_id is not None else None
@@ -247,8 +247,8 @@ def case_hand_over(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("intake.change_itemcase")
 @require_POST
-def case_materials_in(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def case_materials_in(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     case = _case_action(request, pk, "change")
     try:
         case_materials_received(actor=actor, case=case)
@@ -260,14 +260,14 @@ def case_materials_in(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("intake.view_itemcase")
-def overdue(request: HttpRequest) -> HttpResponse:
+def overdue(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "intake/overdue.html", {"cases": overdue_cases(user=request.user)[:500]})
 
 
 @role_required("intake.change_application")
 @require_POST
-def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def attachment_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     application = get_object_or_404(Application.objects.restrict(actor, "change"), pk=pk)
     uploaded = request.FILES.get("file")
     if uploaded is None:
@@ -285,12 +285,12 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("intake.view_attachment")
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(Attachment.objects.restrict(request.user, "view"), pk=pk)
     return _send_document(request, attachment)
 
 
-def _send_document(request: HttpRequest, attachment: Attachment) -> FileResponse:
+def _send_document(request: AuthenticatedRequest, attachment: Attachment) -> FileResponse:
     audit_record(
         actor=request.user,
         action="intake.attachment_viewed",
@@ -305,9 +305,9 @@ def _send_document(request: HttpRequest, attachment: Attachment) -> FileResponse
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedRequest) -> HttpResponse:
     """The user's own notices; opening the page marks them read."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     notices = list(Notification.objects.filter(recipient=user).select_related("case", "case__application")[:100])
     Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
     return render(request, "intake/notifications.html", {"notices": notices})
@@ -315,8 +315,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @role_required("intake.decide_itemcase")
 @require_POST
-def case_receive_view(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def case_receive_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     case = _case_action(request, pk, "decide")
     try:
         case_receive(actor=actor, case=case)

@@ -14,9 +14,9 @@ from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
-from rest_framework.request import Request
 from rest_framework.response import Response
 
+from minsheng.accounts.typing import AuthenticatedApiRequest
 from minsheng.areas.models import Division
 from minsheng.core.api import ErrorSerializer, HasRolePermission
 from minsheng.core.idempotency import HEADER, idempotent
@@ -43,6 +43,7 @@ class PayrollBatchViewSet(viewsets.ReadOnlyModelViewSet[PayrollBatch]):
 
     serializer_class = PayrollBatchSerializer
     permission_classes = [HasRolePermission]
+    request: AuthenticatedApiRequest  # HasRolePermission lets signed-in users only
     required_permission = "payments.view_payrollbatch"
 
     def get_queryset(self) -> QuerySet[PayrollBatch]:
@@ -61,7 +62,7 @@ class PayrollBatchViewSet(viewsets.ReadOnlyModelViewSet[PayrollBatch]):
         ],
     )
     @action(detail=False, methods=["post"])
-    def generate(self, request: Request) -> Response:
+    def generate(self, request: AuthenticatedApiRequest) -> Response:
         """Prepare (or prepare again) a county's payroll of a programme for a month."""
         if not request.user.has_perm(services.PREPARE):
             self.permission_denied(request)
@@ -86,7 +87,7 @@ class PayrollBatchViewSet(viewsets.ReadOnlyModelViewSet[PayrollBatch]):
         request=ApproveSerializer, responses={200: PayrollBatchSerializer, 422: KEY_REUSED}, parameters=[KEY_PARAMETER]
     )
     @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str | None = None) -> Response:
+    def approve(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         """The checker approves a draft prepared by somebody else, with an opinion and the lines to be paid and
         their total as read (a batch prepared again since is not approved)."""
         batch = self._batch(request, pk, services.APPROVE, "approve")
@@ -111,7 +112,7 @@ class PayrollBatchViewSet(viewsets.ReadOnlyModelViewSet[PayrollBatch]):
         parameters=[KEY_PARAMETER],
     )
     @action(detail=True, methods=["post"], url_path="return-file", parser_classes=[MultiPartParser])
-    def return_file(self, request: Request, pk: str | None = None) -> Response:
+    def return_file(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         """Settle the batch's lines from the bank's return file (paid / failed with the bank's reason)."""
         batch = self._batch(request, pk, bankfiles.BANK, "add")
         form = ReturnFileSerializer(data=request.data)
@@ -127,7 +128,7 @@ class PayrollBatchViewSet(viewsets.ReadOnlyModelViewSet[PayrollBatch]):
 
         return idempotent(request, "payments.return_file", run, batch=batch.pk)
 
-    def _batch(self, request: Request, pk: str | None, permission: str, action: str) -> PayrollBatch:
+    def _batch(self, request: AuthenticatedApiRequest, pk: str | None, permission: str, action: str) -> PayrollBatch:
         if not request.user.has_perm(permission):
             self.permission_denied(request)
         batch_id = parse_id(pk)

@@ -19,7 +19,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,6 +33,9 @@ from minsheng.core.scoping import require_scope
 from minsheng.core.spreadsheets import safe_row
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import PREPARE
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 BANK = PREPARE  # the payment officer sends the file and imports the bank's answer
 HEADER = ["reference", "payee", "bank_account", "bank_name", "amount_yuan", "period", "county"]
@@ -64,7 +67,7 @@ def yuan_text(fen: int) -> str:
     return f"{fen // 100}.{fen % 100:02d}"
 
 
-def _require_bank_right(actor: Any, batch: PayrollBatch) -> None:
+def _require_bank_right(actor: User, batch: PayrollBatch) -> None:
     require_scope(
         actor, BANK, batch.area_code, message=_("You may not exchange bank files for the payroll of this county.")
     )
@@ -140,7 +143,7 @@ def _xlsx(rows: list[list[str]], stamp: dt.datetime) -> bytes:
 
 
 @transaction.atomic
-def payment_file_export(*, actor: Any, batch: PayrollBatch, fmt: str = "csv") -> PaymentFile:
+def payment_file_export(*, actor: User, batch: PayrollBatch, fmt: str = "csv") -> PaymentFile:
     """The payment file of an approved batch; the first export marks the batch as sent to the bank."""
     _require_bank_right(actor, batch)
     if fmt not in ("csv", "xlsx"):
@@ -203,7 +206,7 @@ def _reference(value: str) -> int | None:
 
 
 @transaction.atomic
-def bank_return_import(*, actor: Any, batch: PayrollBatch, filename: str, content: bytes) -> ReturnResult:
+def bank_return_import(*, actor: User, batch: PayrollBatch, filename: str, content: bytes) -> ReturnResult:
     """Settle the lines of an exported batch from the bank's return file; all or nothing."""
     _require_bank_right(actor, batch)
     # unscoped: the batch's county right is checked just above; re-read under lock

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from celery import current_app
 from django.conf import settings
@@ -26,6 +26,9 @@ from minsheng.areas.models import Division
 from minsheng.core.scoping import require_scope, scope_allows
 from minsheng.payments.models import PayrollBatch, PayrollJob
 from minsheng.payments.services import PREPARE, require_period
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ def runs_in_process() -> bool:
     return bool(current_app.conf.task_always_eager)
 
 
-def payroll_job_start(*, actor: Any, county: Division, programme: str, period: dt.date) -> tuple[PayrollJob, bool]:
+def payroll_job_start(*, actor: User, county: Division, programme: str, period: dt.date) -> tuple[PayrollJob, bool]:
     """Ask for the county's payroll of ``programme`` for the month starting ``period`` to be prepared.
 
     Returns the job and whether it is new. When a job for the same county, programme and month is queued or
@@ -142,7 +145,7 @@ def job_failed(job_id: int, exc: BaseException) -> None:
     )
 
 
-def job_get(*, user: Any, pk: int) -> PayrollJob | None:
+def job_get(*, user: User, pk: int) -> PayrollJob | None:
     """A job in the user's payroll areas (jobs are seen with the batches' permission), or None."""
     # unscoped: read by id, then checked against the user's payroll scope before it is returned
     job = PayrollJob.objects.unscoped().select_related("batch", "created_by").filter(pk=pk).first()
@@ -151,7 +154,7 @@ def job_get(*, user: Any, pk: int) -> PayrollJob | None:
     return job
 
 
-def job_latest(*, user: Any, batch: PayrollBatch) -> PayrollJob | None:
+def job_latest(*, user: User, batch: PayrollBatch) -> PayrollJob | None:
     """The newest job of the batch's county, programme and month, when the user may see the batch (the caller read it
     through the door)."""
     if not scope_allows(user, VIEW, batch.area_code):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
@@ -17,20 +17,23 @@ from minsheng.core.months import add_months, months_between
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import PREPARE
 
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
+
 # Lines never load the encrypted account: lists show the masked copy.
 _SECRETS = ("bank_account", "payee__id_number", "payee__phone", "payee__bank_account")
 
 
-def batch_list(*, user: Any) -> QuerySet[PayrollBatch]:
+def batch_list(*, user: User) -> QuerySet[PayrollBatch]:
     return PayrollBatch.objects.restrict(user, "view").select_related("prepared_by", "approved_by")
 
 
-def batch_get(*, user: Any, pk: int, action: str = "view") -> PayrollBatch:
+def batch_get(*, user: User, pk: int, action: str = "view") -> PayrollBatch:
     """A batch in the user's areas for ``action``; 404 otherwise."""
     return get_object_or_404(PayrollBatch.objects.restrict(user, action), pk=pk)
 
 
-def batch_lines(*, user: Any, batch: PayrollBatch, status: str = "") -> QuerySet[PaymentLine]:
+def batch_lines(*, user: User, batch: PayrollBatch, status: str = "") -> QuerySet[PaymentLine]:
     lines = (
         PaymentLine.objects.restrict(user, "view")
         .filter(batch=batch)
@@ -42,7 +45,7 @@ def batch_lines(*, user: Any, batch: PayrollBatch, status: str = "") -> QuerySet
     return lines.order_by("area_code", "id")
 
 
-def batch_held_by_reason(*, user: Any, batch: PayrollBatch) -> list[dict[str, Any]]:
+def batch_held_by_reason(*, user: User, batch: PayrollBatch) -> list[dict[str, Any]]:
     """Held lines counted and summed per reason, for the batch page."""
     rows = (
         batch_lines(user=user, batch=batch, status=PaymentLine.Status.HELD)
@@ -54,7 +57,7 @@ def batch_held_by_reason(*, user: Any, batch: PayrollBatch) -> list[dict[str, An
     return [dict(row) for row in rows]
 
 
-def counties_to_prepare(*, user: Any) -> list[Division]:
+def counties_to_prepare(*, user: User) -> list[Division]:
     """The counties in which the user may prepare a payroll."""
     prefixes = [scope.prefix for scope in user.scopes_for(PREPARE)]
     if not prefixes:
@@ -64,7 +67,7 @@ def counties_to_prepare(*, user: Any) -> list[Division]:
     return [c for c in counties if any(c.code.startswith(prefix) for prefix in prefixes)]
 
 
-def batch_reconciliation(*, user: Any, batch: PayrollBatch) -> dict[str, dict[str, int]]:
+def batch_reconciliation(*, user: User, batch: PayrollBatch) -> dict[str, dict[str, int]]:
     """Counts and totals (fen) of the batch's lines per status: paid, failed, held, pending, and all of them."""
     rows = (
         batch_lines(user=user, batch=batch)
@@ -83,7 +86,7 @@ def batch_reconciliation(*, user: Any, batch: PayrollBatch) -> dict[str, dict[st
     return report
 
 
-def person_ledger(*, user: Any, person: Any) -> QuerySet[PaymentLine]:
+def person_ledger(*, user: User, person: Any) -> QuerySet[PaymentLine]:
     """The payment lines of a person (as payee), newest month first, as far as the user may see them."""
     return (
         PaymentLine.objects.restrict(user, "view")
@@ -98,7 +101,7 @@ def person_ledger(*, user: Any, person: Any) -> QuerySet[PaymentLine]:
 UNPAID_LOOKBACK_MONTHS = 24
 
 
-def unpaid_months_before(*, user: Any, batch: PayrollBatch) -> list[dict[str, Any]]:
+def unpaid_months_before(*, user: User, batch: PayrollBatch) -> list[dict[str, Any]]:
     """The months before ``batch``'s (at most ``UNPAID_LOOKBACK_MONTHS``, and none before the county's first
     payroll of the programme) whose payroll of the same county and programme has not been sent to the bank: no
     batch at all, or one still a draft or only approved. Each as ``{"month": date, "status": "" | status}``."""
@@ -128,7 +131,7 @@ def household_paid(household: Any) -> bool:
 # --- Due work -----------------------------------------------------------------------------------------------------
 
 
-def _to_approve(user: Any) -> QuerySet[PayrollBatch]:
+def _to_approve(user: User) -> QuerySet[PayrollBatch]:
     """Prepared drafts the user may approve: never their own (maker-checker)."""
     return (
         PayrollBatch.objects.restrict(user, "approve")
@@ -137,7 +140,7 @@ def _to_approve(user: Any) -> QuerySet[PayrollBatch]:
     )
 
 
-def batches_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def batches_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
     """Payroll batches prepared and waiting for approval, oldest month first."""
     return [
         DueItem(
@@ -151,5 +154,5 @@ def batches_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
     ]
 
 
-def batches_due_count(user: Any, today: dt.date) -> int:
+def batches_due_count(user: User, today: dt.date) -> int:
     return _to_approve(user).count()

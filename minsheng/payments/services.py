@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -42,6 +42,9 @@ from minsheng.core.scoping import scope_allows
 from minsheng.core.templatetags.money import yuan
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.people.models import Person
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 PREPARE = "payments.add_payrollbatch"
 APPROVE = "payments.approve_payrollbatch"
@@ -238,7 +241,8 @@ def _insert_lines(batch: PayrollBatch, prefix: str) -> int:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        inserted: int = cursor.rowcount
+        return max(inserted, 0)
 
 
 def _insert_reissues(batch: PayrollBatch) -> int:
@@ -276,7 +280,8 @@ def _insert_reissues(batch: PayrollBatch) -> int:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        inserted: int = cursor.rowcount
+        return max(inserted, 0)
 
 
 def _refresh_draft(batch: PayrollBatch, prefix: str) -> None:
@@ -347,7 +352,7 @@ def _snapshot(batch: PayrollBatch) -> dict[str, Any]:
     }
 
 
-def payroll_generate(*, actor: Any, county: Division, programme: str, period: dt.date) -> PayrollBatch:
+def payroll_generate(*, actor: User, county: Division, programme: str, period: dt.date) -> PayrollBatch:
     """Prepare (or prepare again) the county's payroll of ``programme`` for the month starting ``period``.
 
     Idempotent: a second run adds no line; in a draft it brings amounts, accounts and holds up to date. An approved
@@ -367,7 +372,7 @@ def payroll_generate(*, actor: Any, county: Division, programme: str, period: dt
 
 
 @transaction.atomic
-def _generate(*, actor: Any, county: Division, programme: str, period: dt.date) -> PayrollBatch:
+def _generate(*, actor: User, county: Division, programme: str, period: dt.date) -> PayrollBatch:
     if connection.vendor == "postgresql":
         # The planner prices the per-line subqueries (amount of the month, duplicate check) high enough to compile
         # them with JIT, which costs more (~0.3 s a batch) than the statement it speeds up; measured in
@@ -401,7 +406,7 @@ def _generate(*, actor: Any, county: Division, programme: str, period: dt.date) 
 
 @transaction.atomic
 def payroll_approve(
-    *, actor: Any, batch: PayrollBatch, opinion: str, confirmed_count: int, confirmed_fen: int
+    *, actor: User, batch: PayrollBatch, opinion: str, confirmed_count: int, confirmed_fen: int
 ) -> PayrollBatch:
     """The checker approves a draft prepared by somebody else; from now on the batch cannot change.
 

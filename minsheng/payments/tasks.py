@@ -42,12 +42,13 @@ def _generate_for_job(
     county_code: str, programme: str, period_iso: str, actor_id: int, job_id: int | None
 ) -> dict[str, int]:
     from minsheng.payments import jobs
+    from minsheng.payments.models import PayrollJob
 
     if job_id is None:
         return _generate(county_code, programme, period_iso, actor_id)
     if not jobs.job_began(job_id):
         # unscoped: system job: the task reads its own job's row
-        return dict(jobs.PayrollJob.objects.unscoped().get(pk=job_id).result or {})
+        return dict(PayrollJob.objects.unscoped().get(pk=job_id).result or {})
     try:
         result = _generate(county_code, programme, period_iso, actor_id)
     except Exception as exc:  # the page must say it failed rather than spin; Celery records it as failed too

@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
@@ -21,7 +22,7 @@ from minsheng.payments.forms import ApproveForm, PrepareForm, ReturnFileForm
 from minsheng.payments.models import PaymentLine, PayrollBatch, PayrollJob
 
 
-def _list(request: HttpRequest, form: PrepareForm | None = None, *, status: int = 200) -> HttpResponse:
+def _list(request: AuthenticatedRequest, form: PrepareForm | None = None, *, status: int = 200) -> HttpResponse:
     counties = selectors.counties_to_prepare(user=request.user)
     if form is None and counties:
         form = PrepareForm(counties=counties, prefix="prepare")
@@ -30,13 +31,13 @@ def _list(request: HttpRequest, form: PrepareForm | None = None, *, status: int 
 
 
 @role_required("payments.view_payrollbatch")
-def batch_list(request: HttpRequest) -> HttpResponse:
+def batch_list(request: AuthenticatedRequest) -> HttpResponse:
     return _list(request)
 
 
 @role_required(services.PREPARE)
 @require_POST
-def batch_prepare(request: HttpRequest) -> HttpResponse:
+def batch_prepare(request: AuthenticatedRequest) -> HttpResponse:
     form = PrepareForm(request.POST, counties=selectors.counties_to_prepare(user=request.user), prefix="prepare")
     if form.is_valid():
         data = form.cleaned_data
@@ -56,7 +57,7 @@ def batch_prepare(request: HttpRequest) -> HttpResponse:
     return _list(request, form, status=400)
 
 
-def _started(request: HttpRequest, job: PayrollJob, created: bool) -> HttpResponse:
+def _started(request: AuthenticatedRequest, job: PayrollJob, created: bool) -> HttpResponse:
     """After a preparation was asked for: the batch when it is done (no broker: it ran here), else the job's page,
     which follows it (a second click is shown the job already open)."""
     if job.status == PayrollJob.Status.DONE and job.batch_id is not None:
@@ -75,7 +76,7 @@ def _started(request: HttpRequest, job: PayrollJob, created: bool) -> HttpRespon
 
 
 @role_required("payments.view_payrollbatch")
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """A preparation: queued, running, done with the batch's figures or failed with the reason. While it is open,
     the fragment asks again every 2 seconds (htmx)."""
     job = jobs.job_get(user=request.user, pk=pk)
@@ -85,12 +86,12 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("payments.view_payrollbatch")
-def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.batch_get(user=request.user, pk=pk))
 
 
 def _detail(
-    request: HttpRequest, batch: PayrollBatch, approve_form: ApproveForm | None = None, *, status: int = 200
+    request: AuthenticatedRequest, batch: PayrollBatch, approve_form: ApproveForm | None = None, *, status: int = 200
 ) -> HttpResponse:
     """The batch page, after a GET or again with the errors of an approval."""
     held = selectors.batch_lines(user=request.user, batch=batch, status=PaymentLine.Status.HELD)
@@ -133,7 +134,7 @@ def _detail(
 
 @role_required(services.PREPARE)
 @require_POST
-def batch_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_regenerate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     batch = selectors.batch_get(user=request.user, pk=pk, action="add")
     try:
         # The county of a batch the user may prepare (the door above); the job checks again.
@@ -149,7 +150,7 @@ def batch_regenerate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(services.APPROVE)
 @require_POST
-def batch_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     batch = selectors.batch_get(user=request.user, pk=pk, action="approve")
     form = ApproveForm(request.POST, batch=batch, prefix="approve")
     if form.is_valid():
@@ -177,7 +178,7 @@ def _errors(exc: ValidationError | PermissionDenied) -> str:
 
 @role_required(bankfiles.BANK)
 @require_POST
-def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_export(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The payment file (``format``: csv or xlsx) as a download; the first export marks the batch as sent."""
     batch = selectors.batch_get(user=request.user, pk=pk, action="add")
     try:
@@ -193,7 +194,7 @@ def batch_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(bankfiles.BANK)
 @require_POST
-def batch_import(request: HttpRequest, pk: int) -> HttpResponse:
+def batch_import(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The bank's return file: each line paid or failed, all or nothing."""
     batch = selectors.batch_get(user=request.user, pk=pk, action="add")
     form = ReturnFileForm(request.POST, request.FILES)

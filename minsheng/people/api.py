@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from minsheng.accounts.models import User
+from minsheng.accounts.typing import AuthenticatedApiRequest
 from minsheng.audit.services import audit_list_personal_data
 from minsheng.core.api import HasRolePermission
 from minsheng.core.crypto import mask_id_number
@@ -37,10 +37,15 @@ def _query(request: Request, criteria: type[PersonQuerySerializer | HouseholdQue
 
 
 def _audit_list(
-    request: Request, object_type: str, query: dict[str, Any], count: int, persons: int, area_code: str | None = None
+    request: AuthenticatedApiRequest,
+    object_type: str,
+    query: dict[str, Any],
+    count: int,
+    persons: int,
+    area_code: str | None = None,
 ) -> None:
     """The one audit event of a list answer; an ID number asked for is kept masked, as everywhere in the log."""
-    actor: User = request.user  # type: ignore[assignment]
+    actor = request.user
     asked = {key: value for key, value in query.items() if value}
     if "id_number" in asked:
         asked["id_number"] = mask_id_number(asked["id_number"])
@@ -62,6 +67,7 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet[Person]):
 
     serializer_class = PersonSerializer
     permission_classes = [HasRolePermission]
+    request: AuthenticatedApiRequest  # HasRolePermission lets signed-in users only
     required_permission = "people.view_person"
 
     def get_queryset(self) -> QuerySet[Person]:
@@ -72,26 +78,26 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet[Person]):
         """At most 50 matches of a search (the search page's limit), a page at a time; each answer is audited."""
         query = _query(request, PersonQuerySerializer)
         try:
-            persons = selectors.person_search(user=request.user, query=selectors.PersonQuery(**query))
+            persons = selectors.person_search(user=self.request.user, query=selectors.PersonQuery(**query))
         except selectors.SearchNeedsCriterion:
             raise ValidationError({"detail": _("Give an ID number, a name or an area code.")}) from None
         page = self.paginate_queryset(persons) or []
-        _audit_list(request, "people.person", query, count=len(page), persons=len(page))
+        _audit_list(self.request, "people.person", query, count=len(page), persons=len(page))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
         person = self.get_object()
-        services.person_viewed(actor=request.user, person=person)  # type: ignore[arg-type]
+        services.person_viewed(actor=self.request.user, person=person)
         return Response(self.get_serializer(person).data)
 
     @extend_schema(request=RevealRequestSerializer, responses=RevealedSerializer)
     @action(detail=True, methods=["post"])
-    def reveal(self, request: Request, pk: str | None = None) -> Response:
+    def reveal(self, request: AuthenticatedApiRequest, pk: str | None = None) -> Response:
         """The full ID, phone and bank numbers, with the reason they are needed; needs the reveal permission and
         writes an audit event."""
         if not request.user.has_perm("people.reveal_person"):
             self.permission_denied(request)
-        actor: User = request.user  # type: ignore[assignment]
+        actor = request.user
         person = self.get_object()
         form = RevealRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -108,6 +114,7 @@ class HouseholdViewSet(viewsets.ReadOnlyModelViewSet[Household]):
 
     serializer_class = HouseholdSerializer
     permission_classes = [HasRolePermission]
+    request: AuthenticatedApiRequest  # HasRolePermission lets signed-in users only
     required_permission = "people.view_household"
 
     def get_queryset(self) -> QuerySet[Household]:
@@ -123,19 +130,19 @@ class HouseholdViewSet(viewsets.ReadOnlyModelViewSet[Household]):
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
         query = _query(request, HouseholdQuerySerializer)
         try:
-            households = selectors.household_search(user=request.user, query=selectors.HouseholdQuery(**query))
+            households = selectors.household_search(user=self.request.user, query=selectors.HouseholdQuery(**query))
         except selectors.SearchNeedsCriterion:
             raise ValidationError(
                 {"detail": _("Give a household number, a member's ID number or an area code.")}
             ) from None
         page = self.paginate_queryset(self._with_members(households)) or []
         persons = len({m.person_id for household in page for m in household.memberships.all()})
-        _audit_list(request, "people.household", query, count=len(page), persons=persons)
+        _audit_list(self.request, "people.household", query, count=len(page), persons=persons)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
         household = self.get_object()
         persons = len({m.person_id for m in household.memberships.all()})
         query = {"id": str(household.pk)}
-        _audit_list(request, "people.household", query, count=1, persons=persons, area_code=household.area_id)
+        _audit_list(self.request, "people.household", query, count=1, persons=persons, area_code=household.area_id)
         return Response(self.get_serializer(household).data)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -13,6 +13,9 @@ from minsheng.core.crypto import blind_index
 from minsheng.people.idnumbers import InvalidIdNumber, normalize_for_index
 from minsheng.people.models import ChangeRequest, Household, Membership, Person
 from minsheng.people.names import query_pinyin
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 SEARCH_LIMIT = 50
 ENCRYPTED_FIELDS = ("id_number", "phone", "bank_account")
@@ -43,7 +46,7 @@ def _looks_like_initials(text: str) -> bool:
     return letters.isascii() and letters.isalpha() and not (set(letters) & _VOWELS)
 
 
-def person_search(*, user: Any, query: PersonQuery) -> QuerySet[Person]:
+def person_search(*, user: User, query: PersonQuery) -> QuerySet[Person]:
     """Persons in the user's areas matching the query, at most SEARCH_LIMIT of them.
 
     ID: exact, through the blind index (15- or 18-digit forms). Name: Chinese prefix, or the same sound in
@@ -85,7 +88,7 @@ def person_search(*, user: Any, query: PersonQuery) -> QuerySet[Person]:
     )
 
 
-def person_get(*, user: Any, pk: int) -> Person:
+def person_get(*, user: User, pk: int) -> Person:
     """A person in the user's areas, else 404."""
     return get_object_or_404(
         Person.objects.restrict(user, "view").select_related("hukou_area", "residence_area"), pk=pk
@@ -97,7 +100,7 @@ def person_memberships(person: Person) -> list[Membership]:
     return list(person.memberships.select_related("household", "household__area").order_by("-joined_on", "-id"))
 
 
-def household_get(*, user: Any, pk: int) -> Household:
+def household_get(*, user: User, pk: int) -> Household:
     return get_object_or_404(Household.objects.restrict(user, "view").select_related("area"), pk=pk)
 
 
@@ -112,7 +115,7 @@ class HouseholdQuery:
         return not (self.number or self.id_number or self.area)
 
 
-def household_search(*, user: Any, query: HouseholdQuery) -> QuerySet[Household]:
+def household_search(*, user: User, query: HouseholdQuery) -> QuerySet[Household]:
     """Households in the user's areas matching the query, by number: the household number exactly, a member's
     (current or former) ID number, or an area code prefix. Like person search, roles without
     ``people.browse_person`` must give a criterion (SearchNeedsCriterion): no list of every household."""
@@ -147,7 +150,7 @@ def household_memberships(household: Household) -> list[Membership]:
     )
 
 
-def change_requests_pending(*, user: Any) -> QuerySet[ChangeRequest]:
+def change_requests_pending(*, user: User) -> QuerySet[ChangeRequest]:
     return (
         ChangeRequest.objects.restrict(user, "view")
         .filter(status=ChangeRequest.Status.PENDING)
@@ -156,11 +159,11 @@ def change_requests_pending(*, user: Any) -> QuerySet[ChangeRequest]:
     )
 
 
-def change_request_get(*, user: Any, pk: int) -> ChangeRequest:
+def change_request_get(*, user: User, pk: int) -> ChangeRequest:
     return get_object_or_404(ChangeRequest.objects.restrict(user, "view").select_related("person"), pk=pk)
 
 
-def probable_duplicates(*, user: Any, limit: int = 100) -> list[list[Person]]:
+def probable_duplicates(*, user: User, limit: int = 100) -> list[list[Person]]:
     """Groups of persons in the user's areas who are probably one person registered twice.
 
     Same name and birth date; or the same name in pinyin (张伟 and 章伟) with the same birth date in the same

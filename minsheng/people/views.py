@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from minsheng.accounts.models import User
+from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.areas.selectors import divisions_where
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
@@ -53,7 +54,7 @@ CHANGE_LABELS = {
 
 
 @role_required("people.view_person")
-def person_search(request: HttpRequest) -> HttpResponse:
+def person_search(request: AuthenticatedRequest) -> HttpResponse:
     form = PersonSearchForm(request.GET or None)
     results = None
     needs_criterion = False
@@ -67,8 +68,8 @@ def person_search(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("people.add_person")
-def person_create(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def person_create(request: AuthenticatedRequest) -> HttpResponse:
+    actor = request.user
     form = PersonForm(request.POST or None, divisions=divisions_where(user=actor, permission="people.add_person"))
     if request.method == "POST" and form.is_valid():
         try:
@@ -97,8 +98,8 @@ def _person_context(actor: User, person: Person, change_form: PersonChangeForm) 
 
 
 @role_required("people.view_person")
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def person_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     person = selectors.person_get(user=actor, pk=pk)
     services.person_viewed(actor=actor, person=person)
     return render(request, "people/person_detail.html", _person_context(actor, person, PersonChangeForm(person=person)))
@@ -106,8 +107,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("people.reveal_person")
 @require_POST
-def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def person_reveal(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     person = selectors.person_get(user=actor, pk=pk)
     template = "people/_revealed.html" if is_htmx(request) else "people/revealed.html"
     try:
@@ -119,8 +120,8 @@ def person_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("people.change_person")
 @require_POST
-def person_change(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def person_change(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     person = selectors.person_get(user=actor, pk=pk)
     form = PersonChangeForm(request.POST, person=person)
     if form.is_valid():
@@ -147,8 +148,8 @@ def person_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("people.view_household")
-def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def household_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     household = selectors.household_get(user=actor, pk=pk)
     memberships = selectors.household_memberships(household)
     context = {
@@ -164,8 +165,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("people.add_household")
-def household_create(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def household_create(request: AuthenticatedRequest) -> HttpResponse:
+    actor = request.user
     form = HouseholdCreateForm(
         request.POST or None, divisions=divisions_where(user=actor, permission="people.add_household")
     )
@@ -205,8 +206,8 @@ def _back_to_household(request: HttpRequest, pk: int, form: Any) -> HttpResponse
 
 @role_required("people.change_household")
 @require_POST
-def member_add(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def member_add(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     household = selectors.household_get(user=actor, pk=pk)
     form = MemberAddForm(request.POST)
     if form.is_valid():
@@ -238,8 +239,8 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("people.change_household")
 @require_POST
-def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def member_remove(request: AuthenticatedRequest, pk: int, membership_pk: int) -> HttpResponse:
+    actor = request.user
     household = selectors.household_get(user=actor, pk=pk)
     membership = get_object_or_404(household.memberships.select_related("household"), pk=membership_pk)
     form = MemberRemoveForm(request.POST)
@@ -264,8 +265,8 @@ def member_remove(request: HttpRequest, pk: int, membership_pk: int) -> HttpResp
 
 @role_required("people.change_household")
 @require_POST
-def head_change(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def head_change(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     household = selectors.household_get(user=actor, pk=pk)
     memberships = selectors.household_memberships(household)
     form = HeadChangeForm(request.POST, members=memberships)
@@ -289,8 +290,8 @@ def head_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("people.view_changerequest")
-def change_request_list(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def change_request_list(request: AuthenticatedRequest) -> HttpResponse:
+    actor = request.user
     context = {
         "requests": [(r, services.change_request_display(r)) for r in selectors.change_requests_pending(user=actor)],
         "labels": CHANGE_LABELS,
@@ -302,8 +303,8 @@ def change_request_list(request: HttpRequest) -> HttpResponse:
 
 @role_required("people.confirm_changerequest")
 @require_POST
-def change_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def change_request_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     change = selectors.change_request_get(user=actor, pk=pk)
     form = DecisionForm(request.POST)
     form.is_valid()
@@ -321,9 +322,9 @@ def change_request_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("people.import_person")
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: AuthenticatedRequest) -> HttpResponse:
 
-    actor: User = request.user  # type: ignore[assignment]
+    actor = request.user
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -337,14 +338,14 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("people.import_person")
-def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def import_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
     job = get_object_or_404(ImportJob.objects.restrict(request.user, "view"), pk=pk)
     return render_page(request, "people/import_detail.html", {"job": job}, fragment="people/_import_progress.html")
 
 
 @role_required("people.import_person")
-def import_errors(request: HttpRequest, pk: int) -> FileResponse:
+def import_errors(request: AuthenticatedRequest, pk: int) -> FileResponse:
 
     job = get_object_or_404(ImportJob.objects.restrict(request.user, "view"), pk=pk)
     if not job.error_report:
@@ -354,7 +355,7 @@ def import_errors(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @role_required("people.import_person")
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: AuthenticatedRequest) -> HttpResponse:
 
     response = HttpResponse(
         template_workbook(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -366,14 +367,14 @@ def import_template(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("people.merge_person")
-def duplicates(request: HttpRequest) -> HttpResponse:
+def duplicates(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "people/duplicates.html", {"groups": selectors.probable_duplicates(user=request.user)})
 
 
 @role_required("people.merge_person")
 @require_POST
-def merge(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def merge(request: AuthenticatedRequest) -> HttpResponse:
+    actor = request.user
     keep_id, duplicate_id = parse_id(request.POST.get("keep")), parse_id(request.POST.get("duplicate"))
     if keep_id is None or duplicate_id is None:
         raise Http404

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -16,31 +16,34 @@ from django.utils.translation import gettext as _
 from minsheng.core.modules import DueItem
 from minsheng.relief.models import Admission, Patrol, Station, Tracing
 
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
-def station_list(*, user: Any) -> QuerySet[Station]:
+
+def station_list(*, user: User) -> QuerySet[Station]:
     return Station.objects.restrict(user, "view").order_by("area_code", "name")
 
 
-def stations_for_admission(*, user: Any) -> QuerySet[Station]:
+def stations_for_admission(*, user: User) -> QuerySet[Station]:
     return Station.objects.restrict(user, "view").filter(active=True).order_by("area_code", "name")
 
 
-def admission_list(*, user: Any, status: str = "") -> QuerySet[Admission]:
+def admission_list(*, user: User, status: str = "") -> QuerySet[Admission]:
     rows = Admission.objects.restrict(user, "view").select_related("station").defer("id_number")
     if status in Admission.Status.values:
         rows = rows.filter(status=status)
     return rows.order_by("-admitted_at", "-id")
 
 
-def admission_get(*, user: Any, pk: int, action: str = "view") -> Admission:
+def admission_get(*, user: User, pk: int, action: str = "view") -> Admission:
     return get_object_or_404(Admission.objects.restrict(user, action).select_related("station"), pk=pk)
 
 
-def tracing_get(*, user: Any, pk: int, action: str = "view") -> Tracing:
+def tracing_get(*, user: User, pk: int, action: str = "view") -> Tracing:
     return get_object_or_404(Tracing.objects.restrict(user, action).select_related("admission"), pk=pk)
 
 
-def patrol_list(*, user: Any) -> QuerySet[Patrol]:
+def patrol_list(*, user: User) -> QuerySet[Patrol]:
     return Patrol.objects.restrict(user, "view").select_related("station").order_by("-on", "-id")
 
 
@@ -89,13 +92,13 @@ def public_announcement(public_id: str) -> Tracing:
 STAY_WARNING_DAYS = 1
 
 
-def _stays_due(user: Any, today: dt.date) -> QuerySet[Admission]:
+def _stays_due(user: User, today: dt.date) -> QuerySet[Admission]:
     return Admission.objects.restrict(user, "change").filter(
         status=Admission.Status.IN_STATION, stay_until__lte=today + dt.timedelta(days=STAY_WARNING_DAYS)
     )
 
 
-def stays_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def stays_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
     """Stays reaching their limit (or past it): record the departure, or an extension with its reason."""
     rows = _stays_due(user, today).only("pk", "number", "name", "area_code", "stay_until").order_by("stay_until", "pk")
     return [
@@ -112,15 +115,15 @@ def stays_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
     ]
 
 
-def stays_due_count(user: Any, today: dt.date) -> int:
+def stays_due_count(user: User, today: dt.date) -> int:
     return _stays_due(user, today).count()
 
 
-def _announcements_due(user: Any) -> QuerySet[Tracing]:
+def _announcements_due(user: User) -> QuerySet[Tracing]:
     return Tracing.objects.restrict(user, "change").filter(status=Tracing.Status.OPEN, published_at__isnull=True)
 
 
-def announcements_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def announcements_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
     """Tracings whose public announcement is not published yet, by their deadline."""
     rows = _announcements_due(user).select_related("admission").order_by("announcement_due", "pk")
     return [
@@ -137,5 +140,5 @@ def announcements_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
     ]
 
 
-def announcements_due_count(user: Any, today: dt.date) -> int:
+def announcements_due_count(user: User, today: dt.date) -> int:
     return _announcements_due(user).count()

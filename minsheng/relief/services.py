@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,13 +32,18 @@ from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
 from minsheng.core.crypto import blind_index, mask_id_number
-from minsheng.core.scoping import require_scope
+from minsheng.core.scoping import ScopedModel, require_scope
 from minsheng.intake.services import DOCUMENT_SIGNATURES, ItemRequest, application_submit
 from minsheng.people.idnumbers import InvalidIdNumber, parse_id_number
 from minsheng.people.models import Person
 from minsheng.people.services import PersonData, household_create, person_register
 from minsheng.relief.models import Admission, Belonging, Patrol, Station, StayExtension, Tracing, TracingCheck
 from minsheng.workdays.services import Calendar
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
+
+_Row = TypeVar("_Row", bound=ScopedModel)
 
 STAY_DAYS = "relief.stay_days"
 ANNOUNCEMENT_DAYS = "relief.announcement_days"
@@ -86,10 +91,10 @@ def _not_future(moment: dt.datetime, field: str) -> None:
         raise ValidationError({field: _("The time cannot be in the future.")})
 
 
-def _lock(model: Any, pk: int, actor: Any, action: str) -> Any:
+def _lock(model: type[_Row], pk: int, actor: User, action: str) -> _Row:
     """The row, locked, if the actor may ``action`` it; else PermissionDenied (the page was opened through the door,
     so this happens only when the actor's rights changed meanwhile)."""
-    row = model.objects.restrict(actor, action).select_for_update().filter(pk=pk).first()
+    row: _Row | None = model.objects.restrict(actor, action).select_for_update().filter(pk=pk).first()
     if row is None:
         raise PermissionDenied(_("This record is outside your areas."))
     return row
@@ -128,7 +133,7 @@ def admission_snapshot(admission: Admission) -> dict[str, Any]:
 
 
 @transaction.atomic
-def station_create(*, actor: Any, area: Division, name: str, address: str = "", phone: str = "") -> Station:
+def station_create(*, actor: User, area: Division, name: str, address: str = "", phone: str = "") -> Station:
     require_scope(actor, STATION, area.code)
     name = _text(name, "name", _("Name the station."), 100)
     # unscoped: uniqueness spans all areas: one station of a name in a division
@@ -211,7 +216,7 @@ def _check_admission(data: AdmissionData) -> tuple[str, str, str, Person | None]
 
 
 @transaction.atomic
-def admission_record(*, actor: Any, station: Station, data: AdmissionData) -> Admission:
+def admission_record(*, actor: User, station: Station, data: AdmissionData) -> Admission:
     """Take a person in; a person of unknown identity gets a tracing with its announcement deadline at once."""
     require_scope(actor, ADD, station.area_code)
     if not station.active:
@@ -299,7 +304,7 @@ def _tracing_open(admission: Admission) -> Tracing:
 
 
 @transaction.atomic
-def admission_services(*, actor: Any, admission: Admission, services: Iterable[str]) -> Admission:
+def admission_services(*, actor: User, admission: Admission, services: Iterable[str]) -> Admission:
     """Record the services given so far (the list replaces the previous one)."""
     locked = _lock(Admission, admission.pk, actor, "change")
     wanted = sorted(set(services))
@@ -320,7 +325,7 @@ def admission_services(*, actor: Any, admission: Admission, services: Iterable[s
 
 
 @transaction.atomic
-def stay_extend(*, actor: Any, admission: Admission, until: dt.date, reason: str) -> StayExtension:
+def stay_extend(*, actor: User, admission: Admission, until: dt.date, reason: str) -> StayExtension:
     """Allow a stay beyond its limit, with the reason; the person may still leave whenever they wish."""
     locked = _lock(Admission, admission.pk, actor, "change")
     if locked.status != Admission.Status.IN_STATION:
@@ -349,7 +354,7 @@ def stay_extend(*, actor: Any, admission: Admission, until: dt.date, reason: str
 
 
 @transaction.atomic
-def belonging_add(*, actor: Any, admission: Admission, description: str, quantity: int = 1) -> Belonging:
+def belonging_add(*, actor: User, admission: Admission, description: str, quantity: int = 1) -> Belonging:
     locked = _lock(Admission, admission.pk, actor, "change")
     if locked.status != Admission.Status.IN_STATION:
         raise ValidationError(_("The person has left."))
@@ -386,7 +391,7 @@ TRACING_END: dict[str, str] = {
 @transaction.atomic
 def departure_record(
     *,
-    actor: Any,
+    actor: User,
     admission: Admission,
     departure: str,
     departed_at: dt.datetime | None = None,
@@ -423,7 +428,7 @@ def departure_record(
 
 
 def _depart(
-    admission: Admission, *, actor: Any, departure: str, departed_at: dt.datetime, destination: str, note: str
+    admission: Admission, *, actor: User, departure: str, departed_at: dt.datetime, destination: str, note: str
 ) -> None:
     before = admission_snapshot(admission)
     admission.status = Admission.Status.DEPARTED
@@ -458,7 +463,7 @@ def _tracing_end(tracing: Tracing, *, status: str, at: dt.datetime, note: str) -
 # --- Tracing ---------------------------------------------------------------------------------------------------
 
 
-def _open_tracing(tracing: Tracing, actor: Any, action: str = "change") -> Tracing:
+def _open_tracing(tracing: Tracing, actor: User, action: str = "change") -> Tracing:
     locked = _lock(Tracing, tracing.pk, actor, action)
     if locked.status != Tracing.Status.OPEN:
         raise ValidationError(_("This tracing has ended."))
@@ -466,7 +471,7 @@ def _open_tracing(tracing: Tracing, actor: Any, action: str = "change") -> Traci
 
 
 @transaction.atomic
-def tracing_check_request(*, actor: Any, tracing: Tracing, kind: str, requested_on: dt.date, note: str = "") -> Any:
+def tracing_check_request(*, actor: User, tracing: Tracing, kind: str, requested_on: dt.date, note: str = "") -> Any:
     """Ask the police (fingerprint, DNA, face) or another channel to compare."""
     locked = _open_tracing(tracing, actor)
     if kind not in TracingCheck.Kind.values:
@@ -490,7 +495,7 @@ def tracing_check_request(*, actor: Any, tracing: Tracing, kind: str, requested_
 
 @transaction.atomic
 def tracing_check_result(
-    *, actor: Any, check: TracingCheck, result: str, result_on: dt.date, note: str = ""
+    *, actor: User, check: TracingCheck, result: str, result_on: dt.date, note: str = ""
 ) -> TracingCheck:
     locked = _open_tracing(check.tracing, actor)
     row = TracingCheck.objects.select_for_update().get(pk=check.pk, tracing=locked)
@@ -539,7 +544,7 @@ def _store_photo(tracing: Tracing, uploaded: Any) -> tuple[str, str, int]:
 
 
 @transaction.atomic
-def announcement_publish(*, actor: Any, tracing: Tracing, text: str, photo: Any = None) -> Tracing:
+def announcement_publish(*, actor: User, tracing: Tracing, text: str, photo: Any = None) -> Tracing:
     """Publish (or update) the public announcement: a photo, the description, where found and the station's contact.
 
     Nothing else about the person is shown, and the text may not carry an ID number."""
@@ -570,7 +575,7 @@ def announcement_publish(*, actor: Any, tracing: Tracing, text: str, photo: Any 
 
 
 @transaction.atomic
-def tracing_reunite(*, actor: Any, tracing: Tracing, note: str, at: dt.datetime | None = None) -> Tracing:
+def tracing_reunite(*, actor: User, tracing: Tracing, note: str, at: dt.datetime | None = None) -> Tracing:
     """The family is found: the tracing ends, the announcement comes down, and a person still in the station leaves
     with the family."""
     locked = _open_tracing(tracing, actor)
@@ -603,7 +608,7 @@ def tekun_item() -> Item:
 
 @transaction.atomic
 def tracing_resettle(
-    *, actor: Any, tracing: Tracing, name: str, id_number: str, village: Division, note: str = ""
+    *, actor: User, tracing: Tracing, name: str, id_number: str, village: Division, note: str = ""
 ) -> Tracing:
     """落户安置: a person no family was found for, given household registration by the police, is registered in the
     registry with a household of their own in ``village``, and their 特困 application is taken at once on their
@@ -666,7 +671,7 @@ def tracing_resettle(
 @transaction.atomic
 def patrol_record(
     *,
-    actor: Any,
+    actor: User,
     station: Station,
     kind: str,
     on: dt.date,

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
@@ -56,11 +57,11 @@ CHANGE = "relief.change_admission"
 TRACE = "relief.change_tracing"
 
 
-def _errors(request: HttpRequest, exc: ValidationError) -> None:
+def _errors(request: AuthenticatedRequest, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
 
 
-def _act(request: HttpRequest, form: Any, action: Callable[[dict[str, Any]], Any], done: str) -> None:
+def _act(request: AuthenticatedRequest, form: Any, action: Callable[[dict[str, Any]], Any], done: str) -> None:
     """Run a POST action from a small form on the admission page; errors go to the messages above it."""
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
@@ -74,7 +75,7 @@ def _act(request: HttpRequest, form: Any, action: Callable[[dict[str, Any]], Any
 
 
 @role_required(VIEW)
-def admission_list(request: HttpRequest) -> HttpResponse:
+def admission_list(request: AuthenticatedRequest) -> HttpResponse:
     status = request.GET.get("status", "in_station")
     rows = selectors.admission_list(user=request.user, status=status)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
@@ -86,7 +87,7 @@ def admission_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("relief.add_admission")
-def admission_new(request: HttpRequest) -> HttpResponse:
+def admission_new(request: AuthenticatedRequest) -> HttpResponse:
     stations = selectors.stations_for_admission(user=request.user)
     form = AdmissionForm(request.POST or None, stations=stations)
     if request.method == "POST" and form.is_valid():
@@ -121,7 +122,7 @@ def admission_new(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(VIEW)
-def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def admission_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     admission = selectors.admission_get(user=request.user, pk=pk)
     tracing = getattr(admission, "tracing", None)
     user = request.user
@@ -168,7 +169,7 @@ def admission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(CHANGE)
 @require_POST
-def admission_depart(request: HttpRequest, pk: int) -> HttpResponse:
+def admission_depart(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     admission = selectors.admission_get(user=request.user, pk=pk, action="change")
     form = DepartureForm(request.POST, prefix="depart")
     _act(
@@ -189,7 +190,7 @@ def admission_depart(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(CHANGE)
 @require_POST
-def admission_extend(request: HttpRequest, pk: int) -> HttpResponse:
+def admission_extend(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     admission = selectors.admission_get(user=request.user, pk=pk, action="change")
     form = ExtensionForm(request.POST, prefix="extend")
     _act(
@@ -203,7 +204,7 @@ def admission_extend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(CHANGE)
 @require_POST
-def admission_services_view(request: HttpRequest, pk: int) -> HttpResponse:
+def admission_services_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     admission = selectors.admission_get(user=request.user, pk=pk, action="change")
     form = ServicesForm(request.POST, prefix="services")
     _act(
@@ -217,7 +218,7 @@ def admission_services_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(CHANGE)
 @require_POST
-def belonging_new(request: HttpRequest, pk: int) -> HttpResponse:
+def belonging_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     admission = selectors.admission_get(user=request.user, pk=pk, action="change")
     form = BelongingForm(request.POST, prefix="belonging")
     _act(
@@ -233,7 +234,7 @@ def belonging_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(TRACE)
 @require_POST
-def tracing_check(request: HttpRequest, pk: int) -> HttpResponse:
+def tracing_check(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     tracing = selectors.tracing_get(user=request.user, pk=pk, action="change")
     form = CheckForm(request.POST, prefix="check")
     _act(
@@ -249,7 +250,7 @@ def tracing_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(TRACE)
 @require_POST
-def tracing_check_done(request: HttpRequest, pk: int) -> HttpResponse:
+def tracing_check_done(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     check = get_object_or_404(TracingCheck.objects.select_related("tracing"), pk=pk)
     tracing = selectors.tracing_get(user=request.user, pk=check.tracing_id, action="change")
     form = CheckResultForm(request.POST, prefix="result")
@@ -266,7 +267,7 @@ def tracing_check_done(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(TRACE)
 @require_POST
-def tracing_announce(request: HttpRequest, pk: int) -> HttpResponse:
+def tracing_announce(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     tracing = selectors.tracing_get(user=request.user, pk=pk, action="change")
     form = AnnouncementForm(request.POST, request.FILES, prefix="announce")
     _act(
@@ -280,7 +281,7 @@ def tracing_announce(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(TRACE)
 @require_POST
-def tracing_reunite_view(request: HttpRequest, pk: int) -> HttpResponse:
+def tracing_reunite_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     tracing = selectors.tracing_get(user=request.user, pk=pk, action="change")
     form = ReuniteForm(request.POST, prefix="reunite")
     _act(
@@ -294,7 +295,7 @@ def tracing_reunite_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("relief.resettle_tracing")
 @require_POST
-def tracing_resettle_view(request: HttpRequest, pk: int) -> HttpResponse:
+def tracing_resettle_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     tracing = selectors.tracing_get(user=request.user, pk=pk, action="resettle")
     form = ResettleForm(request.POST, prefix="resettle")
 
@@ -316,7 +317,7 @@ def tracing_resettle_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("relief.view_patrol")
-def patrol_list(request: HttpRequest) -> HttpResponse:
+def patrol_list(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(selectors.patrol_list(user=request.user), 50).get_page(request.GET.get("page"))
     form = None
     if request.user.has_perm("relief.add_patrol"):
@@ -326,7 +327,7 @@ def patrol_list(request: HttpRequest) -> HttpResponse:
 
 @role_required("relief.add_patrol")
 @require_POST
-def patrol_new(request: HttpRequest) -> HttpResponse:
+def patrol_new(request: AuthenticatedRequest) -> HttpResponse:
     form = PatrolForm(request.POST, stations=selectors.stations_for_admission(user=request.user))
     _act(
         request,
@@ -347,7 +348,7 @@ def patrol_new(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("relief.view_station")
-def station_list(request: HttpRequest) -> HttpResponse:
+def station_list(request: AuthenticatedRequest) -> HttpResponse:
     form = StationForm() if request.user.has_perm("relief.add_station") else None
     return render(
         request, "relief/station_list.html", {"stations": selectors.station_list(user=request.user), "form": form}
@@ -356,7 +357,7 @@ def station_list(request: HttpRequest) -> HttpResponse:
 
 @role_required("relief.add_station")
 @require_POST
-def station_new(request: HttpRequest) -> HttpResponse:
+def station_new(request: AuthenticatedRequest) -> HttpResponse:
     form = StationForm(request.POST)
 
     def create(d: dict[str, Any]) -> Any:

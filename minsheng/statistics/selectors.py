@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -33,6 +33,9 @@ from minsheng.core.scoping import scope_allows
 from minsheng.statistics import indicators as ind
 from minsheng.statistics import refresh
 from minsheng.statistics.models import Cell
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 PERMISSION = "statistics.view_dashboard"
 
@@ -150,7 +153,7 @@ class Dashboard:
 # --- Scope ----------------------------------------------------------------------------------------------------
 
 
-def statistics_areas(user: Any) -> list[Division]:
+def statistics_areas(user: User) -> list[Division]:
     """The user's top areas for statistics: the divisions of their assignments that grant it, without an area
     that lies inside another one of them."""
     if user is None or not user.is_authenticated:
@@ -166,7 +169,7 @@ def statistics_areas(user: Any) -> list[Division]:
     return [divisions[c] for c in sorted(codes) if c in divisions]
 
 
-def _area_for(user: Any, area_code: str | None) -> tuple[Division, list[Division]]:
+def _area_for(user: User, area_code: str | None) -> tuple[Division, list[Division]]:
     tops = statistics_areas(user)
     if not tops:
         raise PermissionDenied(_("You may not see the statistics."))
@@ -440,7 +443,7 @@ def _on_time_by_department(rows: _Rows) -> Table:
     )
 
 
-def dashboard(*, user: Any, area_code: str | None, period: Period) -> Dashboard:
+def dashboard(*, user: User, area_code: str | None, period: Period) -> Dashboard:
     """The figures and tables of ``area_code`` (None: the user's own top area) over ``period``.
 
     Raises PermissionDenied for a user without the statistics permission, Http404 for an area outside their

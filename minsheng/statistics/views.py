@@ -22,6 +22,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import StyledForm, add_service_errors
 from minsheng.core.templatetags.money import yuan
@@ -195,7 +196,7 @@ def _context(dashboard: Dashboard, *, page: str) -> dict[str, Any]:
     }
 
 
-def _load(request: HttpRequest) -> tuple[DashboardQuery, Dashboard | None]:
+def _load(request: AuthenticatedRequest) -> tuple[DashboardQuery, Dashboard | None]:
     """The query and its dashboard; no dashboard when the query is wrong (the form carries the reasons)."""
     query = _query(request)
     if not query.is_valid():
@@ -204,12 +205,12 @@ def _load(request: HttpRequest) -> tuple[DashboardQuery, Dashboard | None]:
     return query, selectors.dashboard(user=request.user, area_code=data["area"] or None, period=data["period"])
 
 
-def _refused(request: HttpRequest, query: DashboardQuery) -> HttpResponse:
+def _refused(request: AuthenticatedRequest, query: DashboardQuery) -> HttpResponse:
     return render(request, "statistics/dashboard.html", {"query": query, "dashboard": None}, status=400)
 
 
 @role_required(PERMISSION)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     """The figures, charts and tables of one area and period, with drill-down to the areas below."""
     query, board = _load(request)
     if board is None:
@@ -217,7 +218,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = _context(board, page="statistics:dashboard")
     # A user serving several areas (two counties, say) can switch between their tops; most serve one, and asking
     # costs a query, so only then.
-    if len(request.user.effective_assignments()) > 1:  # type: ignore[union-attr]
+    if len(request.user.effective_assignments()) > 1:
         tops = selectors.statistics_areas(request.user)
         if len(tops) > 1:
             context["tops"] = [
@@ -227,7 +228,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(PERMISSION)
-def big_screen(request: HttpRequest) -> HttpResponse:
+def big_screen(request: AuthenticatedRequest) -> HttpResponse:
     """The same figures full-screen on a dark background for the hall's display; it reloads itself."""
     query, board = _load(request)
     if board is None:
@@ -243,7 +244,7 @@ def _download(content: bytes, filename: str) -> HttpResponse:
 
 
 @role_required(PERMISSION)
-def table_xlsx(request: HttpRequest, table: str) -> HttpResponse:
+def table_xlsx(request: AuthenticatedRequest, table: str) -> HttpResponse:
     """One table of the dashboard as an Excel workbook holding the numbers the page shows."""
     query, board = _load(request)
     if board is None:
@@ -255,7 +256,7 @@ def table_xlsx(request: HttpRequest, table: str) -> HttpResponse:
 
 
 @role_required(PERMISSION)
-def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
+def dashboard_xlsx(request: AuthenticatedRequest) -> HttpResponse:
     """Every table of the dashboard in one workbook, a sheet each."""
     query, board = _load(request)
     if board is None:

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chinese_calendar import get_solar_terms
 from django.core.exceptions import ValidationError
@@ -29,12 +29,16 @@ from lunardate import LunarDate
 from minsheng.audit.services import audit_record
 from minsheng.workdays.models import CalendarDay, CalendarYear
 
+if TYPE_CHECKING:
+    from minsheng.core.typing import Actor
+
 ONE_DAY = dt.timedelta(days=1)
 
 
 def _lunar(year: int, month: int, day: int) -> dt.date | None:
     try:
-        return LunarDate(year, month, day).to_solar_date()
+        solar: dt.date = LunarDate(year, month, day).to_solar_date()
+        return solar
     except (ValueError, IndexError):
         return None
 
@@ -42,7 +46,8 @@ def _lunar(year: int, month: int, day: int) -> dt.date | None:
 def _qingming(year: int) -> dt.date:
     try:
         terms = get_solar_terms(dt.date(year, 4, 1), dt.date(year, 4, 10))
-        return next(day for day, name in terms if name == "清明")
+        qingming: dt.date = next(day for day, name in terms if name == "清明")
+        return qingming
     except (StopIteration, ValueError, NotImplementedError, IndexError, KeyError):
         return dt.date(year, 4, 5)  # the usual date, when the term table does not reach the year
 
@@ -182,7 +187,7 @@ def parse_arrangement(text: str, *, year: int) -> list[DayEntry]:
 
 
 @transaction.atomic
-def calendar_year_load(*, actor: Any, year: int, notice: str, entries: list[DayEntry]) -> CalendarYear:
+def calendar_year_load(*, actor: Actor, year: int, notice: str, entries: list[DayEntry]) -> CalendarYear:
     """Enter (or replace) a year's official arrangement. Days that follow the weekday rule need no line."""
     if not 1949 <= year <= 2200:
         raise ValidationError({"year": _("Enter a year between 1949 and 2200.")})
@@ -199,7 +204,7 @@ def calendar_year_load(*, actor: Any, year: int, notice: str, entries: list[DayE
         if e.is_working_day != (e.date.weekday() < 5)
     )
     calendar_year, _created = CalendarYear.objects.update_or_create(
-        year=year, defaults={"notice": notice.strip()[:200], "loaded_by": actor}
+        year=year, defaults={"notice": notice.strip()[:200], "loaded_by_id": actor.pk}
     )
     audit_record(
         actor=actor,

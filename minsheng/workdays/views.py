@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.core.numbers import parse_int
+from minsheng.core.typing import ActorRequest
 from minsheng.workdays.forms import ArrangementForm
 from minsheng.workdays.models import CalendarDay, CalendarYear
 from minsheng.workdays.services import Calendar, calendar_year_load, parse_arrangement, statutory_holidays
@@ -38,7 +39,7 @@ def _context(request: HttpRequest, year: int, form: ArrangementForm) -> dict[str
 
 
 @role_required("workdays.view_calendaryear")
-def calendar_view(request: HttpRequest) -> HttpResponse:
+def calendar_view(request: ActorRequest) -> HttpResponse:
     year = parse_int(request.GET.get("year"))
     year = timezone.localdate().year if year is None else min(max(year, 1949), 2200)
     form = ArrangementForm(initial={"year": year})
@@ -47,7 +48,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
 
 @role_required("workdays.change_calendaryear")
 @require_POST
-def arrangement_load(request: HttpRequest) -> HttpResponse:
+def arrangement_load(request: ActorRequest) -> HttpResponse:
     form = ArrangementForm(request.POST)
     if form.is_valid():
         year = form.cleaned_data["year"]

@@ -38,7 +38,8 @@ def test_the_default_dashboard_of_a_fresh_demo_shows_money_paid_this_year(live_s
     page.wait_for_selector("#stats-figures")
 
     def shown(key: str) -> str:
-        return page.locator(f"#stats-figures [data-figure={key}] .stats-number").inner_text().strip()
+        text: str = page.locator(f"#stats-figures [data-figure={key}] .stats-number").inner_text()
+        return text.strip()
 
     assert shown("paid_total") == f"{paid_fen / 100:,.2f}"
     for key in ("dibao_persons", "temporary_paid", "temporary_helped", "applications"):

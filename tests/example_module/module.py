@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, F, Value
 from django.db.models.functions import TruncMonth
@@ -33,6 +33,9 @@ from minsheng.core.modules import (
 from minsheng.core.roles import Role
 from tests.example_module.views import VIEW, BoardViewSet
 
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
+
 KEEPER = "example_keeper"
 ITEM = 20  # 惠民殡葬费用减免
 SEEN: dict[str, list[Any]] = {"accepted": [], "changes": []}
@@ -41,7 +44,7 @@ SEEN: dict[str, list[Any]] = {"accepted": [], "changes": []}
 class FuneralItems:
     items = frozenset({ITEM})
 
-    def cases_accepted(self, cases: Sequence[Any], *, actor: Any) -> None:
+    def cases_accepted(self, cases: Sequence[Any], *, actor: User) -> None:
         SEEN["accepted"].extend(cases)
 
     def decides(self, case: Any) -> bool:
@@ -62,7 +65,7 @@ def views_figure(rows: CellReader, end: dt.date, note: str) -> tuple[int | None,
     return rows.flow("example_views")[0], note
 
 
-def due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def due(user: User, today: dt.date, limit: int) -> list[DueItem]:
     return [DueItem("example_due", "审核公墓价格", "/example/board/", "321302000000", today)][:limit]
 
 

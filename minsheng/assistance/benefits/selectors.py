@@ -4,7 +4,7 @@ benefit pays in a month (the payroll's and the statistics' one rule)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -12,6 +12,9 @@ from django.utils import timezone
 from minsheng.assistance.benefits.models import Benefit, BenefitChange
 from minsheng.assistance.means.models import EconomicStatus
 from minsheng.people.models import Membership
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 
 def pays_in_sql(alias: str, month: str = "%s") -> str:
@@ -29,7 +32,7 @@ _PAYEE_SECRETS = ("payee__id_number", "payee__phone", "payee__bank_account")
 
 
 def benefit_list(
-    *, user: Any, programme: str = "", status: str = "", review_due: bool = False, today: dt.date | None = None
+    *, user: User, programme: str = "", status: str = "", review_due: bool = False, today: dt.date | None = None
 ) -> QuerySet[Benefit]:
     benefits = Benefit.objects.restrict(user, "view").select_related("payee", "household").defer(*_PAYEE_SECRETS)
     if programme:
@@ -41,12 +44,12 @@ def benefit_list(
     return benefits.order_by("area_code", "programme", "id")
 
 
-def reviews_due(*, user: Any, today: dt.date | None = None) -> QuerySet[Benefit]:
+def reviews_due(*, user: User, today: dt.date | None = None) -> QuerySet[Benefit]:
     """Running benefits whose review date has come (tapering benefits end by themselves and are not reviewed)."""
     return benefit_list(user=user, review_due=True, today=today).order_by("next_review_on", "id")
 
 
-def household_changed(*, user: Any) -> QuerySet[Benefit]:
+def household_changed(*, user: User) -> QuerySet[Benefit]:
     """Active benefits whose household changed after the assessment the benefit rests on: a member joined or left
     after the assessment's date, or a newer economic status was recorded. Candidates for ``benefit_recompute``."""
     assessed_on = OuterRef("assessment_result__assessment__on")

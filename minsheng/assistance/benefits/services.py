@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -28,6 +28,9 @@ from minsheng.core.modules import RegistryChange
 from minsheng.core.months import add_months, first_day_of_next_month, month_of
 from minsheng.people.models import Household, Person
 
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
+
 logger = logging.getLogger(__name__)
 
 ALLOWANCE_REVIEW_MONTHS = 12  # allowances are re-checked yearly with the certificate / age / liveness checks
@@ -46,7 +49,7 @@ def review_months_for(result: AssessmentResult, area_code: str, on: dt.date) -> 
 @transaction.atomic
 def benefit_enrol(
     *,
-    actor: Any,
+    actor: User,
     result: AssessmentResult,
     household: Household,
     payee: Person,
@@ -144,7 +147,7 @@ def _snapshot(benefit: Benefit) -> dict[str, Any]:
     }
 
 
-def _lock(actor: Any, benefit: Benefit) -> Benefit:
+def _lock(actor: User, benefit: Benefit) -> Benefit:
     """The benefit row, locked, if ``actor`` may change benefits in its area (else PermissionDenied)."""
     locked = (
         Benefit.objects.restrict(actor, "change")
@@ -189,7 +192,7 @@ def _require_status(benefit: Benefit, *allowed: str) -> None:
 
 def _record(
     *,
-    actor: Any,
+    actor: User,
     benefit: Benefit,
     kind: str,
     month: dt.date,
@@ -222,7 +225,7 @@ def _record(
     return change
 
 
-def _stop(*, actor: Any, benefit: Benefit, reason: str, month: dt.date) -> Benefit:
+def _stop(*, actor: User, benefit: Benefit, reason: str, month: dt.date) -> Benefit:
     before = _snapshot(benefit)
     old = benefit.monthly_fen
     benefit.status = Benefit.Status.STOPPED
@@ -247,7 +250,7 @@ def taper_months_for(benefit: Benefit, on: dt.date) -> int:
 
 
 def _taper(
-    *, actor: Any, benefit: Benefit, reason: str, month: dt.date, on: dt.date, monthly_fen: int | None
+    *, actor: User, benefit: Benefit, reason: str, month: dt.date, on: dt.date, monthly_fen: int | None
 ) -> Benefit:
     if benefit.programme != Programme.DIBAO:
         raise ValidationError(_("Only 低保 tapers off (渐退); stop this benefit instead."))
@@ -281,7 +284,7 @@ def _taper(
 
 @transaction.atomic
 def benefit_stop(
-    *, actor: Any, benefit: Benefit, reason: str, from_month: dt.date | None = None, on: dt.date | None = None
+    *, actor: User, benefit: Benefit, reason: str, from_month: dt.date | None = None, on: dt.date | None = None
 ) -> Benefit:
     """Stop paying from ``from_month`` (default: next month), with written reasons."""
     on = _today(on)
@@ -294,7 +297,7 @@ def benefit_stop(
 @transaction.atomic
 def benefit_reduce(
     *,
-    actor: Any,
+    actor: User,
     benefit: Benefit,
     monthly_fen: int,
     reason: str,
@@ -331,7 +334,7 @@ def benefit_reduce(
 @transaction.atomic
 def benefit_taper(
     *,
-    actor: Any,
+    actor: User,
     benefit: Benefit,
     reason: str,
     from_month: dt.date | None = None,
@@ -442,7 +445,7 @@ class ReviewOutcome:
 @transaction.atomic
 def benefit_review(
     *,
-    actor: Any,
+    actor: User,
     benefit: Benefit,
     outcome: str = ReviewOutcome.CONTINUE,
     reason: str = "",
@@ -507,7 +510,7 @@ def benefit_review(
 
 
 @transaction.atomic
-def benefit_recompute(*, actor: Any, benefit: Benefit, reason: str, on: dt.date | None = None) -> BenefitChange | None:
+def benefit_recompute(*, actor: User, benefit: Benefit, reason: str, on: dt.date | None = None) -> BenefitChange | None:
     """After a household change (members, income, assets): re-run the means test. A new amount is recorded as a
     RECOMPUTE (old and new amount) and paid from next month; the same amount only links the new assessment.
     A household no longer eligible raises ``NoLongerEligible`` (nothing is written): stop or taper instead."""
@@ -547,7 +550,7 @@ def benefit_recompute(*, actor: Any, benefit: Benefit, reason: str, on: dt.date 
     )
 
 
-def benefits_flag_household_changed(*, household: Household, on: dt.date, actor: Any = None) -> int:
+def benefits_flag_household_changed(*, household: Household, on: dt.date, actor: User | None = None) -> int:
     """The registry changed a household (a member joined or left on ``on``): bring every running benefit of the
     household up for review on that day, so that it appears among the reviews due. Never fails the caller: an error
     here is logged and the registry change goes on. Returns how many benefits were brought forward."""

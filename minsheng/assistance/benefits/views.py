@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.assistance.benefits import selectors
 from minsheng.assistance.benefits import services as svc
 from minsheng.assistance.benefits.forms import (
@@ -34,7 +35,7 @@ from minsheng.core.templatetags.money import yuan
 
 
 @role_required("assistance.view_benefit")
-def benefit_list(request: HttpRequest) -> HttpResponse:
+def benefit_list(request: AuthenticatedRequest) -> HttpResponse:
     form = BenefitFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
     if form.is_valid():
@@ -48,7 +49,7 @@ def benefit_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("assistance.view_benefit")
-def reviews_due(request: HttpRequest) -> HttpResponse:
+def reviews_due(request: AuthenticatedRequest) -> HttpResponse:
     context = {
         "due": selectors.reviews_due(user=request.user)[:200],
         "changed": selectors.household_changed(user=request.user)[:200],
@@ -85,7 +86,7 @@ def _benefit(request: HttpRequest, pk: int, action: str) -> Benefit:
 
 
 @role_required("assistance.view_benefit")
-def benefit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def benefit_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _detail(request, _benefit(request, pk, "view"))
 
 
@@ -114,7 +115,7 @@ def _apply(
 
 @role_required("assistance.change_benefit")
 @require_POST
-def benefit_review(request: HttpRequest, pk: int) -> HttpResponse:
+def benefit_review(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def run(benefit: Benefit, data: dict[str, Any]) -> None:
         svc.benefit_review(
             actor=request.user,
@@ -130,7 +131,7 @@ def benefit_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("assistance.change_benefit")
 @require_POST
-def benefit_recompute(request: HttpRequest, pk: int) -> HttpResponse:
+def benefit_recompute(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def run(benefit: Benefit, data: dict[str, Any]) -> Any:
         return svc.benefit_recompute(actor=request.user, benefit=benefit, reason=data["reason"])
 
@@ -147,7 +148,7 @@ def benefit_recompute(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("assistance.change_benefit")
 @require_POST
-def benefit_reduce(request: HttpRequest, pk: int) -> HttpResponse:
+def benefit_reduce(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def run(benefit: Benefit, data: dict[str, Any]) -> None:
         svc.benefit_reduce(
             actor=request.user,
@@ -162,7 +163,7 @@ def benefit_reduce(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("assistance.change_benefit")
 @require_POST
-def benefit_taper(request: HttpRequest, pk: int) -> HttpResponse:
+def benefit_taper(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def run(benefit: Benefit, data: dict[str, Any]) -> None:
         svc.benefit_taper(
             actor=request.user,
@@ -177,7 +178,7 @@ def benefit_taper(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("assistance.change_benefit")
 @require_POST
-def benefit_stop(request: HttpRequest, pk: int) -> HttpResponse:
+def benefit_stop(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     def run(benefit: Benefit, data: dict[str, Any]) -> None:
         svc.benefit_stop(actor=request.user, benefit=benefit, reason=data["reason"], from_month=data["from_month"])
 
@@ -185,7 +186,7 @@ def benefit_stop(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("assistance.view_benefit")
-def benefit_notice(request: HttpRequest, pk: int) -> HttpResponse:
+def benefit_notice(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     benefit = _benefit(request, pk, "view")
     notice = notice_for_benefit(benefit)
     notice_viewed(actor=request.user, obj=benefit, area_code=benefit.area_code, what="benefit_notice")

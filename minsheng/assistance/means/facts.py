@@ -208,11 +208,11 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
         member_income[(status_id, person_id)] += amount - cost
         if kind == IncomeLine.Kind.WAGE and amount > 0:
             wages.add(status_id)
-    for (status_id, person_id), amount in member_income.items():
+    for (status_id, member_id), amount in member_income.items():
         amount = max(amount, 0)  # work costs are deducted from a member's income, never below nothing
         counted[status_id] += amount
-        if person_id is not None:
-            own[(status_id, person_id)] += amount
+        if member_id is not None:
+            own[(status_id, member_id)] += amount
     maintenance: dict[int, int] = defaultdict(int)
     # unscoped: the set-based reader: lines of statuses its caller already chose through the door
     lines = (

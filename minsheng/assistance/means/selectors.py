@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
 from minsheng.assistance.means.models import LINE_MODELS, Assessment, AssessmentResult, EconomicStatus
 from minsheng.assistance.programmes import Programme
 from minsheng.people.models import Household, Person
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 
 def status_is_frozen(status: EconomicStatus) -> bool:
@@ -27,7 +30,7 @@ def result_for(assessment: Assessment, programme: str, person: Person | None = N
     return results.filter(person__isnull=True).first()
 
 
-def economic_status_current(*, user: Any, household: Household) -> EconomicStatus | None:
+def economic_status_current(*, user: User, household: Household) -> EconomicStatus | None:
     """The household's latest economic status the user may see (``None`` when none is recorded)."""
     statuses = EconomicStatus.objects.restrict(user, "view").filter(household=household)
     return statuses.order_by("-version").first()
@@ -41,6 +44,6 @@ def status_lines(status: EconomicStatus) -> dict[str, list[Any]]:
     }
 
 
-def assessment_list(*, user: Any, household: Household) -> QuerySet[Assessment]:
+def assessment_list(*, user: User, household: Household) -> QuerySet[Assessment]:
     """The means tests of the household the user may see, newest first."""
     return Assessment.objects.restrict(user, "view").filter(household=household)

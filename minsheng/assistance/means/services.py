@@ -8,7 +8,7 @@ version. Every assessment stores its inputs, the rule rows it used and its expla
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -32,11 +32,14 @@ from minsheng.audit.services import audit_record
 from minsheng.core.scoping import require_scope
 from minsheng.people.models import Household, Person
 
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
+
 _require = require_scope  # the door's write check, with its standard message
 
 
 @transaction.atomic
-def economic_status_new(*, actor: Any, household: Household, window_end: dt.date, note: str = "") -> EconomicStatus:
+def economic_status_new(*, actor: User, household: Household, window_end: dt.date, note: str = "") -> EconomicStatus:
     """A new version of the household's economic status, starting as a copy of the latest one's lines."""
     _require(actor, "assistance.add_economicstatus", household.area_id)
     # unscoped: the household's area is checked just above; locked so versions are numbered once
@@ -75,7 +78,7 @@ def economic_status_new(*, actor: Any, household: Household, window_end: dt.date
     return status
 
 
-def _editable(actor: Any, status: EconomicStatus) -> None:
+def _editable(actor: User, status: EconomicStatus) -> None:
     _require(actor, "assistance.change_economicstatus", status.area_code)
     if status_is_frozen(status):
         raise ValidationError(_("This version has been used by an assessment and is frozen; start a new version."))
@@ -90,7 +93,7 @@ def _member_of(status: EconomicStatus, person: Person | None) -> None:
 
 
 @transaction.atomic
-def status_line_add(*, actor: Any, status: EconomicStatus, line: str, data: dict[str, Any]) -> Any:
+def status_line_add(*, actor: User, status: EconomicStatus, line: str, data: dict[str, Any]) -> Any:
     """Add one line (income, maintenance, asset, expense or a member's condition) to an editable version."""
     # unscoped: the status the caller loaded through the door; locked before the edit check below
     EconomicStatus.objects.unscoped().select_for_update().filter(pk=status.pk).get()
@@ -113,7 +116,7 @@ def status_line_add(*, actor: Any, status: EconomicStatus, line: str, data: dict
 
 
 @transaction.atomic
-def status_line_remove(*, actor: Any, status: EconomicStatus, line: str, line_id: int) -> None:
+def status_line_remove(*, actor: User, status: EconomicStatus, line: str, line_id: int) -> None:
     # unscoped: the status the caller loaded through the door; locked before the edit check below
     EconomicStatus.objects.unscoped().select_for_update().filter(pk=status.pk).get()
     _editable(actor, status)
@@ -134,7 +137,7 @@ def status_line_remove(*, actor: Any, status: EconomicStatus, line: str, line_id
 @transaction.atomic
 def authorisation_record(
     *,
-    actor: Any,
+    actor: User,
     status: EconomicStatus,
     serial: str,
     signed_on: dt.date,
@@ -168,7 +171,7 @@ def authorisation_record(
     return authorisation
 
 
-def _store(actor: Any, facts: HouseholdFacts, rules: Rules, book: RuleBook, results: list[Result]) -> Assessment:
+def _store(actor: User, facts: HouseholdFacts, rules: Rules, book: RuleBook, results: list[Result]) -> Assessment:
     assert facts.economic_status_id is not None  # facts are always read from a status
     assessment = Assessment.objects.create(
         household_id=facts.household_id,
@@ -200,7 +203,7 @@ def _store(actor: Any, facts: HouseholdFacts, rules: Rules, book: RuleBook, resu
 
 
 @transaction.atomic
-def assessment_run(*, actor: Any, household: Household, on: dt.date | None = None) -> Assessment:
+def assessment_run(*, actor: User, household: Household, on: dt.date | None = None) -> Assessment:
     """Run the engine on the household's latest economic status and store the result with its explanation."""
     _require(actor, "assistance.add_assessment", household.area_id)
     on = on or timezone.localdate()
@@ -234,7 +237,7 @@ STANDARD_RANGE_FEN = (10_000, 1_000_000)
 
 
 @transaction.atomic
-def simulation_start(*, actor: Any, area_code: str, from_month: dt.date, standard_fen: int) -> Simulation:
+def simulation_start(*, actor: User, area_code: str, from_month: dt.date, standard_fen: int) -> Simulation:
     require_scope(actor, "assistance.simulate_assessment", area_code)
     if from_month.day != 1:
         raise ValidationError({"from_month": _("Choose the first day of a month.")})

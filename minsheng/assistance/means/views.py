@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from minsheng.accounts.models import User
+from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.areas.selectors import divisions_where
 from minsheng.assistance.means import selectors, services
 from minsheng.assistance.means.forms import LINE_FORMS, AuthorisationForm, SimulationForm, StatusNewForm
@@ -70,8 +71,8 @@ def _means_context(user: User, household: Household, forms: dict[str, Any] | Non
 
 
 @role_required("assistance.view_economicstatus")
-def household_means(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def household_means(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     household = household_get(user=actor, pk=pk)
     audit_record(
         actor=actor, action="assistance.economic_status_viewed", kind="view", obj=household, area_code=household.area_id
@@ -81,8 +82,8 @@ def household_means(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("assistance.add_economicstatus")
 @require_POST
-def status_new(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def status_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     household = household_get(user=actor, pk=pk)
     form = StatusNewForm(request.POST)
     if form.is_valid():
@@ -109,8 +110,8 @@ def _status_for_change(user: User, pk: int) -> EconomicStatus:
 
 @role_required("assistance.change_economicstatus")
 @require_POST
-def status_line_add(request: HttpRequest, pk: int, line: str) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def status_line_add(request: AuthenticatedRequest, pk: int, line: str) -> HttpResponse:
+    actor = request.user
     if line not in LINE_FORMS:
         raise Http404
     status = _status_for_change(actor, pk)
@@ -130,8 +131,8 @@ def status_line_add(request: HttpRequest, pk: int, line: str) -> HttpResponse:
 
 @role_required("assistance.change_economicstatus")
 @require_POST
-def status_line_remove(request: HttpRequest, pk: int, line: str, line_id: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def status_line_remove(request: AuthenticatedRequest, pk: int, line: str, line_id: int) -> HttpResponse:
+    actor = request.user
     if line not in LINE_FORMS:
         raise Http404
     status = _status_for_change(actor, pk)
@@ -146,8 +147,8 @@ def status_line_remove(request: HttpRequest, pk: int, line: str, line_id: int) -
 
 @role_required("assistance.change_economicstatus")
 @require_POST
-def authorisation_record(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def authorisation_record(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     status = _status_for_change(actor, pk)
     form = AuthorisationForm(request.POST, members=_members(status.household))
     if form.is_valid():
@@ -171,8 +172,8 @@ def authorisation_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("assistance.add_assessment")
 @require_POST
-def assessment_run(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def assessment_run(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     household = household_get(user=actor, pk=pk)
     try:
         assessment = services.assessment_run(actor=actor, household=household)
@@ -191,8 +192,8 @@ def _rule_value(key: str, value: Any) -> str:
 
 
 @role_required("assistance.view_assessment")
-def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def assessment_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     assessment = get_object_or_404(
         Assessment.objects.restrict(actor, "view").select_related("household", "economic_status", "created_by"), pk=pk
     )
@@ -224,8 +225,8 @@ def _simulation_areas(user: User) -> list[Any]:
 
 
 @role_required("assistance.simulate_assessment")
-def simulations(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def simulations(request: AuthenticatedRequest) -> HttpResponse:
+    actor = request.user
     areas = _simulation_areas(actor)
     form = SimulationForm(request.POST or None, areas=areas)
     if request.method == "POST" and form.is_valid():
@@ -253,8 +254,8 @@ def simulations(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("assistance.simulate_assessment")
-def simulation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def simulation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     run = get_object_or_404(Simulation.objects.restrict(actor, "view"), pk=pk)
     template = "assistance/means/_simulation.html" if is_htmx(request) else "assistance/means/simulation.html"
     return render(request, template, {"run": run, "result": run.result or {}})

@@ -10,7 +10,7 @@ The data is built here (plain dataclasses, tested with exact values) and drawn b
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -21,6 +21,9 @@ from minsheng.assistance.means.models import AssessmentResult
 from minsheng.assistance.pdf import Notice, PublicityRow, PublicitySection, programme_label
 from minsheng.assistance.procedure.models import ProgrammeCase
 from minsheng.core.scoping import scope_prefix
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 
 def decision_notice_for_case(case: ProgrammeCase) -> Notice | None:
@@ -73,7 +76,7 @@ def _refusal(case: ProgrammeCase) -> Notice:
     )
 
 
-def publicity_sections(*, user: Any, area: Division) -> list[PublicitySection]:
+def publicity_sections(*, user: User, area: Division) -> list[PublicitySection]:
     """The cases in public notice (公示) in ``area`` that ``user`` may see, by programme: name, household size
     (the persons the proposed benefit covers) and proposed monthly amount only."""
     cases = list(

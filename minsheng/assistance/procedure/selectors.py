@@ -85,7 +85,7 @@ def investigation_overdue_cutoff(today: dt.date, calendar: Calendar) -> dt.date:
     return day
 
 
-def programme_case_list(*, user: Any, stage: str = "", flag: str = "") -> QuerySet[ProgrammeCase]:
+def programme_case_list(*, user: User, stage: str = "", flag: str = "") -> QuerySet[ProgrammeCase]:
     """The programme cases in the user's areas, newest first; ``flag`` is "investigation_overdue" or "overdue"."""
     cases = ProgrammeCase.objects.restrict(user, "view").select_related("applicant", "household", "case__application")
     if stage:
@@ -126,7 +126,7 @@ def county_level(case: ProgrammeCase) -> str:
     return case.area_code[: LEVEL_DIGITS["county"]].ljust(12, "0")
 
 
-def may_decide(actor: Any, case: ProgrammeCase) -> bool:
+def may_decide(actor: User, case: ProgrammeCase) -> bool:
     """The approving level: the county, or the township reviewer where approval is devolved."""
     if scope_allows(actor, APPROVE, county_level(case)):
         return True

@@ -149,7 +149,7 @@ def _already_open(household: Household, programme: str, running: ProgrammeCase |
 # --- Transitions -----------------------------------------------------------------------------------------------
 
 
-def _require(actor: Any, permission: str, case: ProgrammeCase) -> None:
+def _require(actor: User, permission: str, case: ProgrammeCase) -> None:
     if not scope_allows(actor, permission, case.area_code):
         raise PermissionDenied(_("You may not take this step on this case."))
 
@@ -173,7 +173,7 @@ def _reason(text: str, field: str, message: str) -> str:
     return text
 
 
-def _record(actor: Any, action: str, case: ProgrammeCase, before: str, reason: str = "", **after: Any) -> None:
+def _record(actor: User, action: str, case: ProgrammeCase, before: str, reason: str = "", **after: Any) -> None:
     audit_record(
         actor=actor,
         action=action,
@@ -186,7 +186,7 @@ def _record(actor: Any, action: str, case: ProgrammeCase, before: str, reason: s
 
 
 @transaction.atomic
-def programme_case_flag_relative(*, actor: Any, case: ProgrammeCase, note: str) -> ProgrammeCase:
+def programme_case_flag_relative(*, actor: User, case: ProgrammeCase, note: str) -> ProgrammeCase:
     """单独登记备案: a member is a close relative (近亲属) of case staff or of a village committee member. The flag
     cannot be removed; it makes the county's own visit a condition of approval."""
     _require(actor, INVESTIGATE, case)
@@ -204,7 +204,7 @@ def programme_case_flag_relative(*, actor: Any, case: ProgrammeCase, note: str) 
 @transaction.atomic
 def programme_case_investigate(
     *,
-    actor: Any,
+    actor: User,
     case: ProgrammeCase,
     investigated_on: dt.date,
     investigator_1: User,
@@ -251,7 +251,7 @@ def programme_case_investigate(
 
 
 @transaction.atomic
-def programme_case_verification_request(*, actor: Any, case: ProgrammeCase) -> ProgrammeCase:
+def programme_case_verification_request(*, actor: User, case: ProgrammeCase) -> ProgrammeCase:
     """核对: the request to the county's verification centre is recorded (the centre itself comes later)."""
     _require(actor, INVESTIGATE, case)
     locked = _lock(case, Stage.VERIFICATION)
@@ -264,7 +264,7 @@ def programme_case_verification_request(*, actor: Any, case: ProgrammeCase) -> P
 
 
 @transaction.atomic
-def programme_case_verification_result(*, actor: Any, case: ProgrammeCase, result: str, report: str) -> ProgrammeCase:
+def programme_case_verification_result(*, actor: User, case: ProgrammeCase, result: str, report: str) -> ProgrammeCase:
     """The verification result with its report: eligible → 初审; points to clarify → investigate again;
     ineligible → the applicant is told, and the case is refused or re-examined on new evidence."""
     _require(actor, INVESTIGATE, case)
@@ -291,7 +291,7 @@ def programme_case_verification_result(*, actor: Any, case: ProgrammeCase, resul
 
 
 @transaction.atomic
-def programme_case_initial_review(*, actor: Any, case: ProgrammeCase, approve: bool, opinion: str) -> ProgrammeCase:
+def programme_case_initial_review(*, actor: User, case: ProgrammeCase, approve: bool, opinion: str) -> ProgrammeCase:
     """初审 by a township reviewer: the means test runs on the household and is stored with the case.
 
     A proposal to approve goes to the 公示 and needs an eligible result; a proposal to refuse goes straight to the
@@ -330,7 +330,7 @@ def programme_case_initial_review(*, actor: Any, case: ProgrammeCase, approve: b
 
 
 @transaction.atomic
-def programme_case_publicity_start(*, actor: Any, case: ProgrammeCase, start: dt.date) -> ProgrammeCase:
+def programme_case_publicity_start(*, actor: User, case: ProgrammeCase, start: dt.date) -> ProgrammeCase:
     """公示 in the village for ``PUBLICITY_DAYS`` days from ``start`` (name, household size and amount only)."""
     _require(actor, REVIEW, case)
     locked = _lock(case, Stage.PUBLICITY)
@@ -354,7 +354,7 @@ def programme_case_publicity_start(*, actor: Any, case: ProgrammeCase, start: dt
 
 
 @transaction.atomic
-def programme_case_objection(*, actor: Any, case: ProgrammeCase, received_on: dt.date, text: str) -> Objection:
+def programme_case_objection(*, actor: User, case: ProgrammeCase, received_on: dt.date, text: str) -> Objection:
     """An objection received during the 公示."""
     _require(actor, INVESTIGATE, case)
     text = _reason(text, "text", _("Write down the objection."))
@@ -380,7 +380,7 @@ def _resolve_objections(case: ProgrammeCase, resolution: str) -> int:
 
 
 @transaction.atomic
-def programme_case_publicity_close(*, actor: Any, case: ProgrammeCase, democratic_review: bool) -> ProgrammeCase:
+def programme_case_publicity_close(*, actor: User, case: ProgrammeCase, democratic_review: bool) -> ProgrammeCase:
     """After the 公示: on to the approving level, or — when objected (or if the township wishes) — to 民主评议.
 
     An objected case must go to democratic review or back to investigation (``programme_case_reinvestigate``)."""
@@ -407,7 +407,7 @@ def programme_case_publicity_close(*, actor: Any, case: ProgrammeCase, democrati
 
 
 @transaction.atomic
-def programme_case_democratic_review(*, actor: Any, case: ProgrammeCase, record: str) -> ProgrammeCase:
+def programme_case_democratic_review(*, actor: User, case: ProgrammeCase, record: str) -> ProgrammeCase:
     """民主评议: its record answers the objections; the case goes to the approving level."""
     _require(actor, REVIEW, case)
     record = _reason(record, "record", _("Write down the record of the democratic review."))
@@ -437,7 +437,7 @@ REINVESTIGATE_PERMISSION: dict[str, str] = {
 
 
 @transaction.atomic
-def programme_case_reinvestigate(*, actor: Any, case: ProgrammeCase, reason: str) -> ProgrammeCase:
+def programme_case_reinvestigate(*, actor: User, case: ProgrammeCase, reason: str) -> ProgrammeCase:
     """Back to 入户调查: after an objection, a disputed verification, or when the approving level sends it back.
     Open objections are answered by the reason; a new initial review and a new 公示 follow."""
     permission = REINVESTIGATE_PERMISSION.get(case.stage)
@@ -466,7 +466,7 @@ def programme_case_reinvestigate(*, actor: Any, case: ProgrammeCase, reason: str
 
 
 @transaction.atomic
-def programme_case_county_visit(*, actor: Any, case: ProgrammeCase, visited_on: dt.date, note: str) -> ProgrammeCase:
+def programme_case_county_visit(*, actor: User, case: ProgrammeCase, visited_on: dt.date, note: str) -> ProgrammeCase:
     """The county's own home visit (required for relatives of staff and objected cases; any case may be sampled)."""
     if not scope_allows(actor, APPROVE, county_level(case)):
         raise PermissionDenied(_("The county's own visit is recorded by the county."))
@@ -482,7 +482,7 @@ def programme_case_county_visit(*, actor: Any, case: ProgrammeCase, visited_on: 
     return locked
 
 
-def _check_decider(actor: Any, case: ProgrammeCase) -> None:
+def _check_decider(actor: User, case: ProgrammeCase) -> None:
     if not may_decide(actor, case):
         raise PermissionDenied(
             _("Only the county confirms this case (approval is not devolved to the township).")
@@ -496,7 +496,7 @@ def _check_decider(actor: Any, case: ProgrammeCase) -> None:
 
 
 @transaction.atomic
-def programme_case_approve(*, actor: Any, case: ProgrammeCase, reason: str = "") -> Benefit:
+def programme_case_approve(*, actor: User, case: ProgrammeCase, reason: str = "") -> Benefit:
     """审核确认: approve and enrol from the month after the decision, with the amount of the stored assessment."""
     _check_decider(actor, case)
     locked = _lock(case, Stage.COUNTY_REVIEW)
@@ -556,7 +556,7 @@ def _grant_text(case: ProgrammeCase, benefit: Benefit, reason: str) -> str:
 
 
 @transaction.atomic
-def programme_case_refuse(*, actor: Any, case: ProgrammeCase, reason: str) -> ProgrammeCase:
+def programme_case_refuse(*, actor: User, case: ProgrammeCase, reason: str) -> ProgrammeCase:
     """Refusal with written reasons, due to the applicant within 3 working days. The approving level refuses at
     confirmation; the township ends a case the verification found ineligible."""
     if case.stage == Stage.VERIFICATION:
@@ -592,7 +592,7 @@ def programme_case_refuse(*, actor: Any, case: ProgrammeCase, reason: str) -> Pr
     return locked
 
 
-def _close_item_case(actor: Any, case: ProgrammeCase, *, granted: bool, reason: str) -> None:
+def _close_item_case(actor: User, case: ProgrammeCase, *, granted: bool, reason: str) -> None:
     """The one-window item case shows the procedure's decision (and a grant pushes its follow-on items)."""
     from minsheng.intake.services import case_record_decision
 

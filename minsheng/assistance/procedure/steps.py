@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
@@ -50,6 +50,9 @@ from minsheng.assistance.procedure.models import (
 from minsheng.assistance.procedure.selectors import county_level, may_decide
 from minsheng.core.scoping import scope_allows
 
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
+
 INELIGIBLE = ProgrammeCase.VerificationResult.INELIGIBLE
 
 
@@ -62,7 +65,7 @@ class Who(StrEnum):
     DECIDER = "decider"  # the approving level: the county, or the township reviewer where approval is devolved
 
 
-def powers(user: Any, case: ProgrammeCase) -> frozenset[Who]:
+def powers(user: User, case: ProgrammeCase) -> frozenset[Who]:
     """What ``user`` may do on ``case``, each judged once for the page."""
     held = {
         Who.INVESTIGATOR: scope_allows(user, INVESTIGATE, case.area_code),
@@ -326,7 +329,7 @@ STEPS: tuple[Step, ...] = (
 STEP_BY_KEY: dict[str, Step] = {step.key: step for step in STEPS}
 
 
-def steps_offered(user: Any, case: ProgrammeCase, today: dt.date) -> list[Step]:
+def steps_offered(user: User, case: ProgrammeCase, today: dt.date) -> list[Step]:
     """The steps ``user`` may take on the case now, in the page's order (the services check again)."""
     held = powers(user, case)
     return [step for step in STEPS if step.offered(case, held, today)]

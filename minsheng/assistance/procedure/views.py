@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.areas.models import Division
 from minsheng.assistance.means.models import AssessmentResult
 from minsheng.assistance.pdf import notice_viewed, pdf_response, render_notice, render_publicity
@@ -42,7 +43,7 @@ FLAG_CHOICES = [
 
 
 @role_required(VIEW)
-def programme_cases(request: HttpRequest) -> HttpResponse:
+def programme_cases(request: AuthenticatedRequest) -> HttpResponse:
     stage = request.GET.get("stage", "")
     stage = stage if stage in Stage.values else ""
     flag = request.GET.get("flag", "")
@@ -71,7 +72,7 @@ def _case(request: HttpRequest, pk: int) -> ProgrammeCase:
 
 
 @role_required(VIEW)
-def programme_case(request: HttpRequest, pk: int) -> HttpResponse:
+def programme_case(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     today, calendar = timezone.localdate(), Calendar()
     results: list[AssessmentResult] = []
@@ -111,7 +112,7 @@ def programme_case(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def programme_case_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def programme_case_step(request: AuthenticatedRequest, pk: int, step: str) -> HttpResponse:
     """Every step of the procedure (``steps.STEPS``; the URL names the step): parse the step's form, call its
     service; either way back to the case page with a message. Without the step's permission anywhere: 403."""
     spec = STEP_BY_KEY[step]  # only the table's steps are routed here
@@ -137,7 +138,7 @@ def programme_case_step(request: HttpRequest, pk: int, step: str) -> HttpRespons
 
 
 @role_required("assistance.view_programmecase")
-def decision_notice(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_notice(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = get_object_or_404(
         ProgrammeCase.objects.restrict(request.user, "view").select_related("applicant", "household", "case"), pk=pk
     )
@@ -149,7 +150,7 @@ def decision_notice(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("assistance.view_programmecase")
-def publicity_list(request: HttpRequest) -> HttpResponse:
+def publicity_list(request: AuthenticatedRequest) -> HttpResponse:
     """The 公示 list of a village or township: name, household size and amount only (DOMAIN §1.2 point 7)."""
     code = request.GET.get("area", "").strip()
     area = Division.objects.all().filter(code=code).first() if code else None  # divisions are public facts

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,6 +12,9 @@ from django.utils.translation import gettext as _
 from minsheng.assistance.rules.models import Parameter
 from minsheng.assistance.rules.specs import SPEC_BY_KEY
 from minsheng.audit.services import audit_record
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 
 def _validate(key: str, value: Any) -> Any:
@@ -36,7 +39,7 @@ def _validate(key: str, value: Any) -> Any:
 
 @transaction.atomic
 def parameter_set(
-    *, actor: Any, key: str, area_prefix: str, valid_from: dt.date, value: Any, source: str, is_demo: bool
+    *, actor: User | None, key: str, area_prefix: str, valid_from: dt.date, value: Any, source: str, is_demo: bool
 ) -> Parameter:
     """Enter a new value from ``valid_from``; the open value of the same rule and area ends the day before."""
     if actor is not None and not actor.has_perm("assistance.change_parameter"):

@@ -7,11 +7,12 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.assistance.rules.models import Parameter
 from minsheng.assistance.rules.selectors import MissingParameter, parameter_for, parameter_history
 from minsheng.assistance.rules.services import parameter_set
@@ -22,7 +23,7 @@ CITY = "321300000000"
 
 
 @role_required("assistance.view_parameter")
-def rules(request: HttpRequest) -> HttpResponse:
+def rules(request: AuthenticatedRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = []
     for spec in SPECS:

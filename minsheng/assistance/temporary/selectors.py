@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -16,6 +16,9 @@ from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
 from minsheng.assistance.temporary.models import TEMPORARY_ITEMS, AssessmentPrompt, Status, TemporaryAid
 from minsheng.intake.models import ItemCase
 from minsheng.people.models import Household, Person
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ def papers_overdue(aid: TemporaryAid, today: dt.date) -> bool:
 
 
 def temporary_aid_list(
-    *, user: Any, status: str = "", overdue: bool = False, today: dt.date | None = None
+    *, user: User, status: str = "", overdue: bool = False, today: dt.date | None = None
 ) -> QuerySet[TemporaryAid]:
     """Cases in the user's areas, newest first; ``overdue`` keeps those whose papers are late."""
     rows = TemporaryAid.objects.restrict(user, "view").select_related(
@@ -70,7 +73,7 @@ def temporary_aid_list(
     return rows
 
 
-def temporary_aid_get(*, user: Any, pk: int, action: str = "view") -> TemporaryAid:
+def temporary_aid_get(*, user: User, pk: int, action: str = "view") -> TemporaryAid:
     """One case the user may ``action``; a case outside the user's areas is 404 (``Http404``)."""
     return get_object_or_404(
         TemporaryAid.objects.restrict(user, action).select_related(
@@ -80,7 +83,7 @@ def temporary_aid_get(*, user: Any, pk: int, action: str = "view") -> TemporaryA
     )
 
 
-def items_waiting(*, user: Any) -> QuerySet[ItemCase]:
+def items_waiting(*, user: User) -> QuerySet[ItemCase]:
     """临时救助 items taken at a window (or online) for which no temporary-assistance case is open yet."""
     return (
         ItemCase.objects.restrict(user, "view")
@@ -94,7 +97,7 @@ def items_waiting(*, user: Any) -> QuerySet[ItemCase]:
     )
 
 
-def prompts_list(*, user: Any, open_only: bool = True) -> QuerySet[AssessmentPrompt]:
+def prompts_list(*, user: User, open_only: bool = True) -> QuerySet[AssessmentPrompt]:
     rows = AssessmentPrompt.objects.restrict(user, "view").select_related(
         "household", "temporary_aid", "temporary_aid__person", "assessment", "closed_by"
     )
@@ -114,7 +117,7 @@ def verification_of(aid: TemporaryAid) -> tuple[EconomicStatus, Assessment] | No
     return (status, assessment) if assessment is not None else None
 
 
-def assessments_for_prompt(*, user: Any, prompt: AssessmentPrompt) -> QuerySet[Assessment]:
+def assessments_for_prompt(*, user: User, prompt: AssessmentPrompt) -> QuerySet[Assessment]:
     """Means tests of the prompt's household the user may see, newest first (to link one when closing)."""
     return (
         Assessment.objects.restrict(user, "view")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minsheng.accounts.models import User
+from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.assistance.means.models import Assessment
 from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
 from minsheng.assistance.temporary import selectors, services
@@ -60,7 +61,8 @@ def any_permission_required(*permissions: str) -> Callable[[Callable[..., Any]],
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not any(request.user.has_perm(p) for p in permissions):
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            response: HttpResponse = view(request, *args, **kwargs)
+            return response
 
         return login_required(wrapped)
 
@@ -87,8 +89,8 @@ def _guidance(area_code: str | None) -> dict[str, Any]:
 
 
 @role_required(VIEW)
-def temporary_list(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def temporary_list(request: AuthenticatedRequest) -> HttpResponse:
+    actor = request.user
     today = timezone.localdate()
     status = request.GET.get("status", "")
     overdue_only = request.GET.get("overdue") == "1"
@@ -118,8 +120,8 @@ def _id_or_404(text: str) -> int:
 
 
 @role_required(ADD)
-def temporary_new(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def temporary_new(request: AuthenticatedRequest) -> HttpResponse:
+    actor = request.user
     person: Person | None = None
     item_case: ItemCase | None = None
     # An id that is given must be an id (``²`` or 40 digits is a 404, not a server error); an empty one is ignored.
@@ -184,8 +186,8 @@ def _means_link(household_id: int | None) -> str:
 
 
 @role_required(VIEW)
-def temporary_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def temporary_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     aid = selectors.temporary_aid_get(user=actor, pk=pk)
     today = timezone.localdate()
     county = scope_allows(actor, DECIDE, aid.area_code)
@@ -223,8 +225,8 @@ def _report(request: HttpRequest, exc: ValidationError) -> None:
 
 @role_required(CHANGE)
 @require_POST
-def temporary_papers(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def temporary_papers(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     aid = selectors.temporary_aid_get(user=actor, pk=pk, action="change")
     form = PapersForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -239,8 +241,8 @@ def temporary_papers(request: HttpRequest, pk: int) -> HttpResponse:
 
 @any_permission_required(DECIDE, CHANGE)
 @require_POST
-def temporary_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def temporary_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     aid = selectors.temporary_aid_get(user=actor, pk=pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -265,8 +267,8 @@ def temporary_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(REFER)
 @require_POST
-def temporary_refer(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def temporary_refer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     aid = selectors.temporary_aid_get(user=actor, pk=pk)
     form = ReferralForm(request.POST)
     if not form.is_valid():
@@ -289,8 +291,8 @@ def temporary_refer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(REFER)
 @require_POST
-def referral_outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def referral_outcome(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     # Referrals are read through the permission to make them: whoever refers also records the outcome.
     referral = get_object_or_404(Referral.objects.restrict(actor, "add"), pk=pk)
     form = ReferralOutcomeForm(request.POST)
@@ -306,8 +308,8 @@ def referral_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("assistance.view_assessmentprompt")
-def assessment_prompts(request: HttpRequest) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def assessment_prompts(request: AuthenticatedRequest) -> HttpResponse:
+    actor = request.user
     show_closed = request.GET.get("closed") == "1"
     prompts = list(selectors.prompts_list(user=actor, open_only=not show_closed)[:200])
     can_close = actor.has_perm(CLOSE_PROMPT)
@@ -337,8 +339,8 @@ def assessment_prompts(request: HttpRequest) -> HttpResponse:
 
 @role_required(CLOSE_PROMPT)
 @require_POST
-def prompt_close(request: HttpRequest, pk: int) -> HttpResponse:
-    actor: User = request.user  # type: ignore[assignment]
+def prompt_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    actor = request.user
     prompt = get_object_or_404(AssessmentPrompt.objects.restrict(actor, "change"), pk=pk)
     assessments = list(selectors.assessments_for_prompt(user=actor, prompt=prompt))
     form = PromptCloseForm(request.POST, assessments=assessments)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.cache import cache
@@ -20,19 +20,22 @@ from minsheng.funeral.module import STAFF as FUNERAL_STAFF
 from minsheng.relief.module import STAFF as RELIEF_STAFF
 from minsheng.testing import Personas
 
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
+
 
 @pytest.fixture(autouse=True)
 def _fresh_counts() -> None:
     cache.clear()
 
 
-def _client(user: Any) -> Client:
+def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def _kinds(user: Any, **params: Any) -> list[str]:
+def _kinds(user: User, **params: Any) -> list[str]:
     response = _client(user).get(reverse("desk:todo"), params)
     assert response.status_code == 200
     return sorted({item.kind for item in response.context["due"].rows})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from io import StringIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -29,17 +29,20 @@ from minsheng.intake.services import (
 )
 from minsheng.testing import Personas, make_household, make_person, make_user
 
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
+
 PHONE = "13712341234"
 PDF = b"%PDF-1.4 test"
 
 
-def _client(user: Any) -> Client:
+def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def _upload(actor: Any, application: Application, material: str) -> Any:
+def _upload(actor: User, application: Application, material: str) -> Any:
     return attachment_add(
         actor=actor, application=application, uploaded=SimpleUploadedFile("a.pdf", PDF), material=material
     )

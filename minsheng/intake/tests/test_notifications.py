@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.management import call_command
@@ -16,6 +16,9 @@ from minsheng.intake.notifications import deadlines_sweep
 from minsheng.intake.services import ItemRequest, application_submit, case_decide
 from minsheng.testing import Personas, make_person
 
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
+
 pytestmark = pytest.mark.django_db
 
 
@@ -29,7 +32,7 @@ def _submit(p: Personas, **person: object) -> object:
     )
 
 
-def _notices(user: Any) -> list[str]:
+def _notices(user: User) -> list[str]:
     return list(Notification.objects.filter(recipient=user).order_by("kind").values_list("kind", flat=True))
 
 

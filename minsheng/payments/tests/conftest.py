@@ -210,12 +210,13 @@ class Workers:
 
     def blocked(self) -> int:
         """Wait until a worker's backend waits for a lock another transaction holds; its pid."""
-        return self.wait(
+        pid: int = self.wait(
             lambda: self._value(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
             ),
             "a second worker waiting for the first one's lock",
         )
+        return pid
 
     def gone(self, pid: int) -> None:
         """Wait until the backend ``pid`` has ended (and with it its transaction)."""
@@ -240,7 +241,8 @@ class Workers:
     def _one(self, sql: str, *params: Any) -> tuple[Any, ...] | None:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchone()
+            row: tuple[Any, ...] | None = cursor.fetchone()
+            return row
 
     def _value(self, sql: str, *params: Any) -> Any:
         row = self._one(sql, *params)

@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import threading
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +28,9 @@ from minsheng.payments import services as svc
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.tests.factories import ACCOUNT, approval, enrol, payee
 from minsheng.testing import Personas, build_personas, make_user
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -293,7 +296,7 @@ def test_a_failed_line_is_paid_again_in_the_next_months_batch_end_to_end(persona
     assert [(x.batch_id, x.status) for x in january_lines] == [(january.pk, "failed"), (february.pk, "paid")]
 
 
-def _client(user: Any) -> Client:
+def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -430,7 +433,7 @@ def test_the_same_return_file_imported_from_two_threads_at_once_settles_each_lin
     results: list[tuple[int, int, int]] = []
     errors: list[BaseException] = []
 
-    def run(actor: Any) -> None:
+    def run(actor: User) -> None:
         try:
             stale = PayrollBatch.objects.unscoped().get(pk=batch.pk)
             barrier.wait()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import Client
@@ -15,6 +15,9 @@ from minsheng.payments import services as svc
 from minsheng.payments.models import PaymentLine, PayrollBatch, PayrollJob
 from minsheng.payments.tests.factories import enrol, payee
 from minsheng.testing import Personas
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +35,7 @@ def _approval(batch: PayrollBatch, **override: Any) -> dict[str, Any]:
     return {key: value for key, value in {**data, **override}.items() if value is not None}
 
 
-def _client(user: Any) -> Client:
+def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client

@@ -14,7 +14,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 
-from minsheng.accounts.models import RoleAssignment
+from minsheng.accounts.models import RoleAssignment, User
 from minsheng.accounts.roles import Role
 from minsheng.assistance.benefits.models import Benefit, BenefitChange
 from minsheng.audit.models import AuditEvent
@@ -337,7 +337,7 @@ def test_simultaneous_generations_and_approvals_on_postgresql_pay_each_benefit_o
     barrier = threading.Barrier(len(officers))
     errors: list[BaseException] = []
 
-    def run(actor: Any) -> None:
+    def run(actor: User) -> None:
         try:
             barrier.wait()
             svc.payroll_generate(actor=actor, county=p.county, programme="dibao", period=FEB)
@@ -360,7 +360,7 @@ def test_simultaneous_generations_and_approvals_on_postgresql_pay_each_benefit_o
     approvals = threading.Barrier(2)
     outcomes: list[str] = []
 
-    def approve(actor: Any) -> None:
+    def approve(actor: User) -> None:
         try:
             stale = PayrollBatch.objects.unscoped().get(pk=batch.pk)
             approvals.wait()

@@ -8,7 +8,7 @@ where a killed worker's message comes back as soon as its connection closes."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 from django.test import Client
@@ -22,6 +22,9 @@ from minsheng.payments.tasks import generate_payroll
 from minsheng.payments.tests.conftest import Workers
 from minsheng.payments.tests.factories import enrol, payee
 from minsheng.testing import Personas
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -132,7 +135,7 @@ def test_two_workers_given_the_same_batch_twice_write_each_line_once(personas: P
     assert "succeeded" in workers.log("one") and "succeeded" in workers.log("two")
 
 
-def _client(user: Any) -> Client:
+def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client

@@ -48,7 +48,8 @@ def registry(p: Personas) -> dict[str, Any]:
             "change": change,
             "child_membership": child_membership,
         }
-    return p.extra["registry"]
+    registry: dict[str, Any] = p.extra["registry"]
+    return registry
 
 
 def person_pk(p: Personas) -> dict[str, Any]:
@@ -188,7 +189,8 @@ def import_job(p: Personas) -> dict[str, Any]:
             error_report=report,
         )
         p.extra["import_job"] = {"pk": job.pk}
-    return p.extra["import_job"]
+    arguments: dict[str, Any] = p.extra["import_job"]
+    return arguments
 
 
 def upload(p: Personas) -> dict[str, Any]:
@@ -213,7 +215,8 @@ def merge_pair(p: Personas) -> dict[str, Any]:
         keep = make_person(p.village, "周敏", birth="1980-03-03")
         duplicate = make_person(p.village, "周敏", birth="1980-03-03")
         p.extra["merge_pair"] = {"keep": keep.pk, "duplicate": duplicate.pk, "reason": "同一人重复登记"}
-    return p.extra["merge_pair"]
+    pair: dict[str, Any] = p.extra["merge_pair"]
+    return pair
 
 
 register(

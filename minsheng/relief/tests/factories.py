@@ -4,7 +4,7 @@ service."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
@@ -13,6 +13,9 @@ from minsheng.relief.models import Admission, Station
 from minsheng.relief.module import STAFF
 from minsheng.relief.services import AdmissionData, admission_record
 from minsheng.testing import Personas
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 # The smallest valid JPEG and PNG heads (content is recognised by its first bytes).
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -26,7 +29,8 @@ def station(p: Personas, *, other: bool = False) -> Station:
         p.extra[key] = Station.objects.unscoped().create(
             area_code=county.code, name=f"{county.name}救助管理站", phone="0527-84001234", address="宿城区幸福路1号"
         )
-    return p.extra[key]
+    found: Station = p.extra[key]
+    return found
 
 
 def admit(
@@ -34,7 +38,7 @@ def admit(
     *,
     known: bool = False,
     at: dt.datetime | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     **fields: Any,
 ) -> Admission:
     """An admission at the reference station, recorded by the station's staff."""

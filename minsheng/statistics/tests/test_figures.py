@@ -28,7 +28,7 @@ from minsheng.payments import bankfiles
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.relief.models import Admission, Tracing
 from minsheng.statistics import refresh, selectors
-from minsheng.statistics.models import Cell
+from minsheng.statistics.models import Cell, RefreshState
 from minsheng.statistics.selectors import Dashboard, Period
 from minsheng.statistics.tests import records
 from minsheng.testing import Personas, make_user
@@ -326,9 +326,9 @@ def test_a_refresh_without_changes_writes_nothing_and_views_do_not_count(persona
 
     audit_record(actor=p[Role.VILLAGE_WORKER], action="people.person_viewed", kind="view", area_code=p.village.code)
     audit_record(actor=p[Role.CITY_ADMIN], action="assistance.parameter_set", area_code="")
-    state = refresh.RefreshState.objects.get()
+    state = RefreshState.objects.get()
     assert refresh.cells_refresh().events == 0
-    assert refresh.RefreshState.objects.get().refreshed_at == state.refreshed_at
+    assert RefreshState.objects.get().refreshed_at == state.refreshed_at
 
 
 # --- Scope and period ----------------------------------------------------------------------------------------------
@@ -423,7 +423,7 @@ def test_a_change_committed_late_is_still_applied(personas: Personas) -> None:
     p = personas
     r = records.build(p)
     refresh.cells_rebuild()
-    state = refresh.RefreshState.objects.get()
+    state = RefreshState.objects.get()
     assert state.through is not None
     # The change and its event, written "two minutes before" the rebuild's watermark, as a late commit would be.
     Consultation.objects.create(
@@ -465,7 +465,7 @@ def test_a_new_month_adds_its_cells_and_a_new_year_drops_the_oldest(personas: Pe
     # ... and equal what a rebuild computes.
     refresh.cells_rebuild(today=dt.date(2026, 12, 1))
     assert _all_cells() == extended
-    state = refresh.RefreshState.objects.get()
+    state = RefreshState.objects.get()
     assert (state.first_month, state.last_month) == (dt.date(2022, 1, 1), dt.date(2026, 12, 1))
     december = Period(dt.date(2026, 12, 1), dt.date(2026, 12, 1))
     # (Read without dashboard(), whose refresh would take today's real date.)
@@ -475,7 +475,7 @@ def test_a_new_month_adds_its_cells_and_a_new_year_drops_the_oldest(personas: Pe
     # A new year: January is added without a rebuild, and 2022 is no longer held.
     result = refresh.cells_refresh(today=dt.date(2027, 1, 1))
     assert (result.extended, result.rebuilt) == (True, False)
-    state = refresh.RefreshState.objects.get()
+    state = RefreshState.objects.get()
     assert (state.first_month, state.last_month) == (dt.date(2023, 1, 1), dt.date(2027, 1, 1))
     assert not Cell.objects.filter(month__lt=dt.date(2023, 1, 1)).exists()
     extended = _all_cells()

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
-from minsheng.accounts.models import RoleAssignment
+from minsheng.accounts.models import RoleAssignment, User
 from minsheng.accounts.roles import Role
 from minsheng.areas.models import Division
 from minsheng.payments.models import PaymentLine, PayrollBatch
@@ -63,7 +63,7 @@ def caseload(personas: Personas) -> dict[str, Any]:
     return {"far": far}
 
 
-def _client(user: Any) -> Client:
+def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client

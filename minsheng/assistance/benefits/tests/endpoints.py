@@ -8,12 +8,15 @@ a person living alone without income (¥880 a month).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
 from minsheng.accounts.roles import Role
 from minsheng.testing import Endpoint, Personas, register
+
+if TYPE_CHECKING:
+    from minsheng.assistance.benefits.models import Benefit
 
 VIEW_BENEFIT = frozenset(
     {
@@ -92,7 +95,7 @@ class Family:
 
         return assessment_run(actor=self.actor, household=self.household, on=on)
 
-    def enrol(self, *, assessed_on: dt.date, decided_on: dt.date, programme_case: Any = None) -> Any:
+    def enrol(self, *, assessed_on: dt.date, decided_on: dt.date, programme_case: Any = None) -> Benefit:
         from minsheng.assistance.benefits.services import benefit_enrol
         from minsheng.assistance.means.selectors import result_for
         from minsheng.assistance.programmes import Programme

@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +32,9 @@ from minsheng.intake.services import ItemRequest, application_submit, case_decid
 from minsheng.people.models import Person
 from minsheng.testing import Personas, build_personas, make_household, make_person, make_user
 from minsheng.workdays.services import Calendar
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 Stage = ProgrammeCase.Stage
 MONDAY = dt.date(2026, 3, 2)
@@ -140,7 +143,7 @@ def verify(p: Personas, case: ProgrammeCase, result: str = "eligible") -> Progra
     )
 
 
-def review(p: Personas, case: ProgrammeCase, *, approve: bool = True, reviewer: Any = None) -> ProgrammeCase:
+def review(p: Personas, case: ProgrammeCase, *, approve: bool = True, reviewer: User | None = None) -> ProgrammeCase:
     return services.programme_case_initial_review(
         actor=reviewer or p[Role.TOWNSHIP_REVIEWER], case=case, approve=approve, opinion="人均收入低于低保标准"
     )
@@ -640,7 +643,7 @@ def test_two_simultaneous_approvals_on_postgresql_make_one_benefit() -> None:
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
-    def approve(actor: Any) -> None:
+    def approve(actor: User) -> None:
         try:
             stale = ProgrammeCase.objects.unscoped().get(pk=case.pk)
             barrier.wait()
@@ -664,7 +667,7 @@ def test_two_simultaneous_approvals_on_postgresql_make_one_benefit() -> None:
 # --- Pages ---------------------------------------------------------------------------------------------------------
 
 
-def _client(user: Any) -> Client:
+def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,6 +35,9 @@ from minsheng.catalog.models import Item
 from minsheng.intake.models import Application, ItemCase, Notification
 from minsheng.intake.services import ItemRequest, application_submit
 from minsheng.testing import Personas, build_personas, make_household, make_person
+
+if TYPE_CHECKING:
+    from minsheng.accounts.models import User
 
 Status = TemporaryAid.Status
 D = dt.date
@@ -71,7 +74,7 @@ def _events(aid: TemporaryAid, action: str) -> int:
     return AuditEvent.objects.unscoped().filter(action=action, object_id=str(aid.pk)).count()
 
 
-def _client(user: Any) -> Client:
+def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -120,7 +123,7 @@ def test_papers_are_overdue_after_the_due_date_not_on_it_and_completing_them_clo
     assert _events(aid, "assistance.temporary_papers_completed") == 1
 
 
-def _kinds(user: Any) -> list[str]:
+def _kinds(user: User) -> list[str]:
     return list(Notification.objects.filter(recipient=user).order_by("kind").values_list("kind", flat=True))
 
 
@@ -498,7 +501,7 @@ def test_an_item_taken_at_a_window_is_recorded_on_its_own_item_case(personas: Pe
     aid = TemporaryAid.objects.unscoped().get(item_case=case)
     assert (aid.kind, aid.status, aid.paid_fen, aid.person_id) == ("urgent", Status.PAID_FIRST, 90000, person.pk)
     # Paid first: the item waits for the papers with its clock stopped, so the window's sweep does not call it late.
-    case.refresh_from_db()
+    case = application.cases.get()  # read again (not refresh_from_db: the type checker keeps the deadline set above)
     assert (case.status, case.deadline, case.clock_started_on) == (ItemCase.Status.WAITING_MATERIALS, None, None)
     assert Application.objects.unscoped().filter(person=person).count() == 1
     assert f"?case={case.pk}" not in client.get(reverse("assistance:temporary_list")).content.decode()
