@@ -9,10 +9,13 @@ for each, and a test fails when a URL is not registered at all.
 
 from __future__ import annotations
 
+import base64
 import functools
 import importlib
 import itertools
 import pkgutil
+import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -306,3 +309,21 @@ def make_household(area: Division, head: Any, *members: tuple[Any, str]) -> Any:
     for person, relation in members:
         Membership.objects.create(household=household, person=person, relation=relation, joined_on=since)
     return household
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text drawn on the pages of a paper of ``core.pdf``, in order: reportlab writes CID text (STSong-Light,
+    UniGB-UCS2-H) as UTF-16BE strings in ASCII85 + Flate content streams (no PDF reader is installed)."""
+    escapes = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
+
+    def unescape(match: re.Match[bytes]) -> bytes:
+        escaped = match.group(1)
+        return bytes([int(escaped, 8)]) if escaped[:1].isdigit() else escapes.get(escaped, escaped)
+
+    lines = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        content = zlib.decompress(base64.a85decode(stream.strip().removesuffix(b"~>")))
+        for literal in re.findall(rb"\(((?:\\.|[^\\)])*)\) Tj", content, re.S):
+            text = re.sub(rb"\\([0-7]{1,3}|.)", unescape, literal, flags=re.S)
+            lines.append(text.decode("utf-16-be", errors="replace"))
+    return "\n".join(lines)

@@ -79,6 +79,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
 
     assert nav(Role.VILLAGE_WORKER) == [
         "受理申请",
+        "申请查询",
         "事项办理",
         "超期",
         "政策咨询",

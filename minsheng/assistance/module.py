@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.assistance import due, figures
+from minsheng.assistance import due, figures, person_file
 from minsheng.assistance.benefits.demo import demo_programmes
 from minsheng.assistance.benefits.models import Benefit
 from minsheng.assistance.benefits.services import household_changed_subscriber
@@ -19,6 +19,7 @@ from minsheng.core.modules import (
     Module,
     NavEntry,
     NavGroup,
+    PersonSection,
     RegistryEvent,
     StatisticsFamily,
 )
@@ -160,6 +161,8 @@ MODULE = Module(
         "assistance.decision_notice_printed": _("Decision notice printed"),
         "assistance.benefit_notice_printed": _("Benefit notice printed"),
         "assistance.publicity_list_printed": _("Public notice list printed"),
+        "assistance.investigation_form_printed": _("Household investigation form printed"),
+        "assistance.temporary_receipt_printed": _("Temporary assistance receipt printed"),
         "assistance.temporary_opened": _("Temporary assistance opened"),
         "assistance.temporary_paid": _("Temporary assistance paid"),
         "assistance.temporary_papers_completed": _("Temporary assistance papers completed"),
@@ -240,4 +243,33 @@ MODULE = Module(
     ),
     item_handlers=(ProgrammeItems(),),
     subscribers={RegistryEvent.HOUSEHOLD_CHANGED: (household_changed_subscriber,)},
+    person_sections=(
+        PersonSection(
+            "cases", _("低保 and 特困 procedures"), "assistance/_person_cases.html", person_file.cases_section, 20
+        ),
+        PersonSection(
+            "assessments", _("Means tests"), "assistance/_person_assessments.html", person_file.assessments_section, 30
+        ),
+        PersonSection(
+            "benefits",
+            _("Benefits and their history"),
+            "assistance/_person_benefits.html",
+            person_file.benefits_section,
+            40,
+        ),
+        PersonSection(
+            "temporary",
+            _("Temporary assistance"),
+            "assistance/_person_temporary.html",
+            person_file.temporary_section,
+            50,
+        ),
+    ),
+    audit_objects={
+        "assistance.programmecase": person_file.describe_cases,
+        "assistance.benefit": person_file.describe_benefits,
+        "assistance.temporaryaid": person_file.describe_temporary,
+        "assistance.assessment": person_file.describe_assessments,
+    },
+    person_objects=(person_file.person_objects,),
 )

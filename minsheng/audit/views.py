@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 
 from minsheng.audit.forms import AuditSearchForm
-from minsheng.audit.selectors import audit_event_search
+from minsheng.audit.selectors import audit_event_search, readable
 from minsheng.core.decorators import role_required
 from minsheng.core.htmx import render_page
 from minsheng.core.typing import ActorRequest
@@ -21,6 +21,6 @@ def event_list(request: ActorRequest) -> HttpResponse:
     return render_page(
         request,
         "audit/event_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "rows": readable(page), "query": query.urlencode()},
         fragment="audit/_events.html",
     )

@@ -247,6 +247,14 @@ def mask_id_number(value: str) -> str:
     return mask(value, keep_start=3, keep_end=4)
 
 
+def mask_name(value: str) -> str:
+    """A name where the log names a person to people who need not know who: the family name kept, ``张**``
+    (the given name always one star or more, a one-character name all stars)."""
+    if len(value) < 2:
+        return "*" * len(value)
+    return value[:1] + "*" * (len(value) - 1)
+
+
 def mask_phone(value: str) -> str:
     """A phone number for lists: ``138****5678`` (first 3, always 4 stars, last 4).
 

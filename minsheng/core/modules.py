@@ -316,6 +316,9 @@ class Module:
     # of everything of this module about a person, so that a search by person finds their events.
     audit_objects: Mapping[str, Callable[[Sequence[str]], Mapping[str, str]]] = field(default_factory=dict)
     person_objects: tuple[Callable[[Any], Iterable[tuple[str, str]]], ...] = ()
+    # The registry's: the person a search names (an ID number or a person id), in the user's areas, or None; lets
+    # the auditor search by person without the audit log knowing the registry.
+    find_person: Callable[[Any, str], Any] | None = None
     item_handlers: tuple[ItemHandler, ...] = ()
     # Event name (a RegistryEvent, or "<app>.<event>" published by another module) → the handlers it runs.
     subscribers: Mapping[str, tuple[Callable[[Any], None], ...]] = field(default_factory=dict)
@@ -383,6 +386,45 @@ def item_handlers() -> dict[int, ItemHandler]:
                     raise ValueError(f"item {number} has two handlers")
                 handlers[number] = handler
     return handlers
+
+
+@derived
+def role_labels() -> dict[str, Label]:
+    """Role code → its label, for every role any module brings (the audit log names roles with these)."""
+    return {spec.code: spec.label for module in modules() for spec in module.roles}
+
+
+@derived
+def audit_describers() -> dict[str, Callable[[Sequence[str]], Mapping[str, str]]]:
+    """Object type → the function that describes objects of that type for the auditor (``Module.audit_objects``)."""
+    describers: dict[str, Callable[[Sequence[str]], Mapping[str, str]]] = {}
+    for module in modules():
+        for object_type, describe in module.audit_objects.items():
+            if object_type in describers:
+                raise ValueError(f"audit objects of {object_type!r} are described twice")
+            describers[object_type] = describe
+    return describers
+
+
+def person_named(user: Any, text: str) -> Any:
+    """The person ``text`` names for ``user`` (an ID number or a person id, asked of the module that declares
+    ``find_person``), or None."""
+    for module in modules():
+        if module.find_person is not None:
+            person = module.find_person(user, text)
+            if person is not None:
+                return person
+    return None
+
+
+def objects_about(person: Any) -> dict[str, set[str]]:
+    """Object type → the ids of every object any module declares to be about ``person`` (``person_objects``)."""
+    found: dict[str, set[str]] = {}
+    for module in modules():
+        for listing in module.person_objects:
+            for object_type, object_id in listing(person):
+                found.setdefault(object_type, set()).add(object_id)
+    return found
 
 
 def publish(event: str, payload: Any) -> int:

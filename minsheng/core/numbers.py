@@ -9,6 +9,7 @@ caller, never a 500.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # The largest value a BigAutoField (every primary key here) or a 64-bit SQL integer holds.
 BIGINT_MAX = 2**63 - 1
@@ -33,3 +34,8 @@ def parse_int(text: object, *, minimum: int | None = None, maximum: int | None =
 def parse_id(text: object) -> int | None:
     """A primary key: a positive whole number that fits the key column; else ``None`` (the caller answers 404)."""
     return parse_int(text, minimum=1, maximum=BIGINT_MAX)
+
+
+def ids_of(texts: Iterable[object]) -> list[int]:
+    """The ids among ``texts`` (an audit event's object ids, a list of checkboxes); anything else is left out."""
+    return [pk for pk in map(parse_id, texts) if pk is not None]

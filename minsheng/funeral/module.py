@@ -4,7 +4,17 @@ hook), the 惠民殡葬 waiver checked against the platform's own records and se
 
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.core.modules import DemoStep, DueWork, Headline, Module, NavEntry, NavGroup, RoleSpec, StatisticsFamily
+from minsheng.core.modules import (
+    DemoStep,
+    DueWork,
+    Headline,
+    Module,
+    NavEntry,
+    NavGroup,
+    PersonSection,
+    RoleSpec,
+    StatisticsFamily,
+)
 from minsheng.core.roles import Role
 from minsheng.funeral import figures, selectors
 from minsheng.funeral.demo import demo_step
@@ -118,4 +128,8 @@ MODULE = Module(
             order=330,
         ),
     ),
+    person_sections=(
+        PersonSection("funeral", _("Funeral"), "funeral/_person_funeral.html", selectors.person_funeral_section, 75),
+    ),
+    person_objects=(selectors.person_objects,),
 )

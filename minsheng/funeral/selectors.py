@@ -4,8 +4,9 @@ without a user (filed prices are public by rule: 明码标价, public display)."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
@@ -20,6 +21,7 @@ from minsheng.workdays.services import Calendar
 
 if TYPE_CHECKING:
     from minsheng.accounts.models import User
+    from minsheng.people.models import Person
 
 
 def facility_list(*, user: User) -> QuerySet[Facility]:
@@ -192,3 +194,19 @@ def complaints_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
 
 def complaints_due_count(user: User, today: dt.date) -> int:
     return _complaints_due(user, today).count()
+
+
+def person_funeral_section(user: User, person: Person) -> dict[str, Any] | None:
+    """The funeral case of a deceased person (found by the ID's blind index, as the death feed matches), for
+    their file."""
+    if not user.has_perm("funeral.view_funeralcase"):
+        return None
+    cases = list(FuneralCase.objects.restrict(user, "view").filter(id_index=person.id_index).select_related("facility"))
+    return {"cases": cases} if cases else None
+
+
+def person_objects(person: Person) -> Iterable[tuple[str, str]]:
+    """The funeral case of a deceased person (by the ID's blind index), for the auditor's search by person."""
+    # unscoped: the auditor's search lists events, which are themselves filtered by the auditor's scope.
+    for pk in FuneralCase.objects.unscoped().filter(id_index=person.id_index).values_list("pk", flat=True):
+        yield ("funeral.funeralcase", str(pk))

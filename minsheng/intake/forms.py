@@ -10,7 +10,7 @@ from minsheng.catalog.models import Department, Item
 from minsheng.core.forms import StyledForm
 from minsheng.core.limits import LIST_MAX, TEXT_MAX
 from minsheng.core.numbers import parse_int
-from minsheng.intake.models import Consultation
+from minsheng.intake.models import Consultation, ItemCase
 
 
 class ConsultationForm(StyledForm):
@@ -104,3 +104,26 @@ class OnlineApplicationForm(StyledForm):
         queryset=Item.objects.filter(active=True).order_by("number"),
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+class ApplicationSearchForm(StyledForm):
+    """The window's application list: any of receipt number, name, ID number, item, status and dates."""
+
+    receipt = forms.CharField(label=_("Receipt number"), max_length=24, required=False)
+    name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    id_number = forms.CharField(label=_("ID number"), max_length=20, required=False)
+    item = forms.ModelChoiceField(
+        label=_("Item"), queryset=Item.objects.order_by("number"), required=False, empty_label=_("Any item")
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Any status")), *ItemCase.Status.choices], required=False
+    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data

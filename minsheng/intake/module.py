@@ -3,9 +3,18 @@ department's inbox, the clock and the overdue list; the window's figures."""
 
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.core.modules import DemoStep, DueWork, Headline, Module, NavEntry, NavGroup, StatisticsFamily
+from minsheng.core.modules import (
+    DemoStep,
+    DueWork,
+    Headline,
+    Module,
+    NavEntry,
+    NavGroup,
+    PersonSection,
+    StatisticsFamily,
+)
 from minsheng.core.roles import Role
-from minsheng.intake import figures, selectors
+from minsheng.intake import figures, person_file, selectors
 from minsheng.intake.demo import demo_step
 from minsheng.intake.models import Application, Consultation, ItemCase
 from minsheng.intake.selectors import unread_notices
@@ -42,6 +51,7 @@ MODULE = Module(
     navigation=(
         NavEntry("intake.add_application", "intake:application_new", _("New application"), WINDOW, 10),
         NavEntry("intake.view_itemcase", "intake:inbox", _("Items in progress"), WINDOW, 20),
+        NavEntry("intake.view_application", "intake:application_list", _("Application list"), WINDOW, 15),
         NavEntry("intake.view_itemcase", "intake:overdue", _("Overdue"), WINDOW, 30),
         NavEntry("intake.view_consultation", "intake:consultations", _("Consultations"), WINDOW, 40),
     ),
@@ -84,6 +94,9 @@ MODULE = Module(
         "intake.materials_reminded": _("Reminded of materials still missing"),
         "intake.attachment_added": _("Document uploaded"),
         "intake.attachment_viewed": _("Document viewed"),
+        "intake.receipt_printed": _("Receipt printed"),
+        "intake.materials_notice_printed": _("Notice of missing materials printed"),
+        "intake.decision_notice_printed": _("Item decision notice printed"),
     },
     urls=("window/", "minsheng.intake.urls"),
     # The online channel is for residents, not staff: its own session gate is tested in intake/tests.
@@ -111,4 +124,27 @@ MODULE = Module(
         Headline("on_time_rate", _("Items decided on time"), "percent", False, figures.on_time_rate, 100),
     ),
     demo=(DemoStep(30, demo_step),),
+    person_sections=(
+        PersonSection(
+            "applications",
+            _("Applications and items"),
+            "intake/_person_applications.html",
+            person_file.applications_section,
+            10,
+        ),
+        PersonSection(
+            "consultations",
+            _("Consultations"),
+            "intake/_person_consultations.html",
+            person_file.consultations_section,
+            80,
+        ),
+        PersonSection("documents", _("Documents"), "intake/_person_documents.html", person_file.documents_section, 90),
+    ),
+    audit_objects={
+        "intake.application": person_file.describe_applications,
+        "intake.itemcase": person_file.describe_cases,
+        "intake.attachment": person_file.describe_attachments,
+    },
+    person_objects=(person_file.person_objects,),
 )

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from minsheng.core.crypto import blind_index
 from minsheng.core.modules import DueItem, item_handlers
-from minsheng.intake.models import Attachment, ItemCase, Notification
+from minsheng.intake.models import Application, Attachment, ItemCase, Notification
+from minsheng.people.idnumbers import InvalidIdNumber, normalize_for_index
 from minsheng.people.models import Membership
 from minsheng.workdays.services import Calendar
 
@@ -165,4 +167,52 @@ def case_documents(case: ItemCase) -> QuerySet[Attachment]:
         Attachment.objects.unscoped()
         .filter(application_id=case.application_id, material__in=list(case.materials))
         .select_related("uploaded_by")
+    )
+
+
+class BadIdNumber(ValueError):
+    """The ID number searched for is not a valid number (the form says so)."""
+
+
+def application_search(
+    *,
+    user: Any,
+    receipt: str = "",
+    name: str = "",
+    id_number: str = "",
+    item: Any = None,
+    status: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[Application]:
+    """Applications in the user's areas, newest first, with their items (in scope) and applicant. The ID number is
+    found through the blind index; a name by its first characters; item and status match any item of an application."""
+    applications = Application.objects.restrict(user, "view")
+    if receipt:
+        applications = applications.filter(receipt_number__istartswith=receipt.strip())
+    if name:
+        applications = applications.filter(person__name__startswith=name.strip())
+    if id_number:
+        try:
+            index = blind_index(normalize_for_index(id_number))
+        except InvalidIdNumber as exc:
+            raise BadIdNumber(str(exc)) from exc
+        applications = applications.filter(person__id_index=index)
+    if item is not None or status:
+        cases = ItemCase.objects.restrict(user, "view")
+        if item is not None:
+            cases = cases.filter(item=item)
+        if status:
+            cases = cases.filter(status=status)
+        applications = applications.filter(pk__in=cases.values("application_id"))
+    if date_from:
+        applications = applications.filter(submitted_at__date__gte=date_from)
+    if date_to:
+        applications = applications.filter(submitted_at__date__lte=date_to)
+    in_scope = ItemCase.objects.restrict(user, "view").select_related("item", "department").order_by("item__number")
+    return (
+        applications.select_related("person")
+        .defer("person__id_number", "person__phone", "person__bank_account")
+        .prefetch_related(Prefetch("cases", queryset=in_scope))
+        .order_by("-submitted_at", "-id")
     )

@@ -6,20 +6,24 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minsheng.accounts.typing import AuthenticatedRequest
+from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
-from minsheng.core.numbers import parse_id
-from minsheng.intake import selectors
-from minsheng.intake.forms import ApplicationForm, ConsultationForm, DecisionForm
+from minsheng.core.numbers import parse_id, parse_int
+from minsheng.core.pdf import pdf_response, render_notice
+from minsheng.intake import papers, selectors
+from minsheng.intake.forms import ApplicationForm, ApplicationSearchForm, ConsultationForm, DecisionForm
 from minsheng.intake.models import Application, Attachment, Consultation, ItemCase, Notification
 from minsheng.intake.services import (
     ItemRequest,
@@ -111,7 +115,8 @@ def application_new(request: AuthenticatedRequest) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                return redirect("intake:application_detail", pk=application.pk)
+                # 提交并打印回执: the receipt's page opens with the papers to print at the top.
+                return redirect(reverse("intake:application_detail", kwargs={"pk": application.pk}) + "?new=1")
     return render(request, "intake/application_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -130,8 +135,74 @@ def application_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "can_receive": request.user.has_perm("intake.change_itemcase"),
         "attachments": application.attachments.select_related("uploaded_by"),
         "can_upload": request.user.has_perm("intake.change_application"),
+        "just_submitted": request.GET.get("new") == "1",
     }
     return render(request, "intake/application_detail.html", context)
+
+
+APPLICATIONS_PER_PAGE = 30
+
+
+@role_required("intake.view_application")
+def application_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The window's list of applications in its areas, searched by receipt number, name, ID, item, status, date."""
+    form = ApplicationSearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    try:
+        applications = selectors.application_search(user=request.user, **filters)
+    except selectors.BadIdNumber:
+        form.add_error("id_number", _("This is not a valid ID number."))
+        applications = Application.objects.restrict(request.user, "view").none()
+    page = Paginator(applications, APPLICATIONS_PER_PAGE).get_page(parse_int(request.GET.get("page"), minimum=1))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [(a, application_status(a)) for a in page],
+        "query": query.urlencode(),
+    }
+    return render(request, "intake/application_list.html", context, status=400 if form.errors else 200)
+
+
+def _application_with_cases(request: AuthenticatedRequest, pk: int) -> tuple[Application, list[ItemCase]]:
+    application = get_object_or_404(Application.objects.restrict(request.user, "view").select_related("person"), pk=pk)
+    return application, list(application.cases.select_related("item", "department").order_by("item__number"))
+
+
+def _printed(request: AuthenticatedRequest, action: str, obj: Application | ItemCase, area_code: str) -> None:
+    """A printed paper shows personal data: one audit event per print."""
+    audit_record(actor=request.user, action=action, kind=AuditEvent.Kind.VIEW, obj=obj, area_code=area_code)
+
+
+@role_required("intake.view_application")
+def application_receipt(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """受理回执 (PDF)."""
+    application, cases = _application_with_cases(request, pk)
+    _printed(request, "intake.receipt_printed", application, application.area_code)
+    return pdf_response(render_notice(papers.receipt(application, cases)), f"receipt-{application.receipt_number}.pdf")
+
+
+@role_required("intake.view_application")
+def application_notice(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """一次性告知单 (PDF): every material still missing."""
+    application, cases = _application_with_cases(request, pk)
+    _printed(request, "intake.materials_notice_printed", application, application.area_code)
+    notice = papers.materials_notice(application, cases)
+    return pdf_response(render_notice(notice), f"materials-{application.receipt_number}.pdf")
+
+
+@role_required("intake.view_itemcase")
+def case_notice(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The notice of a department's decision on an item (PDF), once decided."""
+    case = get_object_or_404(
+        ItemCase.objects.restrict(request.user, "view").select_related("application__person", "item", "department"),
+        pk=pk,
+    )
+    if not case.decided:
+        raise Http404("not decided yet")
+    _printed(request, "intake.decision_notice_printed", case, case.area_code)
+    return pdf_response(render_notice(papers.decision_notice(case)), f"decision-{case.application.receipt_number}.pdf")
 
 
 @role_required("intake.view_itemcase")

@@ -3,7 +3,16 @@ it (maker-checker: the service refuses the preparer as approver); bank files, re
 
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.core.modules import ApiRoute, DemoStep, DueWork, Headline, Module, NavEntry, StatisticsFamily
+from minsheng.core.modules import (
+    ApiRoute,
+    DemoStep,
+    DueWork,
+    Headline,
+    Module,
+    NavEntry,
+    PersonSection,
+    StatisticsFamily,
+)
 from minsheng.core.roles import Role
 from minsheng.payments import figures, selectors
 from minsheng.payments.api import PayrollBatchViewSet
@@ -49,5 +58,8 @@ MODULE = Module(
             count=selectors.batches_due_count,
             order=80,
         ),
+    ),
+    person_sections=(
+        PersonSection("payments", _("Payment ledger"), "payments/_ledger.html", selectors.person_ledger_section, 60),
     ),
 )

@@ -97,6 +97,18 @@ def person_ledger(*, user: User, person: Any) -> QuerySet[PaymentLine]:
     )
 
 
+# A person's file shows the last five years of months at most.
+LEDGER_SHOWN = 60
+
+
+def person_ledger_section(user: Any, person: Any) -> dict[str, Any] | None:
+    """The person's payment lines by month for their file (一人一档), to users who may view payment lines."""
+    if not user.has_perm("payments.view_paymentline"):
+        return None
+    lines = list(person_ledger(user=user, person=person)[:LEDGER_SHOWN])
+    return {"lines": lines} if lines else None
+
+
 # How far back the batch page looks for months of the county and programme not yet sent to the bank.
 UNPAID_LOOKBACK_MONTHS = 24
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.core.modules import ApiRoute, DemoStep, Module, NavEntry
 from minsheng.core.roles import Role
+from minsheng.people import selectors
 from minsheng.people.api import HouseholdViewSet, PersonViewSet
 from minsheng.people.demo import demo_step
 
@@ -74,4 +75,7 @@ MODULE = Module(
         ApiRoute("households", HouseholdViewSet, "household"),
     ),
     demo=(DemoStep(10, demo_step),),
+    audit_objects={"people.person": selectors.describe_persons, "people.household": selectors.describe_households},
+    person_objects=(selectors.person_objects,),
+    find_person=selectors.person_lookup,
 )

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from minsheng.areas.codes import InvalidCode, normalize_code
-from minsheng.core.crypto import blind_index
+from minsheng.core.crypto import blind_index, mask_name
+from minsheng.core.modules import Label, modules
+from minsheng.core.numbers import ids_of, parse_id
 from minsheng.people.idnumbers import InvalidIdNumber, normalize_for_index
 from minsheng.people.models import ChangeRequest, Household, Membership, Person
 from minsheng.people.names import query_pinyin
@@ -98,6 +102,41 @@ def person_get(*, user: User, pk: int) -> Person:
 def person_memberships(person: Person) -> list[Membership]:
     """Every household the person belongs or belonged to, newest first (through the person: in scope)."""
     return list(person.memberships.select_related("household", "household__area").order_by("-joined_on", "-id"))
+
+
+@dataclass(frozen=True)
+class FileSection:
+    """One section of a person's file as the page shows it: what a module declared and what it found."""
+
+    key: str
+    label: Label
+    template: str
+    data: dict[str, Any]
+
+
+def person_file(*, user: User, person: Person) -> list[FileSection]:
+    """The sections of a person's file (一人一档) the modules declare (``Module.person_sections``), in their order;
+    a module with nothing about the person, or nothing this user may see, adds none."""
+    declared = sorted((s for module in modules() for s in module.person_sections), key=lambda s: (s.order, s.key))
+    found = []
+    for section in declared:
+        data = section.context(user, person)
+        if data is not None:
+            found.append(FileSection(section.key, section.label, section.template, data))
+    return found
+
+
+def person_lookup(user: User, text: str) -> Person | None:
+    """The person a search names, in the user's areas: an ID number (through the blind index) or a person id."""
+    text = text.strip()
+    persons = Person.objects.restrict(user, "view")
+    if len(text) < 15:  # an ID number has 15 or 18 characters
+        pk = parse_id(text)
+        return persons.filter(pk=pk).first() if pk is not None else None
+    try:
+        return persons.filter(id_index=blind_index(normalize_for_index(text))).first()
+    except InvalidIdNumber:
+        return None
 
 
 def household_get(*, user: User, pk: int) -> Household:
@@ -203,3 +242,27 @@ def probable_duplicates(*, user: User, limit: int = 100) -> list[list[Person]]:
     for group in found:
         groups.setdefault(tuple(p.pk for p in group), group)
     return list(groups.values())[:limit]
+
+
+# --- The audit log ---------------------------------------------------------------------------------------------
+
+
+def describe_persons(ids: Sequence[str]) -> Mapping[str, str]:
+    """Audit objects ``people.person``: the masked name and masked ID number."""
+    # unscoped: words for events the auditor may already see (the events are filtered by scope).
+    rows = Person.objects.unscoped().filter(pk__in=ids_of(ids)).only("name", "id_masked")
+    return {str(p.pk): f"{mask_name(p.name)}（{p.id_masked}）" for p in rows}
+
+
+def describe_households(ids: Sequence[str]) -> Mapping[str, str]:
+    """Audit objects ``people.household``: the household number and its village."""
+    # unscoped: as above.
+    rows = Household.objects.unscoped().filter(pk__in=ids_of(ids)).select_related("area")
+    return {str(h.pk): _("Household %(number)s · %(area)s") % {"number": h.number, "area": h.area.name} for h in rows}
+
+
+def person_objects(person: Person) -> Iterable[tuple[str, str]]:
+    """The registry's objects about a person: the person's record and the households they belong or belonged to."""
+    yield ("people.person", str(person.pk))
+    for household_id in person.memberships.values_list("household_id", flat=True):
+        yield ("people.household", str(household_id))

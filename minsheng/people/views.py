@@ -94,6 +94,7 @@ def _person_context(actor: User, person: Person, change_form: PersonChangeForm) 
         "reason_max": REASON_MAX,
         "can_change": actor.has_perm("people.change_person"),
         "change_form": change_form,
+        "sections": selectors.person_file(user=actor, person=person),
     }
 
 

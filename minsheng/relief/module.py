@@ -4,7 +4,17 @@ through the one window and the programmes), patrols and seasonal campaigns; pers
 
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.core.modules import DemoStep, DueWork, Headline, Module, NavEntry, NavGroup, RoleSpec, StatisticsFamily
+from minsheng.core.modules import (
+    DemoStep,
+    DueWork,
+    Headline,
+    Module,
+    NavEntry,
+    NavGroup,
+    PersonSection,
+    RoleSpec,
+    StatisticsFamily,
+)
 from minsheng.core.roles import Role
 from minsheng.relief import figures, selectors
 from minsheng.relief.demo import demo_step
@@ -99,4 +109,14 @@ MODULE = Module(
             order=310,
         ),
     ),
+    person_sections=(
+        PersonSection(
+            "relief",
+            _("Relief station stays"),
+            "relief/_person_admissions.html",
+            selectors.person_admissions_section,
+            70,
+        ),
+    ),
+    person_objects=(selectors.person_objects,),
 )

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -18,6 +19,7 @@ from minsheng.relief.models import Admission, Patrol, Station, Tracing
 
 if TYPE_CHECKING:
     from minsheng.accounts.models import User
+    from minsheng.people.models import Person
 
 
 def station_list(*, user: User) -> QuerySet[Station]:
@@ -142,3 +144,23 @@ def announcements_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
 
 def announcements_due_count(user: User, today: dt.date) -> int:
     return _announcements_due(user).count()
+
+
+def person_admissions_section(user: User, person: Person) -> dict[str, Any] | None:
+    """The person's stays at relief stations (those recorded as this registered person), for their file."""
+    if not user.has_perm("relief.view_admission"):
+        return None
+    admissions = list(
+        Admission.objects.restrict(user, "view")
+        .filter(person=person)
+        .select_related("station")
+        .order_by("-admitted_at")[:20]
+    )
+    return {"admissions": admissions} if admissions else None
+
+
+def person_objects(person: Person) -> Iterable[tuple[str, str]]:
+    """The stays of a registered person, for the auditor's search by person."""
+    # unscoped: the auditor's search lists events, which are themselves filtered by the auditor's scope.
+    for pk in Admission.objects.unscoped().filter(person=person).values_list("pk", flat=True):
+        yield ("relief.admission", str(pk))

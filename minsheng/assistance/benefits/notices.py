@@ -8,7 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from minsheng.assistance.benefits.models import Benefit, BenefitChange
-from minsheng.assistance.pdf import Notice, money, month_label, programme_label
+from minsheng.assistance.pdf import programme_label
+from minsheng.core.pdf import Notice, money, month_label
 
 
 def approval_notice(benefit: Benefit, receipt_number: str | None) -> Notice:

@@ -28,9 +28,10 @@ from minsheng.assistance.benefits.forms import (
 )
 from minsheng.assistance.benefits.models import Benefit
 from minsheng.assistance.benefits.notices import notice_for_benefit
-from minsheng.assistance.pdf import notice_viewed, pdf_response, render_notice
+from minsheng.assistance.pdf import notice_viewed
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import StyledForm, add_service_errors
+from minsheng.core.pdf import pdf_response, render_notice
 from minsheng.core.templatetags.money import yuan
 
 

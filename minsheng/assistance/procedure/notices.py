@@ -1,16 +1,16 @@
-"""The notices of the 低保 / 特困 procedure (DOMAIN §1.2 points 5 and 7), drawn by ``assistance.pdf``:
+"""The notices of the 低保 / 特困 procedure (DOMAIN §1.2 points 5 and 7), drawn by ``core.pdf``:
 
 * the decision notice (确认通知书 / 不予确认通知书) of a programme case: approval with the amount and the steps of the
   means test (the benefit's approval notice), refusal with the written reasons;
 * the 公示 list of a village or township: for each case in public notice, **only** the name, the household size
   and the amount — never an ID number or an address.
 
-The data is built here (plain dataclasses, tested with exact values) and drawn by ``assistance.pdf``.
+The data is built here (plain dataclasses, tested with exact values) and drawn by ``core.pdf``.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from minsheng.areas.models import Division
 from minsheng.assistance.benefits.notices import approval_notice
 from minsheng.assistance.means.models import AssessmentResult
-from minsheng.assistance.pdf import Notice, PublicityRow, PublicitySection, programme_label
+from minsheng.assistance.pdf import PublicityRow, PublicitySection, programme_label
 from minsheng.assistance.procedure.models import ProgrammeCase
+from minsheng.core.pdf import Block, Notice
 from minsheng.core.scoping import scope_prefix
 
 if TYPE_CHECKING:
@@ -119,3 +120,56 @@ def publicity_sections(*, user: User, area: Division) -> list[PublicitySection]:
             )
         )
     return out
+
+
+def investigation_form(case: ProgrammeCase, members: list[Any]) -> Notice:
+    """The household investigation form (入户调查表) the two investigators take to the home: the family as the
+    registry knows it, the points to look at, the findings when already recorded, and the lines to sign."""
+    with translation.override("zh-hans"):
+        household = case.household
+        rows = [[_("Name"), _("Relation"), _("Born"), _("ID number"), _("Labour capacity"), _("Living together")]]
+        for m in members:
+            rows.append(
+                [
+                    m.person.name,
+                    str(m.get_relation_display()),
+                    f"{m.person.birth_date:%Y-%m-%d}",
+                    m.person.id_masked,
+                    str(m.person.get_labour_capacity_display()),
+                    _("yes") if m.living_together else _("no"),
+                ]
+            )
+        points = [[_("What was looked at"), _("Findings")]]
+        points += [
+            [str(point), ""]
+            for point in (
+                _("Housing and living conditions"),
+                _("Income of each member"),
+                _("Property: deposits, vehicles, houses"),
+                _("Rigid expenses: illness, education, disability"),
+                _("Health and labour capacity"),
+                _("Supporting relatives and maintenance"),
+            )
+        ]
+        return Notice(
+            title=_("Household investigation form (入户调查表)"),
+            addressee="",
+            facts=[
+                (_("Programme"), programme_label(case.programme)),
+                (_("Receipt number"), case.case.application.receipt_number),
+                (_("Applicant"), f"{case.applicant.name}（{case.applicant.id_masked}）"),
+                (_("Household number"), household.number),
+                (_("Address"), f"{household.area.name} {household.address}".strip()),
+                (_("Investigated on"), f"{case.investigated_on:%Y-%m-%d}" if case.investigated_on else ""),
+            ],
+            blocks=[
+                Block(_("Household members"), rows, widths=(28, 22, 25, 45, 28, 22)),
+                Block(_("Investigation"), points, widths=(60, 110)),
+            ],
+            reasons=[case.investigation_findings] if case.investigation_findings else [],
+            signatures=[
+                _("Investigators (two, signatures): ____________  ____________  Date: ____________"),
+                _("Applicant or member of the household (signature): ____________  Date: ____________"),
+            ],
+            issuer=_("Township (sub-district) office (seal)"),
+        )

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from minsheng.accounts.models import RoleAssignment, User
 from minsheng.accounts.roles import roles_granting
+from minsheng.areas.models import Division
 from minsheng.assistance.means.models import AssessmentResult
 from minsheng.assistance.means.selectors import result_for
 from minsheng.assistance.procedure.models import (
@@ -166,3 +167,14 @@ def history(case: ProgrammeCase) -> list[AuditEvent]:
         .filter(Q(action__startswith="assistance.programme_case_"))
         .order_by("occurred_at", "id")
     )
+
+
+def publicity_areas(*, user: Any) -> list[Any]:
+    """The villages with a case of the user's areas in public notice now, each with its 公示 list to print."""
+    codes = (
+        ProgrammeCase.objects.restrict(user, "view")
+        .filter(stage=Stage.PUBLICITY)
+        .values_list("household__area_id", flat=True)
+        .distinct()
+    )
+    return list(Division.objects.all().filter(code__in=list(codes)).order_by("code"))

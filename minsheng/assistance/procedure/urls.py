@@ -15,5 +15,6 @@ urlpatterns: list[URLPattern] = [
         for step in STEPS
     ),
     path("cases/<int:pk>/notice.pdf", views.decision_notice, name="decision_notice"),
+    path("programme-cases/<int:pk>/investigation.pdf", views.investigation_form, name="investigation_form"),
     path("publicity.pdf", views.publicity_list, name="publicity_list"),
 ]

@@ -20,12 +20,14 @@ from django.utils.translation import gettext_lazy
 from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.areas.models import Division
 from minsheng.assistance.means.models import AssessmentResult
-from minsheng.assistance.pdf import notice_viewed, pdf_response, render_notice, render_publicity
+from minsheng.assistance.pdf import notice_viewed, render_publicity
 from minsheng.assistance.procedure import selectors
 from minsheng.assistance.procedure.models import PUBLICITY_DAYS, VIEW, ProgrammeCase, Stage
 from minsheng.assistance.procedure.notices import decision_notice_for_case, publicity_sections
+from minsheng.assistance.procedure.notices import investigation_form as investigation_form_for_case
 from minsheng.assistance.procedure.steps import STEP_BY_KEY, steps_offered
 from minsheng.core.decorators import role_required
+from minsheng.core.pdf import pdf_response, render_notice
 from minsheng.core.scoping import scope_allows
 from minsheng.workdays.services import Calendar
 
@@ -58,6 +60,7 @@ def programme_cases(request: AuthenticatedRequest) -> HttpResponse:
         "stage": stage,
         "flag_choices": FLAG_CHOICES,
         "flag": flag,
+        "publicity_areas": selectors.publicity_areas(user=request.user),
     }
     return render(request, "assistance/procedure/programme_cases.html", context)
 
@@ -65,7 +68,7 @@ def programme_cases(request: AuthenticatedRequest) -> HttpResponse:
 def _case(request: HttpRequest, pk: int) -> ProgrammeCase:
     return get_object_or_404(
         ProgrammeCase.objects.restrict(request.user, "view").select_related(
-            "applicant", "household", "case", "case__application", "assessment"
+            "applicant", "household__area", "case", "case__application", "assessment"
         ),
         pk=pk,
     )
@@ -147,6 +150,20 @@ def decision_notice(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         raise Http404("no decision yet")
     notice_viewed(actor=request.user, obj=case, area_code=case.area_code, what="decision_notice")
     return pdf_response(render_notice(notice), f"decision-{case.pk}.pdf")
+
+
+@role_required("assistance.view_programmecase")
+def investigation_form(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The household investigation form (PDF), blank or with the findings recorded."""
+    case = get_object_or_404(
+        ProgrammeCase.objects.restrict(request.user, "view").select_related(
+            "applicant", "household__area", "case__application"
+        ),
+        pk=pk,
+    )
+    members = list(case.household.memberships.filter(left_on__isnull=True).select_related("person").order_by("id"))
+    notice_viewed(actor=request.user, obj=case, area_code=case.area_code, what="investigation_form")
+    return pdf_response(render_notice(investigation_form_for_case(case, members)), f"investigation-{case.pk}.pdf")
 
 
 @role_required("assistance.view_programmecase")

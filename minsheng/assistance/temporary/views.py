@@ -20,8 +20,9 @@ from django.views.decorators.http import require_POST
 from minsheng.accounts.models import User
 from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.assistance.means.models import Assessment
+from minsheng.assistance.pdf import notice_viewed
 from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
-from minsheng.assistance.temporary import selectors, services
+from minsheng.assistance.temporary import notices, selectors, services
 from minsheng.assistance.temporary.forms import (
     DecisionForm,
     PapersForm,
@@ -45,6 +46,7 @@ from minsheng.assistance.temporary.models import (
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.core.numbers import parse_id
+from minsheng.core.pdf import pdf_response, render_notice
 from minsheng.core.scoping import scope_allows
 from minsheng.intake.models import ItemCase
 from minsheng.people import selectors as people
@@ -358,3 +360,14 @@ def prompt_close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The prompt is closed."))
     return redirect("assistance:assessment_prompts")
+
+
+@role_required("assistance.view_temporaryaid")
+def temporary_receipt(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The receipt the recipient signs for the money (PDF), once paid."""
+    aid = selectors.temporary_aid_get(user=request.user, pk=pk)
+    if not aid.paid_fen:
+        raise Http404("nothing paid")
+    notice_viewed(actor=request.user, obj=aid, area_code=aid.area_code, what="temporary_receipt")
+    receipt = aid.item_case.application.receipt_number
+    return pdf_response(render_notice(notices.payment_receipt(aid)), f"temporary-receipt-{receipt}.pdf")

@@ -187,3 +187,37 @@ register(
         object_level=True,
     ),
 )
+
+
+def _decided_case(p: Personas) -> Any:
+    if "decided_case" not in p.extra:
+        from minsheng.catalog.models import Item
+        from minsheng.intake.services import ItemRequest, application_submit, case_decide
+        from minsheng.testing import make_person
+
+        item = Item.objects.get(number=30)
+        application = application_submit(
+            actor=p[Role.VILLAGE_WORKER],
+            person=make_person(p.village, "钱敏"),
+            requests=[ItemRequest(item=item, materials_provided=tuple(item.materials))],
+            on_behalf=False,
+        )
+        case = application.cases.get()
+        p.extra["decided_case"] = case_decide(actor=p[Role.DEPARTMENT_HANDLER], case=case, granted=True, reason="符合")
+    return p.extra["decided_case"]
+
+
+# The application list and the papers of the window (PDF).
+register(
+    Endpoint("intake:application_list", WINDOW),
+    Endpoint("intake:application_receipt", WINDOW, kwargs=lambda p: {"pk": _application(p).pk}, object_level=True),
+    Endpoint(
+        "intake:application_notice", WINDOW, kwargs=lambda p: {"pk": _waiting_case(p).application_id}, object_level=True
+    ),
+    Endpoint(
+        "intake:case_notice",
+        WINDOW | {Role.DEPARTMENT_HANDLER},
+        kwargs=lambda p: {"pk": _decided_case(p).pk},
+        object_level=True,
+    ),
+)

@@ -14,7 +14,7 @@ from minsheng.audit.models import AuditEvent
 from minsheng.catalog.models import Department, Item
 from minsheng.intake.models import Application, ItemCase
 from minsheng.intake.services import ItemRequest, application_status, application_submit, case_decide
-from minsheng.testing import Personas, make_household, make_person, make_user
+from minsheng.testing import Personas, make_household, make_person, make_user, pdf_text
 from minsheng.workdays.services import Calendar
 
 pytestmark = pytest.mark.django_db
@@ -146,11 +146,21 @@ def test_the_window_page_takes_an_application_and_prints_the_receipt(personas: P
         },
     )
     application = Application.objects.unscoped().get()
-    assert response.status_code == 302 and response["Location"] == reverse(
-        "intake:application_detail", args=[application.pk]
+    # 提交并打印回执: the receipt's page opens with the receipt to print on top.
+    assert (
+        response.status_code == 302
+        and response["Location"] == reverse("intake:application_detail", args=[application.pk]) + "?new=1"
     )
     receipt = client.get(response["Location"]).content.decode()
     assert application.receipt_number in receipt and "医疗保障局" in receipt and "教育局" in receipt
+    printed = reverse("intake:application_receipt", args=[application.pk])
+    assert f'id="print-receipt" href="{printed}"' in receipt
+    pdf = client.get(printed)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    text = pdf_text(pdf.content)
+    assert application.receipt_number in text and "周敏" in text and person.id_masked in text
+    assert "受理回执" in text and "医疗保障局" in text and "教育局" in text
+    assert person.id_number not in text
     forged = client.get(reverse("intake:application_detail", args=[application.pk + 999]))
     assert forged.status_code == 404
     outsider = Client()

@@ -153,4 +153,5 @@ register(
     # The printable notices of the procedure.
     Endpoint("assistance:decision_notice", VIEW, kwargs=lambda p: {"pk": _enrolled_case(p).pk}, object_level=True),
     Endpoint("assistance:publicity_list", VIEW, data=lambda p: {"area": p.village.code}, object_level=True),
+    Endpoint("assistance:investigation_form", VIEW, kwargs=lambda p: {"pk": _enrolled_case(p).pk}, object_level=True),
 )

@@ -22,12 +22,13 @@ from minsheng.areas.models import Division
 from minsheng.assistance.benefits.notices import notice_for_benefit
 from minsheng.assistance.benefits.services import benefit_stop
 from minsheng.assistance.benefits.tests.endpoints import Family
-from minsheng.assistance.pdf import PublicityRow, PublicitySection, render_notice, render_publicity
+from minsheng.assistance.pdf import PublicityRow, PublicitySection, render_publicity
 from minsheng.assistance.procedure.models import ProgrammeCase
 from minsheng.assistance.procedure.notices import decision_notice_for_case, publicity_sections
 from minsheng.assistance.procedure.tests.endpoints import programme_case
 from minsheng.audit.models import AuditEvent
 from minsheng.core.months import first_day_of_next_month
+from minsheng.core.pdf import render_notice
 from minsheng.testing import Personas
 
 pytestmark = pytest.mark.django_db

@@ -74,6 +74,7 @@ register(
         success=302,
     ),
     Endpoint("assistance:temporary_detail", VIEW, kwargs=lambda p: {"pk": _paid_first(p).pk}, object_level=True),
+    Endpoint("assistance:temporary_receipt", VIEW, kwargs=lambda p: {"pk": _paid_first(p).pk}, object_level=True),
     Endpoint(
         "assistance:temporary_papers",
         TOWNSHIP,

@@ -16,3 +16,10 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     detail.isError = false;
   }
 });
+
+// A button marked data-print prints the page (the print stylesheet in app.css leaves out navigation and forms).
+document.addEventListener("click", (event) => {
+  if (event.target instanceof Element && event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
