@@ -97,7 +97,7 @@ def describe_cases(ids: Sequence[str]) -> Mapping[str, str]:
 
 def describe_benefits(ids: Sequence[str]) -> Mapping[str, str]:
     """``assistance.benefit``: programme, household number and the payee's masked name."""
-    # unscoped: as above.
+    # unscoped: words for events the auditor may already see (the events are filtered by scope).
     rows = Benefit.objects.unscoped().filter(pk__in=ids_of(ids)).select_related("payee", "household")
     return {
         str(b.pk): _("%(programme)s · household %(household)s · %(name)s")
@@ -108,7 +108,7 @@ def describe_benefits(ids: Sequence[str]) -> Mapping[str, str]:
 
 def describe_temporary(ids: Sequence[str]) -> Mapping[str, str]:
     """``assistance.temporaryaid``: the kind, receipt number and the applicant's masked name."""
-    # unscoped: as above.
+    # unscoped: words for events the auditor may already see (the events are filtered by scope).
     rows = TemporaryAid.objects.unscoped().filter(pk__in=ids_of(ids)).select_related("person", "item_case__application")
     return {
         str(t.pk): f"{t.get_kind_display()} · {t.item_case.application.receipt_number} · {mask_name(t.person.name)}"
@@ -118,7 +118,7 @@ def describe_temporary(ids: Sequence[str]) -> Mapping[str, str]:
 
 def describe_assessments(ids: Sequence[str]) -> Mapping[str, str]:
     """``assistance.assessment``: the household's number and the date assessed."""
-    # unscoped: as above.
+    # unscoped: words for events the auditor may already see (the events are filtered by scope).
     rows = Assessment.objects.unscoped().filter(pk__in=ids_of(ids)).select_related("household")
     return {
         str(a.pk): _("Means test · household %(household)s · as of %(on)s")
@@ -135,12 +135,12 @@ def person_objects(person: Any) -> Iterable[tuple[str, str]]:
     # unscoped: the auditor's search lists events, which are themselves filtered by the auditor's scope.
     cases = ProgrammeCase.objects.unscoped().filter(Q(applicant=person) | mine).values_list("pk", flat=True)
     yield from (("assistance.programmecase", str(pk)) for pk in cases)
-    # unscoped: as above.
+    # unscoped: the auditor's search lists events, which are themselves filtered by the auditor's scope.
     benefits = Benefit.objects.unscoped().filter(Q(payee=person) | mine).values_list("pk", flat=True)
     yield from (("assistance.benefit", str(pk)) for pk in benefits)
-    # unscoped: as above.
+    # unscoped: the auditor's search lists events, which are themselves filtered by the auditor's scope.
     aids = TemporaryAid.objects.unscoped().filter(person=person).values_list("pk", flat=True)
     yield from (("assistance.temporaryaid", str(pk)) for pk in aids)
-    # unscoped: as above.
+    # unscoped: the auditor's search lists events, which are themselves filtered by the auditor's scope.
     assessments = Assessment.objects.unscoped().filter(mine).values_list("pk", flat=True)
     yield from (("assistance.assessment", str(pk)) for pk in assessments)

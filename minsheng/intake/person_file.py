@@ -84,7 +84,7 @@ def describe_applications(ids: Sequence[str]) -> Mapping[str, str]:
 
 def describe_cases(ids: Sequence[str]) -> Mapping[str, str]:
     """Audit objects ``intake.itemcase``: receipt number, item and the applicant's masked name."""
-    # unscoped: as above, words for events the auditor already may see.
+    # unscoped: words for events the auditor may already see (the events are filtered by scope).
     rows = ItemCase.objects.unscoped().filter(pk__in=ids_of(ids)).select_related("application__person", "item")
     return {
         str(c.pk): f"{c.application.receipt_number} · {c.item.name} · {mask_name(c.application.person.name)}"
@@ -94,7 +94,7 @@ def describe_cases(ids: Sequence[str]) -> Mapping[str, str]:
 
 def describe_attachments(ids: Sequence[str]) -> Mapping[str, str]:
     """Audit objects ``intake.attachment``: the material, the receipt number and the applicant's masked name."""
-    # unscoped: as above.
+    # unscoped: words for events the auditor may already see (the events are filtered by scope).
     rows = Attachment.objects.unscoped().filter(pk__in=ids_of(ids)).select_related("application__person")
     return {
         str(a.pk): f"{a.material} · {a.application.receipt_number} · {mask_name(a.application.person.name)}"
@@ -104,14 +104,16 @@ def describe_attachments(ids: Sequence[str]) -> Mapping[str, str]:
 
 def person_objects(person: Any) -> Iterable[tuple[str, str]]:
     """The window's objects about a person: applications, their items and documents, consultations."""
-    # unscoped: the auditor's search lists events, which are themselves filtered by the auditor's scope.
     mine = Q(person=person) | Q(pk__in=_for_member(person))
+    # unscoped: the auditor's search lists events, which are themselves filtered by the auditor's scope.
     applications = list(Application.objects.unscoped().filter(mine).values_list("pk", flat=True))
     yield from (("intake.application", str(pk)) for pk in applications)
+    # unscoped: the auditor's search lists events, which are themselves filtered by the auditor's scope.
     cases = ItemCase.objects.unscoped().filter(application_id__in=applications).values_list("pk", flat=True)
     yield from (("intake.itemcase", str(pk)) for pk in cases)
+    # unscoped: the auditor's search lists events, which are themselves filtered by the auditor's scope.
     files = Attachment.objects.unscoped().filter(application_id__in=applications).values_list("pk", flat=True)
     yield from (("intake.attachment", str(pk)) for pk in files)
-    # unscoped: as above.
+    # unscoped: the auditor's search lists events, which are themselves filtered by the auditor's scope.
     consultations = Consultation.objects.unscoped().filter(person=person).values_list("pk", flat=True)
     yield from (("intake.consultation", str(pk)) for pk in consultations)

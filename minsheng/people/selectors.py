@@ -256,7 +256,7 @@ def describe_persons(ids: Sequence[str]) -> Mapping[str, str]:
 
 def describe_households(ids: Sequence[str]) -> Mapping[str, str]:
     """Audit objects ``people.household``: the household number and its village."""
-    # unscoped: as above.
+    # unscoped: words for events the auditor may already see (the events are filtered by scope).
     rows = Household.objects.unscoped().filter(pk__in=ids_of(ids)).select_related("area")
     return {str(h.pk): _("Household %(number)s · %(area)s") % {"number": h.number, "area": h.area.name} for h in rows}
 
