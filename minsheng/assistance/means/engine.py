@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from functools import cached_property
 from typing import Any
 
@@ -73,6 +73,7 @@ class HouseholdFacts:
     members: tuple[MemberFacts, ...]
     counted_income_fen: int = 0  # 12 months, exempt lines left out, work costs deducted, maintenance included
     exempt_income_fen: int = 0
+    absent_income_fen: int = 0  # income of members not living together: theirs, not the family's (not counted)
     maintenance_fen: int = 0  # 12 months, already inside counted_income_fen
     wage_income: bool = False
     financial_assets_fen: int = 0
@@ -158,6 +159,13 @@ def _round(amount: Decimal, rules: Rules) -> int:
     if rules.round_to_yuan:
         return int((amount / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * 100
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _round_up(amount: Decimal, rules: Rules) -> int:
+    """Rounded up to the yuan (or fen): for amounts the rules set as "at least" (特困 basic support, DOMAIN §2)."""
+    if rules.round_to_yuan:
+        return int((amount / 100).quantize(Decimal(1), rounding=ROUND_CEILING)) * 100
+    return int(amount.quantize(Decimal(1), rounding=ROUND_CEILING))
 
 
 def _share(ratio: Decimal, fen: int) -> int:
@@ -249,7 +257,8 @@ def _uplifts(members: tuple[MemberFacts, ...], rules: Rules, notes: _Notes) -> i
 
 
 def _with_floor(amount: int, rules: Rules, notes: _Notes) -> int:
-    if 0 < amount < rules.minimum_fen:
+    """The amount of an eligible household, never below the local minimum payment (even when the gap rounds to 0)."""
+    if amount < rules.minimum_fen:
         notes.add(lambda: _("Raised to the smallest payment of ¥%(min)s.") % {"min": yuan(rules.minimum_fen)})
         return rules.minimum_fen
     return amount
@@ -338,6 +347,13 @@ def _dibao(facts: HouseholdFacts, rules: Rules, explain: bool) -> Result:
             }
         )
     )
+    if facts.absent_income_fen:
+        notes.add(
+            lambda: (
+                _("Income of members not living together (¥%(absent)s) is theirs, not the family's: not counted.")
+                % {"absent": yuan(facts.absent_income_fen)}
+            )
+        )
     notes.add(
         lambda: (
             _("Per month ¥%(month)s, shared by %(n)s members living together: ¥%(pc)s per person.")
@@ -560,7 +576,7 @@ def _tekun(member: MemberFacts, facts: HouseholdFacts, rules: Rules, explain: bo
         return result
     assert member.self_care_unmet is not None
     level = _care_level(member.self_care_unmet)
-    base = _round(rules.tekun_multiplier * rules.standard_fen, rules)
+    base = _round_up(rules.tekun_multiplier * rules.standard_fen, rules)
     care = rules.care_tiers[level]
     result.eligible = True
     result.category = level

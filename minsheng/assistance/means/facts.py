@@ -190,7 +190,8 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
     )
     counted: dict[int, int] = defaultdict(int)
     exempt: dict[int, int] = defaultdict(int)
-    wages: set[int] = set()
+    absent: dict[int, int] = defaultdict(int)
+    wages: set[tuple[int, int | None]] = set()
     own: dict[tuple[int, int], int] = defaultdict(int)
     # unscoped: the set-based reader: lines of statuses its caller already chose through the door
     income = (
@@ -207,10 +208,16 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
             continue
         member_income[(status_id, person_id)] += amount - cost
         if kind == IncomeLine.Kind.WAGE and amount > 0:
-            wages.add(status_id)
+            wages.add((status_id, person_id))
+    household_of = {status_id: household_id for status_id, household_id, _area in head}
+    apart = {(household_id, row[0]) for household_id, rows_of in members.items() for row in rows_of if not row[3]}
+    wage_income = {status_id for status_id, member_id in wages if (household_of[status_id], member_id) not in apart}
     for (status_id, member_id), amount in member_income.items():
         amount = max(amount, 0)  # work costs are deducted from a member's income, never below nothing
-        counted[status_id] += amount
+        if (household_of[status_id], member_id) in apart:
+            absent[status_id] += amount  # not a 共同生活家庭成员 (DOMAIN §1.1): their income is not the family's
+        else:
+            counted[status_id] += amount
         if member_id is not None:
             own[(status_id, member_id)] += amount
     maintenance: dict[int, int] = defaultdict(int)
@@ -300,8 +307,9 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
             members=tuple(member_facts),
             counted_income_fen=counted.get(status_id, 0) + maintenance.get(status_id, 0),
             exempt_income_fen=exempt.get(status_id, 0),
+            absent_income_fen=absent.get(status_id, 0),
             maintenance_fen=maintenance.get(status_id, 0),
-            wage_income=status_id in wages,
+            wage_income=status_id in wage_income,
             financial_assets_fen=sum(value for kind, (value, _count) in kinds.items() if kind in financial),
             vehicles=kinds.get(AssetLine.Kind.VEHICLE, (0, 0))[1],
             houses=kinds.get(AssetLine.Kind.HOUSE, (0, 0))[1],
