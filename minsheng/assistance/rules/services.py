@@ -84,7 +84,7 @@ def validate_value(key: str, value: Any) -> Any:
             codes = {code for code, _label in spec.choices}
             if not isinstance(value, list) or any(code not in codes for code in value):
                 raise ValidationError(_("Choose among the listed values."))
-            return [code for code, _label in spec.choices if code in value]
+            return list(dict.fromkeys(value))
         return _number(spec.unit, value, spec.minimum, spec.maximum)
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
