@@ -105,6 +105,25 @@ SPECS = [
             Field("label", "text", pgettext_lazy("rule column", "Band")),
         ),
     ),
+    ParameterSpec(
+        "linshi.limits",
+        "record",
+        _("临时救助 limits: per person in months of the standard, in special hardship, and payments a year"),
+        fields=(
+            Field("per_person_months", "months", _("Per person, months of the standard"), 1, 36),
+            Field("special_months", "months", _("In special hardship, months of the standard"), 1, 60),
+            Field("per_year", "count", _("Payments per person a year"), 1, 12),
+        ),
+    ),
+    ParameterSpec(
+        "linshi.expense",
+        "record",
+        _("支出型临时救助: share of income the family can bear, and share of the spending above it that is paid"),
+        fields=(
+            Field("bearable_share", "ratio", _("Rigid spending the family bears, share of its income"), D(0), D(1)),
+            Field("paid_share", "ratio", _("Share of the spending above it paid"), D(0), D(1)),
+        ),
+    ),
     ParameterSpec("dibao.taper_months", "months", _("渐退: months of tapered payment after finding work"), 0, 24),
     ParameterSpec(
         "dibao.review_months",
