@@ -124,6 +124,22 @@ SPECS = [
             Field("paid_share", "ratio", _("Share of the spending above it paid"), D(0), D(1)),
         ),
     ),
+    ParameterSpec(
+        "procedure.county_days",
+        "working_days",
+        _("审核确认: working days the approving level has once the file reaches it"),
+        1,
+        60,
+    ),
+    ParameterSpec(
+        "procedure.overall_days",
+        "record",
+        _("低保 / 特困 procedure: working days from 受理 to the decision, and in special cases"),
+        fields=(
+            Field("normal", "working_days", _("Working days"), 1, 120),
+            Field("extended", "working_days", _("In special cases"), 1, 120),
+        ),
+    ),
     ParameterSpec("dibao.taper_months", "months", _("渐退: months of tapered payment after finding work"), 0, 24),
     ParameterSpec(
         "dibao.review_months",
