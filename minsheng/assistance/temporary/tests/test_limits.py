@@ -118,13 +118,15 @@ def test_expense_driven_amount_follows_the_rigid_spending(
     window, reviewer = personas[Role.TOWNSHIP_WINDOW], personas[Role.TOWNSHIP_REVIEWER]
     person = _person(personas, "孙丽")
     aid = _open(personas, 50_000, person, kind="expense")
-    status = economic_status_new(actor=window, household=aid.household, window_end=dt.date(2026, 1, 1))
+    household = aid.household
+    assert household is not None
+    status = economic_status_new(actor=window, household=household, window_end=dt.date(2026, 1, 1))
     status_line_add(actor=window, status=status, line="expense", data={"kind": "medical", "amount_fen": rigid})
     if income:
         status_line_add(
             actor=window, status=status, line="income", data={"person": person, "kind": "wage", "amount_fen": income}
         )
-    assessment_run(actor=window, household=aid.household, on=dt.date(2026, 1, 15))
+    assessment_run(actor=window, household=household, on=dt.date(2026, 1, 15))
     client = Client()
     client.force_login(reviewer)
     page = client.get(reverse("assistance:temporary_detail", args=[aid.pk])).content.decode()
@@ -144,9 +146,11 @@ def test_an_expense_case_beyond_the_limits_is_the_countys(personas: Personas) ->
     window, reviewer = personas[Role.TOWNSHIP_WINDOW], personas[Role.TOWNSHIP_REVIEWER]
     aid = _open(personas, 528_001, _person(personas, "孙丽"), kind="expense")
     assert (aid.status, aid.beyond_limits) == (Status.VERIFYING, "¥5,280.01 超过本户上限 ¥5,280.00。")
-    status = economic_status_new(actor=window, household=aid.household, window_end=dt.date(2026, 1, 1))
+    household = aid.household
+    assert household is not None
+    status = economic_status_new(actor=window, household=household, window_end=dt.date(2026, 1, 1))
     status_line_add(actor=window, status=status, line="expense", data={"kind": "medical", "amount_fen": 2_000_000})
-    assessment_run(actor=window, household=aid.household, on=dt.date(2026, 1, 15))
+    assessment_run(actor=window, household=household, on=dt.date(2026, 1, 15))
     with pytest.raises(ValidationError) as refused:  # within the township cap, but the case is beyond the limits
         temporary_aid_decide(actor=reviewer, aid=aid, granted=True, amount_fen=50_000, reason="医疗")
     assert refused.value.message_dict == {"amount": ["超出临时救助限额的，由县级决定。"]}
