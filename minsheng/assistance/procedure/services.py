@@ -632,8 +632,7 @@ def county_review_sweep(*, today: dt.date | None = None) -> dict[str, int]:
     calendar = Calendar()
     directory = StaffDirectory()
     soon = calendar.add_working_days(today, 3)
-    # A system job: the sweep reads every file waiting at an approving level in the city.
-    waiting = (
+    waiting = (  # unscoped: a system job, the sweep reads every file waiting at an approving level in the city
         ProgrammeCase.objects.unscoped()
         .filter(stage=Stage.COUNTY_REVIEW, county_due__isnull=False, county_due__lte=soon)
         .select_related("case__application", "case__item")

@@ -301,7 +301,9 @@ def test_the_beat_schedule_names_registered_tasks() -> None:
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert names == {
         "intake.sweep_deadlines",
+        "intake.remind_materials",
         "assistance.sweep_temporary_papers",
+        "assistance.sweep_county_review",
         "assistance.end_tapers",
         "statistics.refresh",
         "statistics.rebuild",
