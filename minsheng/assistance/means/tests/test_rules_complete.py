@@ -291,7 +291,8 @@ def test_relatives_unable_to_support_are_read_from_their_conditions(
     tekun = family.assess()[(Programme.TEKUN, elder.pk)]
     assert (tekun.eligible, tekun.monthly_fen) == (eligible, 124_400 if eligible else 0)
     if eligible:
-        assert "赡养义务人王0伟正在服刑或为特困人员" not in tekun.explanation  # each relative has its own line
+        lines = [line for line in tekun.explanation if line.startswith("赡养（抚养、扶养）义务人")]
+        assert len(lines) == len(inabilities)  # each relative has its own line
     else:
         assert tekun.refusal_reasons == ["有赡养能力的义务人：王1伟。"]
 
@@ -319,3 +320,37 @@ def test_refused_job_offers_cut_the_members_share(
     assert (dibao.eligible, dibao.monthly_fen) == (True, monthly_fen)
     if offers == 3 and reasons:
         assert reasons in dibao.explanation[-2]
+
+
+def test_a_relatives_inability_is_recorded_through_the_registry(personas: Personas) -> None:
+    from django.core.exceptions import ValidationError
+
+    from minsheng.people.services import supporting_relative_add
+
+    family = Family(personas, "1950-02-01", names=("刘桂兰",))
+    elder = family.people[0]
+    relative = supporting_relative_add(
+        actor=family.actor,
+        household=family.household,
+        supported=elder,
+        name="王大伟",
+        relation="child",
+        monthly_support_fen=0,
+        inability="prison",
+    )
+    assert relative.get_inability_display() == "正在服刑"
+    with pytest.raises(ValidationError):
+        supporting_relative_add(
+            actor=family.actor,
+            household=family.household,
+            supported=elder,
+            name="王二伟",
+            relation="child",
+            monthly_support_fen=0,
+            inability="busy",
+        )
+    family.add("condition", person=elder, self_care_assessed=True)
+    family.sign()
+    tekun = family.assess()[(Programme.TEKUN, elder.pk)]
+    assert (tekun.eligible, tekun.monthly_fen) == (True, 124_400)
+    assert "赡养（抚养、扶养）义务人王大伟正在服刑：无赡养能力。" in tekun.explanation
