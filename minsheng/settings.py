@@ -263,6 +263,7 @@ CELERY_BEAT_SCHEDULE = {
     "deadlines": {"task": "intake.sweep_deadlines", "schedule": crontab(hour=1, minute=0)},
     "materials-reminders": {"task": "intake.remind_materials", "schedule": crontab(hour=1, minute=5)},
     "temporary-papers": {"task": "assistance.sweep_temporary_papers", "schedule": crontab(hour=1, minute=10)},
+    "county-review": {"task": "assistance.sweep_county_review", "schedule": crontab(hour=1, minute=15)},
     "end-tapers": {"task": "assistance.end_tapers", "schedule": crontab(hour=1, minute=20)},
     # The dashboard refreshes what is stale before reading; this keeps the summary warm between views, and the
     # nightly rebuild puts right anything written without an audit event.

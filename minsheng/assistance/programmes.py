@@ -12,6 +12,8 @@ CATEGORY_LABELS = {
     "income": _("Low income (低收入型)"),
     "disability_single": _("Disabled member covered alone (残疾人单列户施保)"),
     "illness_single": _("Seriously ill member covered alone (重病型单列户施保)"),
+    "clergy_single": _("Clergy at a religious site covered alone (宗教教职人员单独施保)"),
+    "county_single": _("Member of a county category covered alone (县定类别单独施保)"),
     "able": _("Fully self-caring (全自理)"),
     "partly_unable": _("Partly dependent (半护理)"),
     "fully_unable": _("Fully dependent (全护理)"),

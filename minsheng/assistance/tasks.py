@@ -12,6 +12,14 @@ def sweep_temporary_papers() -> int:
     return papers_overdue_sweep()
 
 
+@shared_task(name="assistance.sweep_county_review")
+def sweep_county_review() -> dict[str, int]:
+    """Run daily: warn of files at the approving level due soon or overdue, and escalate overdue ones."""
+    from minsheng.assistance.procedure.services import county_review_sweep
+
+    return county_review_sweep()
+
+
 @shared_task(name="assistance.end_tapers")
 def end_tapers() -> int:
     """Run daily: stop the benefits whose taper (渐退) has run out. Idempotent."""

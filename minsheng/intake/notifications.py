@@ -44,6 +44,10 @@ class StaffDirectory:
             and (department_id is None or department == department_id)
         ]
 
+    def holders_of(self, role: str, area_code: str) -> list[User]:
+        """Active holders of ``role`` (a supervisor role) whose area contains ``area_code``."""
+        return self._matching(role, area_code)
+
     def handlers_of(self, case: ItemCase) -> list[User]:
         return self._matching(Role.DEPARTMENT_HANDLER, case.area_code, case.department_id)
 

@@ -302,6 +302,16 @@ class SupportingRelative(ScopedModel):
         SIBLING = "sibling", _("Sibling")
         OTHER = "other", _("Other")
 
+    class Inability(models.TextChoices):
+        """Why an obligated relative cannot support (DOMAIN §2, 特困人员认定办法): recorded, not ticked."""
+
+        ABLE = "", _("Able to support")
+        TEKUN = "tekun", _("Is 特困 themselves")
+        DIBAO_ELDERLY_OR_DISABLED = "dibao_old_disabled", _("低保 recipient aged 60 or more or severely disabled")
+        NO_CAPACITY = "no_capacity", _("Lacks legal capacity")
+        MISSING = "missing", _("Declared missing")
+        PRISON = "prison", _("In prison")
+
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="supporting_relatives")
     supported = models.ForeignKey(
         Person, verbose_name=_("supported member"), on_delete=models.PROTECT, related_name="+"
@@ -311,6 +321,9 @@ class SupportingRelative(ScopedModel):
     id_number = EncryptedCharField(_("ID number"), blank=True, default="")
     area_description = models.CharField(_("where they live"), max_length=200, blank=True, default="")
     monthly_support_fen = models.PositiveIntegerField(_("monthly support (fen)"), default=0)
+    inability = models.CharField(
+        _("unable to support because"), max_length=20, choices=Inability.choices, blank=True, default=""
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

@@ -811,7 +811,9 @@ def supporting_relative_add(
     monthly_support_fen: int,
     id_number: str = "",
     area_description: str = "",
+    inability: str = "",
 ) -> SupportingRelative:
+    """Record a relative with a duty of support living elsewhere, and why they cannot support, if they cannot."""
     _require(actor, "people.change_household", household.area_id)
     if not household.memberships.filter(person=supported, left_on__isnull=True).exists():
         raise ValidationError({"supported": _("The supported person must be a current member of the household.")})
@@ -819,6 +821,8 @@ def supporting_relative_add(
         raise ValidationError({"relation": _("Choose the relation from the list.")})
     if monthly_support_fen < 0:
         raise ValidationError({"monthly_support_fen": _("The amount cannot be negative.")})
+    if inability not in SupportingRelative.Inability.values:
+        raise ValidationError({"inability": _("Choose the reason from the list.")})
     number = ""
     if id_number:
         try:
@@ -833,6 +837,7 @@ def supporting_relative_add(
         id_number=number,
         area_description=area_description,
         monthly_support_fen=monthly_support_fen,
+        inability=inability,
     )
     audit_record(
         actor=actor,
@@ -844,6 +849,7 @@ def supporting_relative_add(
             "relation": relation,
             "id": mask_id_number(number) if number else "",
             "monthly_support_fen": monthly_support_fen,
+            "inability": inability,
             "supported": supported.id_masked,
         },
     )

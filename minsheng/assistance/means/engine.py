@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from functools import cached_property
 from typing import Any
 
@@ -41,8 +41,17 @@ class MemberFacts:
     serious_illness: bool = False
     own_income_fen: int = 0  # counted income over 12 months attributed to the member, maintenance included
     self_care_unmet: int | None = None  # None: not assessed
-    no_able_supporter: bool = False
+    no_able_supporter: bool = False  # declared: no relative with a duty of support (used when none is recorded)
     orphanhood: str = ""
+    exclusion: str = ""  # why not living together (Membership.Exclusion): clergy, detained, missing, other
+    studying: bool = False
+    returned_overseas: bool = False
+    veteran: bool = False
+    single_category: str = ""  # a code of the county's list of members who may be covered alone
+    refused_job_offers: int = 0
+    refused_job_reasons: str = ""
+    # The obligated relatives recorded for the member: (name, why unable — "" when able); None: none recorded.
+    supporters: tuple[tuple[str, str], ...] | None = None
 
     @property
     def severely_disabled(self) -> bool:
@@ -73,11 +82,14 @@ class HouseholdFacts:
     members: tuple[MemberFacts, ...]
     counted_income_fen: int = 0  # 12 months, exempt lines left out, work costs deducted, maintenance included
     exempt_income_fen: int = 0
+    absent_income_fen: int = 0  # income of members not living together: theirs, not the family's (not counted)
     maintenance_fen: int = 0  # 12 months, already inside counted_income_fen
     wage_income: bool = False
     financial_assets_fen: int = 0
     vehicles: int = 0
     houses: int = 0
+    floor_area_m2: Decimal = Decimal(0)  # of the houses that count
+    trees_fen: int = 0  # 林木 that count
     business_role: bool = False
     public_payroll: bool = False
     rigid_expense_fen: int = 0
@@ -118,6 +130,14 @@ class Rules:
     age_bands: tuple[tuple[int, int], ...]  # (from_age, fen), ascending
     review_months: dict[str, int]
     tekun_review_months: int
+    bands: tuple[tuple[Decimal, Decimal], ...]  # 分档: (income below this share of S, paid share of S); () = 补差
+    single_categories: dict[str, str]  # the county's categories of members covered alone: code → label
+    floor_area_per_head: int  # m² of housing per person living together
+    trees_months: int  # 林木 per person, in months of the standard
+    tekun_minor_age: int  # under this age a child cannot work (特困 candidate)
+    tekun_student_age: int  # a member still studying stays a candidate until this age
+    refused_offers: int  # suitable job offers refused without good reason that cut the member's share (Art. 45)
+    refused_share_cut: Decimal  # share of the member's part cut (1 = stopped)
     refs: dict[str, int] = field(default_factory=dict, compare=False)
 
     def with_standard(self, standard_fen: int) -> Rules:
@@ -160,6 +180,13 @@ def _round(amount: Decimal, rules: Rules) -> int:
     return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def _round_up(amount: Decimal, rules: Rules) -> int:
+    """Rounded up to the yuan (or fen): for amounts the rules set as "at least" (特困 basic support, DOMAIN §2)."""
+    if rules.round_to_yuan:
+        return int((amount / 100).quantize(Decimal(1), rounding=ROUND_CEILING)) * 100
+    return int(amount.quantize(Decimal(1), rounding=ROUND_CEILING))
+
+
 def _share(ratio: Decimal, fen: int) -> int:
     return int((ratio * fen).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
@@ -198,6 +225,29 @@ def asset_problems(facts: HouseholdFacts, rules: Rules, persons: int, explain: b
             if explain
             else ""
         )
+    area_limit = rules.floor_area_per_head * max(persons, 1)
+    if facts.floor_area_m2 > area_limit:
+        problems.append(
+            (
+                _("Housing of %(area)s m² exceeds the limit of %(limit)s m² (%(per)s m² per person).")
+                % {"area": facts.floor_area_m2.normalize(), "limit": area_limit, "per": rules.floor_area_per_head}
+            )
+            if explain
+            else ""
+        )
+    trees_limit = rules.trees_months * rules.standard_fen * max(persons, 1)
+    if facts.trees_fen > trees_limit:
+        problems.append(
+            (
+                _(
+                    "Trees (林木) worth ¥%(value)s exceed the limit of ¥%(limit)s (%(months)s months of the standard "
+                    "per person)."
+                )
+                % {"value": yuan(facts.trees_fen), "limit": yuan(trees_limit), "months": rules.trees_months}
+            )
+            if explain
+            else ""
+        )
     if facts.business_role:
         problems.append(
             (_("A member is the legal representative, a shareholder or an executive of a company.")) if explain else ""
@@ -207,16 +257,20 @@ def asset_problems(facts: HouseholdFacts, rules: Rules, persons: int, explain: b
     return problems
 
 
-def _uplift_ratio(member: MemberFacts, rules: Rules) -> tuple[Decimal, str]:
-    """The highest 分类施保 uplift the member qualifies for (one per member)."""
+def _uplift_ratio(member: MemberFacts, rules: Rules, alone: bool) -> tuple[Decimal, str]:
+    """The highest 分类施保 uplift the member qualifies for (one per member); ``alone``: the only member covered."""
     best = (Decimal(0), "")
     for band in rules.uplifts:
         category = band["category"]
+        old_enough = member.age >= int(band.get("min_age", 60 if category == "elderly" else 0))
         applies = (
-            (category == "elderly" and member.age >= int(band.get("min_age", 60)))
+            (category == "elderly" and old_enough)
             or (category == "minor" and member.age < 18)
             or (category == "severe_disability" and member.severely_disabled)
             or (category == "serious_illness" and member.serious_illness)
+            or (category == "alone" and alone and old_enough)
+            or (category == "returned_overseas" and member.returned_overseas)
+            or (category == "veteran" and member.veteran)
         )
         ratio = Decimal(str(band["ratio"]))
         if applies and ratio > best[0]:
@@ -229,27 +283,32 @@ UPLIFT_LABELS = {
     "minor": gettext_noop("minor"),
     "severe_disability": gettext_noop("severe disability"),
     "serious_illness": gettext_noop("serious illness"),
+    "alone": gettext_noop("living alone"),
+    "returned_overseas": gettext_noop("returned overseas Chinese"),
+    "veteran": gettext_noop("veteran"),
 }
 
 
-def _uplifts(members: tuple[MemberFacts, ...], rules: Rules, notes: _Notes) -> int:
-    total = 0
+def _uplifts(members: tuple[MemberFacts, ...], rules: Rules, notes: _Notes, alone: bool = False) -> dict[int, int]:
+    """Each member's 分类施保 uplift in fen (members without one are left out)."""
+    amounts: dict[int, int] = {}
     for member in members:
-        ratio, category = _uplift_ratio(member, rules)
+        ratio, category = _uplift_ratio(member, rules, alone)
         if ratio:
             amount = _share(ratio, rules.standard_fen)
-            total += amount
+            amounts[member.person_id] = amount
             notes.add(
                 lambda m=member, r=ratio, c=category, a=amount: (  # type: ignore[misc]
                     _("分类施保 for %(name)s (%(category)s): %(ratio)s × standard = ¥%(amount)s.")
                     % {"name": m.name, "category": _(UPLIFT_LABELS[c]), "ratio": r, "amount": yuan(a)}
                 )
             )
-    return total
+    return amounts
 
 
 def _with_floor(amount: int, rules: Rules, notes: _Notes) -> int:
-    if 0 < amount < rules.minimum_fen:
+    """The amount of an eligible household, never below the local minimum payment (even when the gap rounds to 0)."""
+    if amount < rules.minimum_fen:
         notes.add(lambda: _("Raised to the smallest payment of ¥%(min)s.") % {"min": yuan(rules.minimum_fen)})
         return rules.minimum_fen
     return amount
@@ -296,6 +355,7 @@ def assess(facts: HouseholdFacts, rules: Rules, *, explain: bool = True, allowan
             results.extend(_single_dibao(rest, rules, explain))
         else:
             results.append(_rigid(rest, rules, explain))
+    results.extend(_clergy(facts, rules, explain))
     if not allowances:
         results.extend(r for r in tekun.values() if r is not None)
         return results
@@ -338,6 +398,13 @@ def _dibao(facts: HouseholdFacts, rules: Rules, explain: bool) -> Result:
             }
         )
     )
+    if facts.absent_income_fen:
+        notes.add(
+            lambda: (
+                _("Income of members not living together (¥%(absent)s) is theirs, not the family's: not counted.")
+                % {"absent": yuan(facts.absent_income_fen)}
+            )
+        )
     notes.add(
         lambda: (
             _("Per month ¥%(month)s, shared by %(n)s members living together: ¥%(pc)s per person.")
@@ -370,15 +437,10 @@ def _dibao(facts: HouseholdFacts, rules: Rules, explain: bool) -> Result:
     if result.refusal_reasons:
         result.explanation = notes.lines + result.refusal_reasons if explain else []
         return result
-    gap = standard * n - monthly_income
-    base = _round(gap, rules)
-    notes.add(
-        lambda: (
-            _("补差: (¥%(s)s − ¥%(pc)s) × %(n)s = ¥%(amount)s per month.")
-            % {"s": yuan(standard), "pc": yuan(per_capita), "n": n, "amount": yuan(base)}
-        )
-    )
-    total = _with_floor(base + _uplifts(covered, rules, notes), rules, notes)
+    base = _banded(per_capita, n, rules, notes) if rules.bands else _gap(per_capita, monthly_income, n, rules, notes)
+    uplifts = _uplifts(covered, rules, notes, alone=n == 1)
+    total = _with_floor(base + sum(uplifts.values()), rules, notes)
+    total = max(total - _refused_jobs(covered, base, n, uplifts, rules, notes), 0)
     result.eligible = True
     result.monthly_fen = total
     result.review_class = review_class(facts)
@@ -390,6 +452,84 @@ def _dibao(facts: HouseholdFacts, rules: Rules, explain: bool) -> Result:
     )
     result.explanation = notes.lines
     return result
+
+
+def _gap(per_capita: Decimal, monthly_income: Decimal, n: int, rules: Rules, notes: _Notes) -> int:
+    """补差 (DOMAIN §1.3): (standard − income per person) × members, rounded once."""
+    base = _round(rules.standard_fen * n - monthly_income, rules)
+    notes.add(
+        lambda: (
+            _("补差: (¥%(s)s − ¥%(pc)s) × %(n)s = ¥%(amount)s per month.")
+            % {"s": yuan(rules.standard_fen), "pc": yuan(per_capita), "n": n, "amount": yuan(base)}
+        )
+    )
+    return base
+
+
+def _banded(per_capita: Decimal, n: int, rules: Rules, notes: _Notes) -> int:
+    """分档 (DOMAIN §1.3): the band of the income per person (below a share of the standard) pays a share of the
+    standard per member; income above every band's limit (but below the standard) takes the last band."""
+    below, share = next(
+        ((limit, paid) for limit, paid in rules.bands if per_capita < limit * rules.standard_fen), rules.bands[-1]
+    )
+    base = _round(share * rules.standard_fen * n, rules)
+    notes.add(
+        lambda: (
+            _(
+                "分档: income per person ¥%(pc)s is below %(below)s × standard; the band pays %(share)s × ¥%(s)s × "
+                "%(n)s = ¥%(amount)s per month."
+            )
+            % {
+                "pc": yuan(per_capita),
+                "below": below,
+                "share": share,
+                "s": yuan(rules.standard_fen),
+                "n": n,
+                "amount": yuan(base),
+            }
+        )
+    )
+    return base
+
+
+def _refused_jobs(
+    covered: tuple[MemberFacts, ...], base: int, n: int, uplifts: dict[int, int], rules: Rules, notes: _Notes
+) -> int:
+    """Art. 45: a working-age member who refused the set number of suitable job offers without good reason has
+    their own share (the household's base ÷ members, plus their uplift) cut by the set share — only with the
+    written reasons on record (a cut needs them)."""
+    cut_total = 0
+    for member in covered:
+        if not (16 <= member.age < 60 and member.refused_job_offers >= rules.refused_offers):
+            continue
+        if not member.refused_job_reasons.strip():
+            notes.add(
+                lambda m=member: (  # type: ignore[misc]
+                    _("%(name)s refused %(count)s job offers, but no written reasons are recorded: not reduced.")
+                    % {"name": m.name, "count": m.refused_job_offers}
+                )
+            )
+            continue
+        own_share = Decimal(base) / n + uplifts.get(member.person_id, 0)
+        cut = _round(rules.refused_share_cut * own_share, rules)
+        cut_total += cut
+        notes.add(
+            lambda m=member, o=own_share, c=cut: (  # type: ignore[misc]
+                _(
+                    "%(name)s refused %(count)s suitable job offers without good reason (%(reasons)s): "
+                    "own share ¥%(share)s reduced by %(cut_share)s, ¥%(cut)s less."
+                )
+                % {
+                    "name": m.name,
+                    "count": m.refused_job_offers,
+                    "reasons": m.refused_job_reasons.strip(),
+                    "share": yuan(o),
+                    "cut_share": rules.refused_share_cut,
+                    "cut": yuan(c),
+                }
+            )
+        )
+    return cut_total
 
 
 def _edge(facts: HouseholdFacts, rules: Rules, explain: bool) -> Result:
@@ -423,58 +563,97 @@ def _edge(facts: HouseholdFacts, rules: Rules, explain: bool) -> Result:
     return result
 
 
+def _single_reason(member: MemberFacts, rules: Rules) -> tuple[str, str] | None:
+    """Why a member of a 低保边缘 family may be covered alone (category code, words), or None (DOMAIN §1.1)."""
+    if member.severely_disabled:
+        return "disability_single", _("severe disability")
+    if member.serious_illness:
+        return "illness_single", _("serious illness")
+    if member.single_category and member.single_category in rules.single_categories:
+        return "county_single", rules.single_categories[member.single_category]
+    return None
+
+
 def _single_dibao(facts: HouseholdFacts, rules: Rules, explain: bool) -> list[Result]:
-    """单人保: in an edge family, a severely disabled or seriously ill member may be covered alone."""
+    """单人保: in an edge family, a severely disabled or seriously ill member, or one of a category the county
+    defines (``dibao.single_categories``), may be covered alone."""
     results = []
     for member in facts.covered:
-        if not (member.severely_disabled or member.serious_illness):
-            continue
-        notes = _Notes(explain)
-        category = "disability_single" if member.severely_disabled else "illness_single"
-        result = Result(Programme.DIBAO, eligible=False, person_id=member.person_id, category=category, covered=1)
-        own = Decimal(member.own_income_fen) / TWELVE
+        reason = _single_reason(member, rules)
+        if reason is not None:
+            results.append(_alone(member, reason, facts, rules, explain, in_edge_family=True))
+    return results
+
+
+def _clergy(facts: HouseholdFacts, rules: Rules, explain: bool) -> list[Result]:
+    """Clergy in hardship who have lived at a religious site 3 years or more apply alone (DOMAIN §1.1): they are
+    not members living together, and their own income is weighed against the standard."""
+    return [
+        _alone(member, ("clergy_single", _("clergy at a religious site")), facts, rules, explain, in_edge_family=False)
+        for member in facts.members
+        if not member.living_together and member.exclusion == "clergy"
+    ]
+
+
+def _alone(
+    member: MemberFacts,
+    reason: tuple[str, str],
+    facts: HouseholdFacts,
+    rules: Rules,
+    explain: bool,
+    *,
+    in_edge_family: bool,
+) -> Result:
+    notes = _Notes(explain)
+    category, why = reason
+    result = Result(Programme.DIBAO, eligible=False, person_id=member.person_id, category=category, covered=1)
+    own = Decimal(member.own_income_fen) / TWELVE
+    if in_edge_family:
         notes.add(
-            lambda m=member, o=own: (  # type: ignore[misc]
+            lambda: (
                 _("单人保: %(name)s (%(why)s) in a 低保边缘 family is assessed alone; own income ¥%(own)s per month.")
-                % {
-                    "name": m.name,
-                    "why": _("severe disability") if m.severely_disabled else _("serious illness"),
-                    "own": yuan(o),
-                }
+                % {"name": member.name, "why": why, "own": yuan(own)}
             )
         )
-        if facts.adults_unsigned:
-            _refuse(
-                result,
-                explain,
-                lambda: (
-                    _("The verification authorisation is not signed by: %(names)s.")
-                    % {"names": "、".join(facts.adults_unsigned)}
-                ),
+    else:
+        notes.add(
+            lambda: (
+                _("单独申请: %(name)s (%(why)s) is assessed alone; own income ¥%(own)s per month.")
+                % {"name": member.name, "why": why, "own": yuan(own)}
             )
-        if own >= rules.standard_fen:
-            _refuse(
-                result,
-                explain,
-                lambda own=own: (  # type: ignore[misc]
-                    _("Own income ¥%(own)s is not below the standard ¥%(s)s.")
-                    % {"own": yuan(own), "s": yuan(rules.standard_fen)}
-                ),
+        )
+    if facts.adults_unsigned:
+        _refuse(
+            result,
+            explain,
+            lambda: (
+                _("The verification authorisation is not signed by: %(names)s.")
+                % {"names": "、".join(facts.adults_unsigned)}
+            ),
+        )
+    if own >= rules.standard_fen:
+        _refuse(
+            result,
+            explain,
+            lambda: (
+                _("Own income ¥%(own)s is not below the standard ¥%(s)s.")
+                % {"own": yuan(own), "s": yuan(rules.standard_fen)}
+            ),
+        )
+    if not result.refusal_reasons:
+        base = _round(rules.standard_fen - own, rules)
+        notes.add(
+            lambda: (
+                _("¥%(s)s − ¥%(own)s = ¥%(amount)s per month.")
+                % {"s": yuan(rules.standard_fen), "own": yuan(own), "amount": yuan(base)}
             )
-        if not result.refusal_reasons:
-            base = _round(rules.standard_fen - own, rules)
-            notes.add(
-                lambda b=base, o=own: (  # type: ignore[misc]
-                    _("¥%(s)s − ¥%(own)s = ¥%(amount)s per month.")
-                    % {"s": yuan(rules.standard_fen), "own": yuan(o), "amount": yuan(b)}
-                )
-            )
-            result.monthly_fen = _with_floor(base + _uplifts((member,), rules, notes), rules, notes)
-            result.eligible = True
-            result.review_class = review_class(facts)
-        result.explanation = notes.lines + (result.refusal_reasons if explain else [])
-        results.append(result)
-    return results
+        )
+        uplift = sum(_uplifts((member,), rules, notes).values())
+        result.monthly_fen = _with_floor(base + uplift, rules, notes)
+        result.eligible = True
+        result.review_class = review_class(facts)
+    result.explanation = notes.lines + (result.refusal_reasons if explain else [])
+    return result
 
 
 def _rigid(facts: HouseholdFacts, rules: Rules, explain: bool) -> Result:
@@ -529,7 +708,9 @@ CARE_LABELS = {"able": "全自理", "partly_unable": "半护理", "fully_unable"
 
 
 def _tekun(member: MemberFacts, facts: HouseholdFacts, rules: Rules, explain: bool) -> Result | None:
-    unable_to_work = member.age >= 60 or member.age < 16 or member.unable_to_work_by_disability
+    minor = member.age < rules.tekun_minor_age
+    student = member.studying and rules.tekun_minor_age <= member.age < rules.tekun_student_age
+    unable_to_work = member.age >= 60 or minor or student or member.unable_to_work_by_disability
     if not unable_to_work or (member.orphanhood and member.age < 18):
         return None  # not a candidate: nothing to explain on every working-age member
     notes = _Notes(explain)
@@ -541,6 +722,13 @@ def _tekun(member: MemberFacts, facts: HouseholdFacts, rules: Rules, explain: bo
             % {"name": member.name, "age": member.age, "own": yuan(own)}
         )
     )
+    if student:
+        notes.add(
+            lambda: (
+                _("%(name)s is %(age)s and still studying: a candidate until %(until)s.")
+                % {"name": member.name, "age": member.age, "until": rules.tekun_student_age}
+            )
+        )
     if own >= rules.standard_fen:
         _refuse(
             result,
@@ -550,8 +738,7 @@ def _tekun(member: MemberFacts, facts: HouseholdFacts, rules: Rules, explain: bo
                 % {"own": yuan(own), "s": yuan(rules.standard_fen)}
             ),
         )
-    if not member.no_able_supporter:
-        _refuse(result, explain, lambda: _("A relative with a duty of support is able to support."))
+    _supporters(member, result, notes, explain)
     result.refusal_reasons.extend(asset_problems(facts, rules, 1, explain))
     if member.self_care_unmet is None:
         _refuse(result, explain, lambda: _("The six self-care indicators have not been assessed."))
@@ -560,7 +747,7 @@ def _tekun(member: MemberFacts, facts: HouseholdFacts, rules: Rules, explain: bo
         return result
     assert member.self_care_unmet is not None
     level = _care_level(member.self_care_unmet)
-    base = _round(rules.tekun_multiplier * rules.standard_fen, rules)
+    base = _round_up(rules.tekun_multiplier * rules.standard_fen, rules)
     care = rules.care_tiers[level]
     result.eligible = True
     result.category = level
@@ -585,6 +772,39 @@ def _tekun(member: MemberFacts, facts: HouseholdFacts, rules: Rules, explain: bo
     notes.add(lambda: _("Monthly 特困 support: ¥%(amount)s.") % {"amount": yuan(result.monthly_fen)})
     result.explanation = notes.lines
     return result
+
+
+INABILITY_LABELS = {
+    "tekun": gettext_noop("is 特困 themselves"),
+    "dibao_old_disabled": gettext_noop("receives 低保 and is 60 or older or severely disabled"),
+    "no_capacity": gettext_noop("lacks legal capacity"),
+    "missing": gettext_noop("is declared missing"),
+    "prison": gettext_noop("is in prison"),
+}
+
+
+def _supporters(member: MemberFacts, result: Result, notes: _Notes, explain: bool) -> None:
+    """无法定义务人 or none able (DOMAIN §2): evaluated from each recorded relative's condition; with none
+    recorded, the declaration that the member has no relative with a duty of support."""
+    if member.supporters is None:
+        if not member.no_able_supporter:
+            _refuse(result, explain, lambda: _("A relative with a duty of support is able to support."))
+        return
+    able = [name for name, inability in member.supporters if inability not in INABILITY_LABELS]
+    for name, inability in member.supporters:
+        if inability in INABILITY_LABELS:
+            notes.add(
+                lambda n=name, i=inability: (  # type: ignore[misc]
+                    _("Obligated relative %(name)s %(why)s: unable to support.")
+                    % {"name": n, "why": _(INABILITY_LABELS[i])}
+                )
+            )
+    if able:
+        _refuse(
+            result,
+            explain,
+            lambda: _("Obligated relatives able to support: %(names)s.") % {"names": "、".join(able)},
+        )
 
 
 def _person_programmes(

@@ -1,6 +1,6 @@
 """Facts and rules for the engine, read in set-based queries.
 
-:func:`facts_for_statuses` reads the facts of any number of households with ten queries, whatever their number:
+:func:`facts_for_statuses` reads the facts of any number of households with a dozen queries, whatever their number:
 one household for a decision, every household of an area for a policy simulation or the demo city. There is no
 second, per-household way to read them, so a simulation is the sum of single decisions by construction (and a
 test checks it).
@@ -33,7 +33,7 @@ from minsheng.assistance.means.models import (
 )
 from minsheng.assistance.rules.models import Parameter
 from minsheng.assistance.rules.selectors import MissingParameter, most_specific
-from minsheng.people.models import DisabilityCertificate, Membership, Person
+from minsheng.people.models import DisabilityCertificate, Membership, Person, SupportingRelative
 
 RULE_KEYS = (
     "dibao.standard",
@@ -53,6 +53,26 @@ RULE_KEYS = (
     "elderly.age_allowance",
     "dibao.review_months",
     "tekun.review_months",
+    "dibao.bands",
+    "dibao.single_categories",
+    "dibao.floor_area_per_head",
+    "dibao.trees_months",
+    "tekun.minor_age",
+    "tekun.student_age",
+    "dibao.refused_jobs",
+)
+
+
+# What a member's condition record says beyond the six self-care indicators, by ``MemberFacts`` field name.
+CONDITION = (
+    "no_able_supporter",
+    "orphanhood",
+    "studying",
+    "returned_overseas",
+    "veteran",
+    "single_category",
+    "refused_job_offers",
+    "refused_job_reasons",
 )
 
 
@@ -114,6 +134,16 @@ class RuleBook:
             age_bands=tuple(sorted((int(b["from_age"]), int(b["fen"])) for b in value["elderly.age_allowance"])),
             review_months=review,
             tekun_review_months=int(value["tekun.review_months"]),
+            bands=tuple(
+                sorted((Decimal(str(b["income_below"])), Decimal(str(b["share"]))) for b in value["dibao.bands"])
+            ),
+            single_categories={c["code"]: c["label"] for c in value["dibao.single_categories"]},
+            floor_area_per_head=int(value["dibao.floor_area_per_head"]),
+            trees_months=int(value["dibao.trees_months"]),
+            tekun_minor_age=int(value["tekun.minor_age"]),
+            tekun_student_age=int(value["tekun.student_age"]),
+            refused_offers=int(value["dibao.refused_jobs"]["offers"]),
+            refused_share_cut=Decimal(str(value["dibao.refused_jobs"]["share_cut"])),
             refs={key: row.pk for key, row in rows.items()},
         )
 
@@ -131,11 +161,11 @@ def current_statuses(area_prefix: str = "") -> QuerySet[EconomicStatus]:
     return EconomicStatus.objects.unscoped().filter(area_code__startswith=area_prefix).filter(~Exists(later))
 
 
-CHUNK = 5000  # households read together: ten queries per chunk, memory bounded whatever the area's size
+CHUNK = 5000  # households read together: a dozen queries per chunk, memory bounded whatever the area's size
 
 
 def facts_for_statuses(statuses: QuerySet[EconomicStatus], on: dt.date) -> Iterator[HouseholdFacts]:
-    """The facts of the household of every status in ``statuses`` as of ``on``: ten queries per 5,000."""
+    """The facts of the household of every status in ``statuses`` as of ``on``: a dozen queries per 5,000."""
     head = list(statuses.order_by("id").values_list("id", "household_id", "area_code"))
     for start in range(0, len(head), CHUNK):
         yield from _facts_chunk(head[start : start + CHUNK], on)
@@ -166,6 +196,7 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
             "person__birth_date",
             "living_together",
             "person__labour_capacity",
+            "exclusion",
         )
     )
     for row in rows:
@@ -190,7 +221,8 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
     )
     counted: dict[int, int] = defaultdict(int)
     exempt: dict[int, int] = defaultdict(int)
-    wages: set[int] = set()
+    absent: dict[int, int] = defaultdict(int)
+    wages: set[tuple[int, int | None]] = set()
     own: dict[tuple[int, int], int] = defaultdict(int)
     # unscoped: the set-based reader: lines of statuses its caller already chose through the door
     income = (
@@ -207,10 +239,16 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
             continue
         member_income[(status_id, person_id)] += amount - cost
         if kind == IncomeLine.Kind.WAGE and amount > 0:
-            wages.add(status_id)
+            wages.add((status_id, person_id))
+    household_of = {status_id: household_id for status_id, household_id, _area in head}
+    apart = {(household_id, row[0]) for household_id, rows_of in members.items() for row in rows_of if not row[3]}
+    wage_income = {status_id for status_id, member_id in wages if (household_of[status_id], member_id) not in apart}
     for (status_id, member_id), amount in member_income.items():
         amount = max(amount, 0)  # work costs are deducted from a member's income, never below nothing
-        counted[status_id] += amount
+        if (household_of[status_id], member_id) in apart:
+            absent[status_id] += amount  # not a 共同生活家庭成员 (DOMAIN §1.1): their income is not the family's
+        else:
+            counted[status_id] += amount
         if member_id is not None:
             own[(status_id, member_id)] += amount
     maintenance: dict[int, int] = defaultdict(int)
@@ -226,16 +264,19 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
         maintenance[status_id] += monthly * 12
         own[(status_id, supported_id)] += monthly * 12
     assets: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    floor_area: dict[int, Decimal] = {}
     # unscoped: the set-based reader: lines of statuses its caller already chose through the door
     asset_rows = (
         AssetLine.objects.unscoped()
         .filter(status_id__in=status_ids, exempt_reason="")
         .values("status_id", "kind")
-        .annotate(value=Sum("value_fen"), count=Count("id"))
-        .values_list("status_id", "kind", "value", "count")
+        .annotate(value=Sum("value_fen"), count=Count("id"), area=Sum("floor_area_m2"))
+        .values_list("status_id", "kind", "value", "count", "area")
     )
-    for status_id, kind, value, count in asset_rows:
+    for status_id, kind, value, count, area in asset_rows:
         assets[status_id][kind] = (value, count)
+        if kind == AssetLine.Kind.HOUSE and area is not None:
+            floor_area[status_id] = Decimal(area)
     # unscoped: the set-based reader: lines of statuses its caller already chose through the door
     expenses = dict(
         ExpenseLine.objects.unscoped()
@@ -244,24 +285,27 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
         .annotate(total=Sum("amount_fen"))
         .values_list("status_id", "total")
     )
-    conditions: dict[tuple[int, int], tuple[int | None, bool, str]] = {}
+    conditions: dict[tuple[int, int], dict[str, Any]] = {}
     # unscoped: the set-based reader: lines of statuses its caller already chose through the door
     condition_rows = (
         MemberCondition.objects.unscoped()
         .filter(status_id__in=status_ids)
-        .values_list(
-            "status_id",
-            "person_id",
-            "self_care_assessed",
-            *MemberCondition.SELF_CARE_FIELDS,
-            "no_able_supporter",
-            "orphanhood",
-        )
+        .values_list("status_id", "person_id", "self_care_assessed", *MemberCondition.SELF_CARE_FIELDS, *CONDITION)
     )
     for status_id, person_id, assessed, *rest in condition_rows:
-        indicators, no_supporter, orphanhood = rest[:6], rest[6], rest[7]
+        indicators = rest[:6]
         unmet = sum(1 for met in indicators if not met) if assessed else None
-        conditions[(status_id, person_id)] = (unmet, no_supporter, orphanhood)
+        conditions[(status_id, person_id)] = {"self_care_unmet": unmet, **dict(zip(CONDITION, rest[6:], strict=True))}
+    supporters: dict[tuple[int, int], list[tuple[str, str]]] = defaultdict(list)
+    # unscoped: the set-based reader: relatives of households its caller already chose through the door
+    relatives = (
+        SupportingRelative.objects.unscoped()
+        .filter(household_id__in=household_ids)
+        .order_by("id")
+        .values_list("household_id", "supported_id", "name", "inability")
+    )
+    for household_id, supported_id, relative, inability in relatives:
+        supporters[(household_id, supported_id)].append((relative, inability))
     # unscoped: the set-based reader: signers of statuses its caller already chose through the door
     signed: set[tuple[int, int]] = set(
         AuthorisationSigner.objects.unscoped()
@@ -272,9 +316,9 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
     for status_id, household_id, area_code in head:
         member_facts = []
         unsigned = []
-        for person_id, name, birth, together, labour in members.get(household_id, ()):
+        for person_id, name, birth, together, labour, exclusion in members.get(household_id, ()):
             age = age_on(birth, on)
-            unmet, no_supporter, orphanhood = conditions.get((status_id, person_id), (None, False, ""))
+            recorded = supporters.get((household_id, person_id))
             member_facts.append(
                 MemberFacts(
                     person_id=person_id,
@@ -285,9 +329,9 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
                     disability=disability.get(person_id),
                     serious_illness=person_id in ill,
                     own_income_fen=own.get((status_id, person_id), 0),
-                    self_care_unmet=unmet,
-                    no_able_supporter=no_supporter,
-                    orphanhood=orphanhood,
+                    exclusion=exclusion,
+                    supporters=tuple(recorded) if recorded else None,
+                    **conditions.get((status_id, person_id), {}),
                 )
             )
             if age >= 18 and (status_id, person_id) not in signed:
@@ -300,11 +344,14 @@ def _facts_chunk(head: list[tuple[int, int, str]], on: dt.date) -> Iterator[Hous
             members=tuple(member_facts),
             counted_income_fen=counted.get(status_id, 0) + maintenance.get(status_id, 0),
             exempt_income_fen=exempt.get(status_id, 0),
+            absent_income_fen=absent.get(status_id, 0),
             maintenance_fen=maintenance.get(status_id, 0),
-            wage_income=status_id in wages,
+            wage_income=status_id in wage_income,
             financial_assets_fen=sum(value for kind, (value, _count) in kinds.items() if kind in financial),
             vehicles=kinds.get(AssetLine.Kind.VEHICLE, (0, 0))[1],
             houses=kinds.get(AssetLine.Kind.HOUSE, (0, 0))[1],
+            floor_area_m2=floor_area.get(status_id, Decimal(0)),
+            trees_fen=kinds.get(AssetLine.Kind.TREES, (0, 0))[0],
             business_role=AssetLine.Kind.BUSINESS_ROLE in kinds,
             public_payroll=AssetLine.Kind.PUBLIC_PAYROLL in kinds,
             rigid_expense_fen=expenses.get(status_id, 0),

@@ -68,6 +68,9 @@ class AssetForm(_MemberForm):
     person = forms.ChoiceField(label=_("Member"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=AssetLine.Kind.choices)
     value = YuanField(label=_("Value (yuan)"), required=False, allow_zero=True)
+    floor_area = forms.DecimalField(
+        label=_("Floor area (m²)"), required=False, min_value=0, max_value=100_000, max_digits=8, decimal_places=2
+    )
     exempt_reason = forms.CharField(
         label=_("Exempt because"),
         max_length=200,
@@ -82,6 +85,7 @@ class AssetForm(_MemberForm):
             "person": self._person("person"),
             "kind": d["kind"],
             "value_fen": d["value"] or 0,
+            "floor_area_m2": d["floor_area"],
             "exempt_reason": d["exempt_reason"],
             "description": d["description"],
         }
@@ -116,12 +120,32 @@ class ConditionForm(_MemberForm):
         label=_("No relative with a duty of support, or none able to support"), required=False
     )
     orphanhood = forms.ChoiceField(label=_("Orphanhood"), choices=MemberCondition.Orphanhood.choices, required=False)
+    studying = forms.BooleanField(label=_("In full-time education"), required=False)
+    returned_overseas = forms.BooleanField(label=_("Returned overseas Chinese (归侨)"), required=False)
+    veteran = forms.BooleanField(label=_("Veteran (退役军人)"), required=False)
+    single_category = forms.CharField(
+        label=_("County category for applying alone"),
+        max_length=30,
+        required=False,
+        help_text=_("A code of the county's list of members who may be covered alone (rule dibao.single_categories)."),
+    )
+    refused_job_offers = forms.IntegerField(
+        label=_("Suitable job offers refused without good reason"), min_value=0, max_value=99, required=False
+    )
+    refused_job_reasons = forms.CharField(
+        label=_("Written reasons for the refusals"), max_length=2000, required=False, widget=forms.Textarea
+    )
+
+    FLAGS = ("self_care_assessed", *MemberCondition.SELF_CARE_FIELDS, "studying", "returned_overseas", "veteran")
 
     def line_data(self) -> dict[str, Any]:
         d = self.cleaned_data
-        data = {name: d[name] for name in ("self_care_assessed", *MemberCondition.SELF_CARE_FIELDS)}
+        data = {name: d[name] for name in self.FLAGS}
         data.update(person=self._person("person"), no_able_supporter=d["no_able_supporter"])
         data["orphanhood"] = d["orphanhood"] or ""
+        data["single_category"] = d["single_category"].strip()
+        data["refused_job_offers"] = d["refused_job_offers"] or 0
+        data["refused_job_reasons"] = d["refused_job_reasons"].strip()
         return data
 
 

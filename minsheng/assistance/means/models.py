@@ -137,8 +137,10 @@ class AssetLine(ScopedModel):
         HOUSE = "house", _("House")
         BUSINESS_ROLE = "business_role", _("Legal representative, shareholder or executive of a company")
         PUBLIC_PAYROLL = "public_payroll", _("Paid from the public budget (财政供养)")
+        HOUSING_FUND = "housing_fund", _("Housing provident fund balance (公积金)")
+        TREES = "trees", _("Trees (林木)")
 
-    FINANCIAL = frozenset({Kind.DEPOSIT, Kind.SECURITIES, Kind.INSURANCE, Kind.OTHER_FINANCIAL})
+    FINANCIAL = frozenset({Kind.DEPOSIT, Kind.SECURITIES, Kind.INSURANCE, Kind.OTHER_FINANCIAL, Kind.HOUSING_FUND})
 
     status = models.ForeignKey(EconomicStatus, on_delete=models.CASCADE, related_name="asset_lines")
     person = models.ForeignKey(
@@ -146,6 +148,9 @@ class AssetLine(ScopedModel):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     value_fen = models.BigIntegerField(_("value (fen)"), default=0)
+    floor_area_m2 = models.DecimalField(
+        _("floor area (m²)"), max_digits=8, decimal_places=2, null=True, blank=True, help_text=_("For a house.")
+    )
     exempt_reason = models.CharField(
         _("exempt because"),
         max_length=200,
@@ -161,7 +166,12 @@ class AssetLine(ScopedModel):
     class Meta:
         verbose_name = _("asset line")
         verbose_name_plural = _("asset lines")
-        constraints = [models.CheckConstraint(condition=Q(value_fen__gte=0), name="asset_value_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(value_fen__gte=0), name="asset_value_not_negative"),
+            models.CheckConstraint(
+                condition=Q(floor_area_m2__isnull=True) | Q(floor_area_m2__gte=0), name="asset_floor_area_not_negative"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value_fen}"
@@ -220,6 +230,20 @@ class MemberCondition(ScopedModel):
         _("no relative with a duty of support, or none able to support"), default=False
     )
     orphanhood = models.CharField(_("orphanhood"), max_length=10, choices=Orphanhood.choices, blank=True, default="")
+    studying = models.BooleanField(_("in full-time education"), default=False)
+    returned_overseas = models.BooleanField(_("returned overseas Chinese (归侨)"), default=False)
+    veteran = models.BooleanField(_("veteran (退役军人)"), default=False)
+    single_category = models.CharField(
+        _("county category for applying alone"),
+        max_length=30,
+        blank=True,
+        default="",
+        help_text=_("A code of the county's list of members who may be covered alone (rule dibao.single_categories)."),
+    )
+    refused_job_offers = models.PositiveSmallIntegerField(
+        _("suitable job offers refused without good reason"), default=0
+    )
+    refused_job_reasons = models.TextField(_("written reasons for the refusals"), blank=True, default="")
 
     objects: ClassVar[ScopedManager[MemberCondition]] = ScopedManager()
     scope_field = "status__area_code"

@@ -90,6 +90,9 @@ class ProgrammeCase(ScopedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     county_visit_note = models.TextField(_("county visit findings"), blank=True, default="")
+    # 审核确认: the file reached the approving level on this day; it decides within ``procedure.county_days``.
+    county_received_on = models.DateField(_("file received by the approving level on"), null=True, blank=True)
+    county_due = models.DateField(_("approving level decides by"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -23,6 +23,7 @@ from minsheng.assistance.procedure.models import (
     ProgrammeCase,
     Stage,
 )
+from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
 from minsheng.assistance.temporary.models import TemporaryAid
 from minsheng.audit.models import AuditEvent
 from minsheng.core.modules import audit_action_labels
@@ -75,7 +76,22 @@ def flags(case: ProgrammeCase, today: dt.date, calendar: Calendar) -> list[str]:
     deadline = case.case.deadline
     if case.stage in OPEN_STAGES and deadline is not None and today > deadline:
         result.append("overdue")
+    if case.stage == Stage.COUNTY_REVIEW and case.county_due is not None and today > case.county_due:
+        result.append("county_overdue")
     return result
+
+
+def overall_limits(case: ProgrammeCase, calendar: Calendar | None = None) -> tuple[int, dt.date, int, dt.date] | None:
+    """The procedure's overall limit from 受理 (``procedure.overall_days``): working days and the day it ends, then
+    the same in special cases; None where the rule has no value."""
+    accepted = accepted_on(case)
+    try:
+        value = parameter_for("procedure.overall_days", area_code=case.area_code, on=accepted).value
+    except MissingParameter:
+        return None
+    calendar = calendar or Calendar()
+    normal, extended = int(value["normal"]), int(value["extended"])
+    return normal, calendar.add_working_days(accepted, normal), extended, calendar.add_working_days(accepted, extended)
 
 
 def investigation_overdue_cutoff(today: dt.date, calendar: Calendar) -> dt.date:

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.accounts.models import User
+from minsheng.accounts.roles import Role
 from minsheng.assistance.benefits.models import Benefit
 from minsheng.assistance.benefits.services import benefit_enrol
 from minsheng.assistance.means.services import assessment_run
@@ -54,10 +55,13 @@ from minsheng.assistance.procedure.selectors import (
     publicity_end_for,
 )
 from minsheng.assistance.programmes import Programme
+from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
 from minsheng.core.scoping import scope_allows
 from minsheng.core.templatetags.money import yuan
+from minsheng.intake.models import Notification
+from minsheng.intake.notifications import StaffDirectory, notify
 from minsheng.people.models import Household, Membership
 from minsheng.workdays.services import Calendar
 
@@ -152,6 +156,20 @@ def _already_open(household: Household, programme: str, running: ProgrammeCase |
 def _require(actor: User, permission: str, case: ProgrammeCase) -> None:
     if not scope_allows(actor, permission, case.area_code):
         raise PermissionDenied(_("You may not take this step on this case."))
+
+
+def _county_clock(case: ProgrammeCase) -> None:
+    """The file reaches the approving level today: it decides within ``procedure.county_days`` working days."""
+    today = timezone.localdate()
+    try:
+        days = int(parameter_for("procedure.county_days", area_code=case.area_code, on=today).value)
+    except MissingParameter:
+        raise ValidationError(
+            _("No value of the rule %(key)s applies here; a city administrator enters it (rules page).")
+            % {"key": "procedure.county_days"}
+        ) from None
+    case.county_received_on = today
+    case.county_due = Calendar().add_working_days(today, days)
 
 
 def _lock(case: ProgrammeCase, *stages: str) -> ProgrammeCase:
@@ -315,6 +333,8 @@ def programme_case_initial_review(*, actor: User, case: ProgrammeCase, approve: 
     locked.publicity_start = None
     locked.publicity_end = None
     locked.stage = Stage.PUBLICITY if approve else Stage.COUNTY_REVIEW
+    if locked.stage == Stage.COUNTY_REVIEW:
+        _county_clock(locked)
     locked.save()
     _record(
         actor,
@@ -401,7 +421,9 @@ def programme_case_publicity_close(*, actor: User, case: ProgrammeCase, democrat
         )
     before = locked.stage
     locked.stage = Stage.DEMOCRATIC_REVIEW if democratic_review else Stage.COUNTY_REVIEW
-    locked.save(update_fields=["stage"])
+    if locked.stage == Stage.COUNTY_REVIEW:
+        _county_clock(locked)
+    locked.save(update_fields=["stage", "county_received_on", "county_due"])
     _record(actor, "assistance.programme_case_publicity_closed", locked, before, objected=objected)
     return locked
 
@@ -414,7 +436,8 @@ def programme_case_democratic_review(*, actor: User, case: ProgrammeCase, record
     locked = _lock(case, Stage.DEMOCRATIC_REVIEW)
     locked.democratic_review_note = record
     locked.stage = Stage.COUNTY_REVIEW
-    locked.save(update_fields=["democratic_review_note", "stage"])
+    _county_clock(locked)
+    locked.save(update_fields=["democratic_review_note", "stage", "county_received_on", "county_due"])
     resolved = _resolve_objections(locked, _("Democratic review: %(record)s") % {"record": record})
     _record(
         actor,
@@ -597,3 +620,35 @@ def _close_item_case(actor: User, case: ProgrammeCase, *, granted: bool, reason:
     from minsheng.intake.services import case_record_decision
 
     case_record_decision(actor=actor, case=case.case, granted=granted, reason=reason)
+
+
+# --- The approving level's time limit: due soon, overdue and escalation (like the window's items) ---------------
+
+
+def county_review_sweep(*, today: dt.date | None = None) -> dict[str, int]:
+    """Warn the approving level's approvers of files due within 3 working days or overdue, and escalate overdue
+    ones to the city. Run daily; idempotent (one notice per user, item and kind)."""
+    today = today or timezone.localdate()
+    calendar = Calendar()
+    directory = StaffDirectory()
+    soon = calendar.add_working_days(today, 3)
+    waiting = (  # unscoped: a system job, the sweep reads every file waiting at an approving level in the city
+        ProgrammeCase.objects.unscoped()
+        .filter(stage=Stage.COUNTY_REVIEW, county_due__isnull=False, county_due__lte=soon)
+        .select_related("case__application", "case__item")
+    )
+    counts = {"due_soon": 0, "overdue": 0, "escalated": 0}
+    for case in waiting.iterator(chunk_size=500):
+        assert case.county_due is not None
+        label = f"{case.case.application.receipt_number} {case.case.item.name}"
+        approvers = directory.holders_of(Role.COUNTY_APPROVER, case.area_code)
+        if case.county_due >= today:
+            text = _("审核确认 due on %(date)s: %(case)s") % {"date": case.county_due, "case": label}
+            counts["due_soon"] += notify(approvers, kind=Notification.Kind.DUE_SOON, case=case.case, text=text)
+            continue
+        text = _("审核确认 overdue since %(date)s: %(case)s") % {"date": case.county_due, "case": label}
+        counts["overdue"] += notify(approvers, kind=Notification.Kind.OVERDUE, case=case.case, text=text)
+        escalated = _("Escalated: %(text)s") % {"text": text}
+        city = directory.holders_of(Role.CITY_ADMIN, case.area_code)
+        counts["escalated"] += notify(city, kind=Notification.Kind.ESCALATED, case=case.case, text=escalated)
+    return counts

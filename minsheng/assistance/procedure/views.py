@@ -99,6 +99,7 @@ def programme_case(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         ],
         "flags": selectors.flags(case, today, calendar),
         "investigation_due": selectors.investigation_due(case, calendar),
+        "overall": selectors.overall_limits(case, calendar),
         "accepted_on": selectors.accepted_on(case),
         "proposal": selectors.proposal(case),
         "visit_required": selectors.county_visit_required(case),

@@ -1,63 +1,274 @@
 """The rules' numbers, by name. Values live in the ``Parameter`` table (date-effective, area-scoped); this list
-only names them, says what unit they are in and what they mean (DOMAIN §1–4, §6). Amounts are in fen."""
+only names them, says what unit they are in, their bounds and what they mean (DOMAIN §1–4, §6). Amounts are in fen.
+
+A rule is a single number (``fen``, ``ratio``, ``months``, ``years``, ``count``, ``sqm``, ``working_days``, ``days``)
+or a structure whose parts are described by :class:`Field` s: ``bands`` (a list of rows, one per band or tier),
+``record`` (one row of named values) or ``set`` (a choice of codes). The rules page shows and edits each as a table.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from minsheng.assistance.programmes import Programme
+
+SCALAR_UNITS = frozenset({"fen", "ratio", "months", "years", "count", "sqm", "working_days", "days"})
+STRUCTURED_UNITS = frozenset({"bands", "record", "set"})
+UNIT_LABELS = {
+    "fen": pgettext_lazy("unit", "yuan"),
+    "ratio": pgettext_lazy("unit", "times"),
+    "months": pgettext_lazy("unit", "months"),
+    "years": pgettext_lazy("unit", "years of age"),
+    "count": pgettext_lazy("unit", "count"),
+    "sqm": pgettext_lazy("unit", "m²"),
+    "working_days": pgettext_lazy("unit", "working days"),
+    "days": pgettext_lazy("unit", "days"),
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a structured rule: its unit (a scalar unit, ``text`` or ``choice``), label and bounds."""
+
+    name: str
+    unit: str
+    label: object
+    minimum: int | Decimal | None = 0
+    maximum: int | Decimal | None = None
+    choices: tuple[tuple[str, object], ...] = ()
+    optional: bool = False
 
 
 @dataclass(frozen=True)
 class ParameterSpec:
     key: str
-    unit: str  # fen, ratio, months, working_days, days, bands
+    unit: str  # a scalar unit, or bands / record / set
     label: object
+    minimum: int | Decimal | None = 0
+    maximum: int | Decimal | None = None
+    fields: tuple[Field, ...] = ()  # the columns of bands and records
+    choices: tuple[tuple[str, object], ...] = ()  # the codes of a set
 
+    @property
+    def unit_label(self) -> object:
+        return UNIT_LABELS.get(self.unit, "")
+
+
+PROGRAMME_CHOICES = tuple((p.value, p.label) for p in Programme)
+CARE_LEVELS = (
+    ("able", _("Fully self-caring (全自理)")),
+    ("partly_unable", _("Partly dependent (半护理)")),
+    ("fully_unable", _("Fully dependent (全护理)")),
+)
+UPLIFT_CATEGORIES = (
+    ("elderly", _("Older person (老年人)")),
+    ("minor", _("Minor (未成年人)")),
+    ("severe_disability", _("Severe disability (重残)")),
+    ("serious_illness", _("Serious illness (重病)")),
+    ("alone", _("Living alone (独居)")),
+    ("returned_overseas", _("Returned overseas Chinese (归侨)")),
+    ("veteran", _("Veteran (退役军人)")),
+)
+D = Decimal
 
 SPECS = [
-    ParameterSpec("dibao.standard", "fen", _("低保 standard per person per month")),
-    ParameterSpec("dibao.edge_multiplier", "ratio", _("低保边缘: multiple of the 低保 standard")),
+    ParameterSpec("dibao.standard", "fen", _("低保 standard per person per month"), 1, 10_000_000),
+    ParameterSpec("dibao.edge_multiplier", "ratio", _("低保边缘: multiple of the 低保 standard"), D(1), D(3)),
     ParameterSpec(
-        "tekun.base_multiplier", "ratio", _("特困 basic support: at least this multiple of the 低保 standard")
+        "tekun.base_multiplier",
+        "ratio",
+        _("特困 basic support: at least this multiple of the 低保 standard"),
+        D(1),
+        D(5),
     ),
-    ParameterSpec("tekun.care_tiers", "bands", _("特困 care support per month by self-care level")),
-    ParameterSpec("linshi.township_cap", "fen", _("临时救助: what the township may pay first")),
-    ParameterSpec("linshi.papers_deadline", "working_days", _("临时救助: working days to complete the papers")),
-    ParameterSpec("linshi.bands", "bands", _("临时救助 bands")),
-    ParameterSpec("dibao.taper_months", "months", _("渐退: months of tapered payment after finding work")),
-    ParameterSpec("dibao.review_months", "bands", _("Review cycle in months by category")),
-    ParameterSpec("disability.living_allowance", "fen", _("困难残疾人生活补贴 per month")),
-    ParameterSpec("disability.care_allowance", "fen", _("重度残疾人护理补贴 per month")),
+    ParameterSpec(
+        "tekun.care_tiers",
+        "bands",
+        _("特困 care support per month by self-care level"),
+        fields=(
+            Field("level", "choice", _("Self-care level"), choices=CARE_LEVELS),
+            Field("fen", "fen", _("Care support per month"), 0, 10_000_000),
+        ),
+    ),
+    ParameterSpec("linshi.township_cap", "fen", _("临时救助: what the township may pay first"), 0, 100_000_000),
+    ParameterSpec("linshi.papers_deadline", "working_days", _("临时救助: working days to complete the papers"), 1, 60),
+    ParameterSpec(
+        "linshi.bands",
+        "bands",
+        _("临时救助 bands"),
+        fields=(
+            Field("up_to_months_of_standard", "months", _("Up to months of the standard"), 1, 36),
+            Field("label", "text", pgettext_lazy("rule column", "Band")),
+        ),
+    ),
+    ParameterSpec(
+        "linshi.limits",
+        "record",
+        _("临时救助 limits: per person in months of the standard, in special hardship, and payments a year"),
+        fields=(
+            Field("per_person_months", "months", _("Per person, months of the standard"), 1, 36),
+            Field("special_months", "months", _("In special hardship, months of the standard"), 1, 60),
+            Field("per_year", "count", _("Payments per person a year"), 1, 12),
+        ),
+    ),
+    ParameterSpec(
+        "linshi.expense",
+        "record",
+        _("支出型临时救助: share of income the family can bear, and share of the spending above it that is paid"),
+        fields=(
+            Field("bearable_share", "ratio", _("Rigid spending the family bears, share of its income"), D(0), D(1)),
+            Field("paid_share", "ratio", _("Share of the spending above it paid"), D(0), D(1)),
+        ),
+    ),
+    ParameterSpec(
+        "procedure.county_days",
+        "working_days",
+        _("审核确认: working days the approving level has once the file reaches it"),
+        1,
+        60,
+    ),
+    ParameterSpec(
+        "procedure.overall_days",
+        "record",
+        _("低保 / 特困 procedure: working days from 受理 to the decision, and in special cases"),
+        fields=(
+            Field("normal", "working_days", _("Working days"), 1, 120),
+            Field("extended", "working_days", _("In special cases"), 1, 120),
+        ),
+    ),
+    ParameterSpec("dibao.taper_months", "months", _("渐退: months of tapered payment after finding work"), 0, 24),
+    ParameterSpec(
+        "dibao.review_months",
+        "bands",
+        _("Review cycle in months by category"),
+        fields=(
+            Field("category", "choice", _("Review class"), choices=(("A", "A"), ("B", "B"), ("C", "C"))),
+            Field("months", "months", pgettext_lazy("rule column", "Months"), 1, 24),
+        ),
+    ),
+    ParameterSpec("disability.living_allowance", "fen", _("困难残疾人生活补贴 per month"), 0, 10_000_000),
+    ParameterSpec("disability.care_allowance", "fen", _("重度残疾人护理补贴 per month"), 0, 10_000_000),
     ParameterSpec(
         "disability.living_allowance_groups",
-        "bands",
+        "set",
         _("困难残疾人生活补贴 covers these families: dibao, and edge where the city extends it"),
+        choices=((Programme.DIBAO.value, Programme.DIBAO.label), (Programme.EDGE.value, Programme.EDGE.label)),
     ),
-    ParameterSpec("children.orphan_allowance", "fen", _("孤儿基本生活费 per month")),
-    ParameterSpec("elderly.age_allowance", "bands", _("尊老金 bands by age")),
+    ParameterSpec("children.orphan_allowance", "fen", _("孤儿基本生活费 per month"), 0, 10_000_000),
+    ParameterSpec(
+        "elderly.age_allowance",
+        "bands",
+        _("尊老金 bands by age"),
+        fields=(
+            Field("from_age", "years", _("From age"), 60, 150),
+            Field("fen", "fen", pgettext_lazy("rule column", "Per month"), 0, 10_000_000),
+        ),
+    ),
     ParameterSpec(
         "dibao.asset_limits",
-        "bands",
+        "record",
         _("Asset test: financial assets per person in months of the standard, vehicles and houses allowed"),
+        fields=(
+            Field("financial_months", "months", _("Financial assets per person, months of the standard"), 0, 240),
+            Field("vehicles", "count", _("Vehicles allowed"), 0, 10),
+            Field("houses", "count", _("Houses allowed"), 0, 10),
+        ),
     ),
-    ParameterSpec("dibao.uplifts", "bands", _("分类施保: uplift per member by category, as a share of the standard")),
-    ParameterSpec("dibao.rounding", "bands", _("Rounding of the monthly amount and the smallest payment")),
-    ParameterSpec("tekun.review_months", "months", _("特困: annual review cycle in months")),
     ParameterSpec(
-        "rigid.income_line", "fen", _("刚性支出: per-capita disposable income of the previous year, per month")
+        "dibao.uplifts",
+        "bands",
+        _("分类施保: uplift per member by category, as a share of the standard"),
+        fields=(
+            Field("category", "choice", pgettext_lazy("rule column", "Category"), choices=UPLIFT_CATEGORIES),
+            Field("min_age", "years", _("From age"), 0, 150, optional=True),
+            Field("ratio", "ratio", _("Share of the standard"), D(0), D(2)),
+        ),
     ),
-    ParameterSpec("rigid.expense_share", "ratio", _("刚性支出: share of household income the rigid spending exceeds")),
-    ParameterSpec("children.ill_disabled_allowance", "fen", _("重病重残儿童 living allowance per month")),
+    ParameterSpec(
+        "dibao.rounding",
+        "record",
+        _("Rounding of the monthly amount and the smallest payment"),
+        fields=(
+            Field("to", "choice", _("Round to"), choices=(("yuan", _("whole yuan")), ("fen", _("fen")))),
+            Field("minimum_fen", "fen", _("Smallest payment"), 0, 1_000_000),
+        ),
+    ),
+    ParameterSpec("tekun.review_months", "months", _("特困: annual review cycle in months"), 1, 24),
+    ParameterSpec(
+        "rigid.income_line", "fen", _("刚性支出: per-capita disposable income of the previous year, per month"), 0
+    ),
+    ParameterSpec(
+        "rigid.expense_share", "ratio", _("刚性支出: share of household income the rigid spending exceeds"), D(0), D(1)
+    ),
+    ParameterSpec(
+        "children.ill_disabled_allowance", "fen", _("重病重残儿童 living allowance per month"), 0, 10_000_000
+    ),
+    ParameterSpec(
+        "dibao.bands",
+        "bands",
+        _("分档: 低保 paid by band of income per person instead of 补差 (no rows: 补差)"),
+        fields=(
+            Field("income_below", "ratio", _("Income per person below, share of the standard"), D(0), D(1)),
+            Field("share", "ratio", _("Paid per member, share of the standard"), D(0), D(1)),
+        ),
+    ),
+    ParameterSpec(
+        "dibao.single_categories",
+        "bands",
+        _("单人保: categories the county defines of edge-family members covered alone"),
+        fields=(
+            Field("code", "text", pgettext_lazy("rule column", "Code")),
+            Field("label", "text", pgettext_lazy("rule column", "Category")),
+        ),
+    ),
+    ParameterSpec("dibao.floor_area_per_head", "sqm", _("Asset test: housing floor area per person"), 1, 1000),
+    ParameterSpec(
+        "dibao.trees_months", "months", _("Asset test: trees (林木) per person, in months of the standard"), 0, 240
+    ),
+    ParameterSpec("tekun.minor_age", "years", _("特困: minors are candidates under this age"), 16, 18),
+    ParameterSpec(
+        "tekun.student_age", "years", _("特困: a member still studying stays a candidate until this age"), 18, 30
+    ),
+    ParameterSpec(
+        "dibao.refused_jobs",
+        "record",
+        _("Refused jobs (Art. 45): offers refused without good reason, and the share of the member's part cut"),
+        fields=(
+            Field("offers", "count", _("Suitable offers refused"), 1, 10),
+            Field("share_cut", "ratio", _("Share of the member's part cut (1 = stopped)"), D(0), D(1)),
+        ),
+    ),
     # The relief station (minsheng.relief, DOMAIN §6.3) and funeral services (minsheng.funeral, DOMAIN §6.6).
-    ParameterSpec("relief.stay_days", "days", _("Relief station: days a stay may last without an extension")),
+    ParameterSpec("relief.stay_days", "days", _("Relief station: days a stay may last without an extension"), 1, 90),
     ParameterSpec(
-        "relief.announcement_days", "working_days", _("寻亲: working days from admission to the public announcement")
+        "relief.announcement_days",
+        "working_days",
+        _("寻亲: working days from admission to the public announcement"),
+        1,
+        60,
     ),
     ParameterSpec(
-        "funeral.waiver_services", "bands", _("惠民殡葬: basic services waived and the most waived for each")
+        "funeral.waiver_services",
+        "bands",
+        _("惠民殡葬: basic services waived and the most waived for each"),
+        fields=(
+            Field("service", "text", _("Service code")),
+            Field("label", "text", pgettext_lazy("rule column", "Service")),
+            Field("fen", "fen", _("Most waived"), 0, 10_000_000),
+        ),
     ),
-    ParameterSpec("funeral.waiver_groups", "bands", _("惠民殡葬: programmes whose recipients have the fees waived")),
-    ParameterSpec("funeral.complaint_answer_days", "working_days", _("Funeral price reports: working days to answer")),
+    ParameterSpec(
+        "funeral.waiver_groups",
+        "set",
+        _("惠民殡葬: programmes whose recipients have the fees waived"),
+        choices=PROGRAMME_CHOICES,
+    ),
+    ParameterSpec(
+        "funeral.complaint_answer_days", "working_days", _("Funeral price reports: working days to answer"), 1, 60
+    ),
 ]
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}

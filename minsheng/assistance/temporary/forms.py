@@ -23,6 +23,9 @@ class TemporaryAidForm(StyledForm):
         help_text=_("The event, when it happened and the family's immediate need."),
     )
     amount = YuanField(label=_("Amount proposed (yuan)"))
+    special_hardship = forms.BooleanField(label=_("Special hardship (the higher limit applies)"), required=False)
+    goods = forms.CharField(label=_("Aid in goods (实物)"), max_length=200, required=False)
+    goods_value = YuanField(label=_("Value of the goods (yuan)"), required=False, allow_zero=True)
 
     def __init__(self, *args: Any, fixed_person: bool = False, fixed_kind: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

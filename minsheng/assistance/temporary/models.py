@@ -58,6 +58,11 @@ class TemporaryAid(ScopedModel):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("reasons"), blank=True, default="")
+    special_hardship = models.BooleanField(_("special hardship (higher limit)"), default=False)
+    goods = models.CharField(_("aid in goods (实物)"), max_length=200, blank=True, default="")
+    goods_value_fen = models.BigIntegerField(_("value of the goods (fen)"), default=0)
+    limit_fen = models.BigIntegerField(_("limit for the household at the time (fen)"), null=True, blank=True)
+    beyond_limits = models.TextField(_("beyond the limits because"), blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -68,7 +73,10 @@ class TemporaryAid(ScopedModel):
         verbose_name = _("temporary assistance")
         verbose_name_plural = _("temporary assistance")
         ordering = ["-created_at", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(paid_fen__gte=0), name="temporary_paid_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(paid_fen__gte=0), name="temporary_paid_not_negative"),
+            models.CheckConstraint(condition=Q(goods_value_fen__gte=0), name="temporary_goods_not_negative"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.item_case_id}"

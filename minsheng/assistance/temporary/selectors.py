@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -130,3 +130,36 @@ def current_household(person: Person) -> Household | None:
     """The household the person belongs to now (through the person, already loaded through the door)."""
     membership = person.memberships.filter(left_on__isnull=True).select_related("household").first()
     return membership.household if membership is not None else None
+
+
+@dataclass(frozen=True)
+class YearTotals:
+    """What temporary assistance brought one person in a calendar year: payments, cash and goods (fen)."""
+
+    year: int
+    payments: int
+    cash_fen: int
+    goods_fen: int
+
+
+def year_totals(person_id: int, year: int, *, excluding: int | None = None) -> YearTotals:
+    """The person's temporary assistance paid (or given in goods) in ``year`` (read for a person already loaded
+    through the door), leaving out case ``excluding``."""
+    # unscoped: the person's own cases, counted against the yearly limit wherever they were paid
+    rows = TemporaryAid.objects.unscoped().filter(person_id=person_id, paid_at__year=year)
+    if excluding is not None:
+        rows = rows.exclude(pk=excluding)
+    figures = rows.aggregate(n=Count("id"), cash=Sum("paid_fen"), goods=Sum("goods_value_fen"))
+    return YearTotals(year, figures["n"], figures["cash"] or 0, figures["goods"] or 0)
+
+
+def persons_of(household: Household | None, on: dt.date) -> int:
+    """Members living together in the household on ``on`` (1 for a person without a household)."""
+    if household is None:
+        return 1
+    count = (
+        household.memberships.filter(living_together=True, joined_on__lte=on)
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
+        .count()
+    )
+    return max(count, 1)

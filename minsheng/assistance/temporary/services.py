@@ -16,6 +16,7 @@ organisations are recorded with their outcome.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,6 +28,7 @@ from minsheng.accounts.models import User
 from minsheng.assistance.means.models import Assessment
 from minsheng.assistance.rules.models import Parameter
 from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
+from minsheng.assistance.temporary.amounts import Limits, expense_amount, limit_fen
 from minsheng.assistance.temporary.models import (
     ADD,
     CHANGE,
@@ -40,7 +42,13 @@ from minsheng.assistance.temporary.models import (
     Status,
     TemporaryAid,
 )
-from minsheng.assistance.temporary.selectors import current_household, papers_overdue, verification_of
+from minsheng.assistance.temporary.selectors import (
+    current_household,
+    papers_overdue,
+    persons_of,
+    verification_of,
+    year_totals,
+)
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
 from minsheng.core.scoping import scope_allows
@@ -60,6 +68,57 @@ def _rule(key: str, area_code: str, on: dt.date) -> Parameter:
             _("No value of the rule %(key)s applies here on %(date)s; a city administrator enters it (rules page).")
             % {"key": key, "date": on}
         ) from None
+
+
+def _limit(area_code: str, on: dt.date, household: Any, special: bool) -> tuple[int, Limits]:
+    """The most one event may bring the household (``linshi.limits`` × ``dibao.standard`` × persons), and the limits."""
+    value = _rule("linshi.limits", area_code, on).value
+    limits = Limits(int(value["per_person_months"]), int(value["special_months"]), int(value["per_year"]))
+    standard = int(_rule("dibao.standard", area_code, on).value)
+    return limit_fen(standard_fen=standard, persons=persons_of(household, on), limits=limits, special=special), limits
+
+
+def beyond_limits(*, person_id: int, total_fen: int, limit: int, limits: Limits, year: int) -> list[str]:
+    """Why a case goes beyond what the township may give (one payment per event; a limit per event and a number of
+    payments a year per person): the county decides such a case, or refuses it."""
+    reasons = []
+    if total_fen > limit:
+        reasons.append(
+            _("¥%(total)s is above the limit of ¥%(limit)s for the household.")
+            % {"total": yuan(total_fen), "limit": yuan(limit)}
+        )
+    paid = year_totals(person_id, year)
+    if paid.payments >= limits.per_year:
+        reasons.append(
+            _("%(count)s payments in %(year)s already; %(allowed)s a year are allowed.")
+            % {"count": paid.payments, "year": year, "allowed": limits.per_year}
+        )
+    return reasons
+
+
+def expense_computed(aid: TemporaryAid, on: dt.date) -> dict[str, int] | None:
+    """支出型: the amount the rules give from the verified household (rigid spending above what it can bear), or None
+    before the verification. Figures over the verification's 12 months, in fen."""
+    verification = verification_of(aid)
+    if aid.kind != Kind.EXPENSE or verification is None:
+        return None
+    inputs = verification[1].inputs
+    value = _rule("linshi.expense", aid.area_code, on).value
+    limit = aid.limit_fen if aid.limit_fen is not None else _limit(aid.area_code, on, aid.household, False)[0]
+    above, amount = expense_amount(
+        rigid_fen=int(inputs.get("rigid_expense_fen", 0)),
+        income_fen=int(inputs.get("counted_income_fen", 0)),
+        bearable_share=Decimal(str(value["bearable_share"])),
+        paid_share=Decimal(str(value["paid_share"])),
+        limit=limit,
+    )
+    return {
+        "rigid_fen": int(inputs.get("rigid_expense_fen", 0)),
+        "income_fen": int(inputs.get("counted_income_fen", 0)),
+        "above_fen": above,
+        "amount_fen": amount,
+        "limit_fen": limit,
+    }
 
 
 def _snapshot(aid: TemporaryAid) -> dict[str, Any]:
@@ -159,6 +218,9 @@ def temporary_aid_open(
     requested_fen: int | None,
     item_case: ItemCase | None = None,
     on: dt.date | None = None,
+    special_hardship: bool = False,
+    goods: str = "",
+    goods_value_fen: int = 0,
 ) -> TemporaryAid:
     """Record a case at the township window; 急难型 within the township cap is paid at once.
 
@@ -171,6 +233,8 @@ def temporary_aid_open(
         raise ValidationError({"event": _("Describe what happened.")})
     if requested_fen is None or requested_fen <= 0:
         raise ValidationError({"amount": _("Enter an amount above zero.")})
+    if goods_value_fen < 0 or (goods_value_fen > 0 and not goods.strip()):
+        raise ValidationError({"goods": _("Describe the goods given and their value.")})
     if not Person.objects.restrict(actor, "view").filter(pk=person.pk).exists():
         raise PermissionDenied(_("This person is outside your areas."))
     area_code = _area_for(actor, person)
@@ -191,7 +255,11 @@ def temporary_aid_open(
         )
     on = on or timezone.localdate()
     cap = _rule("linshi.township_cap", area_code, on)
-    pay_first = kind == Kind.URGENT and requested_fen <= int(cap.value)
+    limit, limits = _limit(area_code, on, household, special_hardship)
+    beyond = beyond_limits(
+        person_id=person.pk, total_fen=requested_fen + goods_value_fen, limit=limit, limits=limits, year=on.year
+    )
+    pay_first = kind == Kind.URGENT and requested_fen <= int(cap.value) and not beyond
     papers_due = None
     if pay_first:
         deadline = _rule("linshi.papers_deadline", area_code, on)
@@ -216,6 +284,11 @@ def temporary_aid_open(
         cap_parameter=cap,
         status=Status.VERIFYING if kind == Kind.EXPENSE else Status.WITH_COUNTY,
         created_by=actor,
+        special_hardship=special_hardship,
+        goods=goods.strip(),
+        goods_value_fen=goods_value_fen,
+        limit_fen=limit,
+        beyond_limits=" ".join(beyond),
     )
     if pay_first:
         aid.status = Status.PAID_FIRST
@@ -233,6 +306,10 @@ def temporary_aid_open(
             "item_case": item_case.pk,
             "township_cap_fen": aid.township_cap_fen,
             "cap_parameter": cap.pk,
+            "limit_fen": limit,
+            "goods": aid.goods,
+            "goods_value_fen": goods_value_fen,
+            "beyond_limits": aid.beyond_limits,
         },
         reason=aid.event,
     )
@@ -312,6 +389,17 @@ def temporary_aid_decide(
         if not county and amount_fen > locked.township_cap_fen:
             # The township decides this case, but not this amount: an error on the amount, not a refused page.
             raise ValidationError({"amount": above_cap})
+        limit = locked.limit_fen
+        if not county and (locked.beyond_limits or (limit is not None and amount_fen + locked.goods_value_fen > limit)):
+            raise ValidationError({"amount": _("Beyond the limits of temporary assistance the county decides.")})
+        computed = expense_computed(locked, timezone.localdate())
+        if not county and computed is not None and amount_fen > computed["amount_fen"]:
+            raise ValidationError(
+                {
+                    "amount": _("The rules give ¥%(amount)s for this spending; above it the county decides.")
+                    % {"amount": yuan(computed["amount_fen"])}
+                }
+            )
     elif not county:
         raise PermissionDenied(_("Only the county refuses temporary assistance."))
     before = _snapshot(locked)
@@ -344,6 +432,10 @@ def temporary_aid_decide(
         after={
             **_snapshot(locked),
             "by": "county" if county else "township",
+            "beyond_limits": bool(
+                granted
+                and (locked.beyond_limits or (locked.limit_fen is not None and (amount_fen or 0) > locked.limit_fen))
+            ),
             "economic_status": locked.economic_status_id,
             "assessment": verification[1].pk if verification else None,
         },

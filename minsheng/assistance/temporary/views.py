@@ -158,6 +158,9 @@ def temporary_new(request: AuthenticatedRequest) -> HttpResponse:
                     event=form.cleaned_data["event"],
                     requested_fen=form.cleaned_data["amount"],
                     item_case=item_case,
+                    special_hardship=form.cleaned_data["special_hardship"],
+                    goods=form.cleaned_data["goods"],
+                    goods_value_fen=form.cleaned_data["goods_value"] or 0,
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -205,6 +208,8 @@ def temporary_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "means_link": _means_link(aid.household_id),
         "bands": bands,
         "requested_band": selectors.band_of(bands, aid.requested_fen),
+        "year_totals": selectors.year_totals(aid.person_id, today.year, excluding=aid.pk),
+        "computed": services.expense_computed(aid, today) if waiting_decision else None,
         "can_papers": aid.status == Status.PAID_FIRST and township,
         "can_decide": waiting_decision and (county or (township and aid.kind == TemporaryAid.Kind.EXPENSE)),
         "county": county,

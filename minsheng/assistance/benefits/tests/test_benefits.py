@@ -303,6 +303,7 @@ def test_the_beat_schedule_names_registered_tasks() -> None:
         "intake.sweep_deadlines",
         "intake.remind_materials",
         "assistance.sweep_temporary_papers",
+        "assistance.sweep_county_review",
         "assistance.end_tapers",
         "statistics.refresh",
         "statistics.rebuild",

@@ -100,4 +100,88 @@ def test_the_rules_page_labels_demo_values(personas: Personas) -> None:
     client = Client()
     client.force_login(personas[Role.VILLAGE_WORKER])
     page = client.get(reverse("assistance:rules")).content.decode()
-    assert "88000" in page and "示例值" in page
+    assert "¥880.00" in page and "示例值" in page
+    assert "88000" not in page and "{&#x27;" not in page  # no fen, no Python dicts
+    assert "新值" not in page  # no editing without the right
+
+
+def test_every_seeded_value_fits_its_rule(personas: Personas) -> None:
+    from minsheng.assistance.rules.services import validate_value
+    from minsheng.assistance.rules.specs import SPEC_BY_KEY
+
+    rows = list(Parameter.objects.all())
+    assert {row.key for row in rows} <= set(SPEC_BY_KEY)
+    for row in rows:
+        assert validate_value(row.key, row.value) == row.value, row.key
+
+
+def test_bands_and_tiers_show_as_tables_in_yuan(personas: Personas) -> None:
+    client = Client()
+    client.force_login(personas[Role.VILLAGE_WORKER])
+    page = client.get(reverse("assistance:rules")).content.decode()
+    # 特困 care tiers: one row per self-care level, amounts in 元.
+    assert "<td>全护理</td><td>¥600.00</td>" in page
+    assert "<td>90 周岁</td><td>¥100.00</td>" in page  # 尊老金 from 90
+    assert "<td>24 个月</td><td>0 个</td><td>1 个</td>" in page  # the asset limits record
+
+
+def _post(client: Client, **data: object) -> str:
+    base = {"area_prefix": "3213", "valid_from": "2026-07-01", "source": "宿迁市2026年通知"}
+    return client.post(reverse("assistance:rules"), {**base, **data}, follow=True).content.decode()
+
+
+def test_a_tier_table_is_entered_row_by_row_in_yuan(personas: Personas) -> None:
+    client = Client()
+    client.force_login(personas[Role.CITY_ADMIN])
+    form = client.get(reverse("assistance:rules") + "?edit=tekun.care_tiers").content.decode()
+    assert 'name="r0_fen" value="600.00"' in form and 'name="r3_fen" value=""' in form
+    _post(
+        client,
+        key="tekun.care_tiers",
+        r0_level="fully_unable",
+        r0_fen="650",
+        r1_level="partly_unable",
+        r1_fen="320.50",
+        r2_level="able",
+        r2_fen="110",
+        r3_level="",
+        r3_fen="",
+    )
+    row = parameter_for("tekun.care_tiers", area_code=personas.village.code, on=D(2026, 7, 1))
+    assert row.value == [
+        {"level": "fully_unable", "fen": 65000},
+        {"level": "partly_unable", "fen": 32050},
+        {"level": "able", "fen": 11000},
+    ]
+
+
+def test_single_values_records_and_choices_are_entered_through_the_form(personas: Personas) -> None:
+    client = Client()
+    client.force_login(personas[Role.CITY_ADMIN])
+    _post(client, key="dibao.standard", value="920.50")
+    _post(client, key="dibao.refused_jobs", r0_offers="3", r0_share_cut="1")
+    _post(client, key="disability.living_allowance_groups", choice=["dibao"])
+    village, on = personas.village.code, D(2026, 7, 1)
+    assert parameter_for("dibao.standard", area_code=village, on=on).value == 92050
+    assert parameter_for("dibao.refused_jobs", area_code=village, on=on).value == {"offers": 3, "share_cut": "1"}
+    assert parameter_for("disability.living_allowance_groups", area_code=village, on=on).value == ["dibao"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"key": "dibao.standard", "value": "abc"}, "为单位填写数字金额"),
+        ({"key": "dibao.standard", "value": "0"}, "不得小于 1。"),
+        ({"key": "dibao.edge_multiplier", "value": "3.5"}, "不得大于 3。"),
+        ({"key": "tekun.care_tiers", "r0_level": "able", "r0_fen": "-1"}, "每月照料护理费"),
+        ({"key": "tekun.care_tiers", "r0_level": "", "r0_fen": "100"}, "自理能力：请填写。"),
+        ({"key": "dibao.refused_jobs", "r0_offers": "2.5", "r0_share_cut": "1"}, "请填写整数"),
+    ],
+)
+def test_bad_values_are_refused_in_chinese(personas: Personas, data: dict[str, str], message: str) -> None:
+    client = Client()
+    client.force_login(personas[Role.CITY_ADMIN])
+    before = Parameter.objects.count()
+    page = _post(client, **data)
+    assert message in page
+    assert Parameter.objects.count() == before

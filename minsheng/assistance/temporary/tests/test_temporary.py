@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from minsheng.accounts.roles import Role
-from minsheng.assistance.means.services import assessment_run, economic_status_new
+from minsheng.assistance.means.services import assessment_run, economic_status_new, status_line_add
 from minsheng.assistance.rules.models import Parameter
 from minsheng.assistance.tasks import sweep_temporary_papers
 from minsheng.assistance.temporary.forms import TemporaryAidForm
@@ -251,6 +251,8 @@ def test_expense_driven_aid_needs_the_economic_verification(personas: Personas) 
     status = economic_status_new(actor=window, household=household, window_end=D(2025, 9, 1))
     with pytest.raises(ValidationError, match="支出型"):  # a status, but no means test on it yet
         temporary_aid_decide(actor=county, aid=aid, granted=True, amount_fen=50000, reason="医疗支出")
+    # ¥1,000 of medical costs and no income: ¥1,000 above what the family can bear, half of it paid by the rules.
+    status_line_add(actor=window, status=status, line="expense", data={"kind": "medical", "amount_fen": 100000})
     assessment_run(actor=window, household=household, on=FRIDAY)
     assert _fresh(aid).status == Status.VERIFYING and _fresh(aid).paid_fen == 0
     # Above the township cap (¥1,000) the amount is the county's: an error on the amount the page shows.
