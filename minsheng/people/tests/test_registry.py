@@ -439,6 +439,7 @@ def test_list_queries_do_not_grow_with_the_rows(personas: Personas, django_asser
 
     for i in range(3):
         make_household(personas.village, make_person(personas.village, "王芳", birth=f"19{60 + i}-01-01"))
+    client.get(reverse("people:search"))  # the header's to-do counts are read once, then kept a while
     few = {
         "search": count_queries(reverse("people:search"), {"name": "王"}),
         "api": count_queries(reverse("api:person-list"), {"name": "王"}),
