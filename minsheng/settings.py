@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "minsheng.desk",
     "minsheng.intake",
     "minsheng.assistance",
+    "minsheng.exchange",
     "minsheng.relief",
     "minsheng.funeral",
     "minsheng.payments",

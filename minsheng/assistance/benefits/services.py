@@ -24,7 +24,7 @@ from minsheng.assistance.programmes import Programme
 from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
 from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record, audit_record_many
-from minsheng.core.modules import RegistryChange
+from minsheng.core.modules import RegistryChange, RegistryEvent
 from minsheng.core.months import add_months, first_day_of_next_month, month_of
 from minsheng.people.models import Household, Person
 
@@ -586,3 +586,24 @@ def household_changed_subscriber(change: RegistryChange) -> None:
     """The registry's HOUSEHOLD_CHANGED (a member joined or left): bring the household's running benefits up for
     review on that day."""
     benefits_flag_household_changed(household=change.household, on=change.on, actor=change.actor)
+
+
+def person_gone_subscriber(change: RegistryChange) -> None:
+    """The registry confirmed that a person died or moved away (``PERSON_DIED`` / ``PERSON_MOVED_AWAY``, published by
+    the confirming user's ``change_request_confirm``): a running benefit paid to this person alone stops from the
+    month after that day (this month at the earliest: a month paid is not taken back), through the benefits' own stop
+    (reason, change row, audit by the confirming user); any other running benefit of the household comes up for review
+    that day. Stopping is not optional: if it fails, the registry change fails with it."""
+    person = change.person
+    month = max(first_day_of_next_month(change.on), month_of(timezone.localdate()))
+    with translation.override("zh-hans"):
+        if change.event == RegistryEvent.PERSON_DIED:
+            reason = _("Died on %(date)s (confirmed in the registry).") % {"date": change.on.isoformat()}
+        else:
+            reason = _("Moved away on %(date)s (confirmed in the registry).") % {"date": change.on.isoformat()}
+    # A system read: the confirming registry user may not hold the benefit permissions of the area.
+    alone = Benefit.objects.unscoped().select_for_update().filter(payee=person, covered__lte=1, status__in=RUNNING)
+    for benefit in alone:
+        _stop(actor=change.actor, benefit=benefit, reason=reason, month=max(month, benefit.first_month))
+    if change.household is not None:
+        benefits_flag_household_changed(household=change.household, on=change.on, actor=change.actor)

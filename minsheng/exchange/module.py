@@ -1,0 +1,59 @@
+"""Department data exchange (DOMAIN §5): the departments' data sources with their record layouts, feeds received by
+file or from the departments' own systems over the API (each with its own key), matched to the registry; a death or
+a move away in a feed goes to the registry as a change request that a second user confirms (and the benefits
+subscribed to the registry stop)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from minsheng.core.modules import ApiRoute, Module, NavEntry, NavGroup, PersonSection, RoleSpec
+from minsheng.core.roles import Role
+from minsheng.exchange import sections
+from minsheng.exchange.api import FeedViewSet
+
+EXCHANGE = "exchange"
+OFFICER = "verification_officer"
+
+BASE = frozenset(
+    {"areas.view_division", "catalog.view_item", "workdays.view_calendaryear", "assistance.view_parameter"}
+)
+READ = frozenset({"exchange.view_datasource", "exchange.view_feed", "exchange.view_feedrecord"})
+CLIENTS = frozenset(
+    {"exchange.view_departmentclient", "exchange.add_departmentclient", "exchange.change_departmentclient"}
+)
+
+MODULE = Module(
+    app_label="exchange",
+    roles=(RoleSpec(OFFICER, _("Verification centre officer"), frozenset({"city", "county"}), order=130),),
+    permissions={
+        OFFICER: BASE | READ | {"exchange.add_feed", "people.view_person"},
+        Role.CITY_ADMIN: READ | CLIENTS,
+        Role.COUNTY_APPROVER: frozenset({"exchange.view_feedrecord"}),
+        Role.TOWNSHIP_REVIEWER: frozenset({"exchange.view_feedrecord"}),
+        Role.AUDITOR: READ | {"exchange.view_departmentclient"},
+    },
+    nav_groups=(NavGroup(EXCHANGE, _("Data exchange"), 250),),
+    navigation=(
+        NavEntry("exchange.view_feed", "exchange:feed_list", _("Department feeds"), EXCHANGE, 251),
+        NavEntry("exchange.view_datasource", "exchange:source_list", _("Data sources"), EXCHANGE, 252),
+        NavEntry("exchange.view_departmentclient", "exchange:client_list", _("Department clients"), "manage", 176),
+    ),
+    audit_actions={
+        "exchange.client_created": _("Department client created"),
+        "exchange.key_issued": _("Department client key issued"),
+        "exchange.client_revoked": _("Department client revoked"),
+        "exchange.feed_received": _("Department feed received"),
+        "exchange.feed_rejected": _("Department feed refused"),
+        "exchange.feed_resent": _("Department feed sent again (nothing changed)"),
+        "exchange.feed_read": _("Department feed read by its client"),
+        "exchange.feed_viewed": _("Department feed viewed"),
+    },
+    urls=("exchange/", "minsheng.exchange.urls"),
+    # The departments' systems sign in with their own keys (api.ClientKeyAuthentication), not as staff.
+    public_urls=("api:exchange-feed-list", "api:exchange-feed-detail"),
+    api_routes=(ApiRoute("exchange/feeds", FeedViewSet, "exchange-feed"),),
+    person_sections=(
+        PersonSection(
+            "exchange", _("Department data"), "exchange/_person_section.html", sections.person_section, order=450
+        ),
+    ),
+)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from minsheng.exchange import views
+
+app_name = "exchange"
+urlpatterns = [
+    path("sources/", views.source_list, name="source_list"),
+    path("feeds/", views.feed_list, name="feed_list"),
+    path("feeds/new/", views.feed_new, name="feed_new"),
+    path("feeds/<int:pk>/", views.feed_detail, name="feed_detail"),
+    path("clients/", views.client_list, name="client_list"),
+    path("clients/new/", views.client_new, name="client_new"),
+    path("clients/<int:pk>/rotate/", views.client_rotate, name="client_rotate"),
+    path("clients/<int:pk>/revoke/", views.client_revoke_view, name="client_revoke"),
+]

@@ -1,0 +1,172 @@
+"""Pages of the data exchange: the sources and their layouts, feeds received and uploaded, department clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from minsheng.accounts.models import User
+from minsheng.audit.models import AuditEvent
+from minsheng.audit.services import audit_record
+from minsheng.core.decorators import role_required
+from minsheng.core.forms import add_service_errors
+from minsheng.core.numbers import parse_id
+from minsheng.exchange import selectors
+from minsheng.exchange.feeds import FeedRejected
+from minsheng.exchange.forms import ClientForm, FeedUploadForm, RevokeForm
+from minsheng.exchange.layouts import layout_for
+from minsheng.exchange.models import DataSource, DepartmentClient
+from minsheng.exchange.services import client_create, client_key_rotate, client_revoke, feed_upload
+from minsheng.people.services import IMPORT_MAX_BYTES
+
+VIEW_FEED = "exchange.view_feed"
+MANAGE = "exchange.change_departmentclient"
+
+
+def _actor(request: HttpRequest) -> User:
+    actor: User = request.user  # type: ignore[assignment]  # role_required let only a signed-in user through
+    return actor
+
+
+def _pk(pk: Any) -> int:
+    """The URL's id, or 404 when it cannot be a key (beyond 64 bits)."""
+    value = parse_id(str(pk))
+    if value is None:
+        raise Http404
+    return value
+
+
+@role_required("exchange.view_datasource")
+def source_list(request: HttpRequest) -> HttpResponse:
+    sources = [(source, layout_for(source.code, source.layout_version)) for source in DataSource.objects.all()]
+    return render(request, "exchange/source_list.html", {"sources": sources})
+
+
+@role_required(VIEW_FEED)
+def feed_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.feed_list(user=request.user), 50).get_page(request.GET.get("page"))
+    form = FeedUploadForm() if request.user.has_perm("exchange.add_feed") else None
+    return render(request, "exchange/feed_list.html", {"page": page, "form": form})
+
+
+@role_required("exchange.add_feed")
+def feed_new(request: HttpRequest) -> HttpResponse:
+    form = FeedUploadForm(request.POST or None, request.FILES or None)
+    problems: FeedRejected | None = None
+    if request.method == "POST" and form.is_valid():
+        uploaded = form.cleaned_data["file"]
+        if uploaded.size > IMPORT_MAX_BYTES:
+            form.add_error("file", _("The file is larger than %(mb)s MB.") % {"mb": IMPORT_MAX_BYTES // 2**20})
+        else:
+            try:
+                feed, created = feed_upload(
+                    actor=_actor(request),
+                    source=form.cleaned_data["source"],
+                    batch=form.cleaned_data["batch"],
+                    content=uploaded.read(),
+                    filename=uploaded.name or "",
+                )
+            except FeedRejected as exc:
+                problems = exc
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                if created:
+                    messages.success(request, _("The feed is received and matched to the registry."))
+                else:
+                    messages.info(request, _("This file was received before; nothing was changed."))
+                return redirect("exchange:feed_detail", pk=feed.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "exchange/feed_new.html", {"form": form, "problems": problems}, status=status)
+
+
+@role_required(VIEW_FEED)
+def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = selectors.feed_get(user=request.user, pk=_pk(pk))
+    page = Paginator(selectors.feed_problems(user=request.user, feed=feed), 100).get_page(request.GET.get("page"))
+    audit_record(
+        actor=_actor(request),
+        action="exchange.feed_viewed",
+        kind=AuditEvent.Kind.VIEW,
+        obj=feed,
+        area_code=feed.area_code,
+        reason=_("unmatched and ambiguous records listed (masked)"),
+    )
+    return render(request, "exchange/feed_detail.html", {"feed": feed, "page": page})
+
+
+@role_required("exchange.view_departmentclient")
+def client_list(request: HttpRequest) -> HttpResponse:
+    form = ClientForm() if request.user.has_perm("exchange.add_departmentclient") else None
+    return render(
+        request,
+        "exchange/client_list.html",
+        {"clients": selectors.client_list(user=request.user), "form": form, "revoke": RevokeForm()},
+    )
+
+
+def _key_page(request: HttpRequest, client: DepartmentClient, key: str) -> HttpResponse:
+    """The new key, shown this once (only its digest is kept)."""
+    return render(request, "exchange/client_key.html", {"client": client, "key": key})
+
+
+@role_required("exchange.add_departmentclient")
+@require_POST
+def client_new(request: HttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST)
+    if form.is_valid():
+        try:
+            client, key = client_create(
+                actor=_actor(request),
+                name=form.cleaned_data["name"],
+                area_code=form.cleaned_data["area"],
+                sources=form.cleaned_data["sources"],
+            )
+        except PermissionDenied as exc:
+            form.add_error("area", str(exc) or _("This is outside the areas where you may do this."))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _key_page(request, client, key)
+    clients = selectors.client_list(user=request.user)
+    return render(
+        request, "exchange/client_list.html", {"clients": clients, "form": form, "revoke": RevokeForm()}, status=400
+    )
+
+
+@role_required(MANAGE)
+@require_POST
+def client_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=_pk(pk))
+    try:
+        key = client_key_rotate(actor=_actor(request), client=client)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+        return redirect("exchange:client_list")
+    return _key_page(request, client, key)
+
+
+@role_required(MANAGE)
+@require_POST
+def client_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=_pk(pk))
+    form = RevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the client is revoked."))
+        return redirect("exchange:client_list")
+    try:
+        client_revoke(actor=_actor(request), client=client, reason=form.cleaned_data["reason"])
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    else:
+        messages.success(request, _("The client and its keys are revoked."))
+    return redirect("exchange:client_list")
