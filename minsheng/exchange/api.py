@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import BasePermission
@@ -84,6 +84,15 @@ _ROWS = inline_serializer(
 )
 
 
+class FeedAnswerSerializer(FeedSerializer):
+    """A feed as its client reads it: the counts, and the rows that matched nobody or the wrong name."""
+
+    not_matched = serializers.ListField(child=serializers.DictField(), read_only=True)
+
+    class Meta(FeedSerializer.Meta):
+        fields = [*FeedSerializer.Meta.fields, "not_matched"]
+
+
 class FeedViewSet(viewsets.ViewSet):
     """Feeds of the calling department client."""
 
@@ -122,7 +131,10 @@ class FeedViewSet(viewsets.ViewSet):
             )
         return Response(FeedSerializer(feed).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
-    @extend_schema(responses={200: FeedSerializer})
+    @extend_schema(
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
+        responses={200: FeedAnswerSerializer},
+    )
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         """A feed this client sent, with its counts; another client's feed is not found."""
         client = self._client()
