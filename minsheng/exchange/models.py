@@ -161,3 +161,69 @@ class FeedRecord(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.feed_id}:{self.row}"
+
+
+class Authorisation(ScopedModel):
+    """The household's 授权书 (家庭经济状况核对授权书, DOMAIN §5), a versioned record: every adult member signs (a
+    guardian for one without full capacity), for the sources in ``sources``. It lasts while the household receives
+    assistance, including its monitoring period, unless ``valid_until`` ends it sooner; a new version (the family
+    changed, or re-applies) ends the one before. Every query about a person names the one that allows it."""
+
+    class Channel(models.TextChoices):
+        PAPER = "paper", _("Signed on paper (scan uploaded)")
+        ELECTRONIC = "electronic", _("Signed electronically after identity check")
+
+    household = models.ForeignKey(
+        "people.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveSmallIntegerField(_("version"))
+    serial = models.CharField(_("serial number"), max_length=30, unique=True)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    sources = models.ManyToManyField(DataSource, verbose_name=_("data sources covered"), related_name="+")
+    signed_on = models.DateField(_("signed on"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("reason it ended"), max_length=200, blank=True, default="")
+    scan_file = models.CharField(max_length=200, blank=True, default="")
+    scan_sha256 = models.CharField(max_length=64, blank=True, default="")
+    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[ScopedManager[Authorisation]] = ScopedManager()
+    scope_field = "area_code"
+
+    class Meta:
+        verbose_name = _("verification authorisation")
+        verbose_name_plural = _("verification authorisations")
+        ordering = ["-signed_on", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "version"], name="exchange_authorisation_version"),
+            models.CheckConstraint(
+                condition=models.Q(channel="electronic") | ~models.Q(scan_file=""), name="exchange_paper_has_scan"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class AuthorisationSigner(models.Model):
+    """One member's signature on an authorisation (read through its authorisation); a guardian signs for a member
+    without full capacity, with the guardian's ID encrypted and masked."""
+
+    authorisation = models.ForeignKey(Authorisation, on_delete=models.CASCADE, related_name="signers")
+    person = models.ForeignKey("people.Person", verbose_name=_("member"), on_delete=models.PROTECT, related_name="+")
+    guardian_name = models.CharField(_("signed by guardian"), max_length=50, blank=True, default="")
+    guardian_id_number = EncryptedCharField(_("guardian's ID number"), blank=True, default="")
+    guardian_id_masked = models.CharField(_("guardian's ID number (masked)"), max_length=18, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("signer")
+        verbose_name_plural = _("signers")
+        constraints = [
+            models.UniqueConstraint(fields=["authorisation", "person"], name="exchange_authorisation_signed_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authorisation_id} {self.person_id}"

@@ -17,6 +17,10 @@ BASE = frozenset(
     {"areas.view_division", "catalog.view_item", "workdays.view_calendaryear", "assistance.view_parameter"}
 )
 READ = frozenset({"exchange.view_datasource", "exchange.view_feed", "exchange.view_feedrecord"})
+# The 授权书: recorded where the family signs (village, township window), ended by the township reviewer or county.
+AUTH_READ = frozenset({"exchange.view_authorisation"})
+AUTH_RECORD = AUTH_READ | {"exchange.add_authorisation"}
+AUTH_END = AUTH_READ | {"exchange.change_authorisation"}
 CLIENTS = frozenset(
     {"exchange.view_departmentclient", "exchange.add_departmentclient", "exchange.change_departmentclient"}
 )
@@ -25,11 +29,13 @@ MODULE = Module(
     app_label="exchange",
     roles=(RoleSpec(OFFICER, _("Verification centre officer"), frozenset({"city", "county"}), order=130),),
     permissions={
-        OFFICER: BASE | READ | {"exchange.add_feed", "people.view_person"},
+        OFFICER: BASE | READ | AUTH_READ | {"exchange.add_feed", "people.view_person", "people.view_household"},
         Role.CITY_ADMIN: READ | CLIENTS,
-        Role.COUNTY_APPROVER: frozenset({"exchange.view_feedrecord"}),
-        Role.TOWNSHIP_REVIEWER: frozenset({"exchange.view_feedrecord"}),
-        Role.AUDITOR: READ | {"exchange.view_departmentclient"},
+        Role.VILLAGE_WORKER: AUTH_RECORD,
+        Role.TOWNSHIP_WINDOW: AUTH_RECORD,
+        Role.TOWNSHIP_REVIEWER: AUTH_END | {"exchange.view_feedrecord"},
+        Role.COUNTY_APPROVER: AUTH_END | {"exchange.view_feedrecord"},
+        Role.AUDITOR: READ | AUTH_READ | {"exchange.view_departmentclient"},
     },
     nav_groups=(NavGroup(EXCHANGE, _("Data exchange"), 250),),
     navigation=(
@@ -46,6 +52,9 @@ MODULE = Module(
         "exchange.feed_resent": _("Department feed sent again (nothing changed)"),
         "exchange.feed_read": _("Department feed read by its client"),
         "exchange.feed_viewed": _("Department feed viewed"),
+        "exchange.authorisation_recorded": _("Verification authorisation recorded"),
+        "exchange.authorisation_ended": _("Verification authorisation ended"),
+        "exchange.person_queried": _("Departments' data on a person queried"),
     },
     urls=("exchange/", "minsheng.exchange.urls"),
     # The departments' systems sign in with their own keys (api.ClientKeyAuthentication), not as staff.

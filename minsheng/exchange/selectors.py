@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from minsheng.exchange.models import DepartmentClient, Feed, FeedRecord
+from minsheng.exchange.models import Authorisation, DepartmentClient, Feed, FeedRecord
 
 
 def feed_list(*, user: Any) -> QuerySet[Feed]:
@@ -44,4 +44,17 @@ def person_records(*, user: Any, person: Any) -> QuerySet[FeedRecord]:
         .filter(person=person)
         .select_related("feed__source")
         .order_by("-feed__received_at", "row")
+    )
+
+
+def authorisations_of(*, user: Any, household: Any) -> QuerySet[Authorisation]:
+    return Authorisation.objects.restrict(user, "view").filter(household=household).prefetch_related("sources")
+
+
+def authorisation_get(*, user: Any, pk: int) -> Authorisation:
+    return get_object_or_404(
+        Authorisation.objects.restrict(user, "view")
+        .select_related("household", "recorded_by")
+        .prefetch_related("sources", "signers__person"),
+        pk=pk,
     )

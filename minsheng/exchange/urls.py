@@ -12,4 +12,9 @@ urlpatterns = [
     path("clients/new/", views.client_new, name="client_new"),
     path("clients/<int:pk>/rotate/", views.client_rotate, name="client_rotate"),
     path("clients/<int:pk>/revoke/", views.client_revoke_view, name="client_revoke"),
+    path("households/<int:pk>/authorisations/", views.household_authorisations, name="household_authorisations"),
+    path("households/<int:pk>/authorisations/new/", views.authorisation_new, name="authorisation_new"),
+    path("authorisations/<int:pk>/", views.authorisation_detail, name="authorisation_detail"),
+    path("authorisations/<int:pk>/end/", views.authorisation_end_view, name="authorisation_end"),
+    path("persons/<int:pk>/", views.person_records, name="person_records"),
 ]

@@ -8,7 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,11 +20,19 @@ from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.core.numbers import parse_id
 from minsheng.exchange import selectors
+from minsheng.exchange.authorisations import (
+    NotAuthorised,
+    adults_on,
+    authorisation_end,
+    authorisation_record,
+    person_records_query,
+)
 from minsheng.exchange.feeds import FeedRejected
-from minsheng.exchange.forms import ClientForm, FeedUploadForm, RevokeForm
+from minsheng.exchange.forms import AuthorisationForm, ClientForm, EndForm, FeedUploadForm, RevokeForm
 from minsheng.exchange.layouts import layout_for
 from minsheng.exchange.models import DataSource, DepartmentClient
 from minsheng.exchange.services import client_create, client_key_rotate, client_revoke, feed_upload
+from minsheng.people.models import Household, Person
 from minsheng.people.services import IMPORT_MAX_BYTES
 
 VIEW_FEED = "exchange.view_feed"
@@ -170,3 +179,94 @@ def client_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The client and its keys are revoked."))
     return redirect("exchange:client_list")
+
+
+# --- 授权书 and the query about a person -----------------------------------------------------------------------------
+
+
+def _household(request: HttpRequest, pk: Any) -> Household:
+    return get_object_or_404(Household.objects.restrict(request.user, "view"), pk=_pk(pk))
+
+
+@role_required("exchange.view_authorisation")
+def household_authorisations(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    rows = selectors.authorisations_of(user=request.user, household=household)
+    return render(request, "exchange/authorisation_list.html", {"household": household, "authorisations": rows})
+
+
+@role_required("exchange.add_authorisation")
+def authorisation_new(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    today = timezone.localdate()
+    members = adults_on(household, today)
+    form = AuthorisationForm(request.POST or None, request.FILES or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            authorisation = authorisation_record(
+                actor=_actor(request),
+                household=household,
+                serial=data["serial"],
+                channel=data["channel"],
+                signed_on=data["signed_on"],
+                valid_until=data["valid_until"],
+                sources=data["sources"],
+                signers=form.signers(),
+                scan=data["scan"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The authorisation is recorded."))
+            return redirect("exchange:authorisation_detail", pk=authorisation.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "exchange/authorisation_form.html", {"household": household, "form": form}, status=status)
+
+
+@role_required("exchange.view_authorisation")
+def authorisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    authorisation = selectors.authorisation_get(user=request.user, pk=_pk(pk))
+    can_end = request.user.has_perm("exchange.change_authorisation") and authorisation.ended_on is None
+    return render(
+        request,
+        "exchange/authorisation_detail.html",
+        {"authorisation": authorisation, "end_form": EndForm() if can_end else None},
+    )
+
+
+@role_required("exchange.change_authorisation")
+@require_POST
+def authorisation_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+    authorisation = selectors.authorisation_get(user=request.user, pk=_pk(pk))
+    form = EndForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            authorisation_end(
+                actor=_actor(request),
+                authorisation=authorisation,
+                on=form.cleaned_data["on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The authorisation has ended."))
+    return redirect("exchange:authorisation_detail", pk=authorisation.pk)
+
+
+@role_required("exchange.view_feedrecord")
+def person_records(request: HttpRequest, pk: int) -> HttpResponse:
+    """The departments' data on a person, under the household's 授权书 (refused with the reason without one)."""
+    person = get_object_or_404(Person.objects.restrict(request.user, "view"), pk=_pk(pk))
+    try:
+        authorisation, records = person_records_query(actor=_actor(request), person=person)
+    except NotAuthorised as exc:
+        context = {"person": person, "refused": " ".join(exc.messages)}
+        return render(request, "exchange/person_records.html", context, status=403)
+    context = {"person": person, "authorisation": authorisation, "records": records}
+    return render(request, "exchange/person_records.html", context)

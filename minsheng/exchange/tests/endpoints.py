@@ -31,6 +31,16 @@ def _client_pk(p: Personas) -> dict[str, Any]:
     return {"pk": p.extra["exchange_client"].pk}
 
 
+def _authorised(p: Personas) -> Any:
+    """(household, head, authorisation) of the reference village."""
+    if "exchange_authorised" not in p.extra:
+        from minsheng.exchange.tests.factories import authorise, family
+
+        household, head, spouse, _ = family(p)
+        p.extra["exchange_authorised"] = (household, head, authorise(p, household, [head, spouse]))
+    return p.extra["exchange_authorised"]
+
+
 def _client_data(p: Personas) -> dict[str, Any]:
     from minsheng.exchange.models import DataSource
 
@@ -41,7 +51,45 @@ def _client_data(p: Personas) -> dict[str, Any]:
     }
 
 
+AUTH_READ = frozenset(
+    {OFFICER, Role.VILLAGE_WORKER, Role.TOWNSHIP_WINDOW, Role.TOWNSHIP_REVIEWER, Role.COUNTY_APPROVER, Role.AUDITOR}
+)
+QUERY = frozenset({OFFICER, Role.CITY_ADMIN, Role.TOWNSHIP_REVIEWER, Role.COUNTY_APPROVER, Role.AUDITOR})
+
 register(
+    Endpoint(
+        "exchange:household_authorisations",
+        AUTH_READ,
+        kwargs=lambda p: {"pk": _authorised(p)[0].pk},
+        object_level=True,
+    ),
+    Endpoint(
+        "exchange:authorisation_new",
+        frozenset({Role.VILLAGE_WORKER, Role.TOWNSHIP_WINDOW}),
+        kwargs=lambda p: {"pk": _authorised(p)[0].pk},
+        object_level=True,
+    ),
+    Endpoint(
+        "exchange:authorisation_detail",
+        AUTH_READ,
+        kwargs=lambda p: {"pk": _authorised(p)[2].pk},
+        object_level=True,
+    ),
+    Endpoint(
+        "exchange:authorisation_end",
+        frozenset({Role.TOWNSHIP_REVIEWER, Role.COUNTY_APPROVER}),
+        method="post",
+        kwargs=lambda p: {"pk": _authorised(p)[2].pk},
+        data=lambda p: {"on": "2026-01-10", "reason": "不符合条件"},
+        object_level=True,
+        success=302,
+    ),
+    Endpoint(
+        "exchange:person_records",
+        QUERY,
+        kwargs=lambda p: {"pk": _authorised(p)[1].pk},
+        object_level=True,
+    ),
     Endpoint("exchange:source_list", READ),
     Endpoint("exchange:feed_list", READ),
     Endpoint("exchange:feed_new", frozenset({OFFICER})),

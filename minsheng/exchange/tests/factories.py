@@ -43,3 +43,44 @@ def client(p: Personas, name: str = "公安局人口信息系统", sources: tupl
         actor=p["city_admin"], name=name, area_code=p.city.code, sources=[source(c) for c in sources]
     )
     return made
+
+
+def family(p: Personas) -> Any:
+    """A household of the reference village: two adults and a child; (household, head, spouse, child)."""
+    from minsheng.testing import make_household, make_person
+
+    head = make_person(p.village, "陈一", birth="1970-01-01")
+    spouse = make_person(p.village, "林二", birth="1972-02-02")
+    child = make_person(p.village, "陈三", birth="2015-06-01")
+    return make_household(p.village, head, (spouse, "spouse"), (child, "child")), head, spouse, child
+
+
+def authorise(p: Personas, household: Any, signers: list[Any], serial: str = "SQ2026-0001", **fields: Any) -> Any:
+    from minsheng.exchange.authorisations import Signer, authorisation_record
+    from minsheng.exchange.models import Authorisation
+
+    values: dict[str, Any] = {
+        "channel": Authorisation.Channel.ELECTRONIC,
+        "signed_on": dt.date(2026, 1, 5),
+        "sources": DataSource.objects.all(),
+    }
+    values.update(fields)
+    return authorisation_record(
+        actor=p["township_window"],
+        household=household,
+        serial=serial,
+        signers=[s if isinstance(s, Signer) else Signer(s) for s in signers],
+        **values,
+    )
+
+
+def upload_contributions(p: Personas, rows: list[tuple[Any, str]], batch: str = "RS-1") -> Feed:
+    """A 人社 contribution-base feed for October 2026 of these (person, yuan)."""
+    content = csv_of(
+        ["id_number", "name", "month", "base"],
+        *[[person.id_number, person.name, "2026-10", yuan] for person, yuan in rows],
+    )
+    feed, _ = feed_upload(
+        actor=p[OFFICER], source=source("hrss_contribution"), batch=batch, content=content, filename="rs.csv"
+    )
+    return feed
