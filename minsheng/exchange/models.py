@@ -227,3 +227,87 @@ class AuthorisationSigner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.authorisation_id} {self.person_id}"
+
+
+class MonthlyCheck(models.Model):
+    """One monthly bulk verification (月度核对): the matched records of the feeds received since the last check
+    (before ``cutoff``) become findings on the households of the persons they concern. City-wide (not scoped)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", pgettext_lazy("check", "Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    month = models.DateField(_("month"), unique=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    cutoff = models.DateTimeField(_("feeds received before"), null=True, blank=True)
+    households = models.PositiveIntegerField(_("households with findings"), default=0)
+    findings = models.PositiveIntegerField(_("findings"), default=0)
+    reviews = models.PositiveIntegerField(_("reviews brought forward"), default=0)
+    error = models.CharField(max_length=500, blank=True, default="")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("monthly verification")
+        verbose_name_plural = _("monthly verifications")
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+
+class Finding(ScopedModel):
+    """What a feed record says about a household member, as the monthly check found it. The programmes decide what
+    it means for a running benefit (``outcome``): its review brought forward, or below the thresholds; a household
+    without a running benefit is ``not_enrolled``. A finding whose review was brought forward is due work until a
+    worker closes it with a note."""
+
+    class Kind(models.TextChoices):
+        INCOME = "income", _("Income")
+        ASSET = "asset", _("Financial assets")
+        VEHICLE = "vehicle", _("Vehicle")
+        PROPERTY = "property", _("Property")
+        COMPANY = "company", _("Company role")
+        PUBLIC_PAY = "public_pay", _("Paid from public funds")
+        MEDICAL = "medical", _("Large medical bill")
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Not decided yet")
+        REVIEW = "review", _("Review brought forward")
+        BELOW = "below", _("Below the thresholds")
+        NOT_ENROLLED = "not_enrolled", _("No running benefit")
+        CLOSED = "closed", _("Reviewed and closed")
+
+    check_run = models.ForeignKey(MonthlyCheck, on_delete=models.PROTECT, related_name="+")
+    record = models.ForeignKey(FeedRecord, on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey("people.Household", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    source = models.CharField(_("data source"), max_length=40)
+    amount_fen = models.BigIntegerField(_("amount (fen)"), null=True, blank=True)
+    on = models.DateField(_("date"), null=True, blank=True)
+    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.PENDING)
+    note = models.CharField(_("note"), max_length=500, blank=True, default="")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects: ClassVar[ScopedManager[Finding]] = ScopedManager()
+    scope_field = "area_code"
+
+    class Meta:
+        verbose_name = _("verification finding")
+        verbose_name_plural = _("verification findings")
+        ordering = ["area_code", "household", "kind"]
+        constraints = [models.UniqueConstraint(fields=["check_run", "record"], name="exchange_finding_once")]
+        indexes = [models.Index(fields=["outcome", "area_code"], name="exchange_finding_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.household_id}"

@@ -5,9 +5,9 @@ subscribed to the registry stop)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.core.modules import ApiRoute, Module, NavEntry, NavGroup, PersonSection, RoleSpec
+from minsheng.core.modules import ApiRoute, DueWork, Module, NavEntry, NavGroup, PersonSection, RoleSpec
 from minsheng.core.roles import Role
-from minsheng.exchange import sections
+from minsheng.exchange import sections, selectors
 from minsheng.exchange.api import FeedViewSet
 
 EXCHANGE = "exchange"
@@ -21,6 +21,9 @@ READ = frozenset({"exchange.view_datasource", "exchange.view_feed", "exchange.vi
 AUTH_READ = frozenset({"exchange.view_authorisation"})
 AUTH_RECORD = AUTH_READ | {"exchange.add_authorisation"}
 AUTH_END = AUTH_READ | {"exchange.change_authorisation"}
+# The monthly verification: the officer starts it; townships and counties review the households its findings concern.
+CHECKS = frozenset({"exchange.view_monthlycheck", "exchange.view_finding"})
+FINDINGS_WORK = frozenset({"exchange.view_finding", "exchange.change_finding"})
 CLIENTS = frozenset(
     {"exchange.view_departmentclient", "exchange.add_departmentclient", "exchange.change_departmentclient"}
 )
@@ -29,18 +32,24 @@ MODULE = Module(
     app_label="exchange",
     roles=(RoleSpec(OFFICER, _("Verification centre officer"), frozenset({"city", "county"}), order=130),),
     permissions={
-        OFFICER: BASE | READ | AUTH_READ | {"exchange.add_feed", "people.view_person", "people.view_household"},
-        Role.CITY_ADMIN: READ | CLIENTS,
+        OFFICER: BASE
+        | READ
+        | AUTH_READ
+        | CHECKS
+        | {"exchange.add_feed", "exchange.add_monthlycheck", "people.view_person", "people.view_household"},
+        Role.CITY_ADMIN: READ | CLIENTS | CHECKS,
         Role.VILLAGE_WORKER: AUTH_RECORD,
         Role.TOWNSHIP_WINDOW: AUTH_RECORD,
-        Role.TOWNSHIP_REVIEWER: AUTH_END | {"exchange.view_feedrecord"},
-        Role.COUNTY_APPROVER: AUTH_END | {"exchange.view_feedrecord"},
-        Role.AUDITOR: READ | AUTH_READ | {"exchange.view_departmentclient"},
+        Role.TOWNSHIP_REVIEWER: AUTH_END | FINDINGS_WORK | {"exchange.view_feedrecord"},
+        Role.COUNTY_APPROVER: AUTH_END | FINDINGS_WORK | {"exchange.view_feedrecord"},
+        Role.AUDITOR: READ | AUTH_READ | CHECKS | {"exchange.view_departmentclient"},
     },
     nav_groups=(NavGroup(EXCHANGE, _("Data exchange"), 250),),
     navigation=(
         NavEntry("exchange.view_feed", "exchange:feed_list", _("Department feeds"), EXCHANGE, 251),
         NavEntry("exchange.view_datasource", "exchange:source_list", _("Data sources"), EXCHANGE, 252),
+        NavEntry("exchange.view_monthlycheck", "exchange:check_list", _("Monthly verification"), EXCHANGE, 253),
+        NavEntry("exchange.view_finding", "exchange:finding_list", _("Verification findings"), EXCHANGE, 254),
         NavEntry("exchange.view_departmentclient", "exchange:client_list", _("Department clients"), "manage", 176),
     ),
     audit_actions={
@@ -55,11 +64,24 @@ MODULE = Module(
         "exchange.authorisation_recorded": _("Verification authorisation recorded"),
         "exchange.authorisation_ended": _("Verification authorisation ended"),
         "exchange.person_queried": _("Departments' data on a person queried"),
+        "exchange.monthly_check_started": _("Monthly verification started"),
+        "exchange.monthly_check_done": _("Monthly verification done"),
+        "exchange.finding_closed": _("Verification finding closed"),
     },
     urls=("exchange/", "minsheng.exchange.urls"),
     # The departments' systems sign in with their own keys (api.ClientKeyAuthentication), not as staff.
     public_urls=("api:exchange-feed-list", "api:exchange-feed-detail"),
     api_routes=(ApiRoute("exchange/feeds", FeedViewSet, "exchange-feed"),),
+    due_work=(
+        DueWork(
+            "verification_finding",
+            _("Verification findings to review"),
+            "exchange.change_finding",
+            items=selectors.findings_due,
+            count=selectors.findings_due_count,
+            order=250,
+        ),
+    ),
     person_sections=(
         PersonSection(
             "exchange", _("Department data"), "exchange/_person_section.html", sections.person_section, order=450

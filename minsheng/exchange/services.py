@@ -24,7 +24,8 @@ from minsheng.core.limits import REASON_MAX, require_length
 from minsheng.core.scoping import require_scope
 from minsheng.exchange.feeds import FeedRejected, api_rows, check_rows, digest_of, file_rows, whole, write_records
 from minsheng.exchange.layouts import Layout, layout_for
-from minsheng.exchange.models import ClientKey, DataSource, DepartmentClient, Feed, FeedRecord
+from minsheng.exchange.models import ClientKey, DataSource, DepartmentClient, Feed, FeedRecord, Finding, MonthlyCheck
+from minsheng.exchange.monthly import check_run
 from minsheng.people.models import Person
 from minsheng.people.services import persons_status_report
 
@@ -276,3 +277,48 @@ def feed_submit(*, client: DepartmentClient, source: DataSource, batch: str, rec
 def client_key_used(key: ClientKey, on: dt.datetime) -> None:
     """Remember when a key was last used (its every request is audited by the API)."""
     ClientKey.objects.filter(pk=key.pk).update(last_used_at=on)
+
+
+def monthly_check_start(*, actor: User | None, month: dt.date, queue: bool = False) -> MonthlyCheck:
+    """Start the month's bulk verification (a verification officer on the page, or the system from the command or
+    Celery beat): the check row is made once per month, then run here or, with ``queue``, by the Celery task after the
+    commit. A month done already is returned as it is."""
+    if actor is not None and not actor.has_perm("exchange.add_monthlycheck"):
+        raise PermissionDenied(_("You may not start the monthly verification."))
+    if month > timezone.localdate():
+        raise ValidationError({"month": _("The month cannot be in the future.")})
+    with transaction.atomic():
+        check, created = MonthlyCheck.objects.get_or_create(month=month, defaults={"started_by": actor})
+        if created:
+            audit_record(
+                actor=actor,
+                action="exchange.monthly_check_started",
+                kind=AuditEvent.Kind.SYSTEM if actor is None else AuditEvent.Kind.CHANGE,
+                obj=check,
+            )
+    if check.status == MonthlyCheck.Status.DONE:
+        return check
+    if queue:
+        from minsheng.exchange.tasks import monthly_check
+
+        transaction.on_commit(lambda: monthly_check.delay(check.pk))
+        return check
+    return check_run(check)
+
+
+@transaction.atomic
+def finding_close(*, actor: User, finding: Finding, note: str) -> Finding:
+    """The worker has reviewed the household on this finding: it leaves the to-do list, with the note."""
+    row = Finding.objects.restrict(actor, "change").select_for_update().filter(pk=finding.pk).first()
+    if row is None:
+        raise PermissionDenied(_("This finding is outside what you may work on."))
+    if row.outcome != Finding.Outcome.REVIEW:
+        raise ValidationError(_("This finding is not waiting for a review."))
+    note = note.strip()
+    if not note:
+        raise ValidationError({"note": _("Say what the review found.")})
+    require_length(note=(note, REASON_MAX))
+    row.outcome, row.note, row.closed_by, row.closed_at = Finding.Outcome.CLOSED, note, actor, timezone.now()
+    row.save(update_fields=["outcome", "note", "closed_by", "closed_at"])
+    audit_record(actor=actor, action="exchange.finding_closed", obj=row, area_code=row.area_code, reason=note)
+    return row

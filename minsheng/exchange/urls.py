@@ -17,4 +17,8 @@ urlpatterns = [
     path("authorisations/<int:pk>/", views.authorisation_detail, name="authorisation_detail"),
     path("authorisations/<int:pk>/end/", views.authorisation_end_view, name="authorisation_end"),
     path("persons/<int:pk>/", views.person_records, name="person_records"),
+    path("checks/", views.check_list, name="check_list"),
+    path("checks/start/", views.check_start, name="check_start"),
+    path("findings/", views.finding_list, name="finding_list"),
+    path("findings/<int:pk>/close/", views.finding_close_view, name="finding_close"),
 ]

@@ -18,6 +18,7 @@ from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
+from minsheng.core.months import parse_month
 from minsheng.core.numbers import parse_id
 from minsheng.exchange import selectors
 from minsheng.exchange.authorisations import (
@@ -30,8 +31,15 @@ from minsheng.exchange.authorisations import (
 from minsheng.exchange.feeds import FeedRejected
 from minsheng.exchange.forms import AuthorisationForm, ClientForm, EndForm, FeedUploadForm, RevokeForm
 from minsheng.exchange.layouts import layout_for
-from minsheng.exchange.models import DataSource, DepartmentClient
-from minsheng.exchange.services import client_create, client_key_rotate, client_revoke, feed_upload
+from minsheng.exchange.models import DataSource, DepartmentClient, MonthlyCheck
+from minsheng.exchange.services import (
+    client_create,
+    client_key_rotate,
+    client_revoke,
+    feed_upload,
+    finding_close,
+    monthly_check_start,
+)
 from minsheng.people.models import Household, Person
 from minsheng.people.services import IMPORT_MAX_BYTES
 
@@ -270,3 +278,49 @@ def person_records(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "exchange/person_records.html", context, status=403)
     context = {"person": person, "authorisation": authorisation, "records": records}
     return render(request, "exchange/person_records.html", context)
+
+
+# --- The monthly verification -----------------------------------------------------------------------------------
+
+
+@role_required("exchange.view_monthlycheck")
+def check_list(request: HttpRequest) -> HttpResponse:
+    checks = MonthlyCheck.objects.all()[:24]
+    can_start = request.user.has_perm("exchange.add_monthlycheck")
+    return render(request, "exchange/check_list.html", {"checks": checks, "can_start": can_start})
+
+
+@role_required("exchange.add_monthlycheck")
+@require_POST
+def check_start(request: HttpRequest) -> HttpResponse:
+    try:
+        month = parse_month(request.POST.get("month", ""))
+        monthly_check_start(actor=_actor(request), month=month, queue=True)
+    except ValueError:
+        messages.error(request, _("Choose a month."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The monthly verification is started; its progress shows below."))
+    return redirect("exchange:check_list")
+
+
+@role_required("exchange.view_finding")
+def finding_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.finding_list(user=request.user), 100).get_page(request.GET.get("page"))
+    return render(request, "exchange/finding_list.html", {"page": page})
+
+
+@role_required("exchange.change_finding")
+@require_POST
+def finding_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = get_object_or_404(selectors.finding_list(user=request.user), pk=_pk(pk))
+    try:
+        finding_close(actor=_actor(request), finding=finding, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The finding is closed."))
+    return redirect("exchange:finding_list")

@@ -607,3 +607,78 @@ def person_gone_subscriber(change: RegistryChange) -> None:
         _stop(actor=change.actor, benefit=benefit, reason=reason, month=max(month, benefit.first_month))
     if change.household is not None:
         benefits_flag_household_changed(household=change.household, on=change.on, actor=change.actor)
+
+
+# Kinds of a verification finding (minsheng.exchange's ``Finding.Kind``) that bring a review forward whatever the
+# amount, and those compared with a threshold rule.
+_FINDING_ALWAYS = frozenset({"vehicle", "property", "company", "public_pay"})
+_FINDING_THRESHOLD = {
+    "income": "verification.income_fen",
+    "asset": "verification.asset_fen",
+    "medical": "verification.medical_fen",
+}
+
+
+def verification_findings_subscriber(payload: Any) -> None:
+    """The monthly verification's findings (``exchange.findings``; the payload is documented there): for households
+    with a running benefit, a finding at or above its threshold (rules ``verification.*`` of the benefit's area on that
+    day; a missing rule counts as no threshold) brings every running benefit of the household up for review that day,
+    audited with the findings; each finding on such a household gets its outcome. Set-based: a read of the benefits
+    per chunk of households, one update and one bulk audit."""
+    by_household: dict[int, list[Any]] = {}
+    for fact in payload.findings:
+        by_household.setdefault(fact.household_id, []).append(fact)
+    households = list(by_household)
+    thresholds: dict[tuple[str, str], int | None] = {}
+
+    def threshold(key: str, area_code: str) -> int | None:
+        if (key, area_code) not in thresholds:
+            try:
+                thresholds[key, area_code] = int(parameter_for(key, area_code=area_code, on=payload.on).value)
+            except MissingParameter:
+                thresholds[key, area_code] = None
+        return thresholds[key, area_code]
+
+    for start in range(0, len(households), 5000):
+        # A system job over the whole city's running benefits.
+        benefits = list(
+            Benefit.objects.unscoped()
+            .filter(household_id__in=households[start : start + 5000], status__in=RUNNING)
+            .only("id", "household_id", "area_code", "next_review_on", "programme")
+        )
+        paid: dict[int, list[Benefit]] = {}
+        for benefit in benefits:
+            paid.setdefault(benefit.household_id, []).append(benefit)
+        forward: list[tuple[Benefit, list[str]]] = []
+        for household_id, running in paid.items():
+            raised = []
+            for fact in by_household[household_id]:
+                key = _FINDING_THRESHOLD.get(fact.kind)
+                limit = threshold(key, running[0].area_code) if key else None
+                above = fact.kind in _FINDING_ALWAYS or limit is None or (fact.amount_fen or 0) >= limit
+                payload.outcomes[fact.id] = "review" if above else "below"
+                if above:
+                    raised.append(fact.kind)
+            if raised:
+                forward.extend((b, raised) for b in running if b.next_review_on > payload.on)
+        if not forward:
+            continue
+        Benefit.objects.unscoped().filter(pk__in=[b.pk for b, _ in forward]).update(
+            next_review_on=payload.on, updated_at=timezone.now()
+        )
+        audit_record_many(
+            actor=payload.actor,
+            action="assistance.benefit_review_brought_forward",
+            kind=AuditEvent.Kind.SYSTEM,
+            events=[
+                {
+                    "obj": b,
+                    "area_code": b.area_code,
+                    "before": {"next_review_on": b.next_review_on},
+                    "after": {"next_review_on": payload.on, "findings": sorted(set(kinds))},
+                    "reason": "monthly verification",
+                }
+                for b, kinds in forward
+            ],
+        )
+        payload.reviews += len(forward)

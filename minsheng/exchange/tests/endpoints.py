@@ -41,6 +41,24 @@ def _authorised(p: Personas) -> Any:
     return p.extra["exchange_authorised"]
 
 
+def _finding_pk(p: Personas) -> dict[str, Any]:
+    """A finding whose review was brought forward, in the reference village."""
+    if "exchange_finding" not in p.extra:
+        import datetime as dt
+
+        from minsheng.exchange.models import Finding
+        from minsheng.exchange.services import monthly_check_start
+        from minsheng.exchange.tests.factories import family, upload_contributions
+        from minsheng.payments.tests.factories import enrol
+
+        _, head, _, _ = family(p)
+        enrol(head, "dibao", 156_000, first_month=dt.date(2026, 6, 1))
+        upload_contributions(p, [(head, "5000")], batch="RS-matrix")
+        monthly_check_start(actor=None, month=dt.date(2026, 1, 1))
+        p.extra["exchange_finding"] = Finding.objects.unscoped().get(outcome="review")
+    return {"pk": p.extra["exchange_finding"].pk}
+
+
 def _client_data(p: Personas) -> dict[str, Any]:
     from minsheng.exchange.models import DataSource
 
@@ -89,6 +107,27 @@ register(
         QUERY,
         kwargs=lambda p: {"pk": _authorised(p)[1].pk},
         object_level=True,
+    ),
+    Endpoint("exchange:check_list", frozenset({OFFICER, Role.CITY_ADMIN, Role.AUDITOR})),
+    Endpoint(
+        "exchange:check_start",
+        frozenset({OFFICER}),
+        method="post",
+        data=lambda p: {"month": "2026-01"},
+        success=302,
+    ),
+    Endpoint(
+        "exchange:finding_list",
+        frozenset({OFFICER, Role.CITY_ADMIN, Role.AUDITOR, Role.TOWNSHIP_REVIEWER, Role.COUNTY_APPROVER}),
+    ),
+    Endpoint(
+        "exchange:finding_close",
+        frozenset({Role.TOWNSHIP_REVIEWER, Role.COUNTY_APPROVER}),
+        method="post",
+        kwargs=_finding_pk,
+        data=lambda p: {"note": "复核仍符合"},
+        object_level=True,
+        success=302,
     ),
     Endpoint("exchange:source_list", READ),
     Endpoint("exchange:feed_list", READ),
