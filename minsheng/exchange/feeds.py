@@ -52,9 +52,13 @@ class FeedRejected(Exception):
     """The feed cannot be taken: ``problems`` are (row, reasons) pairs (row 0: the feed as a whole), and ``more`` how
     many bad rows are not listed."""
 
-    def __init__(self, problems: list[tuple[int, list[str]]], more: int = 0) -> None:
+    def __init__(
+        self, problems: list[tuple[int, list[str]]], more: int = 0, rows: dict[int, dict[str, str]] | None = None
+    ) -> None:
         self.problems = problems
         self.more = more
+        self.rows = rows or {}  # the bad rows as sent, by row number (for the error report)
+        self.rejection: Any = None  # the FeedRejection kept for a refused file
         super().__init__("; ".join(f"{row}: {'；'.join(reasons)}" for row, reasons in problems[:5]))
 
 
@@ -183,6 +187,7 @@ def check_rows(layout: Layout, rows: Iterable[tuple[int, dict[str, str]]], *, to
     today = today or timezone.localdate()
     checked = Checked()
     problems: list[tuple[int, list[str]]] = []
+    bad_rows: dict[int, dict[str, str]] = {}
     bad = 0
     seen: dict[tuple[Any, ...], int] = {}
     for line, raw in rows:
@@ -226,6 +231,7 @@ def check_rows(layout: Layout, rows: Iterable[tuple[int, dict[str, str]]], *, to
             bad += 1
             if len(problems) < MAX_REPORTED:
                 problems.append((line, errors))
+                bad_rows[line] = raw
             continue
         name = values.pop("name")
         on = values.get(layout.date) if layout.date else None
@@ -240,7 +246,7 @@ def check_rows(layout: Layout, rows: Iterable[tuple[int, dict[str, str]]], *, to
             )
         )
     if problems:
-        raise FeedRejected(problems, more=bad - len(problems))
+        raise FeedRejected(problems, more=bad - len(problems), rows=bad_rows)
     if not checked.rows:
         raise whole(_("The feed holds no records."))
     return checked

@@ -311,3 +311,27 @@ class Finding(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.household_id}"
+
+
+class FeedRejection(ScopedModel):
+    """A file refused by the checks: who sent what, and the error report (the bad rows as sent, each with its line
+    number and reasons, as the registry import's). No record of the feed itself is kept."""
+
+    source = models.ForeignKey(DataSource, verbose_name=_("data source"), on_delete=models.PROTECT, related_name="+")
+    batch = models.CharField(_("batch number"), max_length=40)
+    bad_rows = models.PositiveIntegerField(_("bad rows"))
+    report = models.CharField(max_length=200)
+    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[ScopedManager[FeedRejection]] = ScopedManager()
+    scope_field = "area_code"
+
+    class Meta:
+        verbose_name = _("refused feed")
+        verbose_name_plural = _("refused feeds")
+        ordering = ["-submitted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.batch}"

@@ -36,7 +36,8 @@ MODULE = Module(
         | READ
         | AUTH_READ
         | CHECKS
-        | {"exchange.add_feed", "exchange.add_monthlycheck", "people.view_person", "people.view_household"},
+        | {"exchange.add_feed", "exchange.view_feedrejection", "exchange.add_monthlycheck"}
+        | {"people.view_person", "people.view_household"},
         Role.CITY_ADMIN: READ | CLIENTS | CHECKS,
         Role.VILLAGE_WORKER: AUTH_RECORD,
         Role.TOWNSHIP_WINDOW: AUTH_RECORD,

@@ -8,9 +8,12 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+import uuid
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -24,8 +27,18 @@ from minsheng.core.limits import REASON_MAX, require_length
 from minsheng.core.scoping import require_scope
 from minsheng.exchange.feeds import FeedRejected, api_rows, check_rows, digest_of, file_rows, whole, write_records
 from minsheng.exchange.layouts import Layout, layout_for
-from minsheng.exchange.models import ClientKey, DataSource, DepartmentClient, Feed, FeedRecord, Finding, MonthlyCheck
+from minsheng.exchange.models import (
+    ClientKey,
+    DataSource,
+    DepartmentClient,
+    Feed,
+    FeedRecord,
+    FeedRejection,
+    Finding,
+    MonthlyCheck,
+)
 from minsheng.exchange.monthly import check_run
+from minsheng.people.imports import write_error_report
 from minsheng.people.models import Person
 from minsheng.people.services import persons_status_report
 
@@ -248,7 +261,33 @@ def feed_upload(*, actor: User, source: DataSource, batch: str, content: bytes, 
         )
     except FeedRejected as problem:
         _rejected(actor=actor, source=source, batch=batch, area_code=area_code, problem=problem)
+        if problem.rows:
+            problem.rejection = _rejection_keep(
+                actor=actor, source=source, batch=batch, area_code=area_code, problem=problem
+            )
         raise
+
+
+def _rejection_keep(
+    *, actor: User, source: DataSource, batch: str, area_code: str, problem: FeedRejected
+) -> FeedRejection:
+    """The refused file's error report (.xlsx: line number, reasons, the row as sent), as the registry import's."""
+    layout = _layout(source)
+    name = f"exchange/rejected/{uuid.uuid4().hex}.xlsx"
+    reasons = dict(problem.problems)
+    write_error_report(
+        Path(settings.MEDIA_ROOT) / name,
+        [c.name for c in layout.columns],
+        iter([(line, row, reasons[line]) for line, row in problem.rows.items()]),
+    )
+    return FeedRejection.objects.create(
+        source=source,
+        batch=batch[:40],
+        bad_rows=len(problem.problems) + problem.more,
+        report=name,
+        area_code=area_code,
+        submitted_by=actor,
+    )
 
 
 def feed_submit(*, client: DepartmentClient, source: DataSource, batch: str, records: Any) -> tuple[Feed, bool]:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("feeds/", views.feed_list, name="feed_list"),
     path("feeds/new/", views.feed_new, name="feed_new"),
     path("feeds/<int:pk>/", views.feed_detail, name="feed_detail"),
+    path("feeds/refused/<int:pk>/report/", views.rejection_report, name="rejection_report"),
     path("clients/", views.client_list, name="client_list"),
     path("clients/new/", views.client_new, name="client_new"),
     path("clients/<int:pk>/rotate/", views.client_rotate, name="client_rotate"),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +33,7 @@ from minsheng.exchange.authorisations import (
 from minsheng.exchange.feeds import FeedRejected
 from minsheng.exchange.forms import AuthorisationForm, ClientForm, EndForm, FeedUploadForm, RevokeForm
 from minsheng.exchange.layouts import layout_for
-from minsheng.exchange.models import DataSource, DepartmentClient, MonthlyCheck
+from minsheng.exchange.models import DataSource, DepartmentClient, FeedRejection, MonthlyCheck
 from minsheng.exchange.services import (
     client_create,
     client_key_rotate,
@@ -104,6 +106,16 @@ def feed_new(request: HttpRequest) -> HttpResponse:
                 return redirect("exchange:feed_detail", pk=feed.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "exchange/feed_new.html", {"form": form, "problems": problems}, status=status)
+
+
+@role_required("exchange.add_feed")
+def rejection_report(request: HttpRequest, pk: int) -> FileResponse:
+    """The error report of a refused file (the uploader's area)."""
+    rejection = get_object_or_404(FeedRejection.objects.restrict(request.user, "view"), pk=_pk(pk))
+    path = Path(settings.MEDIA_ROOT) / rejection.report
+    if not path.is_file():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"错误报告-{rejection.batch}.xlsx")
 
 
 @role_required(VIEW_FEED)

@@ -23,6 +23,26 @@ def _feed_pk(p: Personas) -> dict[str, Any]:
     return {"pk": p.extra["exchange_feed"].pk}
 
 
+def _rejection_pk(p: Personas) -> dict[str, Any]:
+    """A refused file of the reference county, with its error report."""
+    if "exchange_rejection" not in p.extra:
+        from minsheng.exchange.feeds import FeedRejected
+        from minsheng.exchange.services import feed_upload
+        from minsheng.exchange.tests.factories import csv_of, id_number, source
+
+        try:
+            feed_upload(
+                actor=p[OFFICER],
+                source=source("police_death"),
+                batch="bad",
+                content=csv_of(["id_number", "name", "died_on"], [id_number(12), "李四", "2099-01-01"]),
+                filename="bad.csv",
+            )
+        except FeedRejected as refused:
+            p.extra["exchange_rejection"] = refused.rejection
+    return {"pk": p.extra["exchange_rejection"].pk}
+
+
 def _client_pk(p: Personas) -> dict[str, Any]:
     if "exchange_client" not in p.extra:
         from minsheng.exchange.tests.factories import client
@@ -133,6 +153,7 @@ register(
     Endpoint("exchange:feed_list", READ),
     Endpoint("exchange:feed_new", frozenset({OFFICER})),
     Endpoint("exchange:feed_detail", READ, kwargs=_feed_pk, object_level=True),
+    Endpoint("exchange:rejection_report", frozenset({OFFICER}), kwargs=_rejection_pk, object_level=True),
     Endpoint("exchange:client_list", CLIENTS_READ),
     Endpoint("exchange:client_new", ADMIN, method="post", data=_client_data),
     Endpoint("exchange:client_rotate", ADMIN, method="post", kwargs=_client_pk, object_level=True),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -12,7 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from minsheng.accounts.roles import Role
 from minsheng.assistance.benefits.models import Benefit, BenefitChange
@@ -189,8 +191,11 @@ def test_a_death_in_a_feed_waits_for_a_second_user_then_stops_the_benefit_before
     assert not PaymentLine.objects.unscoped().filter(batch=batch, payee=person).exists()
 
 
-def test_the_upload_page_receives_a_file_or_lists_its_bad_rows(personas: Personas) -> None:
+def test_the_upload_page_receives_a_file_or_lists_its_bad_rows(
+    personas: Personas, tmp_path: Path, settings: Any
+) -> None:
     p = personas
+    settings.MEDIA_ROOT = tmp_path
     client = Client()
     client.login(username=p[OFFICER].username, password=PASSWORD)
     url = reverse("exchange:feed_new")
@@ -210,3 +215,11 @@ def test_the_upload_page_receives_a_file_or_lists_its_bad_rows(personas: Persona
     response = client.post(url, {"source": source("police_death").pk, "batch": "GA-2", "file": bad})
     assert response.status_code == 400
     assert "死亡日期：" in response.content.decode() and Feed.objects.unscoped().count() == 1
+    rejection = response.context["problems"].rejection
+    report = client.get(reverse("exchange:rejection_report", args=[rejection.pk]))
+    assert report.status_code == 200
+    sheet = load_workbook(io.BytesIO(report.getvalue())).active
+    assert sheet is not None
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["行号", "错误原因", "id_number", "name", "died_on"]
+    assert rows[1][:2] == [2, "死亡日期：不是1900年至今天之间的日期（YYYY-MM-DD）"] and rows[1][4] == "2099-01-02"
