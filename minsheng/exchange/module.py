@@ -47,10 +47,10 @@ MODULE = Module(
     },
     nav_groups=(NavGroup(EXCHANGE, _("Data exchange"), 250),),
     navigation=(
-        NavEntry("exchange.view_feed", "exchange:feed_list", _("Department feeds"), EXCHANGE, 251),
-        NavEntry("exchange.view_datasource", "exchange:source_list", _("Data sources"), EXCHANGE, 252),
-        NavEntry("exchange.view_monthlycheck", "exchange:check_list", _("Monthly verification"), EXCHANGE, 253),
-        NavEntry("exchange.view_finding", "exchange:finding_list", _("Verification findings"), EXCHANGE, 254),
+        NavEntry("exchange.view_feed", "exchange:feed_list", _("Department feeds"), EXCHANGE, 111),
+        NavEntry("exchange.view_datasource", "exchange:source_list", _("Data sources"), EXCHANGE, 112),
+        NavEntry("exchange.view_monthlycheck", "exchange:check_list", _("Monthly verification"), EXCHANGE, 113),
+        NavEntry("exchange.view_finding", "exchange:finding_list", _("Verification findings"), EXCHANGE, 114),
         NavEntry("exchange.view_departmentclient", "exchange:client_list", _("Department clients"), "manage", 176),
     ),
     audit_actions={
