@@ -22,7 +22,7 @@ from minsheng.exchange.feeds import FeedRejected
 from minsheng.exchange.models import ClientKey, DataSource, Feed, FeedRecord
 from minsheng.exchange.services import client_key_used, feed_submit, key_digest
 
-API_MAX_RECORDS = 50_000  # a larger feed goes as several batches, or as a file
+API_MAX_RECORDS = 20_000  # within the request body limit (DATA_UPLOAD_MAX_MEMORY_SIZE); larger: batches or a file
 
 
 class ClientKeyAuthentication(TokenAuthentication):
