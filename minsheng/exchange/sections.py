@@ -7,20 +7,28 @@ from typing import Any
 
 from django.utils import timezone
 
+from minsheng.core.scoping import scope_allows
 from minsheng.exchange.authorisations import NotAuthorised, authorisation_for
+from minsheng.people.models import Household
 
 
 def person_section(user: Any, person: Any) -> dict[str, Any] | None:
-    """The household's 授权书 in force (or why none is), with links for those who may record one or query."""
+    """The household's 授权书 in force (or why none is), with links for those who may record one or query; None for a
+    user who may not see the household (the scoping door) or has no part in the 授权书."""
     can_query = user.has_perm("exchange.view_feedrecord")
     if not (can_query or user.has_perm("exchange.view_authorisation")):
         return None
-    membership = person.memberships.filter(left_on__isnull=True).select_related("household").first()
+    membership = person.memberships.filter(left_on__isnull=True).first()
+    if membership is None:
+        return None
+    household = Household.objects.restrict(user, "view").filter(pk=membership.household_id).first()
+    if household is None:
+        return None
     context: dict[str, Any] = {
         "person": person,
-        "household": membership.household if membership else None,
+        "household": household,
         "can_query": can_query,
-        "can_record": user.has_perm("exchange.add_authorisation"),
+        "can_record": scope_allows(user, "exchange.add_authorisation", household.area_id),
     }
     try:
         context["authorisation"] = authorisation_for(person=person, on=timezone.localdate())
