@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "minsheng.desk",
     "minsheng.intake",
     "minsheng.assistance",
+    "minsheng.exchange",
     "minsheng.relief",
     "minsheng.funeral",
     "minsheng.payments",
@@ -265,6 +266,11 @@ CELERY_BEAT_SCHEDULE = {
     "temporary-papers": {"task": "assistance.sweep_temporary_papers", "schedule": crontab(hour=1, minute=10)},
     "county-review": {"task": "assistance.sweep_county_review", "schedule": crontab(hour=1, minute=15)},
     "end-tapers": {"task": "assistance.end_tapers", "schedule": crontab(hour=1, minute=20)},
+    # The monthly verification (月度核对) before the payroll of the next month is prepared.
+    "monthly-verification": {
+        "task": "exchange.monthly_check_this_month",
+        "schedule": crontab(day_of_month=20, hour=3, minute=0),
+    },
     # The dashboard refreshes what is stale before reading; this keeps the summary warm between views, and the
     # nightly rebuild puts right anything written without an audit event.
     "statistics-refresh": {"task": "statistics.refresh", "schedule": 300.0},

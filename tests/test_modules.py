@@ -51,12 +51,13 @@ def test_the_platform_modules_declare_themselves() -> None:
         "desk",
         "intake",
         "assistance",
+        "exchange",
         "relief",
         "funeral",
         "payments",
         "statistics",
     ]
-    assert list(role_specs()) == [*(r.value for r in Role), "relief_staff", "funeral_staff"]
+    assert list(role_specs()) == [*(r.value for r in Role), "relief_staff", "funeral_staff", "verification_officer"]
     assert role_specs()["funeral_staff"].organisation == "funeral.facility"
     assert {f for f in indicators.families()} == {
         "window",

@@ -8,7 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from minsheng.assistance import due, figures, person_file
 from minsheng.assistance.benefits.demo import demo_programmes
 from minsheng.assistance.benefits.models import Benefit
-from minsheng.assistance.benefits.services import household_changed_subscriber
+from minsheng.assistance.benefits.services import (
+    household_changed_subscriber,
+    person_gone_subscriber,
+    verification_findings_subscriber,
+)
 from minsheng.assistance.items import ProgrammeItems
 from minsheng.assistance.temporary.demo import demo_temporary_history
 from minsheng.assistance.temporary.models import TemporaryAid
@@ -242,7 +246,13 @@ MODULE = Module(
         ),
     ),
     item_handlers=(ProgrammeItems(),),
-    subscribers={RegistryEvent.HOUSEHOLD_CHANGED: (household_changed_subscriber,)},
+    subscribers={
+        RegistryEvent.HOUSEHOLD_CHANGED: (household_changed_subscriber,),
+        RegistryEvent.PERSON_DIED: (person_gone_subscriber,),
+        RegistryEvent.PERSON_MOVED_AWAY: (person_gone_subscriber,),
+        # The monthly verification's findings (minsheng.exchange.monthly.FINDINGS).
+        "exchange.findings": (verification_findings_subscriber,),
+    },
     person_sections=(
         PersonSection(
             "cases", _("低保 and 特困 procedures"), "assistance/_person_cases.html", person_file.cases_section, 20

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 from minsheng.accounts.models import User
 from minsheng.areas.models import Division
-from minsheng.audit.services import audit_record, audit_view_personal_data
+from minsheng.audit.models import AuditEvent
+from minsheng.audit.services import audit_record, audit_record_many, audit_view_personal_data
 from minsheng.core.crypto import blind_index, decrypt, encrypt, is_token, mask_bank_account, mask_id_number, mask_phone
 from minsheng.core.limits import LABEL_MAX, REASON_MAX, require_length
 from minsheng.core.modules import RegistryChange, RegistryEvent, household_paid, registry_changed
@@ -371,6 +372,8 @@ def change_request_confirm(*, actor: User, request: ChangeRequest, note: str = "
     old_phone = person.phone
     _apply_changes(person, locked.changes)
     person.save()
+    if person.status != before["status"] and person.status != Person.Status.LIVING:
+        _tell_status(actor=actor, person=person)
     if "phone" in locked.changes and old_phone and old_phone != person.phone:
         _tell_old_phone(old_phone=old_phone, new_masked=person.phone_masked)
     if "illnesses" in locked.changes:
@@ -388,6 +391,81 @@ def change_request_confirm(*, actor: User, request: ChangeRequest, note: str = "
         reason=locked.reason,
     )
     return person
+
+
+def _tell_status(*, actor: User, person: Person) -> None:
+    """A confirmed death or move away reaches the modules that subscribe (benefits stop), in this transaction."""
+    event = RegistryEvent.PERSON_DIED if person.status == Person.Status.DECEASED else RegistryEvent.PERSON_MOVED_AWAY
+    membership = person.memberships.filter(left_on__isnull=True).select_related("household").first()
+    assert person.status_date is not None
+    registry_changed(
+        RegistryChange(
+            event,
+            actor=actor,
+            on=person.status_date,
+            person=person,
+            household=membership.household if membership else None,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class StatusReports:
+    filed: int  # change requests filed
+    skipped: int  # not living any more, not found, or a change already waiting
+
+
+@transaction.atomic
+def persons_status_report(
+    *, actor: User, status: str, reports: Iterable[tuple[int, dt.date]], reason: str
+) -> StatusReports:
+    """A department's feed says these persons (id, date) died or moved away: file each as a change request, which a
+    registry user of the person's area confirms (``change_request_confirm``; the status decides benefits, so it is
+    never applied unconfirmed). The feed is the source, so the actor's areas are not asked: the confirming user's
+    are. Persons no longer living, or with a change waiting already, are skipped. Set-based: one read, one bulk
+    insert, one bulk audit."""
+    if status not in {Person.Status.DECEASED, Person.Status.MOVED_AWAY}:
+        raise ValidationError(_("A report says a person died or moved away."))
+    _require_reason(reason)
+    dates = dict(reports)
+    today = timezone.localdate()
+    if any(day > today for day in dates.values()):
+        raise ValidationError({"status_date": _("The date cannot be in the future.")})
+    pending = ChangeRequest.objects.unscoped().filter(status=ChangeRequest.Status.PENDING).values("person_id")
+    # unscoped: a department's feed names persons anywhere in the registry; each request is confirmed in its area
+    persons = list(
+        Person.objects.unscoped()
+        .filter(pk__in=list(dates), status=Person.Status.LIVING)
+        .exclude(pk__in=pending)
+        .only("id", "name", "id_masked", "hukou_area_id")
+    )
+    requests = ChangeRequest.objects.bulk_create(
+        [
+            ChangeRequest(
+                person=person,
+                area_code=person.hukou_area_id,
+                changes={"status": status, "status_date": dates[person.pk].isoformat()},
+                reason=reason.strip(),
+                requested_by=actor,
+            )
+            for person in persons
+        ]
+    )
+    audit_record_many(
+        actor=actor,
+        action="people.change_requested",
+        kind=AuditEvent.Kind.SYSTEM,
+        events=[
+            {
+                "obj": person,
+                "area_code": request.area_code,
+                "after": request.changes,
+                "reason": request.reason,
+            }
+            for person, request in zip(persons, requests, strict=True)
+        ],
+    )
+    return StatusReports(filed=len(requests), skipped=len(dates) - len(requests))
 
 
 def _tell_old_phone(*, old_phone: str, new_masked: str) -> None:

@@ -24,7 +24,7 @@ from minsheng.assistance.programmes import Programme
 from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
 from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record, audit_record_many
-from minsheng.core.modules import RegistryChange
+from minsheng.core.modules import RegistryChange, RegistryEvent
 from minsheng.core.months import add_months, first_day_of_next_month, month_of
 from minsheng.people.models import Household, Person
 
@@ -586,3 +586,99 @@ def household_changed_subscriber(change: RegistryChange) -> None:
     """The registry's HOUSEHOLD_CHANGED (a member joined or left): bring the household's running benefits up for
     review on that day."""
     benefits_flag_household_changed(household=change.household, on=change.on, actor=change.actor)
+
+
+def person_gone_subscriber(change: RegistryChange) -> None:
+    """The registry confirmed that a person died or moved away (``PERSON_DIED`` / ``PERSON_MOVED_AWAY``, published by
+    the confirming user's ``change_request_confirm``): a running benefit paid to this person alone stops from the
+    month after that day (this month at the earliest: a month paid is not taken back), through the benefits' own stop
+    (reason, change row, audit by the confirming user); any other running benefit of the household comes up for review
+    that day. Stopping is not optional: if it fails, the registry change fails with it."""
+    person = change.person
+    month = max(first_day_of_next_month(change.on), month_of(timezone.localdate()))
+    with translation.override("zh-hans"):
+        if change.event == RegistryEvent.PERSON_DIED:
+            reason = _("Died on %(date)s (confirmed in the registry).") % {"date": change.on.isoformat()}
+        else:
+            reason = _("Moved away on %(date)s (confirmed in the registry).") % {"date": change.on.isoformat()}
+    # A system read: the confirming registry user may not hold the benefit permissions of the area.
+    alone = Benefit.objects.unscoped().select_for_update().filter(payee=person, covered__lte=1, status__in=RUNNING)
+    for benefit in alone:
+        _stop(actor=change.actor, benefit=benefit, reason=reason, month=max(month, benefit.first_month))
+    if change.household is not None:
+        benefits_flag_household_changed(household=change.household, on=change.on, actor=change.actor)
+
+
+# Kinds of a verification finding (minsheng.exchange's ``Finding.Kind``) that bring a review forward whatever the
+# amount, and those compared with a threshold rule.
+_FINDING_ALWAYS = frozenset({"vehicle", "property", "company", "public_pay"})
+_FINDING_THRESHOLD = {
+    "income": "verification.income_fen",
+    "asset": "verification.asset_fen",
+    "medical": "verification.medical_fen",
+}
+
+
+def verification_findings_subscriber(payload: Any) -> None:
+    """The monthly verification's findings (``exchange.findings``; the payload is documented there): for households
+    with a running benefit, a finding at or above its threshold (rules ``verification.*`` of the benefit's area on that
+    day; a missing rule counts as no threshold) brings every running benefit of the household up for review that day,
+    audited with the findings; each finding on such a household gets its outcome. Set-based: a read of the benefits
+    per chunk of households, one update and one bulk audit."""
+    by_household: dict[int, list[Any]] = {}
+    for fact in payload.findings:
+        by_household.setdefault(fact.household_id, []).append(fact)
+    households = list(by_household)
+    thresholds: dict[tuple[str, str], int | None] = {}
+
+    def threshold(key: str, area_code: str) -> int | None:
+        if (key, area_code) not in thresholds:
+            try:
+                thresholds[key, area_code] = int(parameter_for(key, area_code=area_code, on=payload.on).value)
+            except MissingParameter:
+                thresholds[key, area_code] = None
+        return thresholds[key, area_code]
+
+    for start in range(0, len(households), 5000):
+        # A system job over the whole city's running benefits.
+        benefits = list(
+            Benefit.objects.unscoped()
+            .filter(household_id__in=households[start : start + 5000], status__in=RUNNING)
+            .only("id", "household_id", "area_code", "next_review_on", "programme")
+        )
+        paid: dict[int, list[Benefit]] = {}
+        for benefit in benefits:
+            paid.setdefault(benefit.household_id, []).append(benefit)
+        forward: list[tuple[Benefit, list[str]]] = []
+        for household_id, running in paid.items():
+            raised = []
+            for fact in by_household[household_id]:
+                key = _FINDING_THRESHOLD.get(fact.kind)
+                limit = threshold(key, running[0].area_code) if key else None
+                above = fact.kind in _FINDING_ALWAYS or limit is None or (fact.amount_fen or 0) >= limit
+                payload.outcomes[fact.id] = "review" if above else "below"
+                if above:
+                    raised.append(fact.kind)
+            if raised:
+                forward.extend((b, raised) for b in running if b.next_review_on > payload.on)
+        if not forward:
+            continue
+        Benefit.objects.unscoped().filter(pk__in=[b.pk for b, _ in forward]).update(
+            next_review_on=payload.on, updated_at=timezone.now()
+        )
+        audit_record_many(
+            actor=payload.actor,
+            action="assistance.benefit_review_brought_forward",
+            kind=AuditEvent.Kind.SYSTEM,
+            events=[
+                {
+                    "obj": b,
+                    "area_code": b.area_code,
+                    "before": {"next_review_on": b.next_review_on},
+                    "after": {"next_review_on": payload.on, "findings": sorted(set(kinds))},
+                    "reason": "monthly verification",
+                }
+                for b, kinds in forward
+            ],
+        )
+        payload.reviews += len(forward)

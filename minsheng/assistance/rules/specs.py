@@ -270,5 +270,27 @@ SPECS = [
     ParameterSpec(
         "funeral.complaint_answer_days", "working_days", _("Funeral price reports: working days to answer"), 1, 60
     ),
+    # The monthly verification (minsheng.exchange, DOMAIN §5): what in a department's feed brings a review forward.
+    ParameterSpec(
+        "verification.income_fen",
+        "fen",
+        _("月度核对: a member's monthly income in a feed that brings the review forward"),
+        1,
+        100_000_000,
+    ),
+    ParameterSpec(
+        "verification.asset_fen",
+        "fen",
+        _("月度核对: a member's financial assets in a feed that bring the review forward"),
+        1,
+        10_000_000_000,
+    ),
+    ParameterSpec(
+        "verification.medical_fen",
+        "fen",
+        _("月度核对: a member's own share of a medical bill that brings the review forward"),
+        1,
+        1_000_000_000,
+    ),
 ]
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}

@@ -80,12 +80,14 @@ def test_every_module_declares_its_section_and_the_file_shows_each_as_links(pers
         "payments",
         "relief",
         "funeral",
+        "exchange",
     }
     html = _client(p[Role.VILLAGE_WORKER]).get(reverse("people:person_detail", args=[person.pk])).content.decode()
     assert "once the programmes module is in use" not in html and "appear here" not in html
     keys = [s.key for s in person_file(user=p[Role.VILLAGE_WORKER], person=person)]
-    # In order; the village worker sees no payment lines, and there is no relief stay or funeral.
-    assert keys == ["applications", "cases", "assessments", "benefits", "temporary", "consultations"]
+    # In order; the village worker sees no payment lines, and there is no relief stay or funeral; the household's
+    # 授权书 (none yet: the worker may record it).
+    assert keys == ["applications", "cases", "assessments", "benefits", "temporary", "consultations", "exchange"]
 
     applications = Application.objects.unscoped().filter(person=person).order_by("submitted_at")
     assert applications.count() == 3  # 低保, temporary assistance, school

@@ -307,5 +307,6 @@ def test_the_beat_schedule_names_registered_tasks() -> None:
         "assistance.end_tapers",
         "statistics.refresh",
         "statistics.rebuild",
+        "exchange.monthly_check_this_month",
     }
     assert names <= set(app.tasks)

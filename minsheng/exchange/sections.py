@@ -1,0 +1,37 @@
+"""The data exchange's section of a person's file (一人一档): the household's 授权书 and the way to the departments'
+data on the person (a query under that 授权书)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from minsheng.core.scoping import scope_allows
+from minsheng.exchange.authorisations import NotAuthorised, authorisation_for
+from minsheng.people.models import Household
+
+
+def person_section(user: Any, person: Any) -> dict[str, Any] | None:
+    """The household's 授权书 in force (or why none is), with links for those who may record one or query; None for a
+    user who may not see the household (the scoping door) or has no part in the 授权书."""
+    can_query = user.has_perm("exchange.view_feedrecord")
+    if not (can_query or user.has_perm("exchange.view_authorisation")):
+        return None
+    membership = person.memberships.filter(left_on__isnull=True).first()
+    if membership is None:
+        return None
+    household = Household.objects.restrict(user, "view").filter(pk=membership.household_id).first()
+    if household is None:
+        return None
+    context: dict[str, Any] = {
+        "person": person,
+        "household": household,
+        "can_query": can_query,
+        "can_record": scope_allows(user, "exchange.add_authorisation", household.area_id),
+    }
+    try:
+        context["authorisation"] = authorisation_for(person=person, on=timezone.localdate())
+    except NotAuthorised as exc:
+        context["refused"] = " ".join(exc.messages)
+    return context

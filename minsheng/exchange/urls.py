@@ -1,0 +1,25 @@
+from django.urls import path
+
+from minsheng.exchange import views
+
+app_name = "exchange"
+urlpatterns = [
+    path("sources/", views.source_list, name="source_list"),
+    path("feeds/", views.feed_list, name="feed_list"),
+    path("feeds/new/", views.feed_new, name="feed_new"),
+    path("feeds/<int:pk>/", views.feed_detail, name="feed_detail"),
+    path("feeds/refused/<int:pk>/report/", views.rejection_report, name="rejection_report"),
+    path("clients/", views.client_list, name="client_list"),
+    path("clients/new/", views.client_new, name="client_new"),
+    path("clients/<int:pk>/rotate/", views.client_rotate, name="client_rotate"),
+    path("clients/<int:pk>/revoke/", views.client_revoke_view, name="client_revoke"),
+    path("households/<int:pk>/authorisations/", views.household_authorisations, name="household_authorisations"),
+    path("households/<int:pk>/authorisations/new/", views.authorisation_new, name="authorisation_new"),
+    path("authorisations/<int:pk>/", views.authorisation_detail, name="authorisation_detail"),
+    path("authorisations/<int:pk>/end/", views.authorisation_end_view, name="authorisation_end"),
+    path("persons/<int:pk>/", views.person_records, name="person_records"),
+    path("checks/", views.check_list, name="check_list"),
+    path("checks/start/", views.check_start, name="check_start"),
+    path("findings/", views.finding_list, name="finding_list"),
+    path("findings/<int:pk>/close/", views.finding_close_view, name="finding_close"),
+]

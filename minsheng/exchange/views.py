@@ -1,0 +1,338 @@
+"""Pages of the data exchange: the sources and their layouts, feeds received and uploaded, department clients."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from minsheng.accounts.models import User
+from minsheng.audit.models import AuditEvent
+from minsheng.audit.services import audit_record
+from minsheng.core.decorators import role_required
+from minsheng.core.forms import add_service_errors
+from minsheng.core.months import parse_month
+from minsheng.core.numbers import parse_id
+from minsheng.exchange import selectors
+from minsheng.exchange.authorisations import (
+    NotAuthorised,
+    adults_on,
+    authorisation_end,
+    authorisation_record,
+    person_records_query,
+)
+from minsheng.exchange.feeds import FeedRejected
+from minsheng.exchange.forms import AuthorisationForm, ClientForm, EndForm, FeedUploadForm, RevokeForm
+from minsheng.exchange.layouts import layout_for
+from minsheng.exchange.models import DataSource, DepartmentClient, FeedRejection, MonthlyCheck
+from minsheng.exchange.services import (
+    client_create,
+    client_key_rotate,
+    client_revoke,
+    feed_upload,
+    finding_close,
+    monthly_check_start,
+)
+from minsheng.people.models import Household, Person
+from minsheng.people.services import IMPORT_MAX_BYTES
+
+VIEW_FEED = "exchange.view_feed"
+MANAGE = "exchange.change_departmentclient"
+
+
+def _actor(request: HttpRequest) -> User:
+    actor: User = request.user  # type: ignore[assignment]  # role_required let only a signed-in user through
+    return actor
+
+
+def _pk(pk: Any) -> int:
+    """The URL's id, or 404 when it cannot be a key (beyond 64 bits)."""
+    value = parse_id(str(pk))
+    if value is None:
+        raise Http404
+    return value
+
+
+@role_required("exchange.view_datasource")
+def source_list(request: HttpRequest) -> HttpResponse:
+    sources = [(source, layout_for(source.code, source.layout_version)) for source in DataSource.objects.all()]
+    return render(request, "exchange/source_list.html", {"sources": sources})
+
+
+@role_required(VIEW_FEED)
+def feed_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.feed_list(user=request.user), 50).get_page(request.GET.get("page"))
+    form = FeedUploadForm() if request.user.has_perm("exchange.add_feed") else None
+    return render(request, "exchange/feed_list.html", {"page": page, "form": form})
+
+
+@role_required("exchange.add_feed")
+def feed_new(request: HttpRequest) -> HttpResponse:
+    form = FeedUploadForm(request.POST or None, request.FILES or None)
+    problems: FeedRejected | None = None
+    if request.method == "POST" and form.is_valid():
+        uploaded = form.cleaned_data["file"]
+        if uploaded.size > IMPORT_MAX_BYTES:
+            form.add_error("file", _("The file is larger than %(mb)s MB.") % {"mb": IMPORT_MAX_BYTES // 2**20})
+        else:
+            try:
+                feed, created = feed_upload(
+                    actor=_actor(request),
+                    source=form.cleaned_data["source"],
+                    batch=form.cleaned_data["batch"],
+                    content=uploaded.read(),
+                    filename=uploaded.name or "",
+                )
+            except FeedRejected as exc:
+                problems = exc
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                if created:
+                    messages.success(request, _("The feed is received and matched to the registry."))
+                else:
+                    messages.info(request, _("This file was received before; nothing was changed."))
+                return redirect("exchange:feed_detail", pk=feed.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "exchange/feed_new.html", {"form": form, "problems": problems}, status=status)
+
+
+@role_required("exchange.add_feed")
+def rejection_report(request: HttpRequest, pk: int) -> FileResponse:
+    """The error report of a refused file (the uploader's area)."""
+    rejection = get_object_or_404(FeedRejection.objects.restrict(request.user, "view"), pk=_pk(pk))
+    path = Path(settings.MEDIA_ROOT) / rejection.report
+    if not path.is_file():
+        raise Http404
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"错误报告-{rejection.batch}.xlsx")
+
+
+@role_required(VIEW_FEED)
+def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    feed = selectors.feed_get(user=request.user, pk=_pk(pk))
+    page = Paginator(selectors.feed_problems(user=request.user, feed=feed), 100).get_page(request.GET.get("page"))
+    audit_record(
+        actor=_actor(request),
+        action="exchange.feed_viewed",
+        kind=AuditEvent.Kind.VIEW,
+        obj=feed,
+        area_code=feed.area_code,
+        reason=_("unmatched and ambiguous records listed (masked)"),
+    )
+    return render(request, "exchange/feed_detail.html", {"feed": feed, "page": page})
+
+
+@role_required("exchange.view_departmentclient")
+def client_list(request: HttpRequest) -> HttpResponse:
+    form = ClientForm() if request.user.has_perm("exchange.add_departmentclient") else None
+    return render(
+        request,
+        "exchange/client_list.html",
+        {"clients": selectors.client_list(user=request.user), "form": form, "revoke": RevokeForm()},
+    )
+
+
+def _key_page(request: HttpRequest, client: DepartmentClient, key: str) -> HttpResponse:
+    """The new key, shown this once (only its digest is kept)."""
+    return render(request, "exchange/client_key.html", {"client": client, "key": key})
+
+
+@role_required("exchange.add_departmentclient")
+@require_POST
+def client_new(request: HttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST)
+    if form.is_valid():
+        try:
+            client, key = client_create(
+                actor=_actor(request),
+                name=form.cleaned_data["name"],
+                area_code=form.cleaned_data["area"],
+                sources=form.cleaned_data["sources"],
+            )
+        except PermissionDenied as exc:
+            form.add_error("area", str(exc) or _("This is outside the areas where you may do this."))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return _key_page(request, client, key)
+    clients = selectors.client_list(user=request.user)
+    return render(
+        request, "exchange/client_list.html", {"clients": clients, "form": form, "revoke": RevokeForm()}, status=400
+    )
+
+
+@role_required(MANAGE)
+@require_POST
+def client_rotate(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=_pk(pk))
+    try:
+        key = client_key_rotate(actor=_actor(request), client=client)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+        return redirect("exchange:client_list")
+    return _key_page(request, client, key)
+
+
+@role_required(MANAGE)
+@require_POST
+def client_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    client = selectors.client_get(user=request.user, pk=_pk(pk))
+    form = RevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say why the client is revoked."))
+        return redirect("exchange:client_list")
+    try:
+        client_revoke(actor=_actor(request), client=client, reason=form.cleaned_data["reason"])
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    else:
+        messages.success(request, _("The client and its keys are revoked."))
+    return redirect("exchange:client_list")
+
+
+# --- 授权书 and the query about a person -----------------------------------------------------------------------------
+
+
+def _household(request: HttpRequest, pk: Any) -> Household:
+    return get_object_or_404(Household.objects.restrict(request.user, "view"), pk=_pk(pk))
+
+
+@role_required("exchange.view_authorisation")
+def household_authorisations(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    rows = selectors.authorisations_of(user=request.user, household=household)
+    return render(request, "exchange/authorisation_list.html", {"household": household, "authorisations": rows})
+
+
+@role_required("exchange.add_authorisation")
+def authorisation_new(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _household(request, pk)
+    today = timezone.localdate()
+    members = adults_on(household, today)
+    form = AuthorisationForm(request.POST or None, request.FILES or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            authorisation = authorisation_record(
+                actor=_actor(request),
+                household=household,
+                serial=data["serial"],
+                channel=data["channel"],
+                signed_on=data["signed_on"],
+                valid_until=data["valid_until"],
+                sources=data["sources"],
+                signers=form.signers(),
+                scan=data["scan"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("The authorisation is recorded."))
+            return redirect("exchange:authorisation_detail", pk=authorisation.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "exchange/authorisation_form.html", {"household": household, "form": form}, status=status)
+
+
+@role_required("exchange.view_authorisation")
+def authorisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    authorisation = selectors.authorisation_get(user=request.user, pk=_pk(pk))
+    can_end = request.user.has_perm("exchange.change_authorisation") and authorisation.ended_on is None
+    return render(
+        request,
+        "exchange/authorisation_detail.html",
+        {"authorisation": authorisation, "end_form": EndForm() if can_end else None},
+    )
+
+
+@role_required("exchange.change_authorisation")
+@require_POST
+def authorisation_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+    authorisation = selectors.authorisation_get(user=request.user, pk=_pk(pk))
+    form = EndForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            authorisation_end(
+                actor=_actor(request),
+                authorisation=authorisation,
+                on=form.cleaned_data["on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The authorisation has ended."))
+    return redirect("exchange:authorisation_detail", pk=authorisation.pk)
+
+
+@role_required("exchange.view_feedrecord")
+def person_records(request: HttpRequest, pk: int) -> HttpResponse:
+    """The departments' data on a person, under the household's 授权书 (refused with the reason without one)."""
+    person = get_object_or_404(Person.objects.restrict(request.user, "view"), pk=_pk(pk))
+    try:
+        authorisation, records = person_records_query(actor=_actor(request), person=person)
+    except NotAuthorised as exc:
+        context = {"person": person, "refused": " ".join(exc.messages)}
+        return render(request, "exchange/person_records.html", context, status=403)
+    context = {"person": person, "authorisation": authorisation, "records": records}
+    return render(request, "exchange/person_records.html", context)
+
+
+# --- The monthly verification -----------------------------------------------------------------------------------
+
+
+@role_required("exchange.view_monthlycheck")
+def check_list(request: HttpRequest) -> HttpResponse:
+    checks = MonthlyCheck.objects.all()[:24]
+    can_start = request.user.has_perm("exchange.add_monthlycheck")
+    return render(request, "exchange/check_list.html", {"checks": checks, "can_start": can_start})
+
+
+@role_required("exchange.add_monthlycheck")
+@require_POST
+def check_start(request: HttpRequest) -> HttpResponse:
+    try:
+        month = parse_month(request.POST.get("month", ""))
+        monthly_check_start(actor=_actor(request), month=month, queue=True)
+    except ValueError:
+        messages.error(request, _("Choose a month."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The monthly verification is started; its progress shows below."))
+    return redirect("exchange:check_list")
+
+
+@role_required("exchange.view_finding")
+def finding_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.finding_list(user=request.user), 100).get_page(request.GET.get("page"))
+    return render(request, "exchange/finding_list.html", {"page": page})
+
+
+@role_required("exchange.change_finding")
+@require_POST
+def finding_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = get_object_or_404(selectors.finding_list(user=request.user), pk=_pk(pk))
+    try:
+        finding_close(actor=_actor(request), finding=finding, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The finding is closed."))
+    return redirect("exchange:finding_list")
