@@ -157,7 +157,9 @@ def authorisation_record(
     if channel == Authorisation.Channel.PAPER and scan is None:
         raise ValidationError({"scan": _("A paper authorisation needs its scan.")})
     checked = _check_signers(household, signed_on, signers)
-    locked = Household.objects.unscoped().select_for_update().get(pk=household.pk)  # one new version at a time
+    # unscoped: the household the caller checked, locked so that one new version is made at a time
+    locked = Household.objects.unscoped().select_for_update().get(pk=household.pk)
+    # unscoped: the locked household's own versions
     latest = Authorisation.objects.unscoped().filter(household=locked).aggregate(v=Max("version"))["v"] or 0
     stored = _scan_path(scan) if scan is not None else ""
     try:
@@ -186,9 +188,9 @@ def authorisation_record(
         )
         for s in checked
     )
-    # unscoped: the household's own earlier versions, loaded through the household locked above
     with translation.override("zh-hans"):
         replaced = _("Replaced by version %(version)s") % {"version": authorisation.version}
+    # unscoped: the household's own earlier versions, loaded through the household locked above
     Authorisation.objects.unscoped().filter(
         household=locked, version__lt=authorisation.version, ended_on__isnull=True
     ).update(ended_on=signed_on, end_reason=replaced)

@@ -321,6 +321,7 @@ def write_records(feed: Feed, checked: Checked) -> None:
             )
     # unscoped: the system matches a whole feed against the whole registry
     persons = Person.objects.unscoped().filter(id_index=OuterRef("id_index"))
+    # unscoped: the records of the feed being written by this system job
     records = FeedRecord.objects.unscoped().filter(feed=feed)
     records.update(person_id=Subquery(persons.values("id")[:1]))
     # unscoped: as above, by the person just matched

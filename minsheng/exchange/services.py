@@ -78,6 +78,7 @@ def client_create(
     sources = list(sources)
     if not sources:
         raise ValidationError({"sources": _("Choose the data sources the client sends.")})
+    # unscoped: a client's name is unique across all areas
     if DepartmentClient.objects.unscoped().filter(name=name).exists():
         raise ValidationError({"name": _("A client of this name exists already.")})
     user = User(username=f"exchange-{secrets.token_hex(6)}", display_name=name)
@@ -154,6 +155,7 @@ def _status_reports(feed: Feed) -> None:
     if spec is None:
         return
     column, value, status = spec
+    # unscoped: the records of the feed this system job has just written
     records = FeedRecord.objects.unscoped().filter(feed=feed, match=FeedRecord.Match.MATCHED, on__isnull=False)
     if column:
         records = records.filter(**{f"values__{column}": value})
@@ -196,6 +198,7 @@ def _receive(
     batch = batch.strip()
     if not batch or len(batch) > 40:
         raise whole(_("Give the batch number (up to 40 characters)."))
+    # unscoped: a source's batches are unique whatever area sent them
     earlier = Feed.objects.unscoped().filter(Q(digest=digest) | Q(batch=batch), source=source).first()
     if earlier is not None:
         if earlier.digest != digest:
@@ -236,6 +239,7 @@ def _receive(
                 },
             )
     except IntegrityError:  # the same batch arrived a moment ago through another request
+        # unscoped: the same batch written by the other request, whatever its area
         earlier = Feed.objects.unscoped().filter(source=source, digest=digest).first()
         if earlier is None:
             raise whole(_("Batch %(batch)s of this source was received already.") % {"batch": batch}) from None

@@ -431,6 +431,7 @@ def persons_status_report(
     today = timezone.localdate()
     if any(day > today for day in dates.values()):
         raise ValidationError({"status_date": _("The date cannot be in the future.")})
+    # unscoped: pending requests anywhere: a person with one waiting gets no second
     pending = ChangeRequest.objects.unscoped().filter(status=ChangeRequest.Status.PENDING).values("person_id")
     # unscoped: a department's feed names persons anywhere in the registry; each request is confirmed in its area
     persons = list(

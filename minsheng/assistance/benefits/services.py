@@ -601,7 +601,7 @@ def person_gone_subscriber(change: RegistryChange) -> None:
             reason = _("Died on %(date)s (confirmed in the registry).") % {"date": change.on.isoformat()}
         else:
             reason = _("Moved away on %(date)s (confirmed in the registry).") % {"date": change.on.isoformat()}
-    # A system read: the confirming registry user may not hold the benefit permissions of the area.
+    # unscoped: a system read; the confirming registry user may not hold the benefit permissions of the area
     alone = Benefit.objects.unscoped().select_for_update().filter(payee=person, covered__lte=1, status__in=RUNNING)
     for benefit in alone:
         _stop(actor=change.actor, benefit=benefit, reason=reason, month=max(month, benefit.first_month))
@@ -640,7 +640,7 @@ def verification_findings_subscriber(payload: Any) -> None:
         return thresholds[key, area_code]
 
     for start in range(0, len(households), 5000):
-        # A system job over the whole city's running benefits.
+        # unscoped: a system job over the whole city's running benefits
         benefits = list(
             Benefit.objects.unscoped()
             .filter(household_id__in=households[start : start + 5000], status__in=RUNNING)
@@ -663,6 +663,7 @@ def verification_findings_subscriber(payload: Any) -> None:
                 forward.extend((b, raised) for b in running if b.next_review_on > payload.on)
         if not forward:
             continue
+        # unscoped: the system job's benefits read just above
         Benefit.objects.unscoped().filter(pk__in=[b.pk for b, _ in forward]).update(
             next_review_on=payload.on, updated_at=timezone.now()
         )
