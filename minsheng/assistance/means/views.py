@@ -256,6 +256,6 @@ def simulations(request: AuthenticatedRequest) -> HttpResponse:
 @role_required("assistance.simulate_assessment")
 def simulation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     actor = request.user
-    run = get_object_or_404(Simulation.objects.restrict(actor, "view"), pk=pk)
+    job = get_object_or_404(Simulation.objects.restrict(actor, "view"), pk=pk)
     template = "assistance/means/_simulation.html" if is_htmx(request) else "assistance/means/simulation.html"
-    return render(request, template, {"run": run, "result": run.result or {}})
+    return render(request, template, {"job": job, "result": job.result or {}})
