@@ -28,7 +28,6 @@ from django.db import models
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 logger = logging.getLogger(__name__)
@@ -161,6 +160,3 @@ def redelivered(task: Any) -> bool:
     info = getattr(getattr(task, "request", None), "delivery_info", None) or {}
     return bool(info.get("redelivered"))
 
-
-def default_failure() -> str:
-    return _("The work stopped because of an error on the server (%(kind)s). Try again later.")
