@@ -42,10 +42,7 @@ def benefit_list(request: AuthenticatedRequest) -> HttpResponse:
         filters = {k: v for k, v in form.cleaned_data.items() if v}
     benefits = selectors.benefit_list(user=request.user, **filters)
     page = Paginator(benefits, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
-    return render(request, "assistance/benefits/list.html", context)
+    return render(request, "assistance/benefits/list.html", {"form": form, "page": page})
 
 
 @role_required("assistance.view_benefit")
