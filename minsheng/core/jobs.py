@@ -51,8 +51,8 @@ class Job(models.Model):
     OPEN: ClassVar[tuple[str, ...]] = OPEN
 
     status = models.CharField(gettext_lazy("status"), max_length=10, choices=Status.choices, default=QUEUED)
-    progress_done = models.PositiveIntegerField(gettext_lazy("done"), default=0)
-    progress_total = models.PositiveIntegerField(gettext_lazy("to do"), default=0)
+    progress_done = models.PositiveIntegerField(gettext_lazy("work done"), default=0)
+    progress_total = models.PositiveIntegerField(gettext_lazy("work in all"), default=0)
     error = models.TextField(gettext_lazy("error"), blank=True, default="")
     attempts = models.PositiveSmallIntegerField(gettext_lazy("attempts"), default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

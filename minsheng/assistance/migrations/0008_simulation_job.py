@@ -11,10 +11,10 @@ class Migration(migrations.Migration):
         migrations.RenameField("simulation", "parts_done", "progress_done"),
         migrations.RenameField("simulation", "parts_total", "progress_total"),
         migrations.AlterField(
-            "simulation", "progress_done", models.PositiveIntegerField(default=0, verbose_name="done")
+            "simulation", "progress_done", models.PositiveIntegerField(default=0, verbose_name="work done")
         ),
         migrations.AlterField(
-            "simulation", "progress_total", models.PositiveIntegerField(default=0, verbose_name="to do")
+            "simulation", "progress_total", models.PositiveIntegerField(default=0, verbose_name="work in all")
         ),
         migrations.AlterField(
             "simulation", "error", models.TextField(blank=True, default="", verbose_name="error")

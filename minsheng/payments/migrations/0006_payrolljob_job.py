@@ -9,9 +9,9 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField("payrolljob", "claimed_at", models.DateTimeField(blank=True, null=True)),
         migrations.AddField(
-            "payrolljob", "progress_done", models.PositiveIntegerField(default=0, verbose_name="done")
+            "payrolljob", "progress_done", models.PositiveIntegerField(default=0, verbose_name="work done")
         ),
         migrations.AddField(
-            "payrolljob", "progress_total", models.PositiveIntegerField(default=0, verbose_name="to do")
+            "payrolljob", "progress_total", models.PositiveIntegerField(default=0, verbose_name="work in all")
         ),
     ]

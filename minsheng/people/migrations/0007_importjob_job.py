@@ -12,10 +12,10 @@ class Migration(migrations.Migration):
         migrations.RenameField("importjob", "total_rows", "progress_total"),
         migrations.RenameField("importjob", "message", "error"),
         migrations.AlterField(
-            "importjob", "progress_done", models.PositiveIntegerField(default=0, verbose_name="done")
+            "importjob", "progress_done", models.PositiveIntegerField(default=0, verbose_name="work done")
         ),
         migrations.AlterField(
-            "importjob", "progress_total", models.PositiveIntegerField(default=0, verbose_name="to do")
+            "importjob", "progress_total", models.PositiveIntegerField(default=0, verbose_name="work in all")
         ),
         migrations.AlterField(
             "importjob", "error", models.TextField(blank=True, default="", verbose_name="error")
