@@ -28,6 +28,7 @@ from django.db import models
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
+from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 logger = logging.getLogger(__name__)
@@ -114,7 +115,7 @@ def job_finish(job: Job, *, status: str = DONE, **fields: Any) -> None:
     job_progress(job, job.progress_done, status=status, finished_at=timezone.now(), **fields)
 
 
-def failure_message(exc: BaseException, *, fallback: str) -> str:
+def failure_message(exc: BaseException, *, fallback: str | StrPromise) -> str:
     """What the user reads about a failure, in the interface language: a refusal's own words, else ``fallback``
     with ``%(kind)s`` the kind of error (the details are logged)."""
     with translation.override(settings.LANGUAGE_CODE):
@@ -124,7 +125,7 @@ def failure_message(exc: BaseException, *, fallback: str) -> str:
         return str(fallback) % {"kind": type(exc).__name__}
 
 
-def job_fail(model: type[Job], pk: int, exc: BaseException, *, fallback: str) -> None:
+def job_fail(model: type[Job], pk: int, exc: BaseException, *, fallback: str | StrPromise) -> None:
     """Record that the job failed, with :func:`failure_message`."""
     text = failure_message(exc, fallback=fallback)
     _rows(model).filter(pk=pk).update(status=FAILED, error=text, finished_at=timezone.now())
@@ -137,7 +138,9 @@ def job_retry(model: type[J], pk: int) -> J | None:
     return _rows(model).get(pk=pk) if retried else None
 
 
-def job_run(model: type[J], pk: int, work: Callable[[J], None], *, fallback: str, redelivered: bool = False) -> J:
+def job_run(
+    model: type[J], pk: int, work: Callable[[J], None], *, fallback: str | StrPromise, redelivered: bool = False
+) -> J:
     """Claim the job and run ``work`` on it; ``work`` reports progress and finishes the job (else it is marked done
     when ``work`` returns). A failure is recorded (:func:`job_fail`) and raised again. A job this call could not
     claim is returned as it is."""
@@ -159,4 +162,3 @@ def redelivered(task: Any) -> bool:
     RabbitMQ both say so)."""
     info = getattr(getattr(task, "request", None), "delivery_info", None) or {}
     return bool(info.get("redelivered"))
-

@@ -21,7 +21,7 @@ T = TypeVar("T")
 
 def service_step(
     request: HttpRequest,
-    form: forms.BaseForm,
+    form: forms.Form,
     call: Callable[[dict[str, Any]], T],
     done: str | Callable[[T], str] | None,
     *,

@@ -16,9 +16,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             "simulation", "progress_total", models.PositiveIntegerField(default=0, verbose_name="work in all")
         ),
-        migrations.AlterField(
-            "simulation", "error", models.TextField(blank=True, default="", verbose_name="error")
-        ),
+        migrations.AlterField("simulation", "error", models.TextField(blank=True, default="", verbose_name="error")),
         migrations.AddField(
             "simulation", "attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")
         ),

@@ -17,9 +17,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             "importjob", "progress_total", models.PositiveIntegerField(default=0, verbose_name="work in all")
         ),
-        migrations.AlterField(
-            "importjob", "error", models.TextField(blank=True, default="", verbose_name="error")
-        ),
+        migrations.AlterField("importjob", "error", models.TextField(blank=True, default="", verbose_name="error")),
         migrations.AddField(
             "importjob", "attempts", models.PositiveSmallIntegerField(default=0, verbose_name="attempts")
         ),

@@ -56,7 +56,13 @@ def _household_rows(p: Personas) -> list[str]:
 def test_a_good_file_imports_persons_households_and_memberships(personas: Personas) -> None:
     actor = personas[Role.COUNTY_APPROVER]
     job = _run(actor, "good.csv", ("\n".join([HEADER, *_household_rows(personas)]) + "\n").encode())
-    assert (job.status, job.progress_total, job.progress_done, job.error_rows, job.error_report) == ("done", 5, 5, 0, "")
+    assert (job.status, job.progress_total, job.progress_done, job.error_rows, job.error_report) == (
+        "done",
+        5,
+        5,
+        0,
+        "",
+    )
     assert (job.created_persons, job.updated_persons, job.created_households, job.percent) == (5, 0, 2, 100)
     head = Person.objects.unscoped().get(id_index=blind_index(_id("1960-05-01", 11)))
     assert (head.name, head.phone, head.bank_account, head.phone_masked) == (
