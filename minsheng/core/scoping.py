@@ -252,7 +252,7 @@ def lock_in_scope(
     ``related`` rows are joined (read, not locked: PostgreSQL refuses to lock the nullable side of an outer join)."""
     rows = model.objects.restrict(user, action)
     rows = rows.select_for_update(of=("self",)).select_related(*related) if related else rows.select_for_update()
-    row = rows.filter(pk=pk).first()
+    row: _ScopedT | None = rows.filter(pk=pk).first()
     if row is None:
         raise PermissionDenied(message or _("This record is outside your areas."))
-    return cast(_ScopedT, row)
+    return row

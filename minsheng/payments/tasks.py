@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from celery import Task, shared_task
 
@@ -11,7 +12,7 @@ from minsheng.core.jobs import job_finish, job_run, redelivered
 
 @shared_task(bind=True, name="payments.generate_payroll")
 def generate_payroll(
-    self: Task, county_code: str, programme: str, period_iso: str, actor_id: int, job_id: int | None = None
+    self: Task[Any, Any], county_code: str, programme: str, period_iso: str, actor_id: int, job_id: int | None = None
 ) -> dict[str, int]:
     """Prepare the county's payroll of ``programme`` for the month starting ``period_iso`` as the user ``actor_id``
     (who must hold the preparing permission in that county; ``payroll_generate`` checks it). With ``job_id`` (a

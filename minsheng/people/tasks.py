@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Task, shared_task
 
 from minsheng.core.jobs import redelivered
@@ -9,6 +11,6 @@ from minsheng.people.imports import import_run
 
 
 @shared_task(bind=True, acks_late=True, name="people.import_run")
-def run_import(self: Task, job_id: int) -> str:
+def run_import(self: Task[Any, Any], job_id: int) -> str:
     """Idempotent: a job claimed already is left alone; one whose worker died is run again from the start."""
     return import_run(job_id, redelivered=redelivered(self)).status

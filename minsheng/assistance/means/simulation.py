@@ -214,6 +214,6 @@ def _simulation_run(simulation: Simulation) -> None:
 
 
 @shared_task(bind=True, acks_late=True, name="assistance.run_simulation")
-def run_simulation(self: Task, simulation_id: int) -> str:
+def run_simulation(self: Task[Any, Any], simulation_id: int) -> str:
     """Idempotent: a run claimed already is left alone; one whose worker died runs again from the start."""
     return simulation_run(simulation_id, redelivered=redelivered(self)).status
