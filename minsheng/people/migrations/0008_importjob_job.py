@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("people", "0006_text_limits")]
+    dependencies = [("people", "0007_rules_complete")]
 
     operations = [
         migrations.RenameField("importjob", "processed_rows", "progress_done"),

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("assistance", "0007_programme_case_one_open_per_household")]
+    dependencies = [("assistance", "0011_procedure_limits")]
 
     operations = [
         migrations.RenameField("simulation", "parts_done", "progress_done"),
