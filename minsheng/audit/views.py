@@ -16,11 +16,9 @@ def event_list(request: ActorRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     events = audit_event_search(user=request.user, **filters)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render_page(
         request,
         "audit/event_list.html",
-        {"form": form, "page": page, "rows": readable(page), "query": query.urlencode()},
+        {"form": form, "page": page, "rows": readable(page)},
         fragment="audit/_events.html",
     )

@@ -232,3 +232,27 @@ def require_scope(
     """``scope_allows`` or PermissionDenied: the check every service makes before a write in an area."""
     if not scope_allows(user, permission, *codes):
         raise PermissionDenied(message or _("This is outside the areas where you may do this."))
+
+
+_ScopedT = TypeVar("_ScopedT", bound=ScopedModel)
+
+
+def lock_in_scope(
+    model: type[_ScopedT],
+    pk: Any,
+    user: Any,
+    action: str,
+    *,
+    message: str | None = None,
+    related: tuple[str, ...] = (),
+) -> _ScopedT:
+    """The row ``pk`` of ``model``, locked until the transaction ends (``SELECT … FOR UPDATE``), if ``user`` may
+    ``action`` it; else PermissionDenied with ``message``. The page that led here read the row through the door, so a
+    refusal means the user's rights changed meanwhile; the caller re-reads the row's state inside the lock.
+    ``related`` rows are joined (read, not locked: PostgreSQL refuses to lock the nullable side of an outer join)."""
+    rows = model.objects.restrict(user, action)
+    rows = rows.select_for_update(of=("self",)).select_related(*related) if related else rows.select_for_update()
+    row: _ScopedT | None = rows.filter(pk=pk).first()
+    if row is None:
+        raise PermissionDenied(message or _("This record is outside your areas."))
+    return row

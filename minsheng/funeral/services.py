@@ -29,7 +29,7 @@ from minsheng.core.crypto import blind_index, mask_id_number, mask_phone
 from minsheng.core.forms import MAX_FEN
 from minsheng.core.modules import publish
 from minsheng.core.months import month_of
-from minsheng.core.scoping import require_scope
+from minsheng.core.scoping import lock_in_scope, require_scope
 from minsheng.funeral.models import (
     Complaint,
     Facility,
@@ -239,9 +239,7 @@ def filing_submit(
 def filing_review(*, actor: User, filing: PriceFiling, accept: bool, note: str = "") -> PriceFiling:
     """The bureau accepts the filing (its prices are in force from its date, each with the change against the price
     before) or returns it with the reason. Race-safe: the row is locked and its status re-read."""
-    row = PriceFiling.objects.restrict(actor, "review").select_for_update().filter(pk=filing.pk).first()
-    if row is None:
-        raise PermissionDenied(_("This filing is outside your areas."))
+    row = lock_in_scope(PriceFiling, filing.pk, actor, "review", message=_("This filing is outside your areas."))
     if row.status != PriceFiling.Status.SUBMITTED:
         raise ValidationError(_("This filing has been reviewed already."))
     if row.submitted_by_id == getattr(actor, "pk", None):
@@ -454,10 +452,7 @@ class Cremation:
 
 
 def _case_locked(actor: User, case: FuneralCase, action: str) -> FuneralCase:
-    row = FuneralCase.objects.restrict(actor, action).select_for_update().filter(pk=case.pk).first()
-    if row is None:
-        raise PermissionDenied(_("This case is outside what you may work on."))
-    return row
+    return lock_in_scope(FuneralCase, case.pk, actor, action, message=_("This case is outside what you may work on."))
 
 
 @transaction.atomic

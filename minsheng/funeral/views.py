@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -21,6 +20,7 @@ from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.core.middleware import client_ip
 from minsheng.core.numbers import parse_id
+from minsheng.core.steps import service_step
 from minsheng.funeral import selectors
 from minsheng.funeral.forms import (
     AnswerForm,
@@ -56,20 +56,6 @@ from minsheng.funeral.services import (
 
 if TYPE_CHECKING:
     from minsheng.accounts.models import User
-
-
-def _act(request: AuthenticatedRequest, form: Any, action: Callable[[dict[str, Any]], Any], done: str) -> bool:
-    """Run a POST action of a small form; errors go to the messages above the page."""
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        return False
-    try:
-        action(form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return False
-    messages.success(request, done)
-    return True
 
 
 def _may(user: User, permission: str, facility: Facility) -> bool:
@@ -112,7 +98,7 @@ def facility_new(request: AuthenticatedRequest) -> HttpResponse:
             phone=d["phone"],
         )
 
-    _act(request, form, create, _("The facility is added."))
+    service_step(request, form, create, _("The facility is added."))
     return redirect("funeral:facility_list")
 
 
@@ -142,7 +128,7 @@ def facility_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def item_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     facility = selectors.facility_get(user=request.user, pk=pk)
     form = ItemForm(request.POST, prefix="item")
-    _act(
+    service_step(
         request,
         form,
         lambda d: price_item_add(actor=request.user, facility=facility, kind=d["kind"], name=d["name"], unit=d["unit"]),
@@ -156,7 +142,7 @@ def item_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def filing_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     facility = selectors.facility_get(user=request.user, pk=pk)
     form = FilingForm(request.POST, prefix="filing", items=list(facility.items.filter(active=True)))
-    _act(
+    service_step(
         request,
         form,
         lambda d: filing_submit(
@@ -205,7 +191,7 @@ def filing_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def filing_review_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     filing = selectors.filing_get(user=request.user, pk=pk)
     form = ReviewForm(request.POST)
-    _act(
+    service_step(
         request,
         form,
         lambda d: filing_review(actor=request.user, filing=filing, accept=d["decision"] == "accept", note=d["note"]),
@@ -278,7 +264,7 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def case_cremation(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk)
     form = CremationForm(request.POST, prefix="cremation")
-    _act(
+    service_step(
         request,
         form,
         lambda d: cremation_record(
@@ -299,7 +285,7 @@ def case_waiver(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return redirect("funeral:case_detail", pk=pk)
     form = WaiverForm(request.POST, prefix="waiver", offered=offered)
-    _act(
+    service_step(
         request,
         form,
         lambda d: waiver_register(actor=request.user, case=case, services=d["services"]),
@@ -329,7 +315,7 @@ def settlement_prepare(request: AuthenticatedRequest) -> HttpResponse:
     def prepare(d: dict[str, Any]) -> Any:
         done["settlement"] = settlement_generate(actor=request.user, facility=d["facility"], period=d["period"])
 
-    if _act(request, form, prepare, _("The settlement is prepared.")):
+    if service_step(request, form, prepare, _("The settlement is prepared.")):
         return redirect("funeral:settlement_detail", pk=done["settlement"].pk)
     return redirect("funeral:settlement_list")
 
@@ -406,7 +392,7 @@ def complaint_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def complaint_answer_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     complaint = selectors.complaint_get(user=request.user, pk=pk)
     form = AnswerForm(request.POST)
-    _act(
+    service_step(
         request,
         form,
         lambda d: complaint_answer(actor=request.user, complaint=complaint, answer=d["answer"]),

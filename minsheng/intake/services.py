@@ -30,7 +30,7 @@ from minsheng.core.limits import (
     require_length,
 )
 from minsheng.core.modules import ItemHandler, item_handlers
-from minsheng.core.scoping import scope_prefix
+from minsheng.core.scoping import lock_in_scope, scope_prefix
 from minsheng.core.sms import sms_sender
 from minsheng.desk.services import notices_send
 from minsheng.intake.models import Application, Attachment, Channel, Consultation, ItemCase, Notification
@@ -381,10 +381,7 @@ def case_record_decision(
 
 def _lock_case(actor: User, case: ItemCase, action: str) -> ItemCase:
     """The case, locked, if ``actor`` may ``action`` it (else PermissionDenied): no update can be lost."""
-    locked = ItemCase.objects.restrict(actor, action).select_for_update().filter(pk=case.pk).first()
-    if locked is None:
-        raise PermissionDenied(_("This item is not routed to you."))
-    return locked
+    return lock_in_scope(ItemCase, case.pk, actor, action, message=_("This item is not routed to you."))
 
 
 def case_wait_for_materials(*, case: ItemCase, materials: list[str]) -> None:

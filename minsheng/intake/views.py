@@ -154,14 +154,7 @@ def application_list(request: AuthenticatedRequest) -> HttpResponse:
         form.add_error("id_number", _("This is not a valid ID number."))
         applications = Application.objects.restrict(request.user, "view").none()
     page = Paginator(applications, APPLICATIONS_PER_PAGE).get_page(parse_int(request.GET.get("page"), minimum=1))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "form": form,
-        "page": page,
-        "rows": [(a, application_status(a)) for a in page],
-        "query": query.urlencode(),
-    }
+    context = {"form": form, "page": page, "rows": [(a, application_status(a)) for a in page]}
     return render(request, "intake/application_list.html", context, status=400 if form.errors else 200)
 
 

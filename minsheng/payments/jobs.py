@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import logging
 from typing import TYPE_CHECKING
 
 from celery import current_app
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from minsheng.areas.models import Division
+from minsheng.core.jobs import job_fail
 from minsheng.core.scoping import require_scope, scope_allows
 from minsheng.payments.models import PayrollBatch, PayrollJob
 from minsheng.payments.services import PREPARE, require_period
@@ -30,14 +29,16 @@ from minsheng.payments.services import PREPARE, require_period
 if TYPE_CHECKING:
     from minsheng.accounts.models import User
 
-logger = logging.getLogger(__name__)
-
 VIEW = "payments.view_payrollbatch"
 
 # An open job older than this is taken as lost (its worker and its message gone), so that it cannot block the month
 # for ever: the next request marks it failed and starts a new one. Far above a city's generation (seconds) and above
 # Redis's default visibility timeout (one hour), after which a killed worker's message is delivered again.
 ABANDONED_AFTER = dt.timedelta(hours=2)
+
+PAYROLL_FAILED = gettext_lazy(
+    "The payroll could not be prepared because of an error on the server (%(kind)s). Try again later."
+)
 
 
 def runs_in_process() -> bool:
@@ -99,7 +100,7 @@ def _enqueue(args: tuple[str, str, str, int], job_id: int) -> None:
     try:
         generate_payroll.apply_async(args, {"job_id": job_id})
     except Exception as exc:  # the broker cannot be reached (after Celery's own retries): say so rather than wait
-        job_failed(job_id, exc)
+        job_fail(PayrollJob, job_id, exc, fallback=PAYROLL_FAILED)
 
 
 def _run_here(county_code: str, programme: str, period: dt.date, actor_id: int, job: PayrollJob) -> None:
@@ -108,41 +109,6 @@ def _run_here(county_code: str, programme: str, period: dt.date, actor_id: int, 
     with contextlib.suppress(ValidationError, PermissionDenied):  # the refusal is on the job, for the page
         generate_payroll(county_code, programme, period.isoformat(), actor_id, job_id=job.pk)
     job.refresh_from_db()
-
-
-def job_began(job_id: int) -> bool:
-    """Mark the job running (one more attempt). False when it is no longer open: done by an earlier delivery of the
-    same message, or given up; the task then leaves it alone."""
-    # unscoped: system job: the task claims its job, checked against the user's scope when asked for
-    return bool(
-        PayrollJob.objects.unscoped()
-        .filter(pk=job_id, status__in=PayrollJob.OPEN)
-        .update(status=PayrollJob.Status.RUNNING, attempts=F("attempts") + 1, started_at=timezone.now())
-    )
-
-
-def job_done(job_id: int, result: dict[str, int]) -> None:
-    # unscoped: system job: the task records its own job's result
-    PayrollJob.objects.unscoped().filter(pk=job_id).update(
-        status=PayrollJob.Status.DONE, batch_id=result["batch"], result=result, error="", finished_at=timezone.now()
-    )
-
-
-def job_failed(job_id: int, exc: BaseException) -> None:
-    """Record why the job failed, in the interface language: a refusal's own words, else a plain sentence (the
-    details go to the log)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        if isinstance(exc, (ValidationError, PermissionDenied)):
-            text = " ".join(str(m) for m in getattr(exc, "messages", [str(exc)]))
-        else:
-            logger.error("payroll job %s failed", job_id, exc_info=exc)
-            text = _(
-                "The payroll could not be prepared because of an error on the server (%(kind)s). Try again later."
-            ) % {"kind": type(exc).__name__}
-    # unscoped: system job: the task records its own job's failure
-    PayrollJob.objects.unscoped().filter(pk=job_id).update(
-        status=PayrollJob.Status.FAILED, error=text, finished_at=timezone.now()
-    )
 
 
 def job_get(*, user: User, pk: int) -> PayrollJob | None:

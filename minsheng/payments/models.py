@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from minsheng.assistance.programmes import Programme
 from minsheng.core.fields import EncryptedCharField
+from minsheng.core.jobs import Job
 from minsheng.core.limits import REASON_MAX
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
@@ -178,7 +179,7 @@ class PaymentLine(ScopedModel):
         return hold_texts().get(self.hold_reason, "") if self.hold_reason else ""
 
 
-class PayrollJob(ScopedModel):
+class PayrollJob(Job, ScopedModel):
     """One request to prepare a county's payroll of a programme and month, run by the Celery task
     ``payments.generate_payroll`` (or in the web process when no broker is configured). The pages show its status:
     queued, running (``attempts`` counts the starts: a redelivery after a killed worker is the second), done with the
@@ -192,20 +193,12 @@ class PayrollJob(ScopedModel):
         DONE = "done", pgettext_lazy("payroll job", "Done")
         FAILED = "failed", pgettext_lazy("payroll job", "Failed")
 
-    OPEN = (Status.QUEUED, Status.RUNNING)
-
     area_code = models.CharField(_("county"), max_length=12, db_index=True)
     programme = models.CharField(_("programme"), max_length=20, choices=Programme.choices)
     period = models.DateField(_("month paid"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     batch = models.ForeignKey(PayrollBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="jobs")
     result = models.JSONField(_("result"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True, default="")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     objects: ClassVar[ScopedManager[PayrollJob]] = ScopedManager()
     scope_field = "area_code"
@@ -224,7 +217,3 @@ class PayrollJob(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.area_code} {self.programme} {self.period:%Y-%m} {self.status}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in self.OPEN

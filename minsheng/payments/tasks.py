@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
+
+from minsheng.core.jobs import job_finish, job_run, redelivered
 
 
-@shared_task(name="payments.generate_payroll")
+@shared_task(bind=True, name="payments.generate_payroll")
 def generate_payroll(
-    county_code: str, programme: str, period_iso: str, actor_id: int, job_id: int | None = None
+    self: Task[Any, Any], county_code: str, programme: str, period_iso: str, actor_id: int, job_id: int | None = None
 ) -> dict[str, int]:
     """Prepare the county's payroll of ``programme`` for the month starting ``period_iso`` as the user ``actor_id``
     (who must hold the preparing permission in that county; ``payroll_generate`` checks it). With ``job_id`` (a
-    ``PayrollJob`` asked for on a page) the job shows the progress: running, then done with the batch's figures or
-    failed with the reason; a job no longer open (done by an earlier delivery, or given up) is left alone.
+    ``PayrollJob`` asked for on a page) the core runner claims the job and the job shows the progress: running, then
+    done with the batch's figures or failed with the reason; a job claimed by another delivery, done, or given up is
+    left alone (a redelivery after its worker died takes it over).
 
     Idempotent, so a retry completes the batch or does nothing:
 
@@ -35,27 +39,23 @@ def generate_payroll(
 
     # Refusals are kept on the job for the pages, which speak the interface language whoever ran the task.
     with translation.override(settings.LANGUAGE_CODE):
-        return _generate_for_job(county_code, programme, period_iso, actor_id, job_id)
+        if job_id is None:
+            return _generate(county_code, programme, period_iso, actor_id)
+        return _generate_for_job(county_code, programme, period_iso, actor_id, job_id, redelivered(self))
 
 
 def _generate_for_job(
-    county_code: str, programme: str, period_iso: str, actor_id: int, job_id: int | None
+    county_code: str, programme: str, period_iso: str, actor_id: int, job_id: int, again: bool
 ) -> dict[str, int]:
-    from minsheng.payments import jobs
+    from minsheng.payments.jobs import PAYROLL_FAILED
     from minsheng.payments.models import PayrollJob
 
-    if job_id is None:
-        return _generate(county_code, programme, period_iso, actor_id)
-    if not jobs.job_began(job_id):
-        # unscoped: system job: the task reads its own job's row
-        return dict(PayrollJob.objects.unscoped().get(pk=job_id).result or {})
-    try:
+    def work(job: PayrollJob) -> None:
         result = _generate(county_code, programme, period_iso, actor_id)
-    except Exception as exc:  # the page must say it failed rather than spin; Celery records it as failed too
-        jobs.job_failed(job_id, exc)
-        raise
-    jobs.job_done(job_id, result)
-    return result
+        job_finish(job, batch_id=result["batch"], result=result)
+
+    job = job_run(PayrollJob, job_id, work, fallback=PAYROLL_FAILED, redelivered=again)
+    return dict(job.result or {})
 
 
 def _generate(county_code: str, programme: str, period_iso: str, actor_id: int) -> dict[str, int]:

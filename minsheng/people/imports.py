@@ -42,6 +42,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -55,6 +56,7 @@ from minsheng.core.crypto import (
     mask_id_number,
     mask_phone,
 )
+from minsheng.core.jobs import job_finish, job_progress, job_run
 from minsheng.core.spreadsheets import safe_row
 from minsheng.people.idnumbers import (
     CHECK_CHARACTERS,
@@ -1190,28 +1192,20 @@ def template_workbook() -> bytes:
 # Running a job ---------------------------------------------------------------------------------------------
 
 
-def _update(job: ImportJob, **fields: Any) -> None:
-    """Progress is written outside the batch transactions, so the progress bar sees it at once."""
-    # unscoped: system job: the import's own progress row, written by the worker
-    ImportJob.objects.unscoped().filter(pk=job.pk).update(**fields)
-    for name, value in fields.items():
-        setattr(job, name, value)
+IMPORT_FAILED = gettext_lazy("The import stopped because of an error on the server (%(kind)s). Upload the file again.")
 
 
-def import_run(job_id: int) -> ImportJob:
-    """Run an import job to its end. Safe to run again after a crash: persons and households are upserted."""
+def import_run(job_id: int, *, redelivered: bool = False) -> ImportJob:
+    """Run an import job to its end (the core runner claims it, so a second delivery does not run it again). Safe to
+    run again after a crash (``redelivered``): persons and households are upserted."""
 
     # A worker has no request: its messages and report are in the platform's language.
     with translation.override(settings.LANGUAGE_CODE):
-        return _import_run(job_id)
+        return job_run(ImportJob, job_id, _import_run, fallback=IMPORT_FAILED, redelivered=redelivered)
 
 
-def _import_run(job_id: int) -> ImportJob:
+def _import_run(job: ImportJob) -> None:
     _phase.start = time.perf_counter()
-    # unscoped: system job: the Celery worker loads the import job it was handed
-    job = ImportJob.objects.unscoped().select_related("created_by").get(pk=job_id)
-    if job.status in {ImportJob.Status.DONE, ImportJob.Status.REJECTED}:
-        return job
     path = Path(settings.MEDIA_ROOT) / job.stored_file
     prefixes = [s.prefix for s in job.created_by.scopes_for("people.import_person")]
     today = timezone.localdate()
@@ -1219,33 +1213,31 @@ def _import_run(job_id: int) -> ImportJob:
     tables = _Tables(job.pk)
     with connection.cursor() as cursor:
         tables.drop(cursor)
-    _update(job, status=ImportJob.Status.RUNNING, phase="checking", processed_rows=0)
+    job_progress(job, 0, phase="checking")
     try:
         try:
             with _stager(tables) as stager:
                 check = check_file(
                     path,
                     checker,
-                    progress=lambda n: _update(job, processed_rows=n),
+                    progress=lambda n: job_progress(job, n),
                     sink=stager.add,
                     late_found=stager.abandon,
                 )
             _phase("check")
             persons_merged = stager.finish(check)
             _phase("finish")
-            _update(
-                job, total_rows=check.rows, processed_rows=len(check.bad), phase="writing", error_rows=len(check.bad)
-            )
+            job_progress(job, len(check.bad), check.rows, phase="writing", error_rows=len(check.bad))
             counts = _merge(
                 job,
                 tables,
                 check,
                 today,
-                progress=lambda n: _update(job, processed_rows=n),
+                progress=lambda n: job_progress(job, n),
                 persons_merged=persons_merged,
             )
             _phase("merge")
-            _update(job, processed_rows=check.rows, phase="memberships", **counts)
+            job_progress(job, check.rows, phase="memberships", **counts)
             reconcile_memberships(job, tables, today)
             _phase("reconcile")
         finally:
@@ -1256,8 +1248,8 @@ def _import_run(job_id: int) -> ImportJob:
             _keys, rows = read_rows(path)  # the bad rows as uploaded, for the report
             bad_rows = [(line, row, check.bad[line]) for line, row in rows if line in check.bad]
     except ImportFileError as exc:
-        _update(job, status=ImportJob.Status.REJECTED, message=str(exc), finished_at=timezone.now())
-        return job
+        job_finish(job, status=ImportJob.Status.REJECTED, error=str(exc))
+        return
     report = ""
     if bad_rows:
         report = f"imports/{job.pk}-errors.xlsx"
@@ -1271,5 +1263,4 @@ def _import_run(job_id: int) -> ImportJob:
         area_code=job.area_code,
         after={"rows": check.rows, "errors": len(check.bad), **counts},
     )
-    _update(job, status=ImportJob.Status.DONE, phase="", error_report=report, finished_at=timezone.now())
-    return job
+    job_finish(job, phase="", error_report=report)

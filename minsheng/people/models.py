@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from minsheng.core.fields import EncryptedCharField
+from minsheng.core.jobs import Job
 from minsheng.core.limits import REASON_MAX
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
@@ -380,8 +381,9 @@ class ChangeRequest(ScopedModel):
         return f"{self.person_id} {self.status}"
 
 
-class ImportJob(ScopedModel):
-    """One upload of residents from a legacy system: its progress, its counts and its error report."""
+class ImportJob(Job, ScopedModel):
+    """One upload of residents from a legacy system: its progress (rows), its counts and its error report. A file
+    that cannot be read is ``rejected`` (with the reason in ``error``), nothing imported."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")
@@ -398,14 +400,11 @@ class ImportJob(ScopedModel):
     stored_file = models.CharField(max_length=300)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     phase = models.CharField(_("step"), max_length=40, blank=True, default="")
-    total_rows = models.PositiveIntegerField(_("rows"), default=0)
-    processed_rows = models.PositiveIntegerField(_("rows done"), default=0)
     created_persons = models.PositiveIntegerField(_("new persons"), default=0)
     updated_persons = models.PositiveIntegerField(_("updated persons"), default=0)
     created_households = models.PositiveIntegerField(_("new households"), default=0)
     error_rows = models.PositiveIntegerField(_("rows with errors"), default=0)
     error_report = models.CharField(max_length=300, blank=True, default="")
-    message = models.TextField(_("message"), blank=True, default="")
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
@@ -420,7 +419,3 @@ class ImportJob(ScopedModel):
 
     def __str__(self) -> str:
         return self.original_name
-
-    @property
-    def percent(self) -> int:
-        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0

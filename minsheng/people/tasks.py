@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
 
+from celery import Task, shared_task
+
+from minsheng.core.jobs import redelivered
 from minsheng.people.imports import import_run
 
 
-@shared_task(acks_late=True, name="people.import_run")
-def run_import(job_id: int) -> str:
-    """Idempotent: a job that finished is left alone; one that crashed is run again from the start."""
-    return import_run(job_id).status
+@shared_task(bind=True, acks_late=True, name="people.import_run")
+def run_import(self: Task[Any, Any], job_id: int) -> str:
+    """Idempotent: a job claimed already is left alone; one whose worker died is run again from the start."""
+    return import_run(job_id, redelivered=redelivered(self)).status

@@ -19,6 +19,7 @@ from minsheng.core.forms import add_service_errors
 from minsheng.core.htmx import is_htmx, render_page
 from minsheng.core.limits import REASON_MAX
 from minsheng.core.numbers import parse_id
+from minsheng.core.steps import service_step
 from minsheng.people import selectors, services
 from minsheng.people.forms import (
     DecisionForm,
@@ -271,22 +272,28 @@ def head_change(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(user=actor, pk=pk)
     memberships = selectors.household_memberships(household)
     form = HeadChangeForm(request.POST, members=memberships)
-    if form.is_valid():
-        new_head = next(m.person for m in memberships if m.person_id == form.cleaned_data["new_head"])
-        try:
-            services.household_change_head(
-                actor=actor,
-                household=household,
-                new_head=new_head,
-                former_head_relation=form.cleaned_data["former_head_relation"],
-                on=form.cleaned_data["on"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("%(name)s is now the head of the household.") % {"name": new_head.name})
-            return redirect("people:household_detail", pk=household.pk)
+
+    def change(d: dict[str, Any]) -> Person:
+        new_head = next(m.person for m in memberships if m.person_id == d["new_head"])
+        services.household_change_head(
+            actor=actor,
+            household=household,
+            new_head=new_head,
+            former_head_relation=d["former_head_relation"],
+            on=d["on"],
+            reason=d["reason"],
+        )
+        return new_head
+
+    done = service_step(
+        request,
+        form,
+        change,
+        lambda new_head: _("%(name)s is now the head of the household.") % {"name": new_head.name},
+        on_form=True,
+    )
+    if done:
+        return redirect("people:household_detail", pk=household.pk)
     return _back_to_household(request, household.pk, form)
 
 

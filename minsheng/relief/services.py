@@ -15,10 +15,10 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
 from minsheng.core.crypto import blind_index, mask_id_number
-from minsheng.core.scoping import ScopedModel, require_scope
+from minsheng.core.scoping import lock_in_scope, require_scope
 from minsheng.intake.services import DOCUMENT_SIGNATURES, ItemRequest, application_submit
 from minsheng.people.idnumbers import InvalidIdNumber, parse_id_number
 from minsheng.people.models import Person
@@ -42,8 +42,6 @@ from minsheng.workdays.services import Calendar
 
 if TYPE_CHECKING:
     from minsheng.accounts.models import User
-
-_Row = TypeVar("_Row", bound=ScopedModel)
 
 STAY_DAYS = "relief.stay_days"
 ANNOUNCEMENT_DAYS = "relief.announcement_days"
@@ -89,15 +87,6 @@ def _local_date(moment: dt.datetime) -> dt.date:
 def _not_future(moment: dt.datetime, field: str) -> None:
     if moment > timezone.now() + FUTURE_SLACK:
         raise ValidationError({field: _("The time cannot be in the future.")})
-
-
-def _lock(model: type[_Row], pk: int, actor: User, action: str) -> _Row:
-    """The row, locked, if the actor may ``action`` it; else PermissionDenied (the page was opened through the door,
-    so this happens only when the actor's rights changed meanwhile)."""
-    row: _Row | None = model.objects.restrict(actor, action).select_for_update().filter(pk=pk).first()
-    if row is None:
-        raise PermissionDenied(_("This record is outside your areas."))
-    return row
 
 
 def _text(value: str, field: str, message: str, limit: int = 500) -> str:
@@ -306,7 +295,7 @@ def _tracing_open(admission: Admission) -> Tracing:
 @transaction.atomic
 def admission_services(*, actor: User, admission: Admission, services: Iterable[str]) -> Admission:
     """Record the services given so far (the list replaces the previous one)."""
-    locked = _lock(Admission, admission.pk, actor, "change")
+    locked = lock_in_scope(Admission, admission.pk, actor, "change")
     wanted = sorted(set(services))
     if set(wanted) - set(SERVICES):
         raise ValidationError({"services": _("Choose the services from the list.")})
@@ -327,7 +316,7 @@ def admission_services(*, actor: User, admission: Admission, services: Iterable[
 @transaction.atomic
 def stay_extend(*, actor: User, admission: Admission, until: dt.date, reason: str) -> StayExtension:
     """Allow a stay beyond its limit, with the reason; the person may still leave whenever they wish."""
-    locked = _lock(Admission, admission.pk, actor, "change")
+    locked = lock_in_scope(Admission, admission.pk, actor, "change")
     if locked.status != Admission.Status.IN_STATION:
         raise ValidationError(_("The person has left; a stay that ended cannot be extended."))
     reason = _text(reason, "reason", _("Say why the stay is extended."))
@@ -355,7 +344,7 @@ def stay_extend(*, actor: User, admission: Admission, until: dt.date, reason: st
 
 @transaction.atomic
 def belonging_add(*, actor: User, admission: Admission, description: str, quantity: int = 1) -> Belonging:
-    locked = _lock(Admission, admission.pk, actor, "change")
+    locked = lock_in_scope(Admission, admission.pk, actor, "change")
     if locked.status != Admission.Status.IN_STATION:
         raise ValidationError(_("The person has left."))
     description = _text(description, "description", _("Describe the item."), 200)
@@ -400,7 +389,7 @@ def departure_record(
 ) -> Admission:
     """The person leaves (at once, whenever they wish): belongings are given back; a tracing ends with a return home
     or to the family (reunited) or with leaving of their own will (closed), and goes on after a transfer."""
-    locked = _lock(Admission, admission.pk, actor, "change")
+    locked = lock_in_scope(Admission, admission.pk, actor, "change")
     if locked.status != Admission.Status.IN_STATION:
         raise ValidationError(_("This person's departure is recorded already."))
     if departure not in Admission.Departure.values or departure in ("", Admission.Departure.RESETTLED):
@@ -464,7 +453,7 @@ def _tracing_end(tracing: Tracing, *, status: str, at: dt.datetime, note: str) -
 
 
 def _open_tracing(tracing: Tracing, actor: User, action: str = "change") -> Tracing:
-    locked = _lock(Tracing, tracing.pk, actor, action)
+    locked = lock_in_scope(Tracing, tracing.pk, actor, action)
     if locked.status != Tracing.Status.OPEN:
         raise ValidationError(_("This tracing has ended."))
     return locked

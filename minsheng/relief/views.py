@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
+from minsheng.core.steps import service_step
 from minsheng.relief import selectors
 from minsheng.relief.forms import (
     AdmissionForm,
@@ -55,23 +55,6 @@ from minsheng.relief.services import (
 VIEW = "relief.view_admission"
 CHANGE = "relief.change_admission"
 TRACE = "relief.change_tracing"
-
-
-def _errors(request: AuthenticatedRequest, exc: ValidationError) -> None:
-    messages.error(request, " ".join(exc.messages))
-
-
-def _act(request: AuthenticatedRequest, form: Any, action: Callable[[dict[str, Any]], Any], done: str) -> None:
-    """Run a POST action from a small form on the admission page; errors go to the messages above it."""
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        return
-    try:
-        action(form.cleaned_data)
-    except ValidationError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, done)
 
 
 @role_required(VIEW)
@@ -172,7 +155,7 @@ def admission_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def admission_depart(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     admission = selectors.admission_get(user=request.user, pk=pk, action="change")
     form = DepartureForm(request.POST, prefix="depart")
-    _act(
+    service_step(
         request,
         form,
         lambda d: departure_record(
@@ -193,7 +176,7 @@ def admission_depart(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def admission_extend(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     admission = selectors.admission_get(user=request.user, pk=pk, action="change")
     form = ExtensionForm(request.POST, prefix="extend")
-    _act(
+    service_step(
         request,
         form,
         lambda d: stay_extend(actor=request.user, admission=admission, until=d["until"], reason=d["reason"]),
@@ -207,7 +190,7 @@ def admission_extend(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def admission_services_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     admission = selectors.admission_get(user=request.user, pk=pk, action="change")
     form = ServicesForm(request.POST, prefix="services")
-    _act(
+    service_step(
         request,
         form,
         lambda d: admission_services(actor=request.user, admission=admission, services=d["services"]),
@@ -221,7 +204,7 @@ def admission_services_view(request: AuthenticatedRequest, pk: int) -> HttpRespo
 def belonging_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     admission = selectors.admission_get(user=request.user, pk=pk, action="change")
     form = BelongingForm(request.POST, prefix="belonging")
-    _act(
+    service_step(
         request,
         form,
         lambda d: belonging_add(
@@ -237,7 +220,7 @@ def belonging_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def tracing_check(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     tracing = selectors.tracing_get(user=request.user, pk=pk, action="change")
     form = CheckForm(request.POST, prefix="check")
-    _act(
+    service_step(
         request,
         form,
         lambda d: tracing_check_request(
@@ -254,7 +237,7 @@ def tracing_check_done(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     check = get_object_or_404(TracingCheck.objects.select_related("tracing"), pk=pk)
     tracing = selectors.tracing_get(user=request.user, pk=check.tracing_id, action="change")
     form = CheckResultForm(request.POST, prefix="result")
-    _act(
+    service_step(
         request,
         form,
         lambda d: tracing_check_result(
@@ -270,7 +253,7 @@ def tracing_check_done(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def tracing_announce(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     tracing = selectors.tracing_get(user=request.user, pk=pk, action="change")
     form = AnnouncementForm(request.POST, request.FILES, prefix="announce")
-    _act(
+    service_step(
         request,
         form,
         lambda d: announcement_publish(actor=request.user, tracing=tracing, text=d["text"], photo=d["photo"]),
@@ -284,7 +267,7 @@ def tracing_announce(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def tracing_reunite_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     tracing = selectors.tracing_get(user=request.user, pk=pk, action="change")
     form = ReuniteForm(request.POST, prefix="reunite")
-    _act(
+    service_step(
         request,
         form,
         lambda d: tracing_reunite(actor=request.user, tracing=tracing, note=d["note"]),
@@ -312,7 +295,7 @@ def tracing_resettle_view(request: AuthenticatedRequest, pk: int) -> HttpRespons
             note=d["note"],
         )
 
-    _act(request, form, resettle, _("Resettled: registered, and the 特困 application is taken."))
+    service_step(request, form, resettle, _("Resettled: registered, and the 特困 application is taken."))
     return redirect("relief:admission_detail", pk=tracing.admission_id)
 
 
@@ -329,7 +312,7 @@ def patrol_list(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 def patrol_new(request: AuthenticatedRequest) -> HttpResponse:
     form = PatrolForm(request.POST, stations=selectors.stations_for_admission(user=request.user))
-    _act(
+    service_step(
         request,
         form,
         lambda d: patrol_record(
@@ -366,7 +349,7 @@ def station_new(request: AuthenticatedRequest) -> HttpResponse:
             raise ValidationError({"area": _("Unknown division code %(code)s.") % {"code": d["area"]}})
         return station_create(actor=request.user, area=area, name=d["name"], address=d["address"], phone=d["phone"])
 
-    _act(request, form, create, _("The station is added."))
+    service_step(request, form, create, _("The station is added."))
     return redirect("relief:station_list")
 
 

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record, audit_record_many
 from minsheng.core.modules import RegistryChange, RegistryEvent
 from minsheng.core.months import add_months, first_day_of_next_month, month_of
+from minsheng.core.scoping import lock_in_scope
 from minsheng.people.models import Household, Person
 
 if TYPE_CHECKING:
@@ -149,16 +150,14 @@ def _snapshot(benefit: Benefit) -> dict[str, Any]:
 
 def _lock(actor: User, benefit: Benefit) -> Benefit:
     """The benefit row, locked, if ``actor`` may change benefits in its area (else PermissionDenied)."""
-    locked = (
-        Benefit.objects.restrict(actor, "change")
-        .select_for_update(of=("self",))  # the benefit row only (PostgreSQL refuses to lock an outer join's side)
-        .select_related("household", "payee", "assessment_result")
-        .filter(pk=benefit.pk)
-        .first()
+    return lock_in_scope(
+        Benefit,
+        benefit.pk,
+        actor,
+        "change",
+        message=_("You may not change this benefit."),
+        related=("household", "payee", "assessment_result"),
     )
-    if locked is None:
-        raise PermissionDenied(_("You may not change this benefit."))
-    return locked
 
 
 def _require_reason(reason: str) -> str:

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,8 +28,9 @@ from minsheng.assistance.benefits.models import Benefit
 from minsheng.assistance.benefits.notices import notice_for_benefit
 from minsheng.assistance.pdf import notice_viewed
 from minsheng.core.decorators import role_required
-from minsheng.core.forms import StyledForm, add_service_errors
+from minsheng.core.forms import StyledForm
 from minsheng.core.pdf import pdf_response, render_notice
+from minsheng.core.steps import service_step
 from minsheng.core.templatetags.money import yuan
 
 
@@ -43,10 +42,7 @@ def benefit_list(request: AuthenticatedRequest) -> HttpResponse:
         filters = {k: v for k, v in form.cleaned_data.items() if v}
     benefits = selectors.benefit_list(user=request.user, **filters)
     page = Paginator(benefits, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
-    return render(request, "assistance/benefits/list.html", context)
+    return render(request, "assistance/benefits/list.html", {"form": form, "page": page})
 
 
 @role_required("assistance.view_benefit")
@@ -103,14 +99,8 @@ def _apply(
     """Shared POST handling of the change forms: validate, call the service, show its errors on the form."""
     benefit = _benefit(request, pk, "change")
     form = form_class(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            outcome = run(benefit, form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, done(outcome))
-            return redirect("assistance:benefit_detail", pk=benefit.pk)
+    if service_step(request, form, lambda data: run(benefit, data), done, on_form=True):
+        return redirect("assistance:benefit_detail", pk=benefit.pk)
     return _detail(request, benefit, status=400, **{name: form})
 
 

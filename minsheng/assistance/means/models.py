@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from minsheng.assistance.programmes import Programme
+from minsheng.core.jobs import Job
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
 # --- Household economic status (家庭经济状况): a versioned record; a new version never edits an old one ---------
@@ -375,9 +376,9 @@ class AssessmentResult(ScopedModel):
         return f"{self.programme} {self.person_id or ''} {self.monthly_fen}"
 
 
-class Simulation(ScopedModel):
+class Simulation(Job, ScopedModel):
     """A policy simulation: every household with an economic status in an area, under today's rules and under a
-    changed 低保 standard from a month. Run by Celery; ``progress`` counts the counties done."""
+    changed 低保 standard from a month. Run by Celery; the progress counts the slices of 5,000 households done."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -389,13 +390,8 @@ class Simulation(ScopedModel):
     from_month = models.DateField(_("from month"))
     standard_fen = models.BigIntegerField(_("new 低保 standard (fen)"))
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
-    parts_done = models.PositiveSmallIntegerField(default=0)
-    parts_total = models.PositiveSmallIntegerField(default=0)
     result = models.JSONField(_("result"), null=True, blank=True)
-    error = models.TextField(blank=True, default="")
     seconds = models.FloatField(_("seconds"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
 
     objects: ClassVar[ScopedManager[Simulation]] = ScopedManager()
     scope_field = "area_code"

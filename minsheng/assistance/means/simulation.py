@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import connection, connections
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy
 
 from minsheng.areas.codes import level_of, prefix_of
 from minsheng.areas.models import Division
@@ -22,6 +23,7 @@ from minsheng.assistance.means.engine import HouseholdFacts, Result, assess
 from minsheng.assistance.means.facts import CHUNK, RuleBook, current_statuses, facts_for_statuses
 from minsheng.assistance.means.models import EconomicStatus, Simulation
 from minsheng.assistance.programmes import Programme
+from minsheng.core.jobs import job_finish, job_progress, job_run, redelivered
 
 
 @dataclass
@@ -192,39 +194,26 @@ def prefix_of_area(area_code: str) -> str:
     return prefix_of(area_code, level_of(area_code))
 
 
-def simulation_run(simulation_id: int) -> Simulation:
-    # unscoped: system job: the Celery worker loads the simulation it was handed
-    simulation = Simulation.objects.unscoped().get(pk=simulation_id)
-    if simulation.status == Simulation.Status.DONE:
-        return simulation
-    # unscoped: system job: the worker writes its own simulation's status
-    Simulation.objects.unscoped().filter(pk=simulation.pk).update(status=Simulation.Status.RUNNING, parts_done=0)
+SIMULATION_FAILED = gettext_lazy("The simulation stopped because of an error on the server (%(kind)s).")
+
+
+def simulation_run(simulation_id: int, *, redelivered: bool = False) -> Simulation:
+    """Run the simulation job to its end (claimed by the core runner: a second delivery does not run it again)."""
+    return job_run(Simulation, simulation_id, _simulation_run, fallback=SIMULATION_FAILED, redelivered=redelivered)
+
+
+def _simulation_run(simulation: Simulation) -> None:
     started = time.perf_counter()
-
-    def progress(done: int, total: int) -> None:
-        # unscoped: system job: the worker writes its own simulation's progress
-        Simulation.objects.unscoped().filter(pk=simulation.pk).update(parts_done=done, parts_total=total)
-
-    try:
-        outcome = simulate(
-            area_prefix=prefix_of_area(simulation.area_code),
-            on=simulation.from_month,
-            standard_fen=simulation.standard_fen,
-            progress=progress,
-        )
-    except Exception as exc:  # the page must say it failed rather than spin forever
-        # unscoped: system job: the worker records its own simulation's failure
-        Simulation.objects.unscoped().filter(pk=simulation.pk).update(status=Simulation.Status.FAILED, error=str(exc))
-        raise
-    # unscoped: system job: the worker records its own simulation's result
-    Simulation.objects.unscoped().filter(pk=simulation.pk).update(
-        status=Simulation.Status.DONE, result=outcome.as_dict(), seconds=round(time.perf_counter() - started, 3)
+    outcome = simulate(
+        area_prefix=prefix_of_area(simulation.area_code),
+        on=simulation.from_month,
+        standard_fen=simulation.standard_fen,
+        progress=lambda done, total: job_progress(simulation, done, total),
     )
-    simulation.refresh_from_db()
-    return simulation
+    job_finish(simulation, result=outcome.as_dict(), seconds=round(time.perf_counter() - started, 3))
 
 
-@shared_task(acks_late=True, name="assistance.run_simulation")
-def run_simulation(simulation_id: int) -> str:
-    """Idempotent: a finished run is left alone; a crashed one runs again from the start."""
-    return simulation_run(simulation_id).status
+@shared_task(bind=True, acks_late=True, name="assistance.run_simulation")
+def run_simulation(self: Task[Any, Any], simulation_id: int) -> str:
+    """Idempotent: a run claimed already is left alone; one whose worker died runs again from the start."""
+    return simulation_run(simulation_id, redelivered=redelivered(self)).status

@@ -24,6 +24,7 @@ from minsheng.audit.services import audit_record
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.core.htmx import is_htmx
+from minsheng.core.steps import service_step
 from minsheng.core.templatetags.money import yuan
 from minsheng.people.models import Household, Membership
 from minsheng.people.selectors import household_get
@@ -86,19 +87,16 @@ def status_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     actor = request.user
     household = household_get(user=actor, pk=pk)
     form = StatusNewForm(request.POST)
-    if form.is_valid():
-        try:
-            status = services.economic_status_new(
-                actor=actor,
-                household=household,
-                window_end=form.cleaned_data["window_end"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Version %(version)s is started.") % {"version": status.version})
-            return redirect("assistance:household_means", household.pk)
+    if service_step(
+        request,
+        form,
+        lambda d: services.economic_status_new(
+            actor=actor, household=household, window_end=d["window_end"], note=d["note"]
+        ),
+        lambda status: _("Version %(version)s is started.") % {"version": status.version},
+        on_form=True,
+    ):
+        return redirect("assistance:household_means", household.pk)
     return render(
         request, "assistance/means/household.html", _means_context(actor, household, {"new": form}), status=400
     )
@@ -116,14 +114,14 @@ def status_line_add(request: AuthenticatedRequest, pk: int, line: str) -> HttpRe
         raise Http404
     status = _status_for_change(actor, pk)
     form = LINE_FORMS[line](request.POST, members=_members(status.household))
-    if form.is_valid():
-        try:
-            services.status_line_add(actor=actor, status=status, line=line, data=form.line_data())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("assistance:household_means", status.household_id)
+    if service_step(
+        request,
+        form,
+        lambda d: services.status_line_add(actor=actor, status=status, line=line, data=form.line_data()),
+        _("Saved."),
+        on_form=True,
+    ):
+        return redirect("assistance:household_means", status.household_id)
     context = _means_context(actor, status.household, {line: form})
     context["open_form"] = line
     return render(request, "assistance/means/household.html", context, status=400)
@@ -151,21 +149,21 @@ def authorisation_record(request: AuthenticatedRequest, pk: int) -> HttpResponse
     actor = request.user
     status = _status_for_change(actor, pk)
     form = AuthorisationForm(request.POST, members=_members(status.household))
-    if form.is_valid():
-        try:
-            services.authorisation_record(
-                actor=actor,
-                status=status,
-                serial=form.cleaned_data["serial"],
-                signed_on=form.cleaned_data["signed_on"],
-                channel=form.cleaned_data["channel"],
-                signers=[(form.members[pk], "") for pk in form.cleaned_data["signers"]],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The authorisation is recorded."))
-            return redirect("assistance:household_means", status.household_id)
+    if service_step(
+        request,
+        form,
+        lambda d: services.authorisation_record(
+            actor=actor,
+            status=status,
+            serial=d["serial"],
+            signed_on=d["signed_on"],
+            channel=d["channel"],
+            signers=[(form.members[pk], "") for pk in d["signers"]],
+        ),
+        _("The authorisation is recorded."),
+        on_form=True,
+    ):
+        return redirect("assistance:household_means", status.household_id)
     context = _means_context(actor, status.household, {"authorisation": form})
     return render(request, "assistance/means/household.html", context, status=400)
 
@@ -256,6 +254,6 @@ def simulations(request: AuthenticatedRequest) -> HttpResponse:
 @role_required("assistance.simulate_assessment")
 def simulation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     actor = request.user
-    run = get_object_or_404(Simulation.objects.restrict(actor, "view"), pk=pk)
+    job = get_object_or_404(Simulation.objects.restrict(actor, "view"), pk=pk)
     template = "assistance/means/_simulation.html" if is_htmx(request) else "assistance/means/simulation.html"
-    return render(request, template, {"run": run, "result": run.result or {}})
+    return render(request, template, {"job": job, "result": job.result or {}})

@@ -51,7 +51,7 @@ from minsheng.assistance.temporary.selectors import (
 )
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
-from minsheng.core.scoping import scope_allows
+from minsheng.core.scoping import lock_in_scope, scope_allows
 from minsheng.core.templatetags.money import yuan
 from minsheng.intake.models import ItemCase, Notification
 from minsheng.intake.notifications import StaffDirectory
@@ -141,10 +141,7 @@ def _area_for(actor: User, person: Person) -> str:
 
 def _lock(actor: User, aid: TemporaryAid, action: str = "view") -> TemporaryAid:
     """The case, locked, if ``actor`` may ``action`` it; else PermissionDenied."""
-    locked = TemporaryAid.objects.restrict(actor, action).select_for_update().filter(pk=aid.pk).first()
-    if locked is None:
-        raise PermissionDenied(_("This case is outside your areas."))
-    return locked
+    return lock_in_scope(TemporaryAid, aid.pk, actor, action, message=_("This case is outside your areas."))
 
 
 def _open_item_case(*, actor: User, person: Person, kind: str, pay_first: bool) -> ItemCase:
@@ -164,9 +161,7 @@ def _open_item_case(*, actor: User, person: Person, kind: str, pay_first: bool) 
 
 
 def _existing_item_case(*, actor: User, item_case: ItemCase, person: Person, kind: str) -> ItemCase:
-    locked = ItemCase.objects.restrict(actor, "view").select_for_update().filter(pk=item_case.pk).first()
-    if locked is None:
-        raise PermissionDenied(_("This item is outside your areas."))
+    locked = lock_in_scope(ItemCase, item_case.pk, actor, "view", message=_("This item is outside your areas."))
     if locked.item.number != ITEM_OF_KIND[kind]:
         raise ValidationError(_("This item is not temporary assistance of this type."))
     if locked.application.person_id != person.pk:
@@ -481,9 +476,7 @@ def referral_record(*, actor: User, aid: TemporaryAid, kind: str, organisation: 
 @transaction.atomic
 def referral_outcome_record(*, actor: User, referral: Referral, outcome: str) -> Referral:
     """What came of a referral (help given, declined, still pending and why)."""
-    locked = Referral.objects.restrict(actor, "add").select_for_update().filter(pk=referral.pk).first()
-    if locked is None:
-        raise PermissionDenied(_("This referral is outside your areas."))
+    locked = lock_in_scope(Referral, referral.pk, actor, "add", message=_("This referral is outside your areas."))
     if not outcome.strip():
         raise ValidationError({"outcome": _("Write down what came of the referral.")})
     before = locked.outcome
@@ -505,9 +498,9 @@ def assessment_prompt_close(
     *, actor: User, prompt: AssessmentPrompt, outcome: str, assessment: Assessment | None = None
 ) -> AssessmentPrompt:
     """Close the prompt to assess the household, with what came of it (and the means test run, if any)."""
-    locked = AssessmentPrompt.objects.restrict(actor, "change").select_for_update().filter(pk=prompt.pk).first()
-    if locked is None:
-        raise PermissionDenied(_("This prompt is outside your areas."))
+    locked = lock_in_scope(
+        AssessmentPrompt, prompt.pk, actor, "change", message=_("This prompt is outside your areas.")
+    )
     if locked.closed_at is not None:
         raise ValidationError(_("This prompt is closed already."))
     if not outcome.strip():

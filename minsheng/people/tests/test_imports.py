@@ -56,7 +56,13 @@ def _household_rows(p: Personas) -> list[str]:
 def test_a_good_file_imports_persons_households_and_memberships(personas: Personas) -> None:
     actor = personas[Role.COUNTY_APPROVER]
     job = _run(actor, "good.csv", ("\n".join([HEADER, *_household_rows(personas)]) + "\n").encode())
-    assert (job.status, job.total_rows, job.processed_rows, job.error_rows, job.error_report) == ("done", 5, 5, 0, "")
+    assert (job.status, job.progress_total, job.progress_done, job.error_rows, job.error_report) == (
+        "done",
+        5,
+        5,
+        0,
+        "",
+    )
     assert (job.created_persons, job.updated_persons, job.created_households, job.percent) == (5, 0, 2, 100)
     head = Person.objects.unscoped().get(id_index=blind_index(_id("1960-05-01", 11)))
     assert (head.name, head.phone, head.bank_account, head.phone_masked) == (
@@ -101,7 +107,7 @@ def test_bad_rows_come_back_in_an_excel_report_and_are_not_imported(personas: Pe
         _row("H018", "户主", "陈十", _id("1976-01-01", 29), personas.other_city.code),  # line 11: not a village of ours
     ]
     job = _run(personas[Role.COUNTY_APPROVER], "mixed.csv", "\n".join(rows).encode())
-    assert (job.status, job.total_rows, job.error_rows, job.created_persons) == ("done", 10, 9, 1)
+    assert (job.status, job.progress_total, job.error_rows, job.created_persons) == ("done", 10, 9, 1)
     assert list(Person.objects.unscoped().values_list("name", flat=True)) == ["赵一"]
     report = load_workbook(Path(settings.MEDIA_ROOT) / job.error_report)  # type: ignore[attr-defined]
     sheet = report.worksheets[0]
@@ -150,7 +156,7 @@ def test_unusable_files_are_refused_and_change_nothing(
     personas: Personas, name: str, content: bytes, message: str
 ) -> None:
     job = _run(personas[Role.COUNTY_APPROVER], name, content)
-    assert job.status == "rejected" and message in job.message
+    assert job.status == "rejected" and message in job.error
     assert (Person.objects.unscoped().count(), Household.objects.unscoped().count()) == (0, 0)
 
 
@@ -226,7 +232,7 @@ def test_outside_a_transaction_the_persons_are_merged_while_checking_with_the_sa
     if mixed:  # line 7 repeats line 2's ID: both are reported, the early upserts are rolled back
         rows.append(_row("H003", "户主", "周五", _id("1960-05-01", 11), personas.village.code))
     job = _run(actor, "early.csv", "\n".join([HEADER, *rows]).encode())
-    assert (job.status, job.total_rows, job.error_rows) == ("done", len(rows), 2 if mixed else 0)
+    assert (job.status, job.progress_total, job.error_rows) == ("done", len(rows), 2 if mixed else 0)
     assert (job.created_persons, job.updated_persons, job.created_households) == ((4, 0, 2) if mixed else (5, 0, 2))
     expected = {"李秀英", "王小明", "张伟", "陈静"} | (set() if mixed else {"王建国"})
     assert set(Person.objects.unscoped().values_list("name", flat=True)) == expected

@@ -123,7 +123,7 @@ def test_rare_names_are_registered_through_the_import_and_found_by_name(personas
             uploaded=SimpleUploadedFile(f"rare{suffix}.csv", content.encode(encoding)),
         )
         job = import_run(job.pk)
-        assert (job.status, job.error_rows, job.processed_rows) == ("done", 0, 2), job.message
+        assert (job.status, job.error_rows, job.progress_done) == ("done", 0, 2), job.error
         names = dict(
             Person.objects.unscoped()
             .filter(id_index__in=[blind_index(_id(51)), blind_index(_id(52))])

@@ -81,7 +81,7 @@ def test_the_simulation_page_runs_the_task_and_shows_the_result(
     assert response.status_code == 302 and response["Location"] == reverse(
         "assistance:simulation_detail", args=[run.pk]
     )
-    assert (run.status, run.parts_done, run.parts_total) == ("done", 1, 1)
+    assert (run.status, run.progress_done, run.progress_total) == ("done", 1, 1)
     assert run.result is not None
     assert (run.result["joining"], run.result["leaving"], run.result["budget_change_fen"]) == (1, 0, 26_000)
     page = client.get(response["Location"]).content.decode()
