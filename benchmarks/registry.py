@@ -160,7 +160,7 @@ def bench_import() -> list[str]:
     job = import_run(job.pk)
     elapsed = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    assert job.status == "done" and job.error_rows == 0 and job.created_persons == rows, (job.status, job.message)
+    assert job.status == "done" and job.error_rows == 0 and job.created_persons == rows, (job.status, job.error)
     ratio = f"{elapsed / baseline:.1f}× the COPY" if baseline == baseline else "no COPY on SQLite"
     return [
         f"import of {rows:,} persons from CSV (validate, encrypt 3 fields, upsert, households, memberships): "

@@ -126,6 +126,12 @@ class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
         required=False,
         help_text="the messages for each refused field of the request",
     )
+    rows = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="for a refused batch of records: each refused row's number and reasons ({row, errors})",
+    )
+    more = serializers.IntegerField(required=False, help_text="refused rows beyond those listed in rows")
 
 
 def _messages(detail: Any, field: str = "") -> Iterator[tuple[str, str]]:

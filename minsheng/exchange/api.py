@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import BasePermission
@@ -74,16 +74,6 @@ class FeedSerializer(serializers.ModelSerializer[Feed]):
         ]
 
 
-_ROWS = inline_serializer(
-    "FeedRejected",
-    {
-        "detail": serializers.CharField(),
-        "rows": serializers.ListField(child=serializers.DictField()),
-        "more": serializers.IntegerField(),
-    },
-)
-
-
 class FeedAnswerSerializer(FeedSerializer):
     """A feed as its client reads it: the counts, and the rows that matched nobody or the wrong name."""
 
@@ -102,7 +92,8 @@ class FeedViewSet(viewsets.ViewSet):
     def _client(self) -> Any:
         return self.request.auth.client  # type: ignore[union-attr]
 
-    @extend_schema(request=FeedSubmitSerializer, responses={201: FeedSerializer, 200: FeedSerializer, 400: _ROWS})
+    # A refusal is the one error answer (core.api.ErrorSerializer) with its rows: each refused row and its reasons.
+    @extend_schema(request=FeedSubmitSerializer, responses={201: FeedSerializer, 200: FeedSerializer})
     def create(self, request: Request) -> Response:
         """Send one batch of a source of this client. The same batch sent again changes nothing (200)."""
         data = FeedSubmitSerializer(data=request.data)
