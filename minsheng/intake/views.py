@@ -222,6 +222,7 @@ def case_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "can_decide": ItemCase.objects.restrict(user, "decide").filter(pk=case.pk).exists(),
         "can_upload": Application.objects.restrict(user, "change").filter(pk=case.application_id).exists(),
         "form": DecisionForm(),
+        "departments": Department.objects.all(),
     }
     return render(request, "intake/case_detail.html", context)
 
@@ -234,17 +235,21 @@ def case_document(request: AuthenticatedRequest, pk: int, document: int) -> File
     return _send_document(request, attachment)
 
 
+# Rows of the inbox a page: each row carries its decision form.
+INBOX_PAGE = 50
+
+
 @role_required("intake.view_itemcase")
 def inbox(request: AuthenticatedRequest) -> HttpResponse:
     cases = (
         ItemCase.objects.restrict(request.user, "view")
         .select_related("item", "department", "application", "application__person")
-        .order_by("status", "deadline", "id")[:200]  # open items (accepted) first, nearest deadline first
+        .order_by("status", "deadline", "id")  # open items (accepted) first, nearest deadline first
     )
+    rows = Paginator(cases, INBOX_PAGE).get_page(request.GET.get("page"))
     today, calendar = timezone.localdate(), Calendar()
-    rows = [(case, case.timing(today, calendar)) for case in cases]
-    context = {"rows": rows, "form": DecisionForm(), "departments": Department.objects.all()}
-    return render(request, "intake/inbox.html", context)
+    rows.object_list = [(case, case.timing(today, calendar)) for case in rows.object_list]
+    return render(request, "intake/inbox.html", {"rows": rows, "form": DecisionForm()})
 
 
 @role_required("intake.decide_itemcase")

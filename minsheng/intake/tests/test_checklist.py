@@ -237,3 +237,27 @@ def test_a_handler_reads_their_item_s_materials_but_not_another_department_s(per
     assert medical_client.get(reverse("intake:case_document", args=[hospital.pk, invoice.pk])).status_code == 200
     viewed = AuditEvent.objects.unscoped().filter(action="intake.attachment_viewed")
     assert {e.actor_id for e in viewed} == {personas[Role.DEPARTMENT_HANDLER].pk, medical_handler.pk}
+
+
+def test_the_inbox_shows_a_page_of_items_and_sends_transfers_to_the_item_page(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The inbox reads one page (nearest deadline first) with a link to the next; asking for materials and transferring
+    are on the item's page, where the department list is read once, not once a row."""
+    from minsheng.intake import views
+
+    monkeypatch.setattr(views, "INBOX_PAGE", 2)
+    cases = [_waiting(personas, f"郑{n}") for n in range(3)]
+    for case in cases:
+        case_materials_received(actor=personas[Role.VILLAGE_WORKER], case=case)
+    client = _client(personas[Role.DEPARTMENT_HANDLER])
+    first = client.get(reverse("intake:inbox")).content.decode()
+    second = client.get(reverse("intake:inbox"), {"page": "2"}).content.decode()
+    receipts = [c.application.receipt_number for c in cases]
+    assert [r in first for r in receipts] == [True, True, False]
+    assert [r in second for r in receipts] == [False, False, True]
+    assert "page=2" in first and "1 / 2" in first
+    assert reverse("intake:case_transfer", args=[cases[0].pk]) not in first
+    page = client.get(reverse("intake:case_detail", args=[cases[0].pk])).content.decode()
+    assert reverse("intake:case_transfer", args=[cases[0].pk]) in page
+    assert reverse("intake:case_request_materials", args=[cases[0].pk]) in page
