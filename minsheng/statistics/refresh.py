@@ -276,12 +276,29 @@ class RefreshResult:
     extended: bool = False  # the months that began since the last build were added
     events: int = 0
     areas: list[str] = field(default_factory=list)
+    busy: bool = False  # another refresh held the state: nothing done, the summary read as it stands
 
 
 def _locked_state() -> RefreshState:
     """The state row, locked until the transaction ends: one rebuild or refresh at a time."""
     RefreshState.objects.get_or_create(key=STATE_KEY)
     return RefreshState.objects.select_for_update().get(key=STATE_KEY)
+
+
+def _state_if_free() -> RefreshState | None:
+    """The state row locked, or None at once when another refresh holds it (PostgreSQL's SKIP LOCKED; SQLite takes
+    one writer at a time anyway)."""
+    if not connection.features.has_select_for_update_skip_locked:
+        return _locked_state()
+    return RefreshState.objects.select_for_update(skip_locked=True).filter(key=STATE_KEY).first()
+
+
+def refreshed_at() -> dt.datetime | None:
+    """When the summary was last brought up to date (a refresh or a rebuild)."""
+    state = RefreshState.objects.filter(key=STATE_KEY).first()
+    if state is None:
+        return None
+    return max((t for t in (state.refreshed_at, state.built_at) if t is not None), default=None)
 
 
 @transaction.atomic
@@ -388,11 +405,12 @@ def _merge(ranges: set[CodeRange]) -> list[CodeRange]:
     return kept
 
 
-def cells_refresh(*, today: dt.date | None = None) -> RefreshResult:
+def cells_refresh(*, today: dt.date | None = None, wait: bool = True) -> RefreshResult:
     """Bring the summary table up to date: a full rebuild when it was never built; the new months' cells when a
     month began; then recompute what changed since the watermark (or everything, after a bulk load). Cheap when
     nothing changed: one read of the state with the source tables' highest ids and one of the audit log's last
-    minutes, no write."""
+    minutes, no write. ``wait=False`` (a page's request): when another refresh is running, apply nothing and read
+    the summary as it stands rather than queue behind it."""
     today = today or timezone.localdate()
     # The ids first, then the events: a change committed in between shows as an event (applied), never as new
     # rows without one (which would look like a bulk load).
@@ -412,7 +430,7 @@ def cells_refresh(*, today: dt.date | None = None) -> RefreshResult:
         e for e in _change_events(since=state.through - OVERLAP, after_id=state.last_event_id) if e[0] not in seen
     ]
     if pending:
-        result = _apply(today=today)
+        result = _apply(today=today, wait=wait)
         result.extended = extended
         return result
     if fingerprint != state.fingerprint:
@@ -446,10 +464,14 @@ def _extend(*, today: dt.date) -> bool:
 
 
 @transaction.atomic
-def _apply(*, today: dt.date) -> RefreshResult:
-    """Under the state row's lock (one refresh at a time; a second one waits, then finds nothing left)."""
+def _apply(*, today: dt.date, wait: bool = True) -> RefreshResult:
+    """Under the state row's lock (one refresh at a time; a second one waits, then finds nothing left, or with
+    ``wait=False`` goes without)."""
     now = timezone.now()
-    state = _locked_state()
+    held = _locked_state() if wait else _state_if_free()
+    if held is None:
+        return RefreshResult(busy=True)
+    state = held
     assert state.through is not None and state.first_month is not None and state.last_month is not None
     seen = set(state.seen_ids)
     events = _change_events(since=state.through - OVERLAP, after_id=state.last_event_id)
