@@ -277,6 +277,7 @@ class RefreshResult:
     events: int = 0
     areas: list[str] = field(default_factory=list)
     busy: bool = False  # another refresh held the state: nothing done, the summary read as it stands
+    as_of: dt.datetime | None = None  # when the summary was last brought up to date, after this call
 
 
 def _locked_state() -> RefreshState:
@@ -295,7 +296,10 @@ def _state_if_free() -> RefreshState | None:
 
 def refreshed_at() -> dt.datetime | None:
     """When the summary was last brought up to date (a refresh or a rebuild)."""
-    state = RefreshState.objects.filter(key=STATE_KEY).first()
+    return _as_of(RefreshState.objects.filter(key=STATE_KEY).first())
+
+
+def _as_of(state: RefreshState | None) -> dt.datetime | None:
     if state is None:
         return None
     return max((t for t in (state.refreshed_at, state.built_at) if t is not None), default=None)
@@ -324,7 +328,7 @@ def cells_rebuild(*, today: dt.date | None = None) -> RefreshResult:
     state.last_event_id = max([state.last_event_id, *(e[0] for e in recent)])
     state.fingerprint = fingerprint
     state.save()
-    return RefreshResult(rebuilt=True)
+    return RefreshResult(rebuilt=True, as_of=now)
 
 
 def _sources() -> list[Any]:
@@ -432,11 +436,12 @@ def cells_refresh(*, today: dt.date | None = None, wait: bool = True) -> Refresh
     if pending:
         result = _apply(today=today, wait=wait)
         result.extended = extended
+        result.as_of = _as_of(state) if result.busy else timezone.now()
         return result
     if fingerprint != state.fingerprint:
         logger.info("statistics: rows were added without audit events (a bulk load); rebuilding")
         return cells_rebuild(today=today)
-    return RefreshResult(extended=extended)
+    return RefreshResult(extended=extended, as_of=_as_of(state))
 
 
 @transaction.atomic

@@ -455,7 +455,7 @@ def dashboard(*, user: User, area_code: str | None, period: Period) -> Dashboard
         except InvalidCode:
             raise Http404(_("No such area among yours.")) from None
     area, trail = _area_for(user, area_code)
-    refresh.cells_refresh(wait=False)
+    summary = refresh.cells_refresh(wait=False)
     rows = _read(area, period)
     return Dashboard(
         area=area,
@@ -470,7 +470,7 @@ def dashboard(*, user: User, area_code: str | None, period: Period) -> Dashboard
             _monthly_caseload(rows, period),
             _monthly_window(rows, period),
         ],
-        as_of=refresh.refreshed_at(),
+        as_of=summary.as_of or refresh.refreshed_at(),
     )
 
 
