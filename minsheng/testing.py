@@ -141,6 +141,7 @@ def ensure_reference_data() -> None:
     from minsheng.areas.services import divisions_load_bundled
     from minsheng.assistance.rules.models import Parameter
     from minsheng.catalog.models import Item
+    from minsheng.exchange.models import DataSource
     from minsheng.people.models import IllnessType
     from minsheng.workdays.models import CalendarYear
 
@@ -155,11 +156,16 @@ def ensure_reference_data() -> None:
             (
                 "minsheng.assistance.migrations.0002_demo_values",
                 "minsheng.assistance.migrations.0004_engine_demo_values",
+                "minsheng.assistance.migrations.0009_rules_complete_values",
+                "minsheng.assistance.migrations.0010_temporary_limits",
+                "minsheng.assistance.migrations.0011_procedure_limits",
                 "minsheng.relief.migrations.0002_rule_values",
                 "minsheng.funeral.migrations.0002_rule_values",
+                "minsheng.exchange.migrations.0005_rule_values",
             ),
             Parameter,
         ),
+        (("minsheng.exchange.migrations.0002_sources",), DataSource),
     ):
         if not model.objects.exists():
             for migration in migrations:
