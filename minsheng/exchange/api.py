@@ -72,6 +72,9 @@ class FeedSerializer(serializers.ModelSerializer[Feed]):
             "ambiguous",
             "unmatched",
         ]
+        # An answer only. Read-only fields carry no bounds in the schema: from the model fields they would be the
+        # database's integer ranges (SQLite's 64 bits, PostgreSQL's), and the committed schema must hold on both.
+        read_only_fields = fields
 
 
 class FeedAnswerSerializer(FeedSerializer):
@@ -81,6 +84,7 @@ class FeedAnswerSerializer(FeedSerializer):
 
     class Meta(FeedSerializer.Meta):
         fields = [*FeedSerializer.Meta.fields, "not_matched"]
+        read_only_fields = fields
 
 
 class FeedViewSet(viewsets.ViewSet):
