@@ -246,10 +246,10 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
         .select_related("item", "department", "application", "application__person")
         .order_by("status", "deadline", "id")  # open items (accepted) first, nearest deadline first
     )
-    rows = Paginator(cases, INBOX_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(cases, INBOX_PAGE).get_page(request.GET.get("page"))
     today, calendar = timezone.localdate(), Calendar()
-    rows.object_list = [(case, case.timing(today, calendar)) for case in rows.object_list]
-    return render(request, "intake/inbox.html", {"rows": rows, "form": DecisionForm()})
+    rows = [(case, case.timing(today, calendar)) for case in page]
+    return render(request, "intake/inbox.html", {"rows": rows, "page": page, "form": DecisionForm()})
 
 
 @role_required("intake.decide_itemcase")
