@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from minsheng.assistance.benefits.models import Benefit
 from minsheng.assistance.procedure.models import APPROVE, ProgrammeCase, Stage
 from minsheng.assistance.temporary.models import TemporaryAid
+from minsheng.core.crypto import mask_name
 from minsheng.core.modules import DueItem
 from minsheng.core.scoping import LEVEL_DIGITS
-from minsheng.intake.selectors import masked_name
 
 if TYPE_CHECKING:
     from minsheng.accounts.models import User
@@ -46,7 +46,7 @@ def steps_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
             url=reverse("assistance:programme_case", args=[case.pk]),
             area_code=case.area_code,
             deadline=case.case.deadline,
-            subject=f"{case.case.application.receipt_number} {masked_name(case.applicant.name)}",
+            subject=f"{case.case.application.receipt_number} {mask_name(case.applicant.name)}",
             overdue=case.case.deadline is not None and case.case.deadline < today,
         )
         for case in cases[:limit]
@@ -75,7 +75,7 @@ def reviews_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
             url=reverse("assistance:benefit_detail", args=[b.pk]),
             area_code=b.area_code,
             deadline=b.next_review_on,
-            subject=masked_name(b.payee.name),
+            subject=mask_name(b.payee.name),
             overdue=b.next_review_on < today,
         )
         for b in benefits.order_by("next_review_on", "pk")[:limit]
@@ -99,7 +99,7 @@ def _temporary_row(aid: TemporaryAid, kind: str, title: str, deadline: dt.date |
         url=reverse("assistance:temporary_detail", args=[aid.pk]),
         area_code=aid.area_code,
         deadline=deadline,
-        subject=masked_name(aid.person.name),
+        subject=mask_name(aid.person.name),
         overdue=deadline is not None and deadline < today,
     )
 

@@ -12,7 +12,7 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from minsheng.core.crypto import blind_index
+from minsheng.core.crypto import blind_index, mask_name
 from minsheng.core.modules import DueItem, item_handlers
 from minsheng.intake.models import Application, Attachment, ItemCase, Notification
 from minsheng.people.idnumbers import InvalidIdNumber, normalize_for_index
@@ -28,13 +28,8 @@ def unread_notices(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def masked_name(name: str) -> str:
-    """A name as lists show it to whoever passes by the screen: the family name and a star per character."""
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else ""
-
-
 def _subject(case: ItemCase) -> str:
-    return f"{case.application.receipt_number} {masked_name(case.for_person.name)}"
+    return f"{case.application.receipt_number} {mask_name(case.for_person.name)}"
 
 
 def _rows(cases: QuerySet[ItemCase], limit: int) -> list[ItemCase]:
@@ -145,7 +140,7 @@ def household_summary(case: ItemCase, today: dt.date) -> list[MemberLine]:
     )
     return [
         MemberLine(
-            name=m.person.name if m.person_id == person.pk else masked_name(m.person.name),
+            name=m.person.name if m.person_id == person.pk else mask_name(m.person.name),
             relation=m.get_relation_display(),
             gender=m.person.get_gender_display(),
             age=_age(m.person.birth_date, today),
