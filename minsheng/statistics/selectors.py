@@ -470,7 +470,7 @@ def dashboard(*, user: User, area_code: str | None, period: Period) -> Dashboard
             _monthly_caseload(rows, period),
             _monthly_window(rows, period),
         ],
-        as_of=summary.as_of or refresh.refreshed_at(),
+        as_of=summary.as_of,
     )
 
 
