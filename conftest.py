@@ -18,3 +18,13 @@ def personas(db):  # type: ignore[no-untyped-def]
 
     # A transactional test (the browser tests) empties the tables behind it; build_personas reloads them.
     return build_personas()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():  # type: ignore[no-untyped-def]
+    """Each test starts with an empty cache: the header's to-do counts are cached per user id, and ids come again
+    after the tables are emptied, so one test's counts must not show in the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
