@@ -162,10 +162,11 @@ def ensure_reference_data() -> None:
                 "minsheng.relief.migrations.0002_rule_values",
                 "minsheng.funeral.migrations.0002_rule_values",
                 "minsheng.exchange.migrations.0005_rule_values",
+                "minsheng.exchange.migrations.0008_report_rule_values",
             ),
             Parameter,
         ),
-        (("minsheng.exchange.migrations.0002_sources",), DataSource),
+        (("minsheng.exchange.migrations.0002_sources", "minsheng.exchange.migrations.0007_verification"), DataSource),
     ):
         if not model.objects.exists():
             for migration in migrations:

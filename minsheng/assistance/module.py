@@ -14,6 +14,7 @@ from minsheng.assistance.benefits.services import (
     verification_findings_subscriber,
 )
 from minsheng.assistance.items import ProgrammeItems
+from minsheng.assistance.means import verified
 from minsheng.assistance.temporary.demo import demo_temporary_history
 from minsheng.assistance.temporary.models import TemporaryAid
 from minsheng.core.modules import (
@@ -252,6 +253,9 @@ MODULE = Module(
         RegistryEvent.PERSON_MOVED_AWAY: (person_gone_subscriber,),
         # The monthly verification's findings (minsheng.exchange.monthly.FINDINGS).
         "exchange.findings": (verification_findings_subscriber,),
+        # A 核对's declaration and policy calculation (minsheng.exchange.verification.DECLARATION, REPORT).
+        "exchange.declaration": (verified.declaration_subscriber,),
+        "exchange.report": (verified.report_subscriber,),
     },
     person_sections=(
         PersonSection(

@@ -33,6 +33,9 @@ class DataSource(models.Model):
         "catalog.Department", verbose_name=_("department"), null=True, blank=True, on_delete=models.PROTECT
     )
     layout_version = models.PositiveSmallIntegerField(_("layout version"), default=1)
+    # A 核对 query of this source is answered at once from the feeds held (the department sends its data in bulk);
+    # otherwise the county sends the department an outbound query file and waits for its answer (banks, insurers).
+    answered_from_feeds = models.BooleanField(_("answered from the feeds held"), default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -53,6 +56,9 @@ class DepartmentClient(ScopedModel):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="exchange_client")
     area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     active = models.BooleanField(_("active"), default=True)
+    # The shared service: the department's own means tests (public housing, student aid, legal aid) may request a
+    # 核对 of a household under its 授权书 and read the report.
+    may_verify = models.BooleanField(_("may request verifications"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects: ClassVar[ScopedManager[DepartmentClient]] = ScopedManager()
@@ -335,3 +341,138 @@ class FeedRejection(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.source_id} {self.batch}"
+
+
+class Verification(ScopedModel):
+    """One 核对 of one household (DOMAIN §5 flow): the township's 核对申请, the county 核对中心's review and dispatch of
+    queries, the answers, and the 核对报告 comparing what the family declared with what the departments hold.
+
+    ``declared``: the household's declaration as the programmes had it when the request was made (kind → amount in
+    fen or count, with its description), so the report can always be re-read with what it compared. A request by
+    another department's system (the shared service) names its ``client``. An objection to a report leads to a 复查:
+    a new verification with ``recheck_of`` set, answered afresh; the report it replaces is ``superseded``."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted, awaiting the verification centre")
+        REFUSED = "refused", _("Returned by the verification centre")
+        DISPATCHED = "dispatched", _("Queries sent, awaiting answers")
+        REPORTED = "reported", _("Report issued")
+
+    class Conclusion(models.TextChoices):
+        CONSISTENT = "consistent", _("符合 (consistent with the declaration)")
+        INCONSISTENT = "inconsistent", _("不符合 (does not meet the conditions)")
+        DOUBTFUL = "doubtful", _("疑点 (differences to explain)")
+
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    household = models.ForeignKey(
+        "people.Household", verbose_name=_("household"), on_delete=models.PROTECT, related_name="+"
+    )
+    authorisation = models.ForeignKey(
+        Authorisation, verbose_name=_("verification authorisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    purpose = models.CharField(_("purpose"), max_length=40)
+    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    declared = models.JSONField(_("declared"), default=dict)
+    client = models.ForeignKey(
+        DepartmentClient, null=True, blank=True, on_delete=models.PROTECT, related_name="verifications"
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    refusal = models.CharField(_("reason returned"), max_length=500, blank=True, default="")
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    conclusion = models.CharField(_("conclusion"), max_length=12, choices=Conclusion.choices, blank=True, default="")
+    findings = models.TextField(_("findings"), blank=True, default="")
+    valid_until = models.DateField(_("report valid until"), null=True, blank=True)
+    recheck_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="recheck", verbose_name=_("re-check of")
+    )
+    objection = models.CharField(_("objection"), max_length=500, blank=True, default="")
+    superseded = models.BooleanField(_("superseded by a re-check"), default=False)
+
+    objects: ClassVar[ScopedManager[Verification]] = ScopedManager()
+    scope_field = "area_code"
+
+    class Meta:
+        verbose_name = _("verification")
+        verbose_name_plural = _("verifications")
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "area_code"], name="exchange_verification_open"),
+            models.Index(fields=["household", "status"], name="exchange_verification_hh"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_recheck(self) -> bool:
+        return self.recheck_of_id is not None
+
+
+class VerificationQuery(models.Model):
+    """One source asked about the household's members (read through its verification). ``reference``: the batch
+    number the department answers under. Answered at once from the feeds held (``held``), or by the department's
+    answer feed (file or API)."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Awaiting the answer")
+        ANSWERED = "answered", _("Answered")
+
+    class AnsweredFrom(models.TextChoices):
+        HELD = "held", _("Feeds already held")
+        FILE = "file", _("Answer file")
+        API = "api", pgettext_lazy("channel", "API")
+
+    verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="queries")
+    source = models.ForeignKey(DataSource, verbose_name=_("data source"), on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(_("query reference"), max_length=40, unique=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.WAITING)
+    answered_from = models.CharField(
+        _("answered from"), max_length=4, choices=AnsweredFrom.choices, blank=True, default=""
+    )
+    feed = models.ForeignKey(Feed, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("verification query")
+        verbose_name_plural = _("verification queries")
+        ordering = ["verification", "source__sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["verification", "source"], name="exchange_query_once_per_source")
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class VerificationItem(models.Model):
+    """One line of the report's 家庭经济状况对比: declared against verified (fen, or a count for vehicles, property,
+    company roles and public pay), the sources of the verified figure, and whether it differs beyond the tolerance."""
+
+    class Unit(models.TextChoices):
+        FEN = "fen", _("amount")
+        COUNT = "count", _("count")
+
+    verification = models.ForeignKey(Verification, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(_("item"), max_length=10, choices=Finding.Kind.choices)
+    unit = models.CharField(max_length=5, choices=Unit.choices)
+    declared = models.BigIntegerField(_("declared"))
+    verified = models.BigIntegerField(_("verified"))
+    sources = models.CharField(_("sources"), max_length=200, blank=True, default="")
+    differs = models.BooleanField(_("differs"), default=False)
+    detail = models.CharField(_("detail"), max_length=500, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("verification item")
+        verbose_name_plural = _("verification items")
+        ordering = ["verification", "id"]
+        constraints = [models.UniqueConstraint(fields=["verification", "kind"], name="exchange_item_once")]
+
+    def __str__(self) -> str:
+        return f"{self.verification_id} {self.kind}"

@@ -24,6 +24,11 @@ AUTH_END = AUTH_READ | {"exchange.change_authorisation"}
 # The monthly verification: the officer starts it; townships and counties review the households its findings concern.
 CHECKS = frozenset({"exchange.view_monthlycheck", "exchange.view_finding"})
 FINDINGS_WORK = frozenset({"exchange.view_finding", "exchange.change_finding"})
+# The 核对 of one household: the township files the request and objections; the county centre reviews, dispatches,
+# reads the outbound query files and receives the answers; the county approver reads the reports.
+VERIFY_READ = frozenset({"exchange.view_verification"})
+VERIFY_REQUEST = VERIFY_READ | {"exchange.add_verification"}
+VERIFY_HANDLE = VERIFY_READ | {"exchange.change_verification"}
 CLIENTS = frozenset(
     {"exchange.view_departmentclient", "exchange.add_departmentclient", "exchange.change_departmentclient"}
 )
@@ -36,14 +41,15 @@ MODULE = Module(
         | READ
         | AUTH_READ
         | CHECKS
+        | VERIFY_HANDLE
         | {"exchange.add_feed", "exchange.view_feedrejection", "exchange.add_monthlycheck"}
         | {"people.view_person", "people.view_household"},
-        Role.CITY_ADMIN: READ | CLIENTS | CHECKS,
+        Role.CITY_ADMIN: READ | CLIENTS | CHECKS | VERIFY_READ,
         Role.VILLAGE_WORKER: AUTH_RECORD,
-        Role.TOWNSHIP_WINDOW: AUTH_RECORD,
-        Role.TOWNSHIP_REVIEWER: AUTH_END | FINDINGS_WORK | {"exchange.view_feedrecord"},
-        Role.COUNTY_APPROVER: AUTH_END | FINDINGS_WORK | {"exchange.view_feedrecord"},
-        Role.AUDITOR: READ | AUTH_READ | CHECKS | {"exchange.view_departmentclient"},
+        Role.TOWNSHIP_WINDOW: AUTH_RECORD | VERIFY_REQUEST,
+        Role.TOWNSHIP_REVIEWER: AUTH_END | FINDINGS_WORK | VERIFY_REQUEST | {"exchange.view_feedrecord"},
+        Role.COUNTY_APPROVER: AUTH_END | FINDINGS_WORK | VERIFY_READ | {"exchange.view_feedrecord"},
+        Role.AUDITOR: READ | AUTH_READ | CHECKS | VERIFY_READ | {"exchange.view_departmentclient"},
     },
     nav_groups=(NavGroup(EXCHANGE, _("Data exchange"), 250),),
     navigation=(
@@ -68,6 +74,12 @@ MODULE = Module(
         "exchange.monthly_check_started": _("Monthly verification started"),
         "exchange.monthly_check_done": _("Monthly verification done"),
         "exchange.finding_closed": _("Verification finding closed"),
+        "exchange.verification_requested": _("Verification requested"),
+        "exchange.verification_returned": _("Verification request returned"),
+        "exchange.verification_dispatched": _("Verification queries dispatched"),
+        "exchange.query_file_read": _("Verification query file read"),
+        "exchange.verification_reported": _("Verification report issued"),
+        "exchange.report_viewed": _("Verification report viewed"),
     },
     urls=("exchange/", "minsheng.exchange.urls"),
     # The departments' systems sign in with their own keys (api.ClientKeyAuthentication), not as staff.

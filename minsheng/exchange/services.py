@@ -38,6 +38,7 @@ from minsheng.exchange.models import (
     MonthlyCheck,
 )
 from minsheng.exchange.monthly import check_run
+from minsheng.exchange.verification import answer_from_feed
 from minsheng.people.imports import write_error_report
 from minsheng.people.models import Person
 from minsheng.people.services import persons_status_report
@@ -223,6 +224,7 @@ def _receive(
             )
             write_records(feed, checked)
             _status_reports(feed)
+            answer_from_feed(feed)  # the answer to a 核对 query, when its batch number is the query's reference
             audit_record(
                 actor=actor,
                 action="exchange.feed_received",

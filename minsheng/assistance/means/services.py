@@ -28,6 +28,7 @@ from minsheng.assistance.means.models import (
 )
 from minsheng.assistance.means.selectors import status_is_frozen
 from minsheng.assistance.means.simulation import run_simulation
+from minsheng.assistance.means.verified import with_verified
 from minsheng.audit.services import audit_record
 from minsheng.core.scoping import require_scope
 from minsheng.people.models import Household, Person
@@ -212,10 +213,13 @@ def assessment_run(*, actor: User, household: Household, on: dt.date | None = No
     if status is None:
         raise ValidationError(_("Record the household's economic status before the means test."))
     book = RuleBook(on)
-    facts = facts_for(status, on)
-    rules = book.for_area(facts.area_code)
     with translation.override("zh-hans"):
+        # A valid 核对报告 replaces every figure the departments found higher than declared, and says so.
+        facts, verified_lines = with_verified(facts_for(status, on))
+        rules = book.for_area(facts.area_code)
         results = assess(facts, rules, explain=True)
+    for result in results:
+        result.explanation[:0] = verified_lines
     assessment = _store(actor, facts, rules, book, results)
     audit_record(
         actor=actor,

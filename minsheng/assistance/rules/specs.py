@@ -292,5 +292,21 @@ SPECS = [
         1,
         1_000_000_000,
     ),
+    # The 核对报告 of one household (minsheng.exchange.verification): what counts as a difference, how long it holds.
+    ParameterSpec(
+        "verification.report_income_tolerance_fen",
+        "fen",
+        _("核对报告: verified 12-month household income above the declared by more than this is a 疑点"),
+        0,
+        100_000_000,
+    ),
+    ParameterSpec(
+        "verification.report_asset_tolerance_fen",
+        "fen",
+        _("核对报告: verified financial assets above the declared by more than this are a 疑点"),
+        0,
+        1_000_000_000,
+    ),
+    ParameterSpec("verification.report_valid_days", "days", _("核对报告: days a report stays valid"), 1, 730),
 ]
 SPEC_BY_KEY = {spec.key: spec for spec in SPECS}
