@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "minsheng.exchange",
     "minsheng.relief",
     "minsheng.funeral",
+    "minsheng.monitoring",
     "minsheng.payments",
     "minsheng.statistics",
     "minsheng.demo",
@@ -273,6 +274,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The dashboard refreshes what is stale before reading; this keeps the summary warm between views, and the
     # nightly rebuild puts right anything written without an audit event.
+    # Proactive discovery: the day's feeds through the warning rules, escalation, the low-income population.
+    "proactive-discovery": {"task": "monitoring.discover", "schedule": crontab(hour=3, minute=30)},
     "statistics-refresh": {"task": "statistics.refresh", "schedule": 300.0},
     "statistics-rebuild": {"task": "statistics.rebuild", "schedule": crontab(hour=2, minute=0)},
 }

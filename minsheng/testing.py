@@ -142,6 +142,7 @@ def ensure_reference_data() -> None:
     from minsheng.assistance.rules.models import Parameter
     from minsheng.catalog.models import Item
     from minsheng.exchange.models import DataSource
+    from minsheng.monitoring.models import WarningRule
     from minsheng.people.models import IllnessType
     from minsheng.workdays.models import CalendarYear
 
@@ -166,7 +167,15 @@ def ensure_reference_data() -> None:
             ),
             Parameter,
         ),
-        (("minsheng.exchange.migrations.0002_sources", "minsheng.exchange.migrations.0007_verification"), DataSource),
+        (
+            (
+                "minsheng.exchange.migrations.0002_sources",
+                "minsheng.exchange.migrations.0007_verification",
+                "minsheng.exchange.migrations.0009_signal_sources",
+            ),
+            DataSource,
+        ),
+        (("minsheng.monitoring.migrations.0002_rules",), WarningRule),
     ):
         if not model.objects.exists():
             for migration in migrations:

@@ -54,6 +54,7 @@ def test_the_platform_modules_declare_themselves() -> None:
         "exchange",
         "relief",
         "funeral",
+        "monitoring",
         "payments",
         "statistics",
     ]

@@ -83,6 +83,8 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "事项办理",
         "超期",
         "政策咨询",
+        "预警",
+        "低收入人口",
         "居民",
         "低保、特困审核",
         "临时救助",
@@ -107,6 +109,9 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
     exchange = ["部门数据", "数据来源", "月度核对", "核对发现"]
     assert nav(Role.AUDITOR) == [
         "政策咨询",
+        "预警",
+        "低收入人口",
+        "预警规则",
         "居民",
         "低保、特困审核",
         "临时救助",
@@ -125,6 +130,9 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
     ]
     assert nav(Role.CITY_ADMIN) == [
         "政策咨询",
+        "预警",
+        "低收入人口",
+        "预警规则",
         "居民",
         "低保、特困审核",
         "临时救助",
@@ -213,7 +221,7 @@ def test_translations_are_complete_and_compiled() -> None:
 
 @pytest.mark.django_db
 def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> None:
-    """A city administrator's twenty-nine entries fit one line as menus; a department handler's six stay flat; a group
+    """A city administrator's thirty-two entries fit one line as menus; a department handler's six stay flat; a group
     of one entry stays an entry."""
 
     def groups(role: str) -> list[tuple[str, bool, int]]:
@@ -225,6 +233,7 @@ def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> 
     admin = groups(Role.CITY_ADMIN)
     assert admin == [
         ("一门受理", False, 1),
+        ("动态监测", True, 3),
         ("救助保障", True, 5),
         ("救助管理", True, 2),
         ("殡葬服务", True, 5),
@@ -233,7 +242,12 @@ def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> 
         ("系统管理", True, 11),
     ]
     assert all(not menu for _label, menu, _n in groups(Role.DEPARTMENT_HANDLER))
-    assert [label for label, menu, _n in groups(Role.VILLAGE_WORKER) if menu] == ["一门受理", "救助保障", "系统管理"]
+    assert [label for label, menu, _n in groups(Role.VILLAGE_WORKER) if menu] == [
+        "一门受理",
+        "动态监测",
+        "救助保障",
+        "系统管理",
+    ]
     client = Client()
     client.force_login(personas[Role.CITY_ADMIN])
     html = client.get(reverse("home")).content.decode()

@@ -210,6 +210,68 @@ LAYOUTS: dict[tuple[str, int], Layout] = {
             date="as_of",
             amount="balance",
         ),
+        # The signals of proactive discovery (DOMAIN §4's table), turned into warnings by minsheng.monitoring.
+        _layout(
+            "serious_illness",
+            Column("diagnosis", _("Diagnosis"), Kind.TEXT),
+            Column("diagnosed_on", _("Diagnosed on"), Kind.DATE),
+            key=("id_number", "diagnosis"),
+            date="diagnosed_on",
+        ),
+        _layout(
+            "disaster",
+            Column(
+                "event", _("Event"), Kind.CHOICE, choices=("fire", "flood", "storm", "earthquake", "accident", "other")
+            ),
+            Column("occurred_on", _("Occurred on"), Kind.DATE),
+            Column("loss", _("Estimated loss (yuan)"), Kind.FEN, required=False),
+            key=("id_number", "event", "occurred_on"),
+            date="occurred_on",
+            amount="loss",
+        ),
+        _layout(
+            "utility_arrears",
+            Column("utility", _("Utility"), Kind.CHOICE, choices=("water", "electricity", "gas")),
+            Column("as_of", _("Owed on"), Kind.DATE),
+            Column("owed", _("Amount owed (yuan)"), Kind.FEN),
+            Column("cut_off", _("Supply cut off"), Kind.CHOICE, choices=("yes", "no")),
+            key=("id_number", "utility", "as_of"),
+            date="as_of",
+            amount="owed",
+        ),
+        _layout(
+            "hotline_12345",
+            Column("ticket", _("Ticket number"), Kind.TEXT),
+            Column("called_on", _("Called on"), Kind.DATE),
+            Column("summary", _("What the caller asked"), Kind.TEXT),
+            key=("id_number", "ticket"),
+            date="called_on",
+        ),
+        _layout(
+            "school_dropout",
+            Column("school", _("School"), Kind.TEXT),
+            Column("left_on", _("Left school on"), Kind.DATE),
+            key=("id_number", "left_on"),
+            date="left_on",
+        ),
+        _layout(
+            "anti_poverty",
+            Column(
+                "category",
+                _("Monitoring category"),
+                Kind.CHOICE,
+                choices=("unstable", "edge", "sudden_hardship"),
+            ),
+            Column("identified_on", _("Identified on"), Kind.DATE),
+            key=("id_number", "category"),
+            date="identified_on",
+        ),
+        _layout(
+            "union_hardship",
+            Column("level", _("Hardship level"), Kind.CHOICE, choices=("deep", "relative")),
+            Column("registered_on", _("Registered on"), Kind.DATE),
+            date="registered_on",
+        ),
     )
 }
 

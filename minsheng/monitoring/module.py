@@ -1,0 +1,83 @@
+"""Low-income population monitoring and proactive discovery (低收入人口动态监测·主动发现, DOMAIN §4): warning rules as
+data over the departments' feeds and the programmes' own data, warnings to the village with a deadline, the visit on
+a phone and its outcome (apply on the person's behalf, refer, close), the township's confirmation, escalation, and
+the 一户一档 of the low-income population."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from minsheng.core.modules import DueWork, Module, NavEntry, NavGroup, PersonSection
+from minsheng.core.roles import Role
+from minsheng.monitoring import sections, selectors
+
+MONITORING = "monitoring"
+READ = frozenset({"monitoring.view_alert", "monitoring.view_visit", "monitoring.view_monitoredhousehold"})
+VISIT = READ | {"monitoring.add_visit"}
+CONFIRM = READ | {"monitoring.change_alert"}
+RULES = frozenset({"monitoring.view_warningrule", "monitoring.add_warningrule", "monitoring.view_discoveryrun"})
+
+
+def _open_badge(user: Any) -> int:
+    return selectors.to_visit(user=user).count() if user.has_perm("monitoring.add_visit") else 0
+
+
+MODULE = Module(
+    app_label="monitoring",
+    permissions={
+        Role.VILLAGE_WORKER: VISIT,
+        Role.TOWNSHIP_WINDOW: READ,
+        Role.TOWNSHIP_REVIEWER: CONFIRM,
+        Role.COUNTY_APPROVER: READ,
+        Role.CITY_ADMIN: READ | RULES,
+        Role.AUDITOR: READ | {"monitoring.view_warningrule", "monitoring.view_discoveryrun"},
+    },
+    nav_groups=(NavGroup(MONITORING, _("Monitoring"), 150),),
+    navigation=(
+        NavEntry(
+            "monitoring.view_alert", "monitoring:alert_list", _("Risk warnings"), MONITORING, 45, badge=_open_badge
+        ),
+        NavEntry(
+            "monitoring.view_monitoredhousehold",
+            "monitoring:population",
+            _("Low-income population"),
+            MONITORING,
+            46,
+        ),
+        NavEntry("monitoring.view_warningrule", "monitoring:rule_list", _("Warning rules"), MONITORING, 47),
+    ),
+    audit_actions={
+        "monitoring.rule_saved": _("Warning rule saved"),
+        "monitoring.visit_recorded": _("Home visit recorded"),
+        "monitoring.alert_confirmed": _("Warning confirmed as handled"),
+        "monitoring.alert_sent_back": _("Warning sent back to the village"),
+        "monitoring.alerts_escalated": _("Overdue warnings escalated"),
+        "monitoring.photo_viewed": _("Visit photo viewed"),
+    },
+    urls=("monitoring/", "minsheng.monitoring.urls"),
+    due_work=(
+        DueWork(
+            "warning_visit",
+            _("Warnings to visit"),
+            "monitoring.add_visit",
+            items=selectors.visits_due,
+            count=selectors.visits_due_count,
+            order=15,
+        ),
+        DueWork(
+            "warning_confirm",
+            _("Visited warnings to confirm"),
+            "monitoring.change_alert",
+            items=selectors.confirmations_due,
+            count=selectors.confirmations_due_count,
+            order=16,
+        ),
+    ),
+    person_sections=(
+        PersonSection(
+            "monitoring", _("Warnings and visits"), "monitoring/_person_section.html", sections.person_section, 60
+        ),
+    ),
+)

@@ -1,0 +1,78 @@
+"""Reads of proactive discovery, through the scoping door."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from minsheng.core.crypto import mask_name
+from minsheng.core.modules import DueItem
+from minsheng.monitoring.models import Alert, MonitoredHousehold, WarningRule
+
+
+def alert_list(*, user: Any) -> QuerySet[Alert]:
+    return Alert.objects.restrict(user, "view").select_related("person", "household", "rule")
+
+
+def alert_get(*, user: Any, pk: int) -> Alert:
+    return get_object_or_404(alert_list(user=user).select_related("application", "visited_by", "confirmed_by"), pk=pk)
+
+
+def to_visit(*, user: Any) -> QuerySet[Alert]:
+    """Open warnings in the user's areas, the soonest deadline first."""
+    return alert_list(user=user).filter(status=Alert.Status.OPEN).order_by("due_on", "id")
+
+
+def to_confirm(*, user: Any) -> QuerySet[Alert]:
+    """Visited warnings the user may confirm."""
+    return (
+        Alert.objects.restrict(user, "change")
+        .filter(status=Alert.Status.VISITED)
+        .select_related("person")
+        .order_by("visited_on", "id")
+    )
+
+
+def _due(alerts: QuerySet[Alert], kind: str, today: dt.date, limit: int) -> list[DueItem]:
+    return [
+        DueItem(
+            kind=kind,
+            title=_("Warning: %(summary)s") % {"summary": a.summary or a.rule_code},
+            url=reverse("monitoring:alert_detail", args=[a.pk]),
+            area_code=a.area_code,
+            deadline=a.due_on,
+            subject=f"{mask_name(a.person.name)} {a.person.id_masked}",
+            overdue=a.due_on < today and a.status == Alert.Status.OPEN,
+        )
+        for a in alerts.select_related("person")[:limit]
+    ]
+
+
+def visits_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+    return _due(to_visit(user=user), "warning_visit", today, limit)
+
+
+def visits_due_count(user: Any, today: dt.date) -> int:
+    return to_visit(user=user).count()
+
+
+def confirmations_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+    return _due(to_confirm(user=user), "warning_confirm", today, limit)
+
+
+def confirmations_due_count(user: Any, today: dt.date) -> int:
+    return to_confirm(user=user).count()
+
+
+def population(*, user: Any) -> QuerySet[MonitoredHousehold]:
+    return MonitoredHousehold.objects.restrict(user, "view").filter(active=True).select_related("household")
+
+
+def rules_current() -> QuerySet[WarningRule]:
+    """Every rule's latest version per area (the rules page); the history is one click away."""
+    return WarningRule.objects.order_by("code", "area_prefix", "-version").distinct()

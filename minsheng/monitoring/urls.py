@@ -1,0 +1,16 @@
+from django.urls import path
+
+from minsheng.monitoring import views
+
+app_name = "monitoring"
+urlpatterns = [
+    path("warnings/", views.alert_list, name="alert_list"),
+    path("warnings/<int:pk>/", views.alert_detail, name="alert_detail"),
+    path("warnings/<int:pk>/visit/", views.visit_desk, name="visit_desk"),
+    path("warnings/<int:pk>/confirm/", views.alert_confirm_view, name="alert_confirm"),
+    path("population/", views.population, name="population"),
+    path("population/<int:pk>/", views.household_file, name="household_file"),
+    path("rules/", views.rule_list, name="rule_list"),
+    path("rules/new/", views.rule_edit, name="rule_new"),
+    path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
+]
