@@ -81,6 +81,7 @@ def test_every_module_declares_its_section_and_the_file_shows_each_as_links(pers
         "relief",
         "funeral",
         "exchange",
+        "monitoring",
     }
     html = _client(p[Role.VILLAGE_WORKER]).get(reverse("people:person_detail", args=[person.pk])).content.decode()
     assert "once the programmes module is in use" not in html and "appear here" not in html
