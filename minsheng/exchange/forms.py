@@ -135,7 +135,13 @@ class VerificationFilterForm(StyledForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        anything = [("", _("Any"))]
-        self.fields["status"].choices = anything + list(Verification.Status.choices)
-        self.fields["conclusion"].choices = anything + list(Verification.Conclusion.choices)
-        self.fields["purpose"].choices = anything + _purposes()
+        anything: list[tuple[str, Any]] = [("", _("Any"))]
+        choices = {
+            "status": anything + list(Verification.Status.choices),
+            "conclusion": anything + list(Verification.Conclusion.choices),
+            "purpose": anything + _purposes(),
+        }
+        for name, options in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = options

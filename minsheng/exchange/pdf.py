@@ -1,5 +1,5 @@
-"""The 核对报告 as a paper (``core.pdf.Notice``): the request's facts, the 家庭经济状况对比 table, the conclusion and the
-findings. Printing it shows the family's verified figures: the view that serves it audits the print."""
+"""The 核对报告 as a paper (``core.pdf.Notice``): the request's facts, the 家庭经济状况对比 table, the conclusion
+and the findings. Printing it shows the family's verified figures: the view that serves it audits the print."""
 
 from __future__ import annotations
 

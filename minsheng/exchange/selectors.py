@@ -170,9 +170,7 @@ def pending_by_county(*, user: Any) -> list[tuple[str, str, int]]:
         .annotate(n=Count("id"))
         .values_list("county", "n")
     )
-    names = dict(
-        Division.objects.filter(code__in=[f"{c}000000" for c in rows]).values_list("code", "name")
-    )
+    names = dict(Division.objects.filter(code__in=[f"{c}000000" for c in rows]).values_list("code", "name"))
     return [(county, names.get(f"{county}000000", county), n) for county, n in sorted(rows.items())]
 
 

@@ -394,16 +394,17 @@ def verification_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("exchange.view_verification")
 def verification_list(request: HttpRequest) -> HttpResponse:
+    """Every verification of the user's areas, filtered; above it the requests without a report yet, per county."""
     form = VerificationFilterForm(request.GET or None)
+    context: dict[str, Any] = {"form": form, "page": None, "pending": selectors.pending_by_county(user=request.user)}
     if form.is_bound and not form.is_valid():
-        context = {"form": form, "page": None, "pending": selectors.pending_by_county(user=request.user)}
         return render(request, "exchange/verification_list.html", context, status=400)
     filters = form.cleaned_data if form.is_bound else {}
     rows = selectors.verification_list(user=request.user, filters=filters)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     for verification in page:
         verification.purpose_label = selectors.purpose_label(verification.purpose)  # type: ignore[attr-defined]
-    context = {"form": form, "page": page, "pending": selectors.pending_by_county(user=request.user)}
+    context["page"] = page
     return render(request, "exchange/verification_list.html", context)
 
 
@@ -430,7 +431,9 @@ def _timeline(verification: Verification, queries: list[VerificationQuery]) -> l
                 )
             )
     if verification.reported_at:
-        events.append((verification.reported_at, _("Report issued: %(c)s") % {"c": verification.get_conclusion_display()}))
+        events.append(
+            (verification.reported_at, _("Report issued: %(c)s") % {"c": verification.get_conclusion_display()})
+        )
     return sorted(events, key=lambda e: e[0])
 
 

@@ -215,7 +215,10 @@ def test_the_report_page_and_its_pdf_are_audited(personas: Personas) -> None:
     assert "¥80,000.00" in html and "不符合" in html
     assert 'id="objection-form"' not in html  # the county approver does not file objections
     assert "陈一" not in html and "陈*" in html  # the members masked
-    assert AuditEvent.objects.unscoped().filter(action="exchange.report_viewed", object_id=str(verification.pk)).count() == 1
+    assert (
+        AuditEvent.objects.unscoped().filter(action="exchange.report_viewed", object_id=str(verification.pk)).count()
+        == 1
+    )
 
     pdf = _client(p[Role.AUDITOR]).get(reverse("exchange:verification_pdf", args=[verification.pk]))
 
@@ -224,7 +227,10 @@ def test_the_report_page_and_its_pdf_are_audited(personas: Personas) -> None:
     assert verification.number in text and "80,000.00" in text
     event = AuditEvent.objects.unscoped().filter(action="exchange.report_viewed").order_by("-id").first()
     assert event is not None and event.actor == p[Role.AUDITOR] and event.reason == "打印核对报告（PDF）"
-    assert _client(p.outsider(Role.AUDITOR)).get(reverse("exchange:verification_pdf", args=[verification.pk])).status_code == 404
+    assert (
+        _client(p.outsider(Role.AUDITOR)).get(reverse("exchange:verification_pdf", args=[verification.pk])).status_code
+        == 404
+    )
 
 
 def test_no_pdf_before_the_report(personas: Personas) -> None:
