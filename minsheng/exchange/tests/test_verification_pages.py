@@ -267,3 +267,29 @@ def test_bad_ids_are_not_found(personas: Personas) -> None:
     officer = _client(personas[OFFICER])
     assert officer.get("/exchange/verifications/99999999999999999999999/").status_code == 404
     assert officer.get(reverse("exchange:verification_detail", args=[12345])).status_code == 404
+
+
+def test_the_list_reads_a_fixed_number_of_queries(personas: Personas) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from minsheng.exchange.verification import verification_request
+
+    p = personas
+    officer = _client(p[OFFICER])
+
+    def request_one(serial: str) -> None:
+        household, head, spouse, _child = family(p)
+        authorise(p, household, [head, spouse], serial=serial)
+        verification_request(actor=p[Role.TOWNSHIP_WINDOW], household=household, purpose="dibao")
+
+    request_one("SQ-A")
+    officer.get(reverse("exchange:verification_list"))  # the header's counts are cached from here on
+    with CaptureQueriesContext(connection) as one:
+        assert officer.get(reverse("exchange:verification_list")).status_code == 200
+    for serial in ("SQ-B", "SQ-C", "SQ-D"):
+        request_one(serial)
+    with CaptureQueriesContext(connection) as four:
+        page = officer.get(reverse("exchange:verification_list"))
+    assert len(page.context["page"].object_list) == 4
+    assert len(four.captured_queries) == len(one.captured_queries)
