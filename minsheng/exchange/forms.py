@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from minsheng.core.forms import StyledForm
 from minsheng.core.limits import REASON_MAX
 from minsheng.exchange.authorisations import Signer
-from minsheng.exchange.models import Authorisation, DataSource
+from minsheng.exchange.models import Authorisation, DataSource, Verification
+from minsheng.exchange.verification import PURPOSES
 
 
 class FeedUploadForm(StyledForm):
@@ -83,3 +84,64 @@ class AuthorisationForm(StyledForm):
 class EndForm(StyledForm):
     on = forms.DateField(label=_("Ends on"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+# --- 核对 for one household ---------------------------------------------------------------------------------------
+
+
+def _purposes() -> list[tuple[str, Any]]:
+    return list(PURPOSES.items())
+
+
+class VerificationRequestForm(StyledForm):
+    """The township's 核对申请: what the verification is for (the household is the page's)."""
+
+    purpose = forms.ChoiceField(label=_("Purpose of the verification"), choices=_purposes)
+
+
+class VerificationReviewForm(StyledForm):
+    """The verification centre's review: dispatch the queries, or return the request with a reason."""
+
+    DISPATCH = "dispatch"
+    RETURN = "return"
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(DISPATCH, _("Dispatch the queries")), (RETURN, _("Return the request"))],
+        widget=forms.HiddenInput,
+    )
+    reason = forms.CharField(
+        label=_("Reason (required when returned)"), max_length=REASON_MAX, required=False, widget=forms.Textarea
+    )
+
+
+class AnswerUploadForm(StyledForm):
+    file = forms.FileField(label=_("The department's answer file (CSV in UTF-8, or Excel .xlsx)"))
+
+
+class ObjectionForm(StyledForm):
+    objection = forms.CharField(label=_("The family's objection"), max_length=REASON_MAX, widget=forms.Textarea)
+
+
+class VerificationFilterForm(StyledForm):
+    """The filters of the verification list (GET): each empty by default."""
+
+    REQUESTERS = [("", _("Anyone")), ("staff", _("Township staff")), ("client", _("A department's system"))]
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    conclusion = forms.ChoiceField(label=_("Conclusion"), required=False)
+    purpose = forms.ChoiceField(label=_("Purpose"), required=False)
+    requester = forms.ChoiceField(label=_("Requested by"), required=False, choices=REQUESTERS)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        anything: list[tuple[str, Any]] = [("", _("Any"))]
+        choices = {
+            "status": anything + list(Verification.Status.choices),
+            "conclusion": anything + list(Verification.Conclusion.choices),
+            "purpose": anything + _purposes(),
+        }
+        for name, options in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = options

@@ -57,6 +57,9 @@ MODULE = Module(
         NavEntry("exchange.view_datasource", "exchange:source_list", _("Data sources"), EXCHANGE, 112),
         NavEntry("exchange.view_monthlycheck", "exchange:check_list", _("Monthly verification"), EXCHANGE, 113),
         NavEntry("exchange.view_finding", "exchange:finding_list", _("Verification findings"), EXCHANGE, 114),
+        NavEntry(
+            "exchange.view_verification", "exchange:verification_list", _("Household verifications"), EXCHANGE, 115
+        ),
         NavEntry("exchange.view_departmentclient", "exchange:client_list", _("Department clients"), "manage", 176),
     ),
     audit_actions={
@@ -93,6 +96,14 @@ MODULE = Module(
             items=selectors.findings_due,
             count=selectors.findings_due_count,
             order=250,
+        ),
+        DueWork(
+            "verification_request",
+            _("Verification requests to review"),
+            "exchange.change_verification",
+            items=selectors.verifications_due,
+            count=selectors.verifications_due_count,
+            order=251,
         ),
     ),
     person_sections=(

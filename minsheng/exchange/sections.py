@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from minsheng.core.scoping import scope_allows
 from minsheng.exchange.authorisations import NotAuthorised, authorisation_for
+from minsheng.exchange.models import Verification
 from minsheng.people.models import Household
 
 
@@ -16,7 +17,7 @@ def person_section(user: Any, person: Any) -> dict[str, Any] | None:
     """The household's 授权书 in force (or why none is), with links for those who may record one or query; None for a
     user who may not see the household (the scoping door) or has no part in the 授权书."""
     can_query = user.has_perm("exchange.view_feedrecord")
-    if not (can_query or user.has_perm("exchange.view_authorisation")):
+    if not (can_query or user.has_perm("exchange.view_authorisation") or user.has_perm("exchange.view_verification")):
         return None
     membership = person.memberships.filter(left_on__isnull=True).first()
     if membership is None:
@@ -29,6 +30,12 @@ def person_section(user: Any, person: Any) -> dict[str, Any] | None:
         "household": household,
         "can_query": can_query,
         "can_record": scope_allows(user, "exchange.add_authorisation", household.area_id),
+        "can_verify": scope_allows(user, "exchange.add_verification", household.area_id),
+        # The household's latest 核对 the user may see (its number and state, a link to it).
+        "verification": Verification.objects.restrict(user, "view")
+        .filter(household=household)
+        .order_by("-requested_at", "-id")
+        .first(),
     }
     try:
         context["authorisation"] = authorisation_for(person=person, on=timezone.localdate())

@@ -5,13 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from minsheng.areas.models import Division
+from minsheng.core.crypto import mask_name
 from minsheng.core.modules import DueItem
-from minsheng.exchange.models import Authorisation, DepartmentClient, Feed, FeedRecord, Finding
+from minsheng.exchange.authorisations import members_on
+from minsheng.exchange.models import (
+    Authorisation,
+    DepartmentClient,
+    Feed,
+    FeedRecord,
+    Finding,
+    Verification,
+    VerificationItem,
+    VerificationQuery,
+)
+from minsheng.exchange.verification import OPEN, PURPOSES
 
 
 def feed_list(*, user: Any) -> QuerySet[Feed]:
@@ -98,3 +113,91 @@ def finding_list(*, user: Any) -> QuerySet[Finding]:
         .select_related("household", "person", "check_run")
         .order_by("-check_run__month", "outcome", "area_code", "household_id")
     )
+
+
+# --- 核对 for one household ---------------------------------------------------------------------------------------
+
+
+def verification_list(*, user: Any, filters: dict[str, str] | None = None) -> QuerySet[Verification]:
+    """The verifications of the user's areas, newest first, narrowed by the list's filters (each may be empty)."""
+    rows = Verification.objects.restrict(user, "view").select_related("household", "client", "requested_by")
+    filters = filters or {}
+    for name in ("status", "conclusion", "purpose"):
+        if filters.get(name):
+            rows = rows.filter(**{name: filters[name]})
+    if filters.get("requester") == "staff":
+        rows = rows.filter(client__isnull=True)
+    elif filters.get("requester") == "client":
+        rows = rows.filter(client__isnull=False)
+    return rows.order_by("-requested_at", "-id")
+
+
+def verification_get(*, user: Any, pk: int) -> Verification:
+    return get_object_or_404(
+        Verification.objects.restrict(user, "view").select_related(
+            "household", "authorisation", "client", "requested_by", "reviewed_by", "recheck_of"
+        ),
+        pk=pk,
+    )
+
+
+def verification_queries(verification: Verification) -> list[VerificationQuery]:
+    return list(verification.queries.select_related("source", "feed").order_by("source__sort_order", "id"))
+
+
+def verification_items(verification: Verification) -> list[VerificationItem]:
+    return list(verification.items.order_by("id"))
+
+
+def verification_members(verification: Verification) -> list[tuple[str, str]]:
+    """The members the verification concerns (those the declaration counts), masked: (name, ID number)."""
+    counted = set(verification.declared.get("persons") or [])
+    members = members_on(verification.household, timezone.localtime(verification.requested_at).date())
+    return [(mask_name(p.name), p.id_masked) for p in members if not counted or p.pk in counted]
+
+
+def purpose_label(code: str) -> str:
+    return str(PURPOSES.get(code, code))
+
+
+def pending_by_county(*, user: Any) -> list[tuple[str, str, int]]:
+    """已申未出报告 per county, of the requests the user may see: (county code, county name, count)."""
+    rows = dict(
+        Verification.objects.restrict(user, "view")
+        .filter(status__in=OPEN)
+        .annotate(county=Substr("area_code", 1, 6))
+        .values("county")
+        .annotate(n=Count("id"))
+        .values_list("county", "n")
+    )
+    names = dict(Division.objects.filter(code__in=[f"{c}000000" for c in rows]).values_list("code", "name"))
+    return [(county, names.get(f"{county}000000", county), n) for county, n in sorted(rows.items())]
+
+
+def verifications_to_review(*, user: Any) -> QuerySet[Verification]:
+    """Requests awaiting the verification centre's review, oldest first."""
+    return (
+        Verification.objects.restrict(user, "change")
+        .filter(status=Verification.Status.SUBMITTED)
+        .select_related("household")
+        .order_by("requested_at", "id")
+    )
+
+
+def verifications_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+    """The 核对申请 awaiting review (to-do list of the verification centre): one line per request."""
+    return [
+        DueItem(
+            kind="verification_request",
+            title=_("Verification request %(number)s: %(purpose)s")
+            % {"number": v.number, "purpose": purpose_label(v.purpose)},
+            url=reverse("exchange:verification_detail", args=[v.pk]),
+            area_code=v.area_code,
+            subject=v.household.number,
+        )
+        for v in verifications_to_review(user=user)[:limit]
+    ]
+
+
+def verifications_due_count(user: Any, today: dt.date) -> int:
+    return verifications_to_review(user=user).count()

@@ -22,4 +22,20 @@ urlpatterns = [
     path("checks/start/", views.check_start, name="check_start"),
     path("findings/", views.finding_list, name="finding_list"),
     path("findings/<int:pk>/close/", views.finding_close_view, name="finding_close"),
+    path("households/<int:pk>/verifications/new/", views.verification_new, name="verification_new"),
+    path("verifications/", views.verification_list, name="verification_list"),
+    path("verifications/<int:pk>/", views.verification_detail, name="verification_detail"),
+    path("verifications/<int:pk>/review/", views.verification_review_view, name="verification_review"),
+    path("verifications/<int:pk>/object/", views.verification_object_view, name="verification_object"),
+    path("verifications/<int:pk>/report.pdf", views.verification_pdf, name="verification_pdf"),
+    path(
+        "verifications/<int:pk>/queries/<int:query_pk>/file/",
+        views.verification_query_file,
+        name="verification_query_file",
+    ),
+    path(
+        "verifications/<int:pk>/queries/<int:query_pk>/answer/",
+        views.verification_answer,
+        name="verification_answer",
+    ),
 ]

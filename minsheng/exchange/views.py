@@ -22,6 +22,8 @@ from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.core.months import parse_month
 from minsheng.core.numbers import parse_id
+from minsheng.core.pdf import pdf_response
+from minsheng.core.scoping import scope_allows
 from minsheng.exchange import selectors
 from minsheng.exchange.authorisations import (
     NotAuthorised,
@@ -31,9 +33,28 @@ from minsheng.exchange.authorisations import (
     person_records_query,
 )
 from minsheng.exchange.feeds import FeedRejected
-from minsheng.exchange.forms import AuthorisationForm, ClientForm, EndForm, FeedUploadForm, RevokeForm
+from minsheng.exchange.forms import (
+    AnswerUploadForm,
+    AuthorisationForm,
+    ClientForm,
+    EndForm,
+    FeedUploadForm,
+    ObjectionForm,
+    RevokeForm,
+    VerificationFilterForm,
+    VerificationRequestForm,
+    VerificationReviewForm,
+)
 from minsheng.exchange.layouts import layout_for
-from minsheng.exchange.models import DataSource, DepartmentClient, FeedRejection, MonthlyCheck
+from minsheng.exchange.models import (
+    DataSource,
+    DepartmentClient,
+    FeedRejection,
+    MonthlyCheck,
+    Verification,
+    VerificationQuery,
+)
+from minsheng.exchange.pdf import report_pdf
 from minsheng.exchange.services import (
     client_create,
     client_key_rotate,
@@ -41,6 +62,13 @@ from minsheng.exchange.services import (
     feed_upload,
     finding_close,
     monthly_check_start,
+)
+from minsheng.exchange.verification import (
+    OPEN,
+    query_file,
+    verification_object,
+    verification_request,
+    verification_review,
 )
 from minsheng.people.models import Household, Person
 from minsheng.people.services import IMPORT_MAX_BYTES
@@ -336,3 +364,251 @@ def finding_close_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The finding is closed."))
     return redirect("exchange:finding_list")
+
+
+# --- 核对 for one household ---------------------------------------------------------------------------------------
+
+
+@role_required("exchange.add_verification")
+def verification_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """The township files a 核对申请 for a household of its area (from the person's file)."""
+    household = _household(request, pk)
+    form = VerificationRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            verification = verification_request(
+                actor=_actor(request), household=household, purpose=form.cleaned_data["purpose"]
+            )
+        except ValidationError as exc:  # VerificationRefused too: no 授权书 in force, a request already open
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or _("This is outside the areas where you may do this."))
+        else:
+            messages.success(request, _("The verification request is filed; the verification centre reviews it."))
+            return redirect("exchange:verification_detail", pk=verification.pk)
+    status = 400 if request.method == "POST" else 200
+    open_ = selectors.verification_list(user=request.user).filter(household=household, status__in=OPEN).first()
+    context = {"household": household, "form": form, "open": open_}
+    return render(request, "exchange/verification_form.html", context, status=status)
+
+
+@role_required("exchange.view_verification")
+def verification_list(request: HttpRequest) -> HttpResponse:
+    """Every verification of the user's areas, filtered; above it the requests without a report yet, per county."""
+    form = VerificationFilterForm(request.GET or None)
+    context: dict[str, Any] = {"form": form, "page": None, "pending": selectors.pending_by_county(user=request.user)}
+    if form.is_bound and not form.is_valid():
+        return render(request, "exchange/verification_list.html", context, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
+    rows = selectors.verification_list(user=request.user, filters=filters)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    for verification in page:
+        verification.purpose_label = selectors.purpose_label(verification.purpose)  # type: ignore[attr-defined]
+    context["page"] = page
+    return render(request, "exchange/verification_list.html", context)
+
+
+def _timeline(verification: Verification, queries: list[VerificationQuery]) -> list[tuple[Any, str]]:
+    """What happened to the request, in order: (when, what)."""
+    by = verification.client.name if verification.client else str(verification.requested_by)
+    events: list[tuple[Any, str]] = [
+        (verification.requested_at, _("Requested by %(who)s") % {"who": by}),
+    ]
+    if verification.reviewed_at:
+        who = str(verification.reviewed_by or "")
+        if verification.status == Verification.Status.REFUSED:
+            text = _("Returned by %(who)s: %(reason)s") % {"who": who, "reason": verification.refusal}
+        else:
+            text = _("Queries dispatched by %(who)s") % {"who": who}
+        events.append((verification.reviewed_at, text))
+    for query in queries:
+        if query.answered_at and query.answered_from != VerificationQuery.AnsweredFrom.HELD:
+            events.append(
+                (
+                    query.answered_at,
+                    _("%(source)s answered (%(how)s)")
+                    % {"source": query.source.name, "how": query.get_answered_from_display()},
+                )
+            )
+    if verification.reported_at:
+        events.append(
+            (verification.reported_at, _("Report issued: %(c)s") % {"c": verification.get_conclusion_display()})
+        )
+    return sorted(events, key=lambda e: e[0])
+
+
+def _report_viewed(request: HttpRequest, verification: Verification, reason: str) -> None:
+    audit_record(
+        actor=_actor(request),
+        action="exchange.report_viewed",
+        kind=AuditEvent.Kind.VIEW,
+        obj=verification,
+        area_code=verification.area_code,
+        reason=reason,
+    )
+
+
+def _detail(
+    request: HttpRequest,
+    verification: Verification,
+    *,
+    status: int = 200,
+    review_form: VerificationReviewForm | None = None,
+    objection_form: ObjectionForm | None = None,
+    answer_form: AnswerUploadForm | None = None,
+    answer_query: int | None = None,
+    problems: FeedRejected | None = None,
+) -> HttpResponse:
+    user = request.user
+    queries = selectors.verification_queries(verification)
+    reported = verification.status == Verification.Status.REPORTED
+    handles = scope_allows(user, "exchange.change_verification", verification.area_code)
+    may_object = (
+        reported
+        and not verification.superseded
+        and not hasattr(verification, "recheck")
+        and scope_allows(user, "exchange.add_verification", verification.area_code)
+    )
+    if reported and request.method == "GET":
+        _report_viewed(request, verification, _("report shown on screen"))
+    context = {
+        "verification": verification,
+        "purpose": selectors.purpose_label(verification.purpose),
+        "members": selectors.verification_members(verification),
+        "queries": queries,
+        "items": selectors.verification_items(verification) if reported else [],
+        "findings": [line for line in verification.findings.splitlines() if line.strip()],
+        "timeline": _timeline(verification, queries),
+        "recheck": getattr(verification, "recheck", None),
+        "handles": handles,
+        "review_form": review_form
+        or (VerificationReviewForm() if handles and verification.status == Verification.Status.SUBMITTED else None),
+        "answer_form": answer_form or (AnswerUploadForm() if handles else None),
+        "answer_query": answer_query,
+        "problems": problems,
+        "objection_form": objection_form or (ObjectionForm() if may_object else None),
+    }
+    return render(request, "exchange/verification_detail.html", context, status=status)
+
+
+@role_required("exchange.view_verification")
+def verification_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, selectors.verification_get(user=request.user, pk=_pk(pk)))
+
+
+@role_required("exchange.change_verification")
+@require_POST
+def verification_review_view(request: HttpRequest, pk: int) -> HttpResponse:
+    verification = selectors.verification_get(user=request.user, pk=_pk(pk))
+    form = VerificationReviewForm(request.POST)
+    if form.is_valid():
+        dispatch = form.cleaned_data["decision"] == VerificationReviewForm.DISPATCH
+        try:
+            verification_review(
+                actor=_actor(request),
+                verification=verification,
+                dispatch=dispatch,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or _("This is outside the areas where you may do this."))
+        else:
+            if dispatch:
+                messages.success(request, _("The queries are dispatched."))
+            else:
+                messages.success(request, _("The request is returned to the township."))
+            return redirect("exchange:verification_detail", pk=verification.pk)
+    return _detail(request, verification, status=400, review_form=form)
+
+
+def _query(request: HttpRequest, pk: Any, query_pk: Any) -> tuple[Verification, VerificationQuery]:
+    verification = selectors.verification_get(user=request.user, pk=_pk(pk))
+    query = get_object_or_404(verification.queries.select_related("source"), pk=_pk(query_pk))
+    return verification, query
+
+
+@role_required("exchange.change_verification")
+def verification_query_file(request: HttpRequest, pk: int, query_pk: int) -> HttpResponse:
+    """The outbound query file of a waiting query, for the department (a bulk read of ID numbers, audited)."""
+    _verification, query = _query(request, pk, query_pk)
+    if query.status != VerificationQuery.Status.WAITING:
+        raise Http404
+    content = query_file(actor=_actor(request), query=query)
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{query.reference}.csv"'
+    response["Cache-Control"] = "no-store"  # the members' ID numbers: not kept by the browser or a proxy
+    return response
+
+
+@role_required("exchange.change_verification")
+@require_POST
+def verification_answer(request: HttpRequest, pk: int, query_pk: int) -> HttpResponse:
+    """The department's answer file to a waiting query: received as a feed whose batch number is the reference."""
+    verification, query = _query(request, pk, query_pk)
+    form = AnswerUploadForm(request.POST, request.FILES)
+    problems: FeedRejected | None = None
+    if query.status != VerificationQuery.Status.WAITING:
+        form.add_error(None, _("This query is answered already."))
+    elif not scope_allows(request.user, "exchange.change_verification", verification.area_code):
+        form.add_error(None, _("This is outside the areas where you may do this."))
+    elif form.is_valid():
+        uploaded = form.cleaned_data["file"]
+        if uploaded.size > IMPORT_MAX_BYTES:
+            form.add_error("file", _("The file is larger than %(mb)s MB.") % {"mb": IMPORT_MAX_BYTES // 2**20})
+        else:
+            try:
+                _feed, created = feed_upload(
+                    actor=_actor(request),
+                    source=query.source,
+                    batch=query.reference,
+                    content=uploaded.read(),
+                    filename=uploaded.name or "",
+                )
+            except FeedRejected as exc:
+                problems = exc
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc) or _("This is outside the areas where you may do this."))
+            else:
+                if created:
+                    messages.success(request, _("The answer is received."))
+                else:
+                    messages.info(request, _("This file was received before; nothing was changed."))
+                return redirect("exchange:verification_detail", pk=verification.pk)
+    verification.refresh_from_db()
+    return _detail(request, verification, status=400, answer_form=form, answer_query=query.pk, problems=problems)
+
+
+@role_required("exchange.add_verification")
+@require_POST
+def verification_object_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The family objects to the report: a 复查 is filed."""
+    verification = selectors.verification_get(user=request.user, pk=_pk(pk))
+    form = ObjectionForm(request.POST)
+    if form.is_valid():
+        try:
+            recheck = verification_object(
+                actor=_actor(request), verification=verification, objection=form.cleaned_data["objection"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or _("This is outside the areas where you may do this."))
+        else:
+            messages.success(request, _("The re-check is requested; the verification centre reviews it."))
+            return redirect("exchange:verification_detail", pk=recheck.pk)
+    return _detail(request, verification, status=400, objection_form=form)
+
+
+@role_required("exchange.view_verification")
+def verification_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 核对报告 as a paper (audited: it shows the family's verified figures)."""
+    verification = selectors.verification_get(user=request.user, pk=_pk(pk))
+    if verification.status != Verification.Status.REPORTED:
+        raise Http404
+    content = report_pdf(verification, selectors.verification_items(verification))
+    _report_viewed(request, verification, _("report printed (PDF)"))
+    return pdf_response(content, f"{verification.number}.pdf")

@@ -167,3 +167,113 @@ register(
         success=302,
     ),
 )
+
+
+# --- 核对 for one household ---------------------------------------------------------------------------------------
+
+
+def _verification(p: Personas, state: str) -> Any:
+    """(verification, head) of a household of the reference village: a request submitted, dispatched (the bank's
+    query waiting) or reported (the bank answered)."""
+    key = f"exchange_verification_{state}"
+    if key not in p.extra:
+        from minsheng.exchange.services import feed_upload
+        from minsheng.exchange.tests.factories import authorise, family, source
+        from minsheng.exchange.verification import verification_request, verification_review
+
+        household, head, spouse, _ = family(p)
+        authorise(p, household, [head, spouse], serial=f"SQ-{state}")
+        verification = verification_request(actor=p[Role.TOWNSHIP_WINDOW], household=household, purpose="dibao")
+        if state != "submitted":
+            verification = verification_review(actor=p[OFFICER], verification=verification, dispatch=True)
+        if state == "reported":
+            query = verification.queries.get(source__code="financial_asset")
+            feed_upload(
+                actor=p[OFFICER],
+                source=source("financial_asset"),
+                batch=query.reference,
+                content=_bank_file(head, query.reference),
+                filename="answer.csv",
+            )
+            verification.refresh_from_db()
+        p.extra[key] = (verification, head)
+    return p.extra[key]
+
+
+def _bank_file(head: Any, reference: str) -> bytes:
+    from minsheng.exchange.tests.factories import csv_of
+
+    return csv_of(
+        ["id_number", "name", "institution", "kind", "as_of", "balance"],
+        [head.id_number, head.name, "宿迁农商行", "deposit", "2026-11-20", "100.00"],
+    )
+
+
+def _verification_pk(state: str) -> Any:
+    return lambda p: {"pk": _verification(p, state)[0].pk}
+
+
+def _query_pk(p: Personas) -> dict[str, Any]:
+    verification, _head = _verification(p, "dispatched")
+    return {"pk": verification.pk, "query_pk": verification.queries.get(source__code="financial_asset").pk}
+
+
+def _answer(p: Personas) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    verification, head = _verification(p, "dispatched")
+    reference = verification.queries.get(source__code="financial_asset").reference
+    return {"file": SimpleUploadedFile("answer.csv", _bank_file(head, reference), "text/csv")}
+
+
+VERIFY_READ = frozenset(
+    {
+        Role.TOWNSHIP_WINDOW,
+        Role.TOWNSHIP_REVIEWER,
+        OFFICER,
+        Role.COUNTY_APPROVER,
+        Role.AUDITOR,
+        Role.CITY_ADMIN,
+    }
+)
+VERIFY_REQUEST = frozenset({Role.TOWNSHIP_WINDOW, Role.TOWNSHIP_REVIEWER})
+
+register(
+    Endpoint(
+        "exchange:verification_new",
+        VERIFY_REQUEST,
+        kwargs=lambda p: {"pk": _authorised(p)[0].pk},
+        object_level=True,
+    ),
+    Endpoint("exchange:verification_list", VERIFY_READ),
+    Endpoint("exchange:verification_detail", VERIFY_READ, kwargs=_verification_pk("submitted"), object_level=True),
+    Endpoint(
+        "exchange:verification_review",
+        frozenset({OFFICER}),
+        method="post",
+        kwargs=_verification_pk("submitted"),
+        data=lambda p: {"decision": "dispatch"},
+        object_level=True,
+        success=302,
+    ),
+    Endpoint("exchange:verification_query_file", frozenset({OFFICER}), kwargs=_query_pk, object_level=True),
+    Endpoint(
+        "exchange:verification_answer",
+        frozenset({OFFICER}),
+        method="post",
+        kwargs=_query_pk,
+        data=_answer,
+        object_level=True,
+        success=302,
+    ),
+    Endpoint("exchange:verification_pdf", VERIFY_READ, kwargs=_verification_pk("reported"), object_level=True),
+    Endpoint(
+        "exchange:verification_object",
+        VERIFY_REQUEST,
+        method="post",
+        kwargs=_verification_pk("reported"),
+        data=lambda p: {"objection": "存款为代管资金"},
+        object_level=True,
+        success=302,
+    ),
+)
