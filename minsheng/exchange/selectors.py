@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from minsheng.core.modules import DueItem
-from minsheng.exchange.models import Authorisation, DepartmentClient, Feed, FeedRecord, Finding
+from minsheng.exchange.models import Authorisation, DepartmentClient, Feed, FeedRecord, Finding, Verification
 
 
 def feed_list(*, user: Any) -> QuerySet[Feed]:
@@ -34,7 +35,20 @@ def feed_problems(*, user: Any, feed: Feed) -> QuerySet[FeedRecord]:
 
 
 def client_list(*, user: Any) -> QuerySet[DepartmentClient]:
-    return DepartmentClient.objects.restrict(user, "view").prefetch_related("sources", "keys")
+    """The clients, each with ``verifications_asked``: the verifications it requested that the user may see."""
+    asked = (
+        Verification.objects.restrict(user, "view")
+        .filter(client=OuterRef("pk"))
+        .order_by()
+        .values("client")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        DepartmentClient.objects.restrict(user, "view")
+        .annotate(verifications_asked=Coalesce(Subquery(asked), 0))
+        .prefetch_related("sources", "keys")
+    )
 
 
 def client_get(*, user: Any, pk: int) -> DepartmentClient:
