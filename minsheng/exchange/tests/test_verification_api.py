@@ -140,7 +140,14 @@ def test_a_client_requests_a_verification_and_reads_the_report_once_the_county_h
         (TODAY + dt.timedelta(days=90)).isoformat(),
     )
     assert data["items"] == [
-        {"item": "income", "declared": 0, "verified": 300_000, "unit": "fen", "sources": "社会保险缴费基数", "differs": True},
+        {
+            "item": "income",
+            "declared": 0,
+            "verified": 300_000,
+            "unit": "fen",
+            "sources": "社会保险缴费基数",
+            "differs": True,
+        },
         {
             "item": "asset",
             "declared": 0,
@@ -225,12 +232,13 @@ def _refusal(p: Personas, case: str) -> tuple[dict[str, Any], str]:
     if case == "no household":
         alone = make_person(p.village, "吴六")
         return body(alone), f"身份证号码为 {mask_id_number(alone.id_number)} 的人员不属于任何家庭户。"
+    not_theirs = "授权书 %s 不是身份证号码为 " + masked + " 的人员所在家庭的授权书。"
     if case == "unknown serial":
-        return body(head, serial="SQ2026-9999"), f"授权书 SQ2026-9999 不是身份证号码为 {masked} 的人员所在家庭的授权书。"
+        return body(head, serial="SQ2026-9999"), not_theirs % "SQ2026-9999"
     if case == "another household's serial":
         other, other_head, other_spouse, _child = _other_family(p)
         authorise(p, other, [other_head, other_spouse], serial="SQ2026-0002")
-        return body(head, serial="SQ2026-0002"), f"授权书 SQ2026-0002 不是身份证号码为 {masked} 的人员所在家庭的授权书。"
+        return body(head, serial="SQ2026-0002"), not_theirs % "SQ2026-0002"
     if case == "expired":
         authorise(p, household, [head, spouse], serial="SQ2026-0003", valid_until=dt.date(2026, 2, 1))
         return body(head, serial="SQ2026-0003"), "授权书 SQ2026-0003 的有效期至 2026-02-01。"
@@ -384,9 +392,8 @@ def test_a_city_administrator_allows_a_client_to_verify_and_sees_what_it_asked(p
     assert police.may_verify is False
     assert AuditEvent.objects.unscoped().filter(action="exchange.client_changed").count() == 2
 
-    _household, head, _spouse, _authorisation = authorised(p)
-    Verification.objects.unscoped().all().delete()
-    verification_request(actor=legal.user, household=_household, purpose="legal_aid", client=legal)
+    household, _head, _spouse, _authorisation = authorised(p)
+    verification_request(actor=legal.user, household=household, purpose="legal_aid", client=legal)
     page = web.get(reverse("exchange:client_list"))
     rows = {c.name: (c.may_verify, c.verifications_asked) for c in page.context["clients"]}
     assert rows == {"司法局法律援助系统": (True, 1), "公安局人口信息系统": (False, 0)}
