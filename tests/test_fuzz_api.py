@@ -1,12 +1,13 @@
-"""Fuzzing the API from its committed schema (docs/openapi.yaml) with schemathesis, as two personas.
+"""Fuzzing the API from its committed schema (docs/openapi.yaml) with schemathesis, as two personas and a department's
+system.
 
 Every operation of the schema is called with generated requests (valid and invalid ones) by a township window user
-and a county payment officer, and the department clients' operations (``/api/v1/exchange/``) also by a department's
-system allowed to request verifications, signed in with its key, straight through the WSGI application inside the
-test's transaction. Checks: no
-answer is a server error, every status code is one the schema documents, every body and content type matches the
-schema. Bounded for CI: ``FUZZ_EXAMPLES`` requests per operation, mode and persona, with Hypothesis derandomised
-(the same requests every run). Marker ``fuzz``; `make test` runs it on SQLite and again on PostgreSQL in CI.
+and a county payment officer; the department clients' operations (``/api/v1/exchange/``) also by a department's
+system allowed to request verifications, signed in with its key. Straight through the WSGI application inside the
+test's transaction. Checks: no answer is a server error, every status code is one the schema documents, every body
+and content type matches the schema. Bounded for CI: ``FUZZ_EXAMPLES`` requests per operation, mode and persona, with
+Hypothesis derandomised (the same requests every run). Marker ``fuzz``; `make test` runs it on SQLite and again on
+PostgreSQL in CI.
 """
 
 from __future__ import annotations
