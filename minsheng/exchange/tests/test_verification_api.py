@@ -102,7 +102,8 @@ def test_a_client_requests_a_verification_and_reads_the_report_once_the_county_h
     )
     requested = AuditEvent.objects.unscoped().get(action="exchange.verification_requested")
     assert (requested.actor_id, requested.kind) == (housing.user.pk, "system")
-    assert requested.after["client"] == "住建局公租房系统" and requested.after["authorisation"] == "SQ2026-0001"
+    assert requested.after is not None
+    assert (requested.after["client"], requested.after["authorisation"]) == ("住建局公租房系统", "SQ2026-0001")
 
     waiting = get(key, f"{verification.number}/")
     assert waiting.status_code == 200
@@ -286,7 +287,11 @@ def test_a_request_the_registry_or_the_authorisation_does_not_bear_out_is_a_400_
     assert not Verification.objects.unscoped().exists()
     audited = AuditEvent.objects.unscoped().get(action="exchange.verification_refused")
     assert (audited.actor_id, audited.object_id, audited.reason) == (housing.user.pk, str(housing.pk), reason)
-    assert audited.after["id_number"] == mask_id_number(request["id_number"])
+    assert audited.after == {
+        "id_number": mask_id_number(request["id_number"]),
+        "purpose": "housing",
+        "authorisation": request["authorisation"],
+    }
 
 
 @pytest.mark.parametrize(
@@ -372,7 +377,7 @@ def test_a_city_administrator_allows_a_client_to_verify_and_sees_what_it_asked(p
     legal = DepartmentClient.objects.unscoped().get(name="司法局法律援助系统")
     assert legal.may_verify is True
     made = AuditEvent.objects.unscoped().get(action="exchange.client_created", object_id=str(legal.pk))
-    assert made.after["may_verify"] is True
+    assert made.after is not None and made.after["may_verify"] is True
 
     police, _key = client(p)
     allowed = web.post(reverse("exchange:client_may_verify", args=[police.pk]), {"may_verify": "1"})
@@ -380,6 +385,7 @@ def test_a_city_administrator_allows_a_client_to_verify_and_sees_what_it_asked(p
     police.refresh_from_db()
     assert police.may_verify is True
     changed = AuditEvent.objects.unscoped().get(action="exchange.client_changed")
+    assert changed.before is not None and changed.after is not None
     assert (changed.actor_id, changed.before["may_verify"], changed.after["may_verify"]) == (
         p["city_admin"].pk,
         False,
