@@ -401,6 +401,9 @@ def test_a_city_administrator_allows_a_client_to_verify_and_sees_what_it_asked(p
     household, _head, _spouse, _authorisation = authorised(p)
     verification_request(actor=legal.user, household=household, purpose="legal_aid", client=legal)
     page = web.get(reverse("exchange:client_list"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "可申请核对" in html and "已申请核对" in html and "取消许可" in html and "可为其申请人的家庭申请核对" in html
     rows = {c.name: (c.may_verify, c.verifications_asked) for c in page.context["clients"]}
     assert rows == {"司法局法律援助系统": (True, 1), "公安局人口信息系统": (False, 0)}
     outsider = p[Role.TOWNSHIP_WINDOW]
