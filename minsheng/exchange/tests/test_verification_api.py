@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -408,3 +410,24 @@ def test_a_city_administrator_allows_a_client_to_verify_and_sees_what_it_asked(p
     assert rows == {"司法局法律援助系统": (True, 1), "公安局人口信息系统": (False, 0)}
     outsider = p[Role.TOWNSHIP_WINDOW]
     assert not outsider.has_perm("exchange.change_departmentclient")
+
+
+def test_the_list_costs_the_same_queries_for_one_request_or_many(personas: Personas) -> None:
+    p = personas
+    _housing, key = verifier(p)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert get(key).status_code == 200
+        return len(captured)
+
+    _household, head, _spouse, _authorisation = authorised(p)
+    post(key, body(head))
+    one = queries()
+    for serial in ("SQ2026-0011", "SQ2026-0012"):
+        household, other_head, other_spouse, _none = _other_family(p)
+        authorise(p, household, [other_head, other_spouse], serial=serial)
+        assert post(key, body(other_head, serial=serial)).status_code == 201
+
+    assert get(key).json()["count"] == 3
+    assert queries() == one
