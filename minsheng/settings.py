@@ -249,6 +249,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # A choice set answered by several components is named here (else drf-spectacular makes up a hashed name).
+    "ENUM_NAME_OVERRIDES": {"VerificationStatusEnum": "minsheng.exchange.models.Verification.Status"},
 }
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")

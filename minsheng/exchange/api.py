@@ -1,11 +1,14 @@
 """The API for the departments' own systems: a client signs in with its key (``Authorization: Bearer <key>``, DRF's
 token authentication over the ``ClientKey`` digests), sends feeds of its own sources and reads only its own feeds'
-results. Every use is audited."""
+results; a client allowed to (``may_verify``, the shared service) requests a 核对 of its applicant's household under
+the family's 授权书 and reads the report. Every use is audited."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,10 +20,18 @@ from rest_framework.response import Response
 
 from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record
+from minsheng.core.api import ModelSerializer, error_body
 from minsheng.core.numbers import parse_id
 from minsheng.exchange.feeds import FeedRejected
-from minsheng.exchange.models import ClientKey, DataSource, Feed, FeedRecord
+from minsheng.exchange.models import ClientKey, DataSource, Feed, FeedRecord, Finding, Verification, VerificationItem
 from minsheng.exchange.services import client_key_used, feed_submit, key_digest
+from minsheng.exchange.verification import (
+    CLIENT_PURPOSES,
+    PURPOSES,
+    VerificationRefused,
+    client_purposes_message,
+    client_verification_request,
+)
 
 API_MAX_RECORDS = 20_000  # within the request body limit (DATA_UPLOAD_MAX_MEMORY_SIZE); larger: batches or a file
 
@@ -161,3 +172,149 @@ def _id(pk: str | None) -> int:
     if value is None:
         raise exceptions.NotFound()
     return value
+
+
+# --- The shared service: 核对 requests of other departments' means tests ---------------------------------------------
+
+NUMBER = re.compile(r"[A-Za-z0-9-]{1,24}")
+
+
+class MayVerify(BasePermission):
+    """The client is allowed to request verifications (``DepartmentClient.may_verify``, set by a city administrator)."""
+
+    @property
+    def message(self) -> str:
+        return _("This client may not request verifications.")
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.auth, ClientKey) and request.auth.client.may_verify
+
+
+class VerificationRequestSerializer(serializers.Serializer[dict[str, Any]]):
+    id_number = serializers.CharField(max_length=18, help_text="the applicant's resident ID number")
+    name = serializers.CharField(max_length=50, help_text="the applicant's name, as registered")
+    authorisation = serializers.CharField(max_length=30, help_text="the serial number of the family's 授权书")
+    purpose = serializers.ChoiceField(
+        choices=[(code, PURPOSES[code]) for code in CLIENT_PURPOSES],
+        help_text="the department's means test the verification is for",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].error_messages["invalid_choice"] = client_purposes_message()
+
+
+class VerificationCreatedSerializer(ModelSerializer[Verification]):
+    class Meta:
+        model = Verification
+        fields = ["number", "status"]
+        read_only_fields = fields
+
+
+class VerificationItemSerializer(ModelSerializer[VerificationItem]):
+    item = serializers.ChoiceField(source="kind", choices=Finding.Kind.choices, read_only=True)
+
+    class Meta:
+        model = VerificationItem
+        fields = ["item", "declared", "verified", "unit", "sources", "differs"]
+        # Read-only: no database-dependent integer bounds in the committed schema (see FeedSerializer).
+        read_only_fields = fields
+
+
+class VerificationSummarySerializer(ModelSerializer[Verification]):
+    """A request of the client: the status, and once reported the conclusion and the report's validity."""
+
+    class Meta:
+        model = Verification
+        fields = ["number", "purpose", "status", "requested_at", "reported_at", "conclusion", "valid_until"]
+        read_only_fields = fields
+
+
+class VerificationReportSerializer(VerificationSummarySerializer):
+    """A request of the client with its report once issued: the findings and the items (declared against verified:
+    ``unit`` fen for income and assets, a count for the others), ``refusal`` when the verification centre returned
+    the request, ``superseded`` when a re-check replaced the report."""
+
+    items = VerificationItemSerializer(many=True, read_only=True)
+
+    class Meta(VerificationSummarySerializer.Meta):
+        fields = [*VerificationSummarySerializer.Meta.fields, "findings", "refusal", "superseded", "items"]
+        read_only_fields = fields
+
+
+class VerificationViewSet(viewsets.GenericViewSet[Verification]):
+    """核对 requests of the calling client (the shared service)."""
+
+    authentication_classes = [ClientKeyAuthentication]
+    permission_classes = [IsDepartmentClient, MayVerify]
+    serializer_class = VerificationReportSerializer
+    lookup_field = "number"
+
+    def _client(self) -> Any:
+        return self.request.auth.client  # type: ignore[union-attr]
+
+    def get_queryset(self) -> QuerySet[Verification]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator, without a request's client
+            # unscoped: an empty queryset, for the schema generator to learn the model only
+            return Verification.objects.unscoped().none()
+        # unscoped: a client reads the requests it made itself, whatever the household's area
+        return Verification.objects.unscoped().filter(client=self._client()).order_by("-requested_at", "-id")
+
+    @extend_schema(request=VerificationRequestSerializer, responses={201: VerificationCreatedSerializer})
+    def create(self, request: Request) -> Response:
+        """Request a 核对 of the applicant's household under the family's 授权书. Refused (400, the reason in
+        ``detail``) when the ID number is unknown, the name differs, the person belongs to no household, the serial
+        is not the household's 授权书 or it ended or expired, or a verification of the household is under way."""
+        data = VerificationRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        try:
+            verification = client_verification_request(
+                client=self._client(),
+                id_number=values["id_number"],
+                name=values["name"],
+                serial=values["authorisation"],
+                purpose=values["purpose"],
+            )
+        except VerificationRefused as refused:  # audited by the service; not the exception handler's field form
+            return Response(error_body(refused.messages[0]), status=status.HTTP_400_BAD_REQUEST)
+        return Response(VerificationCreatedSerializer(verification).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: VerificationSummarySerializer(many=True)})
+    def list(self, request: Request) -> Response:
+        """The client's requests, newest first, a page at a time; each answer is audited with the numbers it gave."""
+        page = self.paginate_queryset(self.get_queryset()) or []
+        client = self._client()
+        audit_record(
+            actor=client.user,
+            action="exchange.verifications_listed",
+            kind=AuditEvent.Kind.VIEW,
+            obj=client,
+            area_code=client.area_code,
+            after={"numbers": [v.number for v in page]},
+        )
+        return self.get_paginated_response(VerificationSummarySerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("number", str, OpenApiParameter.PATH)],
+        responses={200: VerificationReportSerializer},
+    )
+    def retrieve(self, request: Request, number: str | None = None) -> Response:
+        """A request this client made, with the report once issued; another client's request is not found. Each read
+        is audited (``exchange.verification_read``)."""
+        if number is None or not NUMBER.fullmatch(number):
+            raise exceptions.NotFound()
+        items = Prefetch("items", queryset=VerificationItem.objects.order_by("id"))
+        verification = self.get_queryset().filter(number=number).prefetch_related(items).first()
+        if verification is None:
+            raise exceptions.NotFound()
+        client = self._client()
+        audit_record(
+            actor=client.user,
+            action="exchange.verification_read",
+            kind=AuditEvent.Kind.VIEW,
+            obj=verification,
+            area_code=verification.area_code,
+            after={"status": verification.status, "conclusion": verification.conclusion},
+        )
+        return Response(VerificationReportSerializer(verification).data)

@@ -26,6 +26,9 @@ class ClientForm(StyledForm):
     sources = forms.ModelMultipleChoiceField(
         label=_("Data sources it sends"), queryset=DataSource.objects.all(), widget=forms.CheckboxSelectMultiple
     )
+    may_verify = forms.BooleanField(
+        label=_("May request verifications of its applicants' households (shared service)"), required=False
+    )
 
 
 class RevokeForm(StyledForm):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from minsheng.core.modules import ApiRoute, DueWork, Module, NavEntry, NavGroup, PersonSection, RoleSpec
 from minsheng.core.roles import Role
 from minsheng.exchange import sections, selectors
-from minsheng.exchange.api import FeedViewSet
+from minsheng.exchange.api import FeedViewSet, VerificationViewSet
 
 EXCHANGE = "exchange"
 OFFICER = "verification_officer"
@@ -66,6 +66,7 @@ MODULE = Module(
         "exchange.client_created": _("Department client created"),
         "exchange.key_issued": _("Department client key issued"),
         "exchange.client_revoked": _("Department client revoked"),
+        "exchange.client_changed": _("Department client changed"),
         "exchange.feed_received": _("Department feed received"),
         "exchange.feed_rejected": _("Department feed refused"),
         "exchange.feed_resent": _("Department feed sent again (nothing changed)"),
@@ -83,11 +84,22 @@ MODULE = Module(
         "exchange.query_file_read": _("Verification query file read"),
         "exchange.verification_reported": _("Verification report issued"),
         "exchange.report_viewed": _("Verification report viewed"),
+        "exchange.verification_refused": _("Verification request of a department's system refused"),
+        "exchange.verification_read": _("Verification read by the department's system that requested it"),
+        "exchange.verifications_listed": _("Verifications listed by the department's system that requested them"),
     },
     urls=("exchange/", "minsheng.exchange.urls"),
     # The departments' systems sign in with their own keys (api.ClientKeyAuthentication), not as staff.
-    public_urls=("api:exchange-feed-list", "api:exchange-feed-detail"),
-    api_routes=(ApiRoute("exchange/feeds", FeedViewSet, "exchange-feed"),),
+    public_urls=(
+        "api:exchange-feed-list",
+        "api:exchange-feed-detail",
+        "api:exchange-verification-list",
+        "api:exchange-verification-detail",
+    ),
+    api_routes=(
+        ApiRoute("exchange/feeds", FeedViewSet, "exchange-feed"),
+        ApiRoute("exchange/verifications", VerificationViewSet, "exchange-verification"),
+    ),
     due_work=(
         DueWork(
             "verification_finding",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Substr
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -49,7 +49,20 @@ def feed_problems(*, user: Any, feed: Feed) -> QuerySet[FeedRecord]:
 
 
 def client_list(*, user: Any) -> QuerySet[DepartmentClient]:
-    return DepartmentClient.objects.restrict(user, "view").prefetch_related("sources", "keys")
+    """The clients, each with ``verifications_asked``: the verifications it requested that the user may see."""
+    asked = (
+        Verification.objects.restrict(user, "view")
+        .filter(client=OuterRef("pk"))
+        .order_by()
+        .values("client")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        DepartmentClient.objects.restrict(user, "view")
+        .annotate(verifications_asked=Coalesce(Subquery(asked), 0))
+        .prefetch_related("sources", "keys")
+    )
 
 
 def client_get(*, user: Any, pk: int) -> DepartmentClient:

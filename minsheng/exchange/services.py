@@ -62,15 +62,17 @@ def _client_snapshot(client: DepartmentClient) -> dict[str, Any]:
         "name": client.name,
         "area_code": client.area_code,
         "active": client.active,
+        "may_verify": client.may_verify,
         "sources": sorted(client.sources.values_list("code", flat=True)),
     }
 
 
 @transaction.atomic
 def client_create(
-    *, actor: User, name: str, area_code: str, sources: Iterable[DataSource]
+    *, actor: User, name: str, area_code: str, sources: Iterable[DataSource], may_verify: bool = False
 ) -> tuple[DepartmentClient, str]:
-    """A department's system as an API client, with its first key (shown once, returned here)."""
+    """A department's system as an API client, with its first key (shown once, returned here); ``may_verify``: it
+    may request verifications of its applicants' households (the shared service)."""
     require_scope(actor, "exchange.add_departmentclient", area_code)
     name = name.strip()
     if not name:
@@ -85,7 +87,7 @@ def client_create(
     user = User(username=f"exchange-{secrets.token_hex(6)}", display_name=name)
     user.set_unusable_password()  # a service account: it signs in only with its API key
     user.save()
-    client = DepartmentClient.objects.create(name=name, user=user, area_code=area_code)
+    client = DepartmentClient.objects.create(name=name, user=user, area_code=area_code, may_verify=may_verify)
     client.sources.set(sources)
     audit_record(
         actor=actor, action="exchange.client_created", obj=client, area_code=area_code, after=_client_snapshot(client)
@@ -139,6 +141,29 @@ def client_revoke(*, actor: User, client: DepartmentClient, reason: str) -> Depa
         before=before,
         after=_client_snapshot(row),
         reason=reason,
+    )
+    return row
+
+
+@transaction.atomic
+def client_may_verify_set(*, actor: User, client: DepartmentClient, may_verify: bool) -> DepartmentClient:
+    """Allow the client to request verifications (the shared service), or withdraw it; its requests made before stay
+    readable to it. Setting what is set already changes nothing and writes no event."""
+    row = _client_locked(actor, client)
+    if not row.active:
+        raise ValidationError(_("This client is revoked; create a new one."))
+    if row.may_verify == may_verify:
+        return row
+    before = _client_snapshot(row)
+    row.may_verify = may_verify
+    row.save(update_fields=["may_verify"])
+    audit_record(
+        actor=actor,
+        action="exchange.client_changed",
+        obj=row,
+        area_code=row.area_code,
+        before=before,
+        after=_client_snapshot(row),
     )
     return row
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("clients/new/", views.client_new, name="client_new"),
     path("clients/<int:pk>/rotate/", views.client_rotate, name="client_rotate"),
     path("clients/<int:pk>/revoke/", views.client_revoke_view, name="client_revoke"),
+    path("clients/<int:pk>/verify/", views.client_may_verify, name="client_may_verify"),
     path("households/<int:pk>/authorisations/", views.household_authorisations, name="household_authorisations"),
     path("households/<int:pk>/authorisations/new/", views.authorisation_new, name="authorisation_new"),
     path("authorisations/<int:pk>/", views.authorisation_detail, name="authorisation_detail"),

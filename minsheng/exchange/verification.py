@@ -41,12 +41,14 @@ from django.utils.translation import gettext_lazy
 from minsheng.accounts.models import User
 from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record
+from minsheng.core.crypto import blind_index, mask_id_number
 from minsheng.core.limits import REASON_MAX, require_length
 from minsheng.core.modules import Label, publish
 from minsheng.core.scoping import require_scope
 from minsheng.core.templatetags.money import yuan
 from minsheng.exchange.authorisations import NotAuthorised, authorisation_for, members_on
 from minsheng.exchange.models import (
+    Authorisation,
     DataSource,
     DepartmentClient,
     Feed,
@@ -56,7 +58,8 @@ from minsheng.exchange.models import (
     VerificationItem,
     VerificationQuery,
 )
-from minsheng.people.models import Household, Person
+from minsheng.people.idnumbers import InvalidIdNumber, parse_id_number
+from minsheng.people.models import Household, Membership, Person
 
 # The event published when a request is made; the payload is a ``Declaration``. The programmes fill in what the
 # household declared (``figures``: item kind → amount in fen or count) and whose income it counts (``persons``).
@@ -77,6 +80,9 @@ PURPOSES: dict[str, Label] = {
     "student_aid": gettext_lazy("Student aid (教育)"),
     "legal_aid": gettext_lazy("Legal aid (司法)"),
 }
+# The purposes another department's system may ask for (the shared service): their own means tests, never the
+# platform's programmes, whose requests the township files.
+CLIENT_PURPOSES = ("housing", "student_aid", "legal_aid")
 
 Kind = Finding.Kind
 # The sources a 核对 queries, by the report item their figures go to.
@@ -186,6 +192,8 @@ def verification_request(
         raise PermissionDenied(_("This client may not request verifications."))
     if purpose not in PURPOSES:
         raise ValidationError({"purpose": _("Choose the purpose of the verification.")})
+    if client is not None and purpose not in CLIENT_PURPOSES:
+        raise ValidationError({"purpose": client_purposes_message()})
     # unscoped: the household's area is checked above; locked so that one request is open at a time
     Household.objects.unscoped().select_for_update().filter(pk=household.pk).get()
     # unscoped: the household's open requests, whoever filed them
@@ -252,6 +260,111 @@ def verification_object(*, actor: User, verification: Verification, objection: s
         recheck_of=locked,
         objection=objection,
     )
+
+
+def client_purposes_message() -> str:
+    purposes = "、".join(f"{code}（{PURPOSES[code]}）" for code in CLIENT_PURPOSES)
+    return _("A department's system may ask only for %(purposes)s, not for the platform's own programmes.") % {
+        "purposes": purposes
+    }
+
+
+def _applicant(*, id_number: str, name: str, serial: str, on: dt.date) -> Household:
+    """The applicant's current household, when the ID number, the name and the 授权书 serial agree with the registry;
+    else VerificationRefused naming what does not (the ID masked; the registered name is never told)."""
+    try:
+        number = parse_id_number(id_number).number
+    except InvalidIdNumber as exc:
+        raise ValidationError({"id_number": str(exc)}) from None
+    masked = mask_id_number(number)
+    # unscoped: a department's system finds its applicant by the ID's blind index only, whatever the area
+    person = Person.objects.unscoped().filter(id_index=blind_index(number), merged_into__isnull=True).first()
+    if person is None:
+        raise VerificationRefused(_("No person with ID number %(id)s is in the registry.") % {"id": masked})
+    if person.name != name.strip():
+        raise VerificationRefused(
+            _("The name does not match the person registered with ID number %(id)s.") % {"id": masked}
+        )
+    if person.status != Person.Status.LIVING:
+        raise VerificationRefused(
+            _("The registry records the person with ID number %(id)s as: %(status)s.")
+            % {"id": masked, "status": person.get_status_display()}
+        )
+    # unscoped: the applicant's current household, whatever its area (the 授权书 below allows the query)
+    membership = (
+        Membership.objects.unscoped()
+        .filter(Q(left_on__isnull=True) | Q(left_on__gt=on), person=person, joined_on__lte=on)
+        .select_related("household")
+        .first()
+    )
+    if membership is None:
+        raise VerificationRefused(_("The person with ID number %(id)s belongs to no household.") % {"id": masked})
+    household = membership.household
+    # unscoped: the serial is looked up among the applicant's household's own 授权书 versions only
+    authorisation = Authorisation.objects.unscoped().filter(household=household, serial=serial.strip()).first()
+    if authorisation is None:
+        raise VerificationRefused(
+            _("授权书 %(serial)s is not a 授权书 of the household of the person with ID number %(id)s.")
+            % {"serial": serial.strip(), "id": masked}
+        )
+    if authorisation.ended_on is not None and authorisation.ended_on <= on:
+        raise VerificationRefused(
+            _("授权书 %(serial)s ended on %(date)s (%(reason)s).")
+            % {
+                "serial": authorisation.serial,
+                "date": authorisation.ended_on.isoformat(),
+                "reason": authorisation.end_reason,
+            }
+        )
+    if authorisation.valid_until is not None and authorisation.valid_until < on:
+        raise VerificationRefused(
+            _("授权书 %(serial)s was valid until %(date)s.")
+            % {"serial": authorisation.serial, "date": authorisation.valid_until.isoformat()}
+        )
+    return household
+
+
+def client_verification_request(
+    *, client: DepartmentClient, id_number: str, name: str, serial: str, purpose: str
+) -> Verification:
+    """The shared service: another department's system (public housing, student aid, legal aid) asks for a 核对 of
+    its applicant's household under the 授权书 the family signed (``serial``). The applicant is found by the ID's
+    blind index and the name; the serial must be the household's 授权书 in force. The request is then filed as the
+    township's is (``verification_request``, which checks every member's signature and audits it with the client).
+    A refusal about the applicant is audited too (``exchange.verification_refused``): the bureau sees who asked what,
+    including the asking that found nobody."""
+    if not (client.active and client.may_verify):
+        raise PermissionDenied(_("This client may not request verifications."))
+    if purpose not in CLIENT_PURPOSES:
+        raise ValidationError({"purpose": client_purposes_message()})
+    on = timezone.localdate()
+    try:
+        household = _applicant(id_number=id_number, name=name, serial=serial, on=on)
+        # unscoped: this client's own open request of the household, to give its number back on a retry
+        mine = (
+            Verification.objects.unscoped()
+            .filter(household=household, client=client, status__in=OPEN)
+            .values_list("number", flat=True)
+            .first()
+        )
+        if mine is not None:
+            raise VerificationRefused(
+                _("Request %(number)s of this client for this household is still under way: read it instead.")
+                % {"number": mine}
+            )
+        return verification_request(actor=client.user, household=household, purpose=purpose, client=client)
+    except VerificationRefused as refused:
+        with transaction.atomic():
+            audit_record(
+                actor=client.user,
+                action="exchange.verification_refused",
+                kind=AuditEvent.Kind.SYSTEM,
+                obj=client,
+                area_code=client.area_code,
+                after={"id_number": mask_id_number(id_number.strip()), "purpose": purpose, "authorisation": serial},
+                reason=refused.messages[0][:REASON_MAX],
+            )
+        raise
 
 
 def _locked(verification: Verification) -> Verification:

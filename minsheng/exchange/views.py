@@ -58,6 +58,7 @@ from minsheng.exchange.pdf import report_pdf
 from minsheng.exchange.services import (
     client_create,
     client_key_rotate,
+    client_may_verify_set,
     client_revoke,
     feed_upload,
     finding_close,
@@ -187,6 +188,7 @@ def client_new(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 area_code=form.cleaned_data["area"],
                 sources=form.cleaned_data["sources"],
+                may_verify=form.cleaned_data["may_verify"],
             )
         except PermissionDenied as exc:
             form.add_error("area", str(exc) or _("This is outside the areas where you may do this."))
@@ -226,6 +228,24 @@ def client_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
     else:
         messages.success(request, _("The client and its keys are revoked."))
+    return redirect("exchange:client_list")
+
+
+@role_required(MANAGE)
+@require_POST
+def client_may_verify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Allow the client to request verifications (the shared service), or withdraw it (``may_verify`` "1" or "0")."""
+    client = selectors.client_get(user=request.user, pk=_pk(pk))
+    allow = request.POST.get("may_verify") == "1"
+    try:
+        client_may_verify_set(actor=_actor(request), client=client, may_verify=allow)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    else:
+        if allow:
+            messages.success(request, _("The client may now request verifications."))
+        else:
+            messages.success(request, _("The client may no longer request verifications."))
     return redirect("exchange:client_list")
 
 

@@ -158,6 +158,15 @@ register(
     Endpoint("exchange:client_new", ADMIN, method="post", data=_client_data),
     Endpoint("exchange:client_rotate", ADMIN, method="post", kwargs=_client_pk, object_level=True),
     Endpoint(
+        "exchange:client_may_verify",
+        ADMIN,
+        method="post",
+        kwargs=_client_pk,
+        data=lambda p: {"may_verify": "1"},
+        object_level=True,
+        success=302,
+    ),
+    Endpoint(
         "exchange:client_revoke",
         ADMIN,
         method="post",
