@@ -241,7 +241,9 @@ def verification_request(
 
 @transaction.atomic
 def verification_object(*, actor: User, verification: Verification, objection: str) -> Verification:
-    """The family objects to a report: a 复查, filed as a new request that the county reviews and answers afresh."""
+    """The family objects to a report: a 复查, filed by the township as a new request that the county reviews and
+    answers afresh (whoever asked for the report: a department's report is re-checked through the township too)."""
+    require_scope(actor, "exchange.add_verification", verification.area_code)
     objection = objection.strip()
     require_length(objection=(objection, REASON_MAX))
     if not objection:

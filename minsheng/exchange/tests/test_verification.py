@@ -276,3 +276,16 @@ def test_a_bank_answers_over_the_api_under_the_reference_and_a_client_cannot_ans
     assert (created, query.status, query.answered_from, query.feed) == (True, "answered", "api", feed)
     assert (verification.status, verification.conclusion) == ("reported", "consistent")
     assert DataSource.objects.get(code="financial_asset").answered_from_feeds is False
+
+
+def test_only_a_township_user_of_the_household_s_area_files_an_objection(personas: Personas) -> None:
+    p = personas
+    verification, _household, head, _spouse = _requested(p)
+    verification = verification_review(actor=p[OFFICER], verification=verification, dispatch=True)
+    _bank_answer(p, verification.queries.get(source__code="financial_asset"), [(head, "80000.00")])
+    verification.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        verification_object(actor=p.outsider(Role.TOWNSHIP_WINDOW), verification=verification, objection="异议")
+    with pytest.raises(PermissionDenied):
+        verification_object(actor=p[OFFICER], verification=verification, objection="异议")
+    assert Verification.objects.unscoped().count() == 1
