@@ -9,9 +9,10 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.core.modules import DueWork, Module, NavEntry, NavGroup, PersonSection
+from minsheng.core.modules import DueWork, Headline, Module, NavEntry, NavGroup, PersonSection, StatisticsFamily
 from minsheng.core.roles import Role
-from minsheng.monitoring import sections, selectors
+from minsheng.monitoring import figures, sections, selectors
+from minsheng.monitoring.models import Alert
 
 MONITORING = "monitoring"
 READ = frozenset({"monitoring.view_alert", "monitoring.view_visit", "monitoring.view_monitoredhousehold"})
@@ -53,10 +54,39 @@ MODULE = Module(
         "monitoring.visit_recorded": _("Home visit recorded"),
         "monitoring.alert_confirmed": _("Warning confirmed as handled"),
         "monitoring.alert_sent_back": _("Warning sent back to the village"),
+        "monitoring.alerts_raised": _("Warnings raised"),
         "monitoring.alerts_escalated": _("Overdue warnings escalated"),
         "monitoring.photo_viewed": _("Visit photo viewed"),
     },
     urls=("monitoring/", "minsheng.monitoring.urls"),
+    statistics=(
+        StatisticsFamily(
+            "monitoring",
+            figures.INDICATORS,
+            # The daily run audits the warnings it raised and escalated per county; a visit, a confirmation and a
+            # sending back audit their warning's village; a benefit started or stopped may count a person found.
+            changed_by=("monitoring.", "assistance.benefit_"),
+            compute=figures.monitoring_cells,
+            tables=(Alert,),
+        ),
+    ),
+    headlines=(
+        Headline("warnings_raised", _("Risk warnings raised"), "count", False, figures.raised, 140),
+        Headline("warnings_handled", _("Risk warnings handled"), "count", False, figures.handled, 141),
+        Headline(
+            "warnings_on_time_rate", _("Warnings visited on time"), "percent", False, figures.on_time_rate, 142
+        ),
+        Headline("warnings_overdue", _("Open warnings past their deadline"), "count", True, figures.overdue, 143),
+        Headline("warnings_escalated", _("Warnings escalated"), "count", False, figures.escalated, 144),
+        Headline(
+            "found_supported",
+            _("Found by monitoring and now supported (主动发现→纳入保障)"),
+            "persons",
+            False,
+            figures.found_supported,
+            145,
+        ),
+    ),
     due_work=(
         DueWork(
             "warning_visit",

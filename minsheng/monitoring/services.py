@@ -15,8 +15,8 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -417,7 +417,34 @@ def _write(
     raised.by_rule[code] += len(rows)
     if dry_run or not rows:
         return
-    Alert.objects.bulk_create(rows.values(), batch_size=CHUNK, ignore_conflicts=True)
+    with transaction.atomic():
+        Alert.objects.bulk_create(rows.values(), batch_size=CHUNK, ignore_conflicts=True)
+        _fill_households(code, rows, on)
+        # One system event per county, in the same transaction: the statistics recompute those counties' figures
+        # of the warnings (``monitoring.figures``) instead of taking the new rows for a bulk load.
+        by_area = Counter(a.area_code for a in rows.values())
+        _audit_per_county("monitoring.alerts_raised", by_area, str(on), {"rule": code})
+
+
+def _audit_per_county(action: str, by_area: Mapping[str, int], repr_: str, extra: dict[str, Any]) -> None:
+    """One system event of ``action`` per county of the warnings counted in ``by_area`` (village → count)."""
+    counties: dict[str, int] = defaultdict(int)
+    for area_code, n in by_area.items():
+        counties[scope_prefix(area_code, "county").ljust(12, "0")] += n
+    for county, count in sorted(counties.items()):
+        audit_record(
+            actor=None,
+            action=action,
+            kind=AuditEvent.Kind.SYSTEM,
+            object_type="monitoring.alert",
+            object_id="",
+            object_repr=repr_,
+            area_code=county,
+            after={**extra, "count": count},
+        )
+
+
+def _fill_households(code: str, rows: dict[tuple[int, dt.date], Alert], on: dt.date) -> None:
     missing = [a.person_id for a in rows.values() if a.household_id is None]
     if missing:
         households = dict(
@@ -674,16 +701,8 @@ def alerts_escalate(*, today: dt.date | None = None) -> int:
                 link="/monitoring/warnings/?overdue=1",
             )
         if count:
-            audit_record(
-                actor=None,
-                action="monitoring.alerts_escalated",
-                kind=AuditEvent.Kind.SYSTEM,
-                object_type="monitoring.alert",
-                object_id="",
-                object_repr=str(today),
-                area_code="",
-                after={"count": count},
-            )
+            # Per county (with its area code), so that the statistics recompute those counties' figures.
+            _audit_per_county("monitoring.alerts_escalated", by_area, str(today), {})
     return count
 
 

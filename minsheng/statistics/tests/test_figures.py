@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from minsheng.core.scoping import LEVEL_DIGITS
 from minsheng.funeral.models import Facility
 from minsheng.intake.models import Application, Consultation, ItemCase
 from minsheng.intake.services import case_decide
+from minsheng.monitoring.models import Alert
 from minsheng.payments import bankfiles
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.relief.models import Admission, Tracing
@@ -51,6 +52,12 @@ HEADLINE_KEYS = [
     "vagrants_helped",
     "vagrants_reunited",
     "cemeteries_filed",
+    "warnings_raised",
+    "warnings_handled",
+    "warnings_on_time_rate",
+    "warnings_overdue",
+    "warnings_escalated",
+    "found_supported",
 ]
 
 
@@ -94,6 +101,10 @@ def recount(prefix: str, period: Period) -> dict[str, Any]:
     )
     on_time = sum(1 for c in decided if c.deadline is None or timezone.localtime(c.decided_at).date() <= c.deadline)
     n_decided = decided.count()
+    alerts = Alert.objects.unscoped().filter(area_code__startswith=prefix)
+    handled = alerts.filter(status="done", confirmed_on__gte=period.start, confirmed_on__lt=stop.date())
+    visited_in_time = handled.filter(visited_on__lte=F("due_on")).count()
+    still_open = Q(status="open") | Q(visited_on__isnull=True) | Q(visited_on__gte=stop.date())
     return {
         "dibao_persons": persons(["dibao"]),
         "tekun_persons": persons(["tekun"]),
@@ -128,6 +139,13 @@ def recount(prefix: str, period: Period) -> dict[str, Any]:
         )
         .distinct()
         .count(),
+        "warnings_raised": alerts.filter(raised_on__gte=period.start, raised_on__lt=stop.date()).count(),
+        "warnings_handled": handled.count(),
+        "warnings_on_time_rate": None if not handled.count() else round(1000 * visited_in_time / handled.count()),
+        "warnings_overdue": alerts.filter(still_open, raised_on__lt=stop.date(), escalated_on__lt=stop.date()).count(),
+        "warnings_escalated": alerts.filter(escalated_on__gte=period.start, escalated_on__lt=stop.date()).count(),
+        # records.build raises no warning; monitoring/tests/test_figures.py counts the persons found and supported.
+        "found_supported": 0,
     }
 
 
@@ -213,6 +231,12 @@ def test_the_city_figures_exactly(personas: Personas) -> None:
         "vagrants_helped": 0,  # no relief or funeral records here: their own tests count them
         "vagrants_reunited": 0,
         "cemeteries_filed": 0,
+        "warnings_raised": 0,  # no warning either: monitoring/tests/test_figures.py counts them
+        "warnings_handled": 0,
+        "warnings_on_time_rate": None,
+        "warnings_overdue": 0,
+        "warnings_escalated": 0,
+        "found_supported": 0,
     }
     monthly = table(board, "monthly_paid")
     assert [row[0] for row in monthly.rows] == [Period.month_label(m) for m in PERIOD.months()]
