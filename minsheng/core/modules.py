@@ -9,7 +9,7 @@ those declarations (``modules()``) and builds from them what used to be central 
   production, so a test fails when a module forgets one);
 - the **URLs** of its pages and its **API routes** (``minsheng/urls.py``);
 - its **statistics families** (the stored indicators, how to compute them from its records, which of its audit
-  actions change them) and **headline figures** (``statistics``);
+  actions change them), **headline figures** and **tables** of the dashboard (``statistics``);
 - its **demo step** (``manage.py demo_city``);
 - its kinds of **due work** for a worker's to-do list;
 - for procedure modules, its **one-window item handlers** (``intake`` dispatches accepted items through them instead of
@@ -183,6 +183,8 @@ class CellReader(Protocol):
         self, indicator: str, month: dt.date, *, dimension: str | None = None, child: str | None = None
     ) -> tuple[int, int]: ...
 
+    def dimensions(self, indicator: str) -> set[str]: ...
+
 
 @dataclass(frozen=True)
 class Headline:
@@ -194,6 +196,36 @@ class Headline:
     unit: str
     stock: bool
     value: Callable[[CellReader, dt.date, str], tuple[int | None, str]]
+    order: int = 500
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    """A column of a module's dashboard table. ``value(rows, end, row)`` reads the row's number from the cells of
+    the period (``end``: its last month; ``row``: the child area's 12-digit code in a table by area, the dimension in
+    a table by dimension), or None for no number (a rate with nothing to divide). ``unit`` as a headline's."""
+
+    label: Label
+    unit: str
+    value: Callable[[CellReader, dt.date, str], int | None]
+
+
+@dataclass(frozen=True)
+class StatisticsTable:
+    """A table a module adds to the dashboard, after the statistics' own (with its chart and its Excel sheet).
+
+    ``by_dimension`` empty: a row per child area of the area shown, each drilling down to it, like "By area". Else a
+    row per dimension that any of those indicators holds in the area and period, named by ``labels`` (the dimensions
+    → their names, one call per page; a dimension it does not name shows as it is stored). ``heading``: the first
+    column's (default "Area")."""
+
+    key: str
+    title: Label
+    columns: tuple[TableColumn, ...]
+    heading: Label = ""
+    by_dimension: tuple[str, ...] = ()
+    labels: Callable[[Sequence[str]], Mapping[str, str]] | None = None
+    chart: str | None = "bar"
     order: int = 500
 
 
@@ -306,6 +338,7 @@ class Module:
     api_routes: tuple[ApiRoute, ...] = ()
     statistics: tuple[StatisticsFamily, ...] = ()
     headlines: tuple[Headline, ...] = ()
+    statistics_tables: tuple[StatisticsTable, ...] = ()
     demo: tuple[DemoStep, ...] = ()
     due_work: tuple[DueWork, ...] = ()
     # Counts shown in the page header by key (e.g. "notices": the user's unread notices), each a function of the user.

@@ -8,19 +8,31 @@ The definitions in words are in ``docs/indicators.md`` ("Proactive discovery").
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.db import connection
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from minsheng.assistance.benefits.models import Benefit
 from minsheng.assistance.benefits.selectors import pays_in_sql
-from minsheng.core.modules import CellReader, CellSource, CellWindow, FlowCells, Indicator, SqlCells
+from minsheng.core.modules import (
+    CellReader,
+    CellSource,
+    CellWindow,
+    FlowCells,
+    Indicator,
+    SqlCells,
+    StatisticsTable,
+    TableColumn,
+)
 from minsheng.core.months import first_day_of_next_month
 from minsheng.intake.models import ItemCase
-from minsheng.monitoring.models import Alert
+from minsheng.monitoring.models import Alert, WarningRule
+
+COUNT, PERCENT, PERSONS = "count", "percent", "persons"  # the statistics' units (statistics.indicators)
 
 INDICATORS = (
     Indicator(
@@ -166,9 +178,9 @@ def handled(rows: CellReader, end: dt.date, over: str) -> tuple[int | None, str]
     count = rows.flow("warnings_handled")[0]
     if not count:
         return count, over
-    split = _(
-        "Applied on the person's behalf %(applied)s, referred %(referred)s, closed with reasons %(closed)s."
-    ) % {str(outcome): rows.flow("warnings_outcomes", dimension=outcome)[0] for outcome in HANDLED_OUTCOMES}
+    split = _("Applied on the person's behalf %(applied)s, referred %(referred)s, closed with reasons %(closed)s.") % {
+        str(outcome): rows.flow("warnings_outcomes", dimension=outcome)[0] for outcome in HANDLED_OUTCOMES
+    }
     return count, f"{over} {split}"
 
 
@@ -191,3 +203,128 @@ def escalated(rows: CellReader, end: dt.date, over: str) -> tuple[int | None, st
 def found_supported(rows: CellReader, end: dt.date, over: str) -> tuple[int | None, str]:
     counted = _("Counted once, in the month their first benefit started.")
     return rows.flow("found_supported")[0], f"{over} {counted}"
+
+
+# --- Tables of the dashboard -------------------------------------------------------------------------------------
+# A row of a table by area is a child area's code (``child``); of a table by rule or outcome, the dimension.
+
+
+def _raised(rows: CellReader, end: dt.date, child: str) -> int | None:
+    return rows.flow("warnings_raised", child=child)[0]
+
+
+def _handled(rows: CellReader, end: dt.date, child: str) -> int | None:
+    return rows.flow("warnings_handled", child=child)[0]
+
+
+def _in_time(rows: CellReader, end: dt.date, child: str) -> int | None:
+    return rows.flow("warnings_handled", child=child)[1]
+
+
+def _rate(rows: CellReader, end: dt.date, child: str) -> int | None:
+    count, on_time = rows.flow("warnings_handled", child=child)
+    return per_mille(on_time, count)
+
+
+def _escalated(rows: CellReader, end: dt.date, child: str) -> int | None:
+    return rows.flow("warnings_escalated", child=child)[0]
+
+
+def _overdue(rows: CellReader, end: dt.date, child: str) -> int | None:
+    return rows.at("warnings_open", end, child=child)[1]
+
+
+def _found(rows: CellReader, end: dt.date, child: str) -> int | None:
+    return rows.flow("found_supported", child=child)[0]
+
+
+def _rule_raised(rows: CellReader, end: dt.date, rule: str) -> int | None:
+    return rows.flow("warnings_raised", dimension=rule)[0]
+
+
+def _rule_handled(rows: CellReader, end: dt.date, rule: str) -> int | None:
+    return rows.flow("warnings_handled", dimension=rule)[0]
+
+
+def _rule_rate(rows: CellReader, end: dt.date, rule: str) -> int | None:
+    count, on_time = rows.flow("warnings_handled", dimension=rule)
+    return per_mille(on_time, count)
+
+
+def _rule_escalated(rows: CellReader, end: dt.date, rule: str) -> int | None:
+    return rows.flow("warnings_escalated", dimension=rule)[0]
+
+
+def _rule_overdue(rows: CellReader, end: dt.date, rule: str) -> int | None:
+    return rows.at("warnings_open", end, dimension=rule)[1]
+
+
+def _outcome_handled(rows: CellReader, end: dt.date, outcome: str) -> int | None:
+    return rows.flow("warnings_outcomes", dimension=outcome)[0]
+
+
+def _outcome_in_time(rows: CellReader, end: dt.date, outcome: str) -> int | None:
+    return rows.flow("warnings_outcomes", dimension=outcome)[1]
+
+
+def rule_names(codes: Sequence[str]) -> dict[str, str]:
+    """Rule code → the name of its latest version (reference data, one read)."""
+    names: dict[str, str] = {}
+    versions = WarningRule.objects.filter(code__in=codes).order_by("code", "-version", "-valid_from")
+    for code, name in versions.values_list("code", "name"):
+        names.setdefault(code, name)
+    return names
+
+
+def outcome_names(outcomes: Sequence[str]) -> dict[str, str]:
+    return {str(value): str(label) for value, label in Alert.Outcome.choices}
+
+
+RAISED = gettext_lazy("Warnings raised")
+HANDLED = gettext_lazy("Handled")
+IN_TIME = gettext_lazy("Visited on time")
+ON_TIME_RATE = gettext_lazy("Visited on time (rate)")
+ESCALATED = gettext_lazy("Escalated")
+OVERDUE = gettext_lazy("Open past the deadline (end of period)")
+
+TABLES = (
+    StatisticsTable(
+        "warnings_by_area",
+        gettext_lazy("Risk warnings by area"),
+        (
+            TableColumn(RAISED, COUNT, _raised),
+            TableColumn(HANDLED, COUNT, _handled),
+            TableColumn(IN_TIME, COUNT, _in_time),
+            TableColumn(ON_TIME_RATE, PERCENT, _rate),
+            TableColumn(ESCALATED, COUNT, _escalated),
+            TableColumn(OVERDUE, COUNT, _overdue),
+            TableColumn(gettext_lazy("Found and now supported"), PERSONS, _found),
+        ),
+        order=10,
+    ),
+    StatisticsTable(
+        "warnings_by_rule",
+        gettext_lazy("Risk warnings by rule"),
+        (
+            TableColumn(RAISED, COUNT, _rule_raised),
+            TableColumn(HANDLED, COUNT, _rule_handled),
+            TableColumn(ON_TIME_RATE, PERCENT, _rule_rate),
+            TableColumn(ESCALATED, COUNT, _rule_escalated),
+            TableColumn(OVERDUE, COUNT, _rule_overdue),
+        ),
+        heading=gettext_lazy("Warning rule"),
+        by_dimension=("warnings_raised", "warnings_handled", "warnings_escalated", "warnings_open"),
+        labels=rule_names,
+        order=11,
+    ),
+    StatisticsTable(
+        "warnings_by_outcome",
+        gettext_lazy("Risk warnings handled, by outcome"),
+        (TableColumn(HANDLED, COUNT, _outcome_handled), TableColumn(IN_TIME, COUNT, _outcome_in_time)),
+        heading=gettext_lazy("Outcome"),
+        by_dimension=("warnings_outcomes",),
+        labels=outcome_names,
+        chart="pie",
+        order=12,
+    ),
+)

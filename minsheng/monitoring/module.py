@@ -73,9 +73,7 @@ MODULE = Module(
     headlines=(
         Headline("warnings_raised", _("Risk warnings raised"), "count", False, figures.raised, 140),
         Headline("warnings_handled", _("Risk warnings handled"), "count", False, figures.handled, 141),
-        Headline(
-            "warnings_on_time_rate", _("Warnings visited on time"), "percent", False, figures.on_time_rate, 142
-        ),
+        Headline("warnings_on_time_rate", _("Warnings visited on time"), "percent", False, figures.on_time_rate, 142),
         Headline("warnings_overdue", _("Open warnings past their deadline"), "count", True, figures.overdue, 143),
         Headline("warnings_escalated", _("Warnings escalated"), "count", False, figures.escalated, 144),
         Headline(
@@ -87,6 +85,7 @@ MODULE = Module(
             145,
         ),
     ),
+    statistics_tables=figures.TABLES,
     due_work=(
         DueWork(
             "warning_visit",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.core.modules import Headline, Indicator, StatisticsFamily, derived, modules
+from minsheng.core.modules import Headline, Indicator, StatisticsFamily, StatisticsTable, derived, modules
 
 # Units of figures and table columns. Money is fen; a percentage is an integer per mille (953 = 95.3 %), so that
 # every value is an exact integer; the pages divide it by PERCENT_SCALE to show the percentage.
@@ -97,6 +97,22 @@ def headlines() -> tuple[Headline, ...]:
     if len(set(keys)) != len(keys):
         raise ValueError("a headline figure is declared twice")
     return tuple(cards)
+
+
+# The keys of the tables the statistics build themselves (``selectors``): a module's table may not take one.
+OWN_TABLES = frozenset(
+    {"monthly_paid", "by_area", "programme_mix", "on_time_by_department", "monthly_caseload", "monthly_window"}
+)
+
+
+@derived
+def tables() -> tuple[StatisticsTable, ...]:
+    """The dashboard tables the installed modules supply (``Module.statistics_tables``), in order."""
+    found = sorted((t for m in modules() for t in m.statistics_tables), key=lambda t: (t.order, t.key))
+    keys = [t.key for t in found]
+    if len(set(keys)) != len(keys) or OWN_TABLES & set(keys):
+        raise ValueError("a statistics table is declared twice")
+    return tuple(found)
 
 
 def unavailable() -> tuple[Published, ...]:

@@ -363,17 +363,23 @@ def _monthly_window(rows: _Rows, period: Period) -> Table:
     )
 
 
-def _by_area(rows: _Rows, area: Division, period: Period) -> Table:
-    end = period.end
+Child = tuple[str, str, str | None]  # (code, name, the code a row drills down to or None)
+
+
+def _children(rows: _Rows, area: Division) -> list[Child]:
+    """The rows of a table by area: the area's children (the village itself at village level), then a row for the
+    records kept at the area's own level (a county window's consultations), not drillable."""
     if area.level == Division.Level.VILLAGE:
-        children: list[tuple[str, str, str | None]] = [(area.code, area.name, None)]
-    else:
-        # The area's own children (a related manager of an area already checked against the user's scope).
-        children = [(c.code, c.name, c.code) for c in area.children.order_by("code")]
-        known = {c[0] for c in children}
-        # Records kept at the area's own level (a county window's consultations): one more row, not drillable.
-        own = sorted(code for code in rows.by_child if code not in known)
-        children += [(code, _("%(area)s (own level)") % {"area": area.name}, None) for code in own]
+        return [(area.code, area.name, None)]
+    # The area's own children (a related manager of an area already checked against the user's scope).
+    children: list[Child] = [(c.code, c.name, c.code) for c in area.children.order_by("code")]
+    known = {c[0] for c in children}
+    own = sorted(code for code in rows.by_child if code not in known)
+    return children + [(code, _("%(area)s (own level)") % {"area": area.name}, None) for code in own]
+
+
+def _by_area(rows: _Rows, children: list[Child], period: Period) -> Table:
+    end = period.end
     table_rows, drill = [], []
     for code, name, target in children:
         table_rows.append(
@@ -444,6 +450,38 @@ def _on_time_by_department(rows: _Rows) -> Table:
     )
 
 
+def _declared(rows: _Rows, children: list[Child], period: Period) -> list[Table]:
+    """The tables the modules declare (``indicators.tables()``): by child area, drillable, or by dimension."""
+    built = []
+    for declared in ind.tables():
+        units = [ind.TEXT, *(c.unit for c in declared.columns)]
+        columns = [str(declared.heading or _("Area")), *(str(c.label) for c in declared.columns)]
+        if not declared.by_dimension:
+            table_rows = [
+                [name, *(c.value(rows, period.end, code) for c in declared.columns)] for code, name, _t in children
+            ]
+            drill: list[str | None] | None = [target for _c, _n, target in children]
+        else:
+            dimensions = sorted(set().union(*(rows.dimensions(i) for i in declared.by_dimension)))
+            names = dict(declared.labels(dimensions)) if declared.labels and dimensions else {}
+            table_rows = [
+                [names.get(d, d), *(c.value(rows, period.end, d) for c in declared.columns)] for d in dimensions
+            ]
+            drill = None
+        built.append(
+            Table(
+                key=declared.key,
+                title=str(declared.title),
+                columns=columns,
+                units=units,
+                rows=table_rows,
+                chart=declared.chart,
+                drill=drill,
+            )
+        )
+    return built
+
+
 def dashboard(*, user: User, area_code: str | None, period: Period) -> Dashboard:
     """The figures and tables of ``area_code`` (None: the user's own top area) over ``period``.
 
@@ -457,6 +495,7 @@ def dashboard(*, user: User, area_code: str | None, period: Period) -> Dashboard
     area, trail = _area_for(user, area_code)
     summary = refresh.cells_refresh(wait=False)
     rows = _read(area, period)
+    children = _children(rows, area)
     return Dashboard(
         area=area,
         trail=trail,
@@ -464,11 +503,12 @@ def dashboard(*, user: User, area_code: str | None, period: Period) -> Dashboard
         figures=_figures(rows, period),
         tables=[
             _monthly_paid(rows, period),
-            _by_area(rows, area, period),
+            _by_area(rows, children, period),
             _programme_mix(rows, period),
             _on_time_by_department(rows),
             _monthly_caseload(rows, period),
             _monthly_window(rows, period),
+            *_declared(rows, children, period),
         ],
         as_of=summary.as_of,
     )

@@ -247,3 +247,25 @@ def test_the_county_approver_sees_the_warning_figures_on_the_dashboard(
     for label in ("风险预警", "预警处置完成", "预警按时核查率", "逾期未处置预警", "主动发现纳入保障"):
         assert label in html, label
     assert "2 条尚待核查" in html and "上门帮办申请 0 条，转介 0 条，说明理由关闭 1 条" in html
+    # The tables: by township (each row drilling down to it), by rule (named), by outcome.
+    tables = {t.key: t for t in response.context["dashboard"].tables}
+    by_area = tables["warnings_by_area"]
+    row = by_area.rows[by_area.drill.index(p.township.code)]
+    assert row == [p.township.name, 3, 1, 1, 1000, 0, 0, 0]
+    assert sum(r[1] for r in by_area.rows) == 3
+    assert tables["warnings_by_rule"].rows == [
+        ["家庭成员死亡", 1, 1, 1000, 0, 0],
+        ["大额医疗费用（自付≥2万元）", 1, 0, None, 0, 0],
+        ["水电气欠费停供", 1, 0, None, 0, 0],
+    ]
+    assert (tables["warnings_by_rule"].columns[0], tables["warnings_by_rule"].drill) == ("预警规则", None)
+    assert tables["warnings_by_outcome"].rows == [["说明理由后关闭", 1, 1]]
+    assert f'href="/statistics/?area={p.township.code}' in html
+    # Drilled down to the township, then its village: the same figures, the village's row not drillable.
+    township = client.get(reverse("statistics:dashboard"), {"area": p.township.code})
+    village_rows = {t.key: t for t in township.context["dashboard"].tables}["warnings_by_area"]
+    assert village_rows.rows[village_rows.drill.index(p.village.code)][1:4] == [3, 1, 1]
+    village = client.get(reverse("statistics:dashboard"), {"area": p.village.code})
+    at_village = {f.key: f.value for f in village.context["dashboard"].figures}
+    assert (at_village["warnings_raised"], at_village["warnings_handled"]) == (3, 1)
+    assert {t.key: t for t in village.context["dashboard"].tables}["warnings_by_area"].drill == [None]
