@@ -66,6 +66,7 @@ def test_the_platform_modules_declare_themselves() -> None:
         "temporary",
         "relief",
         "funeral",
+        "monitoring",
         "payments",
     }
     assert [h.key for h in indicators.headlines()][:4] == [

@@ -423,10 +423,10 @@ def _write(
         # One system event per county, in the same transaction: the statistics recompute those counties' figures
         # of the warnings (``monitoring.figures``) instead of taking the new rows for a bulk load.
         by_area = Counter(a.area_code for a in rows.values())
-        _audit_per_county("monitoring.alerts_raised", by_area, str(on), {"rule": code})
+        _audit_per_county(action="monitoring.alerts_raised", by_area=by_area, on=on, extra={"rule": code})
 
 
-def _audit_per_county(action: str, by_area: Mapping[str, int], repr_: str, extra: dict[str, Any]) -> None:
+def _audit_per_county(*, action: str, by_area: Mapping[str, int], on: dt.date, extra: dict[str, Any]) -> None:
     """One system event of ``action`` per county of the warnings counted in ``by_area`` (village → count)."""
     counties: dict[str, int] = defaultdict(int)
     for area_code, n in by_area.items():
@@ -438,7 +438,7 @@ def _audit_per_county(action: str, by_area: Mapping[str, int], repr_: str, extra
             kind=AuditEvent.Kind.SYSTEM,
             object_type="monitoring.alert",
             object_id="",
-            object_repr=repr_,
+            object_repr=str(on),
             area_code=county,
             after={**extra, "count": count},
         )
@@ -702,7 +702,7 @@ def alerts_escalate(*, today: dt.date | None = None) -> int:
             )
         if count:
             # Per county (with its area code), so that the statistics recompute those counties' figures.
-            _audit_per_county("monitoring.alerts_escalated", by_area, str(today), {})
+            _audit_per_county(action="monitoring.alerts_escalated", by_area=by_area, on=today, extra={})
     return count
 
 

@@ -348,8 +348,16 @@ def test_the_dashboard_passes_chart_data_as_json(personas: Personas, caseload: d
     p = personas
     response = _client(p[Role.CITY_ADMIN]).get(_url(area=p.county))
     charts = {chart["key"]: chart for chart in response.context["charts"]}
-    # A table without rows draws no chart: no item was received by any department.
-    assert set(charts) == {"monthly_paid", "by_area", "programme_mix", "monthly_caseload", "monthly_window"}
+    # A table without rows draws no chart: no item was received by any department, no warning raised (the warnings
+    # by area have a row per township all the same).
+    assert set(charts) == {
+        "monthly_paid",
+        "by_area",
+        "programme_mix",
+        "monthly_caseload",
+        "monthly_window",
+        "warnings_by_area",
+    }
     by_area = charts["by_area"]
     index = by_area["categories"].index(p.township.name)
     assert by_area["series"][0]["data"][index] == 4
