@@ -49,6 +49,7 @@ from minsheng.areas.models import Division
 from minsheng.core.crypto import decrypt
 from minsheng.core.months import add_months, demo_history_months, month_of
 from minsheng.core.roles import Role
+from minsheng.exchange.authorisations import members_on
 from minsheng.exchange.feeds import Checked, CheckedRow, write_records
 from minsheng.exchange.layouts import layout_for
 from minsheng.exchange.models import (
@@ -62,10 +63,9 @@ from minsheng.exchange.models import (
     VerificationQuery,
 )
 from minsheng.exchange.module import OFFICER
-from minsheng.exchange.services import _status_reports, client_create, feed_submit, monthly_check_start
+from minsheng.exchange.services import client_create, feed_status_reports, feed_submit, monthly_check_start
 from minsheng.exchange.verification import (
     REPORT_SOURCES,
-    _persons,
     verification_object,
     verification_request,
     verification_review,
@@ -382,7 +382,7 @@ class _Writer:
             received_at=batch.received,
         )
         write_records(feed, checked)
-        _status_reports(feed)
+        feed_status_reports(feed)
         self.counts.feeds += 1
         self.counts.rows += feed.rows
         self.counts.matched += feed.matched
@@ -593,7 +593,9 @@ def _stage_households(today: dt.date, skip: set[int], seed: int) -> dict[str, li
 def _answer(bank: DepartmentClient, verification: Verification, balance_fen: int, today: dt.date) -> None:
     """The bank's answer to the waiting query: the first member holds ``balance_fen``, the others nothing."""
     query = verification.queries.get(status=VerificationQuery.Status.WAITING)
-    persons = _persons(verification)
+    counted = set(verification.declared.get("persons") or [])  # whom the declaration counts, as the query file
+    members = members_on(verification.household, timezone.localtime(verification.requested_at).date())
+    persons = [p for p in members if not counted or p.pk in counted]
     records = [
         {
             "id_number": person.id_number,

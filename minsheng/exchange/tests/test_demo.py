@@ -7,6 +7,7 @@ import datetime as dt
 from collections import Counter
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from minsheng.core.months import add_months, demo_history_months, month_of
@@ -36,7 +37,7 @@ def test_the_exchange_demo_is_consistent_with_the_registry_and_has_every_stage()
             step.run(SCALE, 7, lambda line: None)
     today = timezone.localdate()
     # unscoped: the test reads the whole demo city
-    running = demo._programmes("Benefit").objects.unscoped().filter(status__in=demo.RUNNING)
+    running = apps.get_model("assistance", "Benefit").objects.unscoped().filter(status__in=demo.RUNNING)
     households = set(running.values_list("household_id", flat=True))
     deceased_before = dict(
         Person.objects.unscoped()
