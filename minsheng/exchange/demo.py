@@ -9,9 +9,10 @@ recent months of department feeds consistent with the registry, the last complet
 - **授权书.** Every household with a running benefit signed one, electronically, ten days before its first benefit
   month (at most 30 days ago): version 1, every living member of 18 and over signs, every source covered. One
   bulk insert, then two ``INSERT … SELECT``.
-- **Feeds.** For the two complete months before this one and this month to yesterday, one batch a month of each
-  source, received early the next month (this month's: yesterday), written by the feeds' own ``write_records``
-  (IDs encrypted a chunk at a time with their blind index, then matched to the registry in two UPDATEs): 公安 deaths
+- **Feeds.** For the two complete months before this one and this month to yesterday (人社: the last complete
+  month), one batch a month of each source, received early the next month (this month's: yesterday), written by
+  the feeds' own ``write_records`` (IDs encrypted a chunk at a time with their blind index, then matched to the
+  registry in two UPDATEs): 公安 deaths
   (every month of the demo's histories: everyone the registry has as deceased, on the registry's date; and a
   handful of payees of a running benefit who died last month, whose change requests wait for a second user), 人社
   pensions (``PENSION_PER_MILLE`` of those 60 and over) and contribution bases (``CONTRIBUTION_PER_MILLE`` of those
@@ -20,9 +21,9 @@ recent months of department feeds consistent with the registry, the last complet
   or unmatched (an ID the registry does not hold).
 - **Monthly check.** The last complete month's, by ``monthly_check_start``: findings, some reviews brought forward
   (few on assistance draw an employee's pension or a contribution base: ``ASSISTED_*``).
-- **Rates.** At ``--scale 1.0`` (100 × the rows at 0.01) about 240,000 pensions and 110,000 contribution bases a
-  month, and 6,500 vehicles, 4,000 properties and 16,000 medical bills a month (the rates below over the demo
-  city's ages).
+- **Rates.** At ``--scale 1.0`` (100 × the rows at 0.01) about 180,000 pensions and 80,000 contribution bases for
+  the last complete month, and 5,000 vehicles, 4,000 properties and 16,000 medical bills a month (the rates below
+  over the demo city's ages).
 - **核对.** In every county with enough households on assistance: a request awaiting the centre, one returned with a
   reason, one dispatched and waiting for the bank, reports 符合, 疑点 and 不符合, and an objection to a 不符合 with
   its 复查 waiting for the bank — all through ``verification.py``'s services; the bank answers with a feed whose
@@ -77,8 +78,8 @@ from minsheng.people.models import ChangeRequest, Household, Membership, Person
 CITY = "321300000000"
 RUNNING = ("active", "tapering")
 # Per mille of the persons concerned who are in one month's batch (1.0: 5 million residents).
-PENSION_PER_MILLE = 200.0  # of those 60 and over (basic pensions mostly; a third of them employees' pensions)
-CONTRIBUTION_PER_MILLE = 40.0  # of those 18–59 (contribution bases of the employed in the city's 人社 records)
+PENSION_PER_MILLE = 150.0  # of those 60 and over (basic pensions mostly; a third of them employees' pensions)
+CONTRIBUTION_PER_MILLE = 30.0  # of those 18–59 (contribution bases of the employed in the city's 人社 records)
 VEHICLE_PER_MILLE = 1.5  # of adults: new registrations in a month
 PROPERTY_PER_MILLE = 1.0  # of adults: new registrations in a month
 MEDICAL_PER_MILLE = 3.0  # of everyone: bills settled in a month worth the 医保's feed
@@ -88,6 +89,7 @@ ASSISTED_AT_SCALE_1 = {"vehicle": 40, "property": 25, "medical_bill": 60, "death
 FEW = 2
 PRIME = 1_000_003
 FEED_MONTHS = 3  # the months of the feeds other than deaths: two complete ones and this one
+INCOME_MONTHS = 1  # the complete months of 人社 pensions and contribution bases (the bulk of the rows)
 ASSISTED_EMPLOYEE_PENSION = 0.03  # of the pensioners in households on assistance (1/3 of the others)
 ASSISTED_EMPLOYED = 0.05  # of the working-age members of households on assistance drawn for contributions
 NOT_MATCHED_EVERY = 2000  # one ambiguous and one unmatched row per this many rows (at least one each)
@@ -417,17 +419,21 @@ def _deaths(writer: _Writer, batches: list[Batch], scale: float, seed: int) -> s
         dying = dict(cursor.fetchall())
     rng = random.Random(f"{seed}:exchange:death-days")
     households: set[int] = set()
+    if not batches:
+        return households
+    with connection.cursor() as cursor:  # the registry's deaths of all the months, read once
+        cursor.execute(
+            f"SELECT p.id, p.id_number, p.name, p.birth_date, p.status_date FROM {p} p "
+            "WHERE p.status = 'deceased' AND p.status_date >= %s AND p.status_date <= %s ORDER BY p.id",
+            [batches[0].first, batches[-1].last],
+        )
+        registry = [(pk, token, name, birth, _as_date(died)) for pk, token, name, birth, died in cursor.fetchall()]
     for batch in batches:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT p.id, p.id_number, p.name, p.birth_date, p.status_date FROM {p} p "
-                "WHERE p.status = 'deceased' AND p.status_date >= %s AND p.status_date <= %s ORDER BY p.id",
-                [batch.first, batch.last],
-            )
-            rows = [
-                (Resident(int(pk), decrypt(token), name, _as_date(birth)), {"died_on": _as_date(died).isoformat()})
-                for pk, token, name, birth, died in cursor.fetchall()
-            ]
+        rows = [
+            (Resident(int(pk), decrypt(token), name, _as_date(birth)), {"died_on": died.isoformat()})
+            for pk, token, name, birth, died in registry
+            if batch.first <= died <= batch.last
+        ]
         if batch is last_month and dying:
             # unscoped: demo city built by the system: the payees chosen to have died last month
             for person in Person.objects.unscoped().filter(pk__in=list(dying)).order_by("pk"):
@@ -448,8 +454,8 @@ def _as_date(value: Any) -> dt.date:
 
 
 def _monthly_income(writer: _Writer, batches: list[Batch], today: dt.date, seed: int) -> None:
-    """人社 pensions (60 and over) and contribution bases (18–59) of each complete month; the same persons every
-    month, at the same amount."""
+    """人社 pensions (60 and over) and contribution bases (18–59) of the last ``INCOME_MONTHS`` complete months; the
+    same persons every month, at the same amount."""
     old = _years_ago(today, 60)
     working = _years_ago(today, 18)
     pensioners = _residents("p.birth_date <= %s", [old], per_mille=PENSION_PER_MILLE, salt=seed * 31 + 1)
@@ -476,9 +482,8 @@ def _monthly_income(writer: _Writer, batches: list[Batch], today: dt.date, seed:
         if person.assisted and rng.random() >= ASSISTED_EMPLOYED:
             continue  # few members of a household on assistance hold a job with contributions
         bases.append((person, rng.randrange(425_000, 1_500_000), rng.choice(employers)))
-    for batch in batches:
-        if batch.last < add_months(batch.month, 1) - dt.timedelta(days=1):
-            continue  # this month: paid at its end, sent next month
+    complete = [b for b in batches if b.last == add_months(b.month, 1) - dt.timedelta(days=1)]
+    for batch in complete[-INCOME_MONTHS:]:  # this month's is paid at its end and sent next month
         month = f"{batch.month:%Y-%m}"
         writer.write("hrss_pension", batch, [(p, {"month": f"{month}-01", "amount": fen}) for p, fen in pension])
         writer.write(
@@ -493,24 +498,32 @@ def _things(writer: _Writer, batches: list[Batch], today: dt.date, scale: float,
     on assistance (the monthly check's findings)."""
     adult = _years_ago(today, 18)
     plates = "ABCDEFGHJKLMN"
-    for n, batch in enumerate(batches):
-        days = (batch.last - batch.first).days + 1
-        share = days / 30
-        for code, per_mille, who in (
-            ("vehicle", VEHICLE_PER_MILLE, "adult"),
-            ("property", PROPERTY_PER_MILLE, "adult"),
-            ("medical_bill", MEDICAL_PER_MILLE, "all"),
-        ):
-            salt = seed * 97 + n * 7 + len(code)
-            where, params = ("p.birth_date <= %s", [adult]) if who == "adult" else ("1 = 1", [])
-            residents = _residents(where, params, per_mille=per_mille * share, salt=salt)
-            few = max(FEW, round(ASSISTED_AT_SCALE_1[code] * scale * share))
-            drawn = {x.id for x in residents}
-            assisted = [
-                r
-                for r in _residents(where, params, per_mille=1000, salt=salt + 1, limit=few * 3, assisted=True)
-                if r.id not in drawn
-            ][:few]
+    shares = [((b.last - b.first).days + 1) / 30 for b in batches]  # of a month: this month's batch is short
+    for code, per_mille, who in (
+        ("vehicle", VEHICLE_PER_MILLE, "adult"),
+        ("property", PROPERTY_PER_MILLE, "adult"),
+        ("medical_bill", MEDICAL_PER_MILLE, "all"),
+    ):
+        # One draw over all the months (one scan of the registry), each person then given a month by its share.
+        salt = seed * 97 + len(code)
+        where, params = ("p.birth_date <= %s", [adult]) if who == "adult" else ("1 = 1", [])
+        drawn = _residents(where, params, per_mille=per_mille * sum(shares), salt=salt)
+        few = [max(FEW, round(ASSISTED_AT_SCALE_1[code] * scale * share)) for share in shares]
+        seen = {r.id for r in drawn}
+        assisted_all = [
+            r
+            for r in _residents(where, params, per_mille=1000, salt=salt + 1, limit=sum(few) * 3, assisted=True)
+            if r.id not in seen
+        ]
+        pick = random.Random(f"{seed}:{code}:months")
+        by_batch: list[list[Resident]] = [[] for _b in batches]
+        for person in drawn:
+            by_batch[pick.choices(range(len(batches)), shares)[0]].append(person)
+        start = 0
+        for n, batch in enumerate(batches):
+            residents = by_batch[n]
+            assisted = assisted_all[start : start + few[n]]
+            start += few[n]
             rows: list[tuple[Resident, dict[str, Any]]] = []
             for person in [*residents, *assisted]:
                 rng = random.Random(f"{seed}:{code}:{batch.month}:{person.id}")
