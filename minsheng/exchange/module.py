@@ -3,9 +3,11 @@ file or from the departments' own systems over the API (each with its own key), 
 a move away in a feed goes to the registry as a change request that a second user confirms (and the benefits
 subscribed to the registry stop)."""
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.core.modules import ApiRoute, DueWork, Module, NavEntry, NavGroup, PersonSection, RoleSpec
+from minsheng.core.modules import ApiRoute, DemoStep, DueWork, Module, NavEntry, NavGroup, PersonSection, RoleSpec
 from minsheng.core.roles import Role
 from minsheng.exchange import sections, selectors
 from minsheng.exchange.api import FeedViewSet, VerificationViewSet
@@ -32,6 +34,13 @@ VERIFY_HANDLE = VERIFY_READ | {"exchange.change_verification"}
 CLIENTS = frozenset(
     {"exchange.view_departmentclient", "exchange.add_departmentclient", "exchange.change_departmentclient"}
 )
+
+
+def _demo_step(scale: float, seed: int, say: Callable[[str], None]) -> str | None:
+    from minsheng.exchange.demo import demo_step  # the demo reads the services, which read this module's roles
+
+    return demo_step(scale, seed, say)
+
 
 MODULE = Module(
     app_label="exchange",
@@ -89,6 +98,8 @@ MODULE = Module(
         "exchange.verifications_listed": _("Verifications listed by the department's system that requested them"),
     },
     urls=("exchange/", "minsheng.exchange.urls"),
+    # After the payroll, temporary assistance and relief (70): the feeds concern the present registry and caseload.
+    demo=(DemoStep(70, _demo_step),),
     # The departments' systems sign in with their own keys (api.ClientKeyAuthentication), not as staff.
     public_urls=(
         "api:exchange-feed-list",

@@ -175,7 +175,7 @@ def _layout(source: DataSource) -> Layout:
     return layout
 
 
-def _status_reports(feed: Feed) -> None:
+def feed_status_reports(feed: Feed) -> None:
     """A death or move away in a matched record goes to the registry as a change request for a second user."""
     spec = STATUS_REPORTS.get(feed.source.code)
     if spec is None:
@@ -248,7 +248,7 @@ def _receive(
                 area_code=area_code,
             )
             write_records(feed, checked)
-            _status_reports(feed)
+            feed_status_reports(feed)
             answer_from_feed(feed)  # the answer to a 核对 query, when its batch number is the query's reference
             audit_record(
                 actor=actor,
