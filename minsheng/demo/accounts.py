@@ -9,6 +9,7 @@ from minsheng.accounts.services import account_provision
 from minsheng.areas.models import Division
 from minsheng.areas.services import divisions_load_bundled
 from minsheng.catalog.models import Department
+from minsheng.exchange.module import OFFICER
 
 CITY = "321300000000"  # 宿迁市
 COUNTY = "321302000000"  # 宿城区
@@ -42,6 +43,7 @@ def demo_accounts() -> list[DemoAccount]:
         DemoAccount("education", "教育局经办 杨帆", Role.DEPARTMENT_HANDLER, county, department=education),
         DemoAccount("admin", "市级管理员 赵磊", Role.CITY_ADMIN, city),
         DemoAccount("auditor", "审计员 孙丽", Role.AUDITOR, city),
+        DemoAccount("verify", "核对中心经办 周涛", OFFICER, county),
     ]
 
 
