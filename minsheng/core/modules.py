@@ -243,6 +243,7 @@ class DueItem:
     deadline: dt.date | None = None
     subject: str = ""
     overdue: bool = False
+    phone_url: str = ""  # the same work on a page made for a phone (a village worker's visit), when there is one
 
 
 @dataclass(frozen=True)

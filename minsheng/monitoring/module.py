@@ -86,6 +86,8 @@ MODULE = Module(
         ),
     ),
     statistics_tables=figures.TABLES,
+    # The phone pages' service worker and web app manifest: no data in them, and the browser fetches them itself.
+    public_urls=("monitoring:service_worker", "monitoring:manifest"),
     due_work=(
         DueWork(
             "warning_visit",

@@ -38,7 +38,7 @@ def to_confirm(*, user: Any) -> QuerySet[Alert]:
     )
 
 
-def _due(alerts: QuerySet[Alert], kind: str, today: dt.date, limit: int) -> list[DueItem]:
+def _due(alerts: QuerySet[Alert], kind: str, today: dt.date, limit: int, phone: bool = False) -> list[DueItem]:
     return [
         DueItem(
             kind=kind,
@@ -48,13 +48,14 @@ def _due(alerts: QuerySet[Alert], kind: str, today: dt.date, limit: int) -> list
             deadline=a.due_on,
             subject=f"{mask_name(a.person.name)} {a.person.id_masked}",
             overdue=a.due_on < today and a.status == Alert.Status.OPEN,
+            phone_url=reverse("monitoring:visit_phone", args=[a.pk]) if phone else "",
         )
         for a in alerts.select_related("person")[:limit]
     ]
 
 
 def visits_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
-    return _due(to_visit(user=user), "warning_visit", today, limit)
+    return _due(to_visit(user=user), "warning_visit", today, limit, phone=True)
 
 
 def visits_due_count(user: Any, today: dt.date) -> int:

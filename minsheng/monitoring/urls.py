@@ -1,6 +1,6 @@
 from django.urls import path
 
-from minsheng.monitoring import views
+from minsheng.monitoring import phone, views
 
 app_name = "monitoring"
 urlpatterns = [
@@ -13,4 +13,14 @@ urlpatterns = [
     path("rules/", views.rule_list, name="rule_list"),
     path("rules/new/", views.rule_edit, name="rule_new"),
     path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
+]
+
+# The visit on a phone (phone.py): the page, its endpoint, the queue kept on the phone, the service worker and the
+# web app manifest (the worker's scope is /monitoring/, where it is served).
+urlpatterns += [
+    path("warnings/<int:pk>/phone/", phone.visit_phone, name="visit_phone"),
+    path("warnings/<int:pk>/phone/submit/", phone.visit_submit, name="visit_submit"),
+    path("phone/", phone.visit_queue, name="visit_queue"),
+    path("sw.js", phone.service_worker, name="service_worker"),
+    path("manifest.webmanifest", phone.manifest, name="manifest"),
 ]

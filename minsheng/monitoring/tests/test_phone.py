@@ -1,0 +1,249 @@
+"""The visit on a phone (issue 17 point 5): the page, its endpoint (201 new, 200 received before, 400 with the reasons
+in Chinese, out of the worker's areas refused), the questions checked on arrival, the service worker and manifest,
+and the to-do item's phone link."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from minsheng.accounts.roles import Role
+from minsheng.audit.models import AuditEvent
+from minsheng.core.modules import modules
+from minsheng.monitoring.models import Alert, Visit, VisitPhoto, WarningRule
+from minsheng.monitoring.phone import REQUEST_MAX_BYTES
+from minsheng.monitoring.questions import answers_clean
+from minsheng.testing import Personas, make_household, make_person
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+@pytest.fixture
+def alert(personas: Personas) -> Alert:
+    person = make_person(personas.village, "孙秀兰", birth="1961-02-02")
+    make_household(personas.village, person)
+    rule = WarningRule.objects.filter(code="death").order_by("-version").first()
+    assert rule is not None
+    # unscoped: test set-up writes the warning directly
+    return Alert.objects.unscoped().create(
+        rule=rule,
+        rule_code=rule.code,
+        person=person,
+        area_code=personas.village.code,
+        period=TODAY.replace(day=1),
+        summary="家庭成员死亡（测试）",
+        severity=rule.severity,
+        raised_on=TODAY,
+        due_on=TODAY + dt.timedelta(days=5),
+    )
+
+
+def _worker(p: Personas) -> Client:
+    client = Client()
+    client.force_login(p[Role.VILLAGE_WORKER])
+    return client
+
+
+def _fields(**overrides: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "client_uuid": str(uuid.uuid4()),
+        "checked_in_at": (timezone.now() - dt.timedelta(minutes=30)).isoformat(),
+        "latitude": "33.963012",
+        "longitude": "118.275431",
+        "answers": json.dumps({"living": "hard", "income": "less", "needs": "冬季取暖"}, ensure_ascii=False),
+        "outcome": "closed",
+        "reason": "已核实，亲属照料，暂无困难",
+    }
+    fields.update(overrides)
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _submit(client: Client, alert: Alert, **fields: Any) -> Any:
+    return client.post(reverse("monitoring:visit_submit", args=[alert.pk]), data=_fields(**fields))
+
+
+def _visits() -> Any:
+    # unscoped: the test counts every visit written
+    return Visit.objects.unscoped()
+
+
+def test_a_visit_sent_twice_arrives_once(personas: Personas, alert: Alert) -> None:
+    client = _worker(personas)
+    key = str(uuid.uuid4())
+    photo = SimpleUploadedFile("p.png", PNG, content_type="image/png")
+
+    first = _submit(client, alert, client_uuid=key, photos=[photo])
+    second = _submit(client, alert, client_uuid=key)  # the answer was lost on the way: the phone sends it again
+
+    assert first.status_code == 201, first.content
+    body = first.json()
+    assert (body["client_uuid"], body["created"], body["applied"]) == (key, True, True)
+    assert body["message"] == "走访已记录，预警已提交乡镇（街道）确认。"
+    assert second.status_code == 200
+    again = second.json()
+    assert (again["client_uuid"], again["visit"], again["created"], again["applied"]) == (key, body["visit"], False, True)
+    assert again["message"] == "该走访记录此前已收到。"
+    visit = _visits().get()
+    assert (str(visit.client_uuid), visit.kind, visit.outcome, str(visit.latitude), str(visit.longitude)) == (
+        key,
+        "warning",
+        "closed",
+        "33.963012",
+        "118.275431",
+    )
+    assert visit.answers == {"living": "hard", "income": "less", "needs": "冬季取暖"}
+    assert VisitPhoto.objects.filter(visit=visit).count() == 1
+    alert.refresh_from_db()
+    assert (alert.status, alert.outcome, alert.visited_by) == ("visited", "closed", personas[Role.VILLAGE_WORKER])
+    assert AuditEvent.objects.unscoped().filter(action="monitoring.visit_recorded").count() == 1
+
+
+def test_no_location_without_consent_and_half_a_location_refused(personas: Personas, alert: Alert) -> None:
+    client = _worker(personas)
+    assert _submit(client, alert, latitude="", longitude="").status_code == 201
+    assert _visits().get().latitude is None
+    half = _submit(client, alert, longitude="")
+    assert half.status_code == 400
+    assert list(half.json()["errors"]) == ["latitude"]
+
+
+def test_bad_input_is_refused_in_chinese_and_nothing_written(personas: Personas, alert: Alert) -> None:
+    client = _worker(personas)
+    gif = SimpleUploadedFile("p.gif", b"GIF89a not a photo", content_type="image/gif")
+    cases = {
+        "photos": {"photos": [gif]},
+        "checked_in_at": {"checked_in_at": ""},
+        "client_uuid": {"client_uuid": "not-a-uuid"},
+        "outcome": {"outcome": "maybe"},
+        "reason": {"reason": " "},
+        "items": {"outcome": "applied", "items": ["x"]},
+    }
+    for field, overrides in cases.items():
+        response = _submit(client, alert, **overrides)
+        assert response.status_code == 400, (field, response.content)
+        assert response["Content-Type"] == "application/json"
+        errors = response.json()["errors"]
+        assert field in errors, (field, errors)
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in " ".join(errors[field])), errors  # in Chinese
+    assert _submit(client, alert, photos=[gif]).json()["errors"]["photos"] == ["第 1 张照片不是 JPEG 或 PNG 图片。"]
+    too_many = [SimpleUploadedFile(f"{n}.jpg", JPEG, content_type="image/jpeg") for n in range(7)]
+    assert _submit(client, alert, photos=too_many).status_code == 400
+    huge = client.post(
+        reverse("monitoring:visit_submit", args=[alert.pk]),
+        data=_fields(),
+        CONTENT_LENGTH=str(REQUEST_MAX_BYTES + 1),
+    )
+    assert huge.status_code == 400
+    assert _visits().count() == 0
+    alert.refresh_from_db()
+    assert alert.status == "open"
+
+
+def test_the_questions_are_checked_on_arrival(personas: Personas, alert: Alert) -> None:
+    client = _worker(personas)
+    for answers in (
+        {"salary": "3000"},  # no such question
+        {"living": "rich"},  # no such choice
+        {"needs": "长" * 301},  # too long
+        {"needs": 5},  # not text
+        [1, 2],  # not a set of answers
+    ):
+        response = _submit(client, alert, answers=json.dumps(answers, ensure_ascii=False))
+        assert response.status_code == 400, answers
+        assert list(response.json()["errors"]) == ["answers"]
+    assert _submit(client, alert, answers="{not json").status_code == 400
+    assert _visits().count() == 0
+    assert answers_clean("warning", {"living": " normal ", "notes": "  "}) == {"living": "normal"}
+
+
+def test_a_visit_after_the_warning_was_handled_is_kept_not_applied(personas: Personas, alert: Alert) -> None:
+    # unscoped: test set-up — the township handled the warning while the phone was offline
+    Alert.objects.unscoped().filter(pk=alert.pk).update(status=Alert.Status.DONE, outcome="referred")
+
+    response = _submit(_worker(personas), alert)
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["created"], body["applied"]) == (True, False)
+    assert body["message"] == "走访记录已保存，但该预警此前已处置，处置结果不变。"
+    alert.refresh_from_db()
+    assert (alert.status, alert.outcome) == ("done", "referred")
+    assert _visits().get().applied is False
+
+
+def test_only_the_areas_village_worker_may_send(personas: Personas, alert: Alert) -> None:
+    outsider = Client()
+    outsider.force_login(personas.outsider(Role.VILLAGE_WORKER))
+    reviewer = Client()
+    reviewer.force_login(personas[Role.TOWNSHIP_REVIEWER])
+
+    assert _submit(outsider, alert).status_code == 404
+    denied = _submit(reviewer, alert)
+    assert denied.status_code == 403
+    assert denied.json()["errors"]["__all__"]
+    anonymous = _submit(Client(), alert)
+    assert anonymous.status_code == 401  # JSON, not the login page (a redirect would read as sent)
+    assert anonymous.json()["errors"]["__all__"]
+    assert outsider.get(reverse("monitoring:visit_phone", args=[alert.pk])).status_code == 404
+    assert reviewer.get(reverse("monitoring:visit_phone", args=[alert.pk])).status_code == 403
+    assert _visits().count() == 0
+
+
+def test_the_phone_page_shows_the_warning_the_questions_and_the_offline_words(
+    personas: Personas, alert: Alert
+) -> None:
+    client = _worker(personas)
+    response = client.get(reverse("monitoring:visit_phone", args=[alert.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert alert.person.id_masked in html and alert.person.id_number not in html
+    assert 'data-answer="living"' in html and "当前生活状况" in html
+    assert 'capture="environment"' in html and 'id="location-consent"' in html
+    assert "已保存在手机上" in html  # the state words come from the .po, in data attributes
+    assert "<script>" not in html and "onclick" not in html  # the CSP allows no inline script
+    assert response["Cache-Control"] == "no-store"
+    detail = client.get(reverse("monitoring:alert_detail", args=[alert.pk])).content.decode()
+    assert reverse("monitoring:visit_phone", args=[alert.pk]) in detail
+    queue = client.get(reverse("monitoring:visit_queue"))
+    assert queue.status_code == 200
+    assert alert.person.name not in queue.content.decode()  # the page shell the phone keeps: nobody's data
+    assert personas[Role.VILLAGE_WORKER].username not in queue.content.decode()
+
+
+def test_the_service_worker_and_the_manifest(personas: Personas) -> None:
+    anonymous = Client()
+    worker = anonymous.get(reverse("monitoring:service_worker"))
+    assert worker.status_code == 200
+    assert worker["Content-Type"].startswith("text/javascript")
+    assert worker["Service-Worker-Allowed"] == "/monitoring/"
+    assert worker["Cache-Control"] == "no-store"  # the browser always checks for a new worker
+    source = worker.content.decode()
+    assert "/static/monitoring/visit.js" in source and reverse("monitoring:visit_queue") in source
+    assert "&quot;" not in source
+    manifest = anonymous.get(reverse("monitoring:manifest"))
+    assert manifest["Content-Type"] == "application/manifest+json"
+    body = manifest.json()
+    assert body["scope"] == "/monitoring/" and body["display"] == "standalone"
+    assert [icon["sizes"] for icon in body["icons"]] == ["192x192", "512x512"]
+    assert all(icon["src"].startswith("/static/") for icon in body["icons"])
+
+
+def test_the_to_do_item_links_to_the_phone_page(personas: Personas, alert: Alert) -> None:
+    work = {w.key: w for module in modules() for w in module.due_work}
+    items = work["warning_visit"].items(personas[Role.VILLAGE_WORKER], TODAY, 10)
+    assert [i.phone_url for i in items] == [reverse("monitoring:visit_phone", args=[alert.pk])]
+    todo = _worker(personas).get(reverse("desk:todo")).content.decode()
+    assert reverse("monitoring:visit_phone", args=[alert.pk]) in todo
