@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minsheng.monitoring.models import Visit
 
@@ -48,7 +49,7 @@ WARNING_VISIT = (
         _("Change of income"),
         (
             ("same", _("No change")),
-            ("less", _("Reduced")),
+            ("less", pgettext_lazy("income", "Reduced")),
             ("none", _("No income any more")),
             ("more", _("Increased")),
         ),
