@@ -13,9 +13,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from minsheng.monitoring.models import Visit
 
@@ -100,7 +99,9 @@ def answers_clean(kind: str, raw: Any) -> dict[str, str]:
     for key, value in raw.items():
         question = questions[key]
         if not isinstance(value, str):
-            raise ValidationError({"answers": gettext("The answer to “%(q)s” is not readable.") % {"q": question.label}})
+            raise ValidationError(
+                {"answers": gettext("The answer to “%(q)s” is not readable.") % {"q": question.label}}
+            )
         value = value.strip()
         if not value:
             continue

@@ -4,7 +4,6 @@ the visit arrives once."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import time
 from pathlib import Path
@@ -12,18 +11,17 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
 from PIL import Image
 
 from minsheng.accounts.roles import Role
-from minsheng.monitoring.models import Alert, Visit, WarningRule
-from minsheng.testing import build_personas, make_household, make_person
+from minsheng.monitoring.models import Alert, Visit
+from minsheng.monitoring.tests.factories import open_alert
+from minsheng.testing import build_personas
 
 from .conftest import ARTIFACTS
 from .test_window import _sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
 
 
 def _camera_photo() -> bytes:
@@ -36,7 +34,6 @@ def _camera_photo() -> bytes:
     return out.getvalue()
 
 
-
 def _until(page: Any, expression: str, timeout: float = 15) -> None:
     """Wait until the expression holds (polled through evaluate: the page's CSP forbids wait_for_function's eval)."""
     end = time.monotonic() + timeout
@@ -47,23 +44,8 @@ def _until(page: Any, expression: str, timeout: float = 15) -> None:
 
 def test_a_visit_recorded_offline_arrives_once_when_the_network_is_back(live_server: Any, browser: Any) -> None:
     personas = build_personas()
-    person = make_person(personas.village, "孙秀兰", birth="1961-02-02")
-    make_household(personas.village, person)
-    rule = WarningRule.objects.filter(code="death").order_by("-version").first()
-    assert rule is not None
-    today = timezone.localdate()
-    # unscoped: test set-up writes the warning directly
-    alert = Alert.objects.unscoped().create(
-        rule=rule,
-        rule_code=rule.code,
-        person=person,
-        area_code=personas.village.code,
-        period=today.replace(day=1),
-        summary="家庭成员死亡（测试）",
-        severity=rule.severity,
-        raised_on=today,
-        due_on=today + dt.timedelta(days=3),
-    )
+    alert = open_alert(personas, days=3)
+    person = alert.person
 
     context = browser.new_context(
         locale="zh-CN",
@@ -96,7 +78,9 @@ def test_a_visit_recorded_offline_arrives_once_when_the_network_is_back(live_ser
     page.select_option("#answer-living", "hard")
     page.select_option("#answer-income", "less")
     page.fill("#answer-needs", "冬季取暖")
-    page.set_input_files("#photo-input", files=[{"name": "home.jpg", "mimeType": "image/jpeg", "buffer": _camera_photo()}])
+    page.set_input_files(
+        "#photo-input", files=[{"name": "home.jpg", "mimeType": "image/jpeg", "buffer": _camera_photo()}]
+    )
     page.wait_for_selector("#photo-list li img")
     page.check("#outcome-referred")
     page.fill("#visit-referred-to", "县应急管理局（临时救助）")

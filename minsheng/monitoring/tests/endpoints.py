@@ -113,3 +113,32 @@ register(
     Endpoint("monitoring:rule_new", frozenset({Role.CITY_ADMIN})),
     Endpoint("monitoring:rule_edit", frozenset({Role.CITY_ADMIN}), kwargs=_rule),
 )
+
+
+# The visit on a phone (phone.py); the service worker and the manifest are public (test_phone.py).
+def _phone_alert(p: Personas) -> dict[str, Any]:
+    from minsheng.monitoring.tests.factories import open_alert
+
+    return {"pk": open_alert(p, name="钱秀英").pk}
+
+
+def _phone_fields(p: Personas) -> dict[str, Any]:
+    from minsheng.monitoring.tests.factories import phone_visit_fields
+
+    return phone_visit_fields()
+
+
+register(
+    Endpoint("monitoring:visit_phone", frozenset({Role.VILLAGE_WORKER}), kwargs=_phone_alert, object_level=True),
+    Endpoint(
+        "monitoring:visit_submit",
+        frozenset({Role.VILLAGE_WORKER}),
+        method="post",
+        kwargs=_phone_alert,
+        data=_phone_fields,
+        api=True,
+        object_level=True,
+        success=201,
+    ),
+    Endpoint("monitoring:visit_queue", frozenset({Role.VILLAGE_WORKER})),
+)

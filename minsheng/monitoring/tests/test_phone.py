@@ -4,7 +4,6 @@ and the to-do item's phone link."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from typing import Any
@@ -18,10 +17,11 @@ from django.utils import timezone
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
 from minsheng.core.modules import modules
-from minsheng.monitoring.models import Alert, Visit, VisitPhoto, WarningRule
+from minsheng.monitoring.models import Alert, Visit, VisitPhoto
 from minsheng.monitoring.phone import REQUEST_MAX_BYTES
 from minsheng.monitoring.questions import answers_clean
-from minsheng.testing import Personas, make_household, make_person
+from minsheng.monitoring.tests.factories import open_alert, phone_visit_fields
+from minsheng.testing import Personas
 
 pytestmark = pytest.mark.django_db
 
@@ -32,22 +32,7 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 @pytest.fixture
 def alert(personas: Personas) -> Alert:
-    person = make_person(personas.village, "孙秀兰", birth="1961-02-02")
-    make_household(personas.village, person)
-    rule = WarningRule.objects.filter(code="death").order_by("-version").first()
-    assert rule is not None
-    # unscoped: test set-up writes the warning directly
-    return Alert.objects.unscoped().create(
-        rule=rule,
-        rule_code=rule.code,
-        person=person,
-        area_code=personas.village.code,
-        period=TODAY.replace(day=1),
-        summary="家庭成员死亡（测试）",
-        severity=rule.severity,
-        raised_on=TODAY,
-        due_on=TODAY + dt.timedelta(days=5),
-    )
+    return open_alert(personas)
 
 
 def _worker(p: Personas) -> Client:
@@ -56,22 +41,8 @@ def _worker(p: Personas) -> Client:
     return client
 
 
-def _fields(**overrides: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "client_uuid": str(uuid.uuid4()),
-        "checked_in_at": (timezone.now() - dt.timedelta(minutes=30)).isoformat(),
-        "latitude": "33.963012",
-        "longitude": "118.275431",
-        "answers": json.dumps({"living": "hard", "income": "less", "needs": "冬季取暖"}, ensure_ascii=False),
-        "outcome": "closed",
-        "reason": "已核实，亲属照料，暂无困难",
-    }
-    fields.update(overrides)
-    return {key: value for key, value in fields.items() if value is not None}
-
-
 def _submit(client: Client, alert: Alert, **fields: Any) -> Any:
-    return client.post(reverse("monitoring:visit_submit", args=[alert.pk]), data=_fields(**fields))
+    return client.post(reverse("monitoring:visit_submit", args=[alert.pk]), data=phone_visit_fields(**fields))
 
 
 def _visits() -> Any:
@@ -93,7 +64,12 @@ def test_a_visit_sent_twice_arrives_once(personas: Personas, alert: Alert) -> No
     assert body["message"] == "走访已记录，预警已提交乡镇（街道）确认。"
     assert second.status_code == 200
     again = second.json()
-    assert (again["client_uuid"], again["visit"], again["created"], again["applied"]) == (key, body["visit"], False, True)
+    assert (again["client_uuid"], again["visit"], again["created"], again["applied"]) == (
+        key,
+        body["visit"],
+        False,
+        True,
+    )
     assert again["message"] == "该走访记录此前已收到。"
     visit = _visits().get()
     assert (str(visit.client_uuid), visit.kind, visit.outcome, str(visit.latitude), str(visit.longitude)) == (
@@ -122,7 +98,7 @@ def test_no_location_without_consent_and_half_a_location_refused(personas: Perso
 def test_bad_input_is_refused_in_chinese_and_nothing_written(personas: Personas, alert: Alert) -> None:
     client = _worker(personas)
     gif = SimpleUploadedFile("p.gif", b"GIF89a not a photo", content_type="image/gif")
-    cases = {
+    cases: dict[str, dict[str, Any]] = {
         "photos": {"photos": [gif]},
         "checked_in_at": {"checked_in_at": ""},
         "client_uuid": {"client_uuid": "not-a-uuid"},
@@ -142,7 +118,7 @@ def test_bad_input_is_refused_in_chinese_and_nothing_written(personas: Personas,
     assert _submit(client, alert, photos=too_many).status_code == 400
     huge = client.post(
         reverse("monitoring:visit_submit", args=[alert.pk]),
-        data=_fields(),
+        data=phone_visit_fields(),
         CONTENT_LENGTH=str(REQUEST_MAX_BYTES + 1),
     )
     assert huge.status_code == 400
@@ -201,9 +177,7 @@ def test_only_the_areas_village_worker_may_send(personas: Personas, alert: Alert
     assert _visits().count() == 0
 
 
-def test_the_phone_page_shows_the_warning_the_questions_and_the_offline_words(
-    personas: Personas, alert: Alert
-) -> None:
+def test_the_phone_page_shows_the_warning_the_questions_and_the_offline_words(personas: Personas, alert: Alert) -> None:
     client = _worker(personas)
     response = client.get(reverse("monitoring:visit_phone", args=[alert.pk]))
 
