@@ -119,4 +119,11 @@ def test_a_visit_recorded_offline_arrives_once_when_the_network_is_back(live_ser
     # unscoped: the test reads the warning's new status
     assert Alert.objects.unscoped().get(pk=alert.pk).status == Alert.Status.VISITED
     assert errors == []
+
+    # Offline, a visit page (never cached: it names a person) gives way to the queue page the phone keeps.
+    context.set_offline(True)
+    page.goto(f"{live_server.url}/monitoring/warnings/{alert.pk}/phone/")
+    page.wait_for_selector("#queue-list")
+    assert page.locator("#visit-form").count() == 0
+    assert person.name not in page.content()
     context.close()

@@ -373,9 +373,7 @@
       return false;
     }
     if (response.status === 401 || response.status === 403) {
-      if (mine) {
-        showState("login");
-      }
+      showState("login"); // on the queue page too: its kept token may be older than the worker's last sign-in
       return true; // kept until the worker signs in again
     }
     if (response.status === 400 || response.status === 404 || response.status === 413) {
