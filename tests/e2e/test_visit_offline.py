@@ -65,6 +65,10 @@ def test_a_visit_recorded_offline_arrives_once_when_the_network_is_back(live_ser
     page.locator("#due-table a[data-phone-link]").first.click()
     page.wait_for_selector("#visit-form")
     assert person.id_masked in page.locator("#visit-warning").inner_text()
+    # The smallest phone the page is made for: nothing wider than the screen.
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.set_viewport_size({"width": 390, "height": 844})
     client_uuid = page.locator("#visit-uuid").input_value()
     assert len(client_uuid) == 36
     # The page became installable and its worker is running before the connection goes.
