@@ -554,16 +554,26 @@ def visit_receive(*, actor: User, data: VisitData) -> Received:
         return Received(earlier, False, earlier.applied, _("This visit was received already."))
     require_scope(actor, "monitoring.add_visit", data.person.hukou_area_id)
     _check_visit(data)
+    written: list[Path] = []
     try:
         with transaction.atomic():
-            return _receive(actor, data)
+            return _receive(actor, data, written)
     except IntegrityError:  # the same visit arrived a moment ago through another request
+        _remove(written)
         # unscoped: the same visit written by the other request
         visit = Visit.objects.unscoped().get(client_uuid=data.client_uuid)
         return Received(visit, False, visit.applied, _("This visit was received already."))
+    except BaseException:
+        _remove(written)  # nothing of a visit that was not recorded stays on disk
+        raise
 
 
-def _receive(actor: User, data: VisitData) -> Received:
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _receive(actor: User, data: VisitData, written: list[Path]) -> Received:
     alert = None
     if data.alert is not None:
         # unscoped: the warning the visit is about, in the actor's area (checked above through its person)
@@ -584,7 +594,6 @@ def _receive(actor: User, data: VisitData) -> Received:
         applied=applies,
         recorded_by=actor,
     )
-    _store_photos(visit, data.photos)
     message = _("The visit is recorded.")
     if alert is not None and applies:
         _apply_outcome(actor, alert, data)
@@ -606,10 +615,13 @@ def _receive(actor: User, data: VisitData) -> Received:
         },
         reason=data.reason,
     )
+    # Last: the files are written only once everything else of the visit stands (a refused outcome leaves none).
+    _store_photos(visit, data.photos, written)
     return Received(visit, True, applies, message)
 
 
-def _store_photos(visit: Visit, photos: list[bytes]) -> None:
+def _store_photos(visit: Visit, photos: list[bytes], written: list[Path]) -> None:
+    """Write the photos and their rows; ``written`` collects the files, for the caller to remove on a rollback."""
     rows = []
     for content in photos:
         content_type, extension = _photo_kind(content) or ("", "")
@@ -618,6 +630,7 @@ def _store_photos(visit: Visit, photos: list[bytes]) -> None:
         path = Path(settings.MEDIA_ROOT) / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
+        written.append(path)
         rows.append(VisitPhoto(visit=visit, file=name, sha256=digest, content_type=content_type))
     VisitPhoto.objects.bulk_create(rows, ignore_conflicts=True)
 

@@ -354,3 +354,17 @@ def test_the_low_income_population_and_the_daily_run(personas: Personas, people:
 
     assert (run.status, run.raised) == ("done", 1)  # the 防返贫 rule
     assert discover().raised == 0  # the next run starts where this one ended
+
+
+def test_a_visit_refused_while_applying_leaves_no_photo_on_disk(
+    personas: Personas, people: dict[str, Any], tmp_path: Any, settings: Any
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    _feeds(personas, people)
+    alerts_raise(**_window())
+    alert = Alert.objects.unscoped().get(rule_code="medical_large")
+    with pytest.raises(ValidationError):
+        _visit(personas, alert, items=[99_999])  # no such item: the application is refused
+    assert (Visit.objects.unscoped().count(), list(tmp_path.rglob("*.png"))) == (0, [])
+    _visit(personas, alert)
+    assert len(list(tmp_path.rglob("*.png"))) == 1
