@@ -5,11 +5,21 @@ the 一户一档 of the low-income population."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.core.modules import DueWork, Headline, Module, NavEntry, NavGroup, PersonSection, StatisticsFamily
+from minsheng.core.modules import (
+    DemoStep,
+    DueWork,
+    Headline,
+    Module,
+    NavEntry,
+    NavGroup,
+    PersonSection,
+    StatisticsFamily,
+)
 from minsheng.core.roles import Role
 from minsheng.monitoring import figures, sections, selectors
 from minsheng.monitoring.models import Alert
@@ -23,6 +33,12 @@ RULES = frozenset({"monitoring.view_warningrule", "monitoring.add_warningrule", 
 
 def _open_badge(user: Any) -> int:
     return selectors.to_visit(user=user).count() if user.has_perm("monitoring.add_visit") else 0
+
+
+def _demo_step(scale: float, seed: int, say: Callable[[str], None]) -> str | None:
+    from minsheng.monitoring.demo import demo_step  # the demo reads the services, which read the programmes
+
+    return demo_step(scale, seed, say)
 
 
 MODULE = Module(
@@ -106,6 +122,8 @@ MODULE = Module(
             order=16,
         ),
     ),
+    # After the programmes, the window and the exchange's feeds (70), before the statistics (1000).
+    demo=(DemoStep(80, _demo_step),),
     person_sections=(
         PersonSection(
             "monitoring", _("Warnings and visits"), "monitoring/_person_section.html", sections.person_section, 60

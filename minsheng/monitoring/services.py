@@ -789,7 +789,10 @@ def population_refresh(*, on: dt.date | None = None) -> dict[str, int]:
             left.append(row)
     with transaction.atomic():
         MonitoredHousehold.objects.bulk_create(new, batch_size=CHUNK)
-        MonitoredHousehold.objects.bulk_update([*changed, *left], ["groups", "updated_on", "active"], batch_size=CHUNK)
+        # unscoped: a system job updating the rows it read above (bulk_update filters by their ids)
+        MonitoredHousehold.objects.unscoped().bulk_update(
+            [*changed, *left], ["groups", "updated_on", "active"], batch_size=CHUNK
+        )
         ids = {m.household_id: m.pk for m in [*changed, *left]}
         MonitoredChange.objects.bulk_create(
             [MonitoredChange(monitored_id=ids[h], on=on, before=b, after=a) for h, b, a in history], batch_size=CHUNK
