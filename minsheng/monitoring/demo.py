@@ -24,7 +24,8 @@ month, and their outcomes — most handled, some awaiting the township, some sti
   today through ``visit_receive`` (which applies through ``intake.services.application_submit(on_behalf=True)``); the
   older ones are bulk-written one-window applications (帮办代办, ``on_behalf``) dated on their visit day, decided
   when their deadline has passed.
-- **一户一档.** ``population_refresh`` at the end of each quarter of the year and today, so the history has changes.
+- **一户一档.** ``population_refresh`` after the first month's feeds, after each quarter's and today, so the history
+  has the households joining the 防返贫 and 困难职工 lists through the year (the programmes' groups are those of now).
 
 No audit events for the bulk part (the relief and window histories write none either); the sample through the
 services is audited as any visit. Skipped when a feed of the seven sources exists, so a second run adds nothing.

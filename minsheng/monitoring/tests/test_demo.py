@@ -58,7 +58,8 @@ def test_a_year_of_signals_raises_warnings_with_realistic_outcomes_once(city: se
         assert feed.batch.endswith(f"-{received:%Y%m}")
         assert feed.rows == feed.matched + feed.ambiguous + feed.unmatched
         dates = set(FeedRecord.objects.unscoped().filter(feed=feed).values_list("on", flat=True))
-        assert all(month_of(received) <= d <= received for d in dates)
+        assert None not in dates
+        assert all(d is not None and month_of(received) <= d <= received for d in dates)
     assert Counter(f.source.code for f in feeds).most_common(1)[0][1] <= demo.MONTHS + 1
     # Concentrated on low-income households: their members are more often in the feeds than the others.
     # unscoped: the test's own small city
@@ -107,6 +108,7 @@ def test_a_year_of_signals_raises_warnings_with_realistic_outcomes_once(city: se
     by_alert = {a.pk: a for a in alerts}
     through_services = 0
     for visit in visits:
+        assert visit.alert_id is not None
         alert = by_alert[visit.alert_id]
         assert (visit.kind, visit.person_id, visit.area_code, visit.outcome, visit.applied) == (
             "warning",
@@ -139,7 +141,7 @@ def test_a_year_of_signals_raises_warnings_with_realistic_outcomes_once(city: se
     assert submitted.count() == through_services
     assert all(e.on_behalf_of for e in submitted)
 
-    # The 一户一档: the households on 低保 and those on the 防返贫 and 困难职工 lists, with a history of more than one day.
+    # The 一户一档: the households on 低保 and on the 防返贫 and 困难职工 lists, with a history of more than one day.
     # unscoped: the test's own small city
     monitored = list(MonitoredHousehold.objects.unscoped().all())
     assert done.households == len(monitored) > len(city)
