@@ -44,14 +44,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from minsheng.accounts.models import RoleAssignment, User
 from minsheng.areas.models import Division
 from minsheng.assistance.benefits.models import Benefit
 from minsheng.catalog.models import Item
-from minsheng.core.crypto import decrypt
 from minsheng.core.months import add_months, first_day_of_next_month, month_of
 from minsheng.core.roles import Role
 from minsheng.exchange.feeds import Checked, CheckedRow, write_records
@@ -274,33 +273,83 @@ def _years_ago(today: dt.date, years: int) -> dt.date:
     return dt.date(today.year - years, today.month, min(today.day, 28))
 
 
-def _draw(source: Source, *, low: bool, count: int, today: dt.date, salt: int, village: str = "") -> list[Resident]:
-    """``count`` living persons of the source's ages in a household with (``low``) or without a running benefit,
-    in a seeded order (a permutation of the ids by a prime), optionally of one village."""
-    if count <= 0:
-        return []
-    p, m, b = _q(Person._meta.db_table), _q(Membership._meta.db_table), _q(Benefit._meta.db_table)
-    youngest, oldest = source.ages
-    benefit = f"EXISTS (SELECT 1 FROM {b} b WHERE b.household_id = m.household_id AND b.status IN (%s, %s))"
-    where = [
-        "p.status = 'living'",
-        "p.birth_date > %s",
-        "p.birth_date <= %s",
-        benefit if low else f"NOT {benefit}",
-    ]
-    params: list[Any] = [_years_ago(today, oldest + 1), _years_ago(today, youngest), *RUNNING]
-    if village:
-        where.append("p.hukou_area_id = %s")
-        params.append(village)
-    sql = (
-        f"SELECT p.id, p.id_number, p.name FROM {p} p "
-        f"JOIN {m} m ON m.person_id = p.id AND m.left_on IS NULL "
-        f"WHERE {' AND '.join(where)} ORDER BY (p.id * %s) %% {PRIME}, p.id LIMIT %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, salt, count])
-        rows = cursor.fetchall()
-    return [Resident(int(pk), decrypt(token), name) for pk, token, name in rows]
+class _Population:
+    """Who the signals may concern, read once: the living members of households with a running benefit and the
+    demo accounts' village (with their birth dates), and the range of the registry's ids, from which the others are
+    drawn at random and read by primary key (no scan of the registry per source)."""
+
+    def __init__(self, today: dt.date, village: str) -> None:
+        self.today = today
+        p, m, b = _q(Person._meta.db_table), _q(Membership._meta.db_table), _q(Benefit._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT p.id, p.birth_date FROM {b} b "
+                f"JOIN {m} m ON m.household_id = b.household_id AND m.left_on IS NULL "
+                f"JOIN {p} p ON p.id = m.person_id WHERE b.status IN (%s, %s) AND p.status = 'living' ORDER BY p.id",
+                list(RUNNING),
+            )
+            self.low = [(int(pk), _as_date(birth)) for pk, birth in cursor.fetchall()]
+        self.low_ids = {pk for pk, _b in self.low}
+        # unscoped: demo city built by the system: the village the demo accounts work in
+        self.village = list(
+            Person.objects.unscoped()
+            .filter(hukou_area_id=village, status=Person.Status.LIVING)
+            .order_by("pk")
+            .values_list("pk", "birth_date")
+            if village
+            else []
+        )
+        # unscoped: demo city built by the system: the range of the registry's ids
+        bounds = Person.objects.unscoped().aggregate(low=Min("pk"), high=Max("pk"))
+        self.first, self.last = bounds["low"] or 0, bounds["high"] or 0
+
+    def ages(self, source: Source) -> tuple[dt.date, dt.date]:
+        """(born after, born on or before) for the source's ages."""
+        youngest, oldest = source.ages
+        return _years_ago(self.today, oldest + 1), _years_ago(self.today, youngest)
+
+    def among(
+        self, people: list[tuple[int, dt.date]], source: Source, count: int, taken: set[int], rng: random.Random
+    ) -> list[int]:
+        after, until = self.ages(source)
+        fits = [pk for pk, birth in people if after < birth <= until and pk not in taken]
+        return rng.sample(fits, min(count, len(fits)))
+
+    def others(self, source: Source, count: int, taken: set[int], rng: random.Random) -> list[int]:
+        """``count`` living persons of the source's ages outside the households with a benefit, by random ids."""
+        after, until = self.ages(source)
+        share = min(1.0, (source.ages[1] - source.ages[0] + 1) / 80)
+        chosen: list[int] = []
+        for _round in range(30):
+            need = count - len(chosen)
+            if need <= 0 or self.last <= self.first:
+                break
+            ids = {rng.randint(self.first, self.last) for _ in range(max(100, int(need * 2 / share)))}
+            ids -= taken | self.low_ids
+            ordered = sorted(ids)
+            for start in range(0, len(ordered), 2000):
+                chunk = ordered[start : start + 2000]
+                found = (
+                    # unscoped: demo city built by the system: persons drawn at random from the registry
+                    Person.objects.unscoped()
+                    .filter(pk__in=chunk, status=Person.Status.LIVING, birth_date__gt=after, birth_date__lte=until)
+                    .values_list("pk", flat=True)
+                )
+                fresh = sorted(set(found) - taken)
+                rng.shuffle(fresh)
+                chosen += fresh[: count - len(chosen)]
+                taken.update(fresh)
+        return chosen
+
+
+def _residents(ids: list[int]) -> list[Resident]:
+    """The drawn persons' ID numbers and names, in the order drawn."""
+    found: dict[int, Resident] = {}
+    for start in range(0, len(ids), 2000):
+        # unscoped: demo city built by the system: the persons the signals concern
+        rows = Person.objects.unscoped().filter(pk__in=ids[start : start + 2000]).values_list("pk", "id_number", "name")
+        found.update({pk: Resident(pk, number, name) for pk, number, name in rows})
+    return [found[pk] for pk in ids if pk in found]
 
 
 def _monthly_counts(source: Source, months: list[Month], residents: int, rng: random.Random) -> list[int]:
@@ -387,36 +436,30 @@ def _plan(months: list[Month], today: dt.date, seed: int) -> Planned:
     the months; with each source's own seeded generator, for the records' values."""
     # unscoped: demo city built by the system: the rates are over the whole city's living residents
     residents = Person.objects.unscoped().filter(status=Person.Status.LIVING).count()
-    village = _demo_village()
+    population = _Population(today, _demo_village())
     recent = {m.first for m in months[-3:]}
     plan: Planned = [[] for _m in months]
     for source in SOURCES:
         rng = random.Random(f"monitoring:{seed}:{source.code}")
         counts = _monthly_counts(source, months, residents, rng)
         total = sum(counts)
-        low = round(total * source.low_share)
-        salt = rng.randrange(1000, PRIME)
-        drawn = _draw(source, low=True, count=low, today=today, salt=salt) + _draw(
-            source, low=False, count=total - low, today=today, salt=salt
-        )
-        rng.shuffle(drawn)
-        extra: list[Resident] = []
-        if village and source.code in VILLAGE_SOURCES:
-            seen = {r.id for r in drawn}
-            near = DEMO_VILLAGE_SIGNALS * 3
-            extra = [
-                r
-                for r in _draw(source, low=True, count=near, today=today, salt=salt, village=village)
-                + _draw(source, low=False, count=near, today=today, salt=salt, village=village)
-                if r.id not in seen
-            ]
+        taken: set[int] = set()
+        low = population.among(population.low, source, round(total * source.low_share), taken, rng)
+        taken.update(low)
+        ids = low + population.others(source, total - len(low), taken, rng)
+        rng.shuffle(ids)
+        extra: list[int] = []
+        if source.code in VILLAGE_SOURCES:
+            extra = population.among(population.village, source, DEMO_VILLAGE_SIGNALS * len(recent), taken, rng)
+        drawn = _residents(ids)
+        near = _residents(extra)
         start = 0
         for number, (month, count) in enumerate(zip(months, counts, strict=True)):
             persons = drawn[start : start + count]
             start += count
-            if month.first in recent and extra:
-                persons = persons + extra[:DEMO_VILLAGE_SIGNALS]
-                extra = extra[DEMO_VILLAGE_SIGNALS:]
+            if month.first in recent and near:
+                persons = persons + near[:DEMO_VILLAGE_SIGNALS]
+                near = near[DEMO_VILLAGE_SIGNALS:]
             plan[number].append((source, persons, rng))
     return plan
 

@@ -24,7 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -447,21 +447,12 @@ def _audit_per_county(*, action: str, by_area: Mapping[str, int], on: dt.date, e
 def _fill_households(code: str, rows: dict[tuple[int, dt.date], Alert], on: dt.date) -> None:
     missing = [a.person_id for a in rows.values() if a.household_id is None]
     if missing:
-        households = dict(
-            # unscoped: the current household of persons a system job raised warnings about
-            Membership.objects.unscoped()
-            .filter(person_id__in=missing, left_on__isnull=True)
-            .values_list("person_id", "household_id")
-        )
-        updates = defaultdict(list)
-        for person_id in missing:
-            if person_id in households:
-                updates[households[person_id]].append(person_id)
-        for household_id, person_ids in updates.items():
-            # unscoped: the warnings this job has just written
-            Alert.objects.unscoped().filter(
-                rule_code=code, person_id__in=person_ids, household__isnull=True, raised_on=on
-            ).update(household_id=household_id)
+        # unscoped: the current household of persons a system job raised warnings about
+        household = Membership.objects.unscoped().filter(person_id=OuterRef("person_id"), left_on__isnull=True)
+        # unscoped: the warnings this job has just written, in one statement (not one per household)
+        Alert.objects.unscoped().filter(
+            rule_code=code, person_id__in=missing, household__isnull=True, raised_on=on
+        ).update(household_id=Subquery(household.values("household_id")[:1]))
 
 
 def rule_preview(*, actor: User, rule: WarningRule, days: int = 30) -> Raised:
