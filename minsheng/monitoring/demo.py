@@ -20,10 +20,14 @@ month, and their outcomes — most handled, some awaiting the township, some sti
   township; ``NEGLECTED_SHARE`` were never visited (open past their deadline, escalated by ``alerts_escalate`` on the
   day after it). The outcome mix is the rule's (``OUTCOMES``): apply on the person's behalf, refer, close with
   reasons. One ``Visit`` per handled warning (``client_uuid`` unique, checked in on the visit day, no photos).
-  Applications on behalf: a sample of ``SAMPLE`` open warnings of the last weeks is visited yesterday and received
-  today through ``visit_receive`` (which applies through ``intake.services.application_submit(on_behalf=True)``); the
-  older ones are bulk-written one-window applications (帮办代办, ``on_behalf``) dated on their visit day, decided
-  when their deadline has passed.
+  Applications on behalf: a sample of open warnings of the last weeks (``SAMPLE_MIN`` to ``SAMPLE_MAX``) is visited
+  yesterday and received today through ``visit_receive`` (which applies through
+  ``intake.services.application_submit(on_behalf=True)``; the township has not confirmed them yet); the others are
+  bulk-written one-window applications (帮办代办, ``on_behalf``) dated on their visit day, decided when their
+  deadline has passed (mostly granted).
+- **Object rules.** They read the programmes' data now, so most of their warnings (raised on the last complete
+  month's last day) are still to visit; ``disability_doubt`` raises many, one per 困难残疾人生活补贴 outside a 低保 or
+  特困 household in the caseload demo.
 - **一户一档.** ``population_refresh`` after the first month's feeds, after each quarter's and today, so the history
   has the households joining the 防返贫 and 困难职工 lists through the year (the programmes' groups are those of now).
 
@@ -80,7 +84,7 @@ UNMATCHED_EVERY = 100  # one row in this many is an ID the registry does not hol
 DEMO_VILLAGE_SIGNALS = 1  # a month and source, in the last three months, in the demo accounts' village
 VILLAGE_SOURCES = ("hotline_12345", "utility_arrears", "serious_illness")
 LATE_SHARE = 0.12  # of the visits: after the deadline
-NEGLECTED_SHARE = 0.04  # of the warnings: never visited
+NEGLECTED_SHARE = 0.06  # of the warnings: never visited
 BACKLOG_SHARE = 0.03  # of the visited warnings: the township has not confirmed
 SAMPLE_MAX = 30  # warnings visited yesterday through the services (their applications through application_submit)
 SAMPLE_MIN = 4
@@ -550,7 +554,7 @@ def _applications(
             channel=Channel.VILLAGE,
             on_behalf=True,
             recorded_by=recorder,
-            submitted_at=_moment(fate.visited_on, 16, rng.randrange(60)),
+            submitted_at=_moment(fate.visited_on, rng.randint(16, 17), rng.randrange(60)),
         )
         rows.append((alert_id, application, item, fate.visited_on))
     Application.objects.bulk_create([a for _i, a, _t, _d in rows], batch_size=2000)
@@ -669,7 +673,7 @@ def _outcomes(scale: float, seed: int, today: dt.date, counts: MonitoringDemoCou
                 alert_id,
             )
         )
-        checked_in = _moment(fate.visited_on, rng.randint(8, 17), rng.randrange(60))
+        checked_in = _moment(fate.visited_on, rng.randint(8, 14), rng.randrange(60))  # before the application
         visits.append(
             Visit(
                 client_uuid=uuid.UUID(int=rng.getrandbits(128), version=4),
