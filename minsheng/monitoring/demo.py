@@ -26,8 +26,7 @@ month, and their outcomes — most handled, some awaiting the township, some sti
   bulk-written one-window applications (帮办代办, ``on_behalf``) dated on their visit day, decided when their
   deadline has passed (mostly granted).
 - **Object rules.** They read the programmes' data now, so most of their warnings (raised on the last complete
-  month's last day) are still to visit; ``disability_doubt`` raises many, one per 困难残疾人生活补贴 outside a 低保 or
-  特困 household in the caseload demo.
+  month's last day) are still to visit.
 - **一户一档.** ``population_refresh`` after the first month's feeds, after each quarter's and today, so the history
   has the households joining the 防返贫 and 困难职工 lists through the year (the programmes' groups are those of now).
 

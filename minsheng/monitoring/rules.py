@@ -23,7 +23,9 @@ OBJECT_RULES: dict[str, Label] = {
     "about_to_qualify": gettext_lazy("即将进保: the latest means test finds 低保 eligibility, no 低保 is paid"),
     "about_to_leave": gettext_lazy("即将脱保: 低保 is paid, the latest means test no longer finds eligibility"),
     "edge": gettext_lazy("救助边缘: the latest means test finds a 低保边缘 family without a benefit"),
-    "disability_doubt": gettext_lazy("低保内残补存疑: 困难残疾人生活补贴 paid outside a 低保 or 特困 household"),
+    "disability_doubt": gettext_lazy(
+        "低保内残补存疑: 困难残疾人生活补贴 paid, the household's latest means test no longer finds it due"
+    ),
     "verification_doubt": gettext_lazy("核查报告问题: a paid household's 核对报告 has 疑点 or 不符合"),
 }
 MAX_AMOUNT_FEN = 100_000_000_000

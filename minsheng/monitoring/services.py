@@ -288,18 +288,25 @@ def _object_signals(rule_variants: list[WarningRule], on: dt.date) -> Iterator[t
             for h, a in rows.values_list("assessment__household_id", "assessment_id")
         ]
     elif code == "disability_doubt":
-        # unscoped: a system job's subquery over the running benefits of a household
-        covered = Benefit.objects.unscoped().filter(
-            household=OuterRef("household"), programme__in=("dibao", "tekun"), status__in=RUNNING
+        # unscoped: a system job's subquery: the household's latest means test
+        latest = Assessment.objects.unscoped().filter(household=OuterRef(OuterRef("household"))).order_by("-pk")
+        # unscoped: a system job's subquery: the allowance still found due to the payee by that means test
+        still_due = AssessmentResult.objects.unscoped().filter(
+            assessment_id=Subquery(latest.values("pk")[:1]),
+            programme="disability_living",
+            person=OuterRef("payee"),
+            eligible=True,
         )
         # unscoped: a system job over the whole city's running allowances
         rows = (
             Benefit.objects.unscoped()
             .filter(programme="disability_living", status__in=RUNNING)
-            .filter(~Exists(covered))
+            .filter(~Exists(still_due))
             .values_list("household_id", "id")
         )
-        found = [(h, f"b{b}", _("困难残疾人生活补贴 paid outside a 低保 or 特困 household")) for h, b in rows]
+        found = [
+            (h, f"b{b}", _("困难残疾人生活补贴 paid, the latest means test no longer finds it due")) for h, b in rows
+        ]
     elif code == "verification_doubt":
         # unscoped: a system job's subquery over the running benefits of a household
         paid = Benefit.objects.unscoped().filter(household=OuterRef("household"), status__in=RUNNING)
