@@ -3,9 +3,10 @@
 A feed is read whole (CSV, Excel or the API's JSON rows) and every row is checked against its source's layout: the ID
 (GB 11643), the name, dates not in the future, amounts in yuan with at most two decimals and within bounds, the
 allowed values, and no key given twice. Any bad row rejects the feed with a row-numbered list of reasons, and nothing
-is written. A good feed is written in one transaction: the feed, then its records by ``executemany`` in chunks (IDs
-encrypted a chunk at a time, with their blind index and masked copy), then two UPDATE statements match every record to
-the registry by the ID's blind index and count the matches. No ORM object is made per row.
+is written. A good feed is written in one transaction: the feed, then its records, streamed into a temporary table
+(``COPY`` on PostgreSQL; IDs encrypted a chunk at a time, with their blind index and masked copy), then one
+``INSERT … SELECT`` joined to the registry by the ID's blind index writes each record once with its match, and the
+matches are counted. No ORM object is made per row.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import json
 import re
 import zipfile
@@ -23,8 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Count, F, OuterRef, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -286,56 +287,74 @@ def api_rows(layout: Layout, records: Any) -> Iterator[tuple[int, dict[str, str]
         yield number, {k: "" if v is None else str(v) for k, v in record.items()}
 
 
-def write_records(feed: Feed, checked: Checked) -> None:
-    """Bulk-insert the records, then match them all to the registry and count (inside the caller's transaction)."""
+def _stage_rows(feed: Feed, rows: list[CheckedRow]) -> Iterator[tuple[Any, ...]]:
+    """The staged form of each record: the ID encrypted (a chunk at a time), its blind index and masked copy."""
     index = blind_indexer()
-    rows = checked.rows
-    table = FeedRecord._meta.db_table
-    insert = (
-        f'INSERT INTO {table} (feed_id, "row", id_number, id_index, id_masked, name, match, area_code, "on", '
-        'amount_fen, "values") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)'
-    )
-    unmatched = FeedRecord.Match.UNMATCHED
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH_SIZE):
-            chunk = rows[start : start + BATCH_SIZE]
-            tokens = encrypt_many(r.id_number for r in chunk)
-            cursor.executemany(
-                insert,
-                [
-                    (
-                        feed.pk,
-                        r.row,
-                        token,
-                        index(r.id_number),
-                        mask_id_number(r.id_number),
-                        r.name,
-                        unmatched,
-                        feed.area_code,
-                        r.on,
-                        r.amount_fen,
-                        json.dumps(r.values, ensure_ascii=False),
-                    )
-                    for r, token in zip(chunk, tokens, strict=True)
-                ],
+    for start in range(0, len(rows), BATCH_SIZE):
+        chunk = rows[start : start + BATCH_SIZE]
+        tokens = encrypt_many(r.id_number for r in chunk)
+        for r, token in zip(chunk, tokens, strict=True):
+            yield (
+                r.row,
+                token,
+                index(r.id_number),
+                mask_id_number(r.id_number),
+                r.name,
+                r.on,
+                r.amount_fen,
+                json.dumps(r.values, ensure_ascii=False),
             )
-    # unscoped: the system matches a whole feed against the whole registry
-    persons = Person.objects.unscoped().filter(id_index=OuterRef("id_index"))
+
+
+def write_records(feed: Feed, checked: Checked) -> None:
+    """Write the records matched to the registry, then count them (inside the caller's transaction).
+
+    The records go first to a temporary table (by ``COPY`` on PostgreSQL, streamed while they are encrypted; by
+    ``executemany`` elsewhere), then into the feed's table by one ``INSERT … SELECT`` joined to the registry on the
+    ID's blind index: each record is written once, with its person, match and area, and the join is set-based (a
+    hash join over the registry) rather than a lookup per record."""
+    stage = "exchange_feed_stage"
+    postgres = connection.vendor == "postgresql"
+    columns = '"row", id_number, id_index, id_masked, name, "on", amount_fen, "values"'
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+        cursor.execute(
+            f'CREATE TEMP TABLE {stage} ("row" integer, id_number text, id_index varchar(32), id_masked varchar(18), '
+            f'name varchar(60), "on" date, amount_fen bigint, "values" {"jsonb" if postgres else "text"})'
+        )
+        staged = _stage_rows(feed, checked.rows)
+        if postgres:
+            with cursor.cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+                for values in staged:
+                    copy.write_row(values)
+            cursor.execute(f"ANALYZE {stage}")  # a temporary table has no statistics until asked
+        else:
+            insert = f"INSERT INTO {stage} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            while chunk := list(itertools.islice(staged, BATCH_SIZE)):
+                cursor.executemany(insert, chunk)
+        # The whole feed against the whole registry, as a system job: the scoping door guards querysets, and this
+        # statement reads no person for a user (the records take the person's 户籍 village as their area).
+        cursor.execute(
+            f"""
+            INSERT INTO {FeedRecord._meta.db_table} (feed_id, {columns}, person_id, match, area_code)
+            SELECT %s, s."row", s.id_number, s.id_index, s.id_masked, s.name, s."on", s.amount_fen, s."values", p.id,
+                CASE WHEN p.id IS NULL THEN %s WHEN p.name = s.name THEN %s ELSE %s END,
+                COALESCE(p.hukou_area_id, %s)
+            FROM {stage} s LEFT JOIN {Person._meta.db_table} p ON p.id_index = s.id_index
+            """,
+            [
+                feed.pk,
+                FeedRecord.Match.UNMATCHED,
+                FeedRecord.Match.MATCHED,
+                FeedRecord.Match.AMBIGUOUS,
+                feed.area_code,
+            ],
+        )
+        cursor.execute(f"DROP TABLE {stage}")
     # unscoped: the records of the feed being written by this system job
     records = FeedRecord.objects.unscoped().filter(feed=feed)
-    records.update(person_id=Subquery(persons.values("id")[:1]))
-    # unscoped: as above, by the person just matched
-    person = Person.objects.unscoped().filter(pk=OuterRef("person_id"))
-    records.update(
-        match=Case(
-            When(person_id__isnull=True, then=Value(FeedRecord.Match.UNMATCHED)),
-            When(name=Subquery(person.values("name")[:1]), then=Value(FeedRecord.Match.MATCHED)),
-            default=Value(FeedRecord.Match.AMBIGUOUS),
-        ),
-        area_code=Coalesce(Subquery(person.values("hukou_area_id")[:1]), F("area_code")),
-    )
     counts = dict(records.values_list("match").annotate(n=Count("id")).order_by())
-    feed.rows = len(rows)
+    feed.rows = len(checked.rows)
     feed.matched = counts.get(FeedRecord.Match.MATCHED, 0)
     feed.ambiguous = counts.get(FeedRecord.Match.AMBIGUOUS, 0)
     feed.unmatched = counts.get(FeedRecord.Match.UNMATCHED, 0)
