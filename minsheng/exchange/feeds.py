@@ -17,11 +17,11 @@ import hashlib
 import io
 import itertools
 import json
+import operator
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -34,7 +34,13 @@ from openpyxl.utils.exceptions import InvalidFileException
 from minsheng.core.crypto import blind_indexer, encrypt_many, mask_id_number
 from minsheng.exchange.layouts import Kind, Layout
 from minsheng.exchange.models import Feed, FeedRecord
-from minsheng.people.idnumbers import InvalidIdNumber, parse_id_number
+from minsheng.people.idnumbers import (
+    CHECK_CHARACTERS,
+    EARLIEST_BIRTH_DATE,
+    WEIGHTS,
+    InvalidIdNumber,
+    parse_id_number,
+)
 from minsheng.people.models import Person
 from minsheng.people.names import is_valid_name
 
@@ -49,6 +55,9 @@ _AMOUNT = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 _MONTH = re.compile(r"^[0-9]{4}-[0-9]{2}$")
 _YEAR = re.compile(r"^[0-9]{4}$")
+_PLAIN_ID = re.compile(r"[0-9]{17}[0-9X]\Z")
+_REPEATED = frozenset({Kind.DATE, Kind.MONTH, Kind.YEAR, Kind.CHOICE})  # few distinct values: checked once each
+MAX_REMEMBERED = 100_000  # distinct repeated values kept while checking a feed
 
 
 class FeedRejected(Exception):
@@ -69,7 +78,7 @@ def whole(reason: str) -> FeedRejected:
     return FeedRejected([(0, [reason])])
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckedRow:
     row: int
     id_number: str
@@ -146,7 +155,8 @@ def columns_of(layout: Layout, header: list[str]) -> list[str]:
 def _amount(raw: str, maximum: int) -> int | None:
     if not _AMOUNT.match(raw):
         return None
-    value = int(Decimal(raw) * 100)
+    whole_part, _dot, cents = raw.partition(".")  # the pattern allows digits only, at most two after the point
+    value = int(whole_part) * 100 + (int(cents) * (10 if len(cents) == 1 else 1) if cents else 0)
     return value if value <= maximum else None
 
 
@@ -185,9 +195,46 @@ def _check_value(kind: Kind, raw: str, choices: tuple[str, ...], today: dt.date)
     raise AssertionError(kind)
 
 
+def _id_checker(today: dt.date) -> Callable[[str], str]:
+    """``parse_id_number(text, today=today).number``, faster for the usual 18-character number written plainly (the
+    birth dates checked once each); anything else, and every bad number, goes to ``parse_id_number``, which names the
+    problem."""
+    births: dict[str, bool] = {}
+
+    def born_well(digits: str) -> bool:
+        known = births.get(digits)
+        if known is None:
+            try:
+                born = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+            except ValueError:
+                known = False
+            else:
+                known = EARLIEST_BIRTH_DATE <= born <= today
+            births[digits] = known
+        return known
+
+    def check(text: str) -> str:
+        if (
+            len(text) == 18
+            and _PLAIN_ID.match(text)
+            and CHECK_CHARACTERS[sum(map(operator.mul, map(int, text[:17]), WEIGHTS)) % 11] == text[17]
+            and born_well(text[6:14])
+        ):
+            return text
+        return parse_id_number(text, today=today).number
+
+    return check
+
+
 def check_rows(layout: Layout, rows: Iterable[tuple[int, dict[str, str]]], *, today: dt.date | None = None) -> Checked:
-    """Every row checked against the layout; FeedRejected listing the bad rows (row number and reasons)."""
+    """Every row checked against the layout; FeedRejected listing the bad rows (row number and reasons).
+
+    A million rows are checked in seconds: the ID numbers by a fast path (``_id_checker``), and the values that repeat
+    (dates, months, years, choices) once per distinct text."""
     today = today or timezone.localdate()
+    id_number_of = _id_checker(today)
+    repeated: dict[tuple[Kind, str], tuple[Any, str]] = {}
+    days: dict[str, dt.date] = {}
     checked = Checked()
     problems: list[tuple[int, list[str]]] = []
     bad_rows: dict[int, dict[str, str]] = {}
@@ -209,7 +256,7 @@ def check_rows(layout: Layout, rows: Iterable[tuple[int, dict[str, str]]], *, to
                 continue
             if column.kind is Kind.ID:
                 try:
-                    id_number = parse_id_number(text, today=today).number
+                    id_number = id_number_of(text)
                 except InvalidIdNumber as exc:
                     errors.append(_("%(column)s: %(reason)s") % {"column": label, "reason": exc})
                 continue
@@ -219,7 +266,15 @@ def check_rows(layout: Layout, rows: Iterable[tuple[int, dict[str, str]]], *, to
                 else:
                     errors.append(_("%(column)s: not a valid name") % {"column": label})
                 continue
-            value, reason = _check_value(column.kind, text, column.choices, today)
+            if column.kind in _REPEATED:
+                known = repeated.get((column.kind, text))
+                if known is None:
+                    if len(repeated) >= MAX_REMEMBERED:
+                        repeated.clear()
+                    known = repeated[column.kind, text] = _check_value(column.kind, text, column.choices, today)
+                value, reason = known
+            else:
+                value, reason = _check_value(column.kind, text, column.choices, today)
             if reason:
                 errors.append(_("%(column)s: %(reason)s") % {"column": label, "reason": reason})
             else:
@@ -245,7 +300,7 @@ def check_rows(layout: Layout, rows: Iterable[tuple[int, dict[str, str]]], *, to
                 id_number=id_number,
                 name=name,
                 values=values,
-                on=dt.date.fromisoformat(on) if isinstance(on, str) else None,
+                on=(days.get(on) or days.setdefault(on, dt.date.fromisoformat(on))) if isinstance(on, str) else None,
                 amount_fen=values.get(layout.amount) if layout.amount else None,
             )
         )
@@ -290,19 +345,21 @@ def api_rows(layout: Layout, records: Any) -> Iterator[tuple[int, dict[str, str]
 def _stage_rows(feed: Feed, rows: list[CheckedRow]) -> Iterator[tuple[Any, ...]]:
     """The staged form of each record: the ID encrypted (a chunk at a time), its blind index and masked copy."""
     index = blind_indexer()
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(ensure_ascii=False) without a new encoder a row
     for start in range(0, len(rows), BATCH_SIZE):
         chunk = rows[start : start + BATCH_SIZE]
         tokens = encrypt_many(r.id_number for r in chunk)
         for r, token in zip(chunk, tokens, strict=True):
+            number = r.id_number
             yield (
                 r.row,
                 token,
-                index(r.id_number),
-                mask_id_number(r.id_number),
+                index(number),
+                number[:6] + "********" + number[14:] if len(number) == 18 else mask_id_number(number),
                 r.name,
                 r.on,
                 r.amount_fen,
-                json.dumps(r.values, ensure_ascii=False),
+                encode(r.values),
             )
 
 
