@@ -38,6 +38,7 @@ import os
 import resource
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -237,7 +238,8 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
 
 
-def bench_exchange() -> list[str]:
+def bench_exchange() -> Iterator[str]:
+    """The figures, each line as soon as it is measured."""
     from django.db import connection
     from django.db.models import Count
 
@@ -250,17 +252,16 @@ def bench_exchange() -> list[str]:
     rows = round(ROWS_AT_SCALE_1 * scale)
     _clean()
     officer = _officer()
-    lines = []
     if connection.vendor == "postgresql":
         started = time.perf_counter()
         with connection.cursor() as cursor:
             for table in ("people_person", "people_membership", "assistance_benefit"):
                 cursor.execute(f"ANALYZE {table}")
         seconds = time.perf_counter() - started
-        lines.append(f"exchange: ANALYZE of persons, memberships and benefits first, {seconds:.1f} s")
+        yield (f"exchange: ANALYZE of persons, memberships and benefits first, {seconds:.1f} s")
     path, seconds = _make_file(rows)
     size = Path(path).stat().st_size
-    lines.append(
+    yield (
         f"exchange: feed file written from the registry in {seconds:.1f} s (a child process): "
         f"{rows:,} rows (1,000,000 × {scale}), {size / 2**20:.0f} MiB"
     )
@@ -275,14 +276,14 @@ def bench_exchange() -> list[str]:
             assert base_rows == rows and base_counts.get("matched") == feed.matched, (base_rows, base_counts)
             ratio = imported / base_seconds
             verdict = "✔" if imported < 60 and ratio <= 3 else "✘"
-            lines.append(
+            yield (
                 f"exchange import by file, hrss_contribution: {rows:,} rows ({feed.matched:,} matched, "
                 f"{feed.unmatched} unmatched, {feed.ambiguous} ambiguous: exact) in {imported:.1f} s; "
                 f"baseline (csv.reader + blind index + COPY + INSERT … SELECT, {plan}) {base_seconds:.1f} s; "
                 f"ratio {ratio:.1f}× (goal at 1.0: < 60 s and ≤ 3× {verdict})"
             )
         else:
-            lines.append(
+            yield (
                 f"exchange import by file, hrss_contribution: {rows:,} rows ({feed.matched:,} matched, "
                 f"{feed.unmatched} unmatched, {feed.ambiguous} ambiguous: exact) in {imported:.1f} s "
                 "(the COPY baseline is PostgreSQL's: skipped on SQLite)"
@@ -296,18 +297,17 @@ def bench_exchange() -> list[str]:
     outcomes = dict(
         Finding.objects.unscoped().filter(check_run=check).values_list("outcome").annotate(n=Count("id")).order_by()
     )
-    lines.append(
+    yield (
         f"exchange monthly check: {check.findings:,} findings on {check.households:,} households "
         f"({', '.join(f'{k} {v:,}' for k, v in sorted(outcomes.items()))}; {check.reviews:,} benefits' reviews "
         f"brought forward, of {running:,} running) in {checked:.1f} s (goal at 1.0: < 60 s "
         f"{'✔' if checked < 60 else '✘'})"
     )
     peak = _peak_mb()
-    lines.append(
+    yield (
         f"exchange: peak memory (max RSS of this process) {peak:,.0f} MB, {after_import:,.0f} MB after the import "
         f"(goal < 2 GB {'✔' if peak < 2048 else '✘'})"
     )
-    return lines
 
 
 if __name__ == "__main__":
