@@ -24,7 +24,9 @@ Timed, in this order and in the same process:
   since the last check, published to the programmes, whose subscriber brings reviews forward and audits them).
 
 Standalone, against an existing database with a demo city (it adds the feed and the check, and removes those of an
-earlier run first)::
+earlier run first; run it on a fresh clone for comparable figures, since the check brings reviews forward). The keys
+must be the ones the city was built with (``MINSHENG_ENCRYPTION_KEYS``, ``MINSHENG_BLIND_INDEX_KEY``: outside
+production they are otherwise drawn at random per process, and no ID could be read or matched)::
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_exchange BENCH_CITY_SCALE=1.0 MINSHENG_ENV=test \\
         .venv/bin/python -m benchmarks.exchange
