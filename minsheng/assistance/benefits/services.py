@@ -643,7 +643,8 @@ def verification_findings_subscriber(payload: Any) -> None:
         benefits = list(
             Benefit.objects.unscoped()
             .filter(household_id__in=households[start : start + 5000], status__in=RUNNING)
-            .only("id", "household_id", "area_code", "next_review_on", "programme")
+            # payee and amount too: the audit events name each benefit by str(), which reads them
+            .only("id", "household_id", "area_code", "next_review_on", "programme", "payee_id", "monthly_fen")
         )
         paid: dict[int, list[Benefit]] = {}
         for benefit in benefits:

@@ -223,3 +223,38 @@ def test_the_upload_page_receives_a_file_or_lists_its_bad_rows(
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert rows[0] == ["行号", "错误原因", "id_number", "name", "died_on"]
     assert rows[1][:2] == [2, "死亡日期：不是1900年至今天之间的日期（YYYY-MM-DD）"] and rows[1][4] == "2099-01-02"
+
+
+def test_the_fast_id_check_answers_as_parse_id_number() -> None:
+    from minsheng.exchange.feeds import _id_checker
+    from minsheng.people.idnumbers import InvalidIdNumber, check_character, parse_id_number
+
+    today = dt.date(2026, 11, 30)
+    ending_in_x = next(n for n in (id_number(s) for s in range(1000)) if n.endswith("X"))
+    good = id_number(5)
+    cases = [
+        good,
+        ending_in_x,
+        ending_in_x[:-1] + "x",  # a small x
+        " " + good[:9] + " " + good[9:],  # spaces
+        good[:17] + ("0" if good[17] != "0" else "1"),  # a wrong check character
+        "321302500304001",  # an old 15-digit number
+        "32130219500304001",  # 17 characters
+        "32130219500304A01" + "3",  # a letter
+        "321302" + "20300101" + "001" + check_character("32130220300101001"),  # born in the future
+        "321302" + "19500230" + "001" + check_character("32130219500230001"),  # 30 February
+        "321302" + "18891231" + "001" + check_character("32130218891231001"),  # before 1890
+        "３２１３０２" + good[6:],  # full-width digits
+    ]
+    check = _id_checker(today)
+    for case in cases:
+        try:
+            expected: str | tuple[str, str] = parse_id_number(case, today=today).number
+        except InvalidIdNumber as exc:
+            expected = ("refused", str(exc))
+        try:
+            answer: str | tuple[str, str] = check(case)
+        except InvalidIdNumber as exc:
+            answer = ("refused", str(exc))
+        assert answer == expected, case
+    assert check(good) == good and check(ending_in_x[:-1] + "x") == ending_in_x

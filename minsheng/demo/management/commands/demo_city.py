@@ -19,8 +19,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--scale", type=float, default=0.01, help="1.0 is about 5,000,000 persons")
         parser.add_argument("--seed", type=int, default=2023)
+        parser.add_argument(
+            "--until",
+            type=int,
+            default=None,
+            metavar="ORDER",
+            help="stop after the steps of order ORDER or less (10 persons, 20 assistance caseload, 30 intake, …)",
+        )
 
-    def handle(self, *args: Any, scale: float, seed: int, **options: Any) -> None:
+    def handle(self, *args: Any, scale: float, seed: int, until: int | None = None, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("demo_city refuses to run with MINSHENG_ENV=production")
         if not 0 < scale <= 2:
@@ -29,6 +36,9 @@ class Command(BaseCommand):
             f"demo city: about {int(PERSONS_AT_SCALE_1 * scale):,} residents (scale {scale}, seed {seed})"
         )
         for step in demo_steps():
+            if until is not None and step.order > until:
+                self.stdout.write(f"demo city: stopped after the steps of order {until} or less (--until)")
+                break
             try:
                 line = step.run(scale, seed, self.stdout.write)
             except ValueError as exc:
