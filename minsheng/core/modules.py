@@ -359,6 +359,9 @@ class Module:
     # Checks the registry asks before a household's members change: true when the module pays the household (a
     # running benefit). A change of members of such a household waits for a second user (people.services).
     pays_household: tuple[Callable[[Any], bool], ...] = ()
+    # The households the module pays now, for set-based readers (the monthly verification): each a function giving a
+    # queryset of one column, ``household_id`` (e.g. ``Benefit.objects.unscoped().filter(...).values("household_id")``).
+    enrolled_households: tuple[Callable[[], Any], ...] = ()
 
 
 @functools.cache
@@ -477,6 +480,19 @@ def household_paid(household: Any) -> bool:
     """Whether any module pays ``household`` (``Module.pays_household``); read by the registry, which knows no
     programme, before it lets members join or leave at once."""
     return any(check(household) for module in modules() for check in module.pays_household)
+
+
+def enrolled_households_sql() -> tuple[str, list[Any]] | None:
+    """The SQL (and its parameters) selecting the ids of the households any module pays now — the union of the
+    modules' ``enrolled_households`` — for a set-based reader to join or filter by; None when no module declares
+    any (then no household is enrolled)."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for number, query in enumerate(q() for module in modules() for q in module.enrolled_households):
+        sql, values = query.query.sql_with_params()
+        parts.append(f"SELECT e{number}.household_id FROM ({sql}) e{number}")
+        params.extend(values)
+    return (" UNION ".join(parts), params) if parts else None
 
 
 def registry_changed(change: RegistryChange) -> None:

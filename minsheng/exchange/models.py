@@ -140,17 +140,28 @@ class FeedRecord(ScopedModel):
         AMBIGUOUS = "ambiguous", _("Ambiguous")
         UNMATCHED = "unmatched", _("Unmatched")
 
-    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="records")
+    # A million records a feed: no database foreign keys (feeds are never deleted; the feed's own insert writes both)
+    # and only the indexes the pages and checks read — the row's place (feed, row) and the person's records
+    # (person, feed). Measured in docs/benchmarks.md, "Data exchange".
+    feed = models.ForeignKey(
+        Feed, on_delete=models.CASCADE, related_name="records", db_constraint=False, db_index=False
+    )
     row = models.PositiveIntegerField(_("row"))
     id_number = EncryptedCharField(_("ID number"))
-    id_index = models.CharField(max_length=32, db_index=True)
+    id_index = models.CharField(max_length=32)
     id_masked = models.CharField(_("ID number (masked)"), max_length=18)
     name = models.CharField(_("name"), max_length=60)
     person = models.ForeignKey(
-        "people.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="feed_records"
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="feed_records",
+        db_constraint=False,
+        db_index=False,
     )
     match = models.CharField(_("match"), max_length=9, choices=Match.choices, default=Match.UNMATCHED)
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    area_code = models.CharField(_("area code"), max_length=12)
     on = models.DateField(_("date"), null=True, blank=True)
     amount_fen = models.BigIntegerField(_("amount (fen)"), null=True, blank=True)
     values = models.JSONField(_("values"))

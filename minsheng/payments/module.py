@@ -49,6 +49,7 @@ MODULE = Module(
     headlines=(Headline("paid_total", _("Assistance paid"), "fen", False, figures.paid_total, 50),),
     demo=(DemoStep(40, demo_step),),
     pays_household=(selectors.household_paid,),
+    enrolled_households=(selectors.enrolled_households,),
     due_work=(
         DueWork(
             "payroll_approve",

@@ -140,6 +140,13 @@ def household_paid(household: Any) -> bool:
     return Benefit.objects.unscoped().filter(household=household).exclude(status=Benefit.Status.STOPPED).exists()
 
 
+def enrolled_households() -> QuerySet[Any]:
+    """The households the payroll pays now, as one column ``household_id`` (``Module.enrolled_households``: the
+    monthly verification checks these, set-based)."""
+    # unscoped: a system reader's subquery over the whole city's benefits (the same rule as household_paid)
+    return Benefit.objects.unscoped().exclude(status=Benefit.Status.STOPPED).values("household_id")
+
+
 # --- Due work -----------------------------------------------------------------------------------------------------
 
 
