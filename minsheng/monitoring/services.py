@@ -298,9 +298,12 @@ def _object_signals(rule_variants: list[WarningRule], on: dt.date) -> Iterator[t
             eligible=True,
         )
         # unscoped: a system job over the whole city's running allowances
+        # unscoped: a system job's subquery: whether the household was means-tested at all
+        tested = Assessment.objects.unscoped().filter(household=OuterRef("household"))
         rows = (
             Benefit.objects.unscoped()
             .filter(programme="disability_living", status__in=RUNNING)
+            .filter(Exists(tested))  # without a means test there is nothing to doubt by
             .filter(~Exists(still_due))
             .values_list("household_id", "id")
         )

@@ -368,3 +368,22 @@ def test_a_visit_refused_while_applying_leaves_no_photo_on_disk(
     assert (Visit.objects.unscoped().count(), list(tmp_path.rglob("*.png"))) == (0, [])
     _visit(personas, alert)
     assert len(list(tmp_path.rglob("*.png"))) == 1
+
+
+def test_disability_doubt_needs_a_means_test_that_no_longer_finds_the_allowance_due(personas: Personas) -> None:
+    from minsheng.assistance.means.services import assessment_run, economic_status_new
+    from minsheng.assistance.means.services import authorisation_record as status_signed
+    from minsheng.payments.tests.factories import enrol
+
+    p = personas
+    actor = p[Role.TOWNSHIP_WINDOW]
+    head = make_person(p.village, "郑十", birth="1960-01-01")
+    household = make_household(p.village, head)
+    enrol(head, "disability_living", 9_000, first_month=TODAY.replace(day=1))
+    assert alerts_raise(**_window(), codes=["disability_doubt"]).total == 0  # never means-tested: nothing to doubt by
+    status = economic_status_new(actor=actor, household=household, window_end=TODAY.replace(day=1))
+    status_signed(actor=actor, status=status, serial="SQ-D1", signed_on=TODAY, channel="paper", signers=[(head, "")])
+    assessment_run(actor=actor, household=household)  # no certificate: the allowance is not due
+
+    assert alerts_raise(**_window(), codes=["disability_doubt"]).by_rule["disability_doubt"] == 1
+    assert Alert.objects.unscoped().get().person == head
