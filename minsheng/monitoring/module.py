@@ -46,7 +46,8 @@ MODULE = Module(
     permissions={
         Role.VILLAGE_WORKER: VISIT,
         Role.TOWNSHIP_WINDOW: READ,
-        Role.TOWNSHIP_REVIEWER: CONFIRM,
+        # The township reviewer confirms the village's visits, and visits what a rule sends to the township.
+        Role.TOWNSHIP_REVIEWER: CONFIRM | VISIT,
         Role.COUNTY_APPROVER: READ,
         Role.CITY_ADMIN: READ | RULES,
         Role.AUDITOR: READ | {"monitoring.view_warningrule", "monitoring.view_discoveryrun"},

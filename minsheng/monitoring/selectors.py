@@ -10,8 +10,10 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from minsheng.accounts.models import RoleAssignment
 from minsheng.core.crypto import mask_name
 from minsheng.core.modules import DueItem
+from minsheng.core.roles import Role
 from minsheng.monitoring.models import Alert, MonitoredHousehold, WarningRule
 
 
@@ -23,9 +25,22 @@ def alert_get(*, user: Any, pk: int) -> Alert:
     return get_object_or_404(alert_list(user=user).select_related("application", "visited_by", "confirmed_by"), pk=pk)
 
 
+# Who receives a rule's warnings (``WarningRule.recipients``): the role whose to-do list shows them to visit.
+RECEIVERS: dict[str, str] = {
+    Role.VILLAGE_WORKER: WarningRule.Recipients.VILLAGE,
+    Role.TOWNSHIP_REVIEWER: WarningRule.Recipients.TOWNSHIP,
+}
+
+
 def to_visit(*, user: Any) -> QuerySet[Alert]:
-    """Open warnings in the user's areas, the soonest deadline first."""
-    return alert_list(user=user).filter(status=Alert.Status.OPEN).order_by("due_on", "id")
+    """Open warnings in the user's areas that their rule sends to one of the user's roles (the village worker, or
+    the township reviewer), the soonest deadline first."""
+    roles = set(RoleAssignment.objects.filter(user=user, role__in=list(RECEIVERS)).values_list("role", flat=True))
+    return (
+        alert_list(user=user)
+        .filter(status=Alert.Status.OPEN, rule__recipients__in=[RECEIVERS[r] for r in roles])
+        .order_by("due_on", "id")
+    )
 
 
 def to_confirm(*, user: Any) -> QuerySet[Alert]:

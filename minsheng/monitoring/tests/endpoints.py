@@ -91,7 +91,7 @@ register(
     ),
     Endpoint(
         "monitoring:visit_desk",
-        frozenset({Role.VILLAGE_WORKER}),
+        frozenset({Role.VILLAGE_WORKER, Role.TOWNSHIP_REVIEWER}),
         method="post",
         kwargs=lambda p: {"pk": _alert(p, "monitoring_open").pk},
         data=lambda p: {"checked_in_at": "2026-12-04T09:00", "outcome": "closed", "reason": "已电话解答政策"},
@@ -129,10 +129,15 @@ def _phone_fields(p: Personas) -> dict[str, Any]:
 
 
 register(
-    Endpoint("monitoring:visit_phone", frozenset({Role.VILLAGE_WORKER}), kwargs=_phone_alert, object_level=True),
+    Endpoint(
+        "monitoring:visit_phone",
+        frozenset({Role.VILLAGE_WORKER, Role.TOWNSHIP_REVIEWER}),
+        kwargs=_phone_alert,
+        object_level=True,
+    ),
     Endpoint(
         "monitoring:visit_submit",
-        frozenset({Role.VILLAGE_WORKER}),
+        frozenset({Role.VILLAGE_WORKER, Role.TOWNSHIP_REVIEWER}),
         method="post",
         kwargs=_phone_alert,
         data=_phone_fields,
@@ -140,5 +145,5 @@ register(
         object_level=True,
         success=201,
     ),
-    Endpoint("monitoring:visit_queue", frozenset({Role.VILLAGE_WORKER})),
+    Endpoint("monitoring:visit_queue", frozenset({Role.VILLAGE_WORKER, Role.TOWNSHIP_REVIEWER})),
 )

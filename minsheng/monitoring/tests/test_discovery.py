@@ -387,3 +387,23 @@ def test_disability_doubt_needs_a_means_test_that_no_longer_finds_the_allowance_
 
     assert alerts_raise(**_window(), codes=["disability_doubt"]).by_rule["disability_doubt"] == 1
     assert Alert.objects.unscoped().get().person == head
+
+
+def test_a_rule_sent_to_the_township_is_on_the_township_reviewers_list_not_the_village_workers(
+    personas: Personas, people: dict[str, Any]
+) -> None:
+    p = personas
+    WarningRule.objects.filter(code="death").update(recipients=WarningRule.Recipients.TOWNSHIP)
+    _feeds(p, people)
+    alerts_raise(**_window())
+    visit = next(w for m in modules() for w in m.due_work if w.key == "warning_visit")
+    worker, reviewer = p[Role.VILLAGE_WORKER], p[Role.TOWNSHIP_REVIEWER]
+    assert sorted(a.rule_code for a in visit_list(worker)) == ["medical_large", "utility_cutoff"]
+    assert [a.rule_code for a in visit_list(reviewer)] == ["death"]
+    assert (visit.count(worker, TODAY), visit.count(reviewer, TODAY)) == (2, 1)
+
+
+def visit_list(user: Any) -> list[Alert]:
+    from minsheng.monitoring.selectors import to_visit
+
+    return list(to_visit(user=user))

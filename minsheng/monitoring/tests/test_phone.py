@@ -159,21 +159,21 @@ def test_a_visit_after_the_warning_was_handled_is_kept_not_applied(personas: Per
     assert _visits().get().applied is False
 
 
-def test_only_the_areas_village_worker_may_send(personas: Personas, alert: Alert) -> None:
+def test_only_the_areas_visiting_staff_may_send(personas: Personas, alert: Alert) -> None:
     outsider = Client()
     outsider.force_login(personas.outsider(Role.VILLAGE_WORKER))
-    reviewer = Client()
-    reviewer.force_login(personas[Role.TOWNSHIP_REVIEWER])
+    window = Client()
+    window.force_login(personas[Role.TOWNSHIP_WINDOW])  # reads warnings, does not visit
 
     assert _submit(outsider, alert).status_code == 404
-    denied = _submit(reviewer, alert)
+    denied = _submit(window, alert)
     assert denied.status_code == 403
     assert denied.json()["errors"]["__all__"]
     anonymous = _submit(Client(), alert)
     assert anonymous.status_code == 401  # JSON, not the login page (a redirect would read as sent)
     assert anonymous.json()["errors"]["__all__"]
     assert outsider.get(reverse("monitoring:visit_phone", args=[alert.pk])).status_code == 404
-    assert reviewer.get(reverse("monitoring:visit_phone", args=[alert.pk])).status_code == 403
+    assert window.get(reverse("monitoring:visit_phone", args=[alert.pk])).status_code == 403
     assert _visits().count() == 0
 
 
