@@ -297,9 +297,9 @@ def _object_signals(rule_variants: list[WarningRule], on: dt.date) -> Iterator[t
             person=OuterRef("payee"),
             eligible=True,
         )
-        # unscoped: a system job over the whole city's running allowances
         # unscoped: a system job's subquery: whether the household was means-tested at all
         tested = Assessment.objects.unscoped().filter(household=OuterRef("household"))
+        # unscoped: a system job over the whole city's running allowances
         rows = (
             Benefit.objects.unscoped()
             .filter(programme="disability_living", status__in=RUNNING)

@@ -308,5 +308,6 @@ def test_the_beat_schedule_names_registered_tasks() -> None:
         "statistics.refresh",
         "statistics.rebuild",
         "exchange.monthly_check_this_month",
+        "monitoring.discover",
     }
     assert names <= set(app.tasks)
