@@ -79,6 +79,6 @@ def test_simultaneous_guesses_beyond_the_limit_are_not_even_compared(settings: o
     code = OnlineCode.objects.get(id_index=index)
     assert outcomes.count("in") <= 1 and outcomes.count("refused") >= 9
     assert (code.used_at is not None) == (outcomes.count("in") == 1)
-    # Which thread is compared first is the scheduler's choice: the right code may win after fewer than five wrong
-    # guesses (the others are then refused as used, not counted); otherwise the count stops at five exactly.
-    assert code.attempts < 5 if code.used_at is not None else code.attempts == 5
+    # Which thread is compared first is the scheduler's choice: the right code may win as any of the first five
+    # counted tries (the later ones are refused as used, not counted); otherwise the count stops at five exactly.
+    assert code.attempts <= 5 if code.used_at is not None else code.attempts == 5
