@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from django.http import Http404
+
 # The largest value a BigAutoField (every primary key here) or a 64-bit SQL integer holds.
 BIGINT_MAX = 2**63 - 1
 _DIGITS = re.compile(r"-?[0-9]{1,19}")  # ASCII only; 19 digits hold every 64-bit value
@@ -34,6 +36,14 @@ def parse_int(text: object, *, minimum: int | None = None, maximum: int | None =
 def parse_id(text: object) -> int | None:
     """A primary key: a positive whole number that fits the key column; else ``None`` (the caller answers 404)."""
     return parse_int(text, minimum=1, maximum=BIGINT_MAX)
+
+
+def id_or_404(text: object) -> int:
+    """``parse_id`` for a view's URL argument: a key that cannot be one is a page that does not exist."""
+    number = parse_id(str(text))
+    if number is None:
+        raise Http404
+    return number
 
 
 def ids_of(texts: Iterable[object]) -> list[int]:

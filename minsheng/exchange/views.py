@@ -21,7 +21,7 @@ from minsheng.audit.services import audit_record
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.core.months import parse_month
-from minsheng.core.numbers import parse_id
+from minsheng.core.numbers import id_or_404
 from minsheng.core.pdf import pdf_response
 from minsheng.core.scoping import scope_allows
 from minsheng.exchange import selectors
@@ -83,14 +83,6 @@ def _actor(request: HttpRequest) -> User:
     return actor
 
 
-def _pk(pk: Any) -> int:
-    """The URL's id, or 404 when it cannot be a key (beyond 64 bits)."""
-    value = parse_id(str(pk))
-    if value is None:
-        raise Http404
-    return value
-
-
 @role_required("exchange.view_datasource")
 def source_list(request: HttpRequest) -> HttpResponse:
     sources = [(source, layout_for(source.code, source.layout_version)) for source in DataSource.objects.all()]
@@ -140,7 +132,7 @@ def feed_new(request: HttpRequest) -> HttpResponse:
 @role_required("exchange.add_feed")
 def rejection_report(request: HttpRequest, pk: int) -> FileResponse:
     """The error report of a refused file (the uploader's area)."""
-    rejection = get_object_or_404(FeedRejection.objects.restrict(request.user, "view"), pk=_pk(pk))
+    rejection = get_object_or_404(FeedRejection.objects.restrict(request.user, "view"), pk=id_or_404(pk))
     path = Path(settings.MEDIA_ROOT) / rejection.report
     if not path.is_file():
         raise Http404
@@ -149,7 +141,7 @@ def rejection_report(request: HttpRequest, pk: int) -> FileResponse:
 
 @role_required(VIEW_FEED)
 def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    feed = selectors.feed_get(user=request.user, pk=_pk(pk))
+    feed = selectors.feed_get(user=request.user, pk=id_or_404(pk))
     page = Paginator(selectors.feed_problems(user=request.user, feed=feed), 100).get_page(request.GET.get("page"))
     audit_record(
         actor=_actor(request),
@@ -205,7 +197,7 @@ def client_new(request: HttpRequest) -> HttpResponse:
 @role_required(MANAGE)
 @require_POST
 def client_rotate(request: HttpRequest, pk: int) -> HttpResponse:
-    client = selectors.client_get(user=request.user, pk=_pk(pk))
+    client = selectors.client_get(user=request.user, pk=id_or_404(pk))
     try:
         key = client_key_rotate(actor=_actor(request), client=client)
     except (ValidationError, PermissionDenied) as exc:
@@ -217,7 +209,7 @@ def client_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(MANAGE)
 @require_POST
 def client_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    client = selectors.client_get(user=request.user, pk=_pk(pk))
+    client = selectors.client_get(user=request.user, pk=id_or_404(pk))
     form = RevokeForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why the client is revoked."))
@@ -235,7 +227,7 @@ def client_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def client_may_verify(request: HttpRequest, pk: int) -> HttpResponse:
     """Allow the client to request verifications (the shared service), or withdraw it (``may_verify`` "1" or "0")."""
-    client = selectors.client_get(user=request.user, pk=_pk(pk))
+    client = selectors.client_get(user=request.user, pk=id_or_404(pk))
     allow = request.POST.get("may_verify") == "1"
     try:
         client_may_verify_set(actor=_actor(request), client=client, may_verify=allow)
@@ -253,7 +245,7 @@ def client_may_verify(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _household(request: HttpRequest, pk: Any) -> Household:
-    return get_object_or_404(Household.objects.restrict(request.user, "view"), pk=_pk(pk))
+    return get_object_or_404(Household.objects.restrict(request.user, "view"), pk=id_or_404(pk))
 
 
 @role_required("exchange.view_authorisation")
@@ -296,7 +288,7 @@ def authorisation_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("exchange.view_authorisation")
 def authorisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    authorisation = selectors.authorisation_get(user=request.user, pk=_pk(pk))
+    authorisation = selectors.authorisation_get(user=request.user, pk=id_or_404(pk))
     can_end = request.user.has_perm("exchange.change_authorisation") and authorisation.ended_on is None
     return render(
         request,
@@ -308,7 +300,7 @@ def authorisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required("exchange.change_authorisation")
 @require_POST
 def authorisation_end_view(request: HttpRequest, pk: int) -> HttpResponse:
-    authorisation = selectors.authorisation_get(user=request.user, pk=_pk(pk))
+    authorisation = selectors.authorisation_get(user=request.user, pk=id_or_404(pk))
     form = EndForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
@@ -330,7 +322,7 @@ def authorisation_end_view(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required("exchange.view_feedrecord")
 def person_records(request: HttpRequest, pk: int) -> HttpResponse:
     """The departments' data on a person, under the household's 授权书 (refused with the reason without one)."""
-    person = get_object_or_404(Person.objects.restrict(request.user, "view"), pk=_pk(pk))
+    person = get_object_or_404(Person.objects.restrict(request.user, "view"), pk=id_or_404(pk))
     try:
         authorisation, records = person_records_query(actor=_actor(request), person=person)
     except NotAuthorised as exc:
@@ -374,7 +366,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
 @role_required("exchange.change_finding")
 @require_POST
 def finding_close_view(request: HttpRequest, pk: int) -> HttpResponse:
-    finding = get_object_or_404(selectors.finding_list(user=request.user), pk=_pk(pk))
+    finding = get_object_or_404(selectors.finding_list(user=request.user), pk=id_or_404(pk))
     try:
         finding_close(actor=_actor(request), finding=finding, note=request.POST.get("note", ""))
     except ValidationError as exc:
@@ -513,13 +505,13 @@ def _detail(
 
 @role_required("exchange.view_verification")
 def verification_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, selectors.verification_get(user=request.user, pk=_pk(pk)))
+    return _detail(request, selectors.verification_get(user=request.user, pk=id_or_404(pk)))
 
 
 @role_required("exchange.change_verification")
 @require_POST
 def verification_review_view(request: HttpRequest, pk: int) -> HttpResponse:
-    verification = selectors.verification_get(user=request.user, pk=_pk(pk))
+    verification = selectors.verification_get(user=request.user, pk=id_or_404(pk))
     form = VerificationReviewForm(request.POST)
     if form.is_valid():
         dispatch = form.cleaned_data["decision"] == VerificationReviewForm.DISPATCH
@@ -544,8 +536,8 @@ def verification_review_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _query(request: HttpRequest, pk: Any, query_pk: Any) -> tuple[Verification, VerificationQuery]:
-    verification = selectors.verification_get(user=request.user, pk=_pk(pk))
-    query = get_object_or_404(verification.queries.select_related("source"), pk=_pk(query_pk))
+    verification = selectors.verification_get(user=request.user, pk=id_or_404(pk))
+    query = get_object_or_404(verification.queries.select_related("source"), pk=id_or_404(query_pk))
     return verification, query
 
 
@@ -606,7 +598,7 @@ def verification_answer(request: HttpRequest, pk: int, query_pk: int) -> HttpRes
 @require_POST
 def verification_object_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The family objects to the report: a 复查 is filed."""
-    verification = selectors.verification_get(user=request.user, pk=_pk(pk))
+    verification = selectors.verification_get(user=request.user, pk=id_or_404(pk))
     form = ObjectionForm(request.POST)
     if form.is_valid():
         try:
@@ -626,7 +618,7 @@ def verification_object_view(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required("exchange.view_verification")
 def verification_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The 核对报告 as a paper (audited: it shows the family's verified figures)."""
-    verification = selectors.verification_get(user=request.user, pk=_pk(pk))
+    verification = selectors.verification_get(user=request.user, pk=id_or_404(pk))
     if verification.status != Verification.Status.REPORTED:
         raise Http404
     content = report_pdf(verification, selectors.verification_items(verification))

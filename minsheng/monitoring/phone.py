@@ -21,7 +21,7 @@ from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -35,7 +35,7 @@ from minsheng.accounts.models import User
 from minsheng.catalog.models import Item
 from minsheng.core.decorators import role_required
 from minsheng.core.limits import REASON_MAX
-from minsheng.core.numbers import parse_id
+from minsheng.core.numbers import id_or_404
 from minsheng.monitoring import selectors
 from minsheng.monitoring.models import Alert, Visit
 from minsheng.monitoring.questions import answers_clean, questions_for
@@ -56,13 +56,6 @@ OFFLINE_STATIC = (
 PHONE_PATH = r"^/monitoring/warnings/\d+/phone/$"
 
 
-def _pk(value: Any) -> int:
-    number = parse_id(str(value))
-    if number is None:
-        raise Http404
-    return number
-
-
 def _phone_context(request: HttpRequest) -> dict[str, Any]:
     """What every phone page's script needs: where the service worker and the endpoint are, and its words (from
     the .po, rendered into data attributes: the script has no strings of its own)."""
@@ -78,7 +71,7 @@ def _phone_context(request: HttpRequest) -> dict[str, Any]:
 @require_GET
 def visit_phone(request: HttpRequest, pk: int) -> HttpResponse:
     """A warning's visit, mobile first: check in, location with consent, the questions, photos, the outcome."""
-    alert = selectors.alert_get(user=request.user, pk=_pk(pk))
+    alert = selectors.alert_get(user=request.user, pk=id_or_404(pk))
     items = Item.objects.filter(active=True).order_by("number").only("number", "name")
     return render(
         request,
@@ -224,7 +217,7 @@ def visit_submit(request: HttpRequest, pk: int) -> HttpResponse:
         length = 0
     if length > REQUEST_MAX_BYTES:
         return _errors({"photos": [_("The visit is too large to send (at most 6 photos of 5 MB).")]})
-    alert = selectors.alert_get(user=request.user, pk=_pk(pk))
+    alert = selectors.alert_get(user=request.user, pk=id_or_404(pk))
     actor: User = request.user  # type: ignore[assignment]  # authenticated: checked above
     try:
         received = visit_receive(actor=actor, data=_visit_data(request, alert))

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from minsheng.accounts.models import User
 from minsheng.assistance.benefits.models import Benefit
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
-from minsheng.core.numbers import parse_id
+from minsheng.core.numbers import id_or_404
 from minsheng.monitoring import selectors
 from minsheng.monitoring.forms import ConfirmForm, RuleForm, VisitForm
 from minsheng.monitoring.models import Alert, Group, MonitoredHousehold, WarningRule
@@ -33,13 +33,6 @@ PAGE = 50
 def _actor(request: HttpRequest) -> User:
     actor: User = request.user  # type: ignore[assignment]  # role_required let only a signed-in user through
     return actor
-
-
-def _pk(pk: Any) -> int:
-    value = parse_id(str(pk))
-    if value is None:
-        raise Http404
-    return value
 
 
 @role_required("monitoring.view_alert")
@@ -73,7 +66,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 @role_required("monitoring.view_alert")
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = selectors.alert_get(user=request.user, pk=_pk(pk))
+    alert = selectors.alert_get(user=request.user, pk=id_or_404(pk))
     return render(request, "monitoring/alert_detail.html", _detail_context(request, alert))
 
 
@@ -99,7 +92,7 @@ def _detail_context(
 @require_POST
 def visit_desk(request: HttpRequest, pk: int) -> HttpResponse:
     """The visit recorded at a desk, through the same service as the phone's."""
-    alert = selectors.alert_get(user=request.user, pk=_pk(pk))
+    alert = selectors.alert_get(user=request.user, pk=id_or_404(pk))
     form = VisitForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
@@ -139,7 +132,7 @@ def _visit_uuid(request: HttpRequest) -> uuid.UUID:
 @role_required("monitoring.change_alert")
 @require_POST
 def alert_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
-    alert = selectors.alert_get(user=request.user, pk=_pk(pk))
+    alert = selectors.alert_get(user=request.user, pk=id_or_404(pk))
     form = ConfirmForm(request.POST)
     if form.is_valid():
         try:
@@ -175,7 +168,7 @@ def population(request: HttpRequest) -> HttpResponse:
 def household_file(request: HttpRequest, pk: int) -> HttpResponse:
     """一户一档: the household's groups and their history, its members, assistance and warnings."""
     monitored = get_object_or_404(
-        MonitoredHousehold.objects.restrict(request.user, "view").select_related("household"), pk=_pk(pk)
+        MonitoredHousehold.objects.restrict(request.user, "view").select_related("household"), pk=id_or_404(pk)
     )
     household = monitored.household
     members = (
@@ -210,7 +203,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 @role_required("monitoring.add_warningrule")
 def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """A new rule, or a new version of one; "Preview" counts the warnings it would raise, writing nothing."""
-    base = get_object_or_404(WarningRule, pk=_pk(pk)) if pk is not None else None
+    base = get_object_or_404(WarningRule, pk=id_or_404(pk)) if pk is not None else None
     preview = None
     if request.method == "POST":
         form = RuleForm(request.POST)
