@@ -228,7 +228,8 @@ def _summary(rule: WarningRule, values: dict[str, Any], amount: int | None) -> s
     parts = [rule.name]
     if amount is not None:
         parts.append(f"¥{amount / 100:,.2f}")
-    for key in ("event", "utility", "diagnosis", "summary", "category", "level", "school", "died_on"):
+    # The free-text values a worker reads; coded choices (event, utility …) are in the rule's name already.
+    for key in ("diagnosis", "summary", "school", "died_on"):
         if values.get(key):
             parts.append(str(values[key]))
     return " · ".join(parts)[:200]

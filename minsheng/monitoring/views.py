@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Case, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -47,7 +48,13 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     overdue = request.GET.get("overdue") == "1"
     if overdue:
         alerts = alerts.filter(status=Alert.Status.OPEN, due_on__lt=timezone.localdate())
-    page = Paginator(alerts.order_by("status", "due_on", "id"), PAGE).get_page(request.GET.get("page"))
+    # To visit first, then awaiting the township, then handled; the soonest deadline first within each.
+    progress = Case(
+        When(status=Alert.Status.OPEN, then=Value(0)),
+        When(status=Alert.Status.VISITED, then=Value(1)),
+        default=Value(2),
+    )
+    page = Paginator(alerts.order_by(progress, "due_on", "id"), PAGE).get_page(request.GET.get("page"))
     rules = WarningRule.objects.order_by("code").values_list("code", "name").distinct()
     return render(
         request,
