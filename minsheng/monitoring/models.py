@@ -19,6 +19,7 @@ import datetime as dt
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -191,6 +192,14 @@ class Alert(ScopedModel):
         return f"{self.rule_code} {self.person_id} {self.period:%Y-%m}"
 
 
+def declared_visit_kind(value: str) -> None:
+    """A visit's kind is one a module declares (``Module.visit_kinds``), or the legacy regular visit."""
+    from minsheng.core.modules import visit_kinds
+
+    if value != Visit.Kind.REGULAR and value not in visit_kinds():
+        raise ValidationError(_("Unknown kind of visit."))
+
+
 class Visit(ScopedModel):
     """A home visit recorded on a phone or a desk (``area_code``: the visited person's village), of any module's
     kind: ``kind`` is a declared ``core.modules.VisitKind`` code (checked against the declarations, not choices)
@@ -206,7 +215,7 @@ class Visit(ScopedModel):
         NO_LOCATION = "no_location", _("No location recorded")
 
     client_uuid = models.UUIDField(unique=True)
-    kind = models.CharField(_("kind"), max_length=30)
+    kind = models.CharField(_("kind"), max_length=30, validators=[declared_visit_kind])
     subject_id = models.PositiveBigIntegerField(_("subject"), null=True, blank=True)
     person = models.ForeignKey("people.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
     alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.PROTECT, related_name="visits")

@@ -331,11 +331,11 @@ def visit_kind_phone(request: HttpRequest, kind: str, subject: int) -> HttpRespo
     @role_required(declared.permission)
     def page(request: HttpRequest) -> HttpResponse:
         pk = _subject_id(subject)
-        if declared.outcomes:
-            return redirect("monitoring:visit_phone", pk)
         found = declared.subject(request.user, pk)
         if found is None:
             raise Http404
+        if declared.outcomes:  # the warning's visit: its own page, with the apply/refer/close block
+            return redirect("monitoring:visit_phone", pk)
         return render(
             request,
             "monitoring/visit_kind_phone.html",
