@@ -380,7 +380,8 @@ def test_a_module_s_timed_visit_with_photos_before_and_after_arrives_once(exampl
     ]
     assert SEEN["visits"] == [visit.pk]
     event = AuditEvent.objects.unscoped().get(action="monitoring.visit_recorded")
-    assert (event.area_code, event.after["kind"], event.after["subject"]) == (
+    after = event.after or {}
+    assert (event.area_code, after["kind"], after["subject"]) == (
         personas.village.code,
         "example.meal",
         person.pk,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Value
 from django.db.models.functions import TruncMonth
-from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy
 
 from minsheng.audit.models import AuditEvent
 from minsheng.core.modules import (
@@ -132,7 +132,7 @@ MODULE = Module(
     visit_kinds=(
         VisitKind(
             "example.meal",
-            lazy(str, str)("助餐服务"),
+            gettext_lazy("助餐服务"),
             RECORD,
             subject=meal_subject,
             questions=meal_questions,
