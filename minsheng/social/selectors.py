@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from minsheng.areas.models import Division
+from minsheng.core.scoping import scope_allows
 from minsheng.social import credit_code as uscc
 from minsheng.social.models import (
     AnnualReport,
@@ -111,7 +112,8 @@ def registrars_for(*, user: User) -> list[Division]:
 
 
 def station_list(*, user: User, kind: str = "", area: str = "") -> QuerySet[Station]:
-    rows = Station.objects.restrict(user, "view").select_related("operator").annotate(staff=Count("workers"))
+    working = Count("workers", filter=Q(workers__active=True))
+    rows = Station.objects.restrict(user, "view").select_related("operator").annotate(staff=working)
     if kind in Station.Kind.values:
         rows = rows.filter(kind=kind)
     if area.isdigit() and len(area) in (2, 4, 6, 9, 12):
@@ -210,11 +212,14 @@ def project_totals(*, project: CharityProject) -> dict[str, int]:
 
 
 def referral_projects(*, user: User, area_code: str, service_field: str = "") -> QuerySet[CharityProject]:
-    """Projects accepting referrals that serve ``area_code`` (a project of the area or of any area containing it),
-    for the modules that refer people outward (先内部后外部)."""
-    prefixes = [area_code[:n] for n in (2, 4, 6, 9, 12)]
-    codes = [p.ljust(12, "0") for p in prefixes]
-    rows = CharityProject.objects.restrict(user, "view").filter(accepts_referrals=True, area_code__in=codes)
+    """Projects accepting referrals that serve ``area_code``: a project of that division or of any division containing
+    it (a village worker refers to the township's, the county's and the city's projects), for a user who may read
+    projects there. What a project offers is public; its donors are not read here."""
+    if not scope_allows(user, "social.view_charityproject", area_code):
+        return CharityProject.objects.restrict(user, "view").none()
+    codes = [area_code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)]
+    # unscoped: the user reads projects here; those of the divisions above serve this area too
+    rows = CharityProject.objects.unscoped().filter(accepts_referrals=True, area_code__in=codes)
     if service_field in ServiceField.values:
         rows = rows.filter(service_field=service_field)
     return rows.order_by("-area_code", "name")

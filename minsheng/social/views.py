@@ -436,10 +436,9 @@ def donation_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 def public_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.OrganisationFilter.parse(request.GET.dict())
-    context = {
-        "form": FilterForm(initial=filters.__dict__),
-        "page": _page(request, selectors.public_search(filters=filters)),
-    }
+    form = FilterForm(initial=filters.__dict__)
+    del form.fields["status"]  # the public registry lists registered organisations only
+    context = {"form": form, "page": _page(request, selectors.public_search(filters=filters))}
     return render(request, "social/public_list.html", context)
 
 

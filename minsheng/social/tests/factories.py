@@ -65,7 +65,7 @@ def project(p: Any) -> CharityProject:
     if "social_project" not in p.extra:
         p.extra["social_project"] = CharityProject.objects.create(
             name="微心愿",
-            area_code=p.township.code,
+            area_code=p.village.code,
             service_field="children",
             description="认领困境儿童的微心愿",
             starts_on=dt.date(2022, 1, 1),

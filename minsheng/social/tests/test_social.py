@@ -378,8 +378,29 @@ def test_donations_in_fen_and_goods(personas: Personas) -> None:
 
     assert project_totals(project=p) == {"money": 500_000, "goods": 120_000}
     assert Donation.objects.unscoped().count() == 2
-    assert [x.pk for x in referral_projects(user=personas["village_worker"], area_code=personas.village.code)] == []
-    assert [x.pk for x in referral_projects(user=admin, area_code=personas.village.code)] == [p.pk]
+    # The project is the village's; one of the township serves the village too, one of another township does not.
+    from minsheng.social.models import CharityProject
+
+    township = CharityProject.objects.create(
+        name="助老餐桌",
+        area_code=personas.township.code,
+        service_field="elderly",
+        description="助餐",
+        starts_on=dt.date(2022, 1, 1),
+    )
+    CharityProject.objects.create(
+        name="助学",
+        area_code=personas.other_township.code,
+        service_field="children",
+        description="助学",
+        starts_on=dt.date(2022, 1, 1),
+    )
+    worker = personas["village_worker"]
+    assert [x.pk for x in referral_projects(user=worker, area_code=personas.village.code)] == [p.pk, township.pk]
+    assert [x.pk for x in referral_projects(user=worker, area_code=personas.village.code, service_field="elderly")] == [
+        township.pk
+    ]
+    assert list(referral_projects(user=worker, area_code=personas.other_village.code)) == []
 
 
 @pytest.mark.django_db
