@@ -67,7 +67,7 @@ def bench_social() -> Iterator[str]:
         RoleAssignment.objects.create(user=user, role="city_admin", division=city)
     staff = Client()
     staff.force_login(user)
-    searches = (
+    searches: tuple[tuple[str, dict[str, str]], ...] = (
         ("no filter", {}),
         ("name contains", {"name": sample.name[-4:]}),
         ("credit code", {"credit_code": sample.credit_code}),

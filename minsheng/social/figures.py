@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -40,7 +41,7 @@ INDICATORS = (
 )
 
 
-def _months(window: CellWindow) -> tuple[str, list[object]]:
+def _months(window: CellWindow) -> tuple[str, list[Any]]:
     month = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
     months = window.every_month()
     values = ", ".join(f"({month}, {month})" for _ in months)

@@ -90,14 +90,16 @@ def valid_until(start: dt.date, months: int) -> dt.date:
     return first.replace(day=min(start.day, last_day)) - dt.timedelta(days=1)
 
 
-def _date(value: dt.date | None, field: str, *, required: bool = True) -> dt.date | None:
+def _date(value: dt.date | None, field: str) -> dt.date:
     if value is None:
-        if required:
-            raise ValidationError({field: _("Enter the date.")})
-        return None
+        raise ValidationError({field: _("Enter the date.")})
     if value < PAST_LIMIT or value > timezone.localdate():
         raise ValidationError({field: _("The date must lie between 1949-10-01 and today.")})
     return value
+
+
+def _date_or_none(value: dt.date | None, field: str) -> dt.date | None:
+    return None if value is None else _date(value, field)
 
 
 def _fen(value: int, field: str, *, allow_zero: bool = True) -> int:
@@ -228,7 +230,6 @@ def organisation_deregister(
         raise ValidationError(_("This organisation is not registered any more."))
     reason = _text(reason, "reason", _("Say why."), 500)
     day = _date(ended_on, "ended_on")
-    assert day is not None
     if day < row.registered_on:
         raise ValidationError({"ended_on": _("The date lies before the registration.")})
     before = _snapshot(row)
@@ -257,7 +258,6 @@ def organisation_grade(*, actor: User, organisation: Organisation, grade: int, g
     if grade not in range(1, 6):
         raise ValidationError({"grade": _("A grade is 1A to 5A.")})
     day = _date(graded_on, "graded_on")
-    assert day is not None
     if day < row.registered_on:
         raise ValidationError({"graded_on": _("The date lies before the registration.")})
     if row.graded_on is not None and day < row.graded_on:
@@ -287,8 +287,8 @@ def organisation_charity(
         raise ValidationError(_("This organisation is not registered any more."))
     if row.kind == Organisation.Kind.COMMUNITY:
         raise ValidationError(_("A community social organisation is not recognised as a charity."))
-    charity = _date(charity_since, "charity_since", required=False)
-    fundraising = _date(fundraising_since, "fundraising_since", required=False)
+    charity = _date_or_none(charity_since, "charity_since")
+    fundraising = _date_or_none(fundraising_since, "fundraising_since")
     if charity is not None and charity < row.registered_on:
         raise ValidationError({"charity_since": _("The date lies before the registration.")})
     if fundraising is not None and (charity is None or fundraising < charity):
@@ -323,7 +323,6 @@ def report_submit(
     """Record an organisation's annual report for a past year (entered by the registrar's administrator)."""
     row = _lock(actor, organisation)
     day = _date(submitted_on, "submitted_on")
-    assert day is not None
     if year < row.registered_on.year or year >= day.year:
         raise ValidationError(
             {"year": _("The year reported is a full year after the registration, before the report.")}
@@ -604,7 +603,6 @@ def donation_record(
     if kind == Donation.Kind.MONEY and goods:
         raise ValidationError({"goods": _("A gift of money names no goods.")})
     day = _date(received_on, "received_on")
-    assert day is not None
     if day < row.starts_on or (row.ends_on is not None and day > row.ends_on):
         raise ValidationError({"received_on": _("The day lies outside the project's dates.")})
     donation = Donation.objects.create(
