@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minsheng.accounts.typing import AuthenticatedRequest
+from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
 from minsheng.core.scoping import scope_allows
 from minsheng.core.steps import service_step
@@ -109,8 +110,12 @@ def organisation_new(request: AuthenticatedRequest) -> HttpResponse:
 def organisation_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     org = selectors.organisation_get(user=request.user, pk=pk)
     editor = scope_allows(request.user, "social.change_organisation", org.registrar_code)
+    divisions = Division.objects.all().filter(code__in=(org.registrar_code, org.area_code))
+    names = dict(divisions.values_list("code", "name"))
     context = {
         "org": org,
+        "registrar_name": names.get(org.registrar_code, ""),
+        "area_name": names.get(org.area_code, ""),
         "reports": list(selectors.organisation_reports(organisation=org)[:20]),
         "workers": org.workers.filter(active=True).count(),
         "editor": editor and org.status == Organisation.Status.ACTIVE,
