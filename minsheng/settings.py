@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "minsheng.funeral",
     "minsheng.monitoring",
     "minsheng.payments",
+    "minsheng.social",
     "minsheng.statistics",
     "minsheng.demo",
 ]
