@@ -218,8 +218,8 @@ def _demo_tasks(cursor: object, today: dt.date) -> int:
         """
         INSERT INTO volunteers_task (area_code, source_app, source_kind, source_id, title, detail, status, raised_at,
             team_id, organisation_id, taken_at, taken_by_id, done_at, outcome, hours_tenths)
-        SELECT al.area_code, 'monitoring', 'alert', CAST(al.id AS varchar(40)), '走访转介：' || al.referred_to, al.reason,
-            'open', %s, NULL, NULL, NULL, NULL, NULL, '', 0
+        SELECT al.area_code, 'monitoring', 'alert', CAST(al.id AS varchar(40)), '走访转介：' || al.referred_to,
+            al.reason, 'open', %s, NULL, NULL, NULL, NULL, NULL, '', 0
         FROM monitoring_alert al WHERE al.outcome = 'referred'
         """,
         [now],

@@ -467,12 +467,14 @@ def certificate_verify(*, code: str, client_ip: str | None) -> Certificate | Non
     code = normalise_code(code)
     with transaction.atomic():
         recent = VerificationAttempt.objects.filter(client_ip=client_ip, attempted_at__gte=since).count()
-        if recent >= settings.VOLUNTEERS_VERIFY_PER_ADDRESS:
-            VerificationAttempt.objects.create(client_ip=client_ip, found=False)
-            raise TooManyLookups
-        # unscoped: the public check by an unguessable code shows only masked, non-personal facts
-        found = Certificate.objects.unscoped().filter(code=code).first() if len(code) == CODE_LENGTH else None
+        refused = recent >= settings.VOLUNTEERS_VERIFY_PER_ADDRESS
+        found = None
+        if not refused and len(code) == CODE_LENGTH:
+            # unscoped: the public check by an unguessable code shows only masked, non-personal facts
+            found = Certificate.objects.unscoped().filter(code=code).first()
         VerificationAttempt.objects.create(client_ip=client_ip, found=found is not None)
+    if refused:
+        raise TooManyLookups
     return found
 
 

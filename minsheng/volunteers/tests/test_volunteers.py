@@ -56,7 +56,7 @@ def test_a_bad_id_number_or_a_second_registration_is_refused(personas: Personas)
     _register(personas, id_number=number)
     with pytest.raises(ValidationError) as error:
         _register(personas, id_number=number, name="王芳")
-    assert error.value.message_dict["id_number"] == ["This ID number is registered as a volunteer already."]
+    assert error.value.message_dict["id_number"] == ["该身份证号已注册为志愿者。"]
     assert Volunteer.objects.unscoped().count() == 1
 
 
@@ -65,7 +65,9 @@ def test_a_minor_needs_a_guardians_consent(personas: Personas) -> None:
     with pytest.raises(ValidationError) as error:
         _register(personas, id_number=minor)
     assert "guardian_name" in error.value.message_dict
-    assert "18" in error.value.message_dict["guardian_name"][0]
+    assert error.value.message_dict["guardian_name"] == [
+        "该志愿者未满18周岁：未成年人须经监护人同意方可注册，请填写监护人姓名和同意日期。"
+    ]
     assert Volunteer.objects.unscoped().count() == 0
     v = _register(personas, id_number=minor, guardian_name="李建国", guardian_consent_on=dt.date(2026, 11, 30))
     assert (v.guardian_name, v.guardian_consent_on) == ("李建国", dt.date(2026, 11, 30))
@@ -96,12 +98,12 @@ def test_hours_are_recorded_once_per_activity_and_at_most_a_day(personas: Person
     # The same volunteer and activity again (a double submit): refused, nothing doubled.
     with pytest.raises(ValidationError) as error:
         services.service_record(actor=actor, activity=first, served=[services.Served(v, 150, "陪老人聊天")])
-    assert "recorded already" in str(error.value)
+    assert error.value.message_dict == {"volunteer": ["张伟在此项服务的时长已记录，不能重复记录。"]}
     # A second activity the same day: 15 + 10 > 24 hours.
     second = activity(personas, t, held_on=day, tenths=100)
     with pytest.raises(ValidationError) as error:
         services.service_record(actor=actor, activity=second, served=[services.Served(v, 100, "打扫卫生")])
-    assert "exceed 24 hours" in str(error.value)
+    assert error.value.message_dict == {"hours": [f"张伟在{day.isoformat()}已记录15小时，再加上本次将超过单日24小时。"]}
     rows = services.service_record(actor=actor, activity=second, served=[services.Served(v, 90, "打扫卫生")])
     v.refresh_from_db()
     assert (v.hours_tenths, v.star) == (240, 0)
@@ -129,7 +131,7 @@ def test_future_dates_and_bad_hours_are_refused(personas: Personas) -> None:
     later = activity(personas, t, held_on=timezone.localdate() + dt.timedelta(days=3))
     with pytest.raises(ValidationError) as error:
         services.service_record(actor=actor, activity=later, served=[services.Served(v, 10, "x")])
-    assert error.value.message_dict == {"served_on": ["Service cannot be recorded for a future date."]}
+    assert error.value.message_dict == {"served_on": ["不能记录未来日期的服务。"]}
     now = activity(personas, t)
     with pytest.raises(ValidationError) as error:
         services.service_record(actor=actor, activity=now, served=[services.Served(v, 0, "x")])
