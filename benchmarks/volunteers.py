@@ -23,6 +23,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 REPEAT = 40
@@ -102,7 +103,7 @@ def bench_volunteers() -> Iterator[str]:
     worst = 0.0
     for label, user, query in cases:
         found = volunteer_search(user=user, query=query)
-        p50, p95, slowest = _times(lambda u=user, q=query: volunteer_search(user=u, query=q))
+        p50, p95, slowest = _times(partial(volunteer_search, user=user, query=query))
         worst = max(worst, p95)
         yield f"search {label}: {len(found)} rows, p50 {p50:.1f} ms, p95 {p95:.1f} ms, slowest {slowest:.1f} ms"
     yield f"search p95, worst case: {worst:.1f} ms (target < 50 ms)"
@@ -113,7 +114,7 @@ def bench_volunteers() -> Iterator[str]:
 
     for digits, label in ((6, "county"), (9, "township")):
         rows = hours_by_area_month(area="3213", first=first, last=today, digits=digits)
-        p50, p95, slowest = _times(lambda d=digits: hours_by_area_month(area="3213", first=first, last=today, digits=d))
+        p50, p95, slowest = _times(partial(hours_by_area_month, area="3213", first=first, last=today, digits=digits))
         yield (
             f"hours by {label} and month from the monthly totals: {len(rows)} cells, p50 {p50:.1f} ms, p95 {p95:.1f} ms"
         )
@@ -126,11 +127,11 @@ def bench_volunteers() -> Iterator[str]:
                 "WHERE served_on >= %s AND served_on <= %s GROUP BY 1, 2",
                 [first, today],
             )
-            return cursor.fetchall()
+            return list(cursor.fetchall())
 
     for digits, label in ((6, "county"), (9, "township")):
         rows = direct(digits)
-        p50, p95, slowest = _times(lambda d=digits: direct(d))
+        p50, p95, slowest = _times(partial(direct, digits))
         yield (
             f"hours by {label} and month summed from {records:,} records: {len(rows)} cells, "
             f"p50 {p50:.1f} ms, p95 {p95:.1f} ms"

@@ -10,9 +10,10 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.core.modules import DemoStep, Module, NavEntry, NavGroup
+from minsheng.core.modules import DemoStep, Headline, Module, NavEntry, NavGroup, StatisticsFamily
 from minsheng.core.roles import Role
-from minsheng.volunteers import events, selectors
+from minsheng.volunteers import events, figures, selectors
+from minsheng.volunteers.models import MonthlyHours, Task, Team, Volunteer
 
 GROUP = "wushe"  # 五社联动: the social organisations' module declares the same group
 READ = frozenset(
@@ -70,6 +71,23 @@ MODULE = Module(
     },
     urls=("volunteers/", "minsheng.volunteers.urls"),
     public_urls=("volunteers:verify",),
+    statistics=(
+        StatisticsFamily(
+            "volunteers",
+            figures.INDICATORS,
+            # Registration, teams, hours and tasks audit their area; a referral raises a task in the case's area.
+            changed_by=("volunteers.", "assistance.temporary_referred", "monitoring.visit_recorded"),
+            compute=figures.volunteer_cells,
+            tables=(Volunteer, Team, MonthlyHours, Task),
+        ),
+    ),
+    headlines=(
+        Headline("volunteers", _("Registered volunteers"), "persons", True, figures.volunteers_figure, 900),
+        Headline("volunteer_teams", _("Volunteer teams"), "count", True, figures.teams_figure, 901),
+        Headline("volunteer_hours", _("Volunteer service hours"), "count", False, figures.hours_figure, 902),
+        Headline("needs_met", _("Needs met by volunteers"), "count", False, figures.tasks_done_figure, 903),
+    ),
+    statistics_tables=figures.TABLES,
     subscribers=events.SUBSCRIBERS,
     demo=(DemoStep(90, _demo_step),),
 )

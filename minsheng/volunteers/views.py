@@ -280,7 +280,10 @@ def activity_detail(request: AuthenticatedRequest, pk: str) -> HttpResponse:
         status = 400
     records = activity.records.select_related("volunteer").order_by("volunteer__name")
     return render(
-        request, "volunteers/activity_detail.html", {"activity": activity, "form": form, "records": records}, status
+        request,
+        "volunteers/activity_detail.html",
+        {"activity": activity, "form": form, "records": records},
+        status=status,
     )
 
 
@@ -347,7 +350,8 @@ def task_complete(request: AuthenticatedRequest, pk: str) -> HttpResponse:
         return redirect("volunteers:task_detail", pk=task.pk)
     if form.is_valid():
         d = form.cleaned_data
-        chosen = [v for v in selectors.team_members(task.team) if v.pk in set(d["volunteers"] or [])]
+        wanted = set(d["volunteers"] or [])
+        chosen = [v for v in selectors.team_members(task.team) if v.pk in wanted] if task.team is not None else []
         try:
             if chosen and not d["hours"]:
                 raise ValidationError({"hours": _("Enter the hours each volunteer served.")})

@@ -58,6 +58,10 @@ HEADLINE_KEYS = [
     "warnings_overdue",
     "warnings_escalated",
     "found_supported",
+    "volunteers",
+    "volunteer_teams",
+    "volunteer_hours",
+    "needs_met",
 ]
 
 
@@ -434,7 +438,7 @@ def test_the_period_label_in_chinese() -> None:
 def test_figures_of_modules_not_built_are_not_available(personas: Personas) -> None:
     board = board_of(personas, Role.CITY_ADMIN, None)
     missing = [f for f in board.figures if not f.available]
-    assert {f.key for f in missing} >= {"social_organisations", "volunteers", "care_institutions"}
+    assert {f.key for f in missing} >= {"social_organisations", "community_centres", "care_institutions"}
     assert all(f.value is None and f.note for f in missing)
     assert [f.key for f in board.figures if f.available] == HEADLINE_KEYS
 

@@ -72,6 +72,7 @@ def test_a_referral_outward_becomes_a_task_and_its_outcome_comes_back(personas: 
     referral.refresh_from_db()
     assert referral.outcome == "已清理完毕（志愿者已完成任务：2名志愿者共5.5小时）"
     event = AuditEvent.objects.unscoped().get(action="assistance.referral_outcome")
+    assert event.after is not None
     assert (event.area_code, event.after["task"]) == (personas.village.code, task.pk)
     # Done once: a second report is refused and nothing is credited twice.
     with pytest.raises(ValidationError):

@@ -44,6 +44,7 @@ def test_registration_stores_the_id_as_the_registry_does(personas: Personas) -> 
     assert stored_id.startswith("1$") and number not in stored_id
     assert stored_phone.startswith("1$")
     event = AuditEvent.objects.unscoped().get(action="volunteers.registered")
+    assert event.after is not None
     assert event.after["id"] == v.id_masked and number not in str(event.after)
 
 
