@@ -77,6 +77,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         client.force_login(personas[role])
         return [str(e["label"]) for e in client.get(reverse("home")).context["nav_entries"]]
 
+    volunteers = ["志愿者", "志愿服务队伍", "需求与任务"]
     assert nav(Role.VILLAGE_WORKER) == [
         "受理申请",
         "申请查询",
@@ -90,6 +91,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "临时救助",
         "保障对象",
         "统计分析",
+        *volunteers,
         "待确认变更",
         "救助事项",
         "政策参数",
@@ -119,6 +121,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         *relief_and_funeral,
         "统计分析",
         *exchange,
+        *volunteers,
         "待确认变更",
         "救助事项",
         "政策参数",
@@ -141,6 +144,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         *relief_and_funeral,
         "统计分析",
         *exchange,
+        *volunteers,
         "待确认变更",
         "导入",
         "疑似重复",
@@ -239,6 +243,7 @@ def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> 
         ("殡葬服务", True, 5),
         ("", False, 1),
         ("数据交换", True, 5),
+        ("五社联动", True, 3),
         ("系统管理", True, 11),
     ]
     assert all(not menu for _label, menu, _n in groups(Role.DEPARTMENT_HANDLER))
@@ -246,6 +251,7 @@ def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> 
         "一门受理",
         "动态监测",
         "救助保障",
+        "五社联动",
         "系统管理",
     ]
     client = Client()

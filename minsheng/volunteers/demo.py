@@ -83,13 +83,13 @@ def demo_volunteers(*, scale: float, seed: int, today: dt.date | None = None) ->
                 birth_date, phone, phone_masked, guardian_name, guardian_phone, guardian_consent_on, hours_tenths, star,
                 registered_on, registered_by_id)
             SELECT u.area, u.name, u.name_pinyin, u.id_number, u.id_index, u.id_masked, u.gender, u.birth_date,
-                u.phone, u.phone_masked, '', '', NULL, {hours}, 0, {_date_plus("2018-01-01", "u.id % 2800")}, NULL
+                u.phone, u.phone_masked, '', '', NULL, {hours}, 0, {_date_plus("2018-01-01", "u.id %% 2800")}, NULL
             FROM (
                 SELECT p.id, p.residence_area_id AS area, p.name, p.name_pinyin, p.id_number, p.id_index, p.id_masked,
-                    p.gender, p.birth_date, p.phone, p.phone_masked, ((p.id * %s + %s) % 1000) / 1000.0 AS x
+                    p.gender, p.birth_date, p.phone, p.phone_masked, ((p.id * %s + %s) %% 1000) / 1000.0 AS x
                 FROM people_person p
                 WHERE p.status = 'living' AND p.merged_into_id IS NULL AND p.birth_date > %s AND p.birth_date <= %s
-                ORDER BY (p.id * %s + %s) % 10007, p.id
+                ORDER BY (p.id * %s + %s) %% 10007, p.id
                 LIMIT %s
             ) u
             """,
@@ -148,7 +148,7 @@ def demo_volunteers(*, scale: float, seed: int, today: dt.date | None = None) ->
             """
             INSERT INTO volunteers_membership (team_id, volunteer_id, joined_on)
             SELECT s.team_id, v.id, v.registered_on
-            FROM volunteers_volunteer v JOIN demo_team_slot s ON s.g = v.id % %s
+            FROM volunteers_volunteer v JOIN demo_team_slot s ON s.g = v.id %% %s
             WHERE NOT EXISTS (SELECT 1 FROM demo_team_slot o WHERE o.area_code = v.area_code)
             """,
             [len(teams)],
@@ -159,7 +159,7 @@ def demo_volunteers(*, scale: float, seed: int, today: dt.date | None = None) ->
         cursor.execute("DROP TABLE IF EXISTS demo_month")
         cursor.execute("CREATE TEMP TABLE demo_month (month date)")
         cursor.execute(f"INSERT INTO demo_month (month) VALUES {values}", months)
-        day = "(m.month + (t.id % 27)::int)" if _pg() else "date(m.month, '+' || (t.id % 27) || ' days')"
+        day = "(m.month + (t.id %% 27)::int)" if _pg() else "date(m.month, '+' || (t.id %% 27) || ' days')"
         cursor.execute(
             f"""
             INSERT INTO volunteers_activity (team_id, area_code, title, held_on, place, hours_tenths, created_at)
@@ -169,7 +169,7 @@ def demo_volunteers(*, scale: float, seed: int, today: dt.date | None = None) ->
             [timezone.now()],
         )
         done.activities = cursor.rowcount
-        served = "1 + (v.id + a.id) % 8"
+        served = "1 + (v.id + a.id) %% 8"
         cursor.execute(
             f"""
             INSERT INTO volunteers_servicerecord (volunteer_id, activity_id, task_id, area_code, served_on,
@@ -178,7 +178,7 @@ def demo_volunteers(*, scale: float, seed: int, today: dt.date | None = None) ->
             FROM volunteers_volunteer v
             JOIN volunteers_membership ms ON ms.volunteer_id = v.id
             JOIN volunteers_activity a ON a.team_id = ms.team_id
-            WHERE (v.id * %s + a.id) % 1000 < %s
+            WHERE (v.id * %s + a.id) %% 1000 < %s
             """,
             [timezone.now(), SCRAMBLE, ACTIVE_SHARE_PERMILLE],
         )
@@ -235,15 +235,15 @@ def _demo_tasks(cursor: object, today: dt.date) -> int:
         """
     )
     if _pg():
-        taken, finished = "raised_at + interval '1 day'", "raised_at + (2 + id % 9) * interval '1 day'"
+        taken, finished = "raised_at + interval '1 day'", "raised_at + (2 + id %% 9) * interval '1 day'"
     else:
-        taken, finished = "datetime(raised_at, '+1 days')", "datetime(raised_at, '+' || (2 + id % 9) || ' days')"
+        taken, finished = "datetime(raised_at, '+1 days')", "datetime(raised_at, '+' || (2 + id %% 9) || ' days')"
     cursor.execute(
         f"""
         UPDATE volunteers_task SET status = 'done', taken_at = {taken}, done_at = {finished},
             outcome = '志愿者已上门服务', team_id = (
                 SELECT MIN(t.id) FROM volunteers_team t WHERE t.area_code = volunteers_task.area_code)
-        WHERE id % 5 <> 0 AND EXISTS (SELECT 1 FROM volunteers_team t WHERE t.area_code = volunteers_task.area_code)
+        WHERE id %% 5 <> 0 AND EXISTS (SELECT 1 FROM volunteers_team t WHERE t.area_code = volunteers_task.area_code)
             AND {finished} <= %s
         """,
         [timezone.make_aware(dt.datetime.combine(today, dt.time()))],

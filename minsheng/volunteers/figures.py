@@ -88,8 +88,8 @@ def _stock(window: CellWindow, indicator: str, table: str, day: str, value2: str
         f"WITH months(month, next_month) AS (VALUES {values}), "
         f"counts AS (SELECT x.area_code AS a, {_month(f'x.{day}')} AS m, COUNT(*) AS n, SUM({value2}) AS n2 "
         f"FROM {table} x WHERE {where} GROUP BY x.area_code, {_month(f'x.{day}')}) "
-        f"SELECT c.a AS a, mo.month AS m, '' AS d, SUM(c.n) AS v, SUM(c.n2) AS v2 FROM counts c JOIN months mo ON c.m < mo.next_month "
-        f"GROUP BY c.a, mo.month"
+        f"SELECT c.a AS a, mo.month AS m, '' AS d, SUM(c.n) AS v, SUM(c.n2) AS v2 "
+        f"FROM counts c JOIN months mo ON c.m < mo.next_month GROUP BY c.a, mo.month"
     )
     dates = [connection.ops.adapt_datefield_value(d) for m in months for d in (m, first_day_of_next_month(m))]
     return SqlCells(indicator, sql, [*dates, *params])

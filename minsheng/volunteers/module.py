@@ -52,11 +52,12 @@ MODULE = Module(
         Role.CITY_ADMIN: READ,
         Role.AUDITOR: READ,
     },
-    nav_groups=(NavGroup(GROUP, _("Five-party community work"), 600),),
+    # In the bar after the data exchange, before the administration menu.
+    nav_groups=(NavGroup(GROUP, _("Five-party community work"), 260),),
     navigation=(
-        NavEntry("volunteers.view_volunteer", "volunteers:volunteer_list", _("Volunteers"), GROUP, 610),
-        NavEntry("volunteers.view_team", "volunteers:team_list", _("Volunteer teams"), GROUP, 611),
-        NavEntry("volunteers.view_task", "volunteers:task_board", _("Needs and tasks"), GROUP, 612, badge=_task_badge),
+        NavEntry("volunteers.view_volunteer", "volunteers:volunteer_list", _("Volunteers"), GROUP, 115),
+        NavEntry("volunteers.view_team", "volunteers:team_list", _("Volunteer teams"), GROUP, 116),
+        NavEntry("volunteers.view_task", "volunteers:task_board", _("Needs and tasks"), GROUP, 117, badge=_task_badge),
     ),
     audit_actions={
         "volunteers.registered": _("Volunteer registered"),
