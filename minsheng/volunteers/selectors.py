@@ -17,9 +17,19 @@ from minsheng.accounts.models import User
 from minsheng.core.crypto import blind_index
 from minsheng.people.idnumbers import InvalidIdNumber, normalize_for_index
 from minsheng.people.names import query_pinyin
-from minsheng.volunteers.models import Activity, Certificate, MonthlyHours, ServiceRecord, Task, Team, Volunteer
+from minsheng.volunteers.models import (
+    Activity,
+    Certificate,
+    Membership,
+    MonthlyHours,
+    ServiceRecord,
+    Task,
+    Team,
+    Volunteer,
+)
 
 PAGE = 50
+TEAM_MAX = 5000  # members of one team read for a search (a team of the demo has about 200)
 _ID_LIKE = re.compile(r"^[0-9]{15}$|^[0-9]{17}[0-9Xx]$")
 _IDEOGRAPH = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003fffd\u3007]")
 
@@ -58,8 +68,11 @@ def volunteer_search(*, user: User, query: VolunteerQuery, limit: int = PAGE) ->
         volunteers = volunteers.filter(name_pinyin__startswith=sound)
         order = ("name_pinyin", "id")
     if query.team is not None:
-        volunteers = volunteers.filter(memberships__team_id=query.team)
-        order = ("id",)
+        # A team has hundreds of members: their ids first (the membership's team index), then those rows by name —
+        # not a join the planner may walk along the whole table's id order.
+        members = Membership.objects.filter(team_id=query.team).values_list("volunteer_id", flat=True)
+        volunteers = volunteers.filter(pk__in=list(members[:TEAM_MAX]))
+        order = ("name", "id")
     if query.area:
         volunteers = volunteers.filter(area_code__startswith=query.area)
     start = (max(query.page, 1) - 1) * limit

@@ -197,3 +197,25 @@ def test_team_names_are_unique_in_an_area_and_membership_once(personas: Personas
     with pytest.raises(ValidationError):
         services.team_join(actor=actor, team=t, volunteer=v)
     assert t.memberships.count() == 1
+
+
+def test_search_by_name_pinyin_id_team_and_area_within_scope(personas: Personas) -> None:
+    from minsheng.volunteers.selectors import VolunteerQuery, volunteer_search
+
+    actor = personas[Role.TOWNSHIP_WINDOW]
+    zhang, chang, li = volunteer(personas, "张伟"), volunteer(personas, "章伟"), volunteer(personas, "李娜")
+    t = team(personas)
+    services.team_join(actor=actor, team=t, volunteer=li)
+
+    def names(user: object = actor, **query: object) -> list[str]:
+        return [v.name for v in volunteer_search(user=user, query=VolunteerQuery(**query))]  # type: ignore[arg-type]
+
+    assert names(text="张") == ["张伟"]
+    assert names(text="zhangw") == ["张伟", "章伟"]  # the same sound, ordered by pinyin then id
+    assert names(text=chang.id_number) == ["章伟"]
+    assert names(text=zhang.id_number[:17] + "0" if zhang.id_number[17] != "0" else zhang.id_number[:17] + "1") == []
+    assert names(team=t.pk) == ["李娜"]
+    assert names(area=personas.village.code) == ["张伟", "章伟", "李娜"]
+    assert names(area=personas.other_village.code) == []
+    assert names(user=personas.outsider(Role.TOWNSHIP_WINDOW), text="张") == []
+    assert len(names(page=2)) == 0
