@@ -150,6 +150,11 @@ def recount(prefix: str, period: Period) -> dict[str, Any]:
         "warnings_escalated": alerts.filter(escalated_on__gte=period.start, escalated_on__lt=stop.date()).count(),
         # records.build raises no warning; monitoring/tests/test_figures.py counts the persons found and supported.
         "found_supported": 0,
+        # records.build registers no volunteer; volunteers/tests/test_figures.py counts them.
+        "volunteers": 0,
+        "volunteer_teams": 0,
+        "volunteer_hours": 0,
+        "needs_met": 0,
     }
 
 
@@ -241,6 +246,10 @@ def test_the_city_figures_exactly(personas: Personas) -> None:
         "warnings_overdue": 0,
         "warnings_escalated": 0,
         "found_supported": 0,
+        "volunteers": 0,
+        "volunteer_teams": 0,
+        "volunteer_hours": 0,
+        "needs_met": 0,
     }
     monthly = table(board, "monthly_paid")
     assert [row[0] for row in monthly.rows] == [Period.month_label(m) for m in PERIOD.months()]

@@ -349,7 +349,7 @@ def test_the_dashboard_passes_chart_data_as_json(personas: Personas, caseload: d
     response = _client(p[Role.CITY_ADMIN]).get(_url(area=p.county))
     charts = {chart["key"]: chart for chart in response.context["charts"]}
     # A table without rows draws no chart: no item was received by any department, no warning raised (the warnings
-    # by area have a row per township all the same).
+    # by area and the volunteers by area have a row per township all the same).
     assert set(charts) == {
         "monthly_paid",
         "by_area",
@@ -357,6 +357,7 @@ def test_the_dashboard_passes_chart_data_as_json(personas: Personas, caseload: d
         "monthly_caseload",
         "monthly_window",
         "warnings_by_area",
+        "volunteers_by_area",
     }
     by_area = charts["by_area"]
     index = by_area["categories"].index(p.township.name)
