@@ -48,7 +48,7 @@ MODULE = Module(
     },
     navigation=(
         NavEntry("people.view_person", "people:search", _("Residents"), "assistance", 50),
-        NavEntry("people.view_changerequest", "people:change_requests", _("Changes to confirm"), "manage", 120),
+        NavEntry("people.view_changerequest", "people:change_requests", _("Changes to confirm"), "manage", 125),
         NavEntry("people.import_person", "people:imports", _("Import"), "manage", 130),
         NavEntry("people.merge_person", "people:duplicates", _("Duplicates"), "manage", 140),
     ),
