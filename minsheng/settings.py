@@ -85,9 +85,9 @@ INSTALLED_APPS = [
     "minsheng.relief",
     "minsheng.funeral",
     "minsheng.monitoring",
-    "minsheng.volunteers",
     "minsheng.payments",
     "minsheng.social",
+    "minsheng.volunteers",
     "minsheng.statistics",
     "minsheng.demo",
 ]

@@ -67,6 +67,7 @@ def test_the_platform_modules_declare_themselves() -> None:
         "monitoring",
         "payments",
         "social",
+        "volunteers",
         "statistics",
     ]
     assert list(role_specs()) == [
@@ -86,6 +87,7 @@ def test_the_platform_modules_declare_themselves() -> None:
         "monitoring",
         "payments",
         "social",
+        "volunteers",
     }
     assert [h.key for h in indicators.headlines()][:4] == [
         "dibao_persons",
