@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from minsheng.core.keyset import area_index
 from minsheng.core.limits import COMPOSED_MAX, TEXT_MAX
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
@@ -70,6 +71,8 @@ class Consultation(ScopedModel):
         verbose_name = _("consultation")
         verbose_name_plural = _("consultations")
         ordering = ["-recorded_at", "-id"]
+        # The window's list: the area's consultations of the time window, newest first (docs/architecture.md, Lists).
+        indexes = [area_index("area_code", "recorded_at", name="consultation_area_time")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(outcome="referred", referred_to__isnull=False) | ~models.Q(outcome="referred"),
@@ -112,6 +115,8 @@ class Application(ScopedModel):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         ordering = ["-submitted_at", "-id"]
+        # The application list: the area's applications of the time window, newest first.
+        indexes = [area_index("area_code", "submitted_at", name="application_area_time")]
 
     def __str__(self) -> str:
         return self.receipt_number
@@ -194,6 +199,9 @@ class ItemCase(ScopedModel):
         verbose_name = _("item case")
         verbose_name_plural = _("item cases")
         ordering = ["deadline", "id"]
+        # The inbox and the overdue list: one status (open ones are few, whatever the years of history), the area's
+        # prefix range, the deadline.
+        indexes = [area_index("status", "area_code", "deadline", "id", name="itemcase_status_area_deadline")]
         constraints = [
             models.UniqueConstraint(fields=["application", "item"], name="one_case_per_item_per_application"),
         ]
