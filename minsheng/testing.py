@@ -343,3 +343,28 @@ def pdf_text(pdf: bytes) -> str:
             text = re.sub(rb"\\([0-7]{1,3}|.)", unescape, literal, flags=re.S)
             lines.append(text.decode("utf-16-be", errors="replace"))
     return "\n".join(lines)
+
+
+# --- Lists: the plan and the query count (docs/architecture.md, "Lists") --------------------------------------
+
+
+def list_query(queries: Any, table: str) -> str:
+    """The SQL of a list page's rows (the query of ``table`` with a LIMIT) among captured queries."""
+    quoted = f'FROM "{table}"'
+    found = [q["sql"] for q in queries if quoted in q["sql"] and "LIMIT" in q["sql"] and "COUNT(" not in q["sql"]]
+    assert found, f"no page query of {table} among {len(queries)} queries"
+    return str(found[0])
+
+
+def index_plan(sql: str) -> str:
+    """PostgreSQL's plan of ``sql`` with sequential scans priced out: the test tables hold a few rows, on which a scan
+    is always cheapest, so the plan shows whether an index *can* serve the query and with what condition."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute("EXPLAIN " + sql)
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET enable_seqscan")

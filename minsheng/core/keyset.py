@@ -31,7 +31,11 @@ COUNT_CAP = 1000
 MAX_PAGE_SIZE = 200
 
 
-class BadCursor(BadRequest):
+class BadListRequest(BadRequest):
+    """A list's address the page cannot read; its message is shown on the 400 page."""
+
+
+class BadCursor(BadListRequest):
     """The cursor in the address is not one this list handed out (edited, truncated, from another list)."""
 
     def __init__(self) -> None:
@@ -195,6 +199,20 @@ def keyset_page(
     if count_cap is not None:
         page.count, page.count_capped = capped_count(queryset, count_cap)
     return page
+
+
+def since_of(request: Any, name: str = "since") -> dt.date | None:
+    """The start of a list's time window from the query (``YYYY-MM-DD``); absent: None; not a date: 400."""
+    text = str(request.GET.get(name, "")).strip()
+    if not text:
+        return None
+    try:
+        day = dt.date.fromisoformat(text[:10]) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise BadListRequest(_("The start date of the list is not a valid date (YYYY-MM-DD)."))
+    return day
 
 
 def cursor_of(request: Any) -> str:

@@ -1,0 +1,175 @@
+"""The one window's lists read one page, whatever the rows before it: a query count flat in the number of rows,
+and (on PostgreSQL) a plan that ranges over the area prefix in the list's index (docs/architecture.md, "Lists")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from minsheng.accounts.models import User
+from minsheng.accounts.roles import Role
+from minsheng.catalog.models import Item
+from minsheng.intake.models import Application, Consultation, ItemCase
+from minsheng.intake.services import ItemRequest, application_submit
+from minsheng.testing import Personas, index_plan, list_query, make_person
+
+pytestmark = pytest.mark.django_db
+
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
+
+
+def _client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _cases(p: Personas, n: int, *, status: str = ItemCase.Status.ACCEPTED, deadline: dt.date | None = None) -> None:
+    """``n`` applications of one education item each, in the reference village: one through the service, the others
+    copied from it row by row (the lists read rows, not how they were made)."""
+    item = Item.objects.get(number=30)
+    first = application_submit(
+        actor=p[Role.VILLAGE_WORKER],
+        person=make_person(p.village, "郑敏"),
+        requests=[ItemRequest(item=item, materials_provided=tuple(item.materials))],
+        on_behalf=True,
+    )
+    case = first.cases.get()
+    now = timezone.now()
+    applications = Application.objects.bulk_create(
+        Application(
+            receipt_number=f"L{n:03d}{k:05d}",
+            area_code=first.area_code,
+            person_id=first.person_id,
+            channel=first.channel,
+            submitted_at=now - dt.timedelta(minutes=k),
+        )
+        for k in range(1, n)
+    )
+    ItemCase.objects.bulk_create(
+        ItemCase(
+            application=a,
+            item_id=case.item_id,
+            department_id=case.department_id,
+            area_code=case.area_code,
+            handling_area_code=case.handling_area_code,
+            status=status,
+            accepted_on=case.accepted_on,
+            deadline=deadline or case.deadline,
+            decided_at=now if status in {"granted", "refused"} else None,
+        )
+        for a in applications
+    )
+    if status != ItemCase.Status.ACCEPTED or deadline:
+        ItemCase.objects.unscoped().filter(pk=case.pk).update(
+            status=status,
+            deadline=deadline or case.deadline,
+            decided_at=now if status in {"granted", "refused"} else None,
+        )
+
+
+def _consultations(p: Personas, n: int) -> None:
+    now = timezone.now()
+    Consultation.objects.bulk_create(
+        Consultation(
+            area_code=p.village.code,
+            channel="village",
+            topic=f"问题{k}",
+            outcome="answered",
+            recorded_by=p[Role.VILLAGE_WORKER],
+            recorded_at=now - dt.timedelta(minutes=k),
+        )
+        for k in range(n)
+    )
+
+
+LISTS: dict[str, tuple[Role, str, dict[str, str], str]] = {
+    # list: who reads it, its URL, its filter, the table of its rows
+    "inbox": (Role.DEPARTMENT_HANDLER, "intake:inbox", {}, "intake_itemcase"),
+    "inbox, decided": (Role.DEPARTMENT_HANDLER, "intake:inbox", {"show": "decided"}, "intake_itemcase"),
+    "overdue": (Role.DEPARTMENT_HANDLER, "intake:overdue", {}, "intake_itemcase"),
+    "applications": (Role.VILLAGE_WORKER, "intake:application_list", {}, "intake_application"),
+    "consultations": (Role.VILLAGE_WORKER, "intake:consultations", {}, "intake_consultation"),
+}
+# The page's queries, whatever the number of rows (the session and user, the roles, the capped count, the rows and
+# what they carry).
+QUERIES = {"inbox": 12, "inbox, decided": 9, "overdue": 9, "applications": 13, "consultations": 15}
+INDEXES = {
+    "inbox": "itemcase_status_area_deadline",
+    "inbox, decided": "itemcase_status_area_deadline",
+    "overdue": "itemcase_status_area_deadline",
+    "applications": "application_area_time",
+    "consultations": "consultation_area_time",
+}
+
+
+def _rows(p: Personas, name: str, n: int) -> None:
+    if name == "consultations":
+        _consultations(p, n)
+    elif name == "inbox, decided":
+        _cases(p, n, status=ItemCase.Status.GRANTED)
+    elif name == "overdue":
+        _cases(p, n, deadline=timezone.localdate() - dt.timedelta(days=3))
+    else:
+        _cases(p, n)
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+@pytest.mark.parametrize("name", list(LISTS))
+def test_a_list_page_costs_the_same_queries_for_5_rows_as_for_50(
+    personas: Personas, django_assert_num_queries: Any, name: str, rows: int
+) -> None:
+    role, url, query, _table = LISTS[name]
+    _rows(personas, name, rows)
+    client = _client(personas[role])
+    client.get(reverse(url), query)  # the session and caches settle
+    with django_assert_num_queries(QUERIES[name]):
+        response = client.get(reverse(url), query)
+    assert response.status_code == 200
+    page = response.context["page"]
+    assert (len(page.rows), page.count) == (min(rows, page.size), rows)
+
+
+@on_postgresql
+@pytest.mark.parametrize("name", list(LISTS))
+def test_a_list_reads_its_area_through_its_index(personas: Personas, name: str) -> None:
+    role, url, query, table = LISTS[name]
+    _rows(personas, name, 5)
+    client = _client(personas[role])
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse(url), query).status_code == 200
+    plan = index_plan(list_query(captured.captured_queries, table))
+    assert f"Index Scan on {INDEXES[name]}" in plan or f"Bitmap Index Scan on {INDEXES[name]}" in plan, plan
+    # The area prefix is a range of the index (the pattern operators), not a filter applied to rows read.
+    condition = next(line for line in plan.splitlines() if "Index Cond" in line)
+    assert "area_code" in condition and "~>=~" in condition and "~<~" in condition, plan
+
+
+def test_a_changed_cursor_is_a_400_in_chinese(personas: Personas) -> None:
+    _cases(personas, 3)
+    client = _client(personas[Role.DEPARTMENT_HANDLER])
+    response = client.get(reverse("intake:inbox"), {"cursor": "eyJkIjoibiJ9:forged:signature"})
+    assert response.status_code == 400
+    assert "页面链接无效" in response.content.decode()
+    # A cursor of another list is refused too (each list signs with its own salt).
+    _consultations(personas, 40)
+    consultations = _client(personas[Role.VILLAGE_WORKER]).get(reverse("intake:consultations"))
+    assert client.get(reverse("intake:inbox"), {"cursor": consultations.context["page"].next_cursor}).status_code == 400
+
+
+def test_the_decided_items_are_those_of_the_window_unless_the_user_goes_further_back(personas: Personas) -> None:
+    _cases(personas, 3, status=ItemCase.Status.GRANTED)
+    old = timezone.now() - dt.timedelta(days=120)
+    ItemCase.objects.unscoped().filter(pk=ItemCase.objects.unscoped().order_by("pk")[0].pk).update(decided_at=old)
+    client = _client(personas[Role.DEPARTMENT_HANDLER])
+    assert client.get(reverse("intake:inbox"), {"show": "decided"}).context["page"].count == 2
+    since = (timezone.localdate() - dt.timedelta(days=200)).isoformat()
+    assert client.get(reverse("intake:inbox"), {"show": "decided", "since": since}).context["page"].count == 3
+    assert client.get(reverse("intake:inbox"), {"show": "decided", "since": "2026-02-30"}).status_code == 400
