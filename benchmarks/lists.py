@@ -2,7 +2,8 @@
 the one window's history, as their users open them.
 
 Timed through Django's test client (server time, no network), ``REPEAT`` times after two warm-up requests, the median
-and the slowest; beside each, the database time of one request (the sum of its queries' times):
+and the slowest; beside each, the database time of one request (the sum of its queries' times) and the 8 kB pages
+its queries touch (``EXPLAIN (ANALYZE, BUFFERS)`` of each: what the page reads, whatever else the machine runs):
 
 - **inbox**: ``GET /intake/inbox/`` of the civil-affairs (民政) department handler of the county with the most items;
 - **inbox, decided**: the same with ``?show=decided`` (the default window) — after the change only;
@@ -46,8 +47,24 @@ def _user(username: str, role: str, division: str, department: str | None = None
     return user
 
 
-def _timed(user: Any, url: str, query: dict[str, str] | None = None) -> tuple[float, float, float]:
-    """(median ms, slowest ms, database ms of one request)."""
+def _buffers(sql: str) -> int:
+    """The 8 kB pages a query touches (PostgreSQL's shared buffers hit and read, of its top plan node): what the
+    query reads, whatever else runs on the machine."""
+    import re
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) " + sql)
+        lines = [row[0] for row in cursor.fetchall()]
+    for line in lines:
+        if "Buffers:" in line:
+            return sum(int(n) for n in re.findall(r"(?:hit|read)=(\d+)", line.split("temp")[0]))
+    return 0
+
+
+def _timed(user: Any, url: str, query: dict[str, str] | None = None) -> tuple[float, float, float, int]:
+    """(median ms, slowest ms, database ms of one request, pages its reads touch)."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -65,7 +82,9 @@ def _timed(user: Any, url: str, query: dict[str, str] | None = None) -> tuple[fl
     with CaptureQueriesContext(connection) as captured:
         client.get(url, query or {})
     database = sum(float(q["time"]) for q in captured.captured_queries) * 1000
-    return statistics.median(times) * 1000, max(times) * 1000, database
+    selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    pages = sum(_buffers(sql) for sql in selects)
+    return statistics.median(times) * 1000, max(times) * 1000, database, pages
 
 
 def _areas() -> tuple[str, str, int, int, int]:
@@ -111,8 +130,11 @@ def bench_lists() -> Iterator[str]:
     if after:
         pages.insert(1, ("inbox, decided", handler, reverse("intake:inbox"), {"show": "decided"}))
     for name, user, url, query in pages:
-        median, slowest, database = _timed(user, url, query)
-        yield f"lists: {name}: median {median:.1f} ms, slowest {slowest:.1f} ms, database {database:.1f} ms"
+        median, slowest, database, pages = _timed(user, url, query)
+        yield (
+            f"lists: {name}: median {median:.1f} ms, slowest {slowest:.1f} ms, database {database:.1f} ms, "
+            f"{pages:,} buffer pages"
+        )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ tampered cursor is a ``BadCursor`` (400, in Chinese), never a 500. See ``docs/ar
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -75,7 +75,7 @@ class KeysetPage(Generic[_RowT]):
     size: int = 0
     keyset: bool = field(default=True, init=False)  # the pagination component tells the two kinds apart by it
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[_RowT]:
         return iter(self.rows)
 
     def __len__(self) -> int:

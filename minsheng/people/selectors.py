@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -50,6 +50,8 @@ def _looks_like_initials(text: str) -> bool:
     return letters.isascii() and letters.isalpha() and not (set(letters) & _VOWELS)
 
 
+_PersonsT = TypeVar("_PersonsT", bound=QuerySet[Person])
+
 # A name search names the caller's divisions one by one when they are at most this many (a city has ~1,560), so that
 # the planner descends the (area, pinyin) indexes once per division and reads only the matches of the caller's area.
 AREA_LIST_MAX = 3000
@@ -69,7 +71,7 @@ def _area_codes(user: User) -> list[str] | None:
     return codes if 0 < len(codes) <= AREA_LIST_MAX else None
 
 
-def _in_areas(persons: QuerySet[Person], user: User) -> QuerySet[Person]:
+def _in_areas(persons: _PersonsT, user: User) -> _PersonsT:
     """The door's prefix match restated as equality on the user's divisions (the same rows): with it, the search
     ranges over ``person_hukou_search`` / ``person_residence_search`` (area, pinyin, birth date, id) per division, so
     its cost follows the size of the caller's area, not of the platform (docs/modules/registry.md)."""

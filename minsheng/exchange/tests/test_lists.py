@@ -17,7 +17,7 @@ from minsheng.accounts.roles import Role
 from minsheng.exchange.models import Verification
 from minsheng.exchange.tests.factories import authorise, family
 from minsheng.exchange.verification import verification_request
-from minsheng.testing import Personas, index_plan, list_query
+from minsheng.testing import Personas, copies, elsewhere, index_plan, list_query
 
 pytestmark = pytest.mark.django_db
 
@@ -72,10 +72,20 @@ def test_reported_requests_older_than_the_window_are_listed_when_the_user_goes_b
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
 def test_the_verification_list_reads_its_area_through_its_indexes(personas: Personas) -> None:
-    _verifications(personas, 5)
+    first = _verifications(personas, 5)
+    old = timezone.now() - dt.timedelta(days=400)
+
+    def reported(k: int, row: Verification) -> None:  # the village's reported requests of past years
+        row.number, row.status, row.requested_at = f"H{k:08d}", Verification.Status.REPORTED, old
+
+    def others(k: int, row: Verification) -> None:  # requests of another county
+        row.number, row.area_code = f"E{k:08d}", elsewhere(k)
+
+    copies(first, 500, reported)
+    copies(first, 3000, others)
     with CaptureQueriesContext(connection) as captured:
         assert _client(personas).get(reverse("exchange:verification_list")).status_code == 200
-    plan = index_plan(list_query(captured.captured_queries, "exchange_verification"))
+    plan = index_plan(list_query(captured.captured_queries, "exchange_verification"), "exchange_verification")
     assert "exchange_verif_area_time" in plan and "exchange_verification_open" in plan, plan
     conditions = [line for line in plan.splitlines() if "Index Cond" in line]
     assert conditions and all("area_code" in c and "~>=~" in c and "~<~" in c for c in conditions), plan

@@ -24,6 +24,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='itemcase',
-            index=models.Index(fields=['status', 'area_code', 'deadline', 'id'], name='itemcase_status_area_deadline', opclasses=['', 'varchar_pattern_ops', '', '']),
+            index=models.Index(fields=['status', 'area_code', 'decided_at', 'deadline', 'id'], name='itemcase_status_area_deadline', opclasses=['', 'varchar_pattern_ops', '', '', '']),
         ),
     ]

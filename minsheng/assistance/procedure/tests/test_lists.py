@@ -18,21 +18,23 @@ from minsheng.assistance.benefits.tests.endpoints import Family
 from minsheng.assistance.procedure.models import ProgrammeCase
 from minsheng.assistance.procedure.tests.endpoints import programme_case
 from minsheng.intake.models import Application, ItemCase
-from minsheng.testing import Personas, index_plan, list_query
+from minsheng.testing import Personas, elsewhere, index_plan, list_query
 
 pytestmark = pytest.mark.django_db
 
 
-def _cases(p: Personas, n: int) -> ProgrammeCase:
+def _cases(p: Personas, n: int, *, area_code: str = "", days_ago: int = 0) -> ProgrammeCase:
     """One open case through the builder, and ``n - 1`` decided (enrolled) ones copied from it, each on an item case
     of its own (the lists read rows, not how they were made)."""
-    first = programme_case(p, Family(p, names=("陈刚",), wage_fen=0), stage="accepted", on=timezone.localdate())
+    first: ProgrammeCase = programme_case(
+        p, Family(p, names=("陈刚",), wage_fen=0), stage="accepted", on=timezone.localdate()
+    )
     item_case = ItemCase.objects.unscoped().select_related("application").get(pk=first.case_id)
     application = item_case.application
     copies = Application.objects.bulk_create(
         Application(
-            receipt_number=f"P{n:03d}{k:05d}",
-            area_code=application.area_code,
+            receipt_number=f"P{area_code[-4:]}{days_ago:03d}{n:04d}{k:05d}",
+            area_code=_area(area_code, k) or application.area_code,
             person_id=application.person_id,
             channel=application.channel,
         )
@@ -47,10 +49,15 @@ def _cases(p: Personas, n: int) -> ProgrammeCase:
     for k, case in enumerate(item_cases, start=1):
         row = ProgrammeCase(case=case, **{name: getattr(first, name) for name in fields})
         row.stage = ProgrammeCase.Stage.ENROLLED
-        row.created_at = first.created_at - dt.timedelta(minutes=k)
+        row.created_at = first.created_at - dt.timedelta(days=days_ago, minutes=k)
+        row.area_code = _area(area_code, k) or first.area_code
         rows.append(row)
     ProgrammeCase.objects.bulk_create(rows)
     return first
+
+
+def _area(area_code: str, k: int) -> str:
+    return elsewhere(k) if area_code == "elsewhere" else area_code
 
 
 def _client(p: Personas) -> Client:
@@ -76,9 +83,9 @@ def test_decided_cases_older_than_the_window_are_listed_when_the_user_goes_back(
     first = _cases(personas, 3)
     old = timezone.now() - dt.timedelta(days=200)
     # unscoped: test set-up moves one decided case out of the window
-    ProgrammeCase.objects.unscoped().exclude(pk=first.pk).filter(case__application__receipt_number="P00300001").update(
-        created_at=old
-    )
+    copy = ProgrammeCase.objects.unscoped().exclude(pk=first.pk).order_by("pk").first()
+    assert copy is not None
+    ProgrammeCase.objects.unscoped().filter(pk=copy.pk).update(created_at=old)
     client = _client(personas)
     url = reverse("assistance:programme_cases")
     assert client.get(url).context["page"].count == 2  # the open one and the recent decided one
@@ -90,9 +97,12 @@ def test_decided_cases_older_than_the_window_are_listed_when_the_user_goes_back(
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
 def test_the_case_list_reads_its_area_through_its_indexes(personas: Personas) -> None:
     _cases(personas, 5)
+    _cases(personas, 500, days_ago=400)  # the area's decided cases of past years
+    _cases(personas, 3000, area_code="elsewhere")  # decided cases of the rest of the city
     with CaptureQueriesContext(connection) as captured:
         assert _client(personas).get(reverse("assistance:programme_cases")).status_code == 200
-    plan = index_plan(list_query(captured.captured_queries, "assistance_programmecase"))
+    table = "assistance_programmecase"
+    plan = index_plan(list_query(captured.captured_queries, table), table)
     assert "programme_case_stage_area" in plan and "programme_case_area_time" in plan, plan
     conditions = [line for line in plan.splitlines() if "Index Cond" in line]
     assert conditions and all("area_code" in c and "~>=~" in c and "~<~" in c for c in conditions), plan
