@@ -399,3 +399,34 @@ def elsewhere(k: int) -> str:
 def _elsewhere() -> list[str]:
     codes = Division.objects.filter(level="village").exclude(code__startswith="321302").order_by("code")
     return list(codes.values_list("code", flat=True))
+
+
+def area_read(plan: str, table: str, column: str = "area_code") -> set[str]:
+    """The indexes through which ``plan`` reads ``table`` with the caller's area as a range of the index (pattern
+    operators ``~>=~`` / ``~<~`` in its ``Index Cond``). Fails when the plan scans the table whole, or reads it
+    through an index without the area range (entries of other areas)."""
+    import re
+
+    lines = plan.splitlines()
+    assert f"Seq Scan on {table}" not in plan, plan
+    found: set[str] = set()
+    for number, line in enumerate(lines):
+        match = re.search(rf"Index Scan using (\w+) on {table}\b|Bitmap Index Scan on (\w+)", line)
+        if not match:
+            continue
+        index = match.group(1) or match.group(2)
+        if match.group(2) and not _bitmap_of(lines, number, table):
+            continue
+        condition = next((c for c in lines[number + 1 : number + 3] if "Index Cond" in c), "")
+        assert f"{column})::text ~>=~" in condition and f"{column})::text ~<~" in condition, plan
+        found.add(index)
+    assert found, plan
+    return found
+
+
+def _bitmap_of(lines: list[str], number: int, table: str) -> bool:
+    """Whether the bitmap index scan at ``number`` feeds a bitmap heap scan of ``table`` (the nearest one above)."""
+    import re
+
+    above = (line for line in reversed(lines[:number]) if "Bitmap Heap Scan on" in line)
+    return bool(re.search(rf"Bitmap Heap Scan on {table}\b", next(above, "")))

@@ -17,7 +17,7 @@ from minsheng.accounts.roles import Role
 from minsheng.exchange.models import Verification
 from minsheng.exchange.tests.factories import authorise, family
 from minsheng.exchange.verification import verification_request
-from minsheng.testing import Personas, copies, elsewhere, index_plan, list_query
+from minsheng.testing import Personas, area_read, copies, elsewhere, index_plan, list_query
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +86,4 @@ def test_the_verification_list_reads_its_area_through_its_indexes(personas: Pers
     with CaptureQueriesContext(connection) as captured:
         assert _client(personas).get(reverse("exchange:verification_list")).status_code == 200
     plan = index_plan(list_query(captured.captured_queries, "exchange_verification"), "exchange_verification")
-    assert "exchange_verif_area_time" in plan and "exchange_verification_open" in plan, plan
-    conditions = [line for line in plan.splitlines() if "Index Cond" in line]
-    assert conditions and all("area_code" in c and "~>=~" in c and "~<~" in c for c in conditions), plan
+    area_read(plan, "exchange_verification")  # the area is a range of the index read, in every index read

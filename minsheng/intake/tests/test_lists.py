@@ -18,7 +18,7 @@ from minsheng.accounts.roles import Role
 from minsheng.catalog.models import Item
 from minsheng.intake.models import Application, Consultation, ItemCase
 from minsheng.intake.services import ItemRequest, application_submit
-from minsheng.testing import Personas, copies, elsewhere, index_plan, list_query, make_person
+from minsheng.testing import Personas, area_read, copies, elsewhere, index_plan, list_query, make_person
 
 pytestmark = pytest.mark.django_db
 
@@ -184,10 +184,10 @@ def test_a_list_reads_its_area_through_its_index(personas: Personas, name: str) 
     with CaptureQueriesContext(connection) as captured:
         assert client.get(reverse(url), query).status_code == 200
     plan = index_plan(list_query(captured.captured_queries, table), table)
-    assert f"Index Scan using {INDEXES[name]}" in plan or f"Bitmap Index Scan on {INDEXES[name]}" in plan, plan
-    # The area prefix is a range of the index (the pattern operators), not a filter applied to rows read.
-    condition = next(line for line in plan.splitlines() if "Index Cond" in line)
-    assert "area_code" in condition and "~>=~" in condition and "~<~" in condition, plan
+    # Read through an index with the caller's area as a range of it: nothing of other areas, no scan of the table.
+    used = area_read(plan, table)
+    if name in {"inbox", "overdue"}:  # open work: the (status, area, …) index, whatever the area's history
+        assert INDEXES[name] in used, plan
 
 
 def test_a_changed_cursor_is_a_400_in_chinese(personas: Personas) -> None:

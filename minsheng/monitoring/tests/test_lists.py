@@ -16,7 +16,7 @@ from django.utils import timezone
 from minsheng.accounts.roles import Role
 from minsheng.monitoring.models import Alert
 from minsheng.monitoring.tests.factories import open_alert
-from minsheng.testing import Personas, copies, elsewhere, index_plan, list_query
+from minsheng.testing import Personas, area_read, copies, elsewhere, index_plan, list_query
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +82,4 @@ def test_the_warnings_list_reads_its_area_through_its_index(personas: Personas) 
     with CaptureQueriesContext(connection) as captured:
         assert _client(personas).get(reverse("monitoring:alert_list")).status_code == 200
     plan = index_plan(list_query(captured.captured_queries, "monitoring_alert"), "monitoring_alert")
-    assert "Index Scan on monitoring_alert_due" in plan or "Index Scan using monitoring_alert_due" in plan, plan
-    conditions = [line for line in plan.splitlines() if "Index Cond" in line]
-    assert conditions and all("area_code" in c and "~>=~" in c and "~<~" in c for c in conditions), plan
+    area_read(plan, "monitoring_alert")  # the area is a range of the index read, in every index read

@@ -18,7 +18,7 @@ from minsheng.assistance.benefits.tests.endpoints import Family
 from minsheng.assistance.procedure.models import ProgrammeCase
 from minsheng.assistance.procedure.tests.endpoints import programme_case
 from minsheng.intake.models import Application, ItemCase
-from minsheng.testing import Personas, elsewhere, index_plan, list_query
+from minsheng.testing import Personas, area_read, elsewhere, index_plan, list_query
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +103,4 @@ def test_the_case_list_reads_its_area_through_its_indexes(personas: Personas) ->
         assert _client(personas).get(reverse("assistance:programme_cases")).status_code == 200
     table = "assistance_programmecase"
     plan = index_plan(list_query(captured.captured_queries, table), table)
-    assert "programme_case_stage_area" in plan and "programme_case_area_time" in plan, plan
-    conditions = [line for line in plan.splitlines() if "Index Cond" in line]
-    assert conditions and all("area_code" in c and "~>=~" in c and "~<~" in c for c in conditions), plan
+    area_read(plan, "assistance_programmecase")  # the area is a range of the index read, in every index read
