@@ -130,10 +130,10 @@ def bench_lists() -> Iterator[str]:
     if after:
         pages.insert(1, ("inbox, decided", handler, reverse("intake:inbox"), {"show": "decided"}))
     for name, user, url, query in pages:
-        median, slowest, database, pages = _timed(user, url, query)
+        median, slowest, database, touched = _timed(user, url, query)
         yield (
             f"lists: {name}: median {median:.1f} ms, slowest {slowest:.1f} ms, database {database:.1f} ms, "
-            f"{pages:,} buffer pages"
+            f"{touched:,} buffer pages"
         )
 
 

@@ -55,6 +55,8 @@ _PersonsT = TypeVar("_PersonsT", bound=QuerySet[Person])
 # A name search names the caller's divisions one by one when they are at most this many (a city has ~1,560), so that
 # the planner descends the (area, pinyin) indexes once per division and reads only the matches of the caller's area.
 AREA_LIST_MAX = 3000
+# Scopes this deep (a township's 9 digits, a village's 12) need no list: their range in the index is small.
+TOWNSHIP_DIGITS = 9
 
 
 def _area_codes(user: User) -> list[str] | None:
@@ -62,7 +64,8 @@ def _area_codes(user: User) -> list[str] | None:
     from minsheng.areas.models import Division
 
     prefixes = {scope.prefix for scope in user.scopes_for("people.view_person")}
-    if not prefixes:
+    if not prefixes or min(len(p) for p in prefixes) >= TOWNSHIP_DIGITS:
+        # A township or village: the door's own prefix range of the (area, pinyin) indexes reads its entries only.
         return None
     condition = Q(pk__in=[])
     for prefix in prefixes:
