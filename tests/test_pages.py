@@ -90,6 +90,10 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "临时救助",
         "保障对象",
         "统计分析",
+        "社会组织",
+        "服务中心与社工站",
+        "社会工作者",
+        "慈善项目",
         "待确认变更",
         "救助事项",
         "政策参数",
@@ -107,6 +111,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "价格举报",
     ]
     exchange = ["部门数据", "数据来源", "月度核对", "核对发现", "家庭经济状况核对"]
+    social = ["社会组织", "服务中心与社工站", "社会工作者", "慈善项目"]
     assert nav(Role.AUDITOR) == [
         "政策咨询",
         "预警",
@@ -119,6 +124,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         *relief_and_funeral,
         "统计分析",
         *exchange,
+        *social,
         "待确认变更",
         "救助事项",
         "政策参数",
@@ -141,6 +147,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         *relief_and_funeral,
         "统计分析",
         *exchange,
+        *social,
         "待确认变更",
         "导入",
         "疑似重复",
@@ -239,6 +246,7 @@ def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> 
         ("殡葬服务", True, 5),
         ("", False, 1),
         ("数据交换", True, 5),
+        ("五社联动", True, 4),
         ("系统管理", True, 11),
     ]
     assert all(not menu for _label, menu, _n in groups(Role.DEPARTMENT_HANDLER))
@@ -246,6 +254,7 @@ def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> 
         "一门受理",
         "动态监测",
         "救助保障",
+        "五社联动",
         "系统管理",
     ]
     client = Client()

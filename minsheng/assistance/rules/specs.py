@@ -270,6 +270,10 @@ SPECS = [
     ParameterSpec(
         "funeral.complaint_answer_days", "working_days", _("Funeral price reports: working days to answer"), 1, 60
     ),
+    # Social organisations (minsheng.social, DOMAIN §6.6): how long an evaluation grade (1A–5A) holds.
+    ParameterSpec(
+        "social.grade_valid_months", "months", _("Social organisation evaluation: months a grade holds"), 12, 120
+    ),
     # The monthly verification (minsheng.exchange, DOMAIN §5): what in a department's feed brings a review forward.
     ParameterSpec(
         "verification.income_fen",

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('exchange', '0011_list_indexes'),
         ('intake', '0011_list_indexes'),
-        ('monitoring', '0002_rules'),
+        ('monitoring', '0003_visit_kinds'),
         ('people', '0008_importjob_job'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
