@@ -344,3 +344,90 @@ def pdf_text(pdf: bytes) -> str:
             text = re.sub(rb"\\([0-7]{1,3}|.)", unescape, literal, flags=re.S)
             lines.append(text.decode("utf-16-be", errors="replace"))
     return "\n".join(lines)
+
+
+# --- Lists: the plan and the query count (docs/architecture.md, "Lists") --------------------------------------
+
+
+def list_query(queries: Any, table: str) -> str:
+    """The SQL of a list page's rows (the query of ``table`` with a LIMIT) among captured queries."""
+    quoted = f'FROM "{table}"'
+    found = [q["sql"] for q in queries if quoted in q["sql"] and "LIMIT" in q["sql"] and "COUNT(" not in q["sql"]]
+    assert found, f"no page query of {table} among {len(queries)} queries"
+    return str(found[0])
+
+
+def index_plan(sql: str, *tables: str) -> str:
+    """PostgreSQL's plan of ``sql`` after ``ANALYZE`` of ``tables``. The test fills the tables the way years of
+    history would (other areas, old rows) beside the few rows the list shows, so the planner chooses as it would in
+    production: a list whose index serves its filter reads the index; one whose index does not, scans."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        cursor.execute("EXPLAIN " + sql)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def copies(instance: Any, n: int, vary: Callable[[int, Any], None]) -> list[Any]:
+    """``n`` copies of a saved row, each changed by ``vary(k, row)`` (unique fields must differ), written in bulk:
+    history for the list tests, made in a fraction of the time the services would take."""
+    model = type(instance)
+    names = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    rows = []
+    for k in range(n):
+        row = model(**{name: getattr(instance, name) for name in names})
+        vary(k, row)
+        rows.append(row)
+    return list(model._default_manager.bulk_create(rows, batch_size=1000))
+
+
+def other_county_village() -> Division:
+    """A village of 沭阳县 (321322): an area outside the reference county, where history of others lives."""
+    village = Division.objects.filter(code__startswith="321322", level="village").order_by("-code").first()
+    assert village is not None
+    return village
+
+
+def elsewhere(k: int) -> str:
+    """The code of one of the villages of the rest of the city (沭阳县, 泗阳县, 泗洪县), by ``k``: spreads a test's
+    history over many areas, as the platform's is, so that the planner's statistics see a small area as small."""
+    return _elsewhere()[k % len(_elsewhere())]
+
+
+@functools.cache
+def _elsewhere() -> list[str]:
+    codes = Division.objects.filter(level="village").exclude(code__startswith="321302").order_by("code")
+    return list(codes.values_list("code", flat=True))
+
+
+def area_read(plan: str, table: str, column: str = "area_code") -> set[str]:
+    """The indexes through which ``plan`` reads ``table`` with the caller's area as a range of the index (pattern
+    operators ``~>=~`` / ``~<~`` in its ``Index Cond``). Fails when the plan scans the table whole, or reads it
+    through an index without the area range (entries of other areas)."""
+    import re
+
+    lines = plan.splitlines()
+    assert f"Seq Scan on {table}" not in plan, plan
+    found: set[str] = set()
+    for number, line in enumerate(lines):
+        match = re.search(rf"Index Scan using (\w+) on {table}\b|Bitmap Index Scan on (\w+)", line)
+        if not match:
+            continue
+        index = match.group(1) or match.group(2)
+        if match.group(2) and not _bitmap_of(lines, number, table):
+            continue
+        condition = next((c for c in lines[number + 1 : number + 3] if "Index Cond" in c), "")
+        assert f"{column})::text ~>=~" in condition and f"{column})::text ~<~" in condition, plan
+        found.add(index)
+    assert found, plan
+    return found
+
+
+def _bitmap_of(lines: list[str], number: int, table: str) -> bool:
+    """Whether the bitmap index scan at ``number`` feeds a bitmap heap scan of ``table`` (the nearest one above)."""
+    import re
+
+    above = (line for line in reversed(lines[:number]) if "Bitmap Heap Scan on" in line)
+    return bool(re.search(rf"Bitmap Heap Scan on {table}\b", next(above, "")))

@@ -30,6 +30,7 @@ def build_urlpatterns() -> list[URLPattern | URLResolver]:
 
 urlpatterns = build_urlpatterns()
 
+handler400 = core_views.error_400
 handler403 = core_views.error_403
 handler404 = core_views.error_404
 handler500 = core_views.error_500

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework import exceptions
 
+from minsheng.core.keyset import BadListRequest
 from minsheng.core.typing import ActorRequest
 
 # Below this path every answer is JSON in the API's one error shape (core/api.py), also when no view was reached
@@ -22,6 +23,12 @@ def _api_error(request: HttpRequest, error: type[exceptions.APIException]) -> Ht
 def home(request: ActorRequest) -> HttpResponse:
     """The start page: who you are, where you work, and what you can open from here."""
     return render(request, "core/home.html")
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A request the page cannot read (a list's tampered cursor): the reason in the user's words when it has one."""
+    message = str(exception) if isinstance(exception, BadListRequest) else ""
+    return _api_error(request, exceptions.ParseError) or render(request, "400.html", {"message": message}, status=400)
 
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -135,6 +135,9 @@ class VerificationFilterForm(StyledForm):
     conclusion = forms.ChoiceField(label=_("Conclusion"), required=False)
     purpose = forms.ChoiceField(label=_("Purpose"), required=False)
     requester = forms.ChoiceField(label=_("Requested by"), required=False, choices=REQUESTERS)
+    since = forms.DateField(
+        label=_("Reported ones requested since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

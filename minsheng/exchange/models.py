@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from minsheng.core.fields import EncryptedCharField
+from minsheng.core.keyset import area_index
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
 
@@ -413,7 +414,10 @@ class Verification(ScopedModel):
         verbose_name_plural = _("verifications")
         ordering = ["-requested_at", "-id"]
         indexes = [
-            models.Index(fields=["status", "area_code"], name="exchange_verification_open"),
+            # The requests without a report per county, and the verification list's open ones: one status, the area's
+            # prefix range; the list's others by their time (docs/architecture.md, "Lists").
+            area_index("status", "area_code", name="exchange_verification_open"),
+            area_index("area_code", "requested_at", name="exchange_verif_area_time"),
             models.Index(fields=["household", "status"], name="exchange_verification_hh"),
         ]
 

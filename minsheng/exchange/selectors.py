@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Substr
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.areas.models import Division
 from minsheng.core.crypto import mask_name
+from minsheng.core.keyset import Key
 from minsheng.core.modules import DueItem
 from minsheng.exchange.authorisations import members_on
 from minsheng.exchange.models import (
@@ -131,10 +132,22 @@ def finding_list(*, user: Any) -> QuerySet[Finding]:
 # --- 核对 for one household ---------------------------------------------------------------------------------------
 
 
-def verification_list(*, user: Any, filters: dict[str, str] | None = None) -> QuerySet[Verification]:
-    """The verifications of the user's areas, newest first, narrowed by the list's filters (each may be empty)."""
+# The verification list shows the requests still open, and the others requested this many days back unless the
+# user chooses an earlier day (their history grows every month).
+LIST_WINDOW_DAYS = 90
+VERIFICATION_KEYS = (Key("requested_at", descending=True), Key("id", descending=True))
+
+
+def verification_list(
+    *, user: Any, filters: dict[str, Any] | None = None, window_from: dt.datetime | None = None
+) -> QuerySet[Verification]:
+    """The verifications of the user's areas, newest first, narrowed by the list's filters (each may be empty).
+
+    With ``window_from`` (the list page), the closed ones are those requested since then; open ones all."""
     rows = Verification.objects.restrict(user, "view").select_related("household", "client", "requested_by")
     filters = filters or {}
+    if window_from is not None:
+        rows = rows.filter(Q(status__in=OPEN) | Q(requested_at__gte=window_from))
     for name in ("status", "conclusion", "purpose"):
         if filters.get(name):
             rows = rows.filter(**{name: filters[name]})

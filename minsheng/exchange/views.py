@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
+from minsheng.core.keyset import cursor_of, keyset_page
 from minsheng.core.months import parse_month
 from minsheng.core.numbers import id_or_404
 from minsheng.core.pdf import pdf_response
@@ -404,6 +406,9 @@ def verification_new(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "exchange/verification_form.html", context, status=status)
 
 
+VERIFICATIONS_PAGE = 50
+
+
 @role_required("exchange.view_verification")
 def verification_list(request: HttpRequest) -> HttpResponse:
     """Every verification of the user's areas, filtered; above it the requests without a report yet, per county."""
@@ -412,8 +417,17 @@ def verification_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound and not form.is_valid():
         return render(request, "exchange/verification_list.html", context, status=400)
     filters = form.cleaned_data if form.is_bound else {}
-    rows = selectors.verification_list(user=request.user, filters=filters)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    day = filters.get("since") or timezone.localdate() - dt.timedelta(days=selectors.LIST_WINDOW_DAYS)
+    window_from = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    rows = selectors.verification_list(user=request.user, filters=filters, window_from=window_from)
+    page = keyset_page(
+        rows,
+        selectors.VERIFICATION_KEYS,
+        cursor=cursor_of(request),
+        size=VERIFICATIONS_PAGE,
+        salt="exchange.verifications",
+    )
+    context["since"] = day
     for verification in page:
         verification.purpose_label = selectors.purpose_label(verification.purpose)  # type: ignore[attr-defined]
     context["page"] = page

@@ -127,3 +127,23 @@ class ApplicationSearchForm(StyledForm):
         if start and end and start > end:
             self.add_error("date_to", _("The end date is before the start date."))
         return data
+
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+
+
+class InboxFilterForm(StyledForm):
+    """The inbox: open items (the default) or those decided since a day (by default the last 90 days)."""
+
+    show = forms.ChoiceField(
+        label=_("Show"),
+        choices=[("open", _("Open items")), ("decided", _("Decided items"))],
+        required=False,
+    )
+    since = forms.DateField(label=_("Decided since"), required=False, widget=DATE_INPUT)
+
+
+class WindowForm(StyledForm):
+    """A list whose history grows: from which day it shows (by default the last 90 days)."""
+
+    since = forms.DateField(label=_("Since"), required=False, widget=DATE_INPUT)

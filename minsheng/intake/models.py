@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from minsheng.core.keyset import area_index
 from minsheng.core.limits import COMPOSED_MAX, TEXT_MAX
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
@@ -35,7 +36,8 @@ class Consultation(ScopedModel):
         APPLIED = "applied", _("Applied")
         REFERRED = "referred", _("Referred to a department")
 
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    # No index of its own: (area, time) below leads with it (issue 22: one index that matches the list).
+    area_code = models.CharField(_("area code"), max_length=12)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     asker_name = models.CharField(_("name of the person asking"), max_length=50, blank=True, default="")
     person = models.ForeignKey(
@@ -60,7 +62,8 @@ class Consultation(ScopedModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
-    recorded_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    # No index of its own: a city-wide walk in time order reads every area's consultations to find one area's.
+    recorded_at = models.DateTimeField(_("time"), default=timezone.now)
 
     objects: ClassVar[ScopedManager[Consultation]] = ScopedManager()
 
@@ -70,6 +73,8 @@ class Consultation(ScopedModel):
         verbose_name = _("consultation")
         verbose_name_plural = _("consultations")
         ordering = ["-recorded_at", "-id"]
+        # The window's list: the area's consultations of the time window, newest first (docs/architecture.md, Lists).
+        indexes = [area_index("area_code", "recorded_at", name="consultation_area_time")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(outcome="referred", referred_to__isnull=False) | ~models.Q(outcome="referred"),
@@ -89,7 +94,7 @@ class Application(ScopedModel):
     """
 
     receipt_number = models.CharField(_("receipt number"), max_length=24, unique=True)
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    area_code = models.CharField(_("area code"), max_length=12)  # indexed by (area, time) below
     person = models.ForeignKey("people.Person", verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     on_behalf = models.BooleanField(_("applied by a worker on the applicant's behalf (帮办代办)"), default=False)
@@ -112,6 +117,8 @@ class Application(ScopedModel):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         ordering = ["-submitted_at", "-id"]
+        # The application list: the area's applications of the time window, newest first.
+        indexes = [area_index("area_code", "submitted_at", name="application_area_time")]
 
     def __str__(self) -> str:
         return self.receipt_number
@@ -194,6 +201,12 @@ class ItemCase(ScopedModel):
         verbose_name = _("item case")
         verbose_name_plural = _("item cases")
         ordering = ["deadline", "id"]
+        # The inbox and the overdue list: one status (open ones are few, whatever the years of history), the area's
+        # prefix range, then the decision's time (the decided ones of the window are found in the index) and the
+        # deadline.
+        indexes = [
+            area_index("status", "area_code", "decided_at", "deadline", "id", name="itemcase_status_area_deadline")
+        ]
         constraints = [
             models.UniqueConstraint(fields=["application", "item"], name="one_case_per_item_per_application"),
         ]

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import blind_index, mask_name
+from minsheng.core.keyset import Key
 from minsheng.core.modules import DueItem, item_handlers
-from minsheng.intake.models import Application, Attachment, ItemCase, Notification
+from minsheng.intake.models import Application, Attachment, Consultation, ItemCase, Notification
 from minsheng.people.idnumbers import InvalidIdNumber, normalize_for_index
 from minsheng.people.models import Membership
 from minsheng.workdays.services import Calendar
@@ -169,6 +171,52 @@ class BadIdNumber(ValueError):
     """The ID number searched for is not a valid number (the form says so)."""
 
 
+# --- Lists people page through (keyset pages, docs/architecture.md "Lists") ------------------------------------
+
+# Where history grows, a list shows this many days back unless the user sets another start in its filter.
+LIST_WINDOW_DAYS = 90
+OPEN_STATUSES = (ItemCase.Status.ACCEPTED, ItemCase.Status.WAITING_MATERIALS)
+DECIDED_STATUSES = (ItemCase.Status.GRANTED, ItemCase.Status.REFUSED)
+# Open items by deadline (paused ones, without a deadline, last); decided ones newest decision first.
+OPEN_KEYS = (Key("deadline", nullable=True), Key("id"))
+DECIDED_KEYS = (Key("decided_at", descending=True), Key("id", descending=True))
+
+
+def window_start(today: dt.date, since: dt.date | None) -> dt.datetime:
+    """The first moment a windowed list shows: the day the user chose, else ``LIST_WINDOW_DAYS`` back."""
+    day = since or today - dt.timedelta(days=LIST_WINDOW_DAYS)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def inbox_cases(*, user: User, decided: bool = False, since: dt.datetime | None = None) -> QuerySet[ItemCase]:
+    """The department inbox: open items of the user's areas (and department); or those decided since ``since``.
+
+    Read through the (status, area, deadline) index: open items are few whatever the years of history."""
+    cases = ItemCase.objects.restrict(user, "view").select_related(
+        "item", "department", "application", "application__person"
+    )
+    if not decided:
+        return cases.filter(status__in=OPEN_STATUSES)
+    cases = cases.filter(status__in=DECIDED_STATUSES)
+    return cases.filter(decided_at__gte=since) if since is not None else cases
+
+
+CONSULTATION_KEYS = (Key("recorded_at", descending=True), Key("id", descending=True))
+
+
+def consultation_list(*, user: User, since: dt.datetime) -> QuerySet[Consultation]:
+    """Consultations of the user's areas recorded since ``since`` (the window), newest first by the keys above."""
+    return (
+        Consultation.objects.restrict(user, "view")
+        .filter(recorded_at__gte=since)
+        .select_related("recorded_by", "referred_to")
+        .prefetch_related("items")
+    )
+
+
+APPLICATION_KEYS = (Key("submitted_at", descending=True), Key("id", descending=True))
+
+
 def application_search(
     *,
     user: Any,
@@ -179,9 +227,13 @@ def application_search(
     status: str = "",
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> QuerySet[Application]:
     """Applications in the user's areas, newest first, with their items (in scope) and applicant. The ID number is
-    found through the blind index; a name by its first characters; item and status match any item of an application."""
+    found through the blind index; a name by its first characters; item and status match any item of an application.
+
+    Without a start date and without a receipt or ID number (which name a few applications at any age), the list
+    shows the last ``LIST_WINDOW_DAYS`` days: the user sets an earlier start to see older ones."""
     applications = Application.objects.restrict(user, "view")
     if receipt:
         applications = applications.filter(receipt_number__istartswith=receipt.strip())
@@ -200,14 +252,14 @@ def application_search(
         if status:
             cases = cases.filter(status=status)
         applications = applications.filter(pk__in=cases.values("application_id"))
-    if date_from:
-        applications = applications.filter(submitted_at__date__gte=date_from)
+    if date_from or not (receipt or id_number):
+        applications = applications.filter(submitted_at__gte=window_start(today or timezone.localdate(), date_from))
     if date_to:
-        applications = applications.filter(submitted_at__date__lte=date_to)
+        end = timezone.make_aware(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min))
+        applications = applications.filter(submitted_at__lt=end)
     in_scope = ItemCase.objects.restrict(user, "view").select_related("item", "department").order_by("item__number")
     return (
         applications.select_related("person")
         .defer("person__id_number", "person__phone", "person__bank_account")
         .prefetch_related(Prefetch("cases", queryset=in_scope))
-        .order_by("-submitted_at", "-id")
     )

@@ -111,9 +111,12 @@ def consultation_record(
     return consultation
 
 
-def consultation_counts(*, user: User) -> dict[str, int]:
-    """Consultations by outcome in the user's areas (for the window page; statistics come later)."""
-    rows = Consultation.objects.restrict(user, "view").values("outcome").annotate(n=Count("id"))
+def consultation_counts(*, user: User, since: dt.datetime | None = None) -> dict[str, int]:
+    """Consultations by outcome in the user's areas (for the window page: since the start of its time window)."""
+    consultations = Consultation.objects.restrict(user, "view")
+    if since is not None:
+        consultations = consultations.filter(recorded_at__gte=since)
+    rows = consultations.values("outcome").annotate(n=Count("id")).order_by()
     return {row["outcome"]: row["n"] for row in rows}
 
 

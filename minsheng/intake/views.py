@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,11 +19,19 @@ from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Department
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
-from minsheng.core.numbers import parse_id, parse_int
+from minsheng.core.keyset import cursor_of, keyset_page
+from minsheng.core.numbers import parse_id
 from minsheng.core.pdf import pdf_response, render_notice
 from minsheng.intake import papers, selectors
-from minsheng.intake.forms import ApplicationForm, ApplicationSearchForm, ConsultationForm, DecisionForm
-from minsheng.intake.models import Application, Attachment, Consultation, ItemCase, Notification
+from minsheng.intake.forms import (
+    ApplicationForm,
+    ApplicationSearchForm,
+    ConsultationForm,
+    DecisionForm,
+    InboxFilterForm,
+    WindowForm,
+)
+from minsheng.intake.models import Application, Attachment, ItemCase, Notification
 from minsheng.intake.services import (
     ItemRequest,
     application_status,
@@ -41,6 +48,8 @@ from minsheng.intake.services import (
 )
 from minsheng.people import selectors as people
 from minsheng.workdays.services import Calendar
+
+CONSULTATIONS_PAGE = 30
 
 
 @role_required("intake.view_consultation")
@@ -74,12 +83,26 @@ def consultations(request: AuthenticatedRequest) -> HttpResponse:
                 else:
                     messages.success(request, _("The consultation is recorded."))
                     return redirect("intake:consultations")
-    recent = (
-        Consultation.objects.restrict(actor, "view")
-        .select_related("recorded_by", "referred_to")
-        .prefetch_related("items")[:30]
+    window = WindowForm(request.GET or None)
+    if window.is_bound and not window.is_valid():
+        return render(request, "intake/consultations.html", {"form": form, "window": window}, status=400)
+    since = selectors.window_start(timezone.localdate(), window.cleaned_data.get("since") if window.is_bound else None)
+    page = keyset_page(
+        selectors.consultation_list(user=actor, since=since),
+        selectors.CONSULTATION_KEYS,
+        cursor=cursor_of(request),
+        size=CONSULTATIONS_PAGE,
+        salt="intake.consultations",
     )
-    context = {"form": form, "recent": recent, "counts": consultation_counts(user=actor), "can_add": can_add}
+    context = {
+        "form": form,
+        "window": window,
+        "since": since,
+        "page": page,
+        "recent": page.rows,
+        "counts": consultation_counts(user=actor, since=since),
+        "can_add": can_add,
+    }
     return render(request, "intake/consultations.html", context, status=400 if form.errors else 200)
 
 
@@ -153,8 +176,20 @@ def application_list(request: AuthenticatedRequest) -> HttpResponse:
     except selectors.BadIdNumber:
         form.add_error("id_number", _("This is not a valid ID number."))
         applications = Application.objects.restrict(request.user, "view").none()
-    page = Paginator(applications, APPLICATIONS_PER_PAGE).get_page(parse_int(request.GET.get("page"), minimum=1))
-    context = {"form": form, "page": page, "rows": [(a, application_status(a)) for a in page]}
+    page = keyset_page(
+        applications,
+        selectors.APPLICATION_KEYS,
+        cursor=cursor_of(request),
+        size=APPLICATIONS_PER_PAGE,
+        salt="intake.applications",
+    )
+    windowed = not (filters.get("date_from") or filters.get("receipt") or filters.get("id_number"))
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [(a, application_status(a)) for a in page],
+        "window_days": selectors.LIST_WINDOW_DAYS if windowed else None,
+    }
     return render(request, "intake/application_list.html", context, status=400 if form.errors else 200)
 
 
@@ -241,15 +276,24 @@ INBOX_PAGE = 50
 
 @role_required("intake.view_itemcase")
 def inbox(request: AuthenticatedRequest) -> HttpResponse:
-    cases = (
-        ItemCase.objects.restrict(request.user, "view")
-        .select_related("item", "department", "application", "application__person")
-        .order_by("status", "deadline", "id")  # open items (accepted) first, nearest deadline first
-    )
-    page = Paginator(cases, INBOX_PAGE).get_page(request.GET.get("page"))
+    """Open items, nearest deadline first (paused ones last); or the items decided since a day, newest first."""
+    filters = InboxFilterForm(request.GET or None)
+    if filters.is_bound and not filters.is_valid():
+        return render(request, "intake/inbox.html", {"rows": [], "filters": filters}, status=400)
+    data = filters.cleaned_data if filters.is_bound else {}
+    decided = data.get("show") == "decided"
     today, calendar = timezone.localdate(), Calendar()
+    since = selectors.window_start(today, data.get("since")) if decided else None
+    page = keyset_page(
+        selectors.inbox_cases(user=request.user, decided=decided, since=since),
+        selectors.DECIDED_KEYS if decided else selectors.OPEN_KEYS,
+        cursor=cursor_of(request),
+        size=INBOX_PAGE,
+        salt=f"intake.inbox.{'decided' if decided else 'open'}",
+    )
     rows = [(case, case.timing(today, calendar)) for case in page]
-    return render(request, "intake/inbox.html", {"rows": rows, "page": page, "form": DecisionForm()})
+    context = {"rows": rows, "page": page, "form": DecisionForm(), "filters": filters, "since": since}
+    return render(request, "intake/inbox.html", context)
 
 
 @role_required("intake.decide_itemcase")
@@ -328,9 +372,20 @@ def case_materials_in(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("intake:application_detail", pk=case.application_id)
 
 
+OVERDUE_PAGE = 50
+
+
 @role_required("intake.view_itemcase")
 def overdue(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "intake/overdue.html", {"cases": overdue_cases(user=request.user)[:500]})
+    """Accepted items past their deadline, the longest overdue first, a page at a time."""
+    page = keyset_page(
+        overdue_cases(user=request.user),
+        selectors.OPEN_KEYS,
+        cursor=cursor_of(request),
+        size=OVERDUE_PAGE,
+        salt="intake.overdue",
+    )
+    return render(request, "intake/overdue.html", {"cases": page.rows, "page": page})
 
 
 @role_required("intake.change_application")

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from minsheng.core.keyset import area_index
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
 
@@ -184,7 +185,8 @@ class Alert(ScopedModel):
             models.UniqueConstraint(fields=["person", "rule_code", "period"], name="monitoring_alert_once"),
         ]
         indexes = [
-            models.Index(fields=["status", "area_code", "due_on"], name="monitoring_alert_due"),
+            # The warnings list and the to-do list: one status, the area's prefix range, the deadline.
+            area_index("status", "area_code", "due_on", "id", name="monitoring_alert_due"),
             models.Index(fields=["person", "rule_code", "status"], name="monitoring_alert_person"),
         ]
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from minsheng.accounts.models import RoleAssignment
 from minsheng.core.crypto import mask_name
+from minsheng.core.keyset import Key
 from minsheng.core.modules import DueItem, VisitSubject, visit_kind
 from minsheng.core.roles import Role
 from minsheng.monitoring.models import Alert, MonitoredHousehold, Visit, WarningRule
@@ -19,6 +20,38 @@ from minsheng.monitoring.models import Alert, MonitoredHousehold, Visit, Warning
 
 def alert_list(*, user: Any) -> QuerySet[Alert]:
     return Alert.objects.restrict(user, "view").select_related("person", "household", "rule")
+
+
+# Handled warnings (their history grows) are listed back this many days unless the user chooses an earlier day.
+LIST_WINDOW_DAYS = 90
+# To visit, awaiting the township, handled; the soonest deadline first within each.
+ALERT_KEYS = (Key("progress"), Key("due_on"), Key("id"))
+
+
+def alert_page_rows(
+    *, user: Any, status: str, rule: str, overdue: bool, handled_since: dt.date, today: dt.date
+) -> QuerySet[Alert]:
+    """The warnings list's rows: the open and visited warnings of the user's areas, and the handled ones raised since
+    ``handled_since``; each read through the (status, area, deadline) index."""
+    alerts = alert_list(user=user)
+    if status:
+        alerts = alerts.filter(status=status)
+    if rule:
+        alerts = alerts.filter(rule_code=rule)
+    if overdue:
+        alerts = alerts.filter(status=Alert.Status.OPEN, due_on__lt=today)
+    if status in {"", Alert.Status.DONE}:
+        alerts = alerts.filter(
+            Q(status__in=[Alert.Status.OPEN, Alert.Status.VISITED])
+            | Q(status=Alert.Status.DONE, raised_on__gte=handled_since)
+        )
+    progress = Case(
+        When(status=Alert.Status.OPEN, then=Value(0)),
+        When(status=Alert.Status.VISITED, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return alerts.annotate(progress=progress)
 
 
 def alert_get(*, user: Any, pk: int) -> Alert:

@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,6 +20,7 @@ from minsheng.accounts.models import User
 from minsheng.assistance.benefits.models import Benefit
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
+from minsheng.core.keyset import cursor_of, keyset_page, since_of
 from minsheng.core.numbers import id_or_404
 from minsheng.monitoring import selectors
 from minsheng.monitoring.forms import ConfirmForm, RuleForm, VisitForm
@@ -38,23 +38,19 @@ def _actor(request: HttpRequest) -> User:
 
 @role_required("monitoring.view_alert")
 def alert_list(request: HttpRequest) -> HttpResponse:
-    alerts = selectors.alert_list(user=request.user)
+    """To visit first, then awaiting the township, then handled (those raised within the window: by default the last
+    ``LIST_WINDOW_DAYS`` days); the soonest deadline first within each; a keyset page at a time."""
     status = request.GET.get("status", "")
-    if status in Alert.Status.values:
-        alerts = alerts.filter(status=status)
+    status = status if status in Alert.Status.values else ""
     rule = request.GET.get("rule", "")[:40]
-    if rule:
-        alerts = alerts.filter(rule_code=rule)
     overdue = request.GET.get("overdue") == "1"
-    if overdue:
-        alerts = alerts.filter(status=Alert.Status.OPEN, due_on__lt=timezone.localdate())
-    # To visit first, then awaiting the township, then handled; the soonest deadline first within each.
-    progress = Case(
-        When(status=Alert.Status.OPEN, then=Value(0)),
-        When(status=Alert.Status.VISITED, then=Value(1)),
-        default=Value(2),
+    since = since_of(request)
+    today = timezone.localdate()
+    window = since or today - dt.timedelta(days=selectors.LIST_WINDOW_DAYS)
+    alerts = selectors.alert_page_rows(
+        user=request.user, status=status, rule=rule, overdue=overdue, handled_since=window, today=today
     )
-    page = Paginator(alerts.order_by(progress, "due_on", "id"), PAGE).get_page(request.GET.get("page"))
+    page = keyset_page(alerts, selectors.ALERT_KEYS, cursor=cursor_of(request), size=PAGE, salt="monitoring.alerts")
     rules = WarningRule.objects.order_by("code").values_list("code", "name").distinct()
     return render(
         request,
@@ -66,7 +62,8 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "rule": rule,
             "rules": dict(rules),
             "overdue": overdue,
-            "today": timezone.localdate(),
+            "since": window,
+            "today": today,
         },
     )
 

@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from minsheng.core.fields import EncryptedCharField
 from minsheng.core.jobs import Job
+from minsheng.core.keyset import area_index
 from minsheng.core.limits import REASON_MAX
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
@@ -116,14 +117,26 @@ class Person(ScopedModel):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("persons")
+        # Reviewed against the queries that use them (docs/modules/registry.md, "Indexes of persons").
         indexes = [
-            models.Index(fields=["hukou_area", "status"], name="person_hukou_status"),
-            models.Index(fields=["residence_area", "status"], name="person_residence_status"),
+            # The door (a prefix range of the area code, pattern operators) and the name search of an area (one
+            # descent per division of the caller, then the pinyin prefix, in order): cost follows the caller's area.
+            area_index(
+                "hukou_area", "name_pinyin", "birth_date", "id", name="person_hukou_search", area_field="hukou_area"
+            ),
+            area_index(
+                "residence_area",
+                "name_pinyin",
+                "birth_date",
+                "id",
+                name="person_residence_search",
+                area_field="residence_area",
+            ),
+            # Probable duplicates by name and birth date.
             models.Index(fields=["name", "birth_date"], name="person_name_birth"),
-            # Search walks these in order (pinyin or initials prefix), so LIMIT stops early; they also find
-            # same-sounding duplicates. On PostgreSQL both columns use the "C" collation (migration 0003).
+            # A search without an area (roles of the whole platform) walks it in order, so LIMIT stops early; it also
+            # finds same-sounding duplicates. On PostgreSQL the pinyin column uses the "C" collation (migration 0003).
             models.Index(fields=["name_pinyin", "birth_date", "id"], name="person_pinyin_order"),
-            models.Index(fields=["name_initials", "name_pinyin", "birth_date", "id"], name="person_initials_order"),
         ]
         constraints = [
             models.CheckConstraint(

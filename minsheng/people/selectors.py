@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -50,6 +50,40 @@ def _looks_like_initials(text: str) -> bool:
     return letters.isascii() and letters.isalpha() and not (set(letters) & _VOWELS)
 
 
+_PersonsT = TypeVar("_PersonsT", bound=QuerySet[Person])
+
+# A name search names the caller's divisions one by one when they are at most this many (a city has ~1,560), so that
+# the planner descends the (area, pinyin) indexes once per division and reads only the matches of the caller's area.
+AREA_LIST_MAX = 3000
+# Scopes this deep (a township's 9 digits, a village's 12) need no list: their range in the index is small.
+TOWNSHIP_DIGITS = 9
+
+
+def _area_codes(user: User) -> list[str] | None:
+    """The division codes (every level) inside the user's areas for ``people.view_person``; None when too many."""
+    from minsheng.areas.models import Division
+
+    prefixes = {scope.prefix for scope in user.scopes_for("people.view_person")}
+    if not prefixes or min(len(p) for p in prefixes) >= TOWNSHIP_DIGITS:
+        # A township or village: the door's own prefix range of the (area, pinyin) indexes reads its entries only.
+        return None
+    condition = Q(pk__in=[])
+    for prefix in prefixes:
+        condition |= Q(code__startswith=prefix)
+    codes = list(Division.objects.filter(condition).values_list("code", flat=True)[: AREA_LIST_MAX + 1])
+    return codes if 0 < len(codes) <= AREA_LIST_MAX else None
+
+
+def _in_areas(persons: _PersonsT, user: User) -> _PersonsT:
+    """The door's prefix match restated as equality on the user's divisions (the same rows): with it, the search
+    ranges over ``person_hukou_search`` / ``person_residence_search`` (area, pinyin, birth date, id) per division, so
+    its cost follows the size of the caller's area, not of the platform (docs/modules/registry.md)."""
+    codes = _area_codes(user)
+    if codes is None:
+        return persons
+    return persons.filter(Q(hukou_area__code__in=codes) | Q(residence_area__code__in=codes))
+
+
 def person_search(*, user: User, query: PersonQuery) -> QuerySet[Person]:
     """Persons in the user's areas matching the query, at most SEARCH_LIMIT of them.
 
@@ -71,12 +105,14 @@ def person_search(*, user: User, query: PersonQuery) -> QuerySet[Person]:
         if not sound:
             persons = persons.filter(name__startswith=name)
         elif _looks_like_initials(name):
-            # "zs" for 张三: walk the initials index in its own order (no sort of every match).
-            persons = persons.filter(name_initials__startswith=sound)
+            # "zs" for 张三: the pinyin starts with the first initial, which bounds the read to the area's entries
+            # under that letter; the initials then pick the names.
+            persons = persons.filter(name_pinyin__startswith=sound[0], name_initials__startswith=sound)
             order = ("name_initials", "name_pinyin", "birth_date", "id")
         else:
             # Chinese or spelled pinyin: the same sound matches (张 finds 章), which includes the same characters.
             persons = persons.filter(name_pinyin__startswith=sound)
+        persons = _in_areas(persons, user)
     if query.area:
         try:
             code = normalize_code(query.area)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.assistance.means.models import Assessment
 from minsheng.assistance.programmes import Programme
+from minsheng.core.keyset import area_index
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
 # --- The 低保 / 特困 workflow on the one-window item case (DOMAIN §1.2, §2) -----------------------------------
@@ -108,6 +109,12 @@ class ProgrammeCase(ScopedModel):
         verbose_name = _("programme case")
         verbose_name_plural = _("programme cases")
         ordering = ["-created_at", "-id"]
+        # The case list: open stages all, the decided ones of the window by time; each by the area's prefix range
+        # (docs/architecture.md, "Lists").
+        indexes = [
+            area_index("stage", "area_code", name="programme_case_stage_area"),
+            area_index("area_code", "created_at", name="programme_case_area_time"),
+        ]
         constraints = [
             # One open procedure per household and programme: open is every stage but the two decisions
             # (CLOSED_STAGES below), so a second application while one runs is refused, and a new one may follow a

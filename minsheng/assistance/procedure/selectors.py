@@ -26,6 +26,7 @@ from minsheng.assistance.procedure.models import (
 from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
 from minsheng.assistance.temporary.models import TemporaryAid
 from minsheng.audit.models import AuditEvent
+from minsheng.core.keyset import Key
 from minsheng.core.modules import audit_action_labels
 from minsheng.core.scoping import LEVEL_DIGITS, scope_allows
 from minsheng.workdays.services import Calendar
@@ -102,11 +103,23 @@ def investigation_overdue_cutoff(today: dt.date, calendar: Calendar) -> dt.date:
     return day
 
 
-def programme_case_list(*, user: User, stage: str = "", flag: str = "") -> QuerySet[ProgrammeCase]:
-    """The programme cases in the user's areas, newest first; ``flag`` is "investigation_overdue" or "overdue"."""
+# The case list shows every open case, and the decided ones created this many days back unless the user chooses an
+# earlier day (decided cases pile up every month).
+LIST_WINDOW_DAYS = 90
+CASE_KEYS = (Key("created_at", descending=True), Key("id", descending=True))
+
+
+def programme_case_list(
+    *, user: User, stage: str = "", flag: str = "", decided_since: dt.datetime | None = None
+) -> QuerySet[ProgrammeCase]:
+    """The programme cases in the user's areas, newest first; ``flag`` is "investigation_overdue" or "overdue".
+
+    With ``decided_since`` (the list page), the decided cases are those created since then; open ones all."""
     cases = ProgrammeCase.objects.restrict(user, "view").select_related("applicant", "household", "case__application")
     if stage:
         cases = cases.filter(stage=stage)
+    if decided_since is not None:
+        cases = cases.filter(Q(stage__in=sorted(OPEN_STAGES)) | Q(created_at__gte=decided_since))
     today = timezone.localdate()
     if flag == "investigation_overdue":
         cutoff = investigation_overdue_cutoff(today, Calendar())

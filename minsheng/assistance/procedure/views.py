@@ -8,10 +8,11 @@ the case page with the outcome as a message.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,6 +28,7 @@ from minsheng.assistance.procedure.notices import decision_notice_for_case, publ
 from minsheng.assistance.procedure.notices import investigation_form as investigation_form_for_case
 from minsheng.assistance.procedure.steps import STEP_BY_KEY, steps_offered
 from minsheng.core.decorators import role_required
+from minsheng.core.keyset import cursor_of, keyset_page, since_of
 from minsheng.core.pdf import pdf_response, render_notice
 from minsheng.core.scoping import scope_allows
 from minsheng.workdays.services import Calendar
@@ -50,9 +52,11 @@ def programme_cases(request: AuthenticatedRequest) -> HttpResponse:
     stage = stage if stage in Stage.values else ""
     flag = request.GET.get("flag", "")
     flag = flag if flag in dict(FLAG_CHOICES) else ""
-    cases = selectors.programme_case_list(user=request.user, stage=stage, flag=flag)
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
     today, calendar = timezone.localdate(), Calendar()
+    since = since_of(request) or today - dt.timedelta(days=selectors.LIST_WINDOW_DAYS)
+    decided_since = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+    cases = selectors.programme_case_list(user=request.user, stage=stage, flag=flag, decided_since=decided_since)
+    page = keyset_page(cases, selectors.CASE_KEYS, cursor=cursor_of(request), size=50, salt="assistance.cases")
     context = {
         "page": page,
         "rows": [(case, selectors.flags(case, today, calendar)) for case in page.object_list],
@@ -60,6 +64,7 @@ def programme_cases(request: AuthenticatedRequest) -> HttpResponse:
         "stage": stage,
         "flag_choices": FLAG_CHOICES,
         "flag": flag,
+        "since": since,
         "publicity_areas": selectors.publicity_areas(user=request.user),
     }
     return render(request, "assistance/procedure/programme_cases.html", context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from io import StringIO
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -251,12 +252,18 @@ def test_the_inbox_shows_a_page_of_items_and_sends_transfers_to_the_item_page(
     for case in cases:
         case_materials_received(actor=personas[Role.VILLAGE_WORKER], case=case)
     client = _client(personas[Role.DEPARTMENT_HANDLER])
-    first = client.get(reverse("intake:inbox")).content.decode()
-    second = client.get(reverse("intake:inbox"), {"page": "2"}).content.decode()
+    response = client.get(reverse("intake:inbox"))
+    first, cursor = response.content.decode(), response.context["page"].next_cursor
+    assert (response.context["page"].count, response.context["page"].previous_cursor) == (3, "")
+    assert urlencode({"cursor": cursor}) in first
+    response = client.get(reverse("intake:inbox"), {"cursor": cursor})
+    second, back = response.content.decode(), response.context["page"].previous_cursor
     receipts = [c.application.receipt_number for c in cases]
     assert [r in first for r in receipts] == [True, True, False]
     assert [r in second for r in receipts] == [False, False, True]
-    assert "page=2" in first and "1 / 2" in first
+    assert response.context["page"].next_cursor == ""
+    again = client.get(reverse("intake:inbox"), {"cursor": back}).content.decode()
+    assert [r in again for r in receipts] == [True, True, False]
     assert reverse("intake:case_transfer", args=[cases[0].pk]) not in first
     page = client.get(reverse("intake:case_detail", args=[cases[0].pk])).content.decode()
     assert reverse("intake:case_transfer", args=[cases[0].pk]) in page
