@@ -262,6 +262,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # The daily sweeps, for `celery -A minsheng beat` (each is safe to repeat; cron calling the commands works too).
+# A change that can move a statistic queues a refresh of the summary after its commit (statistics.tasks.refresh_soon):
+# one per process per STATISTICS_REFRESH_DELAY_SECONDS, run that much later, so that it takes those seconds' changes at
+# once. Without a broker the refresh runs at the commit. Off in tests, which run the refresh where they need it.
+STATISTICS_REFRESH_AFTER_CHANGE = env_bool("STATISTICS_REFRESH_AFTER_CHANGE", ENV != "test")
+STATISTICS_REFRESH_DELAY_SECONDS = env_int("STATISTICS_REFRESH_DELAY_SECONDS", 10, minimum=0, maximum=300)
 CELERY_BEAT_SCHEDULE = {
     # The daily jobs run at night, not every 24 hours from whenever beat started (that could be office hours).
     "deadlines": {"task": "intake.sweep_deadlines", "schedule": crontab(hour=1, minute=0)},
@@ -274,11 +279,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exchange.monthly_check_this_month",
         "schedule": crontab(day_of_month=20, hour=3, minute=0),
     },
-    # The dashboard refreshes what is stale before reading; this keeps the summary warm between views, and the
-    # nightly rebuild puts right anything written without an audit event.
     # Proactive discovery: the day's feeds through the warning rules, escalation, the low-income population.
     "proactive-discovery": {"task": "monitoring.discover", "schedule": crontab(hour=3, minute=30)},
-    "statistics-refresh": {"task": "statistics.refresh", "schedule": 300.0},
+    # The dashboard reads the last complete summary and never refreshes it: this brings it up to date every minute
+    # (besides the refresh a change queues, STATISTICS_REFRESH_AFTER_CHANGE), and the nightly rebuild puts right
+    # anything written without an audit event.
+    "statistics-refresh": {"task": "statistics.refresh", "schedule": 60.0},
     "statistics-rebuild": {"task": "statistics.rebuild", "schedule": crontab(hour=2, minute=0)},
 }
 

@@ -1,7 +1,8 @@
 """Reading the statistics: the period, the headline figures and the tables of one area, from the summary table.
 
-``dashboard(user=, area_code=, period=)`` is the one read the pages use. It refreshes what is stale first
-(``refresh.cells_refresh``: two small reads when nothing changed), checks the area against the user's
+``dashboard(user=, area_code=, period=)`` is the one read the pages use. It reads the last complete summary as it
+stands — it never refreshes it: the task ``statistics.refresh`` does, off the request path (``tasks.py``) — with
+the time it was brought up to date (``as_of``, one read of the state row), checks the area against the user's
 statistics scope (outside it: 404, as for any object outside the user's areas), then reads the cells of the area's
 children for the months of the period in one query and derives every figure and table from those rows.
 
@@ -148,7 +149,7 @@ class Dashboard:
     period: Period
     figures: list[Figure]
     tables: list[Table]
-    as_of: dt.datetime | None = None  # when the summary read was last brought up to date
+    as_of: dt.datetime | None = None  # when the summary read was last brought up to date (None: never built)
 
 
 # --- Scope ----------------------------------------------------------------------------------------------------
@@ -493,7 +494,8 @@ def dashboard(*, user: User, area_code: str | None, period: Period) -> Dashboard
         except InvalidCode:
             raise Http404(_("No such area among yours.")) from None
     area, trail = _area_for(user, area_code)
-    summary = refresh.cells_refresh(wait=False)
+    # The summary as the last complete refresh left it (a refresh commits in one transaction); never refreshed here.
+    as_of = refresh.refreshed_at()
     rows = _read(area, period)
     children = _children(rows, area)
     return Dashboard(
@@ -510,7 +512,7 @@ def dashboard(*, user: User, area_code: str | None, period: Period) -> Dashboard
             _monthly_window(rows, period),
             *_declared(rows, children, period),
         ],
-        as_of=summary.as_of,
+        as_of=as_of,
     )
 
 
