@@ -59,6 +59,12 @@ BLIND_INDEX_KEY: bytes = _blind_index_keys[0] if _blind_index_keys else secrets.
 # Recording an audit action that no module declares (core/modules.py) fails outside production, so that a test
 # catches a missing label; in production the event is written anyway.
 AUDIT_ACTIONS_STRICT = not PRODUCTION
+# The audit log on PostgreSQL: month partitions created this many months ahead (manage.py audit_partitions, the daily
+# task audit.partitions), and month partitions older than AUDIT_RETENTION_MONTHS detached, written to
+# AUDIT_ARCHIVE_DIR and dropped by manage.py audit_archive (docs/modules/audit.md).
+AUDIT_PARTITION_MONTHS_AHEAD = env_int("AUDIT_PARTITION_MONTHS_AHEAD", 3, minimum=1, maximum=24)
+AUDIT_RETENTION_MONTHS = env_int("AUDIT_RETENTION_MONTHS", 36, minimum=6, maximum=600)
+AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR", str(VAR_DIR / "audit-archive")) or VAR_DIR / "audit-archive")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -286,6 +292,8 @@ CELERY_BEAT_SCHEDULE = {
     # anything written without an audit event.
     "statistics-refresh": {"task": "statistics.refresh", "schedule": 60.0},
     "statistics-rebuild": {"task": "statistics.rebuild", "schedule": crontab(hour=2, minute=0)},
+    # The audit log's month partitions, created AUDIT_PARTITION_MONTHS_AHEAD ahead (PostgreSQL; idempotent).
+    "audit-partitions": {"task": "audit.partitions", "schedule": crontab(hour=0, minute=30)},
 }
 
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
