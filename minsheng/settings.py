@@ -140,6 +140,27 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env_database("DATABASE_URL", VAR_DIR / "minsheng.sqlite3")}
+# Through pgbouncer in transaction mode (docs/deployment.md, "Read replica and pgbouncer"): a connection to the
+# server is lent for one transaction at a time, so no server-side cursor may outlive it. Connections to pgbouncer
+# itself are cheap and kept (CONN_MAX_AGE from DATABASE_CONN_MAX_AGE, default 60 s); Django's psycopg 3 backend
+# prepares no statements (prepare_threshold None), which pgbouncer 1.18 in transaction mode could not carry.
+DATABASE_POOLER = env_bool("DATABASE_POOLER", False)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0, maximum=3600)
+if DATABASE_POOLER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A read replica (a hot standby of the primary): the statistics, their exports, the policy simulation and the
+# auditor's searches read from it (core/db_router.py); everything else, and every read inside a transaction, stays
+# on the primary. Tests mirror it on the primary's test database, except the `replica` tests, which point it at the
+# real standby's copy of that database (conftest.py).
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **env_database("DATABASE_REPLICA_URL", VAR_DIR / "minsheng.sqlite3"),
+        "TEST": {"MIRROR": "default"},
+    }
+    if DATABASE_POOLER:
+        DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASE_ROUTERS = ["minsheng.core.db_router.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

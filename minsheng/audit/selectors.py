@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from minsheng.audit.models import AuditEvent
+from minsheng.core.db_router import read_alias
 from minsheng.core.modules import audit_describers, objects_about, person_named, role_labels
 
 # A person with more objects than this is searched by the first ones only (a resident has tens, not thousands).
@@ -43,7 +44,8 @@ def audit_event_search(
         events = events.filter(occurred_at__gte=_midnight(date_from))
     if date_to and date_to < dt.date.max:  # the last day there is: no upper bound
         events = events.filter(occurred_at__lt=_midnight(date_to + dt.timedelta(days=1)))
-    return events
+    # The search reads from the replica when one is configured (not inside a transaction on the primary).
+    return events.using(read_alias())
 
 
 def _midnight(day: dt.date) -> dt.datetime:
