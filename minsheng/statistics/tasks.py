@@ -13,6 +13,9 @@ to date. These tasks keep it fresh:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from celery import shared_task
@@ -22,6 +25,19 @@ from django.db import transaction
 
 # The cache key that marks a refresh already queued by this process (see refresh_soon).
 QUEUED_KEY = "statistics.refresh.queued"
+
+_paused: ContextVar[bool] = ContextVar("statistics_refresh_paused", default=False)
+
+
+@contextmanager
+def refresh_paused() -> Iterator[None]:
+    """The changes inside queue no refresh: a bulk build that rebuilds the summary at its end (``demo_city``), where
+    a refresh at each step's commit would rebuild it again and again (a bulk load looks like one)."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
 
 
 @shared_task(name="statistics.refresh")
@@ -53,7 +69,7 @@ def refresh_soon() -> None:
     """Queue a refresh after the current transaction commits. Without a broker (the embedded default: tasks run in
     the process) it runs at the commit; with one, at most one is queued per ``STATISTICS_REFRESH_DELAY_SECONDS``
     per process, to run that much later."""
-    if not settings.STATISTICS_REFRESH_AFTER_CHANGE:
+    if not settings.STATISTICS_REFRESH_AFTER_CHANGE or _paused.get():
         return
     delay = settings.STATISTICS_REFRESH_DELAY_SECONDS
     if settings.CELERY_TASK_ALWAYS_EAGER:

@@ -114,6 +114,16 @@ def test_without_a_broker_the_refresh_runs_at_the_commit(
     assert before is not None and after is not None and after > before
 
 
+def test_a_paused_build_queues_nothing(personas: Personas, settings: Any) -> None:
+    settings.STATISTICS_REFRESH_AFTER_CHANGE = True
+    with mock.patch.object(tasks.transaction, "on_commit") as on_commit:
+        with tasks.refresh_paused():
+            audit_record(actor=personas[Role.CITY_ADMIN], action="intake.case_decided", area_code=personas.village.code)
+        assert on_commit.call_count == 0
+        audit_record(actor=personas[Role.CITY_ADMIN], action="intake.case_decided", area_code=personas.village.code)
+        assert on_commit.call_count == 1
+
+
 def test_views_and_other_changes_queue_nothing(personas: Personas, settings: Any) -> None:
     settings.STATISTICS_REFRESH_AFTER_CHANGE = True
     with mock.patch.object(tasks, "refresh_soon") as soon:
