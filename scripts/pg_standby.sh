@@ -41,6 +41,14 @@ start() {
         primary "SELECT pg_reload_conf()" >/dev/null
         sleep 1
     fi
+    # The copy is the whole cluster: refuse rather than fill the disk (other databases may share the server).
+    need="$(primary "SELECT sum(pg_database_size(datname)) FROM pg_database")"
+    free="$(df --output=avail -B1 /tmp | tail -n 1)"
+    if [ "$((need / 10 * 12))" -gt "$free" ]; then
+        echo "the cluster at $PRIMARY_HOST:$PRIMARY_PORT holds $((need / 1000000000)) GB; /tmp has $((free / 1000000000)) GB free:" \
+            "not enough for a standby copy (and 20 % to spare)"
+        exit 1
+    fi
     dir="$(mktemp -d /tmp/minsheng-standby.XXXXXX)"
     chmod 700 "$dir"
     if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir"; fi
