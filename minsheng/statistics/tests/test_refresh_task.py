@@ -116,7 +116,7 @@ def test_without_a_broker_the_refresh_runs_at_the_commit(
 
 def test_a_paused_build_queues_nothing(personas: Personas, settings: Any) -> None:
     settings.STATISTICS_REFRESH_AFTER_CHANGE = True
-    with mock.patch.object(tasks.transaction, "on_commit") as on_commit:
+    with mock.patch("minsheng.statistics.tasks.transaction.on_commit") as on_commit:
         with tasks.refresh_paused():
             audit_record(actor=personas[Role.CITY_ADMIN], action="intake.case_decided", area_code=personas.village.code)
         assert on_commit.call_count == 0
