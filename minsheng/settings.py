@@ -59,6 +59,12 @@ BLIND_INDEX_KEY: bytes = _blind_index_keys[0] if _blind_index_keys else secrets.
 # Recording an audit action that no module declares (core/modules.py) fails outside production, so that a test
 # catches a missing label; in production the event is written anyway.
 AUDIT_ACTIONS_STRICT = not PRODUCTION
+# The audit log on PostgreSQL: month partitions created this many months ahead (manage.py audit_partitions, the daily
+# task audit.partitions), and month partitions older than AUDIT_RETENTION_MONTHS detached, written to
+# AUDIT_ARCHIVE_DIR and dropped by manage.py audit_archive (docs/modules/audit.md).
+AUDIT_PARTITION_MONTHS_AHEAD = env_int("AUDIT_PARTITION_MONTHS_AHEAD", 3, minimum=1, maximum=24)
+AUDIT_RETENTION_MONTHS = env_int("AUDIT_RETENTION_MONTHS", 36, minimum=6, maximum=600)
+AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR", str(VAR_DIR / "audit-archive")) or VAR_DIR / "audit-archive")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -136,6 +142,27 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env_database("DATABASE_URL", VAR_DIR / "minsheng.sqlite3")}
+# Through pgbouncer in transaction mode (docs/deployment.md, "Read replica and pgbouncer"): a connection to the
+# server is lent for one transaction at a time, so no server-side cursor may outlive it. Connections to pgbouncer
+# itself are cheap and kept (CONN_MAX_AGE from DATABASE_CONN_MAX_AGE, default 60 s); Django's psycopg 3 backend
+# prepares no statements (prepare_threshold None), which pgbouncer 1.18 in transaction mode could not carry.
+DATABASE_POOLER = env_bool("DATABASE_POOLER", False)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0, maximum=3600)
+if DATABASE_POOLER:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A read replica (a hot standby of the primary): the statistics, their exports, the policy simulation and the
+# auditor's searches read from it (core/db_router.py); everything else, and every read inside a transaction, stays
+# on the primary. Tests mirror it on the primary's test database, except the `replica` tests, which point it at the
+# real standby's copy of that database (conftest.py).
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **env_database("DATABASE_REPLICA_URL", VAR_DIR / "minsheng.sqlite3"),
+        "TEST": {"MIRROR": "default"},
+    }
+    if DATABASE_POOLER:
+        DATABASES["replica"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASE_ROUTERS = ["minsheng.core.db_router.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -269,6 +296,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 # The daily sweeps, for `celery -A minsheng beat` (each is safe to repeat; cron calling the commands works too).
+# A change that can move a statistic queues a refresh of the summary after its commit (statistics.tasks.refresh_soon):
+# one per process per STATISTICS_REFRESH_DELAY_SECONDS, run that much later, so that it takes those seconds' changes at
+# once. Without a broker the refresh runs at the commit. Off in tests, which run the refresh where they need it.
+STATISTICS_REFRESH_AFTER_CHANGE = env_bool("STATISTICS_REFRESH_AFTER_CHANGE", ENV != "test")
+STATISTICS_REFRESH_DELAY_SECONDS = env_int("STATISTICS_REFRESH_DELAY_SECONDS", 10, minimum=0, maximum=300)
 CELERY_BEAT_SCHEDULE = {
     # The daily jobs run at night, not every 24 hours from whenever beat started (that could be office hours).
     "deadlines": {"task": "intake.sweep_deadlines", "schedule": crontab(hour=1, minute=0)},
@@ -281,12 +313,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "exchange.monthly_check_this_month",
         "schedule": crontab(day_of_month=20, hour=3, minute=0),
     },
-    # The dashboard refreshes what is stale before reading; this keeps the summary warm between views, and the
-    # nightly rebuild puts right anything written without an audit event.
     # Proactive discovery: the day's feeds through the warning rules, escalation, the low-income population.
     "proactive-discovery": {"task": "monitoring.discover", "schedule": crontab(hour=3, minute=30)},
-    "statistics-refresh": {"task": "statistics.refresh", "schedule": 300.0},
+    # The dashboard reads the last complete summary and never refreshes it: this brings it up to date every minute
+    # (besides the refresh a change queues, STATISTICS_REFRESH_AFTER_CHANGE), and the nightly rebuild puts right
+    # anything written without an audit event.
+    "statistics-refresh": {"task": "statistics.refresh", "schedule": 60.0},
     "statistics-rebuild": {"task": "statistics.rebuild", "schedule": crontab(hour=2, minute=0)},
+    # The audit log's month partitions, created AUDIT_PARTITION_MONTHS_AHEAD ahead (PostgreSQL; idempotent).
+    "audit-partitions": {"task": "audit.partitions", "schedule": crontab(hour=0, minute=30)},
 }
 
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)

@@ -5,6 +5,7 @@ from typing import Any, ClassVar, NoReturn
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,8 +32,11 @@ class AuditEventManager(ScopedManager["AuditEvent"]):
 class AuditEvent(ScopedModel):
     """One thing somebody did or saw: append-only, written in the transaction of the change it records.
 
-    The database refuses UPDATE and DELETE on this table (triggers in migration 0002); in production the
-    application's database user also holds only INSERT and SELECT on it (docs/deployment.md).
+    The database refuses UPDATE and DELETE on this table (triggers in migration 0002, kept on every partition by
+    0003); in production the application's database user also holds only INSERT and SELECT on it
+    (docs/deployment.md). On PostgreSQL the table is partitioned by month of ``occurred_at`` (``audit/partitions.py``,
+    docs/modules/audit.md): its primary key there is (id, occurred_at), and it carries only the indexes the auditor's
+    searches and the statistics refresh use (below).
     """
 
     class Kind(models.TextChoices):
@@ -49,16 +53,18 @@ class AuditEvent(ScopedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        # Accounts are deactivated, never deleted: no index for the PROTECT check.
+        db_index=False,
     )
-    actor_username = models.CharField(_("actor account"), max_length=150, blank=True, db_index=True)
+    actor_username = models.CharField(_("actor account"), max_length=150, blank=True)
     actor_role = models.CharField(_("role"), max_length=200, blank=True)
     on_behalf_of = models.CharField(_("acting for"), max_length=200, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CHANGE)
-    action = models.CharField(_("action"), max_length=64, db_index=True)
+    action = models.CharField(_("action"), max_length=64)
     object_type = models.CharField(_("object type"), max_length=64, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
-    area_code = models.CharField(_("area code"), max_length=12, blank=True, db_index=True)
+    area_code = models.CharField(_("area code"), max_length=12, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
     # At most core.limits.COMPOSED_MAX characters, checked by audit_record. Not a max_length here: altering the field
@@ -75,9 +81,18 @@ class AuditEvent(ScopedModel):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["-occurred_at", "-id"]
+        # What the readers filter on (besides the primary key and occurred_at): an object's history and the search by
+        # person; the scoping door's area prefix (LIKE 'prefix%': the pattern operator class) with the time; the
+        # auditor's search by account (iexact: UPPER). The action is searched only with the scope and a time
+        # window, which these serve.
         indexes = [
-            models.Index(fields=["object_type", "object_id"]),
-            models.Index(fields=["area_code", "occurred_at"]),
+            models.Index(fields=["object_type", "object_id"], name="audit_audit_object__0e78a5_idx"),
+            models.Index(
+                fields=["area_code", "occurred_at"],
+                name="audit_event_area_time_idx",
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+            ),
+            models.Index(Upper("actor_username"), name="audit_event_actor_upper_idx"),
         ]
 
     def __str__(self) -> str:

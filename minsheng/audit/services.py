@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.dispatch import Signal
 
 from minsheng.audit.models import AuditEvent
 from minsheng.core.context import current_request
@@ -15,6 +16,11 @@ from minsheng.core.modules import audit_action_labels
 
 if TYPE_CHECKING:
     from minsheng.core.typing import Actor
+
+
+# Sent after events are appended (inside the writer's transaction), with ``action`` and ``kind``: for readers that
+# keep something derived from the log up to date (the statistics queue a refresh after the commit).
+recorded = Signal()
 
 
 class UndeclaredAuditAction(ImproperlyConfigured):
@@ -61,7 +67,7 @@ def audit_record(
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)
     context = current_request.get()
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         **_actor_fields(actor),
         kind=kind,
         action=action,
@@ -76,6 +82,8 @@ def audit_record(
         request_id=context.request_id,
         client_ip=context.client_ip,
     )
+    recorded.send(sender=AuditEvent, action=action, kind=kind)
+    return event
 
 
 def audit_record_many(
@@ -106,6 +114,8 @@ def audit_record_many(
             )
         )
     AuditEvent.objects.bulk_create(rows, batch_size=1000)
+    if rows:
+        recorded.send(sender=AuditEvent, action=action, kind=kind)
     return len(rows)
 
 

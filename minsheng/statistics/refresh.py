@@ -411,11 +411,26 @@ def _merge(ranges: set[CodeRange]) -> list[CodeRange]:
 
 def cells_refresh(*, today: dt.date | None = None, wait: bool = True) -> RefreshResult:
     """Bring the summary table up to date: a full rebuild when it was never built; the new months' cells when a
-    month began; then recompute what changed since the watermark (or everything, after a bulk load). Cheap when
-    nothing changed: one read of the state with the source tables' highest ids and one of the audit log's last
-    minutes, no write. ``wait=False`` (a page's request): when another refresh is running, apply nothing and read
-    the summary as it stands rather than queue behind it."""
+    month began; then recompute what changed since the watermark (or everything, after a bulk load).
+
+    The whole refresh runs in one transaction holding the state row's lock, so two refreshes never run at once.
+    ``wait=False`` (the task ``statistics.refresh``): when another refresh holds the lock, do nothing at once
+    (PostgreSQL's ``SKIP LOCKED``) and say so (``busy``); the one running applies what there is, and the next one
+    what comes after. Cheap when nothing changed: the lock, one read of the state with the source tables' highest
+    ids and one of the audit log's last minutes."""
     today = today or timezone.localdate()
+    # The row exists before anybody locks it (a first refresh would otherwise find nothing to lock).
+    RefreshState.objects.get_or_create(key=STATE_KEY)
+    with transaction.atomic():
+        if wait:
+            _locked_state()
+        elif _state_if_free() is None:
+            return RefreshResult(busy=True, as_of=refreshed_at())
+        return _refresh_locked(today=today)
+
+
+def _refresh_locked(*, today: dt.date) -> RefreshResult:
+    """``cells_refresh`` once the state row is locked by the caller's transaction."""
     # The ids first, then the events: a change committed in between shows as an event (applied), never as new
     # rows without one (which would look like a bulk load).
     state, fingerprint = _state_and_fingerprint()
@@ -434,9 +449,9 @@ def cells_refresh(*, today: dt.date | None = None, wait: bool = True) -> Refresh
         e for e in _change_events(since=state.through - OVERLAP, after_id=state.last_event_id) if e[0] not in seen
     ]
     if pending:
-        result = _apply(today=today, wait=wait)
+        result = _apply(today=today)
         result.extended = extended
-        result.as_of = _as_of(state) if result.busy else timezone.now()
+        result.as_of = timezone.now()
         return result
     if fingerprint != state.fingerprint:
         logger.info("statistics: rows were added without audit events (a bulk load); rebuilding")
@@ -469,14 +484,10 @@ def _extend(*, today: dt.date) -> bool:
 
 
 @transaction.atomic
-def _apply(*, today: dt.date, wait: bool = True) -> RefreshResult:
-    """Under the state row's lock (one refresh at a time; a second one waits, then finds nothing left, or with
-    ``wait=False`` goes without)."""
+def _apply(*, today: dt.date) -> RefreshResult:
+    """Recompute what the pending events changed (under the state row's lock, held by ``cells_refresh``)."""
     now = timezone.now()
-    held = _locked_state() if wait else _state_if_free()
-    if held is None:
-        return RefreshResult(busy=True)
-    state = held
+    state = _locked_state()
     assert state.through is not None and state.first_month is not None and state.last_month is not None
     seen = set(state.seen_ids)
     events = _change_events(since=state.through - OVERLAP, after_id=state.last_event_id)

@@ -1,7 +1,8 @@
 """Reading the statistics: the period, the headline figures and the tables of one area, from the summary table.
 
-``dashboard(user=, area_code=, period=)`` is the one read the pages use. It refreshes what is stale first
-(``refresh.cells_refresh``: two small reads when nothing changed), checks the area against the user's
+``dashboard(user=, area_code=, period=)`` is the one read the pages use. It reads the last complete summary as it
+stands — it never refreshes it: the task ``statistics.refresh`` does, off the request path (``tasks.py``) — with
+the time it was brought up to date (``as_of``, one read of the state row), checks the area against the user's
 statistics scope (outside it: 404, as for any object outside the user's areas), then reads the cells of the area's
 children for the months of the period in one query and derives every figure and table from those rows.
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, connections, router
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from minsheng.areas.models import Division
 from minsheng.areas.selectors import division_ancestors
 from minsheng.assistance.programmes import MONTHLY_PROGRAMMES, Programme
 from minsheng.catalog.models import Department
+from minsheng.core.db_router import reading_from_replica
 from minsheng.core.months import months_between, parse_month
 from minsheng.core.scoping import scope_allows
 from minsheng.statistics import indicators as ind
@@ -148,7 +150,7 @@ class Dashboard:
     period: Period
     figures: list[Figure]
     tables: list[Table]
-    as_of: dt.datetime | None = None  # when the summary read was last brought up to date
+    as_of: dt.datetime | None = None  # when the summary read was last brought up to date (None: never built)
 
 
 # --- Scope ----------------------------------------------------------------------------------------------------
@@ -254,7 +256,8 @@ def _read(area: Division, period: Period) -> _Rows:
     child_digits = _CHILD_DIGITS[area.level]
     table = connection.ops.quote_name(Cell._meta.db_table)
     by_child: dict[str, dict[Key, dict[dt.date, tuple[int, int]]]] = defaultdict(lambda: defaultdict(dict))
-    with connection.cursor() as cursor:
+    # A raw read: the router is asked for the alias (the replica inside ``reading_from_replica``).
+    with connections[router.db_for_read(Cell)].cursor() as cursor:
         cursor.execute(
             f"SELECT area, indicator, dimension, month, value, value2 FROM {table} "
             "WHERE level = %s AND area >= %s AND area <= %s AND month >= %s AND month <= %s",
@@ -493,8 +496,11 @@ def dashboard(*, user: User, area_code: str | None, period: Period) -> Dashboard
         except InvalidCode:
             raise Http404(_("No such area among yours.")) from None
     area, trail = _area_for(user, area_code)
-    summary = refresh.cells_refresh(wait=False)
-    rows = _read(area, period)
+    # The summary as the last complete refresh left it (a refresh commits in one transaction); never refreshed here.
+    # Read from the replica when one is configured (figures a moment old are figures the task has not reached yet).
+    with reading_from_replica():
+        as_of = refresh.refreshed_at()
+        rows = _read(area, period)
     children = _children(rows, area)
     return Dashboard(
         area=area,
@@ -510,7 +516,7 @@ def dashboard(*, user: User, area_code: str | None, period: Period) -> Dashboard
             _monthly_window(rows, period),
             *_declared(rows, children, period),
         ],
-        as_of=summary.as_of,
+        as_of=as_of,
     )
 
 

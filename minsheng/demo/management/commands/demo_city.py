@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from minsheng.demo.city import demo_steps
 from minsheng.people.demo import PERSONS_AT_SCALE_1
+from minsheng.statistics.tasks import refresh_paused
 
 
 class Command(BaseCommand):
@@ -35,13 +36,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"demo city: about {int(PERSONS_AT_SCALE_1 * scale):,} residents (scale {scale}, seed {seed})"
         )
-        for step in demo_steps():
-            if until is not None and step.order > until:
-                self.stdout.write(f"demo city: stopped after the steps of order {until} or less (--until)")
-                break
-            try:
-                line = step.run(scale, seed, self.stdout.write)
-            except ValueError as exc:
-                raise CommandError(str(exc)) from None
-            if line:
-                self.stdout.write(line)
+        # The statistics' own step rebuilds the summary at the end: no refresh after each step's changes.
+        with refresh_paused():
+            for step in demo_steps():
+                if until is not None and step.order > until:
+                    self.stdout.write(f"demo city: stopped after the steps of order {until} or less (--until)")
+                    break
+                try:
+                    line = step.run(scale, seed, self.stdout.write)
+                except ValueError as exc:
+                    raise CommandError(str(exc)) from None
+                if line:
+                    self.stdout.write(line)
