@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "minsheng.funeral",
     "minsheng.monitoring",
     "minsheng.payments",
+    "minsheng.eldercare",
     "minsheng.statistics",
     "minsheng.demo",
 ]
@@ -278,6 +279,12 @@ CELERY_BEAT_SCHEDULE = {
     # nightly rebuild puts right anything written without an audit event.
     # Proactive discovery: the day's feeds through the warning rules, escalation, the low-income population.
     "proactive-discovery": {"task": "monitoring.discover", "schedule": crontab(hour=3, minute=30)},
+    # Elderly care: the target list, the month's orders, compliance and the death check; the yearly liveness checks.
+    "eldercare-nightly": {"task": "eldercare.nightly", "schedule": crontab(hour=4, minute=0)},
+    "eldercare-liveness": {
+        "task": "eldercare.liveness_open",
+        "schedule": crontab(month_of_year=1, day_of_month=1, hour=4, minute=30),
+    },
     "statistics-refresh": {"task": "statistics.refresh", "schedule": 300.0},
     "statistics-rebuild": {"task": "statistics.rebuild", "schedule": crontab(hour=2, minute=0)},
 }
