@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
 from django.db.models import F, Sum
@@ -46,7 +47,7 @@ def _d(column: str) -> str:
     return f"CAST({column} AS DATE)" if connection.vendor == "postgresql" else column
 
 
-def _months(window: CellWindow) -> tuple[str, list[object]]:
+def _months(window: CellWindow) -> tuple[str, list[Any]]:
     months = window.every_month()
     values = ", ".join(f"({_d('%s')}, {_d('%s')})" for _ in months)
     dates = [connection.ops.adapt_datefield_value(d) for m in months for d in (m, first_day_of_next_month(m))]

@@ -58,9 +58,7 @@ class ResidentForm(StyledForm):
 
 class CircumstanceForm(StyledForm):
     person = forms.IntegerField(label=_("Person number in the registry"), min_value=1, max_value=2**62)
-    kind = forms.ChoiceField(
-        label=_("Circumstance"), choices=[(c.value, c.label) for c in RECORDED_CATEGORIES]
-    )
+    kind = forms.ChoiceField(label=_("Circumstance"), choices=[(c.value, c.label) for c in RECORDED_CATEGORIES])
     since = forms.DateField(label=_("Since"), widget=DATE)
 
 
@@ -129,7 +127,9 @@ class VisitForm(StyledForm):
 
     def __init__(self, *args: Any, steps: tuple[tuple[str, Any], ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["steps"].choices = list(steps)
+        steps_field = self.fields["steps"]
+        assert isinstance(steps_field, forms.MultipleChoiceField)
+        steps_field.choices = list(steps)
 
 
 class VerifyForm(StyledForm):

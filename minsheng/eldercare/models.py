@@ -214,9 +214,7 @@ class Elder(ScopedModel):
     ``address`` are what a provider's worker may see for a visit, copied at each refresh; the person's file stays in
     the registry."""
 
-    person = models.OneToOneField(
-        "people.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
-    )
+    person = models.OneToOneField("people.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
     area_code = models.CharField(_("area code"), max_length=12)
     name = models.CharField(_("name"), max_length=50)
     id_masked = models.CharField(_("ID number (masked)"), max_length=18)
@@ -457,9 +455,7 @@ class ServiceVisit(ScopedModel):
     settlement = models.ForeignKey(
         "eldercare.Settlement", null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
     )
-    visit = models.OneToOneField(
-        "monitoring.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    visit = models.OneToOneField("monitoring.Visit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     alert = models.ForeignKey("monitoring.Alert", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     received_at = models.DateTimeField(default=timezone.now)
 

@@ -27,7 +27,9 @@ from minsheng.eldercare.models import Elder, Facility, OrderLine
 ELDERCARE = "eldercare"
 STAFF = "eldercare_provider_staff"
 
-BASE = frozenset({"areas.view_division", "catalog.view_item", "workdays.view_calendaryear", "assistance.view_parameter"})
+BASE = frozenset(
+    {"areas.view_division", "catalog.view_item", "workdays.view_calendaryear", "assistance.view_parameter"}
+)
 REGISTRY = frozenset({"eldercare.view_facility", "eldercare.view_inspection", "eldercare.view_residency"})
 CARE = frozenset(
     {
@@ -73,9 +75,7 @@ def _person_gone(change: object) -> None:
 MODULE = Module(
     app_label="eldercare",
     roles=(
-        RoleSpec(
-            STAFF, _("Care provider staff"), frozenset({"county"}), organisation="eldercare.provider", order=125
-        ),
+        RoleSpec(STAFF, _("Care provider staff"), frozenset({"county"}), organisation="eldercare.provider", order=125),
     ),
     permissions={
         STAFF: BASE | PROVIDER_WORK,

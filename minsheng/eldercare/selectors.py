@@ -39,9 +39,7 @@ def facility_list(*, user: Any, kind: str = "", area: str = "") -> QuerySet[Faci
     # unscoped: a subquery counting the open residencies of each facility on the page (not personal data)
     residents = Residency.objects.unscoped().filter(facility=OuterRef("pk"), left_on__isnull=True)
     rows = Facility.objects.restrict(user, "view").annotate(
-        residents=Coalesce(
-            Subquery(residents.values("facility").annotate(n=Count("id")).values("n")[:1]), 0
-        )
+        residents=Coalesce(Subquery(residents.values("facility").annotate(n=Count("id")).values("n")[:1]), 0)
     )
     if kind:
         rows = rows.filter(kind=kind)
@@ -67,8 +65,10 @@ def elder_list(*, user: Any, category: str = "", area: str = "") -> QuerySet[Eld
     if area:
         rows = rows.filter(area_code__startswith=area)
     if category:
-        rows = rows.filter(categories__contains=category) if _json_contains() else rows.filter(
-            categories__icontains=f'"{category}"'
+        rows = (
+            rows.filter(categories__contains=category)
+            if _json_contains()
+            else rows.filter(categories__icontains=f'"{category}"')
         )
     return rows.order_by("area_code", "id")
 
@@ -270,7 +270,8 @@ def verify_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
     return [
         DueItem(
             kind="care_verify",
-            title=_("Care visit to verify: %(flags)s") % {"flags": "、".join(flag_labels(v.flags)) or _("Shorter than the rule")},
+            title=_("Care visit to verify: %(flags)s")
+            % {"flags": "、".join(flag_labels(v.flags)) or _("Shorter than the rule")},
             url=reverse("eldercare:verify_list"),
             area_code=v.area_code,
             deadline=timezone.localtime(v.checked_in_at).date(),
@@ -362,4 +363,4 @@ def by_provider(*, user: Any, month: dt.date) -> list[dict[str, Any]]:
         )
         .order_by("provider__name")[:200]
     )
-    return list(rows)
+    return [dict(row) for row in rows]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,7 +104,9 @@ def facility_register(
 ) -> Facility:
     """Add a care facility of ``area`` with its licence or filing."""
     require_scope(actor, "eldercare.add_facility", area.code)
-    require_length(name=(name, 100), operator=(operator, 100), permit_number=(permit_number, 40), address=(address, 200))
+    require_length(
+        name=(name, 100), operator=(operator, 100), permit_number=(permit_number, 40), address=(address, 200)
+    )
     if kind not in Facility.Kind.values:
         raise ValidationError({"kind": _("Choose a kind of facility.")})
     if permit not in Facility.Permit.values:
@@ -305,7 +307,9 @@ class Candidate:
     programmes: set[str] = field(default_factory=set)
 
 
-def _candidates(on: dt.date, youngest: int, programmes: frozenset[str], very_old_alone: int | None) -> dict[int, Candidate]:
+def _candidates(
+    on: dt.date, youngest: int, programmes: frozenset[str], very_old_alone: int | None
+) -> dict[int, Candidate]:
     """Every living person old enough with anything that could put them on the list, set-based: members of a
     household the programmes pay, the disability certificates, the circumstances, the very old."""
     cutoff = _years_before(on, youngest)
@@ -378,7 +382,9 @@ def targets_refresh(*, on: dt.date | None = None) -> RefreshRun:
     all_targets = [rules.targets(r, rules.for_area(programme_rows, r.area_prefix)) for r in target_rows]
     youngest = min((t.youngest for t in all_targets), default=200)
     programmes = frozenset().union(*(t.programmes for t in all_targets)) if all_targets else frozenset()
-    very_old_ages = [r.from_age for t in all_targets for r in t.rules if r.category == "very_old" and not r.with_programme]
+    very_old_ages = [
+        r.from_age for t in all_targets for r in t.rules if r.category == "very_old" and not r.with_programme
+    ]
     found = _candidates(on, youngest, programmes, min(very_old_ages) if very_old_ages else None)
     # unscoped: who lives in an institution now is cared for there, not at home
     residents = set(Residency.objects.unscoped().filter(left_on__isnull=True).values_list("person_id", flat=True))
@@ -388,8 +394,10 @@ def targets_refresh(*, on: dt.date | None = None) -> RefreshRun:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         # unscoped: the registry's facts of the candidates (name, masked ID, where they live, birth)
-        rows = Person.objects.unscoped().filter(id__in=chunk).values_list(
-            "id", "name", "id_masked", "residence_area_id", "birth_date"
+        rows = (
+            Person.objects.unscoped()
+            .filter(id__in=chunk)
+            .values_list("id", "name", "id_masked", "residence_area_id", "birth_date")
         )
         for person_id, name, masked, area, birth in rows:
             persons[person_id] = (name, masked, area, birth)
@@ -401,18 +409,21 @@ def targets_refresh(*, on: dt.date | None = None) -> RefreshRun:
                 continue
             targets = rules.targets(row, rules.for_area(programme_rows, area))
             age = _age(birth, on)
-            categories = set(candidate.categories)
+            held = set(candidate.categories)
             very_old = [r.from_age for r in targets.rules if r.category == Category.VERY_OLD]
             if very_old and age >= min(very_old):
-                categories.add(Category.VERY_OLD)
-            got = targets.qualifies(age=age, categories=categories, programmes=candidate.programmes)
+                held.add(Category.VERY_OLD)
+            got = targets.qualifies(age=age, categories=held, programmes=candidate.programmes)
             if got:
                 qualified[person_id] = (got, sorted(candidate.programmes & targets.programmes))
     addresses = _addresses(list(qualified))
     # unscoped: the whole list, to compare with what qualifies now
-    existing = {e.person_id: e for e in Elder.objects.unscoped().only(
-        "id", "person_id", "area_code", "name", "id_masked", "address", "categories", "programmes", "active"
-    ).iterator(chunk_size=CHUNK)}
+    existing = {
+        e.person_id: e
+        for e in Elder.objects.unscoped()
+        .only("id", "person_id", "area_code", "name", "id_masked", "address", "categories", "programmes", "active")
+        .iterator(chunk_size=CHUNK)
+    }
     new, changed = [], []
     for person_id, (categories, progs) in qualified.items():
         name, masked, area, birth = persons[person_id]
@@ -475,9 +486,11 @@ def _addresses(person_ids: list[int]) -> dict[int, str]:
     found: dict[int, str] = {}
     for start in range(0, len(person_ids), CHUNK):
         # unscoped: the address of the current household of the persons on the list (for the provider's visit)
-        rows = Membership.objects.unscoped().filter(
-            person_id__in=person_ids[start : start + CHUNK], left_on__isnull=True
-        ).values_list("person_id", "household__address")
+        rows = (
+            Membership.objects.unscoped()
+            .filter(person_id__in=person_ids[start : start + CHUNK], left_on__isnull=True)
+            .values_list("person_id", "household__address")
+        )
         found.update((p, a or "") for p, a in rows)
     return found
 
@@ -535,8 +548,10 @@ def person_gone_subscriber(change: RegistryChange) -> None:
     """The registry confirmed a death or a move away: the person leaves the list now, and the lines of this month
     and later owe no more visits (they stay, with what was delivered)."""
     # unscoped: a system reaction to the registry's event, inside its transaction
-    ended = Elder.objects.unscoped().filter(person=change.person, active=True).update(
-        active=False, ended_on=change.on, updated_on=change.on
+    ended = (
+        Elder.objects.unscoped()
+        .filter(person=change.person, active=True)
+        .update(active=False, ended_on=change.on, updated_on=change.on)
     )
     if ended:
         # unscoped: the same reaction: the person's lines not begun yet owe nothing more
@@ -665,7 +680,8 @@ def orders_generate(*, month: dt.date, actor: User | None = None) -> Generated:
         cursor.execute(
             f"INSERT INTO {line} (order_id, provider_id, contract_id, elder_id, area_code, month, service, owed, "
             f"delivered, on_time) "
-            f"SELECT o.id, o.provider_id, ci.contract_id, ci.elder_id, ci.area_code, %s, ci.service, ci.per_month, 0, 0 "
+            f"SELECT o.id, o.provider_id, ci.contract_id, ci.elder_id, ci.area_code, %s, ci.service, ci.per_month, "
+            f"0, 0 "
             f"FROM {item} ci JOIN {elder} e ON e.id = ci.elder_id AND e.active "
             f"JOIN {order} o ON o.contract_id = ci.contract_id AND o.month = %s "
             f"WHERE NOT EXISTS (SELECT 1 FROM {line} l WHERE l.elder_id = ci.elder_id AND l.month = %s "
@@ -841,6 +857,9 @@ def _visit_record(actor: User, line_id: int, data: VisitInput, monitoring_visit:
         price_fen=int(contract.prices.get(line.service, 0)),
         visit=monitoring_visit,
     )
+    # The line counts the visit at once (the worker's list moves on); compliance recomputes it from the visits.
+    # unscoped: the line locked above, loaded through the door
+    OrderLine.objects.unscoped().filter(pk=line.pk).update(delivered=F("delivered") + 1)
     if verified and located and elder.home_latitude is None:
         elder.home_latitude, elder.home_longitude = data.latitude, data.longitude
         elder.save(update_fields=["home_latitude", "home_longitude"])
@@ -974,7 +993,7 @@ def compliance_compute(*, month: dt.date) -> Compliance:
         f"FROM {visit} sv JOIN {line} l ON l.id = sv.line_id WHERE l.month = %s AND sv.status <> %s) v "
         f"GROUP BY v.line_id"
     )
-    params = [epoch, days, month, ServiceVisit.Status.REJECTED]
+    params: list[Any] = [epoch, days, month, str(ServiceVisit.Status.REJECTED)]
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH counted AS ({counted}) UPDATE {line} SET delivered = counted.delivered, "

@@ -183,7 +183,10 @@ def resident_new(request: AuthenticatedRequest, pk: str) -> HttpResponse:
         request,
         form,
         lambda d: services.residency_admit(
-            actor=request.user, facility=facility, person=_person(request.user, d["person"]), admitted_on=d["admitted_on"]
+            actor=request.user,
+            facility=facility,
+            person=_person(request.user, d["person"]),
+            admitted_on=d["admitted_on"],
         ),
         _("Resident admitted."),
     )
@@ -323,8 +326,10 @@ def orders_generate(request: AuthenticatedRequest) -> HttpResponse:
         request,
         form,
         lambda d: services.orders_generate(month=d["month"], actor=request.user),
-        lambda g: _("%(lines)s order lines with %(visits)s visits for %(month)s.")
-        % {"lines": g.lines, "visits": g.visits, "month": f"{g.month:%Y-%m}"},
+        lambda g: (
+            _("%(lines)s order lines with %(visits)s visits for %(month)s.")
+            % {"lines": g.lines, "visits": g.visits, "month": f"{g.month:%Y-%m}"}
+        ),
     )
     return redirect("eldercare:compliance")
 

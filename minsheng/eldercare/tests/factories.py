@@ -53,7 +53,10 @@ def own_provider(p: Personas) -> Provider:
 
 
 def contract(
-    p: Personas, the_provider: Provider | None = None, area: Division | None = None, prices: dict[str, int] | None = None
+    p: Personas,
+    the_provider: Provider | None = None,
+    area: Division | None = None,
+    prices: dict[str, int] | None = None,
 ) -> Contract:
     today = timezone.localdate()
     return services.contract_sign(
@@ -77,15 +80,17 @@ def scenario(p: Personas) -> dict[str, Any]:
     """A 低保 person of 86 in the reference village on the list with a plan, the staff persona's provider under
     contract for the township, and this month's orders."""
     if "eldercare" in p.extra:
-        return p.extra["eldercare"]
+        found: dict[str, Any] = p.extra["eldercare"]
+        return found
     the_contract = contract(p)
     person = dibao_elder(p.village)
     services.targets_refresh()
     services.orders_generate(month=month_of(timezone.localdate()))
     elder = Elder.objects.unscoped().get(person=person)
     line = OrderLine.objects.unscoped().get(elder=elder, service="visit")
-    p.extra["eldercare"] = {"contract": the_contract, "person": person, "elder": elder, "line": line}
-    return p.extra["eldercare"]
+    made: dict[str, Any] = {"contract": the_contract, "person": person, "elder": elder, "line": line}
+    p.extra["eldercare"] = made
+    return made
 
 
 def visit_input(minutes: int = 40, **fields: Any) -> services.VisitInput:

@@ -30,7 +30,7 @@ from minsheng.eldercare.module import STAFF
 from minsheng.eldercare.tests import factories as f
 from minsheng.monitoring.models import Alert
 from minsheng.payments.tests.factories import enrol
-from minsheng.testing import make_person, make_user
+from minsheng.testing import Personas, make_person, make_user
 
 pytestmark = pytest.mark.django_db
 THIS_MONTH = month_of(timezone.localdate())
@@ -39,7 +39,7 @@ THIS_MONTH = month_of(timezone.localdate())
 # --- The registry ----------------------------------------------------------------------------------------------------
 
 
-def test_facility_registered_with_filing_and_audited(personas):
+def test_facility_registered_with_filing_and_audited(personas: Personas) -> None:
     facility = services.facility_register(
         actor=personas["county_approver"],
         area=personas.township,
@@ -85,7 +85,7 @@ def test_facility_registered_with_filing_and_audited(personas):
         )
 
 
-def test_inspection_to_rectify_needs_a_date(personas):
+def test_inspection_to_rectify_needs_a_date(personas: Personas) -> None:
     facility = f.facility(personas.township)
     with pytest.raises(ValidationError):
         services.inspection_record(
@@ -106,7 +106,7 @@ def test_inspection_to_rectify_needs_a_date(personas):
     assert inspection.result == "rectify"
 
 
-def test_tekun_resident_links_the_programmes_benefit_and_leaves_the_home_list(personas):
+def test_tekun_resident_links_the_programmes_benefit_and_leaves_the_home_list(personas: Personas) -> None:
     person = make_person(personas.village, "刘长春", birth=f.OLD)
     tekun = enrol(person, "tekun", 120_000, area=personas.village, category="partly_unable")
     services.targets_refresh()
@@ -134,7 +134,7 @@ def test_tekun_resident_links_the_programmes_benefit_and_leaves_the_home_list(pe
 # --- The target list ------------------------------------------------------------------------------------------------
 
 
-def test_target_rules_from_the_parameters(personas):
+def test_target_rules_from_the_parameters(personas: Personas) -> None:
     village = personas.village
     dibao_old = f.dibao_elder(village, "赵大爷")  # 低保 and 86: very old with a programme
     old_no_programme = make_person(village, "钱大娘", birth=f.OLD)  # 86, no programme: not very old enough alone
@@ -154,9 +154,7 @@ def test_target_rules_from_the_parameters(personas):
     assert listed[dibao_old.pk].programmes == ["dibao"]
     assert listed[alone.pk].categories == ["alone"]
     assert (run.added, run.ended, run.active) == (2, 0, 2)
-    plans = {
-        (i.elder.person_id, i.service): i.per_month for i in CareItem.objects.unscoped().select_related("elder")
-    }
+    plans = {(i.elder.person_id, i.service): i.per_month for i in CareItem.objects.unscoped().select_related("elder")}
     # at least monthly for everyone; weekly (4) for those living alone
     assert plans == {(dibao_old.pk, "visit"): 1, (alone.pk, "visit"): 4}
     assert old_no_programme.pk not in listed and dibao_young.pk not in listed
@@ -165,7 +163,7 @@ def test_target_rules_from_the_parameters(personas):
     assert (again.added, again.ended, again.active) == (0, 0, 2)
 
 
-def test_leaving_the_programme_ends_the_listing_and_a_death_clears_future_lines(personas):
+def test_leaving_the_programme_ends_the_listing_and_a_death_clears_future_lines(personas: Personas) -> None:
     person = f.dibao_elder(personas.village)
     services.targets_refresh()
     Benefit.objects.unscoped().filter(payee=person).update(status="stopped", stopped_from=THIS_MONTH)
@@ -177,7 +175,7 @@ def test_leaving_the_programme_ends_the_listing_and_a_death_clears_future_lines(
 # --- Orders ---------------------------------------------------------------------------------------------------------
 
 
-def test_orders_generated_set_based_once(personas):
+def test_orders_generated_set_based_once(personas: Personas) -> None:
     the_contract = f.contract(personas)
     a = f.dibao_elder(personas.village, "甲")
     b = make_person(personas.village, "乙", birth="1950-02-02")
@@ -189,7 +187,7 @@ def test_orders_generated_set_based_once(personas):
     first = services.orders_generate(month=THIS_MONTH)
     # a: visit ×1; b (disabled): visit ×4 and cleaning ×1 — all under the township's contract
     assert (first.orders, first.lines, first.visits) == (1, 3, 6)
-    lines = {(l.elder.person_id, l.service): l.owed for l in OrderLine.objects.unscoped().select_related("elder")}
+    lines = {(x.elder.person_id, x.service): x.owed for x in OrderLine.objects.unscoped().select_related("elder")}
     assert lines == {(a.pk, "visit"): 1, (b.pk, "visit"): 4, (b.pk, "cleaning"): 1}
     order = ServiceOrder.objects.unscoped().get()
     assert (order.contract_id, order.lines, order.owed) == (the_contract.pk, 3, 6)
@@ -202,7 +200,7 @@ def test_orders_generated_set_based_once(personas):
 # --- Visits --------------------------------------------------------------------------------------------------------
 
 
-def test_visit_recorded_verified_and_sent_twice_arrives_once(personas):
+def test_visit_recorded_verified_and_sent_twice_arrives_once(personas: Personas) -> None:
     s = f.scenario(personas)
     data = f.visit_input(latitude=Decimal("33.95"), longitude=Decimal("118.29"))
     first = services.visit_record(actor=personas[STAFF], line_id=s["line"].pk, data=data)
@@ -215,7 +213,7 @@ def test_visit_recorded_verified_and_sent_twice_arrives_once(personas):
     assert ServiceVisit.objects.unscoped().count() == 1
 
 
-def test_far_overlapping_and_unlocated_visits_are_flagged_not_verified(personas):
+def test_far_overlapping_and_unlocated_visits_are_flagged_not_verified(personas: Personas) -> None:
     s = f.scenario(personas)
     f.record(personas)  # sets the home position
     start = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=20)
@@ -237,7 +235,7 @@ def test_far_overlapping_and_unlocated_visits_are_flagged_not_verified(personas)
     assert "no_location" in nowhere.flags and nowhere.status == "recorded"
 
 
-def test_visit_refused_for_another_provider_or_outside_the_contract_area(personas):
+def test_visit_refused_for_another_provider_or_outside_the_contract_area(personas: Personas) -> None:
     s = f.scenario(personas)
     other_staff = make_user("staff2", STAFF, personas.county, organisation_id=f.provider(personas.county).pk)
     with pytest.raises(PermissionDenied):
@@ -250,7 +248,7 @@ def test_visit_refused_for_another_provider_or_outside_the_contract_area(persona
     assert ServiceVisit.objects.unscoped().count() == 0
 
 
-def test_impossible_times_are_refused(personas):
+def test_impossible_times_are_refused(personas: Personas) -> None:
     s = f.scenario(personas)
     now = timezone.now()
     with pytest.raises(ValidationError) as refused:
@@ -269,9 +267,10 @@ def test_impossible_times_are_refused(personas):
     assert set(refused.value.message_dict) == {"satisfaction", "steps"}
 
 
-def test_a_danger_finding_raises_a_monitoring_warning_for_the_village(personas):
+def test_a_danger_finding_raises_a_monitoring_warning_for_the_village(personas: Personas) -> None:
     s = f.scenario(personas)
     visit = f.record(personas, finding="danger", finding_note="燃气灶漏气，老人独自在家")
+    assert visit.alert_id is not None
     alert = Alert.objects.unscoped().get(pk=visit.alert_id)
     assert (alert.rule_code, alert.person_id, alert.area_code, alert.status, alert.severity) == (
         "eldercare_danger",
@@ -286,7 +285,7 @@ def test_a_danger_finding_raises_a_monitoring_warning_for_the_village(personas):
 # --- Compliance and settlement -------------------------------------------------------------------------------------
 
 
-def test_compliance_owed_delivered_on_time(personas):
+def test_compliance_owed_delivered_on_time(personas: Personas) -> None:
     s = f.scenario(personas)
     f.record(personas)
     result = services.compliance_compute(month=THIS_MONTH)
@@ -299,7 +298,7 @@ def test_compliance_owed_delivered_on_time(personas):
     assert (again.delivered, again.on_time, again.missed_lines) == (0, 0, 1)
 
 
-def test_settlement_from_verified_visits_only_maker_checker_exactly_once(personas):
+def test_settlement_from_verified_visits_only_maker_checker_exactly_once(personas: Personas) -> None:
     s = f.scenario(personas)
     last = month_of(THIS_MONTH - dt.timedelta(days=1))
     line = s["line"]
@@ -347,7 +346,7 @@ def test_settlement_from_verified_visits_only_maker_checker_exactly_once(persona
     assert len(rows) == 4
 
 
-def test_this_month_is_not_settled(personas):
+def test_this_month_is_not_settled(personas: Personas) -> None:
     with pytest.raises(ValidationError):
         services.settlement_generate(
             actor=personas["county_payment_officer"], provider=f.provider(personas.county), month=THIS_MONTH
@@ -357,7 +356,7 @@ def test_this_month_is_not_settled(personas):
 # --- Provider scope ---------------------------------------------------------------------------------------------------
 
 
-def test_provider_staff_see_only_their_providers_lines_and_no_person(personas):
+def test_provider_staff_see_only_their_providers_lines_and_no_person(personas: Personas) -> None:
     from minsheng.areas.models import Division
     from minsheng.eldercare import selectors
     from minsheng.people.models import Person
@@ -393,7 +392,7 @@ def test_provider_staff_see_only_their_providers_lines_and_no_person(personas):
 # --- 尊老金 ----------------------------------------------------------------------------------------------------------
 
 
-def test_liveness_opened_once_and_confirmed(personas):
+def test_liveness_opened_once_and_confirmed(personas: Personas) -> None:
     person = make_person(personas.village, "百岁老人", birth="1925-01-01")
     benefit = enrol(person, "elderly", 30_000, area=personas.village)
     year = timezone.localdate().year
@@ -407,7 +406,7 @@ def test_liveness_opened_once_and_confirmed(personas):
         services.liveness_confirm(actor=personas["village_worker"], check=check, method="visit")
 
 
-def test_death_check_from_the_exchange_then_stop(personas):
+def test_death_check_from_the_exchange_then_stop(personas: Personas) -> None:
     from minsheng.exchange.tests.factories import death_feed
 
     person = make_person(personas.village, "高大爷", birth="1930-01-01")
