@@ -355,11 +355,11 @@ def by_provider(*, user: Any, month: dt.date) -> list[dict[str, Any]]:
         area_lines(user=user, month=month)
         .values("provider_id", "provider__name")
         .annotate(
-            lines=Count("id"),
-            owed=Sum("owed"),
-            delivered=Sum(Least("delivered", "owed")),
-            on_time=Sum("on_time"),
-            missed=Count("id", filter=Q(delivered__lt=F("owed"))),
+            n_lines=Count("id"),
+            n_owed=Sum("owed"),
+            n_delivered=Sum(Least("delivered", "owed")),
+            n_on_time=Sum("on_time"),
+            n_missed=Count("id", filter=Q(delivered__lt=F("owed"))),
         )
         .order_by("provider__name")[:200]
     )

@@ -427,7 +427,7 @@ def compliance(request: AuthenticatedRequest) -> HttpResponse:
         return _bad(request, exc)
     rows = selectors.by_provider(user=request.user, month=month)
     for row in rows:
-        row["rate"] = round(100 * row["on_time"] / row["owed"], 1) if row["owed"] else None
+        row["rate"] = round(100 * row["n_on_time"] / row["n_owed"], 1) if row["n_owed"] else None
     missed = selectors.missed(user=request.user, today=timezone.localdate()).filter(month=month)
     return render(
         request,

@@ -420,3 +420,21 @@ def test_death_check_from_the_exchange_then_stop(personas: Personas) -> None:
     services.death_handle(actor=personas["county_approver"], finding=finding, stop=True, note="公安死亡数据核实")
     assert Benefit.objects.unscoped().get(pk=benefit.pk).status == "stopped"
     assert DeathFinding.objects.unscoped().get().status == "stopped"
+
+
+def test_compliance_page_per_provider(personas: Personas) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    s = f.scenario(personas)
+    f.record(personas)
+    services.compliance_compute(month=THIS_MONTH)
+    client = Client()
+    client.force_login(personas["township_reviewer"])
+    response = client.get(reverse("eldercare:compliance"))
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    assert [
+        (r["provider_id"], r["n_lines"], r["n_owed"], r["n_delivered"], r["n_on_time"], r["rate"]) for r in rows
+    ] == [(s["line"].provider_id, 1, 1, 1, 1, 100.0)]
+    assert client.get(reverse("eldercare:compliance"), {"month": "2026-13"}).status_code == 400
