@@ -94,6 +94,15 @@ def demo_step(scale: float, seed: int, say: Callable[[str], None]) -> str | None
     first = months[0]
     # unscoped: the demo backdates the list to the start of its history (the statistics' stock by month)
     Elder.objects.unscoped().filter(since=today).update(since=first)
+    visits = history(months, today, seed, say)
+    return (
+        f"eldercare: {facilities:,} facilities, {run.active:,} old people on the care list, {providers} providers, "
+        f"{visits:,} visits over {len(months)} months in {time.monotonic() - started:.1f}s"
+    )
+
+
+def history(months: list[dt.date], today: dt.date, seed: int, say: Callable[[str], None]) -> int:
+    """The orders of ``months``, their visits, compliance, and each ended month's settlement."""
     visits = 0
     for month in months:
         generated = services.orders_generate(month=month)
@@ -102,10 +111,7 @@ def demo_step(scale: float, seed: int, say: Callable[[str], None]) -> str | None
         if month < month_of(today):
             _settle(month)
         say(f"  eldercare: {month:%Y-%m}: {generated.lines:,} lines, {generated.visits:,} visits owed")
-    return (
-        f"eldercare: {facilities:,} facilities, {run.active:,} old people on the care list, {providers} providers, "
-        f"{visits:,} visits over {len(months)} months in {time.monotonic() - started:.1f}s"
-    )
+    return visits
 
 
 def _back(today: dt.date, months: int) -> dt.date:
@@ -289,7 +295,7 @@ def _visits(month: dt.date, today: dt.date, seed: int) -> int:
         if not postgres:
             offset = offset.replace("GREATEST", "MAX")
         if postgres:
-            at = f"(%s::timestamptz + make_interval(days => {offset}))"
+            at = f"(%s::timestamptz + make_interval(days => CAST({offset} AS integer)))"
         else:
             at = f"datetime(%s, '+' || {offset} || ' days')"
         params_at = [connection.ops.adapt_datetimefield_value(start), k, seed, k + seed]
