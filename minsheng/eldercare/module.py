@@ -19,9 +19,10 @@ from minsheng.core.modules import (
     RegistryEvent,
     RoleSpec,
     StatisticsFamily,
+    VisitKind,
 )
 from minsheng.core.roles import Role
-from minsheng.eldercare import figures, selectors
+from minsheng.eldercare import figures, selectors, visits
 from minsheng.eldercare.models import Elder, Facility, OrderLine
 
 ELDERCARE = "eldercare"
@@ -215,6 +216,19 @@ MODULE = Module(
         RegistryEvent.PERSON_DIED: (_person_gone,),
         RegistryEvent.PERSON_MOVED_AWAY: (_person_gone,),
     },
+    # A provider worker's visit of an order line on monitoring's phone page (offline, photos before and after).
+    visit_kinds=(
+        VisitKind(
+            visits.KIND,
+            _("Home care visit"),
+            "eldercare.add_servicevisit",
+            subject=visits.subject,
+            questions=visits.questions,
+            photo_stages=("before", "after"),
+            timed=True,
+            receive=visits.receive,
+        ),
+    ),
     # After the programmes, the exchange and monitoring (80), before the statistics (1000).
     demo=(DemoStep(90, _demo_step),),
 )

@@ -208,7 +208,7 @@ def visits_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
             area_code=line.area_code,
             deadline=last,
             subject=f"{line.elder.name} {line.elder.id_masked}",
-            phone_url=reverse("eldercare:visit_new", args=[line.pk]),
+            phone_url=reverse("monitoring:visit_kind_phone", args=["eldercare.service", line.pk]),
         )
         for line in rows
     ]

@@ -162,6 +162,12 @@ def _visit_data(p: Personas) -> dict[str, Any]:
     }
 
 
+def _phone_fields() -> dict[str, Any]:
+    from minsheng.eldercare.tests.test_phone import phone_fields
+
+    return phone_fields()
+
+
 def _today() -> str:
     from django.utils import timezone
 
@@ -256,6 +262,23 @@ register(
         data=_visit_data,
         object_level=True,
         success=302,
+    ),
+    # The care visit on monitoring's phone page (the visit kind ``eldercare.service``, the subject an order line).
+    Endpoint(
+        "monitoring:visit_kind_phone",
+        frozenset({STAFF}),
+        kwargs=lambda p: {"kind": "eldercare.service", "subject": _line(p)["pk"]},
+        object_level=True,
+    ),
+    Endpoint(
+        "monitoring:visit_kind_submit",
+        frozenset({STAFF}),
+        method="post",
+        kwargs=lambda p: {"kind": "eldercare.service", "subject": _line(p)["pk"]},
+        data=lambda p: _phone_fields(),
+        api=True,
+        object_level=True,
+        success=201,
     ),
     Endpoint("eldercare:compliance", READ),
     Endpoint(
