@@ -66,9 +66,16 @@ def test_the_platform_modules_declare_themselves() -> None:
         "funeral",
         "monitoring",
         "payments",
+        "eldercare",
         "statistics",
     ]
-    assert list(role_specs()) == [*(r.value for r in Role), "relief_staff", "funeral_staff", "verification_officer"]
+    assert list(role_specs()) == [
+        *(r.value for r in Role),
+        "relief_staff",
+        "funeral_staff",
+        "eldercare_provider_staff",
+        "verification_officer",
+    ]
     assert role_specs()["funeral_staff"].organisation == "funeral.facility"
     assert {f for f in indicators.families()} == {
         "window",
@@ -78,6 +85,7 @@ def test_the_platform_modules_declare_themselves() -> None:
         "funeral",
         "monitoring",
         "payments",
+        "eldercare",
     }
     assert [h.key for h in indicators.headlines()][:4] == [
         "dibao_persons",

@@ -20,7 +20,7 @@ import random
 import time
 from collections.abc import Callable
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from minsheng.accounts.models import User
@@ -286,6 +286,9 @@ def _visits(month: dt.date, today: dt.date, seed: int) -> int:
     uuid = "gen_random_uuid()" if postgres else "lower(hex(randomblob(16)))"
     now = timezone.now()
     written = 0
+    # the visits are 45 minutes long and priced by the demo's contracts
+    out = "x.at + interval '45 minutes'" if postgres else "datetime(x.at, '+45 minutes')"
+    price = "CASE l.service " + " ".join(f"WHEN '{s}' THEN {fen}" for s, fen in PRICES.items()) + " ELSE 0 END"
     for k in range(1, most + 1):
         # the day of the k-th visit: within its share of the month, or a few days after it when late
         offset = (
@@ -303,8 +306,8 @@ def _visits(month: dt.date, today: dt.date, seed: int) -> int:
             f"INSERT INTO {visit} (client_uuid, line_id, provider_id, elder_id, area_code, worker_id, checked_in_at, "
             f"checked_out_at, minutes, steps, family_note, finding, finding_note, flags, flagged, status, "
             f"verified_at, price_fen, received_at) "
-            f"SELECT {uuid}, l.id, l.provider_id, l.elder_id, l.area_code, %s, x.at, x.at, 45, '[]', '', 'none', '', "
-            f"'[]', {'false' if postgres else '0'}, 'verified', %s, 0, %s "
+            f"SELECT {uuid}, l.id, l.provider_id, l.elder_id, l.area_code, %s, x.at, {out}, 45, '[]', '', 'none', "
+            f"'', '[]', {'false' if postgres else '0'}, 'verified', %s, {price}, %s "
             f"FROM {line} l JOIN (SELECT l2.id AS id, {at.replace('l.', 'l2.')} AS at FROM {line} l2 "
             f"WHERE l2.month = %s AND l2.owed >= %s) x ON x.id = l.id "
             f"WHERE l.month = %s AND (l.id * 31 + %s) %% 100 < {DELIVERED_PER_CENT}"
@@ -312,7 +315,7 @@ def _visits(month: dt.date, today: dt.date, seed: int) -> int:
         with connection.cursor() as cursor:
             cursor.execute(sql, [worker.pk, now, now, *params_at, month, k, month, k + seed])
             written += cursor.rowcount
-    # the visits are 45 minutes long, priced by their contract, and none after today
+    # none after today
     limit = timezone.make_aware(dt.datetime.combine(today, dt.time()))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -320,25 +323,6 @@ def _visits(month: dt.date, today: dt.date, seed: int) -> int:
             [limit, month],
         )
         written -= cursor.rowcount
-    with transaction.atomic():
-        # unscoped: the demo's own visits of the month, set-based
-        rows = ServiceVisit.objects.unscoped().filter(line__month=month)
-        for service, fen in PRICES.items():
-            rows.filter(line__service=service).update(price_fen=fen)
-        if postgres:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {visit} SET checked_out_at = checked_in_at + interval '45 minutes' "
-                    f"WHERE line_id IN (SELECT id FROM {line} WHERE month = %s)",
-                    [month],
-                )
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {visit} SET checked_out_at = datetime(checked_in_at, '+45 minutes') "
-                    f"WHERE line_id IN (SELECT id FROM {line} WHERE month = %s)",
-                    [month],
-                )
     return int(written)
 
 
