@@ -332,6 +332,7 @@ def _settle(month: dt.date) -> None:
     now = timezone.now()
     # unscoped: the demo's providers
     for provider in Provider.objects.unscoped().all():
+        # unscoped: the demo's own settlement of the provider and month
         settlement, _created = Settlement.objects.unscoped().get_or_create(
             provider=provider, month=month, defaults={"area_code": provider.area_code}
         )
