@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "minsheng.monitoring",
     "minsheng.payments",
     "minsheng.eldercare",
+    "minsheng.social",
     "minsheng.statistics",
     "minsheng.demo",
 ]

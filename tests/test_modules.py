@@ -67,6 +67,7 @@ def test_the_platform_modules_declare_themselves() -> None:
         "monitoring",
         "payments",
         "eldercare",
+        "social",
         "statistics",
     ]
     assert list(role_specs()) == [
@@ -74,6 +75,7 @@ def test_the_platform_modules_declare_themselves() -> None:
         "relief_staff",
         "funeral_staff",
         "eldercare_provider_staff",
+        "social_admin",
         "verification_officer",
     ]
     assert role_specs()["funeral_staff"].organisation == "funeral.facility"
@@ -86,6 +88,7 @@ def test_the_platform_modules_declare_themselves() -> None:
         "monitoring",
         "payments",
         "eldercare",
+        "social",
     }
     assert [h.key for h in indicators.headlines()][:4] == [
         "dibao_persons",
@@ -93,9 +96,17 @@ def test_the_platform_modules_declare_themselves() -> None:
         "disabled_in_difficulty",
         "children_in_difficulty",
     ]
-    # The relief and funeral modules supply three published rows; the modules not built leave theirs unavailable.
-    assert {"vagrants_helped", "vagrants_reunited", "cemeteries_filed"} <= {h.key for h in indicators.headlines()}
-    assert {p.key for p in indicators.unavailable()} >= {"social_organisations", "volunteers"}
+    # The relief, funeral and social modules supply published rows; the modules not built leave theirs unavailable.
+    assert {
+        "vagrants_helped",
+        "vagrants_reunited",
+        "cemeteries_filed",
+        "social_organisations",
+        "community_social_organisations",
+        "social_workers",
+        "community_centres",
+    } <= {h.key for h in indicators.headlines()}
+    assert {p.key for p in indicators.unavailable()} >= {"volunteers", "volunteer_teams"}
 
 
 def _literal_actions() -> dict[str, str]:
@@ -265,7 +276,7 @@ def test_a_module_plugs_in_by_its_declaration_alone(example: None, personas: Per
 
     # Its demo step, its due work, its one-window item and its registry subscription.
     step = next(step for step in demo_steps() if step.order == 500)
-    assert [s.order for s in demo_steps()] == [10, 20, 30, 35, 40, 50, 60, 70, 80, 90, 500, 1000]
+    assert [s.order for s in demo_steps()] == [10, 20, 30, 35, 40, 50, 60, 70, 80, 85, 90, 500, 1000]
     assert step.run(0.01, 1, print) == "example: nothing to add"
     item = Item.objects.get(number=20)
     applicant = make_person(personas.village, "申请人")

@@ -94,6 +94,10 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "养老机构",
         "尊老金核查",
         "统计分析",
+        "社会组织",
+        "服务中心与社工站",
+        "社会工作者",
+        "慈善项目",
         "待确认变更",
         "救助事项",
         "政策参数",
@@ -112,6 +116,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
     ]
     exchange = ["部门数据", "数据来源", "月度核对", "核对发现", "家庭经济状况核对"]
     eldercare = ["服务履约", "特殊困难老年人", "养老机构", "尊老金核查", "服务机构", "服务结算"]
+    social = ["社会组织", "服务中心与社工站", "社会工作者", "慈善项目"]
     assert nav(Role.AUDITOR) == [
         "政策咨询",
         "预警",
@@ -125,6 +130,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         *eldercare,
         "统计分析",
         *exchange,
+        *social,
         "待确认变更",
         "救助事项",
         "政策参数",
@@ -148,6 +154,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         *eldercare,
         "统计分析",
         *exchange,
+        *social,
         "待确认变更",
         "导入",
         "疑似重复",
@@ -256,6 +263,7 @@ def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> 
         ("养老服务", True, 6),
         ("", False, 1),
         ("数据交换", True, 5),
+        ("五社联动", True, 4),
         ("系统管理", True, 11),
     ]
     assert all(not menu for _label, menu, _n in groups(Role.DEPARTMENT_HANDLER))
@@ -264,6 +272,7 @@ def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> 
         "动态监测",
         "救助保障",
         "养老服务",
+        "五社联动",
         "系统管理",
     ]
     client = Client()

@@ -334,6 +334,10 @@ SPECS = [
     ParameterSpec(
         "eldercare.liveness_due_days", "days", _("尊老金 生存认证: days from the start of the year to confirm"), 1, 366
     ),
+    # Social organisations (minsheng.social, DOMAIN §6.6): how long an evaluation grade (1A–5A) holds.
+    ParameterSpec(
+        "social.grade_valid_months", "months", _("Social organisation evaluation: months a grade holds"), 12, 120
+    ),
     # The monthly verification (minsheng.exchange, DOMAIN §5): what in a department's feed brings a review forward.
     ParameterSpec(
         "verification.income_fen",
