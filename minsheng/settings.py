@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "minsheng.funeral",
     "minsheng.monitoring",
     "minsheng.payments",
+    "minsheng.eldercare",
     "minsheng.social",
     "minsheng.volunteers",
     "minsheng.statistics",
@@ -315,6 +316,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Proactive discovery: the day's feeds through the warning rules, escalation, the low-income population.
     "proactive-discovery": {"task": "monitoring.discover", "schedule": crontab(hour=3, minute=30)},
+    # Elderly care: the target list, the month's orders, compliance and the death check; the yearly liveness checks.
+    "eldercare-nightly": {"task": "eldercare.nightly", "schedule": crontab(hour=4, minute=0)},
+    "eldercare-liveness": {
+        "task": "eldercare.liveness_open",
+        "schedule": crontab(month_of_year=1, day_of_month=1, hour=4, minute=30),
+    },
     # The dashboard reads the last complete summary and never refreshes it: this brings it up to date every minute
     # (besides the refresh a change queues, STATISTICS_REFRESH_AFTER_CHANGE), and the nightly rebuild puts right
     # anything written without an audit event.

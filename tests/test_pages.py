@@ -90,6 +90,10 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "低保、特困审核",
         "临时救助",
         "保障对象",
+        "服务履约",
+        "特殊困难老年人",
+        "养老机构",
+        "尊老金核查",
         "统计分析",
         "社会组织",
         "服务中心与社工站",
@@ -113,6 +117,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "价格举报",
     ]
     exchange = ["部门数据", "数据来源", "月度核对", "核对发现", "家庭经济状况核对"]
+    eldercare = ["服务履约", "特殊困难老年人", "养老机构", "尊老金核查", "服务机构", "服务结算"]
     social = ["社会组织", "服务中心与社工站", "社会工作者", "慈善项目"]
     assert nav(Role.AUDITOR) == [
         "政策咨询",
@@ -124,6 +129,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "临时救助",
         "保障对象",
         *relief_and_funeral,
+        *eldercare,
         "统计分析",
         *exchange,
         *social,
@@ -148,6 +154,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "保障对象",
         "政策测算",
         *relief_and_funeral,
+        *eldercare,
         "统计分析",
         *exchange,
         *social,
@@ -172,6 +179,15 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "政策参数",
         "行政区划",
         "救助管理站",
+        "工作日历",
+    ]
+    assert nav("eldercare_provider_staff") == [
+        "我的上门服务",
+        "服务机构",
+        "服务结算",
+        "救助事项",
+        "政策参数",
+        "行政区划",
         "工作日历",
     ]
     assert nav("funeral_staff") == [
@@ -248,6 +264,7 @@ def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> 
         ("救助保障", True, 5),
         ("救助管理", True, 2),
         ("殡葬服务", True, 5),
+        ("养老服务", True, 6),
         ("", False, 1),
         ("数据交换", True, 5),
         ("五社联动", True, 7),
@@ -258,6 +275,7 @@ def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> 
         "一门受理",
         "动态监测",
         "救助保障",
+        "养老服务",
         "五社联动",
         "系统管理",
     ]

@@ -74,6 +74,31 @@ UPLIFT_CATEGORIES = (
     ("veteran", _("Veteran (退役军人)")),
 )
 D = Decimal
+# Elderly care's vocabulary (the codes of minsheng.eldercare.models.Category and Service; a test keeps them equal).
+ELDER_CATEGORIES = (
+    ("disabled", _("Disabled or semi-disabled (失能/半失能)")),
+    ("very_old", _("Very old (高龄)")),
+    ("alone", _("Living alone (独居)")),
+    ("empty_nest", _("Empty-nest (空巢)")),
+    ("left_behind", _("Left-behind (留守)")),
+    ("severe_disability", _("Severely disabled (重残)")),
+    ("family_planning", _("计划生育特殊家庭")),
+)
+CARE_SERVICES = (
+    ("meal", _("助餐 (meals)")),
+    ("cleaning", _("助洁 (cleaning)")),
+    ("bathing", _("助浴 (bathing)")),
+    ("walking", _("助行 (walking)")),
+    ("medical", _("助医 (medical visits)")),
+    ("emergency", _("助急 (emergency help)")),
+    ("visit", _("探访关爱 (caring visit)")),
+    ("rehab", _("康复训练 (rehabilitation)")),
+    ("health", _("健康监测 (health monitoring)")),
+    ("medication", _("用药提醒 (medication reminders)")),
+    ("nursing", _("护理 (nursing)")),
+    ("adaptation", _("适老化改造 (home adaptation)")),
+)
+YES_NO = (("yes", _("Yes")), ("no", _("No")))
 
 SPECS = [
     ParameterSpec("dibao.standard", "fen", _("低保 standard per person per month"), 1, 10_000_000),
@@ -269,6 +294,45 @@ SPECS = [
     ),
     ParameterSpec(
         "funeral.complaint_answer_days", "working_days", _("Funeral price reports: working days to answer"), 1, 60
+    ),
+    # Elderly care (minsheng.eldercare, DOMAIN §6.4–6.5): who is owed care, their plans, the visits' checks, 尊老金.
+    ParameterSpec(
+        "eldercare.target_programmes",
+        "set",
+        _("养老服务: programmes whose old people are 特殊困难老年人 when a category applies (特困: 分散供养 only)"),
+        choices=tuple((p.value, p.label) for p in (Programme.DIBAO, Programme.EDGE, Programme.TEKUN)),
+    ),
+    ParameterSpec(
+        "eldercare.target_rules",
+        "bands",
+        _("养老服务: categories of 特殊困难老年人, from what age, and whether a programme above is needed too"),
+        fields=(
+            Field("category", "choice", _("Category"), choices=ELDER_CATEGORIES),
+            Field("from_age", "years", _("From age"), 60, 150),
+            Field("with_programme", "choice", _("Needs a programme"), choices=YES_NO),
+        ),
+    ),
+    ParameterSpec(
+        "eldercare.plan_items",
+        "bands",
+        _("养老服务: the care plan's services and visits a month by category (the most a category gives wins)"),
+        fields=(
+            Field("category", "choice", _("Category"), choices=(("all", _("Everyone on the list")), *ELDER_CATEGORIES)),
+            Field("service", "choice", _("Service"), choices=CARE_SERVICES),
+            Field("per_month", "count", _("Visits a month"), 1, 62),
+        ),
+    ),
+    ParameterSpec(
+        "eldercare.visit_checks",
+        "record",
+        _("养老服务: a visit is flagged far beyond this distance, and verified by itself when it lasted this long"),
+        fields=(
+            Field("far_metres", "count", _("Far from home beyond (metres)"), 50, 100_000),
+            Field("min_minutes", "count", _("Shortest visit verified by itself (minutes)"), 1, 480),
+        ),
+    ),
+    ParameterSpec(
+        "eldercare.liveness_due_days", "days", _("尊老金 生存认证: days from the start of the year to confirm"), 1, 366
     ),
     # Social organisations (minsheng.social, DOMAIN §6.6): how long an evaluation grade (1A–5A) holds.
     ParameterSpec(

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EldercareConfig(AppConfig):
+    name = "minsheng.eldercare"
+    label = "eldercare"
+    verbose_name = _("Elderly care")
