@@ -310,5 +310,7 @@ def test_the_beat_schedule_names_registered_tasks() -> None:
         "exchange.monthly_check_this_month",
         "monitoring.discover",
         "audit.partitions",
+        "eldercare.nightly",
+        "eldercare.liveness_open",
     }
     assert names <= set(app.tasks)
