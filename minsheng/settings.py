@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "minsheng.relief",
     "minsheng.funeral",
     "minsheng.monitoring",
+    "minsheng.children",
     "minsheng.payments",
     "minsheng.statistics",
     "minsheng.demo",
