@@ -154,6 +154,10 @@ class Child(ScopedModel):
     def categories(self) -> list[str]:
         return sorted(set(self.derived_categories) | set(self.recorded_categories))
 
+    @property
+    def category_labels(self) -> list[str]:
+        return [str(Category(c).label) for c in self.categories if c in Category.values]
+
 
 class Assessment(models.Model):
     """An assessment of the child (read through its case): the factors found and the colour the rules give."""
@@ -172,6 +176,13 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child_id} {self.assessed_on}"
+
+    @property
+    def factor_labels(self) -> list[str]:
+        from minsheng.assistance.rules.specs import CHILD_RISK_FACTORS
+
+        labels = dict(CHILD_RISK_FACTORS)
+        return [str(labels.get(f, f)) for f in self.factors]
 
 
 class CasePlan(models.Model):

@@ -53,6 +53,7 @@ def test_derived_categories_open_one_case_per_child(personas: Personas) -> None:
     assert not Child.objects.unscoped().filter(person__in=[grown, stopped, mother]).exists()
     assert _case(small).area_code == p.village.code and _case(small).stage == "assessment"
     event = AuditEvent.objects.unscoped().get(action="children.categories_refreshed")
+    assert event.after is not None
     assert (event.area_code, event.after["opened"]) == (p.county.code, 4)
 
     # Kept current: the 低保 stops; the children keep their open case, without the category; nothing opens twice.
