@@ -127,6 +127,7 @@ class Child(ScopedModel):
     closure_note = models.CharField(_("closure note"), max_length=REASON_MAX, blank=True, default="")
     handover = models.CharField(_("handed over to"), max_length=LABEL_MAX, blank=True, default="")
     reopened_on = models.DateField(_("reopened on"), null=True, blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)  # what an assessment must follow to count again
     updated_at = models.DateTimeField(auto_now=True)
 
     objects: ClassVar[ScopedManager[Child]] = ScopedManager()

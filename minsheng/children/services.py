@@ -60,8 +60,10 @@ def _open(child: Child) -> None:
 
 def restage(child: Child) -> None:
     """Derive the stage from the case's facts and store it (for the lists)."""
-    since = child.reopened_on or child.opened_on
-    assessed = child.assessments.filter(assessed_on__gte=since).exists()
+    assessments = child.assessments.filter(assessed_on__gte=child.reopened_on or child.opened_on)
+    if child.reopened_at is not None:
+        assessments = assessments.filter(created_at__gt=child.reopened_at)
+    assessed = assessments.exists()
     plan = child.plans.filter(closed_on__isnull=True).first()
     services = plan.services.count() if plan is not None else 0
     child.stage = stage_of(
@@ -376,6 +378,7 @@ def child_reopen(*, actor: User, child_id: int, reason: str, on: dt.date) -> Chi
         raise ValidationError(_("This case is open."))
     reason = _text("reason", reason, REASON_MAX)
     child.status, child.closed_on, child.closure, child.reopened_on = Child.Status.OPEN, None, "", on
+    child.reopened_at = timezone.now()
     child.next_visit_due = on
     child.save()
     restage(child)
