@@ -5,10 +5,13 @@ file, care places and projects, and their figures."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.children import selectors
-from minsheng.core.modules import DueWork, Module, NavEntry, NavGroup, RoleSpec
+from minsheng.children import figures, selectors
+from minsheng.children.models import CasePlan, CaseVisit, Child, Enrolment
+from minsheng.core.modules import DemoStep, DueWork, Headline, Module, NavEntry, NavGroup, RoleSpec, StatisticsFamily
 from minsheng.core.roles import Role
 
 CHILDREN = "children"
@@ -26,6 +29,13 @@ FILE_WORK = FILE_READ | {"children.change_child", "children.add_mandatoryreport"
 # Care projects are run by a township or a county (a village's director sees a child's projects in the file).
 PROJECTS = frozenset({"children.view_careproject"})
 WORKFORCE = frozenset({"children.view_workforce"})
+
+
+def _demo_step(scale: float, seed: int, say: Callable[[str], None]) -> str | None:
+    from minsheng.children.demo import demo_step  # the demo reads the registry and the programmes' data
+
+    return demo_step(scale, seed, say)
+
 
 MODULE = Module(
     app_label="children",
@@ -102,4 +112,48 @@ MODULE = Module(
             order=31,
         ),
     ),
+    statistics=(
+        StatisticsFamily(
+            "children",
+            figures.INDICATORS,
+            # The module's own changes, and a role assigned or removed (the workforce's coverage).
+            changed_by=("children.", "accounts.role_"),
+            compute=figures.children_cells,
+            tables=(Child, CaseVisit, CasePlan, Enrolment),
+        ),
+    ),
+    headlines=(
+        Headline(
+            "children_case_files", _("Children in difficulty with a case file"), "persons", True, figures.open_cases, 41
+        ),
+        Headline(
+            "child_supervisor_townships",
+            _("Townships with a child-welfare supervisor"),
+            "count",
+            True,
+            figures.supervised_townships,
+            600,
+        ),
+        Headline(
+            "child_director_villages",
+            _("Villages with a children's director"),
+            "count",
+            True,
+            figures.directed_villages,
+            601,
+        ),
+        Headline("childrens_homes", _("Children's homes"), "count", True, figures.childrens_homes, 602),
+        Headline("child_practice_bases", _("Children's practice bases"), "count", True, figures.practice_bases, 603),
+        Headline("children_care_projects", _("Children's care projects"), "count", True, figures.projects, 604),
+        Headline(
+            "children_served", _("Children served by care projects"), "persons", True, figures.children_served, 605
+        ),
+        Headline(
+            "children_visits_on_time", _("Children's visits on time"), "percent", False, figures.visits_on_time, 606
+        ),
+        Headline("children_open_plans", _("Open case plans of children"), "count", True, figures.open_plans, 607),
+    ),
+    statistics_tables=figures.TABLES,
+    # After the caseload (20), the window (30) and monitoring (80); before the statistics (1000).
+    demo=(DemoStep(85, _demo_step),),
 )

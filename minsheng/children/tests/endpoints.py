@@ -101,7 +101,9 @@ def _project_pk(p: Personas) -> dict[str, Any]:
     return {"pk": _project(p).pk}
 
 
-today = lambda p: timezone.localdate().isoformat()  # noqa: E731
+def today(p: Personas) -> str:
+    return timezone.localdate().isoformat()
+
 
 register(
     Endpoint("children:child_list", FILE),

@@ -4,6 +4,7 @@ visits and their recomputation, care projects, and the narrower visibility of a 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -237,7 +238,7 @@ def test_a_childs_file_is_seen_by_its_director_supervisor_and_county_staff_only(
 
 def test_de_facto_determination_needs_evidence_for_each_parent(personas: Personas) -> None:
     child = child_case(personas)
-    kwargs = {"actor": personas[DIRECTOR], "child_id": child.pk, "on": timezone.localdate()}
+    kwargs: dict[str, Any] = {"actor": personas[DIRECTOR], "child_id": child.pk, "on": timezone.localdate()}
     with pytest.raises(ValidationError):
         services.child_de_facto_determine(
             father="prison", father_evidence="判决书", mother="ill", mother_evidence="", **kwargs
