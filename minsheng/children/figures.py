@@ -56,7 +56,8 @@ def children_cells(window: CellWindow) -> Iterable[CellSource]:
         yield SqlCells(
             "children_open",
             head
-            + f"SELECT c.area_code AS a, m.month AS m, c.colour AS d, COUNT(*) AS v, 0 AS v2 FROM {child} c JOIN months m "
+            + "SELECT c.area_code AS a, m.month AS m, c.colour AS d, COUNT(*) AS v, 0 AS v2 "
+            + f"FROM {child} c JOIN months m "
             "ON c.opened_on < m.next_month AND (c.closed_on IS NULL OR c.closed_on >= m.next_month) "
             f"WHERE {where} GROUP BY c.area_code, m.month, c.colour",
             [*dates, *params],
@@ -64,7 +65,8 @@ def children_cells(window: CellWindow) -> Iterable[CellSource]:
         yield SqlCells(
             "children_open_plans",
             head
-            + f"SELECT c.area_code AS a, m.month AS m, '' AS d, COUNT(*) AS v, 0 AS v2 FROM {plan} p JOIN {child} c ON c.id = p.child_id "
+            + "SELECT c.area_code AS a, m.month AS m, '' AS d, COUNT(*) AS v, 0 AS v2 "
+            + f"FROM {plan} p JOIN {child} c ON c.id = p.child_id "
             "JOIN months m ON p.made_on < m.next_month AND (p.closed_on IS NULL OR p.closed_on >= m.next_month) "
             f"WHERE {where} GROUP BY c.area_code, m.month",
             [*dates, *params],
@@ -73,7 +75,8 @@ def children_cells(window: CellWindow) -> Iterable[CellSource]:
         yield SqlCells(
             "child_places",
             head
-            + f"SELECT p.area_code AS a, m.month AS m, p.kind AS d, COUNT(*) AS v, 0 AS v2 FROM {place} p JOIN months m "
+            + "SELECT p.area_code AS a, m.month AS m, p.kind AS d, COUNT(*) AS v, 0 AS v2 "
+            + f"FROM {place} p JOIN months m "
             "ON p.opened_on < m.next_month AND (p.closed_on IS NULL OR p.closed_on >= m.next_month) "
             f"WHERE {where} GROUP BY p.area_code, m.month, p.kind",
             [*dates, *params],
@@ -91,9 +94,12 @@ def children_cells(window: CellWindow) -> Iterable[CellSource]:
         created = "CAST(r.created_at AS DATE)" if connection.vendor == "postgresql" else "date(r.created_at)"
         yield SqlCells(
             "child_workforce",
-            head + f"SELECT r.division_id AS a, m.month AS m, r.role AS d, COUNT(DISTINCT r.division_id) AS v, 0 AS v2 "
+            head
+            + "SELECT r.division_id AS a, m.month AS m, r.role AS d, "
+            + "COUNT(DISTINCT r.division_id) AS v, 0 AS v2 "
             f"FROM {assignment} r JOIN months m ON {created} < m.next_month "
-            f"WHERE r.role IN ('child_supervisor', 'child_director') AND {where} GROUP BY r.division_id, m.month, r.role",
+            "WHERE r.role IN ('child_supervisor', 'child_director') "
+            f"AND {where} GROUP BY r.division_id, m.month, r.role",
             [*dates, *params],
         )
     visits = CaseVisit.objects.filter(
