@@ -55,10 +55,19 @@ def test_the_platform_modules_declare_themselves() -> None:
         "relief",
         "funeral",
         "monitoring",
+        "children",
         "payments",
         "statistics",
     ]
-    assert list(role_specs()) == [*(r.value for r in Role), "relief_staff", "funeral_staff", "verification_officer"]
+    assert list(role_specs()) == [
+        *(r.value for r in Role),
+        "relief_staff",
+        "funeral_staff",
+        "verification_officer",
+        "child_director",
+        "child_supervisor",
+        "child_county_staff",
+    ]
     assert role_specs()["funeral_staff"].organisation == "funeral.facility"
     assert {f for f in indicators.families()} == {
         "window",
@@ -67,6 +76,7 @@ def test_the_platform_modules_declare_themselves() -> None:
         "relief",
         "funeral",
         "monitoring",
+        "children",
         "payments",
     }
     assert [h.key for h in indicators.headlines()][:4] == [

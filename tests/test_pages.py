@@ -117,6 +117,8 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "临时救助",
         "保障对象",
         *relief_and_funeral,
+        "儿童之家与实践基地",
+        "儿童福利工作队伍",
         "统计分析",
         *exchange,
         "待确认变更",
@@ -139,6 +141,8 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "保障对象",
         "政策测算",
         *relief_and_funeral,
+        "儿童之家与实践基地",
+        "儿童福利工作队伍",
         "统计分析",
         *exchange,
         "待确认变更",
@@ -161,6 +165,27 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "政策参数",
         "行政区划",
         "救助管理站",
+        "工作日历",
+    ]
+    # The children's roles: the files and their work, the reference pages; never the registry (DOMAIN §6.2).
+    assert nav("child_director") == [
+        "困境儿童",
+        "儿童之家与实践基地",
+        "强制报告",
+        "救助事项",
+        "政策参数",
+        "行政区划",
+        "工作日历",
+    ]
+    assert nav("child_supervisor") == [
+        "困境儿童",
+        "儿童之家与实践基地",
+        "儿童关爱项目",
+        "强制报告",
+        "儿童福利工作队伍",
+        "救助事项",
+        "政策参数",
+        "行政区划",
         "工作日历",
     ]
     assert nav("funeral_staff") == [
@@ -237,6 +262,7 @@ def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> 
         ("救助保障", True, 5),
         ("救助管理", True, 2),
         ("殡葬服务", True, 5),
+        ("儿童", True, 2),
         ("", False, 1),
         ("数据交换", True, 5),
         ("系统管理", True, 11),

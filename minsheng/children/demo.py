@@ -203,8 +203,8 @@ def _places_and_projects(seed: int, scale: float, today: dt.date) -> dict[str, i
             )
         )
     CareProject.objects.bulk_create(projects)
-    # unscoped: demo city built by the system: the children near each project's township
     pool: dict[str, list[int]] = {}
+    # unscoped: demo city built by the system: the children near each project's township
     for pk, area in Child.objects.unscoped().filter(status=Child.Status.OPEN).values_list("pk", "area_code"):
         pool.setdefault(area[:9], []).append(pk)
     enrolments, served = [], 0

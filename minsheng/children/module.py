@@ -61,11 +61,11 @@ MODULE = Module(
     },
     nav_groups=(NavGroup(CHILDREN, _("Children"), 320),),
     navigation=(
-        NavEntry("children.view_child", "children:child_list", _("Children in difficulty"), CHILDREN, 110),
-        NavEntry("children.view_mandatoryreport", "children:report_list", _("Mandatory reports"), CHILDREN, 111),
-        NavEntry("children.view_careproject", "children:project_list", _("Children's care projects"), CHILDREN, 112),
-        NavEntry("children.view_careplace", "children:place_list", _("Children's homes and bases"), CHILDREN, 113),
-        NavEntry("children.view_workforce", "children:workforce", _("Child-welfare workforce"), CHILDREN, 114),
+        NavEntry("children.view_child", "children:child_list", _("Children in difficulty"), CHILDREN, 109),
+        NavEntry("children.view_mandatoryreport", "children:report_list", _("Mandatory reports"), CHILDREN, 109),
+        NavEntry("children.view_careproject", "children:project_list", _("Children's care projects"), CHILDREN, 109),
+        NavEntry("children.view_careplace", "children:place_list", _("Children's homes and bases"), CHILDREN, 109),
+        NavEntry("children.view_workforce", "children:workforce", _("Child-welfare workforce"), CHILDREN, 109),
     ),
     audit_actions={
         "children.categories_refreshed": _("Children in difficulty: categories brought up to date"),

@@ -89,6 +89,7 @@ def _text(label: str, text: str, limit: int, *, required: bool = True) -> str:
 
 def guardian_choices(child: Child) -> list[Person]:
     """The members of the child's current households, the child left out (read through the child's case)."""
+    # unscoped: the households of a child whose case the caller read through the door
     households = Membership.objects.unscoped().filter(person_id=child.person_id, left_on__isnull=True)
     # unscoped: members of the households of a child whose case the caller read through the door
     rows = Membership.objects.unscoped().filter(household__in=households.values("household_id"), left_on__isnull=True)
