@@ -154,6 +154,8 @@ PASSWORD_MIN_LENGTH = env_int("PASSWORD_MIN_LENGTH", 10, minimum=8, maximum=128)
 PASSWORD_MIN_CLASSES = env_int("PASSWORD_MIN_CLASSES", 3, minimum=1, maximum=4)
 PASSWORD_HISTORY = env_int("PASSWORD_HISTORY", 5, minimum=0, maximum=24)
 PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90, minimum=0, maximum=3650)
+# A home visit located more than this many metres from where its subject expects it is flagged "far" (never refused).
+VISIT_FAR_METRES = env_int("VISIT_FAR_METRES", 500, minimum=10, maximum=100_000)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {

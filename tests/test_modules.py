@@ -6,15 +6,21 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import importlib
+import json
 import re
+import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.test.utils import modify_settings, override_settings
 from django.urls import clear_url_caches, reverse
+from django.utils import timezone
 
 from minsheng.accounts.context_processors import group_labels, navigation_entries
 from minsheng.accounts.roles import Role, role_permissions, role_specs
@@ -22,15 +28,19 @@ from minsheng.accounts.services import role_assignment_add
 from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import UndeclaredAuditAction, audit_record
 from minsheng.catalog.models import Item
-from minsheng.core.modules import NavEntry, audit_action_labels, item_handlers, modules
+from minsheng.core.modules import NavEntry, audit_action_labels, item_handlers, modules, visit_kind, visit_kinds
 from minsheng.demo.city import demo_steps
 from minsheng.intake.services import ItemRequest, application_submit, case_decide
+from minsheng.monitoring.models import Visit, VisitPhoto
+from minsheng.monitoring.selectors import visits_for
+from minsheng.monitoring.services import distance_metres
 from minsheng.people.services import household_add_member
 from minsheng.statistics import indicators
 from minsheng.statistics.models import Cell
 from minsheng.statistics.refresh import cells_rebuild
 from minsheng.statistics.selectors import dashboard, default_period
 from minsheng.testing import Personas, make_household, make_person, make_user
+from tests.example_module.module import MEAL_AT
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [p for p in (ROOT / "minsheng").rglob("*.py") if "/tests/" not in str(p) and "/migrations/" not in str(p)]
@@ -181,8 +191,8 @@ def example() -> Iterator[None]:
         importlib.reload(importlib.import_module("tests.example_module.root_urls"))
         from tests.example_module import module
 
-        module.SEEN["accepted"].clear()
-        module.SEEN["changes"].clear()
+        for seen in module.SEEN.values():
+            seen.clear()
         yield
     clear_url_caches()
 
@@ -208,6 +218,9 @@ def test_without_the_example_module_the_platform_knows_nothing_of_it() -> None:
     assert "example_keeper" not in role_specs()
     assert "example.board_viewed" not in audit_action_labels()
     assert 20 not in item_handlers()
+    assert "example.meal" not in visit_kinds()
+    with pytest.raises(KeyError):
+        visit_kind("example.meal")
     assert "volunteers" in {p.key for p in indicators.unavailable()}
 
 
@@ -218,7 +231,11 @@ def test_a_module_plugs_in_by_its_declaration_alone(example: None, personas: Per
     # A role, bound at the levels it declares, with the permissions it grants itself and other roles.
     keeper = make_user("keeper", None, personas.county)
     role_assignment_add(actor=personas[Role.CITY_ADMIN], user=keeper, role="example_keeper", division=personas.county)
-    assert role_permissions()["example_keeper"] == {"example.view_board", "areas.view_division"}
+    assert role_permissions()["example_keeper"] == {
+        "example.view_board",
+        "example.add_mealvisit",
+        "areas.view_division",
+    }
     assert "example.view_board" in role_permissions()[Role.CITY_ADMIN]
     with pytest.raises(ValidationError, match="村"):
         role_assignment_add(
@@ -275,6 +292,199 @@ def test_a_module_plugs_in_by_its_declaration_alone(example: None, personas: Per
         joined_on=dt.date(2026, 1, 1),
     )
     assert [c.household for c in SEEN["changes"]] == [household]
+
+
+# --- A module's kind of home visit, recorded on monitoring's phone page ---------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def _meal_fields(**overrides: Any) -> dict[str, Any]:
+    """A meal visit as the phone's script sends it: 40 minutes ago to 10 minutes ago, 333.6 m north of the home."""
+    now = timezone.now()
+    fields: dict[str, Any] = {
+        "client_uuid": str(uuid.uuid4()),
+        "checked_in_at": (now - dt.timedelta(minutes=40)).isoformat(),
+        "checked_out_at": (now - dt.timedelta(minutes=10)).isoformat(),
+        "latitude": "33.966000",
+        "longitude": "118.275000",
+        "answers": json.dumps({"meal": "eaten", "remark": "胃口好"}, ensure_ascii=False),
+        "note": "按时送达",
+    }
+    fields.update(overrides)
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _meal(personas: Personas) -> tuple[Any, Any, Client]:
+    keeper = make_user("keeper", "example_keeper", personas.county)
+    person = make_person(personas.village, "孙秀兰", birth="1941-02-02")
+    client = Client()
+    client.force_login(keeper)
+    return keeper, person, client
+
+
+def _meal_url(person: Any, name: str = "monitoring:visit_kind_submit") -> str:
+    return reverse(name, args=["example.meal", person.pk])
+
+
+def _all_visits() -> Any:
+    # unscoped: the test counts every visit written
+    return Visit.objects.unscoped()
+
+
+@pytest.mark.django_db
+def test_a_module_s_timed_visit_with_photos_before_and_after_arrives_once(example: None, personas: Personas) -> None:
+    from tests.example_module.module import SEEN
+
+    keeper, person, client = _meal(personas)
+    assert visit_kind("example.meal").timed is True
+    assert visit_kind("warning").outcomes is True
+
+    page = client.get(_meal_url(person, "monitoring:visit_kind_phone"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    for words in ("助餐服务", "助餐 · 12月第2次", person.id_masked, "服务前", "服务后", "签退", "用餐情况", "拒绝用餐"):
+        assert words in html, words
+    assert person.id_number not in html
+    assert 'data-kind="example.meal"' in html and f'data-subject="{person.pk}"' in html
+    assert 'href="/example/board/" id="visit-back"' in html
+
+    key = str(uuid.uuid4())
+    photos = {
+        "photos_before": SimpleUploadedFile("b.png", PNG, content_type="image/png"),
+        "photos_after": SimpleUploadedFile("a.jpg", JPEG, content_type="image/jpeg"),
+    }
+    first = client.post(_meal_url(person), data=_meal_fields(client_uuid=key, **photos))
+    second = client.post(_meal_url(person), data=_meal_fields(client_uuid=key))  # the answer was lost: sent again
+
+    assert first.status_code == 201, first.content
+    body = first.json()
+    assert (body["client_uuid"], body["created"], body["message"], body["flags"], body["minutes"]) == (
+        key,
+        True,
+        "助餐服务已记录。",
+        [],
+        30,
+    )
+    assert second.status_code == 200
+    assert (second.json()["visit"], second.json()["created"]) == (body["visit"], False)
+    visit = _all_visits().get()
+    assert (visit.kind, visit.subject_id, visit.person_id, visit.area_code, visit.recorded_by) == (
+        "example.meal",
+        person.pk,
+        person.pk,
+        personas.village.code,
+        keeper,
+    )
+    assert visit.duration == dt.timedelta(minutes=30)
+    assert (visit.answers, visit.note, visit.flags, visit.alert_id) == (
+        {"meal": "eaten", "remark": "胃口好"},
+        "按时送达",
+        [],
+        None,
+    )
+    assert sorted(visit.photos.values_list("stage", "content_type")) == [
+        ("after", "image/jpeg"),
+        ("before", "image/png"),
+    ]
+    assert SEEN["visits"] == [visit.pk]
+    event = AuditEvent.objects.unscoped().get(action="monitoring.visit_recorded")
+    after = event.after or {}
+    assert (event.area_code, after["kind"], after["subject"]) == (
+        personas.village.code,
+        "example.meal",
+        person.pk,
+    )
+    # Shown to the module's own staff (and to monitoring's readers), not to anyone else.
+    assert list(visits_for(keeper, "example.meal", person.pk)) == [visit]
+    assert list(visits_for(personas[Role.TOWNSHIP_REVIEWER], "example.meal", person.pk)) == [visit]
+    assert list(visits_for(personas.outsider(Role.TOWNSHIP_REVIEWER), "example.meal", person.pk)) == []
+    assert list(visits_for(personas[Role.TOWNSHIP_WINDOW], "example.meal", person.pk + 1)) == []
+
+
+@pytest.mark.django_db
+def test_a_visit_s_flags_far_no_location_and_overlap(example: None, personas: Personas) -> None:
+    _keeper, person, client = _meal(personas)
+    home = MEAL_AT
+    assert round(distance_metres(home, (Decimal("33.966000"), Decimal("118.275000"))), 1) == 333.6
+    assert round(distance_metres(home, (Decimal("33.968000"), Decimal("118.275000"))), 1) == 556.0
+    now = timezone.now()
+
+    def send(minutes: tuple[int, int], **fields: Any) -> list[str]:
+        times = {
+            "checked_in_at": (now - dt.timedelta(minutes=minutes[0])).isoformat(),
+            "checked_out_at": (now - dt.timedelta(minutes=minutes[1])).isoformat(),
+        }
+        response = client.post(_meal_url(person), data=_meal_fields(**times, **fields))
+        assert response.status_code == 201, response.content
+        return list(_all_visits().get(pk=response.json()["visit"]).flags)
+
+    assert send((300, 270)) == []  # 333.6 m away: near enough
+    assert send((260, 230), latitude="33.968000") == ["far"]  # 556.0 m away
+    with override_settings(VISIT_FAR_METRES=600):
+        assert send((220, 190), latitude="33.968000") == []
+    assert send((180, 150), latitude="", longitude="") == ["no_location"]
+    assert send((160, 140), latitude="33.968000") == ["far", "overlap"]  # 150–160 min ago: the visit before's end
+    assert send((140, 120)) == []  # begins as the one before ends: no overlap
+    flagged = client.post(_meal_url(person), data=_meal_fields()).json()
+    assert flagged["flags"] == []
+    again = client.post(
+        _meal_url(person),
+        data=_meal_fields(checked_in_at=(now - dt.timedelta(minutes=20)).isoformat(), latitude="", longitude=""),
+    ).json()
+    assert again["flags"] == ["未记录走访地点", "与本人其他走访时间重叠"]
+    assert _all_visits().count() == 8  # flags never refuse a visit
+
+
+@pytest.mark.django_db
+def test_a_module_refusing_a_visit_rolls_it_back_with_its_chinese_reason(example: None, personas: Personas) -> None:
+    from tests.example_module.module import SEEN
+
+    _keeper, person, client = _meal(personas)
+    photo = SimpleUploadedFile("b.png", PNG, content_type="image/png")
+    refused = client.post(
+        _meal_url(person),
+        data=_meal_fields(answers=json.dumps({"meal": "refused"}), photos_before=photo),
+    )
+    assert refused.status_code == 400
+    assert refused.json() == {"errors": {"answers": ["老人拒绝用餐，不能记为已完成的助餐服务。"]}}
+    assert (_all_visits().count(), VisitPhoto.objects.count(), SEEN["visits"]) == (0, 0, [])
+    assert not AuditEvent.objects.unscoped().filter(action="monitoring.visit_recorded").exists()
+
+    # The page's other refusals, in Chinese, nothing written.
+    for fields, field in (
+        ({"checked_out_at": ""}, "checked_out_at"),
+        ({"checked_out_at": (timezone.now() - dt.timedelta(hours=2)).isoformat()}, "checked_out_at"),
+        ({"photos": SimpleUploadedFile("p.png", PNG, content_type="image/png")}, "photos"),
+        ({"answers": json.dumps({"meal": "maybe"})}, "answers"),
+        ({"note": "长" * 501}, "note"),
+    ):
+        response = client.post(_meal_url(person), data=_meal_fields(**fields))
+        assert response.status_code == 400, (field, response.content)
+        assert list(response.json()["errors"]) == [field]
+    assert client.post(_meal_url(person), data=_meal_fields(checked_out_at="")).json()["errors"] == {
+        "checked_out_at": ["请在走访结束时签退。"]
+    }
+    assert _all_visits().count() == 0
+
+
+@pytest.mark.django_db
+def test_a_module_s_visit_outside_scope_404_without_permission_403(example: None, personas: Personas) -> None:
+    _keeper, person, client = _meal(personas)
+    elsewhere = make_person(personas.other_village, "周桂英", birth="1940-01-01")
+    assert client.get(_meal_url(elsewhere, "monitoring:visit_kind_phone")).status_code == 404
+    assert client.post(_meal_url(elsewhere), data=_meal_fields()).status_code == 404
+    assert client.get(reverse("monitoring:visit_kind_phone", args=["nothing.here", person.pk])).status_code == 404
+    assert client.post(reverse("monitoring:visit_kind_submit", args=["nothing.here", person.pk])).status_code == 404
+
+    worker = Client()
+    worker.force_login(personas[Role.VILLAGE_WORKER])  # visits warnings, records no meals
+    assert worker.get(_meal_url(person, "monitoring:visit_kind_phone")).status_code == 403
+    forbidden = worker.post(_meal_url(person), data=_meal_fields())
+    assert (forbidden.status_code, forbidden.json()) == (403, {"errors": {"__all__": ["您无权记录走访。"]}})
+    assert Client().post(_meal_url(person), data=_meal_fields()).status_code == 401
+    assert _all_visits().count() == 0
 
 
 def test_every_rule_the_code_cites_resolves_inside_the_repository() -> None:

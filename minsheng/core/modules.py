@@ -12,6 +12,7 @@ those declarations (``modules()``) and builds from them what used to be central 
   actions change them), **headline figures** and **tables** of the dashboard (``statistics``);
 - its **demo step** (``manage.py demo_city``);
 - its kinds of **due work** for a worker's to-do list;
+- its kinds of **home visit** (``VisitKind``), recorded on monitoring's phone page (``visit_kind``);
 - for procedure modules, its **one-window item handlers** (``intake`` dispatches accepted items through them instead of
   importing the programme that runs them);
 - its **subscriptions** to domain events: a change of the registry (a person dies, moves away, leaves a household)
@@ -31,6 +32,7 @@ import functools
 import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.apps import apps
@@ -38,6 +40,8 @@ from django.core.signals import setting_changed
 from django.db.models import Model, Q, QuerySet
 from django.dispatch import receiver
 from django.utils.functional import Promise
+
+from minsheng.core.questions import Question
 
 if TYPE_CHECKING:
     from django.urls import URLPattern, URLResolver
@@ -307,6 +311,43 @@ class PersonSection:
     order: int = 500
 
 
+# --- Home visits ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VisitSubject:
+    """What a visit is about, as the phone page shows it and the visit records it."""
+
+    person_id: int  # the person visited
+    area_code: str  # their village code (the visit's scope)
+    title: str  # shown at the top of the phone page, e.g. "助餐 · 12月第2次"
+    details: tuple[tuple[str, str], ...] = ()  # (label, value) lines shown under the title (no full ID numbers)
+    expected_at: tuple[Decimal, Decimal] | None = None  # (latitude, longitude) the visit is expected at, if known
+    back_url: str = ""  # where the page's 返回 link goes
+
+
+@dataclass(frozen=True)
+class VisitKind:
+    """A kind of home visit a module records on the phone page of ``monitoring`` (``Visit.kind`` holds ``code``).
+
+    ``subject(user, id)``: the subject by id in the user's scope, or None (404). ``questions(subject)``: the page's
+    questions. ``photo_stages``: photos asked per stage (e.g. before/after), () one set. ``timed``: check-out is
+    recorded as well. ``outcomes``: the warning's apply/refer/close block (the warning kind only). ``receive(visit,
+    user)``: called in the visit's transaction after a new visit is saved; returns a message for the page or None;
+    a ``ValidationError({field: [message]})`` it raises rolls the whole visit back and the endpoint answers 400.
+    ``Visit`` and ``User`` are typed ``Any`` here: the core names no app above it."""
+
+    code: str  # stored in Visit.kind, e.g. "eldercare.service", "children.visit" (≤ 30 chars)
+    label: Promise  # lazy gettext
+    permission: str  # needed to record it, e.g. "eldercare.add_servicevisit"
+    subject: Callable[[Any, int], VisitSubject | None]  # (User, id) → the subject in the user's scope; None → 404
+    questions: Callable[[VisitSubject], Sequence[Question]]  # the questions of the page
+    photo_stages: tuple[str, ...] = ()  # e.g. ("before", "after"): the page asks for photos per stage; () = one set
+    timed: bool = False  # True: the page records check-out as well (duration = check-out − check-in)
+    outcomes: bool = False  # True only for warnings (apply/refer/close block)
+    receive: Callable[[Any, Any], str | None] | None = None  # (Visit, User) → a message, in the visit's transaction
+
+
 # --- Demo ----------------------------------------------------------------------------------------------------------
 
 
@@ -362,6 +403,8 @@ class Module:
     # The households the module pays now, for set-based readers (the monthly verification): each a function giving a
     # queryset of one column, ``household_id`` (e.g. ``Benefit.objects.unscoped().filter(...).values("household_id")``).
     enrolled_households: tuple[Callable[[], Any], ...] = ()
+    # The kinds of home visit the module records on the phone page (monitoring's ``Visit``; ``visit_kind(code)``).
+    visit_kinds: tuple[VisitKind, ...] = ()
 
 
 @functools.cache
@@ -441,6 +484,25 @@ def audit_describers() -> dict[str, Callable[[Sequence[str]], Mapping[str, str]]
                 raise ValueError(f"audit objects of {object_type!r} are described twice")
             describers[object_type] = describe
     return describers
+
+
+@derived
+def visit_kinds() -> dict[str, VisitKind]:
+    """Visit kind code → its declaration, for every kind any module declares (``Module.visit_kinds``)."""
+    kinds: dict[str, VisitKind] = {}
+    for module in modules():
+        for kind in module.visit_kinds:
+            if kind.code in kinds:
+                raise ValueError(f"visit kind {kind.code!r} is declared twice")
+            if len(kind.code) > 30:
+                raise ValueError(f"visit kind {kind.code!r} is longer than 30 characters")
+            kinds[kind.code] = kind
+    return kinds
+
+
+def visit_kind(code: str) -> VisitKind:
+    """The declared visit kind ``code``; KeyError when no module declares it (a view answers 404)."""
+    return visit_kinds()[code]  # type: ignore[no-any-return]
 
 
 def person_named(user: Any, text: str) -> Any:

@@ -3,22 +3,26 @@
 A feed is read whole (CSV, Excel or the API's JSON rows) and every row is checked against its source's layout: the ID
 (GB 11643), the name, dates not in the future, amounts in yuan with at most two decimals and within bounds, the
 allowed values, and no key given twice. Any bad row rejects the feed with a row-numbered list of reasons, and nothing
-is written. A good feed is written in one transaction: the feed, then its records, streamed into a temporary table
-(``COPY`` on PostgreSQL; IDs encrypted a chunk at a time, with their blind index and masked copy), then one
-``INSERT … SELECT`` joined to the registry by the ID's blind index writes each record once with its match, and the
-matches are counted. No ORM object is made per row.
+is written (the transaction the records are written in as the rows are checked rolls back). The records go a chunk
+at a time into a temporary table (``COPY`` on PostgreSQL; IDs encrypted, with their blind index and masked copy),
+then an ``INSERT … SELECT`` joined to the registry by the ID's blind index writes each record once with its match and
+counts the matches; on PostgreSQL a second thread writes a chunk while the next is checked. No ORM object is made
+per row.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import csv
 import datetime as dt
 import hashlib
 import io
-import itertools
 import json
 import operator
+import queue
 import re
+import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -45,6 +49,7 @@ from minsheng.people.models import Person
 from minsheng.people.names import is_valid_name
 
 BATCH_SIZE = 2000
+CHUNK_ROWS = 20_000  # rows checked, then written while the next are checked (PostgreSQL)
 MAX_ROWS = 2_000_000
 MAX_REPORTED = 500  # rows listed in an error report; the count says how many more
 MAX_FEN = 10**11  # one billion yuan: beyond any person's income, asset or bill
@@ -226,8 +231,12 @@ def _id_checker(today: dt.date) -> Callable[[str], str]:
     return check
 
 
-def check_rows(layout: Layout, rows: Iterable[tuple[int, dict[str, str]]], *, today: dt.date | None = None) -> Checked:
-    """Every row checked against the layout; FeedRejected listing the bad rows (row number and reasons).
+def check_chunks(
+    layout: Layout, rows: Iterable[tuple[int, dict[str, str]]], *, today: dt.date | None = None
+) -> Iterator[list[CheckedRow]]:
+    """The good rows, ``CHUNK_ROWS`` at a time, while no row has failed; at the end FeedRejected listing the bad rows
+    (row number and reasons) if any did, every row being checked. A caller writing the chunks as they come must do
+    it in a transaction that the rejection rolls back (``write_records`` in ``services._receive``).
 
     A million rows are checked in seconds: the ID numbers by a fast path (``_id_checker``), and the values that repeat
     (dates, months, years, choices) once per distinct text."""
@@ -235,14 +244,15 @@ def check_rows(layout: Layout, rows: Iterable[tuple[int, dict[str, str]]], *, to
     id_number_of = _id_checker(today)
     repeated: dict[tuple[Kind, str], tuple[Any, str]] = {}
     days: dict[str, dt.date] = {}
-    checked = Checked()
+    chunk: list[CheckedRow] = []
+    good = 0
     problems: list[tuple[int, list[str]]] = []
     bad_rows: dict[int, dict[str, str]] = {}
     bad = 0
     seen: dict[tuple[Any, ...], int] = {}
     labels = {column.name: str(column.label) for column in layout.columns}  # translated once, not per cell
     for line, raw in rows:
-        if len(checked.rows) + bad >= MAX_ROWS:
+        if good + bad >= MAX_ROWS:
             raise whole(_("A feed holds at most %(n)s rows; split it into batches.") % {"n": f"{MAX_ROWS:,}"})
         errors: list[str] = []
         values: dict[str, Any] = {}
@@ -292,9 +302,12 @@ def check_rows(layout: Layout, rows: Iterable[tuple[int, dict[str, str]]], *, to
                 problems.append((line, errors))
                 bad_rows[line] = raw
             continue
+        good += 1
+        if bad:
+            continue  # the feed is refused already: the rest is only checked, for the report
         name = values.pop("name")
         on = values.get(layout.date) if layout.date else None
-        checked.rows.append(
+        chunk.append(
             CheckedRow(
                 row=line,
                 id_number=id_number,
@@ -304,11 +317,15 @@ def check_rows(layout: Layout, rows: Iterable[tuple[int, dict[str, str]]], *, to
                 amount_fen=values.get(layout.amount) if layout.amount else None,
             )
         )
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
     if problems:
         raise FeedRejected(problems, more=bad - len(problems), rows=bad_rows)
-    if not checked.rows:
+    if not good:
         raise whole(_("The feed holds no records."))
-    return checked
+    if chunk:
+        yield chunk
 
 
 def file_rows(layout: Layout, content: bytes, filename: str) -> Iterator[tuple[int, dict[str, str]]]:
@@ -342,77 +359,135 @@ def api_rows(layout: Layout, records: Any) -> Iterator[tuple[int, dict[str, str]
         yield number, {k: "" if v is None else str(v) for k, v in record.items()}
 
 
-def _stage_rows(feed: Feed, rows: list[CheckedRow]) -> Iterator[tuple[Any, ...]]:
+def _stage_rows(rows: list[CheckedRow]) -> list[tuple[Any, ...]]:
     """The staged form of each record: the ID encrypted (a chunk at a time), its blind index and masked copy."""
     index = blind_indexer()
     encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(ensure_ascii=False) without a new encoder a row
+    staged = []
     for start in range(0, len(rows), BATCH_SIZE):
         chunk = rows[start : start + BATCH_SIZE]
         tokens = encrypt_many(r.id_number for r in chunk)
         for r, token in zip(chunk, tokens, strict=True):
             number = r.id_number
-            yield (
-                r.row,
-                token,
-                index(number),
-                number[:6] + "********" + number[14:] if len(number) == 18 else mask_id_number(number),
-                r.name,
-                r.on,
-                r.amount_fen,
-                encode(r.values),
+            staged.append(
+                (
+                    r.row,
+                    token,
+                    index(number),
+                    number[:6] + "********" + number[14:] if len(number) == 18 else mask_id_number(number),
+                    r.name,
+                    r.on,
+                    r.amount_fen,
+                    encode(r.values),
+                )
             )
+    return staged
 
 
-def write_records(feed: Feed, checked: Checked) -> None:
-    """Write the records matched to the registry, then count them (inside the caller's transaction).
+_STAGE = "exchange_feed_stage"
+_COLUMNS = '"row", id_number, id_index, id_masked, name, "on", amount_fen, "values"'
 
-    The records go first to a temporary table (by ``COPY`` on PostgreSQL, streamed while they are encrypted; by
-    ``executemany`` elsewhere), then into the feed's table by one ``INSERT … SELECT`` joined to the registry on the
-    ID's blind index: each record is written once, with its person, match and area, and the join is set-based (a
-    hash join over the registry) rather than a lookup per record."""
-    stage = "exchange_feed_stage"
-    postgres = connection.vendor == "postgresql"
-    columns = '"row", id_number, id_index, id_masked, name, "on", amount_fen, "values"'
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {stage}")
-        cursor.execute(
-            f'CREATE TEMP TABLE {stage} ("row" integer, id_number text, id_index varchar(32), id_masked varchar(18), '
-            f'name varchar(60), "on" date, amount_fen bigint, "values" {"jsonb" if postgres else "text"})'
-        )
-        staged = _stage_rows(feed, checked.rows)
-        if postgres:
-            with cursor.cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
-                for values in staged:
-                    copy.write_row(values)
-            cursor.execute(f"ANALYZE {stage}")  # a temporary table has no statistics until asked
-        else:
-            insert = f"INSERT INTO {stage} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-            while chunk := list(itertools.islice(staged, BATCH_SIZE)):
-                cursor.executemany(insert, chunk)
-        # The whole feed against the whole registry, as a system job: the scoping door guards querysets, and this
-        # statement reads no person for a user (the records take the person's 户籍 village as their area).
-        cursor.execute(
-            f"""
-            INSERT INTO {FeedRecord._meta.db_table} (feed_id, {columns}, person_id, match, area_code)
+
+def _insert_matched(feed: Feed) -> tuple[str, list[Any]]:
+    """The statement writing the staged records joined to the registry by the ID's blind index, each once, with its
+    person, match and area. It reads no person for a user (a system job: the records take the person's 户籍 village as
+    their area)."""
+    sql = f"""
+            INSERT INTO {FeedRecord._meta.db_table} (feed_id, {_COLUMNS}, person_id, match, area_code)
             SELECT %s, s."row", s.id_number, s.id_index, s.id_masked, s.name, s."on", s.amount_fen, s."values", p.id,
                 CASE WHEN p.id IS NULL THEN %s WHEN p.name = s.name THEN %s ELSE %s END,
                 COALESCE(p.hukou_area_id, %s)
-            FROM {stage} s LEFT JOIN {Person._meta.db_table} p ON p.id_index = s.id_index
-            """,
-            [
-                feed.pk,
-                FeedRecord.Match.UNMATCHED,
-                FeedRecord.Match.MATCHED,
-                FeedRecord.Match.AMBIGUOUS,
-                feed.area_code,
-            ],
+            FROM {_STAGE} s LEFT JOIN {Person._meta.db_table} p ON p.id_index = s.id_index
+    """
+    params = [
+        feed.pk,
+        FeedRecord.Match.UNMATCHED,
+        FeedRecord.Match.MATCHED,
+        FeedRecord.Match.AMBIGUOUS,
+        feed.area_code,
+    ]
+    return sql, params
+
+
+def write_records(feed: Feed, checked: Checked | Iterable[list[CheckedRow]]) -> None:
+    """Write the records matched to the registry, and count them (inside the caller's transaction).
+
+    The records go a chunk at a time to a temporary table (by ``COPY`` on PostgreSQL, by ``executemany`` elsewhere),
+    then into the feed's table by an ``INSERT … SELECT`` joined to the registry on the ID's blind index: each record is
+    written once, with its person, match and area, and no ORM object is made per row.
+
+    ``checked`` may be the chunks of ``check_chunks`` as they are checked. On PostgreSQL a second thread then writes
+    each chunk (on the same connection, which this thread leaves alone meanwhile) while this one checks and encrypts
+    the next: the server joins and writes on one core while Python checks on the other. (The thread waits on the
+    server with the GIL released.) The join is then a lookup in the registry's blind-index B-tree per record rather
+    than a hash join reading the whole registry once per chunk."""
+    chunks = [checked.rows] if isinstance(checked, Checked) else checked
+    counts: collections.Counter[str] = collections.Counter()
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+        cursor.execute(
+            f'CREATE TEMP TABLE {_STAGE} ("row" integer, id_number text, id_index varchar(32), id_masked varchar(18), '
+            f'name varchar(60), "on" date, amount_fen bigint, "values" {"jsonb" if postgres else "text"})'
         )
-        cursor.execute(f"DROP TABLE {stage}")
-    # unscoped: the records of the feed being written by this system job
-    records = FeedRecord.objects.unscoped().filter(feed=feed)
-    counts = dict(records.values_list("match").annotate(n=Count("id")).order_by())
-    feed.rows = len(checked.rows)
-    feed.matched = counts.get(FeedRecord.Match.MATCHED, 0)
-    feed.ambiguous = counts.get(FeedRecord.Match.AMBIGUOUS, 0)
-    feed.unmatched = counts.get(FeedRecord.Match.UNMATCHED, 0)
+        if postgres:
+            _write_postgres(feed, chunks, counts)
+        else:
+            insert = f"INSERT INTO {_STAGE} ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            for chunk in chunks:
+                cursor.executemany(insert, _stage_rows(chunk))
+            cursor.execute(*_insert_matched(feed))
+            # unscoped: the records of the feed being written by this system job
+            records = FeedRecord.objects.unscoped().filter(feed=feed)
+            counts.update(dict(records.values_list("match").annotate(n=Count("id")).order_by()))
+        cursor.execute(f"DROP TABLE {_STAGE}")
+    feed.matched = counts[FeedRecord.Match.MATCHED]
+    feed.ambiguous = counts[FeedRecord.Match.AMBIGUOUS]
+    feed.unmatched = counts[FeedRecord.Match.UNMATCHED]
+    feed.rows = feed.matched + feed.ambiguous + feed.unmatched
     feed.save(update_fields=["rows", "matched", "ambiguous", "unmatched"])
+
+
+def _write_postgres(feed: Feed, chunks: Iterable[list[CheckedRow]], counts: collections.Counter[str]) -> None:
+    """Each chunk staged here (encrypted, indexed, encoded) and written by a writer thread while the next is checked;
+    an exception on either side stops both and is raised here (the caller's transaction then rolls back)."""
+    raw = connection.connection  # psycopg's connection: the writer's alone until it is joined
+    insert, params = _insert_matched(feed)
+    insert = f"WITH written AS ({insert} RETURNING match) SELECT match, COUNT(*) FROM written GROUP BY match"
+    ready: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            with raw.cursor() as cursor:
+                # a chunk is a small fraction of the registry: look each ID up in its B-tree
+                cursor.execute("SET enable_hashjoin = off")
+                cursor.execute("SET enable_mergejoin = off")
+                while (staged := ready.get()) is not None:
+                    with cursor.copy(f"COPY {_STAGE} ({_COLUMNS}) FROM STDIN") as copy:
+                        for values in staged:
+                            copy.write_row(values)
+                    cursor.execute(insert, params)
+                    counts.update(dict(cursor.fetchall()))
+                    cursor.execute(f"TRUNCATE {_STAGE}")
+        except BaseException as exc:  # raised again by the main thread
+            failed.append(exc)
+            while ready.get() is not None:  # let the main thread finish putting
+                pass
+        finally:
+            with contextlib.suppress(Exception), raw.cursor() as cursor:
+                cursor.execute("RESET enable_hashjoin")
+                cursor.execute("RESET enable_mergejoin")
+
+    thread = threading.Thread(target=writer, name="feed-writer", daemon=True)
+    thread.start()
+    try:
+        for chunk in chunks:
+            if failed:
+                break
+            ready.put(_stage_rows(chunk))
+    finally:
+        ready.put(None)
+        thread.join()
+    if failed:
+        raise failed[0]

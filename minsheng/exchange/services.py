@@ -25,7 +25,15 @@ from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record
 from minsheng.core.limits import REASON_MAX, require_length
 from minsheng.core.scoping import require_scope
-from minsheng.exchange.feeds import FeedRejected, api_rows, check_rows, digest_of, file_rows, whole, write_records
+from minsheng.exchange.feeds import (
+    FeedRejected,
+    api_rows,
+    check_chunks,
+    digest_of,
+    file_rows,
+    whole,
+    write_records,
+)
 from minsheng.exchange.layouts import Layout, layout_for
 from minsheng.exchange.models import (
     ClientKey,
@@ -234,8 +242,9 @@ def _receive(
             )
         return earlier, False
     layout = _layout(source)
-    checked = check_rows(layout, rows)
     try:
+        # The rows are checked while they are written: a bad row anywhere rejects the feed (FeedRejected, raised
+        # once every row is checked) and this transaction, records written so far included, rolls back.
         with transaction.atomic():
             feed = Feed.objects.create(
                 source=source,
@@ -247,7 +256,7 @@ def _receive(
                 submitted_by=actor,
                 area_code=area_code,
             )
-            write_records(feed, checked)
+            write_records(feed, check_chunks(layout, rows))
             feed_status_reports(feed)
             answer_from_feed(feed)  # the answer to a 核对 query, when its batch number is the query's reference
             audit_record(

@@ -677,6 +677,7 @@ def _outcomes(scale: float, seed: int, today: dt.date, counts: MonitoringDemoCou
             Visit(
                 client_uuid=uuid.UUID(int=rng.getrandbits(128), version=4),
                 kind=Visit.Kind.WARNING,
+                subject_id=alert_id,
                 person_id=person_id,
                 alert_id=alert_id,
                 area_code=area,

@@ -15,9 +15,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -190,19 +192,38 @@ class Alert(ScopedModel):
         return f"{self.rule_code} {self.person_id} {self.period:%Y-%m}"
 
 
+def declared_visit_kind(value: str) -> None:
+    """A visit's kind is one a module declares (``Module.visit_kinds``), or the legacy regular visit."""
+    from minsheng.core.modules import visit_kinds
+
+    if value != Visit.Kind.REGULAR and value not in visit_kinds():
+        raise ValidationError(_("Unknown kind of visit."))
+
+
 class Visit(ScopedModel):
-    """A home visit recorded on a phone or a desk (``area_code``: the visited person's village)."""
+    """A home visit recorded on a phone or a desk (``area_code``: the visited person's village), of any module's
+    kind: ``kind`` is a declared ``core.modules.VisitKind`` code (checked against the declarations, not choices)
+    and ``subject_id`` the id of what it is about in that kind (a warning's id for a warning's visit)."""
 
     class Kind(models.TextChoices):
         WARNING = "warning", _("Visit about a warning")
         REGULAR = "regular", _("Regular visit of a monitored household")
 
+    class Flag(models.TextChoices):
+        FAR = "far", _("Far from where the visit was expected")
+        OVERLAP = "overlap", _("Overlaps another visit of the same worker")
+        NO_LOCATION = "no_location", _("No location recorded")
+
     client_uuid = models.UUIDField(unique=True)
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=30, validators=[declared_visit_kind])
+    subject_id = models.PositiveBigIntegerField(_("subject"), null=True, blank=True)
     person = models.ForeignKey("people.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
     alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.PROTECT, related_name="visits")
     area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     checked_in_at = models.DateTimeField(_("checked in at"))
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    # Codes of ``Flag`` the platform found on arrival (never a refusal: shown beside the visit)
+    flags = models.JSONField(_("flags"), default=list, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     answers = models.JSONField(_("answers"), default=dict)
@@ -220,15 +241,25 @@ class Visit(ScopedModel):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         ordering = ["-checked_in_at"]
+        indexes = [
+            models.Index(fields=["kind", "subject_id"], name="monitoring_visit_subject"),
+            models.Index(fields=["recorded_by", "checked_in_at"], name="monitoring_visit_recorder"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.person_id} {self.checked_in_at:%Y-%m-%d}"
+
+    @property
+    def duration(self) -> dt.timedelta | None:
+        """Check-out − check-in, for a timed visit."""
+        return self.checked_out_at - self.checked_in_at if self.checked_out_at else None
 
 
 class VisitPhoto(models.Model):
     """A photo taken on a visit (read through its visit); the file is stored under MEDIA_ROOT."""
 
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    stage = models.CharField(_("photo stage"), max_length=10, blank=True, default="")  # a kind's photo stage, or ""
     file = models.CharField(max_length=200)
     sha256 = models.CharField(max_length=64)
     content_type = models.CharField(max_length=20)

@@ -19,10 +19,12 @@ from minsheng.core.modules import (
     NavGroup,
     PersonSection,
     StatisticsFamily,
+    VisitKind,
 )
 from minsheng.core.roles import Role
 from minsheng.monitoring import figures, sections, selectors
-from minsheng.monitoring.models import Alert
+from minsheng.monitoring.models import Alert, Visit
+from minsheng.monitoring.questions import WARNING_VISIT
 
 MONITORING = "monitoring"
 READ = frozenset({"monitoring.view_alert", "monitoring.view_visit", "monitoring.view_monitoredhousehold"})
@@ -125,6 +127,18 @@ MODULE = Module(
     ),
     # After the programmes, the window and the exchange's feeds (70), before the statistics (1000).
     demo=(DemoStep(80, _demo_step),),
+    # The warning's visit (its own page, monitoring:visit_phone, with the apply/refer/close block); other modules
+    # declare their kinds the same way and are recorded on monitoring:visit_kind_phone.
+    visit_kinds=(
+        VisitKind(
+            Visit.Kind.WARNING,
+            _("Visit about a warning"),
+            "monitoring.add_visit",
+            subject=selectors.warning_visit_subject,
+            questions=lambda subject: WARNING_VISIT,
+            outcomes=True,
+        ),
+    ),
     person_sections=(
         PersonSection(
             "monitoring", _("Warnings and visits"), "monitoring/_person_section.html", sections.person_section, 60

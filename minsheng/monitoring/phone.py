@@ -21,25 +21,35 @@ from typing import Any
 
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from minsheng.accounts.models import User
 from minsheng.catalog.models import Item
 from minsheng.core.decorators import role_required
 from minsheng.core.limits import REASON_MAX
+from minsheng.core.modules import VisitKind, visit_kind
 from minsheng.core.numbers import id_or_404
+from minsheng.core.questions import answers_check
 from minsheng.monitoring import selectors
 from minsheng.monitoring.models import Alert, Visit
 from minsheng.monitoring.questions import answers_clean, questions_for
-from minsheng.monitoring.services import PHOTO_MAX_BYTES, PHOTOS_MAX, VisitData, visit_receive
+from minsheng.monitoring.services import (
+    PHOTO_MAX_BYTES,
+    PHOTOS_MAX,
+    KindVisitData,
+    VisitData,
+    visit_kind_receive,
+    visit_receive,
+)
 
 # Everything but the photos is small; the photos are bounded one by one and in number.
 FIELDS_MAX_BYTES = 256 * 1024
@@ -53,7 +63,14 @@ OFFLINE_STATIC = (
     "monitoring/icon-192.png",
     "monitoring/icon-512.png",
 )
-PHONE_PATH = r"^/monitoring/warnings/\d+/phone/$"
+# The pages with a person on them, never cached: a warning's visit page and any module's visit page.
+PHONE_PATH = r"^/monitoring/(warnings/\d+|visits/[A-Za-z0-9_.-]+/\d+)/phone/$"
+# The words of the photo stages the visit kinds use (a stage not named here shows as its code).
+STAGE_LABELS = {
+    "before": pgettext_lazy("visit", "Before"),
+    "during": pgettext_lazy("visit", "During"),
+    "after": pgettext_lazy("visit", "After"),
+}
 
 
 def _phone_context(request: HttpRequest) -> dict[str, Any]:
@@ -284,3 +301,149 @@ def manifest(request: HttpRequest) -> HttpResponse:
         ],
     }
     return JsonResponse(body, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+
+
+# --- Visits of every module's kinds (core.modules.VisitKind) ---------------------------------------------------------
+
+
+def _kind(code: str) -> VisitKind:
+    try:
+        return visit_kind(code)
+    except KeyError:
+        raise Http404 from None
+
+
+def _subject_id(subject: object) -> int:
+    return id_or_404(subject)
+
+
+def _stages(kind: VisitKind) -> list[tuple[str, str]]:
+    """(code, words) of the kind's photo stages, or one unnamed stage."""
+    return [(stage, str(STAGE_LABELS.get(stage, stage))) for stage in kind.photo_stages] or [("", "")]
+
+
+@require_GET
+def visit_kind_phone(request: HttpRequest, kind: str, subject: int) -> HttpResponse:
+    """The phone page of a visit of any declared kind: its subject, check-in (and check-out for a timed kind), the
+    location with consent, the kind's questions, photos (per stage), a note. A warning's visit has its own page."""
+    declared = _kind(kind)
+
+    @role_required(declared.permission)
+    def page(request: HttpRequest) -> HttpResponse:
+        pk = _subject_id(subject)
+        found = declared.subject(request.user, pk)
+        if found is None:
+            raise Http404
+        if declared.outcomes:  # the warning's visit: its own page, with the apply/refer/close block
+            return redirect("monitoring:visit_phone", pk)
+        return render(
+            request,
+            "monitoring/visit_kind_phone.html",
+            {
+                **_phone_context(request),
+                "kind": declared,
+                "subject": found,
+                "subject_id": pk,
+                "questions": declared.questions(found),
+                "stages": _stages(declared),
+                "submit_url": reverse("monitoring:visit_kind_submit", args=[declared.code, pk]),
+                "note_max": 500,
+                "photos_max": PHOTOS_MAX,
+            },
+        )
+
+    response: HttpResponse = page(request)
+    return response
+
+
+def _kind_photos(request: HttpRequest, kind: VisitKind) -> list[tuple[str, bytes]]:
+    """The photos under ``photos`` (a kind without stages) or ``photos_<stage>``; a file under any other name is
+    refused."""
+    names = {f"photos_{stage}" if stage else "photos": stage for stage, _words in _stages(kind)}
+    if any(name not in names for name in request.FILES):
+        raise _error("photos", _("A photo of an unknown stage of the visit."))
+    files = [(stage, upload) for name, stage in names.items() for upload in request.FILES.getlist(name)]
+    if len(files) > PHOTOS_MAX:
+        raise _error("photos", _("At most %(n)s photos.") % {"n": PHOTOS_MAX})
+    for number, (_stage, upload) in enumerate(files, start=1):
+        if (upload.size or 0) > PHOTO_MAX_BYTES:
+            raise _error("photos", _("Photo %(n)s is larger than 5 MB.") % {"n": number})
+    return [(stage, upload.read()) for stage, upload in files]
+
+
+def _checked_out_at(value: str) -> Any:
+    if not value.strip():
+        return None
+    parsed = parse_datetime(value.strip()[:40])
+    if parsed is None:
+        raise _error("checked_out_at", _("The check-out time is not readable."))
+    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+
+
+def _kind_visit_data(request: HttpRequest, kind: VisitKind, questions: Any) -> KindVisitData:
+    post = request.POST
+    answers = post.get("answers", "")
+    if len(answers) > 8000:
+        raise _error("answers", _("The answers are too long."))
+    try:
+        raw = json.loads(answers) if answers.strip() else {}
+    except ValueError:
+        raise _error("answers", _("The answers are not readable.")) from None
+    return KindVisitData(
+        client_uuid=_uuid(post.get("client_uuid", "")),
+        checked_in_at=_checked_in_at(post.get("checked_in_at", "")[:40]),
+        checked_out_at=_checked_out_at(post.get("checked_out_at", "")),
+        latitude=_coordinate(post.get("latitude", "")),
+        longitude=_coordinate(post.get("longitude", "")),
+        answers=answers_check(questions, raw),
+        note=post.get("note", "")[:501],
+        photos=_kind_photos(request, kind),
+    )
+
+
+@require_POST
+def visit_kind_submit(request: HttpRequest, kind: str, subject: int) -> HttpResponse:
+    """A visit of a declared kind from the phone's script, as ``visit_submit`` answers: 201 a new visit, 200 the same
+    UUID received before, 400 with the reasons (the kind's own ``receive`` may refuse: nothing is kept), 401 signed
+    out, 403 without the kind's permission, 404 an unknown kind or a subject outside the worker's areas."""
+    declared = _kind(kind)
+    if declared.outcomes:
+        response: HttpResponse = visit_submit(request, pk=subject)
+        return response
+
+    @_json_permission(declared.permission)
+    def endpoint(request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > REQUEST_MAX_BYTES:
+            return _errors({"photos": [_("The visit is too large to send (at most 6 photos of 5 MB).")]})
+        pk = _subject_id(subject)
+        found = declared.subject(request.user, pk)
+        if found is None:
+            raise Http404
+        actor: User = request.user  # type: ignore[assignment]  # authenticated: checked above
+        try:
+            data = _kind_visit_data(request, declared, declared.questions(found))
+            received = visit_kind_receive(actor=actor, kind=declared, subject_id=pk, subject=found, data=data)
+        except ValidationError as exc:
+            return _errors(_message_dict(exc))
+        except PermissionDenied as exc:
+            return _errors({"__all__": [str(exc) or _("Outside your areas.")]}, 403)
+        visit = received.visit
+        if visit.kind != declared.code or visit.subject_id != pk:
+            return _errors({"client_uuid": [_("This identifier belongs to another visit.")]})
+        body = {
+            "client_uuid": str(visit.client_uuid),
+            "visit": visit.pk,
+            "created": received.created,
+            "applied": visit.applied,
+            "message": received.message,
+            "flags": [str(Visit.Flag(flag).label) for flag in visit.flags if flag in Visit.Flag.values],
+            "minutes": int(visit.duration.total_seconds() // 60) if visit.duration is not None else None,
+        }
+        return JsonResponse(body, status=201 if received.created else 200, json_dumps_params={"ensure_ascii": False})
+
+    answer: HttpResponse = endpoint(request)
+    return answer

@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from minsheng.accounts.models import RoleAssignment
 from minsheng.core.crypto import mask_name
-from minsheng.core.modules import DueItem
+from minsheng.core.modules import DueItem, VisitSubject, visit_kind
 from minsheng.core.roles import Role
-from minsheng.monitoring.models import Alert, MonitoredHousehold, WarningRule
+from minsheng.monitoring.models import Alert, MonitoredHousehold, Visit, WarningRule
 
 
 def alert_list(*, user: Any) -> QuerySet[Alert]:
@@ -92,3 +92,42 @@ def population(*, user: Any) -> QuerySet[MonitoredHousehold]:
 def rules_current() -> QuerySet[WarningRule]:
     """Every rule's latest version per area (the rules page); the history is one click away."""
     return WarningRule.objects.order_by("code", "area_prefix", "-version").distinct()
+
+
+# --- Visits of every module's kinds ------------------------------------------------------------------------------
+
+
+def visits_for(user: Any, kind: str, subject_id: int) -> QuerySet[Visit]:
+    """The visits of ``kind`` about ``subject_id`` that ``user`` may see, newest first: in the areas where the user
+    holds ``monitoring.view_visit`` or the kind's own permission (so a module shows its visits to its own staff);
+    an organisation-bound scope (a provider's staff) sees the visits its user recorded. KeyError: no such kind."""
+    declared = visit_kind(kind)
+    if not (user.is_authenticated and user.is_active):
+        return Visit.objects.restrict(user).none()
+    condition = Q(pk__in=[])
+    for permission in ("monitoring.view_visit", declared.permission):
+        for scope in user.scopes_for(permission):
+            clause = Q(area_code__startswith=scope.prefix)
+            if scope.organisation_id is not None:
+                clause &= Q(recorded_by=user)
+            condition |= clause
+    # unscoped: filtered right here by the user's scopes of the two permissions above
+    visits = Visit.objects.unscoped().filter(condition, kind=declared.code, subject_id=subject_id)
+    return visits.select_related("recorded_by").prefetch_related("photos").order_by("-checked_in_at", "-id")
+
+
+def warning_visit_subject(user: Any, pk: int) -> VisitSubject | None:
+    """A warning as the subject of its visit (the warning kind of ``Module.visit_kinds``), in the user's areas."""
+    alert = alert_list(user=user).filter(pk=pk).first()
+    if alert is None:
+        return None
+    return VisitSubject(
+        person_id=alert.person_id,
+        area_code=alert.area_code,
+        title=alert.summary or alert.rule.name,
+        details=(
+            (str(_("Person")), f"{mask_name(alert.person.name)} {alert.person.id_masked}"),
+            (str(_("Visit by")), f"{alert.due_on:%Y-%m-%d}"),
+        ),
+        back_url=reverse("monitoring:alert_detail", args=[alert.pk]),
+    )

@@ -14,10 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,7 @@ from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
 from minsheng.core.limits import REASON_MAX, require_length
+from minsheng.core.modules import VisitKind, VisitSubject
 from minsheng.core.roles import Role
 from minsheng.core.scoping import require_scope, scope_prefix
 from minsheng.desk.services import notices_send
@@ -513,23 +516,28 @@ def _photo_kind(content: bytes) -> tuple[str, str] | None:
     return next((kind for magic, kind in PHOTO_TYPES.items() if content.startswith(magic)), None)
 
 
-def _check_visit(data: VisitData) -> None:
-    require_length(reason=(data.reason, REASON_MAX), referred_to=(data.referred_to, 100))
-    if data.checked_in_at > timezone.now() + dt.timedelta(minutes=10):
+def _check_basics(checked_in_at: dt.datetime, latitude: Any, longitude: Any, photos: list[bytes]) -> None:
+    """What every visit is checked for, whatever its kind: the time, the location, the photos."""
+    if checked_in_at > timezone.now() + dt.timedelta(minutes=10):
         raise ValidationError({"checked_in_at": _("The check-in time is in the future.")})
-    if data.checked_in_at < timezone.now() - dt.timedelta(days=60):
+    if checked_in_at < timezone.now() - dt.timedelta(days=60):
         raise ValidationError({"checked_in_at": _("The check-in time is more than 60 days ago.")})
-    if (data.latitude is None) != (data.longitude is None):
+    if (latitude is None) != (longitude is None):
         raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})
-    if data.latitude is not None and not (-90 <= float(data.latitude) <= 90 and -180 <= float(data.longitude) <= 180):
+    if latitude is not None and not (-90 <= float(latitude) <= 90 and -180 <= float(longitude) <= 180):
         raise ValidationError({"latitude": _("The location is not on Earth.")})
-    if len(data.photos) > PHOTOS_MAX:
+    if len(photos) > PHOTOS_MAX:
         raise ValidationError({"photos": _("At most %(n)s photos.") % {"n": PHOTOS_MAX}})
-    for number, content in enumerate(data.photos, start=1):
+    for number, content in enumerate(photos, start=1):
         if len(content) > PHOTO_MAX_BYTES:
             raise ValidationError({"photos": _("Photo %(n)s is larger than 5 MB.") % {"n": number}})
         if _photo_kind(content) is None:
             raise ValidationError({"photos": _("Photo %(n)s is not a JPEG or PNG image.") % {"n": number}})
+
+
+def _check_visit(data: VisitData) -> None:
+    require_length(reason=(data.reason, REASON_MAX), referred_to=(data.referred_to, 100))
+    _check_basics(data.checked_in_at, data.latitude, data.longitude, data.photos)
     if data.alert is None:
         if data.outcome:
             raise ValidationError({"outcome": _("Only a visit about a warning records an outcome.")})
@@ -584,6 +592,7 @@ def _receive(actor: User, data: VisitData, written: list[Path]) -> Received:
     visit = Visit.objects.create(
         client_uuid=data.client_uuid,
         kind=Visit.Kind.WARNING if alert else Visit.Kind.REGULAR,
+        subject_id=alert.pk if alert else None,
         person=data.person,
         alert=alert,
         area_code=data.person.hukou_area_id,
@@ -622,10 +631,10 @@ def _receive(actor: User, data: VisitData, written: list[Path]) -> Received:
     return Received(visit, True, applies, message)
 
 
-def _store_photos(visit: Visit, photos: list[bytes], written: list[Path]) -> None:
+def _store_photos(visit: Visit, photos: list[bytes], written: list[Path], stages: list[str] | None = None) -> None:
     """Write the photos and their rows; ``written`` collects the files, for the caller to remove on a rollback."""
     rows = []
-    for content in photos:
+    for content, stage in zip(photos, stages or [""] * len(photos), strict=True):
         content_type, extension = _photo_kind(content) or ("", "")
         digest = hashlib.sha256(content).hexdigest()
         name = f"monitoring/visits/{visit.pk}/{digest[:16]}.{extension}"
@@ -633,7 +642,7 @@ def _store_photos(visit: Visit, photos: list[bytes], written: list[Path]) -> Non
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
         written.append(path)
-        rows.append(VisitPhoto(visit=visit, file=name, sha256=digest, content_type=content_type))
+        rows.append(VisitPhoto(visit=visit, stage=stage, file=name, sha256=digest, content_type=content_type))
     VisitPhoto.objects.bulk_create(rows, ignore_conflicts=True)
 
 
@@ -653,6 +662,145 @@ def _apply_outcome(actor: User, alert: Alert, data: VisitData) -> None:
     alert.visited_by = actor
     alert.visited_on = timezone.localdate()
     alert.save(update_fields=["outcome", "reason", "referred_to", "status", "visited_by", "visited_on", "application"])
+
+
+# --- Visits of every module's kinds (core.modules.VisitKind) --------------------------------------------------------
+
+EARTH_RADIUS_METRES = 6_371_000
+VISIT_LONGEST = dt.timedelta(hours=24)
+
+
+@dataclass
+class KindVisitData:
+    """A visit of a declared kind as the phone sends it. ``photos``: (stage, content), the stage one of the kind's
+    ``photo_stages`` or "" when it has none."""
+
+    client_uuid: uuid.UUID
+    checked_in_at: dt.datetime
+    checked_out_at: dt.datetime | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    answers: dict[str, str] = field(default_factory=dict)
+    note: str = ""
+    photos: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+def distance_metres(a: tuple[Decimal, Decimal], b: tuple[Decimal, Decimal]) -> float:
+    """The great-circle distance between two (latitude, longitude) points (haversine, a sphere of the Earth's mean
+    radius): good to a few metres at a visit's scale."""
+    lat1, lon1, lat2, lon2 = (math.radians(float(v)) for v in (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_METRES * math.asin(math.sqrt(min(1.0, h)))
+
+
+def visit_flags(
+    *, actor: User, kind: VisitKind, subject: VisitSubject, data: KindVisitData, exclude: int | None = None
+) -> list[str]:
+    """What the platform notes about a visit on arrival (never a refusal): ``far`` located more than
+    ``settings.VISIT_FAR_METRES`` from where its subject expects it, ``no_location`` expected somewhere but not
+    located, ``overlap`` (timed kinds) the same worker's timed visit overlapping it in time."""
+    flags: list[str] = []
+    if subject.expected_at is not None:
+        if data.latitude is None or data.longitude is None:
+            flags.append(Visit.Flag.NO_LOCATION)
+        elif distance_metres(subject.expected_at, (data.latitude, data.longitude)) > settings.VISIT_FAR_METRES:
+            flags.append(Visit.Flag.FAR)
+    if kind.timed and data.checked_out_at is not None:
+        # unscoped: the recording worker's own visits, in whichever of their areas
+        overlapping = Visit.objects.unscoped().filter(
+            recorded_by=actor,
+            checked_out_at__isnull=False,
+            checked_in_at__lt=data.checked_out_at,
+            checked_out_at__gt=data.checked_in_at,
+        )
+        if exclude is not None:
+            overlapping = overlapping.exclude(pk=exclude)
+        if overlapping.exists():
+            flags.append(Visit.Flag.OVERLAP)
+    return [str(flag) for flag in flags]
+
+
+def _check_kind_visit(kind: VisitKind, data: KindVisitData) -> None:
+    require_length(note=(data.note, 500))
+    _check_basics(data.checked_in_at, data.latitude, data.longitude, [content for _stage, content in data.photos])
+    stages = set(kind.photo_stages) or {""}
+    if any(stage not in stages for stage, _content in data.photos):
+        raise ValidationError({"photos": _("A photo of an unknown stage of the visit.")})
+    if not kind.timed:
+        if data.checked_out_at is not None:
+            raise ValidationError({"checked_out_at": _("This kind of visit records no check-out.")})
+        return
+    if data.checked_out_at is None:
+        raise ValidationError({"checked_out_at": _("Check out at the end of the visit.")})
+    if data.checked_out_at < data.checked_in_at:
+        raise ValidationError({"checked_out_at": _("The check-out is before the check-in.")})
+    if data.checked_out_at > timezone.now() + dt.timedelta(minutes=10):
+        raise ValidationError({"checked_out_at": _("The check-out time is in the future.")})
+    if data.checked_out_at - data.checked_in_at > VISIT_LONGEST:
+        raise ValidationError({"checked_out_at": _("A visit lasts at most 24 hours.")})
+
+
+def visit_kind_receive(
+    *, actor: User, kind: VisitKind, subject_id: int, subject: VisitSubject, data: KindVisitData
+) -> Received:
+    """A visit of a declared kind (``Module.visit_kinds``), exactly once by its UUID (sent again: the visit received
+    before, nothing doubled). In one transaction: the visit with its flags, the kind's ``receive`` (its
+    ValidationError rolls everything back), the audit event, the photos."""
+    # unscoped: the same visit sent before, by whoever (the UUID is the phone's own)
+    earlier = Visit.objects.unscoped().filter(client_uuid=data.client_uuid).first()
+    if earlier is not None:
+        return Received(earlier, False, earlier.applied, _("This visit was received already."))
+    require_scope(actor, kind.permission, subject.area_code)
+    _check_kind_visit(kind, data)
+    written: list[Path] = []
+    try:
+        with transaction.atomic():
+            return _receive_kind(actor, kind, subject_id, subject, data, written)
+    except IntegrityError:  # the same visit arrived a moment ago through another request
+        _remove(written)
+        # unscoped: the same visit written by the other request
+        visit = Visit.objects.unscoped().get(client_uuid=data.client_uuid)
+        return Received(visit, False, visit.applied, _("This visit was received already."))
+    except BaseException:
+        _remove(written)  # nothing of a visit that was not recorded stays on disk
+        raise
+
+
+def _receive_kind(
+    actor: User, kind: VisitKind, subject_id: int, subject: VisitSubject, data: KindVisitData, written: list[Path]
+) -> Received:
+    visit = Visit.objects.create(
+        client_uuid=data.client_uuid,
+        kind=kind.code,
+        subject_id=subject_id,
+        person_id=subject.person_id,
+        area_code=subject.area_code,
+        checked_in_at=data.checked_in_at,
+        checked_out_at=data.checked_out_at,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        answers=data.answers,
+        note=data.note.strip()[:500],
+        flags=visit_flags(actor=actor, kind=kind, subject=subject, data=data),
+        applied=True,
+        recorded_by=actor,
+    )
+    message = (kind.receive(visit, actor) if kind.receive else None) or _("The visit is recorded.")
+    audit_record(
+        actor=actor,
+        action="monitoring.visit_recorded",
+        obj=visit,
+        area_code=visit.area_code,
+        after={
+            "kind": kind.code,
+            "subject": subject_id,
+            "photos": len(data.photos),
+            "location": data.latitude is not None,
+            "flags": visit.flags,
+        },
+    )
+    _store_photos(visit, [c for _s, c in data.photos], written, [s for s, _c in data.photos])
+    return Received(visit, True, True, message)
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from minsheng.accounts.roles import Role
 from minsheng.assistance.benefits.models import Benefit, BenefitChange
 from minsheng.audit.models import AuditEvent
 from minsheng.core.months import first_day_of_next_month, month_of
+from minsheng.exchange import feeds
 from minsheng.exchange.feeds import FeedRejected
 from minsheng.exchange.models import Feed, FeedRecord
 from minsheng.exchange.services import feed_upload
@@ -103,6 +104,25 @@ def test_a_wrong_layout_is_refused_naming_the_columns(personas: Personas) -> Non
         (0, ["列与数据格式 hrss_contribution 第 1 版不符：缺少列：缴费基数（元）；未知列：pay。"])
     ]
     assert not Feed.objects.unscoped().exists()
+
+
+def test_a_bad_row_after_chunks_were_written_leaves_nothing(personas: Personas, monkeypatch: Any) -> None:
+    """The rows are written a chunk at a time while the next are checked (on PostgreSQL by a second thread): a bad
+    last row still refuses the whole feed, and the records written before it are rolled back."""
+    p = personas
+    monkeypatch.setattr(feeds, "CHUNK_ROWS", 2)
+    people = [make_person(p.village, name) for name in ("张一", "张二", "张三", "张四", "张五")]
+    good = [[person.id_number, person.name, "2026-10", "3000", ""] for person in people]
+
+    with pytest.raises(FeedRejected) as caught:
+        upload(p, csv_of(HEADER, *good, [id_number(9), "李四", "2026-10", "-1", ""]))
+
+    assert [row for row, _reasons in caught.value.problems] == [7]
+    assert not Feed.objects.unscoped().exists() and not FeedRecord.objects.unscoped().exists()
+    feed, _ = upload(p, csv_of(HEADER, *good))  # the same rows without the bad one: three chunks written
+    assert (feed.rows, feed.matched) == (5, 5)
+    records = FeedRecord.objects.unscoped().filter(feed=feed).order_by("row")
+    assert [(r.row, r.person_id) for r in records] == [(n + 2, person.pk) for n, person in enumerate(people)]
 
 
 def test_bad_rows_refuse_the_whole_feed_each_named_by_its_row(personas: Personas) -> None:

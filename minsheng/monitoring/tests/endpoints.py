@@ -146,4 +146,23 @@ register(
         success=201,
     ),
     Endpoint("monitoring:visit_queue", frozenset({Role.VILLAGE_WORKER, Role.TOWNSHIP_REVIEWER})),
+    # The page and endpoint of every module's visit kinds, here with monitoring's own kind (a warning's visit: the
+    # page sends on to the warning's phone page, the endpoint records it as the warning's own does).
+    Endpoint(
+        "monitoring:visit_kind_phone",
+        frozenset({Role.VILLAGE_WORKER, Role.TOWNSHIP_REVIEWER}),
+        kwargs=lambda p: {"kind": "warning", "subject": _phone_alert(p)["pk"]},
+        object_level=True,
+        success=302,
+    ),
+    Endpoint(
+        "monitoring:visit_kind_submit",
+        frozenset({Role.VILLAGE_WORKER, Role.TOWNSHIP_REVIEWER}),
+        method="post",
+        kwargs=lambda p: {"kind": "warning", "subject": _phone_alert(p)["pk"]},
+        data=_phone_fields,
+        api=True,
+        object_level=True,
+        success=201,
+    ),
 )

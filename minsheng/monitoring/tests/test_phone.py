@@ -5,6 +5,7 @@ and the to-do item's phone link."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -16,10 +17,11 @@ from django.utils import timezone
 
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
-from minsheng.core.modules import modules
+from minsheng.core.modules import modules, visit_kind
 from minsheng.monitoring.models import Alert, Visit, VisitPhoto
-from minsheng.monitoring.phone import REQUEST_MAX_BYTES
+from minsheng.monitoring.phone import PHONE_PATH, REQUEST_MAX_BYTES
 from minsheng.monitoring.questions import answers_clean
+from minsheng.monitoring.selectors import visits_for
 from minsheng.monitoring.tests.factories import open_alert, phone_visit_fields
 from minsheng.testing import Personas
 
@@ -221,3 +223,44 @@ def test_the_to_do_item_links_to_the_phone_page(personas: Personas, alert: Alert
     assert [i.phone_url for i in items] == [reverse("monitoring:visit_phone", args=[alert.pk])]
     todo = _worker(personas).get(reverse("desk:todo")).content.decode()
     assert reverse("monitoring:visit_phone", args=[alert.pk]) in todo
+
+
+def test_the_warning_is_a_visit_kind_on_the_generic_urls_too(personas: Personas, alert: Alert) -> None:
+    """The warning kind is declared like any module's (``Module.visit_kinds``): its generic page sends on to the
+    warning's own page, its generic endpoint records the visit as the warning's does; the service worker never
+    caches either kind of visit page."""
+    kind = visit_kind("warning")
+    assert (kind.permission, kind.outcomes, kind.timed, kind.photo_stages) == ("monitoring.add_visit", True, False, ())
+    subject = kind.subject(personas[Role.VILLAGE_WORKER], alert.pk)
+    assert subject is not None
+    assert (subject.person_id, subject.area_code, subject.back_url) == (
+        alert.person_id,
+        alert.area_code,
+        reverse("monitoring:alert_detail", args=[alert.pk]),
+    )
+    assert alert.person.id_number not in str(subject.details)
+    assert kind.subject(personas.outsider(Role.VILLAGE_WORKER), alert.pk) is None
+    assert [q.key for q in kind.questions(subject)][:2] == ["living", "income"]
+
+    client = _worker(personas)
+    page = client.get(reverse("monitoring:visit_kind_phone", args=["warning", alert.pk]))
+    assert (page.status_code, page["Location"]) == (302, reverse("monitoring:visit_phone", args=[alert.pk]))
+    sent = client.post(reverse("monitoring:visit_kind_submit", args=["warning", alert.pk]), data=phone_visit_fields())
+    assert sent.status_code == 201, sent.content
+    visit = _visits().get()
+    assert (visit.kind, visit.subject_id, visit.alert_id, visit.flags, visit.checked_out_at) == (
+        "warning",
+        alert.pk,
+        alert.pk,
+        [],
+        None,
+    )
+    assert list(visits_for(personas[Role.TOWNSHIP_REVIEWER], "warning", alert.pk)) == [visit]
+    assert list(visits_for(personas.outsider(Role.TOWNSHIP_REVIEWER), "warning", alert.pk)) == []
+
+    phone = re.compile(PHONE_PATH)
+    assert phone.match(reverse("monitoring:visit_phone", args=[alert.pk]))
+    assert phone.match(reverse("monitoring:visit_kind_phone", args=["eldercare.service", 12]))
+    assert not phone.match(reverse("monitoring:visit_kind_submit", args=["eldercare.service", 12]))
+    assert not phone.match(reverse("monitoring:visit_queue"))
+    assert PHONE_PATH.replace("\\", "\\\\") in Client().get(reverse("monitoring:service_worker")).content.decode()

@@ -96,7 +96,7 @@
 
   const form = document.getElementById("visit-form");
   const stateBox = document.getElementById("visit-state");
-  const photos = []; // {blob, thumb}
+  const photos = []; // {blob, thumb, stage}
   let currentUuid = null; // the visit saved from this page
 
   function showState(state, extra) {
@@ -184,10 +184,17 @@
     }
   }
 
+  // Each photo input (one, or one per stage of the visit's kind) shows its own photos in its own list.
   function showPhotos() {
-    const list = document.getElementById("photo-list");
-    list.replaceChildren();
+    for (const input of form.querySelectorAll("[data-photo-input]")) {
+      document.getElementById(input.dataset.list).replaceChildren();
+    }
     photos.forEach((photo, index) => {
+      const input = form.querySelector(`[data-photo-input][data-stage="${CSS.escape(photo.stage)}"]`);
+      const list = input && document.getElementById(input.dataset.list);
+      if (!list) {
+        return;
+      }
       const item = document.createElement("li");
       if (photo.thumb) {
         const image = document.createElement("img");
@@ -266,27 +273,52 @@
       });
     }
 
-    const photoInput = document.getElementById("photo-input");
-    const photosMax = Number(photoInput.dataset.max || 6);
-    photoInput.addEventListener("change", async () => {
-      const errorPlace = form.querySelector('[data-error-for="photos"]');
-      errorPlace.textContent = "";
-      for (const file of Array.from(photoInput.files || [])) {
-        if (photos.length >= photosMax) {
-          errorPlace.textContent = words.msgPhotosMax;
-          break;
+    const checkout = document.getElementById("checkout-button");
+    if (checkout) {
+      // A timed visit: the check-out time, and how long the visit lasted.
+      checkout.addEventListener("click", () => {
+        const checkedIn = document.getElementById("checked-in-at").value;
+        const errorPlace = form.querySelector('[data-error-for="checked_out_at"]');
+        if (!checkedIn) {
+          errorPlace.textContent = words.msgCheckin;
+          return;
         }
-        photos.push(await preparePhoto(file));
-      }
-      photoInput.value = "";
-      showPhotos();
-    });
+        const now = new Date();
+        const minutes = Math.max(0, Math.floor((now - new Date(checkedIn)) / 60000));
+        document.getElementById("checked-out-at").value = now.toISOString();
+        document.getElementById("checkout-time").textContent =
+          `${words.msgCheckedOut} ${localTime(now)} · ${words.msgDuration} ${minutes} ${words.msgMinutes}`;
+        errorPlace.textContent = "";
+      });
+    }
+
+    for (const photoInput of form.querySelectorAll("[data-photo-input]")) {
+      const photosMax = Number(photoInput.dataset.max || 6);
+      photoInput.addEventListener("change", async () => {
+        const errorPlace = form.querySelector('[data-error-for="photos"]');
+        errorPlace.textContent = "";
+        for (const file of Array.from(photoInput.files || [])) {
+          if (photos.length >= photosMax) {
+            errorPlace.textContent = words.msgPhotosMax;
+            break;
+          }
+          photos.push({ ...(await preparePhoto(file)), stage: photoInput.dataset.stage || "" });
+        }
+        photoInput.value = "";
+        showPhotos();
+      });
+    }
 
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       clearErrors();
       if (!document.getElementById("checked-in-at").value) {
         form.querySelector('[data-error-for="checked_in_at"]').textContent = words.msgCheckin;
+        return;
+      }
+      const checkedOut = document.getElementById("checked-out-at");
+      if (checkedOut && !checkedOut.value) {
+        form.querySelector('[data-error-for="checked_out_at"]').textContent = words.msgCheckout;
         return;
       }
       const answers = {};
@@ -306,8 +338,12 @@
         uuid: uuidInput.value,
         url: form.action,
         alert: form.dataset.alert,
+        // What the queue shows of it: the kind and the subject's number, no personal data.
+        kindLabel: form.dataset.kindLabel || "",
+        subject: form.dataset.subject || form.dataset.alert,
         fields,
         photos: photos.map((photo) => photo.blob),
+        stages: photos.map((photo) => photo.stage),
         savedAt: Date.now(),
         state: "queued",
       };
@@ -336,7 +372,9 @@
     }
     body.append("client_uuid", record.uuid);
     record.photos.forEach((blob, index) => {
-      body.append("photos", blob, `photo-${index + 1}.${blob.type === "image/png" ? "png" : "jpg"}`);
+      const stage = (record.stages || [])[index] || "";
+      const name = stage ? `photos_${stage}` : "photos";
+      body.append(name, blob, `photo-${index + 1}.${blob.type === "image/png" ? "png" : "jpg"}`);
     });
     if (mine) {
       showState("sending");
@@ -364,7 +402,8 @@
     if ((response.status === 201 || response.status === 200) && data && data.client_uuid === record.uuid) {
       await queueDelete(record.uuid); // received (now, or before: the same visit) — it leaves the phone
       if (mine) {
-        showState("sent", data.message);
+        const flags = (data.flags || []).length ? ` ${words.msgFlags} ${data.flags.join("、")}` : "";
+        showState("sent", `${data.message || ""}${flags}`);
         const status = document.getElementById("visit-alert-status");
         if (status && data.alert_status) {
           status.textContent = data.alert_status;
@@ -434,7 +473,7 @@
     }
   }
 
-  // --- The list of visits kept on the phone (no personal data: the warning's number and the time) ----------------
+  // --- The list of visits kept on the phone (no personal data: the kind, the subject's number and the time) -------
 
   async function showQueue() {
     const list = document.getElementById("queue-list");
@@ -462,7 +501,8 @@
       item.className = "list-group-item small";
       item.dataset.uuid = record.uuid;
       item.dataset.state = record.state;
-      item.textContent = `${words.msgVisitOf} #${record.alert} · ${localTime(record.savedAt)} · `;
+      const label = record.kindLabel || words.msgVisitOf;
+      item.textContent = `${label} #${record.subject || record.alert} · ${localTime(record.savedAt)} · `;
       if (record.state === "refused") {
         item.append(`${words.msgRefusedKept} ${record.errors || ""}`);
         const remove = document.createElement("button");
