@@ -104,6 +104,11 @@ def bench_children() -> Iterator[str]:
     )
     assert busiest is not None
     director = RoleAssignment.objects.get(role="child_director", division_id=busiest["area_code"]).user
+    median, slowest, size = _timed_get(director, reverse("home"))
+    yield (
+        f"children: baseline, the same director's home page (the shared layout, header counts, session): median "
+        f"{median:.0f} ms, slowest {slowest:.0f} ms of {REPEAT} — the machine's load at the time"
+    )
     median, slowest, size = _timed_get(director, reverse("children:child_list"))
     yield (
         f"children: the director's list ({busiest['n']:,} open cases in {busiest['area_code']}): median "

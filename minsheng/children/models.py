@@ -95,7 +95,8 @@ class Child(ScopedModel):
     person = models.OneToOneField(
         "people.Person", verbose_name=_("child"), on_delete=models.PROTECT, related_name="child_case"
     )
-    area_code = models.CharField(_("village"), max_length=12)
+    # db_index: on PostgreSQL also the pattern index the door's prefix match (LIKE '3213…%') uses.
+    area_code = models.CharField(_("village"), max_length=12, db_index=True)
     derived_categories = models.JSONField(_("categories from the data"), default=list, blank=True)
     recorded_categories = models.JSONField(_("categories recorded by the director"), default=list, blank=True)
     status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.OPEN)
@@ -271,7 +272,10 @@ class CaseVisit(models.Model):
 
     class Meta:
         ordering = ["-visited_on", "-id"]
-        indexes = [models.Index(fields=["visited_on", "area_code"], name="children_visit_month")]
+        indexes = [
+            models.Index(fields=["visited_on", "area_code"], name="children_visit_month"),
+            models.Index(fields=["child", "-visited_on"], name="children_visit_child"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.child_id} {self.visited_on}"

@@ -9,9 +9,19 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.children import figures, selectors
+from minsheng.children import figures, selectors, visits
 from minsheng.children.models import CasePlan, CaseVisit, Child, Enrolment
-from minsheng.core.modules import DemoStep, DueWork, Headline, Module, NavEntry, NavGroup, RoleSpec, StatisticsFamily
+from minsheng.core.modules import (
+    DemoStep,
+    DueWork,
+    Headline,
+    Module,
+    NavEntry,
+    NavGroup,
+    RoleSpec,
+    StatisticsFamily,
+    VisitKind,
+)
 from minsheng.core.roles import Role
 
 CHILDREN = "children"
@@ -156,4 +166,14 @@ MODULE = Module(
     statistics_tables=figures.TABLES,
     # After the caseload (20), the window (30) and monitoring (80); before the statistics (1000).
     demo=(DemoStep(85, _demo_step),),
+    visit_kinds=(
+        VisitKind(
+            "children.visit",
+            _("Visit of a child in difficulty"),
+            "children.change_child",
+            subject=visits.child_subject,
+            questions=visits.child_questions,
+            receive=visits.child_visit_received,
+        ),
+    ),
 )

@@ -158,6 +158,7 @@ def visits_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
             deadline=c.next_visit_due,
             subject=mask_name(c.person.name),
             overdue=bool(c.next_visit_due and c.next_visit_due < today),
+            phone_url=reverse("monitoring:visit_kind_phone", args=["children.visit", c.pk]),
         )
         for c in rows
     ]

@@ -23,6 +23,7 @@ from minsheng.children.models import Child, Colour, MandatoryReport, Stage
 from minsheng.core.crypto import mask_name
 from minsheng.core.decorators import role_required
 from minsheng.core.numbers import id_or_404
+from minsheng.core.scoping import scope_allows
 from minsheng.core.steps import service_step
 
 VIEW = "children.view_child"

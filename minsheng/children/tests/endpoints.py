@@ -101,6 +101,15 @@ def _project_pk(p: Personas) -> dict[str, Any]:
     return {"pk": _project(p).pk}
 
 
+def _visit_fields(p: Personas) -> dict[str, Any]:
+    import json
+
+    from minsheng.monitoring.tests.factories import phone_visit_fields
+
+    answers = json.dumps({"safety": "safe", "school": "attending", "needs": "课外辅导"}, ensure_ascii=False)
+    return phone_visit_fields(answers=answers, outcome=None, reason=None, note="外婆照料，状况良好")
+
+
 def today(p: Personas) -> str:
     return timezone.localdate().isoformat()
 
@@ -284,5 +293,22 @@ register(
         data=lambda p: {"on": today(p), "children": str(_child(p).pk)},
         object_level=True,
         success=302,
+    ),
+    # The child's visit on the shared phone page (monitoring's generic page, kind children.visit).
+    Endpoint(
+        "monitoring:visit_kind_phone",
+        WORK,
+        kwargs=lambda p: {"kind": "children.visit", "subject": _child(p).pk},
+        object_level=True,
+    ),
+    Endpoint(
+        "monitoring:visit_kind_submit",
+        WORK,
+        method="post",
+        kwargs=lambda p: {"kind": "children.visit", "subject": _child(p).pk},
+        data=_visit_fields,
+        api=True,
+        object_level=True,
+        success=201,
     ),
 )

@@ -113,13 +113,13 @@ def test_a_guardian_is_neither_the_child_nor_a_deceased_person(personas: Persona
         services.child_update(
             actor=personas[DIRECTOR], child_id=child.pk, guardian_id=child.person_id, recorded_categories=[], **common
         )
-    assert caught.value.message_dict == {"guardian": ["A child cannot be their own guardian."]}
+    assert caught.value.message_dict == {"guardian": ["儿童本人不能作为自己的监护人。"]}
     Person.objects.unscoped().filter(pk=parent.pk).update(status="deceased", status_date=dt.date(2026, 1, 1))
     with pytest.raises(ValidationError) as caught:
         services.child_update(
             actor=personas[DIRECTOR], child_id=child.pk, guardian_id=parent.pk, recorded_categories=[], **common
         )
-    assert caught.value.message_dict == {"guardian": ["The guardian has died: choose a living guardian."]}
+    assert caught.value.message_dict == {"guardian": ["该监护人已死亡，请选择在世的监护人。"]}
 
 
 def test_closure_at_18_needs_the_age_and_a_hand_over(personas: Personas) -> None:
