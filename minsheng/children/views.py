@@ -19,7 +19,7 @@ from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.audit.services import audit_list_personal_data, audit_record
 from minsheng.children import forms as f
 from minsheng.children import selectors, services
-from minsheng.children.models import Child, Colour, MandatoryReport, Stage
+from minsheng.children.models import Colour, MandatoryReport, Stage
 from minsheng.core.crypto import mask_name
 from minsheng.core.decorators import role_required
 from minsheng.core.numbers import id_or_404
@@ -70,9 +70,7 @@ def child_list(request: AuthenticatedRequest) -> HttpResponse:
 def child_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     child = selectors.child_get(user=request.user, pk=id_or_404(pk))
     audit_record(actor=request.user, action="children.file_viewed", kind="view", obj=child, area_code=child.area_code)
-    can_change = (
-        request.user.has_perm(CHANGE) and Child.objects.restrict(request.user, "change").filter(pk=child.pk).exists()
-    )
+    can_change = scope_allows(request.user, CHANGE, child.area_code)
     context: dict[str, Any] = {
         "child": child,
         "can_change": can_change,
