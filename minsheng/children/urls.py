@@ -6,6 +6,7 @@ app_name = "children"
 urlpatterns = [
     path("", views.child_list, name="child_list"),
     path("<int:pk>/", views.child_detail, name="child_detail"),
+    path("<int:pk>/work/", views.child_work, name="child_work"),
     path("<int:pk>/file/", views.child_edit, name="child_edit"),
     path("<int:pk>/de-facto/", views.child_de_facto, name="child_de_facto"),
     path("<int:pk>/assess/", views.child_assess, name="child_assess"),

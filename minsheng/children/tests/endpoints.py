@@ -117,6 +117,7 @@ def today(p: Personas) -> str:
 register(
     Endpoint("children:child_list", FILE),
     Endpoint("children:child_detail", FILE, kwargs=_pk, object_level=True),
+    Endpoint("children:child_work", WORK, kwargs=_pk, object_level=True),
     Endpoint(
         "children:child_edit",
         WORK,
