@@ -281,6 +281,8 @@ CELERY_BEAT_SCHEDULE = {
     # nightly rebuild puts right anything written without an audit event.
     # Proactive discovery: the day's feeds through the warning rules, escalation, the low-income population.
     "proactive-discovery": {"task": "monitoring.discover", "schedule": crontab(hour=3, minute=30)},
+    # Children in difficulty: the register from the data, the visits due, red children past their date escalated.
+    "children-daily": {"task": "children.daily", "schedule": crontab(hour=4, minute=0)},
     "statistics-refresh": {"task": "statistics.refresh", "schedule": 300.0},
     "statistics-rebuild": {"task": "statistics.rebuild", "schedule": crontab(hour=2, minute=0)},
 }

@@ -504,6 +504,13 @@ def visits_due_recompute(*, today: dt.date) -> dict[str, int]:
                 )
                 updated += cursor.rowcount
     escalated = red_overdue_escalate(today=today)
+    audit_record(
+        actor=None,
+        action="children.visits_recomputed",
+        kind="system",
+        object_type="children.child",
+        after={"updated": updated, "escalated": escalated, "on": today.isoformat()},
+    )
     return {"updated": updated, "escalated": escalated}
 
 

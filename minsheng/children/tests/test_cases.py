@@ -251,3 +251,17 @@ def test_de_facto_determination_needs_evidence_for_each_parent(personas: Persona
         father="prison", father_evidence="判决书", mother="ill", mother_evidence="三甲医院诊断证明", **kwargs
     )
     assert _reload(child).derived_categories == ["de_facto"]
+
+
+def test_the_daily_run_opens_cases_and_recomputes_the_visits(personas: Personas) -> None:
+    from minsheng.children.tasks import daily
+    from minsheng.payments.tests.factories import enrol
+
+    orphan = child_case(personas).person
+    child_case(personas, "郑红", colour="red", opened_on=timezone.localdate() - dt.timedelta(days=40))
+    Child.objects.unscoped().filter(person=orphan).delete()
+    enrol(orphan, "orphan", 160_000, category="orphan")
+    done = daily()
+    assert (done["opened"], done["updated"], done["escalated"]) == (1, 2, 1)
+    assert Child.objects.unscoped().get(person=orphan).derived_categories == ["orphan"]
+    assert AuditEvent.objects.unscoped().filter(action="children.visits_recomputed").count() == 1

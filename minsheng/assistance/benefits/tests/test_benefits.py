@@ -309,5 +309,6 @@ def test_the_beat_schedule_names_registered_tasks() -> None:
         "statistics.rebuild",
         "exchange.monthly_check_this_month",
         "monitoring.discover",
+        "children.daily",
     }
     assert names <= set(app.tasks)
