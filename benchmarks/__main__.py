@@ -85,7 +85,7 @@ def main() -> int:
             f"Minsheng benchmarks on {connection.vendor} · Python {platform.python_version()} · "
             f"{platform.machine()} · {os.cpu_count()} cores"
         )
-        from benchmarks import exchange, monitoring, payroll, programmes, registry
+        from benchmarks import exchange, monitoring, payroll, programmes, registry, social
         from benchmarks import statistics as statistics_bench
 
         benches = (
@@ -98,6 +98,7 @@ def main() -> int:
             statistics_bench.bench_statistics,
             exchange.bench_exchange,
             monitoring.bench_monitoring,
+            social.bench_social,
             registry.bench_lookups,
             registry.bench_import,
         )

@@ -85,8 +85,10 @@ INSTALLED_APPS = [
     "minsheng.relief",
     "minsheng.funeral",
     "minsheng.monitoring",
+    "minsheng.volunteers",
     "minsheng.children",
     "minsheng.payments",
+    "minsheng.social",
     "minsheng.statistics",
     "minsheng.demo",
 ]
@@ -218,6 +220,9 @@ RELIEF_PHOTO_MAX_BYTES = env_int("RELIEF_PHOTO_MAX_BYTES", 2 * 1024 * 1024, mini
 # Public reports of funeral prices (no login): how many one client address may send within the window.
 FUNERAL_REPORTS_PER_ADDRESS = env_int("FUNERAL_REPORTS_PER_ADDRESS", 5, minimum=1, maximum=1000)
 FUNERAL_REPORT_WINDOW_SECONDS = env_int("FUNERAL_REPORT_WINDOW_SECONDS", 3600, minimum=60, maximum=86400)
+# The public check of a volunteer's certificate by its code (no login): look-ups one client address may make.
+VOLUNTEERS_VERIFY_PER_ADDRESS = env_int("VOLUNTEERS_VERIFY_PER_ADDRESS", 20, minimum=1, maximum=1000)
+VOLUNTEERS_VERIFY_WINDOW_SECONDS = env_int("VOLUNTEERS_VERIFY_WINDOW_SECONDS", 3600, minimum=60, maximum=86400)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

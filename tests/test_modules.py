@@ -67,12 +67,14 @@ def test_the_platform_modules_declare_themselves() -> None:
         "monitoring",
         "children",
         "payments",
+        "social",
         "statistics",
     ]
     assert list(role_specs()) == [
         *(r.value for r in Role),
         "relief_staff",
         "funeral_staff",
+        "social_admin",
         "verification_officer",
         "child_director",
         "child_supervisor",
@@ -88,6 +90,7 @@ def test_the_platform_modules_declare_themselves() -> None:
         "monitoring",
         "children",
         "payments",
+        "social",
     }
     assert [h.key for h in indicators.headlines()][:4] == [
         "dibao_persons",
@@ -95,9 +98,19 @@ def test_the_platform_modules_declare_themselves() -> None:
         "disabled_in_difficulty",
         "children_in_difficulty",
     ]
-    # The relief and funeral modules supply three published rows; the modules not built leave theirs unavailable.
-    assert {"vagrants_helped", "vagrants_reunited", "cemeteries_filed"} <= {h.key for h in indicators.headlines()}
-    assert {p.key for p in indicators.unavailable()} >= {"social_organisations", "volunteers"}
+    # The relief, funeral, social and volunteers modules supply published rows; the modules not built leave theirs
+    # unavailable.
+    assert {
+        "vagrants_helped",
+        "vagrants_reunited",
+        "cemeteries_filed",
+        "social_organisations",
+        "community_social_organisations",
+        "social_workers",
+        "community_centres",
+        "volunteers",
+    } <= {h.key for h in indicators.headlines()}
+    assert {p.key for p in indicators.unavailable()} >= {"children_care_projects"}
 
 
 def _literal_actions() -> dict[str, str]:
@@ -221,7 +234,7 @@ def test_without_the_example_module_the_platform_knows_nothing_of_it() -> None:
     assert "example.meal" not in visit_kinds()
     with pytest.raises(KeyError):
         visit_kind("example.meal")
-    assert "volunteers" in {p.key for p in indicators.unavailable()}
+    assert "children_care_projects" in {p.key for p in indicators.unavailable()}
 
 
 @pytest.mark.django_db
@@ -262,12 +275,12 @@ def test_a_module_plugs_in_by_its_declaration_alone(example: None, personas: Per
     cells_rebuild()
     assert Cell.objects.filter(indicator="example_views", level=12, area=321302001001).get().value == 1
     board = dashboard(user=personas[Role.CITY_ADMIN], area_code=None, period=default_period())
-    card = next(f for f in board.figures if f.key == "volunteers")
+    card = next(f for f in board.figures if f.key == "children_care_projects")
     assert (card.available, card.value) == (True, 1)
 
     # Its demo step, its due work, its one-window item and its registry subscription.
     step = next(step for step in demo_steps() if step.order == 500)
-    assert [s.order for s in demo_steps()] == [10, 20, 30, 35, 40, 50, 60, 70, 80, 85, 500, 1000]
+    assert [s.order for s in demo_steps()] == [10, 20, 30, 35, 40, 50, 60, 70, 80, 85, 87, 90, 500, 1000]
     assert step.run(0.01, 1, print) == "example: nothing to add"
     item = Item.objects.get(number=20)
     applicant = make_person(personas.village, "申请人")

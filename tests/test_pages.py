@@ -77,6 +77,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         client.force_login(personas[role])
         return [str(e["label"]) for e in client.get(reverse("home")).context["nav_entries"]]
 
+    volunteers = ["志愿者", "志愿服务队伍", "需求与任务"]
     assert nav(Role.VILLAGE_WORKER) == [
         "受理申请",
         "申请查询",
@@ -90,6 +91,11 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "临时救助",
         "保障对象",
         "统计分析",
+        "社会组织",
+        "服务中心与社工站",
+        "社会工作者",
+        "慈善项目",
+        *volunteers,
         "待确认变更",
         "救助事项",
         "政策参数",
@@ -107,6 +113,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "价格举报",
     ]
     exchange = ["部门数据", "数据来源", "月度核对", "核对发现", "家庭经济状况核对"]
+    social = ["社会组织", "服务中心与社工站", "社会工作者", "慈善项目"]
     assert nav(Role.AUDITOR) == [
         "政策咨询",
         "预警",
@@ -121,6 +128,8 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "儿童福利工作队伍",
         "统计分析",
         *exchange,
+        *social,
+        *volunteers,
         "待确认变更",
         "救助事项",
         "政策参数",
@@ -145,6 +154,8 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "儿童福利工作队伍",
         "统计分析",
         *exchange,
+        *social,
+        *volunteers,
         "待确认变更",
         "导入",
         "疑似重复",
@@ -265,6 +276,7 @@ def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> 
         ("儿童", True, 2),
         ("", False, 1),
         ("数据交换", True, 5),
+        ("五社联动", True, 7),
         ("系统管理", True, 11),
     ]
     assert all(not menu for _label, menu, _n in groups(Role.DEPARTMENT_HANDLER))
@@ -272,6 +284,7 @@ def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> 
         "一门受理",
         "动态监测",
         "救助保障",
+        "五社联动",
         "系统管理",
     ]
     client = Client()

@@ -17,6 +17,7 @@ from minsheng.assistance.items import ProgrammeItems
 from minsheng.assistance.means import verified
 from minsheng.assistance.temporary.demo import demo_temporary_history
 from minsheng.assistance.temporary.models import TemporaryAid
+from minsheng.assistance.temporary.services import REFERRAL_DONE, referral_done_subscriber
 from minsheng.core.modules import (
     DemoStep,
     DueWork,
@@ -256,6 +257,8 @@ MODULE = Module(
         # A 核对's declaration and policy calculation (minsheng.exchange.verification.DECLARATION, REPORT).
         "exchange.declaration": (verified.declaration_subscriber,),
         "exchange.report": (verified.report_subscriber,),
+        # A task made of a temporary-assistance referral is done (minsheng.volunteers): the referral's outcome.
+        REFERRAL_DONE: (referral_done_subscriber,),
     },
     person_sections=(
         PersonSection(

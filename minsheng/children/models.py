@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minsheng.core.limits import LABEL_MAX, NAME_MAX, REASON_MAX, TEXT_MAX
 from minsheng.core.scoping import ScopedManager, ScopedModel
@@ -83,7 +84,7 @@ class Child(ScopedModel):
     """A child in difficulty and the case file (一人一档); ``area_code``: the child's village (12 digits)."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("child case", "Open")
         CLOSED = "closed", _("Closed")
 
     class Closure(models.TextChoices):
@@ -289,7 +290,7 @@ class MandatoryReport(ScopedModel):
         NEGLECT = "neglect", _("Suspected neglect")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("child case", "Open")
         CLOSED = "closed", _("Closed after the supervisor's review")
 
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="reports")

@@ -164,8 +164,8 @@ MODULE = Module(
         Headline("children_open_plans", _("Open case plans of children"), "count", True, figures.open_plans, 607),
     ),
     statistics_tables=figures.TABLES,
-    # After the caseload (20), the window (30) and monitoring (80); before the statistics (1000).
-    demo=(DemoStep(85, _demo_step),),
+    # After the caseload (20), the window (30), monitoring (80) and social (85); before the statistics (1000).
+    demo=(DemoStep(87, _demo_step),),
     visit_kinds=(
         VisitKind(
             "children.visit",

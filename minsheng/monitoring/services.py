@@ -38,7 +38,7 @@ from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
 from minsheng.core.limits import REASON_MAX, require_length
-from minsheng.core.modules import VisitKind, VisitSubject
+from minsheng.core.modules import VisitKind, VisitSubject, publish
 from minsheng.core.roles import Role
 from minsheng.core.scoping import require_scope, scope_prefix
 from minsheng.desk.services import notices_send
@@ -59,6 +59,8 @@ from minsheng.people.models import Household, Membership, Person
 from minsheng.workdays.services import Calendar
 
 CHUNK = 5000
+# The event a visit that ends in "refer" publishes, after its warning is saved (payload: the Alert).
+VISIT_REFERRED = "monitoring.visit_referred"
 RUNNING = (Benefit.Status.ACTIVE, Benefit.Status.TAPERING)
 
 
@@ -662,6 +664,10 @@ def _apply_outcome(actor: User, alert: Alert, data: VisitData) -> None:
     alert.visited_by = actor
     alert.visited_on = timezone.localdate()
     alert.save(update_fields=["outcome", "reason", "referred_to", "status", "visited_by", "visited_on", "application"])
+    if data.outcome == Alert.Outcome.REFERRED:
+        # A referral is a need the area's volunteers and social organisations may meet (minsheng.volunteers makes a
+        # task of it). Payload: the Alert.
+        publish(VISIT_REFERRED, alert)
 
 
 # --- Visits of every module's kinds (core.modules.VisitKind) --------------------------------------------------------

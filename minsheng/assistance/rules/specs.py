@@ -306,6 +306,25 @@ SPECS = [
     ),
     ParameterSpec("children.report_hours", "hours", _("强制报告: hours to handle a report of abuse or neglect"), 1, 72),
     ParameterSpec("children.adult_age", "years", _("困境儿童: the age at which a case closes"), 16, 18),
+    # Social organisations (minsheng.social, DOMAIN §6.6): how long an evaluation grade (1A–5A) holds.
+    ParameterSpec(
+        "social.grade_valid_months", "months", _("Social organisation evaluation: months a grade holds"), 12, 120
+    ),
+    # Volunteers (minsheng.volunteers, DOMAIN §6.6): star levels by cumulative hours, a day's most hours, the age of
+    # consent to register without a guardian.
+    ParameterSpec(
+        "volunteers.star_hours",
+        "bands",
+        _("Volunteer star levels: cumulative service hours for each star"),
+        fields=(
+            Field("star", "count", _("Stars"), 1, 5),
+            Field("hours", "count", _("Hours at least"), 1, 100_000),
+        ),
+    ),
+    ParameterSpec("volunteers.day_hours", "count", _("Volunteer service: most hours recorded for one day"), 1, 24),
+    ParameterSpec(
+        "volunteers.adult_age", "years", _("Volunteers: age from which no guardian's consent is needed"), 14, 21
+    ),
     # The monthly verification (minsheng.exchange, DOMAIN §5): what in a department's feed brings a review forward.
     ParameterSpec(
         "verification.income_fen",

@@ -51,6 +51,7 @@ from minsheng.assistance.temporary.selectors import (
 )
 from minsheng.audit.services import audit_record
 from minsheng.catalog.models import Item
+from minsheng.core.modules import publish
 from minsheng.core.scoping import lock_in_scope, scope_allows
 from minsheng.core.templatetags.money import yuan
 from minsheng.intake.models import ItemCase, Notification
@@ -58,6 +59,11 @@ from minsheng.intake.notifications import StaffDirectory
 from minsheng.intake.services import case_record_decision, case_wait_for_materials
 from minsheng.people.models import Person
 from minsheng.workdays.services import Calendar
+
+# Events (core.modules.publish): a referral outward is made (payload: the Referral); a task made of one is done
+# (minsheng.volunteers' "volunteers.task_done", its payload read by the fields it documents).
+REFERRAL_MADE = "assistance.referral_made"
+REFERRAL_DONE = "volunteers.task_done"
 
 
 def _rule(key: str, area_code: str, on: dt.date) -> Parameter:
@@ -470,7 +476,34 @@ def referral_record(*, actor: User, aid: TemporaryAid, kind: str, organisation: 
         after={"referral": referral.pk, "kind": kind, "organisation": referral.organisation},
         reason=referral.note,
     )
+    # A referral outward becomes a need the area's volunteer teams and social organisations can take (minsheng.
+    # volunteers); what came of it comes back through REFERRAL_DONE. Payload: the Referral.
+    publish(REFERRAL_MADE, referral)
     return referral
+
+
+def referral_done_subscriber(done: Any) -> None:
+    """``volunteers.task_done`` for a task raised by a referral: the task's outcome (and the hours served) becomes the
+    referral's outcome, in the volunteers' transaction, audited in the case's area."""
+    if (done.source_app, done.source_kind) != ("assistance", "referral"):
+        return
+    # unscoped: the referral named by the finished task's source; the task's actor acted in its area
+    referral = Referral.objects.unscoped().select_for_update().select_related("temporary_aid").get(pk=done.source_id)
+    before = referral.outcome
+    referral.outcome = _("%(outcome)s (task done by volunteers: %(hours)s hours by %(count)d volunteers)") % {
+        "outcome": done.outcome,
+        "hours": f"{done.hours_tenths / 10:g}",
+        "count": done.volunteers,
+    }
+    referral.save(update_fields=["outcome"])
+    audit_record(
+        actor=done.actor,
+        action="assistance.referral_outcome",
+        obj=referral,
+        area_code=referral.temporary_aid.area_code,
+        before={"outcome": before} if before else None,
+        after={"outcome": referral.outcome, "task": done.task.pk},
+    )
 
 
 @transaction.atomic

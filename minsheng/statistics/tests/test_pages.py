@@ -164,9 +164,9 @@ def test_not_built_figures_show_no_number(personas: Personas, caseload: dict[str
     html = response.content.decode()
     assert "暂无数据（模块未建）" in html
     missing = re.search(r'<section id="stats-missing".*?</section>', html, re.S)
-    assert missing is not None and 'data-figure="volunteers"' in missing.group(0)
+    assert missing is not None and 'data-figure="care_institutions"' in missing.group(0)
     assert not re.search(r"\d", re.sub(r"<[^>]+>|data-figure=\"\w+\"", "", missing.group(0)))
-    assert "volunteers" not in _page(response).figures
+    assert "care_institutions" not in _page(response).figures
 
 
 def test_a_rate_with_nothing_to_divide_shows_a_dash_not_a_missing_module(
@@ -282,7 +282,7 @@ def test_all_tables_download_as_one_workbook(personas: Personas, caseload: dict[
         labels = {h.key: str(h.label) for h in (*indicators.headlines(), *indicators.unavailable())}
     figures = {row[0]: row[1] for row in rows}
     assert figures[labels["dibao_persons"]] == 6 and figures[labels["paid_total"]] == 1560
-    assert figures[labels["volunteers"]] == "暂无数据（模块未建）"
+    assert figures[labels["care_institutions"]] == "暂无数据（模块未建）"
     assert [row[0] for row in rows] == list(labels.values())
 
 
@@ -349,7 +349,7 @@ def test_the_dashboard_passes_chart_data_as_json(personas: Personas, caseload: d
     response = _client(p[Role.CITY_ADMIN]).get(_url(area=p.county))
     charts = {chart["key"]: chart for chart in response.context["charts"]}
     # A table without rows draws no chart: no item was received by any department, no warning raised (the warnings
-    # by area have a row per township all the same).
+    # by area and the volunteers by area have a row per township all the same).
     assert set(charts) == {
         "monthly_paid",
         "by_area",
@@ -357,6 +357,7 @@ def test_the_dashboard_passes_chart_data_as_json(personas: Personas, caseload: d
         "monthly_caseload",
         "monthly_window",
         "warnings_by_area",
+        "volunteers_by_area",
     }
     by_area = charts["by_area"]
     index = by_area["categories"].index(p.township.name)
