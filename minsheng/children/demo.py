@@ -1,10 +1,10 @@
 """The demo city's children in difficulty (demo step 87, after the caseload, the window, monitoring and social;
-before the statistics): the workforce (a supervisor in 95 of the townships, a director in 1,401 villages: the published figures,
-whatever the scale, since every division exists at every scale), the register opened set-based from the registry and
-the programmes (``categories_refresh``), an assessment per child with realistic colours, half a year of visits (mostly
-on time), case plans for the red and orange children, 145 children's homes and 30 practice bases, and care projects
-(400 at scale 1.0) serving 1,000 children once each. Written with ``bulk_create`` (the statistics step rebuilds the
-summary afterwards); a second run adds nothing."""
+before the statistics): the workforce (a supervisor in 95 of the townships, a director in 1,401 villages: the
+published figures, whatever the scale, since every division exists at every scale), the register opened set-based
+from the registry and the programmes (``categories_refresh``), an assessment per child with realistic colours, half a
+year of visits (mostly on time), case plans for the red and orange children, 145 children's homes and 30 practice
+bases, and care projects (400 at scale 1.0) serving 1,000 children once each. Written in bulk (the statistics step
+rebuilds the summary afterwards); a second run adds nothing."""
 
 from __future__ import annotations
 
