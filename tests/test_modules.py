@@ -110,7 +110,7 @@ def test_the_platform_modules_declare_themselves() -> None:
         "community_centres",
         "volunteers",
     } <= {h.key for h in indicators.headlines()}
-    assert {p.key for p in indicators.unavailable()} >= {"children_care_projects"}
+    assert {p.key for p in indicators.unavailable()} >= {"home_care_elderly"}
 
 
 def _literal_actions() -> dict[str, str]:
@@ -234,7 +234,7 @@ def test_without_the_example_module_the_platform_knows_nothing_of_it() -> None:
     assert "example.meal" not in visit_kinds()
     with pytest.raises(KeyError):
         visit_kind("example.meal")
-    assert "children_care_projects" in {p.key for p in indicators.unavailable()}
+    assert "home_care_elderly" in {p.key for p in indicators.unavailable()}
 
 
 @pytest.mark.django_db
@@ -275,7 +275,7 @@ def test_a_module_plugs_in_by_its_declaration_alone(example: None, personas: Per
     cells_rebuild()
     assert Cell.objects.filter(indicator="example_views", level=12, area=321302001001).get().value == 1
     board = dashboard(user=personas[Role.CITY_ADMIN], area_code=None, period=default_period())
-    card = next(f for f in board.figures if f.key == "children_care_projects")
+    card = next(f for f in board.figures if f.key == "home_care_elderly")
     assert (card.available, card.value) == (True, 1)
 
     # Its demo step, its due work, its one-window item and its registry subscription.
