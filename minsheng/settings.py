@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "minsheng.monitoring",
     "minsheng.payments",
     "minsheng.eldercare",
+    "minsheng.children",
     "minsheng.social",
     "minsheng.volunteers",
     "minsheng.statistics",
@@ -322,6 +323,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "eldercare.liveness_open",
         "schedule": crontab(month_of_year=1, day_of_month=1, hour=4, minute=30),
     },
+    # Children in difficulty: the register from the data, the visits due, red children past their date escalated.
+    "children-daily": {"task": "children.daily", "schedule": crontab(hour=4, minute=0)},
     # The dashboard reads the last complete summary and never refreshes it: this brings it up to date every minute
     # (besides the refresh a change queues, STATISTICS_REFRESH_AFTER_CHANGE), and the nightly rebuild puts right
     # anything written without an audit event.

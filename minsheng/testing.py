@@ -164,6 +164,7 @@ def ensure_reference_data() -> None:
                 "minsheng.funeral.migrations.0002_rule_values",
                 "minsheng.exchange.migrations.0005_rule_values",
                 "minsheng.exchange.migrations.0008_report_rule_values",
+                "minsheng.children.migrations.0002_rule_values",
                 "minsheng.social.migrations.0002_rule_values",
             ),
             Parameter,

@@ -65,6 +65,8 @@ def test_the_platform_modules_declare_themselves() -> None:
         "relief",
         "funeral",
         "monitoring",
+        "volunteers",
+        "children",
         "payments",
         "eldercare",
         "social",
@@ -78,6 +80,9 @@ def test_the_platform_modules_declare_themselves() -> None:
         "eldercare_provider_staff",
         "social_admin",
         "verification_officer",
+        "child_director",
+        "child_supervisor",
+        "child_county_staff",
     ]
     assert role_specs()["funeral_staff"].organisation == "funeral.facility"
     assert {f for f in indicators.families()} == {
@@ -89,6 +94,7 @@ def test_the_platform_modules_declare_themselves() -> None:
         "monitoring",
         "payments",
         "eldercare",
+        "children",
         "social",
         "volunteers",
     }
@@ -110,7 +116,7 @@ def test_the_platform_modules_declare_themselves() -> None:
         "community_centres",
         "volunteers",
     } <= {h.key for h in indicators.headlines()}
-    assert {p.key for p in indicators.unavailable()} >= {"children_care_projects"}
+    assert {p.key for p in indicators.unavailable()} >= {"home_care_elderly"}
 
 
 def _literal_actions() -> dict[str, str]:
@@ -234,7 +240,7 @@ def test_without_the_example_module_the_platform_knows_nothing_of_it() -> None:
     assert "example.meal" not in visit_kinds()
     with pytest.raises(KeyError):
         visit_kind("example.meal")
-    assert "children_care_projects" in {p.key for p in indicators.unavailable()}
+    assert "home_care_elderly" in {p.key for p in indicators.unavailable()}
 
 
 @pytest.mark.django_db
@@ -275,12 +281,12 @@ def test_a_module_plugs_in_by_its_declaration_alone(example: None, personas: Per
     cells_rebuild()
     assert Cell.objects.filter(indicator="example_views", level=12, area=321302001001).get().value == 1
     board = dashboard(user=personas[Role.CITY_ADMIN], area_code=None, period=default_period())
-    card = next(f for f in board.figures if f.key == "children_care_projects")
+    card = next(f for f in board.figures if f.key == "home_care_elderly")
     assert (card.available, card.value) == (True, 1)
 
     # Its demo step, its due work, its one-window item and its registry subscription.
     step = next(step for step in demo_steps() if step.order == 500)
-    assert [s.order for s in demo_steps()] == [10, 20, 30, 35, 40, 50, 60, 70, 80, 82, 85, 90, 500, 1000]
+    assert [s.order for s in demo_steps()] == [10, 20, 30, 35, 40, 50, 60, 70, 80, 82, 85, 87, 90, 500, 1000]
     assert step.run(0.01, 1, print) == "example: nothing to add"
     item = Item.objects.get(number=20)
     applicant = make_person(personas.village, "申请人")

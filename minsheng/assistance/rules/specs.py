@@ -16,7 +16,7 @@ from django.utils.translation import pgettext_lazy
 
 from minsheng.assistance.programmes import Programme
 
-SCALAR_UNITS = frozenset({"fen", "ratio", "months", "years", "count", "sqm", "working_days", "days"})
+SCALAR_UNITS = frozenset({"fen", "ratio", "months", "years", "count", "sqm", "working_days", "days", "hours"})
 STRUCTURED_UNITS = frozenset({"bands", "record", "set"})
 UNIT_LABELS = {
     "fen": pgettext_lazy("unit", "yuan"),
@@ -27,6 +27,7 @@ UNIT_LABELS = {
     "sqm": pgettext_lazy("unit", "m²"),
     "working_days": pgettext_lazy("unit", "working days"),
     "days": pgettext_lazy("unit", "days"),
+    "hours": pgettext_lazy("unit", "hours"),
 }
 
 
@@ -63,6 +64,18 @@ CARE_LEVELS = (
     ("able", _("Fully self-caring (全自理)")),
     ("partly_unable", _("Partly dependent (半护理)")),
     ("fully_unable", _("Fully dependent (全护理)")),
+)
+# Children in difficulty (minsheng.children, DOMAIN §6.2): the risk colours and the factors an assessment records.
+CHILD_COLOURS = (("red", _("红")), ("orange", _("橙")), ("yellow", _("黄")), ("green", _("绿")))
+CHILD_RISK_FACTORS = (
+    ("abuse", _("Abused or suspected abuse")),
+    ("no_guardian", _("No guardian, or guardianship seriously lacking")),
+    ("guardian_unable", _("Guardian unable to care for the child")),
+    ("serious_illness", _("Serious illness or severe disability without care")),
+    ("out_of_school", _("Out of school")),
+    ("alone", _("Left behind and living alone")),
+    ("behaviour", _("Psychological or behavioural problems")),
+    ("poverty", _("Family in financial difficulty")),
 )
 UPLIFT_CATEGORIES = (
     ("elderly", _("Older person (老年人)")),
@@ -334,6 +347,29 @@ SPECS = [
     ParameterSpec(
         "eldercare.liveness_due_days", "days", _("尊老金 生存认证: days from the start of the year to confirm"), 1, 366
     ),
+    # Children in difficulty (minsheng.children, DOMAIN §6.2).
+    ParameterSpec(
+        "children.risk_factors",
+        "bands",
+        _("困境儿童: the risk colour each factor of an assessment gives (the highest wins; none found: green)"),
+        fields=(
+            Field("factor", "choice", _("Risk factor"), choices=CHILD_RISK_FACTORS),
+            Field("colour", "choice", _("Risk colour"), choices=CHILD_COLOURS),
+        ),
+    ),
+    ParameterSpec(
+        "children.visit_days",
+        "record",
+        _("困境儿童: days from one visit to the next by risk colour (red at least monthly)"),
+        fields=(
+            Field("red", "days", _("红"), 1, 31),
+            Field("orange", "days", _("橙"), 1, 92),
+            Field("yellow", "days", _("黄"), 1, 183),
+            Field("green", "days", _("绿"), 1, 366),
+        ),
+    ),
+    ParameterSpec("children.report_hours", "hours", _("强制报告: hours to handle a report of abuse or neglect"), 1, 72),
+    ParameterSpec("children.adult_age", "years", _("困境儿童: the age at which a case closes"), 16, 18),
     # Social organisations (minsheng.social, DOMAIN §6.6): how long an evaluation grade (1A–5A) holds.
     ParameterSpec(
         "social.grade_valid_months", "months", _("Social organisation evaluation: months a grade holds"), 12, 120

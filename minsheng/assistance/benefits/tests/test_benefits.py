@@ -312,5 +312,6 @@ def test_the_beat_schedule_names_registered_tasks() -> None:
         "audit.partitions",
         "eldercare.nightly",
         "eldercare.liveness_open",
+        "children.daily",
     }
     assert names <= set(app.tasks)

@@ -1,0 +1,195 @@
+"""Reads of children in difficulty, every one through the door: a child's file is seen by the child's director, the
+township's supervisor and the county's named staff only (the roles that hold ``children.view_child``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from minsheng.accounts.models import RoleAssignment, User
+from minsheng.areas.models import Division
+from minsheng.children.models import CarePlace, CareProject, Child, MandatoryReport
+from minsheng.core.modules import DueItem
+
+DIRECTOR, SUPERVISOR = "child_director", "child_supervisor"
+PAGE_MAX = 50
+
+
+def child_list(*, user: User, due: str = "", colour: str = "", stage: str = "") -> QuerySet[Child]:
+    """The open cases the user may see, soonest visit due first (bounded by the page: the index on area prefix,
+    status and due date serves it)."""
+    rows = Child.objects.restrict(user, "view").filter(status=Child.Status.OPEN)
+    if due == "overdue":
+        rows = rows.filter(next_visit_due__lt=dt.date.today())
+    if colour:
+        rows = rows.filter(colour=colour)
+    if stage:
+        rows = rows.filter(stage=stage)
+    return rows.select_related("person").order_by("next_visit_due", "id")
+
+
+def child_get(*, user: User, pk: int, action: str = "view") -> Child:
+    return get_object_or_404(
+        Child.objects.restrict(user, action).select_related("person", "guardian", "person__residence_area"), pk=pk
+    )
+
+
+def child_file(child: Child) -> dict[str, Any]:
+    """What the file page shows of a case read through the door (its parts through the case)."""
+    plan = child.plans.filter(closed_on__isnull=True).first()
+    return {
+        "assessments": list(child.assessments.select_related("assessed_by")[:10]),
+        "visits": list(child.visits.all()[:10]),
+        "plan": plan,
+        "services": list(plan.services.all()) if plan else [],
+        "referrals": list(child.referrals.all()[:20]),
+        "reports": list(child.reports.all()[:20]),
+        "enrolments": list(child.enrolments.select_related("project")[:20]),
+    }
+
+
+def report_list(*, user: User, status: str = "open") -> QuerySet[MandatoryReport]:
+    rows = MandatoryReport.objects.restrict(user, "view")
+    if status in MandatoryReport.Status.values:
+        rows = rows.filter(status=status)
+    return rows.select_related("child__person").order_by("deadline_at", "id")
+
+
+def report_get(*, user: User, pk: int) -> MandatoryReport:
+    return get_object_or_404(MandatoryReport.objects.restrict(user, "view").select_related("child__person"), pk=pk)
+
+
+def place_list(*, user: User, kind: str = "") -> QuerySet[CarePlace]:
+    rows = CarePlace.objects.restrict(user, "view")
+    return (rows.filter(kind=kind) if kind else rows).order_by("area_code", "name")
+
+
+def project_list(*, user: User) -> QuerySet[CareProject]:
+    return CareProject.objects.restrict(user, "view").select_related("place").order_by("-starts_on", "id")
+
+
+def project_get(*, user: User, pk: int) -> CareProject:
+    return get_object_or_404(CareProject.objects.restrict(user, "view"), pk=pk)
+
+
+# --- The workforce ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Post:
+    """A township (its supervisors) or a village (its directors): the names of the staff assigned, empty = a gap."""
+
+    code: str
+    name: str
+    staff: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    townships: list[Post]
+    villages_total: int
+    villages_with_director: int
+    village_gaps: list[Post]
+
+    @property
+    def townships_with_supervisor(self) -> int:
+        return sum(1 for t in self.townships if t.staff)
+
+
+def _holders(role: str, codes: list[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    rows = RoleAssignment.objects.filter(role=role, division__code__in=codes, user__is_active=True)
+    for code, name in rows.values_list("division__code", "user__display_name").order_by("division__code", "user_id"):
+        found.setdefault(code, []).append(name)
+    return found
+
+
+def workforce(*, user: User, gap_limit: int = 200) -> Coverage:
+    """Supervisors per township and directors per village in the user's areas: gaps listed (bounded), coverage
+    counted. Divisions are public reference data; the staff names are the workforce's, shown to those who manage it."""
+    divisions = Division.objects.within(user, "children.view_workforce")
+    townships = list(divisions.filter(level="township").order_by("code").values_list("code", "name"))
+    supervisors = _holders(SUPERVISOR, [c for c, _n in townships])
+    village_codes = divisions.filter(level="village")
+    directed = set(
+        RoleAssignment.objects.filter(role=DIRECTOR, division__in=village_codes, user__is_active=True).values_list(
+            "division__code", flat=True
+        )
+    )
+    gaps = [
+        Post(code, name, ())
+        for code, name in village_codes.exclude(code__in=directed)
+        .order_by("code")
+        .values_list("code", "name")[:gap_limit]
+    ]
+    return Coverage(
+        townships=[Post(code, name, tuple(supervisors.get(code, ()))) for code, name in townships],
+        villages_total=village_codes.count(),
+        villages_with_director=len(directed),
+        village_gaps=gaps,
+    )
+
+
+# --- The to-do list -----------------------------------------------------------------------------------------------
+
+
+def _visits_due(user: User, today: dt.date) -> QuerySet[Child]:
+    rows = Child.objects.restrict(user, "change").filter(status=Child.Status.OPEN)
+    return rows.filter(next_visit_due__lte=today + dt.timedelta(days=7))
+
+
+def visits_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from minsheng.core.crypto import mask_name
+
+    rows = _visits_due(user, today).select_related("person").order_by("next_visit_due", "id")[:limit]
+    return [
+        DueItem(
+            kind="child_visit",
+            title=_("Visit a child (%(colour)s)") % {"colour": c.get_colour_display() or "-"},
+            url=reverse("children:child_detail", args=[c.pk]),
+            area_code=c.area_code,
+            deadline=c.next_visit_due,
+            subject=mask_name(c.person.name),
+            overdue=bool(c.next_visit_due and c.next_visit_due < today),
+            phone_url=reverse("monitoring:visit_kind_phone", args=["children.visit", c.pk]),
+        )
+        for c in rows
+    ]
+
+
+def visits_due_count(user: User, today: dt.date) -> int:
+    return _visits_due(user, today).count()
+
+
+def _reports_open(user: User) -> QuerySet[MandatoryReport]:
+    return MandatoryReport.objects.restrict(user, "change").filter(status=MandatoryReport.Status.OPEN)
+
+
+def reports_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
+    from django.urls import reverse
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    rows = _reports_open(user).order_by("deadline_at", "id")[:limit]
+    return [
+        DueItem(
+            kind="child_report",
+            title=_("Mandatory report to review (%(kind)s)") % {"kind": r.get_kind_display()},
+            url=reverse("children:report_detail", args=[r.pk]),
+            area_code=r.area_code,
+            deadline=timezone.localtime(r.deadline_at).date(),
+            overdue=r.deadline_at < timezone.now(),
+        )
+        for r in rows
+    ]
+
+
+def reports_due_count(user: User, today: dt.date) -> int:
+    return _reports_open(user).count()
