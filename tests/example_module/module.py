@@ -124,7 +124,7 @@ MODULE = Module(
             compute=board_views,
         ),
     ),
-    headlines=(Headline("home_care_elderly", "居家上门关爱老人", "persons", True, views_figure, 900),),
+    headlines=(Headline("example_board_views", "价格公示查看人次", "persons", True, views_figure, 900),),
     demo=(DemoStep(500, lambda scale, seed, say: "example: nothing to add"),),
     due_work=(DueWork("example_due", "价格审核", VIEW, items=due, count=lambda user, today: 1),),
     item_handlers=(FuneralItems(),),

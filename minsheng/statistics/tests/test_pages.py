@@ -159,14 +159,13 @@ def test_the_city_sees_its_figures_and_one_row_per_county(personas: Personas, ca
     assert _body(page, "monthly_paid")[0] == ["2026年1月", "1,560.00", "1,560.00"]
 
 
-def test_not_built_figures_show_no_number(personas: Personas, caseload: dict[str, Any]) -> None:
+def test_every_published_figure_has_a_number_now(personas: Personas, caseload: dict[str, Any]) -> None:
+    """Every module of the published table is built: no card says 暂无数据（模块未建） (the section of figures of
+    modules not built is left out), and the elderly-care card has its number (no facility in the caseload: 0)."""
     response = _client(personas[Role.CITY_ADMIN]).get(_url())
     html = response.content.decode()
-    assert "暂无数据（模块未建）" in html
-    missing = re.search(r'<section id="stats-missing".*?</section>', html, re.S)
-    assert missing is not None and 'data-figure="care_institutions"' in missing.group(0)
-    assert not re.search(r"\d", re.sub(r"<[^>]+>|data-figure=\"\w+\"", "", missing.group(0)))
-    assert "care_institutions" not in _page(response).figures
+    assert "暂无数据（模块未建）" not in html and 'id="stats-missing"' not in html
+    assert _page(response).figures["care_institutions"] == "0"
 
 
 def test_a_rate_with_nothing_to_divide_shows_a_dash_not_a_missing_module(
@@ -174,7 +173,7 @@ def test_a_rate_with_nothing_to_divide_shows_a_dash_not_a_missing_module(
 ) -> None:
     response = _client(personas[Role.CITY_ADMIN]).get(_url())
     assert _page(response).figures["on_time_rate"] == "—"  # no item decided in the caseload
-    assert 'data-figure="on_time_rate"' not in response.content.decode().split('id="stats-missing"')[1]
+    assert "暂无数据（模块未建）" not in response.content.decode()
 
 
 def test_each_area_row_links_to_the_next_level_down(personas: Personas, caseload: dict[str, Any]) -> None:
@@ -282,7 +281,7 @@ def test_all_tables_download_as_one_workbook(personas: Personas, caseload: dict[
         labels = {h.key: str(h.label) for h in (*indicators.headlines(), *indicators.unavailable())}
     figures = {row[0]: row[1] for row in rows}
     assert figures[labels["dibao_persons"]] == 6 and figures[labels["paid_total"]] == 1560
-    assert figures[labels["care_institutions"]] == "暂无数据（模块未建）"
+    assert figures[labels["care_institutions"]] == 0
     assert [row[0] for row in rows] == list(labels.values())
 
 
@@ -358,6 +357,7 @@ def test_the_dashboard_passes_chart_data_as_json(personas: Personas, caseload: d
         "monthly_window",
         "warnings_by_area",
         "volunteers_by_area",
+        "care_by_area",
     }
     by_area = charts["by_area"]
     index = by_area["categories"].index(p.township.name)
