@@ -6,14 +6,13 @@ allowed values, and no key given twice. Any bad row rejects the feed with a row-
 is written (the transaction the records are written in as the rows are checked rolls back). The records go a chunk
 at a time into a temporary table (``COPY`` on PostgreSQL; IDs encrypted, with their blind index and masked copy),
 then an ``INSERT … SELECT`` joined to the registry by the ID's blind index writes each record once with its match and
-counts the matches; on PostgreSQL a second thread writes a chunk while the next is checked. No ORM object is made
+counts the matches; on PostgreSQL a second thread writes while the next rows are checked. No ORM object is made
 per row.
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -49,7 +48,8 @@ from minsheng.people.models import Person
 from minsheng.people.names import is_valid_name
 
 BATCH_SIZE = 2000
-CHUNK_ROWS = 20_000  # rows checked, then written while the next are checked (PostgreSQL)
+CHUNK_ROWS = 20_000  # rows checked, then streamed to the server while the next are checked (PostgreSQL)
+JOIN_ROWS = 100_000  # staged rows the writer joins to the registry when it has nothing else to do
 MAX_ROWS = 2_000_000
 MAX_REPORTED = 500  # rows listed in an error report; the count says how many more
 MAX_FEN = 10**11  # one billion yuan: beyond any person's income, asset or bill
@@ -416,11 +416,10 @@ def write_records(feed: Feed, checked: Checked | Iterable[list[CheckedRow]]) -> 
     then into the feed's table by an ``INSERT … SELECT`` joined to the registry on the ID's blind index: each record is
     written once, with its person, match and area, and no ORM object is made per row.
 
-    ``checked`` may be the chunks of ``check_chunks`` as they are checked. On PostgreSQL a second thread then writes
-    each chunk (on the same connection, which this thread leaves alone meanwhile) while this one checks and encrypts
-    the next: the server joins and writes on one core while Python checks on the other. (The thread waits on the
-    server with the GIL released.) The join is then a lookup in the registry's blind-index B-tree per record rather
-    than a hash join reading the whole registry once per chunk."""
+    ``checked`` may be the chunks of ``check_chunks`` as they are checked. On PostgreSQL a second thread then streams
+    each chunk and joins the records in parts (on the same connection, which this thread leaves alone meanwhile)
+    while this one checks and encrypts the next: the server joins and writes on one core while Python checks on the
+    other (the thread waits on the server with the GIL released; ``_write_postgres``)."""
     chunks = [checked.rows] if isinstance(checked, Checked) else checked
     counts: collections.Counter[str] = collections.Counter()
     postgres = connection.vendor == "postgresql"
@@ -449,35 +448,50 @@ def write_records(feed: Feed, checked: Checked | Iterable[list[CheckedRow]]) -> 
 
 
 def _write_postgres(feed: Feed, chunks: Iterable[list[CheckedRow]], counts: collections.Counter[str]) -> None:
-    """Each chunk staged here (encrypted, indexed, encoded) and written by a writer thread while the next is checked;
-    an exception on either side stops both and is raised here (the caller's transaction then rolls back)."""
+    """Each chunk staged here (encrypted, indexed, encoded) and streamed by a writer thread into the temporary table
+    while the next is checked; the writer joins what it holds to the registry whenever it has nothing to stream and
+    holds at least ``JOIN_ROWS`` (and at the end, the rest). An exception on either side stops both and is raised
+    here (the caller's transaction then rolls back).
+
+    Joining in parts keeps the server busy while Python checks: a part of a few hundred thousand records is a hash
+    join reading the registry once (the planner's choice, the part being analysed first); the last part, which
+    alone waits for the end of the checking, holds what came during the previous join, or is small enough for a
+    lookup per record in the blind-index B-tree."""
     raw = connection.connection  # psycopg's connection: the writer's alone until it is joined
     insert, params = _insert_matched(feed)
     insert = f"WITH written AS ({insert} RETURNING match) SELECT match, COUNT(*) FROM written GROUP BY match"
-    ready: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=2)
+    ready: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=4)
     failed: list[BaseException] = []
 
     def writer() -> None:
+        held = 0
         try:
             with raw.cursor() as cursor:
-                # a chunk is a small fraction of the registry: look each ID up in its B-tree
-                cursor.execute("SET enable_hashjoin = off")
-                cursor.execute("SET enable_mergejoin = off")
-                while (staged := ready.get()) is not None:
-                    with cursor.copy(f"COPY {_STAGE} ({_COLUMNS}) FROM STDIN") as copy:
-                        for values in staged:
-                            copy.write_row(values)
+
+                def join() -> None:
+                    cursor.execute(f"ANALYZE {_STAGE}")  # a temporary table has no statistics until asked
                     cursor.execute(insert, params)
                     counts.update(dict(cursor.fetchall()))
                     cursor.execute(f"TRUNCATE {_STAGE}")
+
+                while True:
+                    if held >= JOIN_ROWS and ready.empty():
+                        join()
+                        held = 0
+                        continue
+                    staged = ready.get()
+                    if staged is None:
+                        break
+                    with cursor.copy(f"COPY {_STAGE} ({_COLUMNS}) FROM STDIN") as copy:
+                        for values in staged:
+                            copy.write_row(values)
+                    held += len(staged)
+                if held:
+                    join()
         except BaseException as exc:  # raised again by the main thread
             failed.append(exc)
             while ready.get() is not None:  # let the main thread finish putting
                 pass
-        finally:
-            with contextlib.suppress(Exception), raw.cursor() as cursor:
-                cursor.execute("RESET enable_hashjoin")
-                cursor.execute("RESET enable_mergejoin")
 
     thread = threading.Thread(target=writer, name="feed-writer", daemon=True)
     thread.start()

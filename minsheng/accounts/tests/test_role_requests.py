@@ -23,13 +23,17 @@ def _admins(personas: Personas) -> tuple[User, User]:
     return personas[Role.CITY_ADMIN], make_user("second_admin", Role.CITY_ADMIN, personas.city)
 
 
-def test_the_sensitive_roles_are_those_that_move_money_approve_or_administer() -> None:
+def test_the_sensitive_roles_move_money_approve_administer_or_open_childrens_files() -> None:
     expected = {
         Role.TOWNSHIP_WINDOW,  # pays temporary assistance first (先救助后审批)
         Role.TOWNSHIP_REVIEWER,  # confirms cases where approval is devolved
         Role.COUNTY_APPROVER,
         Role.COUNTY_PAYMENT_OFFICER,
         Role.CITY_ADMIN,
+        # children's files are narrower still (DOMAIN §6.2): granting a children's role needs a second administrator
+        "child_director",
+        "child_supervisor",
+        "child_county_staff",
     }
     assert expected == sensitive_roles()
     assert [

@@ -137,7 +137,8 @@ LISTS: dict[str, tuple[Role, str, dict[str, str], str]] = {
 }
 # The page's queries, whatever the number of rows (the session and user, the roles, the capped count, the rows and
 # what they carry).
-QUERIES = {"inbox": 12, "inbox, decided": 9, "overdue": 9, "applications": 13, "consultations": 15}
+# The page frame counts the open volunteer tasks for the menu badge of those who take them (village workers).
+QUERIES = {"inbox": 12, "inbox, decided": 9, "overdue": 9, "applications": 14, "consultations": 16}
 INDEXES = {
     "inbox": "itemcase_status_area_deadline",
     "inbox, decided": "itemcase_status_area_deadline",
