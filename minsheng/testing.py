@@ -166,6 +166,8 @@ def ensure_reference_data() -> None:
                 "minsheng.exchange.migrations.0008_report_rule_values",
                 "minsheng.children.migrations.0002_rule_values",
                 "minsheng.social.migrations.0002_rule_values",
+                "minsheng.eldercare.migrations.0002_rule_values",
+                "minsheng.volunteers.migrations.0002_search_indexes_rule_values",
             ),
             Parameter,
         ),
@@ -177,7 +179,7 @@ def ensure_reference_data() -> None:
             ),
             DataSource,
         ),
-        (("minsheng.monitoring.migrations.0002_rules",), WarningRule),
+        (("minsheng.monitoring.migrations.0002_rules", "minsheng.eldercare.migrations.0002_rule_values"), WarningRule),
     ):
         if not model.objects.exists():
             for migration in migrations:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minsheng.core.forms import StyledForm
 from minsheng.core.months import parse_month
@@ -59,7 +60,7 @@ class ResidentForm(StyledForm):
 class CircumstanceForm(StyledForm):
     person = forms.IntegerField(label=_("Person number in the registry"), min_value=1, max_value=2**62)
     kind = forms.ChoiceField(label=_("Circumstance"), choices=[(c.value, c.label) for c in RECORDED_CATEGORIES])
-    since = forms.DateField(label=_("Since"), widget=DATE)
+    since = forms.DateField(label=pgettext_lazy("circumstance", "Since"), widget=DATE)
 
 
 class ProviderForm(StyledForm):

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minsheng.catalog.models import Department, Item
 from minsheng.core.forms import StyledForm
@@ -146,4 +147,4 @@ class InboxFilterForm(StyledForm):
 class WindowForm(StyledForm):
     """A list whose history grows: from which day it shows (by default the last 90 days)."""
 
-    since = forms.DateField(label=_("Since"), required=False, widget=DATE_INPUT)
+    since = forms.DateField(label=pgettext_lazy("list window", "Since"), required=False, widget=DATE_INPUT)
