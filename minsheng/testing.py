@@ -148,7 +148,7 @@ def ensure_reference_data() -> None:
 
     if not Division.objects.all().filter(code=REFERENCE["county"]).exists():
         divisions_load_bundled()
-    for migrations, model in (
+    groups = (
         (("minsheng.catalog.migrations.0002_departments",), Department),
         (("minsheng.catalog.migrations.0004_seed_items",), Item),
         (("minsheng.people.migrations.0002_illness_types",), IllnessType),
@@ -180,10 +180,13 @@ def ensure_reference_data() -> None:
             DataSource,
         ),
         (("minsheng.monitoring.migrations.0002_rules", "minsheng.eldercare.migrations.0002_rule_values"), WarningRule),
-    ):
-        if not model.objects.exists():
-            for migration in migrations:
-                importlib.import_module(migration).forward(django_apps, None)
+    )
+    # Which tables are empty is decided first: a seeding migration may fill two (elderly care's writes its rules'
+    # values and its warning rules), and each forward is idempotent (get_or_create).
+    empty = [migrations for migrations, model in groups if not model.objects.exists()]
+    for migrations in empty:
+        for migration in migrations:
+            importlib.import_module(migration).forward(django_apps, None)
 
 
 def build_personas() -> Personas:
