@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -30,7 +29,7 @@ from minsheng.areas.models import Division
 from minsheng.audit.services import audit_record, audit_view_personal_data
 from minsheng.core.numbers import parse_id
 from minsheng.core.scoping import require_scope
-from minsheng.core.spreadsheets import safe_row
+from minsheng.core.spreadsheets import safe_row, stable_workbook
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import PREPARE
 
@@ -126,20 +125,7 @@ def _xlsx(rows: list[list[str]], stamp: dt.datetime) -> bytes:
             sheet.cell(row=sheet.max_row, column=column).data_type = "s"
         sheet.cell(row=sheet.max_row, column=3).number_format = "@"
         sheet.cell(row=sheet.max_row, column=5).number_format = "0.00"
-    # Fixed document dates, so that exporting again gives the same workbook.
-    naive = stamp.replace(tzinfo=None, microsecond=0)
-    book.properties.created = naive
-    book.properties.modified = naive
-    saved = io.BytesIO()
-    book.save(saved)
-    # The zip entries carry the time of saving too (to two seconds): written again with the batch's own time.
-    out = io.BytesIO()
-    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            fixed = zipfile.ZipInfo(entry.filename, date_time=naive.timetuple()[:6])
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(entry.filename))
-    return out.getvalue()
+    return stable_workbook(book, stamp)
 
 
 @transaction.atomic

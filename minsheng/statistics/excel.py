@@ -10,7 +10,6 @@ read as a formula.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from minsheng.core.spreadsheets import safe_row
+from minsheng.core.spreadsheets import safe_row, stable_workbook
 from minsheng.statistics.indicators import PERCENT_SCALE
 
 if TYPE_CHECKING:
@@ -126,11 +125,7 @@ def _write_table(sheet: Worksheet, dashboard: Dashboard, table: Table) -> None:
 
 
 def _save(book: Any) -> bytes:
-    book.properties.created = _STAMP
-    book.properties.modified = _STAMP
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return stable_workbook(book, _STAMP)
 
 
 def table_workbook(*, dashboard: Dashboard, table: Table) -> bytes:

@@ -10,7 +10,9 @@ import csv
 import datetime as dt
 import io
 import threading
+import zipfile
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -20,6 +22,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
+from openpyxl.writer import excel as openpyxl_excel
 
 from minsheng.accounts.roles import Role
 from minsheng.audit.models import AuditEvent
@@ -142,6 +145,28 @@ def test_exporting_again_gives_the_same_file_even_after_the_bank_answered(person
     assert export(p, batch, "xlsx").content == first_xlsx
     assert AuditEvent.objects.unscoped().filter(action="payments.payroll_exported").count() == 1
     assert AuditEvent.objects.unscoped().filter(action="personal_data.viewed").count() == 4
+
+
+def test_the_workbook_keeps_the_batch_time_whenever_it_is_saved(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """openpyxl stamps 'modified' with the time of saving; a save a second (or a year) later gives the same bytes."""
+    three_lines(personas)
+    batch = approved(personas)
+    first = export(personas, batch, "xlsx").content
+
+    class Later(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> Later:
+            return cls(2031, 1, 1, 8, 0, 0, tzinfo=tz)
+
+    monkeypatch.setattr(openpyxl_excel, "datetime", SimpleNamespace(datetime=Later, timezone=dt.timezone))
+    again = export(personas, batch, "xlsx").content
+
+    assert again == first
+    with zipfile.ZipFile(io.BytesIO(again)) as book:
+        core = book.read("docProps/core.xml").decode()
+    assert "2031" not in core
 
 
 def test_a_draft_is_not_exported_and_only_the_officer_of_the_county_exports(personas: Personas) -> None:
