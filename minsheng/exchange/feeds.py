@@ -18,10 +18,12 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import operator
 import queue
 import re
 import threading
+import time
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -47,9 +49,11 @@ from minsheng.people.idnumbers import (
 from minsheng.people.models import Person
 from minsheng.people.names import is_valid_name
 
+logger = logging.getLogger(__name__)
+
 BATCH_SIZE = 2000
 CHUNK_ROWS = 20_000  # rows checked, then streamed to the server while the next are checked (PostgreSQL)
-JOIN_ROWS = 100_000  # staged rows the writer joins to the registry when it has nothing else to do
+LOOKUP_ROWS = 150_000  # records left at the end below which a look-up per record is cheaper than a hash join
 MAX_ROWS = 2_000_000
 MAX_REPORTED = 500  # rows listed in an error report; the count says how many more
 MAX_FEN = 10**11  # one billion yuan: beyond any person's income, asset or bill
@@ -448,46 +452,61 @@ def write_records(feed: Feed, checked: Checked | Iterable[list[CheckedRow]]) -> 
 
 
 def _write_postgres(feed: Feed, chunks: Iterable[list[CheckedRow]], counts: collections.Counter[str]) -> None:
-    """Each chunk staged here (encrypted, indexed, encoded) and streamed by a writer thread into the temporary table
-    while the next is checked; the writer joins what it holds to the registry whenever it has nothing to stream and
-    holds at least ``JOIN_ROWS`` (and at the end, the rest). An exception on either side stops both and is raised
-    here (the caller's transaction then rolls back).
+    """Each chunk staged here (encrypted, indexed, encoded) and handed to a writer thread while the next is checked.
+    Whenever the writer has nothing new, it writes the oldest chunk it holds, each record looked up in the blind-index
+    B-tree (a nested loop: about 20 µs a record, no read of the whole registry). What it holds when the checking
+    ends is written by one hash join (reading the registry once) if it is at least ``LOOKUP_ROWS`` records, else by
+    look-ups. So the server works on one core while Python checks on the other, and the registry is read whole at
+    most once. An exception on either side stops both and is raised here (the caller's transaction then rolls back).
 
-    Joining in parts keeps the server busy while Python checks: a part of a few hundred thousand records is a hash
-    join reading the registry once (the planner's choice, the part being analysed first); the last part, which
-    alone waits for the end of the checking, holds what came during the previous join, or is small enough for a
-    lookup per record in the blind-index B-tree."""
+    (Joining the held records in parts by hash joins, tried before, read the five-million-person registry once a
+    part: at scale 1.0, ten reads and 6.5× the baseline; see ``docs/benchmarks.md``.)"""
     raw = connection.connection  # psycopg's connection: the writer's alone until it is joined
     insert, params = _insert_matched(feed)
     insert = f"WITH written AS ({insert} RETURNING match) SELECT match, COUNT(*) FROM written GROUP BY match"
     ready: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=4)
     failed: list[BaseException] = []
+    spent: collections.defaultdict[str, float] = collections.defaultdict(float)
+    started = time.perf_counter()
 
     def writer() -> None:
-        held = 0
+        held: collections.deque[list[tuple[Any, ...]]] = collections.deque()
         try:
             with raw.cursor() as cursor:
 
-                def join() -> None:
-                    cursor.execute(f"ANALYZE {_STAGE}")  # a temporary table has no statistics until asked
+                def join(parts: list[list[tuple[Any, ...]]], *, lookup: bool) -> None:
+                    began = time.perf_counter()
+                    with cursor.copy(f"COPY {_STAGE} ({_COLUMNS}) FROM STDIN") as copy:
+                        for part in parts:
+                            for values in part:
+                                copy.write_row(values)
+                    if lookup:  # the planner, without statistics of the stage, might scan the registry
+                        cursor.execute("SET LOCAL enable_hashjoin = off")
+                        cursor.execute("SET LOCAL enable_mergejoin = off")
+                    else:
+                        cursor.execute(f"ANALYZE {_STAGE}")  # a temporary table has no statistics until asked
                     cursor.execute(insert, params)
                     counts.update(dict(cursor.fetchall()))
+                    if lookup:
+                        cursor.execute("RESET enable_hashjoin")
+                        cursor.execute("RESET enable_mergejoin")
                     cursor.execute(f"TRUNCATE {_STAGE}")
+                    kind = "lookup" if lookup else "hash"
+                    spent[kind] += time.perf_counter() - began
+                    spent[kind + "_rows"] += sum(len(part) for part in parts)
 
                 while True:
-                    if held >= JOIN_ROWS and ready.empty():
-                        join()
-                        held = 0
+                    if held and ready.empty():
+                        join([held.popleft()], lookup=True)
                         continue
                     staged = ready.get()
                     if staged is None:
                         break
-                    with cursor.copy(f"COPY {_STAGE} ({_COLUMNS}) FROM STDIN") as copy:
-                        for values in staged:
-                            copy.write_row(values)
-                    held += len(staged)
-                if held:
-                    join()
+                    held.append(staged)
+                spent["checked"] = time.perf_counter() - started
+                rest = sum(len(part) for part in held)
+                if rest:
+                    join(list(held), lookup=rest < LOOKUP_ROWS)
         except BaseException as exc:  # raised again by the main thread
             failed.append(exc)
             while ready.get() is not None:  # let the main thread finish putting
@@ -505,3 +524,13 @@ def _write_postgres(feed: Feed, chunks: Iterable[list[CheckedRow]], counts: coll
         thread.join()
     if failed:
         raise failed[0]
+    logger.info(
+        "feed %s written in %.1f s: checked by %.1f s; %d records looked up in %.1f s, %d by hash join in %.1f s",
+        feed.pk,
+        time.perf_counter() - started,
+        spent["checked"],
+        spent["lookup_rows"],
+        spent["lookup"],
+        spent["hash_rows"],
+        spent["hash"],
+    )

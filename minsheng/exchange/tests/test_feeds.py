@@ -106,12 +106,16 @@ def test_a_wrong_layout_is_refused_naming_the_columns(personas: Personas) -> Non
     assert not Feed.objects.unscoped().exists()
 
 
-def test_a_bad_row_after_chunks_were_written_leaves_nothing(personas: Personas, monkeypatch: Any) -> None:
-    """The rows are written a chunk at a time while the next are checked (on PostgreSQL by a second thread): a bad
-    last row still refuses the whole feed, and the records written before it are rolled back."""
+@pytest.mark.parametrize("lookup_rows", [0, 10**9], ids=["rest-by-hash-join", "rest-by-lookups"])
+def test_a_bad_row_after_chunks_were_written_leaves_nothing(
+    personas: Personas, monkeypatch: Any, lookup_rows: int
+) -> None:
+    """The rows are written a chunk at a time while the next are checked (on PostgreSQL by a second thread, which
+    looks up chunks while idle and writes the rest at the end by a hash join or by look-ups): a bad last row still
+    refuses the whole feed, and the records written before it are rolled back."""
     p = personas
     monkeypatch.setattr(feeds, "CHUNK_ROWS", 2)
-    monkeypatch.setattr(feeds, "JOIN_ROWS", 3)  # PostgreSQL: joined in parts of at least 3 (or what is left)
+    monkeypatch.setattr(feeds, "LOOKUP_ROWS", lookup_rows)
     people = [make_person(p.village, name) for name in ("张一", "张二", "张三", "张四", "张五")]
     good = [[person.id_number, person.name, "2026-10", "3000", ""] for person in people]
 
@@ -120,7 +124,7 @@ def test_a_bad_row_after_chunks_were_written_leaves_nothing(personas: Personas, 
 
     assert [row for row, _reasons in caught.value.problems] == [7]
     assert not Feed.objects.unscoped().exists() and not FeedRecord.objects.unscoped().exists()
-    feed, _ = upload(p, csv_of(HEADER, *good))  # the same rows without the bad one: three chunks, two joins
+    feed, _ = upload(p, csv_of(HEADER, *good))  # the same rows without the bad one: three chunks
     assert (feed.rows, feed.matched) == (5, 5)
     records = FeedRecord.objects.unscoped().filter(feed=feed).order_by("row")
     assert [(r.row, r.person_id) for r in records] == [(n + 2, person.pk) for n, person in enumerate(people)]
