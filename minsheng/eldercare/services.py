@@ -764,7 +764,7 @@ def _uncovered_needs(month: dt.date, now: dt.datetime) -> int:
             f"GROUP BY ci.area_code, ci.service",
             [month, now, month],
         )
-        added = cursor.rowcount
+        added = int(cursor.rowcount)
     # unscoped: the system job's own rows of the month, handed on as counts without names
     rows = UncoveredNeed.objects.unscoped().filter(month=month, status=UncoveredNeed.Status.OPEN)
     labels = dict(Service.choices)
