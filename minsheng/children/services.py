@@ -331,9 +331,7 @@ class ReferralMade:
 
 
 @transaction.atomic
-def referral_outcome_from_task(
-    *, actor: User, referral_id: int, outcome: str, hours_tenths: int, volunteers: int, on: dt.date
-) -> Referral | None:
+def referral_outcome_from_task(*, actor: User, referral_id: int, report: str, on: dt.date) -> Referral | None:
     """What came of a referral to a social organisation, as 五社联动 reports it (the task done): the referral's outcome
     is recorded (status done, outcome, outcome_on) and audited in the child's village. A referral still waiting for
     an answer is accepted implicitly — the organisation did the work, which is its answer (``answered_on`` is the
@@ -348,15 +346,7 @@ def referral_outcome_from_task(
     if referral.status == Referral.Status.PENDING:
         referral.answered_on = on
         referral.answer_note = _("Accepted: the task was taken and done.")
-    if volunteers:
-        text = _("%(outcome)s (task done by volunteers: %(hours)s hours by %(count)d volunteers)") % {
-            "outcome": outcome.strip(),
-            "hours": f"{hours_tenths / 10:g}",
-            "count": volunteers,
-        }
-    else:
-        text = _("%(outcome)s (task of 五社联动 done)") % {"outcome": outcome.strip()}
-    referral.outcome = text[:REASON_MAX]
+    referral.outcome = report[:REASON_MAX]
     referral.outcome_on = on
     referral.status = Referral.Status.DONE
     referral.save()
@@ -371,9 +361,7 @@ def referral_done_subscriber(done: Any) -> None:
     referral_outcome_from_task(
         actor=done.actor,
         referral_id=int(done.source_id),
-        outcome=done.outcome,
-        hours_tenths=done.hours_tenths,
-        volunteers=done.volunteers,
+        report=done.report,
         on=timezone.localdate(),
     )
 

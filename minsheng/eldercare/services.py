@@ -778,7 +778,7 @@ def _uncovered_needs(month: dt.date, now: dt.datetime) -> int:
 
 
 @transaction.atomic
-def uncovered_need_done(*, actor: User, key: str, outcome: str, hours_tenths: int, volunteers: int) -> UncoveredNeed:
+def uncovered_need_done(*, actor: User, key: str, report: str, hours_tenths: int, volunteers: int) -> UncoveredNeed:
     """What came of a need no provider covered, as 五社联动 reports it (a task done): the need is met, with the
     outcome and the hours served, audited in its village. A need met already keeps its first outcome."""
     area, _sep, rest = key.partition(":")
@@ -795,15 +795,7 @@ def uncovered_need_done(*, actor: User, key: str, outcome: str, hours_tenths: in
     if found.status == UncoveredNeed.Status.DONE:
         return found
     found.status = UncoveredNeed.Status.DONE
-    if volunteers:
-        text = _("%(outcome)s (task done by volunteers: %(hours)s hours by %(count)d volunteers)") % {
-            "outcome": outcome,
-            "hours": f"{hours_tenths / 10:g}",
-            "count": volunteers,
-        }
-    else:
-        text = _("%(outcome)s (task of 五社联动 done)") % {"outcome": outcome}
-    found.outcome = text[:1000]
+    found.outcome = report[:1000]
     found.hours_tenths = hours_tenths
     found.done_at = timezone.now()
     found.save(update_fields=["status", "outcome", "hours_tenths", "done_at"])
@@ -824,7 +816,7 @@ def need_done_subscriber(done: Any) -> None:
     uncovered_need_done(
         actor=done.actor,
         key=done.source_id,
-        outcome=done.outcome,
+        report=done.report,
         hours_tenths=done.hours_tenths,
         volunteers=done.volunteers,
     )

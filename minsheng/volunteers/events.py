@@ -17,9 +17,9 @@
   the organisation contacts the village's children's director.
 
 The task's outcome goes back through ``volunteers.task_done`` (``services.TaskDone``: the source, the task, the
-outcome, the hours and the number of volunteers, the actor), to which each raising module subscribes: assistance
-(the referral's outcome), eldercare (the need's outcome and hours), children (the referral's outcome, accepted
-implicitly when still pending). Monitoring only publishes.
+outcome, the hours and the number of volunteers, the actor, and ``report``, the outcome as the case records it), to
+which each raising module subscribes: assistance (the referral's outcome), eldercare (the need's outcome and hours),
+children (the referral's outcome, accepted implicitly when still pending). Monitoring only publishes.
 """
 
 from __future__ import annotations

@@ -67,6 +67,17 @@ class TaskDone:
     volunteers: int
     actor: Any
 
+    @property
+    def report(self) -> str:
+        """The outcome as the raising case records it: what came of the task, and who served how long."""
+        if self.volunteers:
+            return _("%(outcome)s (task done by volunteers: %(hours)s hours by %(count)d volunteers)") % {
+                "outcome": self.outcome.strip(),
+                "hours": f"{self.hours_tenths / 10:g}",
+                "count": self.volunteers,
+            }
+        return _("%(outcome)s (task of 五社联动 done)") % {"outcome": self.outcome.strip()}
+
 
 def _today() -> dt.date:
     return timezone.localdate()
