@@ -94,6 +94,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "特殊困难老年人",
         "养老机构",
         "尊老金核查",
+        "无服务商的照护需求",
         "统计分析",
         "社会组织",
         "服务中心与社工站",
@@ -117,7 +118,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "价格举报",
     ]
     exchange = ["部门数据", "数据来源", "月度核对", "核对发现", "家庭经济状况核对"]
-    eldercare = ["服务履约", "特殊困难老年人", "养老机构", "尊老金核查", "服务机构", "服务结算"]
+    eldercare = ["服务履约", "特殊困难老年人", "养老机构", "尊老金核查", "无服务商的照护需求", "服务机构", "服务结算"]
     social = ["社会组织", "服务中心与社工站", "社会工作者", "慈善项目"]
     assert nav(Role.AUDITOR) == [
         "政策咨询",
@@ -290,7 +291,7 @@ def test_a_long_navigation_gathers_its_groups_into_menus(personas: Personas) -> 
         ("救助管理", True, 2),
         ("殡葬服务", True, 5),
         ("儿童", True, 2),
-        ("养老服务", True, 6),
+        ("养老服务", True, 7),
         ("", False, 1),
         ("数据交换", True, 5),
         ("五社联动", True, 7),

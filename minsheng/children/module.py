@@ -47,6 +47,12 @@ def _demo_step(scale: float, seed: int, say: Callable[[str], None]) -> str | Non
     return demo_step(scale, seed, say)
 
 
+def _referral_done(done: object) -> None:
+    from minsheng.children.services import referral_done_subscriber
+
+    referral_done_subscriber(done)
+
+
 MODULE = Module(
     app_label="children",
     roles=(
@@ -164,6 +170,8 @@ MODULE = Module(
         Headline("children_open_plans", _("Open case plans of children"), "count", True, figures.open_plans, 607),
     ),
     statistics_tables=figures.TABLES,
+    # What 五社联动 made of a referral to a social organisation (the task's source: "children", "referral", id).
+    subscribers={"volunteers.task_done": (_referral_done,)},
     # After the caseload (20), the window (30), monitoring (80) and social (85); before the statistics (1000).
     demo=(DemoStep(87, _demo_step),),
     visit_kinds=(

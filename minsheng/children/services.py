@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,6 +39,7 @@ from minsheng.children.models import (
 )
 from minsheng.children.rules import age_on, colour_for, de_facto_unsupported, rules_for, stage_of
 from minsheng.core.limits import LABEL_MAX, NAME_MAX, REASON_MAX, TEXT_MAX, require_length
+from minsheng.core.modules import publish
 from minsheng.core.scoping import lock_in_scope, require_scope
 from minsheng.desk.services import notices_send
 from minsheng.people.models import Membership, Person
@@ -302,7 +304,66 @@ def referral_make(*, actor: User, child_id: int, to_kind: str, to_name: str, rea
         referred_by=actor,
     )
     _audit(actor, "children.referred", child, after={"to": referral.to_name, "kind": to_kind})
+    if to_kind == Referral.To.ORGANISATION:
+        # A social organisation is a need 五社联动 shows the village's teams and organisations; what came of it comes
+        # back through REFERRAL_DONE. The payload names no child: a child's file is narrower than a task board.
+        publish(
+            REFERRAL_MADE, ReferralMade(referral_id=referral.pk, area_code=child.area_code, to_name=referral.to_name)
+        )
     return referral
+
+
+# Events: a child referred to a social organisation (payload: ``ReferralMade``); a task made of it is done
+# (minsheng.volunteers' ``volunteers.task_done``, read by the fields it documents).
+REFERRAL_MADE = "children.referral_made"
+REFERRAL_DONE = "volunteers.task_done"
+REFERRAL_SOURCE = ("children", "referral")
+
+
+@dataclass(frozen=True)
+class ReferralMade:
+    """Payload of ``children.referral_made``: the referral's id, the child's village and the organisation's name —
+    nothing of the child (no name, ID or reason): the organisation contacts the village's children's director."""
+
+    referral_id: int
+    area_code: str
+    to_name: str
+
+
+@transaction.atomic
+def referral_outcome_from_task(*, actor: User, referral_id: int, report: str, on: dt.date) -> Referral | None:
+    """What came of a referral to a social organisation, as 五社联动 reports it (the task done): the referral's outcome
+    is recorded (status done, outcome, outcome_on) and audited in the child's village. A referral still waiting for
+    an answer is accepted implicitly — the organisation did the work, which is its answer (``answered_on`` is the
+    day, the answer note says so). A declined referral, or one whose outcome is recorded already, is left alone
+    (None)."""
+    # The referral named by the finished task's source (a plain model of the case, read by that id): the task's actor
+    # is not the child's director, and nothing of the child is shown to them.
+    referral = Referral.objects.select_for_update().select_related("child").filter(pk=referral_id).first()
+    if referral is None or referral.status not in (Referral.Status.PENDING, Referral.Status.ACCEPTED):
+        return None
+    before = {"status": referral.status}
+    if referral.status == Referral.Status.PENDING:
+        referral.answered_on = on
+        referral.answer_note = _("Accepted: the task was taken and done.")
+    referral.outcome = report[:REASON_MAX]
+    referral.outcome_on = on
+    referral.status = Referral.Status.DONE
+    referral.save()
+    _audit(actor, "children.referral_outcome", referral.child, before=before, after={"outcome": referral.outcome})
+    return referral
+
+
+def referral_done_subscriber(done: Any) -> None:
+    """``volunteers.task_done`` for a task raised by a referral to a social organisation."""
+    if (done.source_app, done.source_kind) != REFERRAL_SOURCE:
+        return
+    referral_outcome_from_task(
+        actor=done.actor,
+        referral_id=int(done.source_id),
+        report=done.report,
+        on=timezone.localdate(),
+    )
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from minsheng.core.forms import StyledForm
 from minsheng.core.months import parse_month
-from minsheng.eldercare.models import Facility, Inspection, LivenessCheck, Service, ServiceVisit
+from minsheng.eldercare.models import Facility, Inspection, LivenessCheck, Service, ServiceVisit, UncoveredNeed
 from minsheng.eldercare.services import RECORDED_CATEGORIES
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -97,6 +97,19 @@ class ContractForm(StyledForm):
 
 class MonthForm(StyledForm):
     month = MonthField(label=_("Month (YYYY-MM)"))
+
+
+class NeedFilterForm(StyledForm):
+    """The filter of the needs no provider covers: a month and a status, both optional."""
+
+    month = MonthField(label=_("Month (YYYY-MM)"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["status"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("All")), *UncoveredNeed.Status.choices]
 
 
 class SettlementForm(StyledForm):

@@ -8,6 +8,8 @@
 - ``Elder`` and ``CareItem``: the 特殊困难老年人 target list, derived set-based from the registry, the programmes and
   the circumstances under the rules in force (``eldercare.target_*``), and each person's care plan: service items
   with their visits a month (``eldercare.plan_items``), each item assigned to a provider's contract.
+- ``UncoveredNeed``: per village, service and month, the old people whose plan item no contract covers — a need
+  handed to 五社联动's volunteers and social organisations, and what came of it.
 - ``Provider``, ``Contract``: the providers the bureau buys care from (政府购买服务), their contracts per area and
   service with a price per visit in fen.
 - ``ServiceOrder``, ``OrderLine``: the month's orders, one per contract, one line per person and service with the
@@ -20,6 +22,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 from django.conf import settings
@@ -29,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from minsheng.core.keyset import area_index
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
 
@@ -271,6 +275,63 @@ class CareItem(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.elder_id} {self.service} ×{self.per_month}"
+
+
+class UncoveredNeed(ScopedModel):
+    """A service of a month that the care plans of a village's old people name but no provider's contract covers
+    (their plan items have no contract): one row per village, service and month, counted when the month's orders are
+    generated (``services.orders_generate``). It goes to 五社联动 as a need (event ``eldercare.uncovered_needs``): a
+    volunteer team or a social organisation of the area may take it, and what came of it (``volunteers.task_done``)
+    is recorded here — the outcome and the hours served. Counts only: no person is named."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", pgettext_lazy("uncovered need", "Open")
+        DONE = "done", pgettext_lazy("uncovered need", "Met")
+
+    area_code = models.CharField(_("village"), max_length=12)
+    service = models.CharField(_("service"), max_length=12, choices=Service.choices)
+    month = models.DateField(_("month"))
+    elders = models.PositiveIntegerField(_("old people without a provider"))
+    status = models.CharField(_("status"), max_length=6, choices=Status.choices, default=Status.OPEN)
+    outcome = models.CharField(_("outcome"), max_length=1000, blank=True, default="")
+    hours_tenths = models.PositiveIntegerField(_("hours served (tenths)"), default=0)
+    done_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[ScopedManager[UncoveredNeed]] = ScopedManager()
+    scope_field = "area_code"
+
+    class Meta:
+        verbose_name = _("care need without a provider")
+        verbose_name_plural = _("care needs without a provider")
+        ordering = ["-month", "area_code", "service"]
+        constraints = [
+            models.UniqueConstraint(fields=["area_code", "service", "month"], name="eldercare_need_once"),
+            models.CheckConstraint(
+                condition=Q(status="open", done_at__isnull=True) | Q(status="done", done_at__isnull=False),
+                name="eldercare_need_done_dated",
+            ),
+        ]
+        indexes = [
+            # The page: the user's areas (a prefix range), the latest months first.
+            area_index("area_code", "month", name="eldercare_need_area_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.service} {self.month:%Y-%m}"
+
+    @property
+    def key(self) -> str:
+        """The need's name in 五社联动 (the task's source id): ``<village>:<service>:<YYYY-MM>``."""
+        return need_key(self.area_code, self.service, self.month)
+
+    @property
+    def hours(self) -> str:
+        return f"{self.hours_tenths / 10:g}"
+
+
+def need_key(area_code: str, service: str, month: dt.date) -> str:
+    return f"{area_code}:{service}:{month:%Y-%m}"
 
 
 class RefreshRun(models.Model):

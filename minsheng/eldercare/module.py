@@ -40,6 +40,7 @@ CARE = frozenset(
         "eldercare.view_serviceorder",
         "eldercare.view_orderline",
         "eldercare.view_servicevisit",
+        "eldercare.view_uncoveredneed",
     }
 )
 # Providers, their contracts and settlements belong to the county that registered them: county roles and above.
@@ -65,6 +66,12 @@ def _demo_step(scale: float, seed: int, say: Callable[[str], None]) -> str | Non
     from minsheng.eldercare.demo import demo_step  # the demo reads the services, which read the programmes
 
     return demo_step(scale, seed, say)
+
+
+def _need_done(done: object) -> None:
+    from minsheng.eldercare.services import need_done_subscriber
+
+    need_done_subscriber(done)
 
 
 def _person_gone(change: object) -> None:
@@ -117,6 +124,9 @@ MODULE = Module(
         NavEntry("eldercare.view_provider", "eldercare:provider_list", _("Care providers"), ELDERCARE, 109),
         NavEntry("eldercare.add_servicevisit", "eldercare:my_visits", _("My care visits"), ELDERCARE, 109),
         NavEntry("eldercare.view_elder", "eldercare:compliance", _("Care visits compliance"), ELDERCARE, 109),
+        NavEntry(
+            "eldercare.view_uncoveredneed", "eldercare:need_list", _("Care needs without a provider"), ELDERCARE, 109
+        ),
         NavEntry("eldercare.view_settlement", "eldercare:settlement_list", _("Care settlements"), ELDERCARE, 109),
         NavEntry("eldercare.view_livenesscheck", "eldercare:liveness_list", _("尊老金 checks"), ELDERCARE, 109),
     ),
@@ -130,6 +140,7 @@ MODULE = Module(
         "eldercare.provider_registered": _("Care provider registered"),
         "eldercare.contract_signed": _("Care contract signed"),
         "eldercare.orders_generated": _("Care service orders generated"),
+        "eldercare.need_met": _("Care need without a provider met by volunteers"),
         "eldercare.visit_recorded": _("Care visit recorded"),
         "eldercare.visit_verified": _("Care visit verified"),
         "eldercare.visit_rejected": _("Care visit rejected"),
@@ -215,6 +226,8 @@ MODULE = Module(
     subscribers={
         RegistryEvent.PERSON_DIED: (_person_gone,),
         RegistryEvent.PERSON_MOVED_AWAY: (_person_gone,),
+        # What 五社联动 made of a need no provider covers (the task's source: "eldercare", "uncovered", key).
+        "volunteers.task_done": (_need_done,),
     },
     # A provider worker's visit of an order line on monitoring's phone page (offline, photos before and after).
     visit_kinds=(

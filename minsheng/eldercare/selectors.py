@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from minsheng.core.keyset import Key
 from minsheng.core.modules import DueItem
 from minsheng.core.months import month_of
 from minsheng.eldercare.models import (
@@ -29,6 +30,7 @@ from minsheng.eldercare.models import (
     Service,
     ServiceVisit,
     Settlement,
+    UncoveredNeed,
 )
 
 # What a provider's worker sees of a person: the copy on the list (name, masked ID, address), never the registry.
@@ -159,6 +161,20 @@ def missed(*, user: Any, today: dt.date) -> QuerySet[OrderLine]:
         .filter(month__lt=month_of(today), delivered__lt=F("owed"), missed_seen_by__isnull=True)
         .order_by("month", "area_code", "id")
     )
+
+
+NEED_KEYS = (Key("month", descending=True), Key("area_code"), Key("id"))
+
+
+def need_list(*, user: Any, month: dt.date | None = None, status: str = "") -> QuerySet[UncoveredNeed]:
+    """The needs no provider covers in the user's areas (counts per village, service and month: no person), the
+    latest month first; the view pages them by ``NEED_KEYS``."""
+    rows = UncoveredNeed.objects.restrict(user, "view")
+    if month is not None:
+        rows = rows.filter(month=month)
+    if status:
+        rows = rows.filter(status=status)
+    return rows
 
 
 def settlement_list(*, user: Any) -> QuerySet[Settlement]:

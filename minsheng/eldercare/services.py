@@ -26,7 +26,7 @@ from minsheng.assistance.programmes import Programme
 from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record
 from minsheng.core.limits import require_length
-from minsheng.core.modules import RegistryChange
+from minsheng.core.modules import RegistryChange, publish
 from minsheng.core.months import first_day_of_next_month, month_of
 from minsheng.core.scoping import LEVEL_DIGITS, require_scope, scope_allows
 from minsheng.eldercare import rules
@@ -48,6 +48,8 @@ from minsheng.eldercare.models import (
     ServiceOrder,
     ServiceVisit,
     Settlement,
+    UncoveredNeed,
+    need_key,
 )
 from minsheng.eldercare.sop import steps_for
 from minsheng.exchange.models import FeedRecord
@@ -651,6 +653,7 @@ class Generated:
     orders: int
     lines: int
     visits: int
+    uncovered: int = 0  # needs no provider covers, added (per village and service)
 
 
 @transaction.atomic
@@ -658,7 +661,8 @@ def orders_generate(*, month: dt.date, actor: User | None = None) -> Generated:
     """The month's service orders from the active plans: one order per contract, one line per person and service
     with the visits owed — two INSERT … SELECT statements, whatever the size of the list. Idempotent: a person's
     line of a month and service exists once (unique), a repeated run adds only what is new (a person who came onto
-    the list since)."""
+    the list since). The plan items no contract covers are counted per village and service as the month's needs
+    for 五社联动 (``_uncovered_needs``), in the same transaction."""
     if month.day != 1:
         raise ValidationError({"month": _("Choose a month.")})
     if actor is not None and not actor.has_perm("eldercare.add_serviceorder"):
@@ -697,6 +701,7 @@ def orders_generate(*, month: dt.date, actor: User | None = None) -> Generated:
         )
         cursor.execute(f"SELECT COALESCE(SUM(owed), 0) FROM {order} WHERE month = %s", [month])
         visits = int(cursor.fetchone()[0])
+    uncovered = _uncovered_needs(month, now)
     audit_record(
         actor=actor,
         action="eldercare.orders_generated",
@@ -704,9 +709,117 @@ def orders_generate(*, month: dt.date, actor: User | None = None) -> Generated:
         object_type="eldercare.serviceorder",
         object_repr=f"{month:%Y-%m}",
         area_code="",
-        after={"month": month.isoformat(), "orders": orders, "lines": lines, "visits": visits},
+        after={
+            "month": month.isoformat(),
+            "orders": orders,
+            "lines": lines,
+            "visits": visits,
+            "uncovered_needs": uncovered,
+        },
     )
-    return Generated(month, orders, lines, visits)
+    return Generated(month, orders, lines, visits, uncovered)
+
+
+# --- Needs no provider covers, handed to 五社联动 ------------------------------------------------------------------
+
+# The event of the month's needs no provider covers (payload: ``UncoveredNeeds``), and the one that reports back what
+# came of a need (minsheng.volunteers' ``volunteers.task_done``, read by the fields it documents).
+UNCOVERED_NEEDS = "eldercare.uncovered_needs"
+NEED_DONE = "volunteers.task_done"
+NEED_SOURCE = ("eldercare", "uncovered")
+
+
+@dataclass(frozen=True)
+class NeedRow:
+    """One village's service of the month without a provider: how many old people need it (no one is named)."""
+
+    key: str  # ``<village>:<service>:<YYYY-MM>``, the task's source id
+    area_code: str
+    service: str
+    service_label: str
+    elders: int
+
+
+@dataclass(frozen=True)
+class UncoveredNeeds:
+    """Payload of ``eldercare.uncovered_needs``: the month's open needs no provider covers."""
+
+    month: dt.date
+    needs: tuple[NeedRow, ...]
+
+
+def _uncovered_needs(month: dt.date, now: dt.datetime) -> int:
+    """Count, per village and service, the active old people whose plan item no contract covers (one INSERT … SELECT
+    of the month's new needs; a repeated run adds only what is new), then publish the month's open needs so that
+    五社联动 makes them tasks (which it does once per need). Returns the needs added."""
+    item, elder, need = _table(CareItem), _table(Elder), _table(UncoveredNeed)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {need} (area_code, service, month, elders, status, outcome, hours_tenths, created_at) "
+            f"SELECT ci.area_code, ci.service, %s, COUNT(*), 'open', '', 0, %s "
+            f"FROM {item} ci JOIN {elder} e ON e.id = ci.elder_id AND e.active "
+            f"WHERE ci.contract_id IS NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM {need} n WHERE n.area_code = ci.area_code AND n.service = ci.service "
+            f"AND n.month = %s) "
+            f"GROUP BY ci.area_code, ci.service",
+            [month, now, month],
+        )
+        added = int(cursor.rowcount)
+    # unscoped: the system job's own rows of the month, handed on as counts without names
+    rows = UncoveredNeed.objects.unscoped().filter(month=month, status=UncoveredNeed.Status.OPEN)
+    labels = dict(Service.choices)
+    needs = tuple(
+        NeedRow(need_key(area, service, month), area, service, str(labels.get(service, service)), elders)
+        for area, service, elders in rows.order_by("area_code", "service").values_list("area_code", "service", "elders")
+    )
+    if needs:
+        publish(UNCOVERED_NEEDS, UncoveredNeeds(month=month, needs=needs))
+    return added
+
+
+@transaction.atomic
+def uncovered_need_done(*, actor: User, key: str, report: str, hours_tenths: int, volunteers: int) -> UncoveredNeed:
+    """What came of a need no provider covered, as 五社联动 reports it (a task done): the need is met, with the
+    outcome and the hours served, audited in its village. A need met already keeps its first outcome."""
+    area, _sep, rest = key.partition(":")
+    service, _sep, month_text = rest.partition(":")
+    try:
+        month = dt.date.fromisoformat(f"{month_text}-01")
+    except ValueError:
+        raise ValidationError(_("This is not a need of elderly care.")) from None
+    # unscoped: the need named by the finished task's source; the task's actor acted in its area
+    need = UncoveredNeed.objects.unscoped().select_for_update().filter(area_code=area, service=service, month=month)
+    found = need.first()
+    if found is None:
+        raise ValidationError(_("This is not a need of elderly care."))
+    if found.status == UncoveredNeed.Status.DONE:
+        return found
+    found.status = UncoveredNeed.Status.DONE
+    found.outcome = report[:1000]
+    found.hours_tenths = hours_tenths
+    found.done_at = timezone.now()
+    found.save(update_fields=["status", "outcome", "hours_tenths", "done_at"])
+    audit_record(
+        actor=actor,
+        action="eldercare.need_met",
+        obj=found,
+        area_code=found.area_code,
+        after={"outcome": found.outcome, "hours_tenths": hours_tenths, "volunteers": volunteers},
+    )
+    return found
+
+
+def need_done_subscriber(done: Any) -> None:
+    """``volunteers.task_done`` for a task raised by a need no provider covered: record what came of it."""
+    if (done.source_app, done.source_kind) != NEED_SOURCE:
+        return
+    uncovered_need_done(
+        actor=done.actor,
+        key=done.source_id,
+        report=done.report,
+        hours_tenths=done.hours_tenths,
+        volunteers=done.volunteers,
+    )
 
 
 # --- Visits --------------------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ urlpatterns = [
     path("visits/lines/<str:pk>/", views.visit_new, name="visit_new"),
     path("compliance/", views.compliance, name="compliance"),
     path("compliance/missed/<str:pk>/", views.missed_ack, name="missed_ack"),
+    path("needs/", views.need_list, name="need_list"),
     path("verify/", views.verify_list, name="verify_list"),
     path("verify/<str:pk>/", views.visit_verify, name="visit_verify"),
     path("settlements/", views.settlement_list, name="settlement_list"),

@@ -19,6 +19,7 @@ from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
+from minsheng.core.keyset import cursor_of, keyset_page
 from minsheng.core.months import month_of, parse_month
 from minsheng.core.numbers import id_or_404, parse_int
 from minsheng.core.steps import service_step
@@ -31,6 +32,7 @@ from minsheng.eldercare.forms import (
     InspectionForm,
     LivenessForm,
     MonthForm,
+    NeedFilterForm,
     ProviderForm,
     ResidentForm,
     SettlementForm,
@@ -441,6 +443,27 @@ def compliance(request: AuthenticatedRequest) -> HttpResponse:
             "labels": dict(Service.choices),
             "generate": MonthForm() if request.user.has_perm("eldercare.add_serviceorder") else None,
         },
+    )
+
+
+@role_required("eldercare.view_uncoveredneed")
+def need_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The needs no provider covers (per village, service and month), handed to 五社联动, and what came of them."""
+    form = NeedFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return _bad(request, ValidationError([e for errors in form.errors.values() for e in errors]))
+    data = form.cleaned_data if form.is_bound else {}
+    page = keyset_page(
+        selectors.need_list(user=request.user, month=data.get("month"), status=data.get("status") or ""),
+        selectors.NEED_KEYS,
+        cursor=cursor_of(request),
+        size=PAGE,
+        salt="eldercare.needs",
+    )
+    return render(
+        request,
+        "eldercare/need_list.html",
+        {"form": form, "page": page, "labels": dict(Service.choices)},
     )
 
 

@@ -4,6 +4,7 @@ the field they name, ``core.forms.add_service_errors``)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -99,14 +100,35 @@ class HoursForm(StyledForm):
 
 
 class TakeForm(StyledForm):
-    team = forms.TypedChoiceField(label=_("Team that takes it"), coerce=int)
+    """Who takes the task: one of the actor's teams serving the task's area, or a registered social organisation of
+    the area (values ``team-<id>`` and ``organisation-<id>``, grouped)."""
 
-    def __init__(self, *args: Any, teams: list[tuple[int, str]], **kwargs: Any) -> None:
+    taker = forms.ChoiceField(label=_("Team or social organisation that takes it"))
+
+    def __init__(
+        self,
+        *args: Any,
+        teams: Sequence[tuple[int, str]],
+        organisations: Sequence[tuple[int, str]] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["team"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = teams
-        field.error_messages["invalid_choice"] = _("Choose one of your teams of the task's area.")
+        field = self.fields["taker"]
+        assert isinstance(field, forms.ChoiceField)
+        choices: list[Any] = []
+        if teams:
+            choices.append((_("Volunteer teams"), [(f"team-{pk}", name) for pk, name in teams]))
+        if organisations:
+            choices.append((_("Social organisations"), [(f"organisation-{pk}", name) for pk, name in organisations]))
+        field.choices = choices
+        field.error_messages["invalid_choice"] = _(
+            "Choose one of your teams, or a registered social organisation, of the task's area."
+        )
+
+    def chosen(self) -> tuple[str, int]:
+        """The kind chosen (``team`` or ``organisation``) and its id."""
+        kind, _sep, pk = self.cleaned_data["taker"].partition("-")
+        return kind, int(pk)
 
 
 class CompleteForm(HoursForm):

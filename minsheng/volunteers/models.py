@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.core.fields import EncryptedCharField
 from minsheng.core.scoping import ScopedManager, ScopedModel
+from minsheng.social.models import Organisation
 
 
 class Team(ScopedModel):
@@ -173,8 +174,15 @@ class Task(ScopedModel):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks")
-    # A social organisation that took the task (minsheng.social.Organisation): a plain id until both apps are on main.
-    organisation_id = models.PositiveBigIntegerField(_("organisation"), null=True, blank=True)
+    # Or the social organisation of the area that took it (``services.task_take``: registered, covering the area).
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("social organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="volunteer_tasks",
+    )
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
     taken_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
@@ -193,7 +201,7 @@ class Task(ScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["source_app", "source_kind", "source_id"], name="one_task_per_source"),
             models.CheckConstraint(
-                condition=Q(status="open") | Q(team__isnull=False) | Q(organisation_id__isnull=False),
+                condition=Q(status="open") | Q(team__isnull=False) | Q(organisation__isnull=False),
                 name="task_taken_by_someone",
             ),
         ]

@@ -1,7 +1,8 @@
 """Volunteers of 五社联动 (DOMAIN §6.6, issue 21): real-name registration, teams, activities, service records, star
 levels by hours, certificates checked by a code on a public page, and the needs other modules raise (a visit's
-referral, a temporary-assistance case referred outward) as tasks the area's teams take, do and close — the hours
-credited, the outcome reported back to the case."""
+referral, a temporary-assistance case referred outward, an elderly care service no provider covers, a child referred
+to a social organisation) as tasks the area's teams and social organisations take, do and close — the hours credited,
+the outcome reported back to the case."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ MODULE = Module(
         "volunteers.activity_created": _("Volunteer activity entered"),
         "volunteers.hours_recorded": _("Volunteer service hours recorded"),
         "volunteers.certificate_issued": _("Volunteer certificate issued"),
-        "volunteers.task_taken": _("Task taken by a team"),
+        "volunteers.task_taken": _("Task taken by a team or a social organisation"),
         "volunteers.task_done": _("Task done and hours credited"),
         "volunteers.certificate_printed": _("Volunteer certificate printed"),
     },
@@ -75,8 +76,15 @@ MODULE = Module(
         StatisticsFamily(
             "volunteers",
             figures.INDICATORS,
-            # Registration, teams, hours and tasks audit their area; a referral raises a task in the case's area.
-            changed_by=("volunteers.", "assistance.temporary_referred", "monitoring.visit_recorded"),
+            # Registration, teams, hours and tasks audit their area; a referral raises a task in the case's area, the
+            # month's care orders the needs no provider covers.
+            changed_by=(
+                "volunteers.",
+                "assistance.temporary_referred",
+                "monitoring.visit_recorded",
+                "eldercare.orders_generated",
+                "children.referred",
+            ),
             compute=figures.volunteer_cells,
             tables=(Volunteer, Team, MonthlyHours, Task),
         ),

@@ -17,6 +17,7 @@ from minsheng.accounts.models import User
 from minsheng.core.crypto import blind_index
 from minsheng.people.idnumbers import InvalidIdNumber, normalize_for_index
 from minsheng.people.names import query_pinyin
+from minsheng.social.models import Organisation
 from minsheng.volunteers.models import (
     Activity,
     Certificate,
@@ -114,14 +115,20 @@ def activity_get(*, user: User, pk: int, action: str = "view") -> Activity:
 
 
 def task_board(*, user: User, status: str = "") -> QuerySet[Task]:
-    tasks = Task.objects.restrict(user, "view").select_related("team")
+    tasks = Task.objects.restrict(user, "view").select_related("team", "organisation")
     if status:
         tasks = tasks.filter(status=status)
     return tasks.order_by("status", "raised_at", "id")
 
 
 def task_get(*, user: User, pk: int, action: str = "view") -> Task:
-    return get_object_or_404(Task.objects.restrict(user, action).select_related("team"), pk=pk)
+    return get_object_or_404(Task.objects.restrict(user, action).select_related("team", "organisation"), pk=pk)
+
+
+def organisation_get(*, pk: int) -> Organisation:
+    """A social organisation chosen to take a task (``services.task_take`` checks its status and area)."""
+    # unscoped: an organisation's name, status and area are public registry facts
+    return get_object_or_404(Organisation.objects.unscoped(), pk=pk)
 
 
 def teams_for_task(*, user: User, task: Task) -> list[Team]:

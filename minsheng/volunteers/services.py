@@ -31,6 +31,7 @@ from minsheng.core.scoping import lock_in_scope, require_scope, scope_prefix
 from minsheng.people.idnumbers import InvalidIdNumber, parse_id_number
 from minsheng.people.names import is_valid_name, name_pinyin
 from minsheng.people.services import PHONE_PATTERN
+from minsheng.social.models import Organisation
 from minsheng.volunteers import rules
 from minsheng.volunteers.models import (
     Activity,
@@ -65,6 +66,17 @@ class TaskDone:
     hours_tenths: int
     volunteers: int
     actor: Any
+
+    @property
+    def report(self) -> str:
+        """The outcome as the raising case records it: what came of the task, and who served how long."""
+        if self.volunteers:
+            return _("%(outcome)s (task done by volunteers: %(hours)s hours by %(count)d volunteers)") % {
+                "outcome": self.outcome.strip(),
+                "hours": f"{self.hours_tenths / 10:g}",
+                "count": self.volunteers,
+            }
+        return _("%(outcome)s (task of 五社联动 done)") % {"outcome": self.outcome.strip()}
 
 
 def _today() -> dt.date:
@@ -495,12 +507,57 @@ def task_raise(*, source: tuple[str, str, str], area_code: str, title: str, deta
     return task
 
 
+def area_codes_above(area_code: str) -> list[str]:
+    """The codes of the area and of the divisions above it (its township, county, city and province): a team or an
+    organisation domiciled at one of them serves the area."""
+    return [area_code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)]
+
+
+def organisations_for(area_code: str, limit: int = 200) -> list[Organisation]:
+    """The registered social organisations that may take a task of the area: domiciled in it or in a division above
+    it (a county's association serves its villages), by name."""
+    # unscoped: organisations' names and areas are public registry facts (the public registry page shows them)
+    rows = Organisation.objects.unscoped().filter(
+        status=Organisation.Status.ACTIVE, area_code__in=area_codes_above(area_code)
+    )
+    return list(rows.order_by("name", "id")[:limit])
+
+
+@dataclass(frozen=True)
+class Need:
+    """A need to raise as a task (``tasks_raise``): its source (app, kind, id), area, title and what is asked."""
+
+    source: tuple[str, str, str]
+    area_code: str
+    title: str
+    detail: str = ""
+
+
+def tasks_raise(needs: Sequence[Need]) -> int:
+    """Many needs at once (a module's monthly batch), set-based: one INSERT per thousand needs, a source already
+    raised left alone (the unique source, ``ignore_conflicts``). Returns the needs given."""
+    rows = [
+        Task(
+            source_app=need.source[0],
+            source_kind=need.source[1],
+            source_id=str(need.source[2]),
+            area_code=need.area_code,
+            title=need.title[:200],
+            detail=need.detail[:2000],
+        )
+        for need in needs
+    ]
+    # unscoped: a system batch of the raising module's needs, one task per source across areas
+    Task.objects.unscoped().bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(rows)
+
+
 @transaction.atomic
-def task_take(*, actor: User, task: Task, team: Team | None = None, organisation_id: int | None = None) -> Task:
-    """A team (or a social organisation, by id) of the task's area takes an open task; refused outside the team's
-    area or once someone has taken it."""
-    if (team is None) == (organisation_id is None):
-        raise ValidationError({"team": _("Choose the team that takes the task.")})
+def task_take(*, actor: User, task: Task, team: Team | None = None, organisation: Organisation | None = None) -> Task:
+    """A team, or a social organisation, of the task's area takes an open task; refused outside the team's (or the
+    organisation's) area, for an organisation no longer registered, or once someone has taken it."""
+    if (team is None) == (organisation is None):
+        raise ValidationError({"taker": _("Choose the team or the social organisation that takes the task.")})
     locked = lock_in_scope(Task, task.pk, actor, "change", message=_("This task is outside your areas."))
     if locked.status != Task.Status.OPEN:
         raise ValidationError(_("The task has been taken already."))
@@ -509,19 +566,43 @@ def task_take(*, actor: User, task: Task, team: Team | None = None, organisation
         team = Team.objects.unscoped().get(pk=team.pk)
         require_scope(actor, "volunteers.change_team", team.area_code, message=_("This team is outside your areas."))
         if not locked.area_code.startswith(team_prefix(team)):
-            raise ValidationError({"team": _("The task is outside the team's area: a team takes tasks of its area.")})
+            raise ValidationError({"taker": _("The task is outside the team's area: a team takes tasks of its area.")})
+    if organisation is not None:
+        # unscoped: the organisation chosen, re-read under lock; its registry facts are public
+        organisation = Organisation.objects.unscoped().select_for_update().get(pk=organisation.pk)
+        if organisation.status != Organisation.Status.ACTIVE:
+            raise ValidationError(
+                {
+                    "taker": _("%(name)s is no longer registered (deregistered on %(date)s): it cannot take tasks.")
+                    % {"name": organisation.name, "date": organisation.ended_on}
+                }
+            )
+        if organisation.area_code not in area_codes_above(locked.area_code):
+            raise ValidationError(
+                {
+                    "taker": _(
+                        "The task is outside %(name)s's area: a social organisation takes tasks of the area where "
+                        "it is domiciled."
+                    )
+                    % {"name": organisation.name}
+                }
+            )
     locked.status = Task.Status.TAKEN
     locked.team = team
-    locked.organisation_id = organisation_id
+    locked.organisation = organisation
     locked.taken_at = timezone.now()
     locked.taken_by = actor
-    locked.save(update_fields=["status", "team", "organisation_id", "taken_at", "taken_by"])
+    locked.save(update_fields=["status", "team", "organisation", "taken_at", "taken_by"])
     audit_record(
         actor=actor,
         action="volunteers.task_taken",
         obj=locked,
         area_code=locked.area_code,
-        after={"team": team.pk if team else None, "organisation": organisation_id},
+        after={
+            "team": team.pk if team else None,
+            "organisation": organisation.pk if organisation else None,
+            "by": str(team or organisation),
+        },
     )
     return locked
 

@@ -299,10 +299,14 @@ def task_board(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _task_forms(request: AuthenticatedRequest, task: Task, post: Any = None) -> dict[str, Any]:
-    teams = [(t.pk, t.name) for t in selectors.teams_for_task(user=request.user, task=task)]
     members = _members(task.team) if task.team is not None else []
+    take = None
+    if task.status == Task.Status.OPEN:
+        teams = [(t.pk, t.name) for t in selectors.teams_for_task(user=request.user, task=task)]
+        organisations = [(o.pk, o.name) for o in services.organisations_for(task.area_code)]
+        take = TakeForm(post, teams=teams, organisations=organisations)
     return {
-        "take_form": TakeForm(post, teams=teams) if task.status == Task.Status.OPEN else None,
+        "take_form": take,
         "complete_form": CompleteForm(post, members=members) if task.status == Task.Status.TAKEN else None,
     }
 
@@ -326,13 +330,18 @@ def task_take(request: AuthenticatedRequest, pk: str) -> HttpResponse:
         messages.error(request, _("The task has been taken already."))
         return redirect("volunteers:task_detail", pk=task.pk)
     if form.is_valid():
-        team = selectors.team_get(user=request.user, pk=form.cleaned_data["team"], action="change")
+        kind, taker_id = form.chosen()
         try:
-            services.task_take(actor=request.user, task=task, team=team)
+            if kind == "team":
+                team = selectors.team_get(user=request.user, pk=taker_id, action="change")
+                services.task_take(actor=request.user, task=task, team=team)
+            else:
+                organisation = selectors.organisation_get(pk=taker_id)
+                services.task_take(actor=request.user, task=task, organisation=organisation)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("The team took the task."))
+            messages.success(request, _("The task is taken."))
             return redirect("volunteers:task_detail", pk=task.pk)
     records = task.records.select_related("volunteer")
     context = {"task": task, "records": records, **forms}

@@ -490,11 +490,7 @@ def referral_done_subscriber(done: Any) -> None:
     # unscoped: the referral named by the finished task's source; the task's actor acted in its area
     referral = Referral.objects.unscoped().select_for_update().select_related("temporary_aid").get(pk=done.source_id)
     before = referral.outcome
-    referral.outcome = _("%(outcome)s (task done by volunteers: %(hours)s hours by %(count)d volunteers)") % {
-        "outcome": done.outcome,
-        "hours": f"{done.hours_tenths / 10:g}",
-        "count": done.volunteers,
-    }
+    referral.outcome = done.report
     referral.save(update_fields=["outcome"])
     audit_record(
         actor=done.actor,

@@ -281,6 +281,7 @@ register(
         success=201,
     ),
     Endpoint("eldercare:compliance", READ),
+    Endpoint("eldercare:need_list", READ),
     Endpoint(
         "eldercare:missed_ack",
         frozenset({R.TOWNSHIP_REVIEWER}),

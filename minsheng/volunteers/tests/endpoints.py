@@ -128,7 +128,7 @@ register(
         TEAM_WORK,
         method="post",
         kwargs=lambda p: {"pk": _task(p, "take").pk},
-        data=lambda p: {"team": _team(p).pk},
+        data=lambda p: {"taker": f"team-{_team(p).pk}"},
         object_level=True,
         success=302,
     ),

@@ -120,7 +120,7 @@ def test_a_team_takes_only_tasks_of_its_area_and_only_once(personas: Personas) -
     village_team = team(personas)
     with pytest.raises(ValidationError) as error:
         services.task_take(actor=actor, task=task, team=village_team)
-    assert error.value.message_dict == {"team": ["该任务不在服务队所在地区：服务队只能认领本地区的任务。"]}
+    assert error.value.message_dict == {"taker": ["该任务不在服务队所在地区：服务队只能认领本地区的任务。"]}
     task.refresh_from_db()
     assert (task.status, task.team_id) == ("open", None)
     township_team = team(personas, "镇志愿者协会", area_code=personas.township.code)
