@@ -348,8 +348,10 @@ def account_provision(
     password: str,
     home_area: Division,
     roles: list[tuple[str, Division, Department | None]],
+    organisation_id: int | None = None,
 ) -> User:
-    """System job (demo, fixtures): make the account exist with exactly these roles and this password.
+    """System job (demo, fixtures): make the account exist with exactly these roles and this password
+    (``organisation_id``: the organisation an organisation-bound role is bound to, e.g. a funeral home).
 
     Idempotent; recorded as one system audit event when anything changed.
     """
@@ -366,14 +368,19 @@ def account_provision(
     user.password_changed_at = timezone.now()
     user.password_must_change = False
     user.save()
-    wanted = {(role, division.code, department.pk if department else None) for role, division, department in roles}
-    current = {(a.role, a.division_id, a.department_id): a for a in user.role_assignments.all()}
+    wanted = {
+        (role, division.code, department.pk if department else None, organisation_id)
+        for role, division, department in roles
+    }
+    current = {(a.role, a.division_id, a.department_id, a.organisation_id): a for a in user.role_assignments.all()}
     for key, assignment in current.items():
         if key not in wanted:
             assignment.delete()
     for role, division, department in roles:
-        if (role, division.code, department.pk if department else None) not in current:
-            RoleAssignment.objects.create(user=user, role=role, division=division, department=department)
+        if (role, division.code, department.pk if department else None, organisation_id) not in current:
+            RoleAssignment.objects.create(
+                user=user, role=role, division=division, department=department, organisation_id=organisation_id
+            )
     audit_record(
         actor=None,
         action="accounts.user_provisioned",

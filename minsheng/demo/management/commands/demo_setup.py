@@ -35,6 +35,9 @@ class Command(BaseCommand):
         for account in accounts:
             areas = "、".join(a.name for a in (account.area, *account.extra_areas))
             department = f" · {account.department.name}" if account.department else ""
-            lines.append(f"  {account.username:<{width}}  {role_label(account.role)}  {areas}{department}")
+            organisation = f" · {account.organisation_name}" if account.organisation_name else ""
+            lines.append(
+                f"  {account.username:<{width}}  {role_label(account.role)}  {areas}{department}{organisation}"
+            )
         lines += ["", f" Open {url} and sign in with an account above. Stop with Ctrl-C.", "=" * 72, ""]
         self.stdout.write("\n".join(str(line) for line in lines))
