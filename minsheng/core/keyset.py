@@ -163,6 +163,14 @@ def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bo
     return min(n, cap), n > cap
 
 
+def rows_after(queryset: QuerySet[_RowT], keys: Sequence[Key], values: Sequence[Any], limit: int) -> list[_RowT]:
+    """At most ``limit`` rows of ``queryset`` in the order of ``keys``, after the row whose order columns hold
+    ``values`` (empty: from the first). The to-do list's providers read with it (``core.modules.due_rows``)."""
+    if values:
+        queryset = queryset.filter(_beyond(keys, values, after=True))
+    return list(queryset.order_by(*(key.order() for key in keys))[:limit])
+
+
 def keyset_page(
     queryset: QuerySet[_RowT],
     keys: Sequence[Key],
