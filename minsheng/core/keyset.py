@@ -154,6 +154,11 @@ def _beyond(keys: Sequence[Key], values: Sequence[Any], *, after: bool) -> Q:
             same = Q(**{key.field: value})
         condition |= equal & beyond
         equal &= same
+    first, value = keys[0], values[0]
+    if not first.nullable and value is not None:
+        # The same rows, with the first column's bound said on its own: an index on it starts there instead of
+        # reading (and discarding) every entry before the cursor.
+        condition &= Q(**{f"{first.field}__{'gte' if after != first.descending else 'lte'}": value})
     return condition
 
 
