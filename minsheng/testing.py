@@ -424,7 +424,9 @@ def area_read(plan: str, table: str, column: str = "area_code") -> set[str]:
     assert f"Seq Scan on {table}" not in plan, plan
     found: set[str] = set()
     for number, line in enumerate(lines):
-        match = re.search(rf"Index Scan using (\w+) on {table}\b|Bitmap Index Scan on (\w+)", line)
+        match = re.search(
+            rf"Index (?:Only )?Scan (?:Backward )?using (\w+) on {table}\b|Bitmap Index Scan on (\w+)", line
+        )
         if not match:
             continue
         index = match.group(1) or match.group(2)

@@ -15,7 +15,7 @@ from minsheng.assistance.benefits.models import Benefit
 from minsheng.assistance.procedure.models import APPROVE, ProgrammeCase, Stage
 from minsheng.assistance.temporary.models import TemporaryAid
 from minsheng.core.crypto import mask_name
-from minsheng.core.modules import DueItem
+from minsheng.core.modules import DueItem, DuePosition, due_rows
 from minsheng.core.scoping import LEVEL_DIGITS
 
 if TYPE_CHECKING:
@@ -36,9 +36,9 @@ def _steps(user: User) -> QuerySet[ProgrammeCase]:
     return ProgrammeCase.objects.restrict(user, "view").filter(mine)
 
 
-def steps_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
-    """低保 / 特困 cases whose next step is this user's, by the item's deadline."""
-    cases = _steps(user).select_related("case", "case__application", "applicant").order_by("case__deadline", "pk")
+def steps_due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
+    """低保 / 特困 cases whose next step is this user's, by the item's deadline (none: last)."""
+    cases = _steps(user).select_related("case", "case__application", "applicant")
     return [
         DueItem(
             kind="procedure_step",
@@ -48,8 +48,9 @@ def steps_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
             deadline=case.case.deadline,
             subject=f"{case.case.application.receipt_number} {mask_name(case.applicant.name)}",
             overdue=case.case.deadline is not None and case.case.deadline < today,
+            position=position,
         )
-        for case in cases[:limit]
+        for case, position in due_rows(cases, "case__deadline", after, limit, nullable=True)
     ]
 
 
@@ -61,7 +62,7 @@ def _reviews(user: User, today: dt.date) -> QuerySet[Benefit]:
     return Benefit.objects.restrict(user, "change").filter(status=Benefit.Status.ACTIVE, next_review_on__lte=today)
 
 
-def reviews_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
+def reviews_due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     """Running benefits whose periodic review has come, oldest first."""
     benefits = (
         _reviews(user, today)
@@ -77,8 +78,9 @@ def reviews_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
             deadline=b.next_review_on,
             subject=mask_name(b.payee.name),
             overdue=b.next_review_on < today,
+            position=position,
         )
-        for b in benefits.order_by("next_review_on", "pk")[:limit]
+        for b, position in due_rows(benefits, "next_review_on", after, limit)
     ]
 
 
@@ -92,7 +94,9 @@ def _papers(user: User) -> QuerySet[TemporaryAid]:
     )
 
 
-def _temporary_row(aid: TemporaryAid, kind: str, title: str, deadline: dt.date | None, today: dt.date) -> DueItem:
+def _temporary_row(
+    aid: TemporaryAid, kind: str, title: str, deadline: dt.date | None, today: dt.date, position: DuePosition
+) -> DueItem:
     return DueItem(
         kind=kind,
         title=title,
@@ -101,14 +105,15 @@ def _temporary_row(aid: TemporaryAid, kind: str, title: str, deadline: dt.date |
         deadline=deadline,
         subject=mask_name(aid.person.name),
         overdue=deadline is not None and deadline < today,
+        position=position,
     )
 
 
-def papers_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
+def papers_due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     """Temporary assistance paid first whose papers are still to complete, by their deadline."""
-    aids = _papers(user).select_related("person").order_by("papers_due", "pk")[:limit]
+    aids = due_rows(_papers(user).select_related("person"), "papers_due", after, limit, nullable=True)
     title = _("Complete the papers of temporary assistance paid first")
-    return [_temporary_row(aid, "temporary_papers", title, aid.papers_due, today) for aid in aids]
+    return [_temporary_row(aid, "temporary_papers", title, aid.papers_due, today, at) for aid, at in aids]
 
 
 def papers_count(user: User, today: dt.date) -> int:
@@ -119,11 +124,12 @@ def _to_decide(user: User) -> QuerySet[TemporaryAid]:
     return TemporaryAid.objects.restrict(user, "decide").filter(status=TemporaryAid.Status.WITH_COUNTY)
 
 
-def temporary_decisions_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
+def temporary_decisions_due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     """Temporary assistance above the township's cap, for the county to decide, by the item's deadline."""
-    aids = _to_decide(user).select_related("person", "item_case").order_by("item_case__deadline", "pk")[:limit]
+    rows = _to_decide(user).select_related("person", "item_case")
+    aids = due_rows(rows, "item_case__deadline", after, limit, nullable=True)
     title = _("Decide temporary assistance above the township's cap")
-    return [_temporary_row(aid, "temporary_decide", title, aid.item_case.deadline, today) for aid in aids]
+    return [_temporary_row(aid, "temporary_decide", title, aid.item_case.deadline, today, at) for aid, at in aids]
 
 
 def temporary_decisions_count(user: User, today: dt.date) -> int:

@@ -154,6 +154,11 @@ def _beyond(keys: Sequence[Key], values: Sequence[Any], *, after: bool) -> Q:
             same = Q(**{key.field: value})
         condition |= equal & beyond
         equal &= same
+    first, value = keys[0], values[0]
+    if not first.nullable and value is not None:
+        # The same rows, with the first column's bound said on its own: an index on it starts there instead of
+        # reading (and discarding) every entry before the cursor.
+        condition &= Q(**{f"{first.field}__{'gte' if after != first.descending else 'lte'}": value})
     return condition
 
 
@@ -161,6 +166,14 @@ def capped_count(queryset: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bo
     """How many rows, read from at most ``cap + 1`` of them: (count, whether there are more than ``cap``)."""
     n = queryset.order_by()[: cap + 1].count()
     return min(n, cap), n > cap
+
+
+def rows_after(queryset: QuerySet[_RowT], keys: Sequence[Key], values: Sequence[Any], limit: int) -> list[_RowT]:
+    """At most ``limit`` rows of ``queryset`` in the order of ``keys``, after the row whose order columns hold
+    ``values`` (empty: from the first). The to-do list's providers read with it (``core.modules.due_rows``)."""
+    if values:
+        queryset = queryset.filter(_beyond(keys, values, after=True))
+    return list(queryset.order_by(*(key.order() for key in keys))[:limit])
 
 
 def keyset_page(

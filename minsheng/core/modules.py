@@ -31,7 +31,7 @@ import enum
 import functools
 import importlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -237,8 +237,19 @@ class StatisticsTable:
 
 
 @dataclass(frozen=True)
+class DuePosition:
+    """Where one kind of due work stands on a worker's to-do list: the value its provider sorts by (the deadline, or
+    a column the deadline grows with: a filing's effective day, the day materials were first awaited; None sorts
+    last) and the row's id. The next page of that kind starts after it."""
+
+    at: dt.date | dt.datetime | None
+    id: int
+
+
+@dataclass(frozen=True)
 class DueItem:
-    """One thing due for a user: what, for whom (masked), where, by when, and the page to do it on."""
+    """One thing due for a user: what, for whom (masked), where, by when, and the page to do it on; ``position``
+    places it in its kind's order (``due_rows`` sets it)."""
 
     kind: str
     title: str
@@ -248,19 +259,74 @@ class DueItem:
     subject: str = ""
     overdue: bool = False
     phone_url: str = ""  # the same work on a page made for a phone (a village worker's visit), when there is one
+    position: DuePosition | None = None
+
+
+# A provider of due work: ``(user, today, limit, after)`` → at most ``limit`` items after the position ``after`` (None:
+# from the first), in its order: the deadline never decreasing (empty deadlines last), each with its ``position``.
+DueItems = Callable[[Any, dt.date, int, DuePosition | None], list[DueItem]]
 
 
 @dataclass(frozen=True)
 class DueWork:
     """A kind of due work a module puts on a worker's to-do list: shown to users holding ``permission``; ``items``
-    lists at most ``limit`` of them for the user, soonest deadline first, and ``count`` counts them all."""
+    lists at most ``limit`` of them for the user after a position, soonest deadline first (``DueItems``; a query's
+    rows through ``due_rows``), and ``count`` counts them all. The desk merges the kinds' sorted, limited lists."""
 
     key: str
     label: Label
     permission: str
-    items: Callable[[Any, dt.date, int], list[DueItem]]
+    items: DueItems
     count: Callable[[Any, dt.date], int]
     order: int = 500
+
+
+def due_rows(
+    rows: QuerySet[Any], at: str, after: DuePosition | None, limit: int, *, nullable: bool = False
+) -> list[tuple[Any, DuePosition]]:
+    """At most ``limit`` rows of ``rows`` after the position ``after`` in the order (``at``, ``id``), each with its
+    position: a due-work provider's query reads only the rows the page can show (an index on the filter and ``at``
+    serves it). ``at`` may name a related column (``case__deadline``); ``nullable`` ones sort their empty values
+    last."""
+    from minsheng.core.keyset import Key, rows_after
+
+    keys = (Key(at, nullable=nullable), Key("id"))
+    values = [after.at, after.id] if after is not None else []
+    found = rows_after(rows, keys, values, limit)
+    return [(row, DuePosition(_attribute(row, at), row.pk)) for row in found]
+
+
+def _attribute(row: Any, path: str) -> Any:
+    value = row
+    for part in path.split("__"):
+        value = getattr(value, part, None) if value is not None else None
+    return value
+
+
+# A provider written before positions (it lists its first ``limit`` items) is read this far at most.
+FROM_START_ROWS = 500
+
+
+def _by_deadline(item: DueItem) -> tuple[bool, dt.date]:
+    return (item.deadline is None, item.deadline or dt.date.max)
+
+
+def from_start(items: Callable[[Any, dt.date, int], list[DueItem]]) -> DueItems:
+    """A provider without positions made one: it reads its first ``FROM_START_ROWS`` items, sorted by deadline, and
+    the page is taken from them by offset (``position.id`` is the item's place). Deeper pages cost more reads, so a
+    module converts its providers to ``due_rows``; this keeps a module working meanwhile."""
+
+    def provider(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
+        listed = sorted(
+            items(user, today, FROM_START_ROWS), key=lambda i: (i.deadline is None, i.deadline or dt.date.max)
+        )
+        start = after.id if after is not None else 0
+        return [
+            replace(item, position=DuePosition(None, start + n + 1))
+            for n, item in enumerate(listed[start : start + limit])
+        ]
+
+    return provider
 
 
 class ItemHandler(Protocol):

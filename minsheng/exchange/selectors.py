@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from minsheng.areas.models import Division
 from minsheng.core.crypto import mask_name
 from minsheng.core.keyset import Key
-from minsheng.core.modules import DueItem
+from minsheng.core.modules import DueItem, DuePosition, due_rows
 from minsheng.exchange.authorisations import members_on
 from minsheng.exchange.models import (
     Authorisation,
@@ -103,8 +103,9 @@ def findings_to_review(*, user: Any) -> QuerySet[Finding]:
     )
 
 
-def findings_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
-    """The monthly verification's findings to review (to-do list): one line per finding, the person masked."""
+def findings_due(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
+    """The monthly verification's findings to review (to-do list): one line per finding, the person masked; they
+    have no deadline, so they follow the dated work, the oldest run first."""
     return [
         DueItem(
             kind="verification_finding",
@@ -112,8 +113,9 @@ def findings_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
             url=reverse("exchange:finding_list") + f"#finding-{f.pk}",
             area_code=f.area_code,
             subject=f"{f.household.number} {f.person.name} {f.person.id_masked}",
+            position=position,
         )
-        for f in findings_to_review(user=user)[:limit]
+        for f, position in due_rows(findings_to_review(user=user), "check_run_id", after, limit)
     ]
 
 
@@ -210,7 +212,7 @@ def verifications_to_review(*, user: Any) -> QuerySet[Verification]:
     )
 
 
-def verifications_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def verifications_due(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     """The 核对申请 awaiting review (to-do list of the verification centre): one line per request."""
     return [
         DueItem(
@@ -220,8 +222,9 @@ def verifications_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
             url=reverse("exchange:verification_detail", args=[v.pk]),
             area_code=v.area_code,
             subject=v.household.number,
+            position=position,
         )
-        for v in verifications_to_review(user=user)[:limit]
+        for v, position in due_rows(verifications_to_review(user=user), "requested_at", after, limit)
     ]
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from minsheng.core.modules import DueItem
+from minsheng.core.modules import DueItem, DuePosition, due_rows
 from minsheng.funeral.models import Complaint, Facility, FiledPrice, FuneralCase, PriceFiling, Settlement
 from minsheng.funeral.services import prices_in_force
 from minsheng.workdays.services import Calendar
@@ -149,9 +149,9 @@ def _filings_to_review(user: User) -> QuerySet[PriceFiling]:
     return PriceFiling.objects.restrict(user, "review").filter(status=PriceFiling.Status.SUBMITTED)
 
 
-def filings_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
+def filings_due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     """Filings waiting for the bureau's review, by effective date (they must be reviewed before it)."""
-    rows = _filings_to_review(user).select_related("facility").order_by("effective_from", "pk")
+    rows = due_rows(_filings_to_review(user).select_related("facility"), "effective_from", after, limit)
     return [
         DueItem(
             kind="funeral_filing",
@@ -161,8 +161,9 @@ def filings_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
             deadline=f.effective_from - dt.timedelta(days=1),
             subject=f.facility.name,
             overdue=f.effective_from <= today,
+            position=position,
         )
-        for f in rows[:limit]
+        for f, position in rows
     ]
 
 
@@ -175,9 +176,9 @@ def _complaints_due(user: User, today: dt.date) -> QuerySet[Complaint]:
     return Complaint.objects.restrict(user, "change").filter(status=Complaint.Status.OPEN, answer_due__lte=horizon)
 
 
-def complaints_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
+def complaints_due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     """Price reports near their answer deadline, or past it."""
-    rows = _complaints_due(user, today).select_related("facility").order_by("answer_due", "pk")
+    rows = due_rows(_complaints_due(user, today).select_related("facility"), "answer_due", after, limit)
     return [
         DueItem(
             kind="funeral_complaint",
@@ -187,8 +188,9 @@ def complaints_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
             deadline=c.answer_due,
             subject=f"{c.receipt_number} {c.facility.name}",
             overdue=c.answer_due < today,
+            position=position,
         )
-        for c in rows[:limit]
+        for c, position in rows
     ]
 
 

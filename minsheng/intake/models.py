@@ -74,7 +74,13 @@ class Consultation(ScopedModel):
         verbose_name_plural = _("consultations")
         ordering = ["-recorded_at", "-id"]
         # The window's list: the area's consultations of the time window, newest first (docs/architecture.md, Lists).
-        indexes = [area_index("area_code", "recorded_at", name="consultation_area_time")]
+        # A village or township reads its area's range; a county's range holds every year of hundreds of villages
+        # (the time is no bound inside a range of areas), so a wide scope reads the time order backwards instead,
+        # the area checked in the index, and stops at the page's end: the planner picks by the scope's share.
+        indexes = [
+            area_index("area_code", "recorded_at", name="consultation_area_time"),
+            area_index("recorded_at", "id", "area_code", name="consultation_time_area"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(outcome="referred", referred_to__isnull=False) | ~models.Q(outcome="referred"),

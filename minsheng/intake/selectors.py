@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import blind_index, mask_name
 from minsheng.core.keyset import Key
-from minsheng.core.modules import DueItem, item_handlers
+from minsheng.core.modules import DueItem, DuePosition, due_rows, item_handlers
 from minsheng.intake.models import Application, Attachment, Consultation, ItemCase, Notification
 from minsheng.people.idnumbers import InvalidIdNumber, normalize_for_index
 from minsheng.people.models import Membership
@@ -34,12 +34,10 @@ def _subject(case: ItemCase) -> str:
     return f"{case.application.receipt_number} {mask_name(case.for_person.name)}"
 
 
-def _rows(cases: QuerySet[ItemCase], limit: int) -> list[ItemCase]:
-    return list(
-        cases.select_related("item", "application", "application__person", "beneficiary").order_by("deadline", "pk")[
-            :limit
-        ]
-    )
+def _rows(cases: QuerySet[ItemCase], limit: int, after: DuePosition | None) -> list[tuple[ItemCase, DuePosition]]:
+    """The page's items after ``after`` by (deadline, id), items without a deadline last."""
+    related = cases.select_related("item", "application", "application__person", "beneficiary")
+    return due_rows(related, "deadline", after, limit, nullable=True)
 
 
 def _to_receive(user: User) -> QuerySet[ItemCase]:
@@ -55,7 +53,9 @@ def _to_decide(user: User) -> QuerySet[ItemCase]:
     )
 
 
-def _due(case: ItemCase, kind: str, title: str, today: dt.date, deadline: dt.date | None) -> DueItem:
+def _due(
+    case: ItemCase, kind: str, title: str, today: dt.date, deadline: dt.date | None, position: DuePosition
+) -> DueItem:
     return DueItem(
         kind=kind,
         title=f"{title}: {case.item.name}",
@@ -64,23 +64,24 @@ def _due(case: ItemCase, kind: str, title: str, today: dt.date, deadline: dt.dat
         deadline=deadline,
         subject=_subject(case),
         overdue=deadline is not None and deadline < today,
+        position=position,
     )
 
 
-def receive_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
+def receive_due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     """Items routed to the user's department and not yet received (签收), nearest deadline first."""
     title = _("Receive")
-    return [_due(c, "intake_receive", title, today, c.deadline) for c in _rows(_to_receive(user), limit)]
+    return [_due(c, "intake_receive", title, today, c.deadline, at) for c, at in _rows(_to_receive(user), limit, after)]
 
 
 def receive_count(user: User, today: dt.date) -> int:
     return _to_receive(user).count()
 
 
-def decide_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
+def decide_due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     """Received items waiting for the department's decision, nearest deadline first."""
     title = _("Decide")
-    return [_due(c, "intake_decide", title, today, c.deadline) for c in _rows(_to_decide(user), limit)]
+    return [_due(c, "intake_decide", title, today, c.deadline, at) for c, at in _rows(_to_decide(user), limit, after)]
 
 
 def decide_count(user: User, today: dt.date) -> int:
@@ -91,23 +92,26 @@ def _awaited(user: User) -> QuerySet[ItemCase]:
     return ItemCase.objects.restrict(user, "change").filter(status=ItemCase.Status.WAITING_MATERIALS)
 
 
-def materials_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
-    """Items waiting for materials, by the day they remind the applicant (longest waiting first)."""
+def materials_due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
+    """Items waiting for materials, by the day they remind the applicant (longest waiting first): that day grows with
+    the day they began to wait, so the kind's position is that day (and the id)."""
     calendar = Calendar()
-    cases = list(
-        _awaited(user)
-        .select_related("item", "application", "application__person", "beneficiary")
-        .order_by("waiting_since", "pk")[:limit]
+    cases = due_rows(
+        _awaited(user).select_related("item", "application", "application__person", "beneficiary"),
+        "waiting_since",
+        after,
+        limit,
+        nullable=True,
     )
     title = _("Materials awaited")
     rows = []
-    for case in cases:
+    for case, position in cases:
         remind_on = (
             calendar.add_working_days(case.waiting_since, settings.MATERIALS_REMINDER_WORKING_DAYS)
             if case.waiting_since
             else None
         )
-        rows.append(_due(case, "intake_materials", title, today, remind_on))
+        rows.append(_due(case, "intake_materials", title, today, remind_on, position))
     return rows
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from minsheng.accounts.models import RoleAssignment
 from minsheng.core.crypto import mask_name
 from minsheng.core.keyset import Key
-from minsheng.core.modules import DueItem, VisitSubject, visit_kind
+from minsheng.core.modules import DueItem, DuePosition, VisitSubject, due_rows, visit_kind
 from minsheng.core.roles import Role
 from minsheng.monitoring.models import Alert, MonitoredHousehold, Visit, WarningRule
 
@@ -86,7 +86,10 @@ def to_confirm(*, user: Any) -> QuerySet[Alert]:
     )
 
 
-def _due(alerts: QuerySet[Alert], kind: str, today: dt.date, limit: int, phone: bool = False) -> list[DueItem]:
+def _due(
+    alerts: QuerySet[Alert], kind: str, today: dt.date, limit: int, after: DuePosition | None, phone: bool = False
+) -> list[DueItem]:
+    """The warnings of the to-do list after ``after``, by deadline (the (status, area, deadline, id) index)."""
     return [
         DueItem(
             kind=kind,
@@ -97,21 +100,22 @@ def _due(alerts: QuerySet[Alert], kind: str, today: dt.date, limit: int, phone: 
             subject=f"{mask_name(a.person.name)} {a.person.id_masked}",
             overdue=a.due_on < today and a.status == Alert.Status.OPEN,
             phone_url=reverse("monitoring:visit_phone", args=[a.pk]) if phone else "",
+            position=position,
         )
-        for a in alerts.select_related("person")[:limit]
+        for a, position in due_rows(alerts.select_related("person"), "due_on", after, limit)
     ]
 
 
-def visits_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
-    return _due(to_visit(user=user), "warning_visit", today, limit, phone=True)
+def visits_due(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
+    return _due(to_visit(user=user), "warning_visit", today, limit, after, phone=True)
 
 
 def visits_due_count(user: Any, today: dt.date) -> int:
     return to_visit(user=user).count()
 
 
-def confirmations_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
-    return _due(to_confirm(user=user), "warning_confirm", today, limit)
+def confirmations_due(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
+    return _due(to_confirm(user=user), "warning_confirm", today, limit, after)
 
 
 def confirmations_due_count(user: Any, today: dt.date) -> int:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.areas.models import Division
 from minsheng.assistance.benefits.models import Benefit
-from minsheng.core.modules import DueItem
+from minsheng.core.modules import DueItem, DuePosition, due_rows
 from minsheng.core.months import add_months, months_between
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import PREPARE
@@ -159,7 +159,7 @@ def _to_approve(user: User) -> QuerySet[PayrollBatch]:
     )
 
 
-def batches_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
+def batches_due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     """Payroll batches prepared and waiting for approval, oldest month first."""
     return [
         DueItem(
@@ -168,8 +168,9 @@ def batches_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
             % {"programme": batch.get_programme_display(), "month": f"{batch.period:%Y-%m}"},
             url=reverse("payments:batch_detail", args=[batch.pk]),
             area_code=batch.area_code,
+            position=position,
         )
-        for batch in _to_approve(user).order_by("period", "pk")[:limit]
+        for batch, position in due_rows(_to_approve(user), "period", after, limit)
     ]
 
 

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from minsheng.core.modules import DueItem
+from minsheng.core.modules import DueItem, DuePosition, due_rows
 from minsheng.relief.models import Admission, Patrol, Station, Tracing
 
 if TYPE_CHECKING:
@@ -100,9 +100,10 @@ def _stays_due(user: User, today: dt.date) -> QuerySet[Admission]:
     )
 
 
-def stays_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
+def stays_due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     """Stays reaching their limit (or past it): record the departure, or an extension with its reason."""
-    rows = _stays_due(user, today).only("pk", "number", "name", "area_code", "stay_until").order_by("stay_until", "pk")
+    stays = _stays_due(user, today).only("pk", "number", "name", "area_code", "stay_until")
+    rows = due_rows(stays, "stay_until", after, limit)
     return [
         DueItem(
             kind="relief_stay",
@@ -112,8 +113,9 @@ def stays_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
             deadline=a.stay_until,
             subject=f"{a.number} {a.display_name}",
             overdue=a.stay_until < today,
+            position=position,
         )
-        for a in rows[:limit]
+        for a, position in rows
     ]
 
 
@@ -125,9 +127,9 @@ def _announcements_due(user: User) -> QuerySet[Tracing]:
     return Tracing.objects.restrict(user, "change").filter(status=Tracing.Status.OPEN, published_at__isnull=True)
 
 
-def announcements_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
+def announcements_due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     """Tracings whose public announcement is not published yet, by their deadline."""
-    rows = _announcements_due(user).select_related("admission").order_by("announcement_due", "pk")
+    rows = due_rows(_announcements_due(user).select_related("admission"), "announcement_due", after, limit)
     return [
         DueItem(
             kind="relief_announcement",
@@ -137,8 +139,9 @@ def announcements_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
             deadline=t.announcement_due,
             subject=f"{t.admission.number} {t.admission.display_name}",
             overdue=t.announcement_due < today,
+            position=position,
         )
-        for t in rows[:limit]
+        for t, position in rows
     ]
 
 

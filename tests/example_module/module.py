@@ -21,6 +21,7 @@ from minsheng.core.modules import (
     CellWindow,
     DemoStep,
     DueItem,
+    DuePosition,
     DueWork,
     FlowCells,
     Headline,
@@ -74,8 +75,12 @@ def views_figure(rows: CellReader, end: dt.date, note: str) -> tuple[int | None,
     return rows.flow("example_views")[0], note
 
 
-def due(user: User, today: dt.date, limit: int) -> list[DueItem]:
-    return [DueItem("example_due", "审核公墓价格", "/example/board/", "321302000000", today)][:limit]
+def due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
+    """One thing due (a module's query would read its rows with ``due_rows``); after it, nothing."""
+    item = DueItem(
+        "example_due", "审核公墓价格", "/example/board/", "321302000000", today, position=DuePosition(today, 1)
+    )
+    return [item][:limit] if after is None else []
 
 
 def meal_subject(user: User, pk: int) -> VisitSubject | None:

@@ -81,3 +81,6 @@ class BenefitFilterForm(StyledForm):
         label=gettext_lazy("Status"), choices=[("", gettext_lazy("All")), *list(Benefit.Status.choices)], required=False
     )
     review_due = forms.BooleanField(label=gettext_lazy("Review due"), required=False)
+    since = forms.DateField(
+        label=gettext_lazy("Stopped ones since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

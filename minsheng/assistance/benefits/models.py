@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.assistance.means.models import Assessment, AssessmentResult
 from minsheng.assistance.programmes import Programme, category_label
+from minsheng.core.keyset import area_index
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
 # --- Enrolment (保障对象): what is paid every month, from when, and its history -------------------------------
@@ -33,7 +34,8 @@ class Benefit(ScopedModel):
     payee = models.ForeignKey(
         "people.Person", verbose_name=_("paid to"), on_delete=models.PROTECT, related_name="benefits"
     )
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    # No index of its own: the (area, id) index below leads with it and serves the door's prefix (issue 22).
+    area_code = models.CharField(_("area code"), max_length=12)
     category = models.CharField(_("category"), max_length=30, blank=True, default="")
     covered = models.PositiveSmallIntegerField(_("persons covered"), default=1)
     monthly_fen = models.BigIntegerField(_("monthly amount (fen)"))
@@ -77,6 +79,11 @@ class Benefit(ScopedModel):
             ),
         ]
         indexes = [
+            # The benefits list, newest first: a village's or township's range of the (area, id) index; a county's
+            # or the city's read backwards in the (id, area) one, the area checked in the index (docs/architecture.md,
+            # "Lists").
+            area_index("area_code", "id", name="benefit_area_id"),
+            area_index("id", "area_code", name="benefit_id_area"),
             models.Index(fields=["programme", "status"], name="benefit_programme_status"),
             # The payroll ends due tapers before every generation: the few tapering benefits are found by this.
             models.Index(fields=["taper_until"], condition=Q(status="tapering"), name="benefit_tapering_until"),

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from minsheng.assistance.benefits.models import Benefit, BenefitChange
 from minsheng.assistance.means.models import EconomicStatus
+from minsheng.core.keyset import Key
 from minsheng.people.models import Membership
 
 if TYPE_CHECKING:
@@ -42,6 +43,26 @@ def benefit_list(
     if review_due:
         benefits = benefits.filter(status=Benefit.Status.ACTIVE, next_review_on__lte=today or timezone.localdate())
     return benefits.order_by("area_code", "programme", "id")
+
+
+# Stopped benefits (their history grows every month) are listed back this many days unless the user chooses an
+# earlier day; running, tapering and suspended ones are all listed.
+LIST_WINDOW_DAYS = 90
+# Newest first: the (area, id) index for a village's or township's range, the (id, area) one read backwards for a
+# wide scope (docs/architecture.md, "Lists").
+BENEFIT_KEYS = (Key("id", descending=True),)
+
+
+def benefit_page_rows(
+    *, user: User, stopped_since: dt.date, programme: str = "", status: str = "", review_due: bool = False
+) -> QuerySet[Benefit]:
+    """The benefits list's rows: those of the filters, the stopped ones only when they stopped paying from the month
+    of ``stopped_since`` on."""
+    benefits = benefit_list(user=user, programme=programme, status=status, review_due=review_due)
+    if status in {"", Benefit.Status.STOPPED}:
+        month = stopped_since.replace(day=1)
+        benefits = benefits.filter(~Q(status=Benefit.Status.STOPPED) | Q(stopped_from__gte=month))
+    return benefits
 
 
 def reviews_due(*, user: User, today: dt.date | None = None) -> QuerySet[Benefit]:

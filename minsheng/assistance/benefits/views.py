@@ -3,10 +3,10 @@ approver makes to it; and the printable notice of a benefit's latest decision as
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -29,20 +29,28 @@ from minsheng.assistance.benefits.notices import notice_for_benefit
 from minsheng.assistance.pdf import notice_viewed
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import StyledForm
+from minsheng.core.keyset import cursor_of, keyset_page
 from minsheng.core.pdf import pdf_response, render_notice
 from minsheng.core.steps import service_step
 from minsheng.core.templatetags.money import yuan
 
+BENEFITS_PAGE = 50
+
 
 @role_required("assistance.view_benefit")
 def benefit_list(request: AuthenticatedRequest) -> HttpResponse:
-    form = BenefitFilterForm(request.GET or None)
-    filters: dict[str, Any] = {}
-    if form.is_valid():
-        filters = {k: v for k, v in form.cleaned_data.items() if v}
-    benefits = selectors.benefit_list(user=request.user, **filters)
-    page = Paginator(benefits, 50).get_page(request.GET.get("page"))
-    return render(request, "assistance/benefits/list.html", {"form": form, "page": page})
+    """The benefits of the user's areas, newest first, a keyset page at a time: running ones all, stopped ones of
+    the window (by default the last ``LIST_WINDOW_DAYS`` days; the user chooses an earlier day)."""
+    form = BenefitFilterForm({k: v for k, v in request.GET.items() if k != "cursor"} or None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "assistance/benefits/list.html", {"form": form, "page": None}, status=400)
+    filters: dict[str, Any] = {k: v for k, v in form.cleaned_data.items() if v} if form.is_bound else {}
+    since = filters.pop("since", None) or timezone.localdate() - dt.timedelta(days=selectors.LIST_WINDOW_DAYS)
+    benefits = selectors.benefit_page_rows(user=request.user, stopped_since=since, **filters)
+    page = keyset_page(
+        benefits, selectors.BENEFIT_KEYS, cursor=cursor_of(request), size=BENEFITS_PAGE, salt="assistance.benefits"
+    )
+    return render(request, "assistance/benefits/list.html", {"form": form, "page": page, "since": since})
 
 
 @role_required("assistance.view_benefit")

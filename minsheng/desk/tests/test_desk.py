@@ -127,14 +127,17 @@ def test_the_list_is_by_deadline_filterable_and_paginated(personas: Personas) ->
     _everything(personas)
     handler = _client(personas[Role.DEPARTMENT_HANDLER])
     first = handler.get(reverse("desk:todo")).context["due"]
-    assert (first.total, first.pages, len(first.rows)) == (PAGE_SIZE + 4, 2, PAGE_SIZE)
+    assert (first.total, len(first.rows), first.has_next) == (PAGE_SIZE + 4, PAGE_SIZE, True)
     deadlines = [row.deadline for row in first.rows]
     assert deadlines == sorted(deadlines)
-    second = handler.get(reverse("desk:todo"), {"page": "2"}).context["due"]
-    assert len(second.rows) == 4 and second.rows[-1].deadline >= deadlines[-1]
+    second = handler.get(reverse("desk:todo"), {"cursor": first.next_cursor}).context["due"]
+    assert (len(second.rows), second.has_next) == (4, False)
+    assert second.rows[0].deadline >= deadlines[-1]
+    assert not {r.url for r in first.rows} & {r.url for r in second.rows}  # each item once
     only = handler.get(reverse("desk:todo"), {"kind": "intake_decide"}).context["due"]
     assert (only.total, [r.kind for r in only.rows]) == (1, ["intake_decide"])
-    assert handler.get(reverse("desk:todo"), {"page": "x"}).status_code == 200  # a bad page is the first
+    assert handler.get(reverse("desk:todo"), {"page": "x"}).status_code == 200  # the old page numbers: the first
+    assert handler.get(reverse("desk:todo"), {"cursor": "forged"}).status_code == 400
 
 
 def test_the_header_counts_what_is_due(personas: Personas) -> None:

@@ -43,7 +43,7 @@ def _assets(p: Personas, person: Any, yuan: str) -> None:
 def _due(user: Any) -> tuple[int, list[Any]]:
     work = next(w for m in modules() for w in m.due_work if w.key == "verification_finding")
     today = timezone.localdate()
-    return work.count(user, today), work.items(user, today, 10)
+    return work.count(user, today), work.items(user, today, 10, None)
 
 
 def test_findings_bring_a_running_benefits_review_forward_and_reach_the_to_do_list(personas: Personas) -> None:

@@ -97,7 +97,9 @@ def test_filing_review_and_public_display_with_history_and_changes_in_per_cent(p
         prices={single.pk: 2_660_000, double.pk: 3_220_000, burial.pk: 126_000},
     )
     assert filings_due_count(personas[Role.COUNTY_APPROVER], timezone.localdate()) == 1
-    assert [i.subject for i in filings_due(personas[Role.COUNTY_APPROVER], timezone.localdate(), 5)] == ["宿城永安陵园"]
+    assert [i.subject for i in filings_due(personas[Role.COUNTY_APPROVER], timezone.localdate(), 5, None)] == [
+        "宿城永安陵园"
+    ]
     assert filings_due_count(staff, timezone.localdate()) == 0  # the facility does not review itself
     _accept(personas, cut, dt.date(2023, 3, 1))
 
@@ -237,13 +239,13 @@ def test_reports_near_their_deadline_are_due_work_for_the_county(personas: Perso
     )
     approver = personas[Role.COUNTY_APPROVER]
     later = complaint.answer_due - dt.timedelta(days=1)
-    assert [i.subject for i in complaints_due(approver, later, 5)] == [
+    assert [i.subject for i in complaints_due(approver, later, 5, None)] == [
         f"{complaint.receipt_number} {own_facility(personas).name}"
     ]
-    assert complaints_due(approver, complaint.answer_due - dt.timedelta(days=40), 5) == []
-    assert complaints_due(personas[STAFF], later, 5) == []  # the facility does not see reports about itself
+    assert complaints_due(approver, complaint.answer_due - dt.timedelta(days=40), 5, None) == []
+    assert complaints_due(personas[STAFF], later, 5, None) == []  # the facility does not see reports about itself
     complaint_answer(actor=approver, complaint=complaint, answer="已核查并责令整改")
-    assert complaints_due(approver, later, 5) == []
+    assert complaints_due(approver, later, 5, None) == []
     with pytest.raises(ValidationError, match="已答复"):
         complaint_answer(actor=approver, complaint=complaint, answer="再次答复")
 

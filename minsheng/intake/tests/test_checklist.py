@@ -157,10 +157,10 @@ def test_a_waiting_item_is_on_the_window_s_to_do_list_by_its_reminder_day(person
     settings.MATERIALS_REMINDER_WORKING_DAYS = 3
     case = _waiting(personas)
     ItemCase.objects.unscoped().filter(pk=case.pk).update(waiting_since=dt.date(2026, 3, 2))
-    [row] = materials_due(personas[Role.TOWNSHIP_WINDOW], dt.date(2026, 3, 6), 10)
+    [row] = materials_due(personas[Role.TOWNSHIP_WINDOW], dt.date(2026, 3, 6), 10, None)
     assert (row.kind, row.deadline, row.overdue) == ("intake_materials", dt.date(2026, 3, 5), True)
     assert row.url == reverse("intake:case_detail", args=[case.pk]) and row.subject.endswith("郑*")
-    assert materials_due(personas.outsider(Role.TOWNSHIP_WINDOW), dt.date(2026, 3, 6), 10) == []
+    assert materials_due(personas.outsider(Role.TOWNSHIP_WINDOW), dt.date(2026, 3, 6), 10, None) == []
 
 
 # --- What a department sees ---------------------------------------------------------------------------------------

@@ -212,3 +212,35 @@ def test_the_decided_items_are_those_of_the_window_unless_the_user_goes_further_
     since = (timezone.localdate() - dt.timedelta(days=200)).isoformat()
     assert client.get(reverse("intake:inbox"), {"show": "decided", "since": since}).context["page"].count == 3
     assert client.get(reverse("intake:inbox"), {"show": "decided", "since": "2026-02-30"}).status_code == 400
+
+
+@on_postgresql
+def test_a_county_reads_its_consultations_in_time_order_and_stops_at_the_page(personas: Personas) -> None:
+    """A county's area range holds every year of its villages: through (area, time) it read them all and sorted the
+    window (3,014 buffer pages against a township's 1,459). Through (time, id, area) it reads the window backwards,
+    the area checked in the index, and stops after the page: no sort, and the next page starts at its cursor."""
+    from minsheng.areas.models import Division
+
+    villages = list(Division.objects.filter(level="village", code__startswith="321302").values_list("code", flat=True))
+    now = timezone.now()
+    _consultations(personas, 1)
+    consultation = Consultation.objects.unscoped().get()
+    copies(  # two years of the county's villages, and as much of the rest of the city
+        consultation,
+        6000,
+        lambda k, c: setattr_all(
+            c,
+            area_code=villages[k % len(villages)] if k % 2 else elsewhere(k),
+            recorded_at=now - dt.timedelta(hours=3 * k),
+        ),
+    )
+    client = _client(personas[Role.COUNTY_APPROVER])
+    first = client.get(reverse("intake:consultations"))
+    assert (first.status_code, len(first.context["page"].rows)) == (200, first.context["page"].size)
+    for query in ({}, {"cursor": first.context["page"].next_cursor}):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("intake:consultations"), query).status_code == 200
+        plan = index_plan(list_query(captured.captured_queries, "intake_consultation"), "intake_consultation")
+        assert area_read(plan, "intake_consultation") == {"consultation_time_area"}
+        assert "Index Scan Backward using consultation_time_area" in plan and "Sort" not in plan, plan
+    assert "(recorded_at <=" in plan, plan  # the cursor's page starts at the cursor in the index

@@ -255,7 +255,7 @@ def test_the_to_do_list_per_role(personas: Personas, people: dict[str, Any]) -> 
     worker = p[Role.VILLAGE_WORKER]
     assert worker.has_perm(visit.permission) and not worker.has_perm(confirm.permission)
     assert visit.count(worker, TODAY) == 3
-    items = visit.items(worker, TODAY, 10)
+    items = visit.items(worker, TODAY, 10, None)
     assert [i.kind for i in items] == ["warning_visit"] * 3
     assert all("*" in i.subject for i in items)  # names masked on the list
     assert visit.count(p.outsider(Role.VILLAGE_WORKER), TODAY) == 0  # another county's worker sees none

@@ -219,7 +219,7 @@ def test_the_service_worker_and_the_manifest(personas: Personas) -> None:
 
 def test_the_to_do_item_links_to_the_phone_page(personas: Personas, alert: Alert) -> None:
     work = {w.key: w for module in modules() for w in module.due_work}
-    items = work["warning_visit"].items(personas[Role.VILLAGE_WORKER], TODAY, 10)
+    items = work["warning_visit"].items(personas[Role.VILLAGE_WORKER], TODAY, 10, None)
     assert [i.phone_url for i in items] == [reverse("monitoring:visit_phone", args=[alert.pk])]
     todo = _worker(personas).get(reverse("desk:todo")).content.decode()
     assert reverse("monitoring:visit_phone", args=[alert.pk]) in todo

@@ -90,7 +90,7 @@ def test_stays_reaching_their_limit_are_due_work(personas: Personas) -> None:
     due = admit(personas, known=True, at=_at(today - dt.timedelta(days=9)), name="李德明")
     admit(personas, known=True, at=_at(today - dt.timedelta(days=2)), name="赵国华")  # not yet
     staff = personas[STAFF]
-    items = stays_due(staff, today, 10)
+    items = stays_due(staff, today, 10, None)
     assert [(i.subject, i.deadline, i.overdue) for i in items] == [
         (f"{late.number} 王志强", today - dt.timedelta(days=2), True),
         (f"{due.number} 李德明", today + dt.timedelta(days=1), False),
@@ -170,7 +170,7 @@ def test_an_unknown_identity_opens_a_tracing_with_its_announcement_deadline_in_w
         rule.pk,
     )
     staff = personas[STAFF]
-    items = announcements_due(staff, dt.date(2026, 1, 21), 5)
+    items = announcements_due(staff, dt.date(2026, 1, 21), 5, None)
     assert [(i.kind, i.deadline, i.overdue) for i in items] == [("relief_announcement", dt.date(2026, 1, 20), True)]
     assert announcements_due_count(staff, dt.date(2026, 1, 21)) == 1
     assert announcements_due_count(personas.outsider(STAFF), dt.date(2026, 1, 21)) == 0
