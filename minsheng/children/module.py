@@ -21,7 +21,6 @@ from minsheng.core.modules import (
     RoleSpec,
     StatisticsFamily,
     VisitKind,
-    from_start,
 )
 from minsheng.core.roles import Role
 
@@ -116,7 +115,7 @@ MODULE = Module(
             "child_visit",
             _("Children to visit"),
             "children.change_child",
-            items=from_start(selectors.visits_due),
+            items=selectors.visits_due,
             count=selectors.visits_due_count,
             order=30,
         ),
@@ -124,7 +123,7 @@ MODULE = Module(
             "child_report",
             _("Mandatory reports to review"),
             "children.change_mandatoryreport",
-            items=from_start(selectors.reports_due),
+            items=selectors.reports_due,
             count=selectors.reports_due_count,
             order=31,
         ),

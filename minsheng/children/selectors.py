@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from minsheng.accounts.models import RoleAssignment, User
 from minsheng.areas.models import Division
 from minsheng.children.models import CarePlace, CareProject, Child, MandatoryReport
-from minsheng.core.modules import DueItem
+from minsheng.core.modules import DueItem, DuePosition, due_rows
 
 DIRECTOR, SUPERVISOR = "child_director", "child_supervisor"
 PAGE_MAX = 50
@@ -142,13 +142,13 @@ def _visits_due(user: User, today: dt.date) -> QuerySet[Child]:
     return rows.filter(next_visit_due__lte=today + dt.timedelta(days=7))
 
 
-def visits_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
+def visits_due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     from django.urls import reverse
     from django.utils.translation import gettext as _
 
     from minsheng.core.crypto import mask_name
 
-    rows = _visits_due(user, today).select_related("person").order_by("next_visit_due", "id")[:limit]
+    rows = due_rows(_visits_due(user, today).select_related("person"), "next_visit_due", after, limit)
     return [
         DueItem(
             kind="child_visit",
@@ -159,8 +159,9 @@ def visits_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
             subject=mask_name(c.person.name),
             overdue=bool(c.next_visit_due and c.next_visit_due < today),
             phone_url=reverse("monitoring:visit_kind_phone", args=["children.visit", c.pk]),
+            position=position,
         )
-        for c in rows
+        for c, position in rows
     ]
 
 
@@ -172,12 +173,12 @@ def _reports_open(user: User) -> QuerySet[MandatoryReport]:
     return MandatoryReport.objects.restrict(user, "change").filter(status=MandatoryReport.Status.OPEN)
 
 
-def reports_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
+def reports_due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     from django.urls import reverse
     from django.utils import timezone
     from django.utils.translation import gettext as _
 
-    rows = _reports_open(user).order_by("deadline_at", "id")[:limit]
+    rows = due_rows(_reports_open(user), "deadline_at", after, limit)
     return [
         DueItem(
             kind="child_report",
@@ -186,8 +187,9 @@ def reports_due(user: User, today: dt.date, limit: int) -> list[DueItem]:
             area_code=r.area_code,
             deadline=timezone.localtime(r.deadline_at).date(),
             overdue=r.deadline_at < timezone.now(),
+            position=position,
         )
-        for r in rows
+        for r, position in rows
     ]
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from minsheng.core.keyset import Key
-from minsheng.core.modules import DueItem
+from minsheng.core.modules import DueItem, DuePosition, due_rows
 from minsheng.core.months import month_of
 from minsheng.eldercare.models import (
     CareItem,
@@ -210,11 +210,10 @@ def _service_label(code: str) -> str:
     return str(dict(Service.choices).get(code, code))
 
 
-def visits_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
-    """A provider's worker: this month's lines with visits still owed."""
+def visits_due(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
+    """A provider's worker: this month's lines with visits still owed (all due at the month's end)."""
     month = month_of(today)
     last = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
-    rows = worker_lines(user=user, month=month).order_by("area_code", "id")[:limit]
     return [
         DueItem(
             kind="care_visit",
@@ -225,8 +224,9 @@ def visits_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
             deadline=last,
             subject=f"{line.elder.name} {line.elder.id_masked}",
             phone_url=reverse("monitoring:visit_kind_phone", args=["eldercare.service", line.pk]),
+            position=position,
         )
-        for line in rows
+        for line, position in due_rows(worker_lines(user=user, month=month), "month", after, limit)
     ]
 
 
@@ -234,15 +234,10 @@ def visits_due_count(user: Any, today: dt.date) -> int:
     return worker_lines(user=user, month=month_of(today)).count()
 
 
-def village_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def village_due(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     """The village worker: this month's care visits still owed in the village (the provider's work to follow)."""
     month = month_of(today)
-    rows = (
-        OrderLine.objects.restrict(user, "view")
-        .filter(month=month, delivered__lt=F("owed"))
-        .select_related("elder")
-        .order_by("area_code", "id")[:limit]
-    )
+    rows = OrderLine.objects.restrict(user, "view").filter(month=month, delivered__lt=F("owed")).select_related("elder")
     last = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
     return [
         DueItem(
@@ -253,8 +248,9 @@ def village_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
             area_code=line.area_code,
             deadline=last,
             subject=f"{line.elder.name} {line.elder.id_masked}",
+            position=position,
         )
-        for line in rows
+        for line, position in due_rows(rows, "month", after, limit)
     ]
 
 
@@ -262,7 +258,7 @@ def village_due_count(user: Any, today: dt.date) -> int:
     return OrderLine.objects.restrict(user, "view").filter(month=month_of(today), delivered__lt=F("owed")).count()
 
 
-def missed_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def missed_due(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     return [
         DueItem(
             kind="care_missed",
@@ -273,8 +269,9 @@ def missed_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
             deadline=line.month,
             subject=f"{line.elder.name} {line.elder.id_masked}",
             overdue=True,
+            position=position,
         )
-        for line in missed(user=user, today=today).select_related("elder")[:limit]
+        for line, position in due_rows(missed(user=user, today=today).select_related("elder"), "month", after, limit)
     ]
 
 
@@ -282,7 +279,7 @@ def missed_count(user: Any, today: dt.date) -> int:
     return missed(user=user, today=today).count()
 
 
-def verify_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def verify_due(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     return [
         DueItem(
             kind="care_verify",
@@ -292,8 +289,9 @@ def verify_due(user: Any, today: dt.date, limit: int) -> list[DueItem]:
             area_code=v.area_code,
             deadline=timezone.localtime(v.checked_in_at).date(),
             subject=f"{v.elder.name} {v.elder.id_masked}",
+            position=position,
         )
-        for v in to_verify(user=user)[:limit]
+        for v, position in due_rows(to_verify(user=user), "checked_in_at", after, limit)
     ]
 
 
@@ -301,7 +299,7 @@ def verify_count(user: Any, today: dt.date) -> int:
     return to_verify(user=user).count()
 
 
-def liveness_items(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def liveness_items(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     from minsheng.core.crypto import mask_name
 
     return [
@@ -313,8 +311,9 @@ def liveness_items(user: Any, today: dt.date, limit: int) -> list[DueItem]:
             deadline=c.due_on,
             subject=f"{mask_name(c.person.name)} {c.person.id_masked}",
             overdue=c.due_on < today,
+            position=position,
         )
-        for c in liveness_due(user=user)[:limit]
+        for c, position in due_rows(liveness_due(user=user), "due_on", after, limit)
     ]
 
 
@@ -322,7 +321,7 @@ def liveness_count(user: Any, today: dt.date) -> int:
     return liveness_due(user=user).count()
 
 
-def death_items(user: Any, today: dt.date, limit: int) -> list[DueItem]:
+def death_items(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
     from minsheng.core.crypto import mask_name
 
     return [
@@ -334,8 +333,9 @@ def death_items(user: Any, today: dt.date, limit: int) -> list[DueItem]:
             deadline=f.month,
             subject=f"{mask_name(f.person.name)} {f.person.id_masked}",
             overdue=True,
+            position=position,
         )
-        for f in deaths_open(user=user)[:limit]
+        for f, position in due_rows(deaths_open(user=user), "month", after, limit)
     ]
 
 

@@ -382,6 +382,13 @@ def test_provider_staff_see_only_their_providers_lines_and_no_person(personas: P
     other_staff = make_user("staff_other", STAFF, personas.county, organisation_id=other.pk)
     theirs = selectors.worker_lines(user=other_staff, month=THIS_MONTH).values_list("elder__person_id", "service")
     assert sorted(theirs) == [(second.pk, "cleaning"), (second.pk, "visit")]
+    # Their to-do list reads a page after its position (the month's lines in id order), never from the start again.
+    today = timezone.localdate()
+    first = selectors.visits_due(other_staff, today, 1, None)
+    rest = selectors.visits_due(other_staff, today, 5, first[0].position)
+    lines = sorted(OrderLine.objects.unscoped().filter(elder__person=second).values_list("pk", flat=True))
+    assert [item.url for item in first + rest] == [f"/eldercare/visits/lines/{pk}/" for pk in lines]
+    assert selectors.visits_due(other_staff, today, 5, rest[-1].position) == []
     line = OrderLine.objects.unscoped().get(elder__person=second, service="visit")
     with pytest.raises(PermissionDenied):
         services.visit_record(actor=staff, line_id=line.pk, data=f.visit_input())
