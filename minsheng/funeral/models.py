@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.core.fields import EncryptedCharField
+from minsheng.core.keyset import area_index
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
 
@@ -98,7 +99,8 @@ class PriceFiling(ScopedModel):
         RETURNED = "returned", _("Returned")
 
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="filings")
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    # No index of its own: the (area, time) index below leads with it and serves the door's prefix (issue 22).
+    area_code = models.CharField(_("area code"), max_length=12)
     effective_from = models.DateField(_("effective from"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     note = models.CharField(_("note"), max_length=500, blank=True, default="")
@@ -137,6 +139,12 @@ class PriceFiling(ScopedModel):
                 condition=Q(reviewed_by__isnull=True) | ~Q(reviewed_by=F("submitted_by")),
                 name="funeral_filing_reviewer_not_filer",
             ),
+        ]
+        indexes = [
+            # The filings list, newest first: those waiting through (status, area, time), the window's through
+            # (area, time) (docs/architecture.md, "Lists").
+            area_index("status", "area_code", "submitted_at", name="funeral_filing_status_area"),
+            area_index("area_code", "submitted_at", name="funeral_filing_area_time"),
         ]
 
     def __str__(self) -> str:
@@ -185,7 +193,8 @@ class Complaint(ScopedModel):
         ANSWERED = "answered", _("Answered")
 
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="complaints")
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    # No index of its own: the (area, time) index below leads with it and serves the door's prefix (issue 22).
+    area_code = models.CharField(_("area code"), max_length=12)
     receipt_number = models.CharField(_("receipt number"), max_length=24, unique=True)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     text = models.TextField(_("what happened"))
@@ -221,7 +230,13 @@ class Complaint(ScopedModel):
                 condition=Q(charged_fen__isnull=True) | Q(charged_fen__gt=0), name="funeral_complaint_charged"
             ),
         ]
-        indexes = [models.Index(fields=["status", "answer_due"], name="funeral_complaint_open_due")]
+        indexes = [
+            # The reports waiting for an answer in the caller's area: the due work (by the answer's deadline) and the
+            # reports list (those waiting all, sorted after); the answered ones of the list's window through (area,
+            # time) (docs/architecture.md, "Lists").
+            area_index("status", "area_code", "answer_due", name="funeral_complaint_open_area"),
+            area_index("area_code", "submitted_at", name="funeral_complaint_area_time"),
+        ]
 
     def __str__(self) -> str:
         return self.receipt_number
@@ -246,7 +261,8 @@ class FuneralCase(ScopedModel):
     the death feed for the data exchange: it carries the ID's blind index, the key a registry match uses."""
 
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="cases")
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    # No index of its own: the (area, time) index below leads with it and serves the door's prefix (issue 22).
+    area_code = models.CharField(_("area code"), max_length=12)
     number = models.CharField(_("case number"), max_length=24, unique=True)
     deceased_name = models.CharField(_("name of the deceased"), max_length=50)
     id_number = EncryptedCharField(_("ID number"))
@@ -273,7 +289,11 @@ class FuneralCase(ScopedModel):
                 name="funeral_cremated_after_death",
             ),
         ]
-        indexes = [models.Index(fields=["cremated_on"], name="funeral_cremations")]
+        indexes = [
+            models.Index(fields=["cremated_on"], name="funeral_cremations"),
+            # The cases list, newest first, of the window (docs/architecture.md, "Lists").
+            area_index("area_code", "registered_at", name="funeral_case_area_time"),
+        ]
 
     def __str__(self) -> str:
         return self.number

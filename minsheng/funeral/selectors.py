@@ -8,12 +8,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from minsheng.core.keyset import Key
 from minsheng.core.modules import DueItem, DuePosition, due_rows
 from minsheng.funeral.models import Complaint, Facility, FiledPrice, FuneralCase, PriceFiling, Settlement
 from minsheng.funeral.services import prices_in_force
@@ -32,10 +33,24 @@ def facility_get(*, user: User, pk: int, action: str = "view") -> Facility:
     return get_object_or_404(Facility.objects.restrict(user, action), pk=pk)
 
 
-def filing_list(*, user: User, status: str = "") -> QuerySet[PriceFiling]:
+# The lists show the open work whole (filings waiting for review, reports waiting for an answer) and the rest (the
+# reviewed filings, the answered reports, the cases) of this many days back unless the user chooses an earlier day.
+LIST_WINDOW_DAYS = 90
+# Newest first, each list through its (area, time) index and the open work through (status, area, time)
+# (docs/architecture.md, "Lists").
+FILING_KEYS = (Key("submitted_at", descending=True), Key("id", descending=True))
+CASE_KEYS = (Key("registered_at", descending=True), Key("id", descending=True))
+COMPLAINT_KEYS = (Key("submitted_at", descending=True), Key("id", descending=True))
+
+
+def filing_list(*, user: User, status: str = "", reviewed_since: dt.datetime | None = None) -> QuerySet[PriceFiling]:
+    """Filings in the user's areas, newest first. With ``reviewed_since`` (the list page) the reviewed ones are
+    those submitted since then; those waiting for review all."""
     rows = PriceFiling.objects.restrict(user, "view").select_related("facility", "submitted_by")
     if status in PriceFiling.Status.values:
         rows = rows.filter(status=status)
+    if reviewed_since is not None and status != PriceFiling.Status.SUBMITTED:
+        rows = rows.filter(Q(status=PriceFiling.Status.SUBMITTED) | Q(submitted_at__gte=reviewed_since))
     return rows.order_by("-submitted_at", "-id")
 
 
@@ -45,13 +60,13 @@ def filing_get(*, user: User, pk: int) -> PriceFiling:
     )
 
 
-def case_list(*, user: User) -> QuerySet[FuneralCase]:
-    return (
-        FuneralCase.objects.restrict(user, "view")
-        .select_related("facility", "waiver")
-        .defer("id_number")
-        .order_by("-registered_at", "-id")
-    )
+def case_list(*, user: User, since: dt.datetime | None = None) -> QuerySet[FuneralCase]:
+    """Cases in the user's areas (a funeral home's staff: its own), newest first; with ``since``, those registered
+    since then."""
+    rows = FuneralCase.objects.restrict(user, "view").select_related("facility", "waiver").defer("id_number")
+    if since is not None:
+        rows = rows.filter(registered_at__gte=since)
+    return rows.order_by("-registered_at", "-id")
 
 
 def case_get(*, user: User, pk: int) -> FuneralCase:
@@ -66,8 +81,13 @@ def settlement_get(*, user: User, pk: int) -> Settlement:
     return get_object_or_404(Settlement.objects.restrict(user, "view").select_related("facility"), pk=pk)
 
 
-def complaint_list(*, user: User) -> QuerySet[Complaint]:
-    return Complaint.objects.restrict(user, "view").select_related("facility").defer("contact_phone")
+def complaint_list(*, user: User, answered_since: dt.datetime | None = None) -> QuerySet[Complaint]:
+    """Price reports in the user's areas, newest first. With ``answered_since`` (the list page) the answered ones are
+    those submitted since then; those waiting for an answer all."""
+    rows = Complaint.objects.restrict(user, "view").select_related("facility").defer("contact_phone")
+    if answered_since is not None:
+        rows = rows.filter(Q(status=Complaint.Status.OPEN) | Q(submitted_at__gte=answered_since))
+    return rows.order_by("-submitted_at", "-id")
 
 
 def complaint_get(*, user: User, pk: int) -> Complaint:

@@ -18,6 +18,7 @@ from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
+from minsheng.core.keyset import cursor_of, keyset_page, since_of
 from minsheng.core.middleware import client_ip
 from minsheng.core.numbers import parse_id
 from minsheng.core.steps import service_step
@@ -157,13 +158,29 @@ def filing_new(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("funeral:facility_detail", pk=pk)
 
 
+LIST_PAGE = 50
+
+
+def _since(request: HttpRequest) -> tuple[dt.date, dt.datetime]:
+    """The list's window start, as a day and as its first moment: the day the user chose, else ``LIST_WINDOW_DAYS``
+    back (not a date: 400)."""
+    day = since_of(request) or timezone.localdate() - dt.timedelta(days=selectors.LIST_WINDOW_DAYS)
+    return day, timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 @role_required("funeral.view_pricefiling")
 def filing_list(request: AuthenticatedRequest) -> HttpResponse:
+    """Filings, newest first, a keyset page at a time: those waiting for review all, the reviewed ones submitted in
+    the window (by default the last ``LIST_WINDOW_DAYS`` days; the user chooses an earlier day)."""
     status = request.GET.get("status", "")
-    rows = selectors.filing_list(user=request.user, status=status)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    status = status if status in PriceFiling.Status.values else ""
+    since, start = _since(request)
+    rows = selectors.filing_list(user=request.user, status=status, reviewed_since=start)
+    page = keyset_page(rows, selectors.FILING_KEYS, cursor=cursor_of(request), size=LIST_PAGE, salt="funeral.filings")
     return render(
-        request, "funeral/filing_list.html", {"page": page, "status": status, "statuses": PriceFiling.Status.choices}
+        request,
+        "funeral/filing_list.html",
+        {"page": page, "status": status, "statuses": PriceFiling.Status.choices, "since": since},
     )
 
 
@@ -209,8 +226,12 @@ def _case_facilities(user: User) -> Any:
 
 @role_required("funeral.view_funeralcase")
 def case_list(request: AuthenticatedRequest) -> HttpResponse:
-    page = Paginator(selectors.case_list(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "funeral/case_list.html", {"page": page})
+    """Cases registered in the window (by default the last ``LIST_WINDOW_DAYS`` days; the user chooses an earlier
+    day), newest first, a keyset page at a time."""
+    since, start = _since(request)
+    rows = selectors.case_list(user=request.user, since=start)
+    page = keyset_page(rows, selectors.CASE_KEYS, cursor=cursor_of(request), size=LIST_PAGE, salt="funeral.cases")
+    return render(request, "funeral/case_list.html", {"page": page, "since": since})
 
 
 @role_required("funeral.add_funeralcase")
@@ -370,8 +391,14 @@ def settlement_pay_view(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @role_required("funeral.view_complaint")
 def complaint_list(request: AuthenticatedRequest) -> HttpResponse:
-    page = Paginator(selectors.complaint_list(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "funeral/complaint_list.html", {"page": page, "today": timezone.localdate()})
+    """Price reports, newest first, a keyset page at a time: those waiting for an answer all, the answered ones
+    submitted in the window (by default the last ``LIST_WINDOW_DAYS`` days; the user chooses an earlier day)."""
+    since, start = _since(request)
+    rows = selectors.complaint_list(user=request.user, answered_since=start)
+    page = keyset_page(
+        rows, selectors.COMPLAINT_KEYS, cursor=cursor_of(request), size=LIST_PAGE, salt="funeral.complaints"
+    )
+    return render(request, "funeral/complaint_list.html", {"page": page, "today": timezone.localdate(), "since": since})
 
 
 @role_required("funeral.view_complaint")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from minsheng.core.fields import EncryptedCharField
+from minsheng.core.keyset import area_index
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
 
@@ -82,7 +83,8 @@ class Admission(ScopedModel):
         UNKNOWN = "", pgettext_lazy("gender", "Unknown")
 
     station = models.ForeignKey(Station, verbose_name=_("station"), on_delete=models.PROTECT, related_name="admissions")
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    # No index of its own: the (area, time) index below leads with it and serves the door's prefix (issue 22).
+    area_code = models.CharField(_("area code"), max_length=12)
     number = models.CharField(_("admission number"), max_length=24, unique=True)
     admitted_at = models.DateTimeField(_("admitted at"))
     referral = models.CharField(_("referred by"), max_length=16, choices=Referral.choices)
@@ -142,7 +144,13 @@ class Admission(ScopedModel):
                 name="relief_one_open_admission_per_person",
             ),
         ]
-        indexes = [models.Index(fields=["status", "stay_until"], name="relief_admission_open_until")]
+        indexes = [
+            # The stays in the station of the caller's area: the due work (by the stay's limit) and the stays list
+            # (those in the station, a few a station, sorted after); the stays that ended in the list's window
+            # through (area, time) (docs/architecture.md, "Lists").
+            area_index("status", "area_code", "stay_until", name="relief_admission_open_area"),
+            area_index("area_code", "admitted_at", name="relief_admission_area_time"),
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -308,7 +316,8 @@ class Patrol(ScopedModel):
         SUMMER = "summer", _("夏季送清凉 (summer campaign)")
 
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="patrols")
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    # No index of its own: the (area, date) index below leads with it and serves the door's prefix (issue 22).
+    area_code = models.CharField(_("area code"), max_length=12)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     on = models.DateField(_("date"))
     places = models.CharField(_("places"), max_length=300)
@@ -329,6 +338,13 @@ class Patrol(ScopedModel):
             models.CheckConstraint(
                 condition=Q(persons_admitted__lte=F("persons_reached")), name="relief_patrol_admitted_reached"
             )
+        ]
+        # The patrols list, the latest first, of the window: a county's range of (area, date, id); the city's read
+        # backwards in (date, id, area), the area checked in the index, stopping after the page (docs/architecture.md,
+        # "Lists").
+        indexes = [
+            area_index("area_code", "on", "id", name="relief_patrol_area_on"),
+            area_index("on", "id", "area_code", name="relief_patrol_on_area"),
         ]
 
     def __str__(self) -> str:

@@ -8,12 +8,13 @@ import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from minsheng.core.keyset import Key
 from minsheng.core.modules import DueItem, DuePosition, due_rows
 from minsheng.relief.models import Admission, Patrol, Station, Tracing
 
@@ -30,10 +31,23 @@ def stations_for_admission(*, user: User) -> QuerySet[Station]:
     return Station.objects.restrict(user, "view").filter(active=True).order_by("area_code", "name")
 
 
-def admission_list(*, user: User, status: str = "") -> QuerySet[Admission]:
+# The lists show every stay still in the station, and the stays that ended (and the patrols) of this many days back
+# unless the user chooses an earlier day: both pile up every day of the year.
+LIST_WINDOW_DAYS = 90
+# Newest first: (status, area, limit) for the stays in the station, (area, time) for the window
+# (docs/architecture.md, "Lists").
+ADMISSION_KEYS = (Key("admitted_at", descending=True), Key("id", descending=True))
+PATROL_KEYS = (Key("on", descending=True), Key("id", descending=True))
+
+
+def admission_list(*, user: User, status: str = "", departed_since: dt.datetime | None = None) -> QuerySet[Admission]:
+    """Stays in the user's areas, newest first. With ``departed_since`` (the list page) the stays that ended are
+    those admitted since then; those in the station all."""
     rows = Admission.objects.restrict(user, "view").select_related("station").defer("id_number")
     if status in Admission.Status.values:
         rows = rows.filter(status=status)
+    if departed_since is not None and status != Admission.Status.IN_STATION:
+        rows = rows.filter(Q(status=Admission.Status.IN_STATION) | Q(admitted_at__gte=departed_since))
     return rows.order_by("-admitted_at", "-id")
 
 
@@ -45,8 +59,12 @@ def tracing_get(*, user: User, pk: int, action: str = "view") -> Tracing:
     return get_object_or_404(Tracing.objects.restrict(user, action).select_related("admission"), pk=pk)
 
 
-def patrol_list(*, user: User) -> QuerySet[Patrol]:
-    return Patrol.objects.restrict(user, "view").select_related("station").order_by("-on", "-id")
+def patrol_list(*, user: User, since: dt.date | None = None) -> QuerySet[Patrol]:
+    """Patrols in the user's areas, the latest first; with ``since``, those of that day on."""
+    rows = Patrol.objects.restrict(user, "view").select_related("station")
+    if since is not None:
+        rows = rows.filter(on__gte=since)
+    return rows.order_by("-on", "-id")
 
 
 # --- Public -----------------------------------------------------------------------------------------------------

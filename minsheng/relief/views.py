@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +20,7 @@ from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
+from minsheng.core.keyset import cursor_of, keyset_page, since_of
 from minsheng.core.steps import service_step
 from minsheng.relief import selectors
 from minsheng.relief.forms import (
@@ -57,15 +60,33 @@ CHANGE = "relief.change_admission"
 TRACE = "relief.change_tracing"
 
 
+LIST_PAGE = 50
+
+
+def _since(request: HttpRequest) -> dt.date:
+    """The list's window start: the day the user chose, else ``LIST_WINDOW_DAYS`` back (not a date: 400)."""
+    return since_of(request) or timezone.localdate() - dt.timedelta(days=selectors.LIST_WINDOW_DAYS)
+
+
 @role_required(VIEW)
 def admission_list(request: AuthenticatedRequest) -> HttpResponse:
-    status = request.GET.get("status", "in_station")
-    rows = selectors.admission_list(user=request.user, status=status)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    """Stays, newest first, a keyset page at a time: those in the station all (the default filter), those that ended
+    admitted in the window (by default the last ``LIST_WINDOW_DAYS`` days; the user chooses an earlier day)."""
+    status = request.GET.get("status", Admission.Status.IN_STATION)
+    status = status if status in Admission.Status.values else "all"
+    since = _since(request)
+    rows = selectors.admission_list(
+        user=request.user,
+        status=status,
+        departed_since=timezone.make_aware(dt.datetime.combine(since, dt.time.min)),
+    )
+    page = keyset_page(
+        rows, selectors.ADMISSION_KEYS, cursor=cursor_of(request), size=LIST_PAGE, salt="relief.admissions"
+    )
     return render(
         request,
         "relief/admission_list.html",
-        {"page": page, "status": status, "statuses": Admission.Status.choices},
+        {"page": page, "status": status, "statuses": Admission.Status.choices, "since": since},
     )
 
 
@@ -301,11 +322,15 @@ def tracing_resettle_view(request: AuthenticatedRequest, pk: int) -> HttpRespons
 
 @role_required("relief.view_patrol")
 def patrol_list(request: AuthenticatedRequest) -> HttpResponse:
-    page = Paginator(selectors.patrol_list(user=request.user), 50).get_page(request.GET.get("page"))
+    """Patrols of the window (by default the last ``LIST_WINDOW_DAYS`` days), the latest first, a keyset page at a
+    time."""
+    since = _since(request)
+    rows = selectors.patrol_list(user=request.user, since=since)
+    page = keyset_page(rows, selectors.PATROL_KEYS, cursor=cursor_of(request), size=LIST_PAGE, salt="relief.patrols")
     form = None
     if request.user.has_perm("relief.add_patrol"):
         form = PatrolForm(stations=selectors.stations_for_admission(user=request.user))
-    return render(request, "relief/patrol_list.html", {"page": page, "form": form})
+    return render(request, "relief/patrol_list.html", {"page": page, "form": form, "since": since})
 
 
 @role_required("relief.add_patrol")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from minsheng.assistance.means.models import Assessment, EconomicStatus
 from minsheng.assistance.rules.models import Parameter
+from minsheng.core.keyset import area_index
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
 # --- Temporary assistance (临时救助): pay first, papers after; then assess and refer -------------------------
@@ -36,7 +37,8 @@ class TemporaryAid(ScopedModel):
     kind = models.CharField(_("type"), max_length=10, choices=Kind.choices)
     person = models.ForeignKey("people.Person", verbose_name=_("applicant"), on_delete=models.PROTECT, related_name="+")
     household = models.ForeignKey("people.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    # No index of its own: the (area, time) index below leads with it and serves the door's prefix (issue 22).
+    area_code = models.CharField(_("area code"), max_length=12)
     event = models.TextField(_("what happened"))
     requested_fen = models.BigIntegerField(_("amount proposed (fen)"))
     township_cap_fen = models.BigIntegerField(_("township cap at the time (fen)"))
@@ -76,6 +78,13 @@ class TemporaryAid(ScopedModel):
         constraints = [
             models.CheckConstraint(condition=Q(paid_fen__gte=0), name="temporary_paid_not_negative"),
             models.CheckConstraint(condition=Q(goods_value_fen__gte=0), name="temporary_goods_not_negative"),
+        ]
+        indexes = [
+            # The list, newest first: the window's cases through (area, time); the open ones, and the overdue count
+            # (paid first, papers due before today), through (status, area, papers due) (docs/architecture.md,
+            # "Lists").
+            area_index("area_code", "created_at", name="temporary_area_time"),
+            area_index("status", "area_code", "papers_due", name="temporary_status_area_due"),
         ]
 
     def __str__(self) -> str:

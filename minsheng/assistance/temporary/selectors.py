@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from minsheng.assistance.means.models import Assessment, EconomicStatus
 from minsheng.assistance.rules.selectors import MissingParameter, parameter_for
-from minsheng.assistance.temporary.models import TEMPORARY_ITEMS, AssessmentPrompt, Status, TemporaryAid
+from minsheng.assistance.temporary.models import OPEN_STATUSES, TEMPORARY_ITEMS, AssessmentPrompt, Status, TemporaryAid
+from minsheng.core.keyset import COUNT_CAP, Key, capped_count
 from minsheng.intake.models import ItemCase
 from minsheng.people.models import Household, Person
 
@@ -71,6 +72,32 @@ def temporary_aid_list(
     if overdue:
         rows = rows.filter(status=Status.PAID_FIRST, papers_due__lt=today or timezone.localdate())
     return rows
+
+
+# The list shows every open case (paid first, with the county, in verification), and the closed ones (completed,
+# refused) recorded this many days back unless the user chooses an earlier day: closed cases pile up every year.
+LIST_WINDOW_DAYS = 90
+# Newest first: the (area, time) index for the window, the (status, area, papers due) one for the open cases and the
+# overdue ones (docs/architecture.md, "Lists").
+AID_KEYS = (Key("created_at", descending=True), Key("id", descending=True))
+# The overdue warning reads at most this many cases and one more ("more than …").
+OVERDUE_COUNT_CAP = COUNT_CAP
+
+
+def temporary_aid_page_rows(
+    *, user: User, closed_since: dt.datetime, status: str = "", overdue: bool = False, today: dt.date | None = None
+) -> QuerySet[TemporaryAid]:
+    """The list's rows: those of the filters, the closed ones only when recorded since ``closed_since``."""
+    rows = temporary_aid_list(user=user, status=status, overdue=overdue, today=today)
+    if not overdue and status not in OPEN_STATUSES:
+        rows = rows.filter(Q(status__in=sorted(OPEN_STATUSES)) | Q(created_at__gte=closed_since))
+    return rows
+
+
+def overdue_count(*, user: User, today: dt.date) -> tuple[int, bool]:
+    """Cases paid first whose papers are late, counted from at most ``OVERDUE_COUNT_CAP + 1`` of them through the
+    (status, area, papers due) index: (count, whether there are more than the cap)."""
+    return capped_count(temporary_aid_list(user=user, overdue=True, today=today), OVERDUE_COUNT_CAP)
 
 
 def temporary_aid_get(*, user: User, pk: int, action: str = "view") -> TemporaryAid:

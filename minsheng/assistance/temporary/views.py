@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from functools import wraps
@@ -45,6 +46,7 @@ from minsheng.assistance.temporary.models import (
 )
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
+from minsheng.core.keyset import cursor_of, keyset_page, since_of
 from minsheng.core.numbers import parse_id
 from minsheng.core.pdf import pdf_response, render_notice
 from minsheng.core.scoping import scope_allows
@@ -53,6 +55,7 @@ from minsheng.people import selectors as people
 from minsheng.people.models import Person
 
 Status = TemporaryAid.Status
+LIST_PAGE = 50
 
 
 def any_permission_required(*permissions: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -92,22 +95,37 @@ def _guidance(area_code: str | None) -> dict[str, Any]:
 
 @role_required(VIEW)
 def temporary_list(request: AuthenticatedRequest) -> HttpResponse:
+    """The cases of the user's areas, newest first, a keyset page at a time: open ones all, closed ones recorded in
+    the window (by default the last ``LIST_WINDOW_DAYS`` days; the user chooses an earlier day). The overdue count
+    reads at most ``COUNT_CAP + 1`` cases."""
     actor = request.user
     today = timezone.localdate()
     status = request.GET.get("status", "")
+    status = status if status in Status.values else ""
     overdue_only = request.GET.get("overdue") == "1"
-    aids = selectors.temporary_aid_list(user=actor, status=status, overdue=overdue_only, today=today)[:200]
-    rows = [(aid, selectors.papers_overdue(aid, today)) for aid in aids]
+    since = since_of(request) or today - dt.timedelta(days=selectors.LIST_WINDOW_DAYS)
+    aids = selectors.temporary_aid_page_rows(
+        user=actor,
+        closed_since=timezone.make_aware(dt.datetime.combine(since, dt.time.min)),
+        status=status,
+        overdue=overdue_only,
+        today=today,
+    )
+    page = keyset_page(aids, selectors.AID_KEYS, cursor=cursor_of(request), size=LIST_PAGE, salt="assistance.temporary")
     can_add = actor.has_perm(ADD)
     waiting = (
         list(selectors.items_waiting(user=actor)[:50]) if can_add and actor.has_perm("intake.view_itemcase") else []
     )
+    overdue_count, overdue_capped = selectors.overdue_count(user=actor, today=today)
     context = {
-        "rows": rows,
+        "page": page,
+        "rows": [(aid, selectors.papers_overdue(aid, today)) for aid in page.rows],
         "statuses": Status.choices,
-        "status": status if status in Status.values else "",
+        "status": status,
         "overdue_only": overdue_only,
-        "overdue_count": selectors.temporary_aid_list(user=actor, overdue=True, today=today).count(),
+        "overdue_count": overdue_count,
+        "overdue_capped": overdue_capped,
+        "since": since,
         "can_add": can_add,
         "waiting": waiting,
     }
