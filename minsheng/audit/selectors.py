@@ -10,7 +10,11 @@ from django.utils import timezone
 
 from minsheng.audit.models import AuditEvent
 from minsheng.core.db_router import read_alias
+from minsheng.core.keyset import Key
 from minsheng.core.modules import audit_describers, objects_about, person_named, role_labels
+
+# The auditor's list: newest first, through the (time, id, area) index read backwards from the cursor.
+EVENT_KEYS = (Key("occurred_at", descending=True), Key("id", descending=True))
 
 # A person with more objects than this is searched by the first ones only (a resident has tens, not thousands).
 PERSON_OBJECTS_MAX = 2000

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from minsheng.core.forms import StyledForm
+from minsheng.core.forms import MonthField, StyledForm
 from minsheng.core.limits import REASON_MAX
 from minsheng.exchange.authorisations import Signer
 from minsheng.exchange.models import Authorisation, DataSource, Verification
@@ -151,3 +151,15 @@ class VerificationFilterForm(StyledForm):
             field = self.fields[name]
             assert isinstance(field, forms.ChoiceField)
             field.choices = options
+
+
+class FeedFilterForm(StyledForm):
+    """The feeds list's window (GET): the feeds received since this day."""
+
+    since = forms.DateField(label=_("Received since"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class FindingFilterForm(StyledForm):
+    """The findings list's check (GET): the month of a monthly verification; empty: the latest."""
+
+    month = MonthField(label=_("Month of the verification"), required=False, months_ahead=0)

@@ -109,7 +109,7 @@ class Feed(ScopedModel):
     channel = models.CharField(_("channel"), max_length=4, choices=Channel.choices)
     client = models.ForeignKey(DepartmentClient, null=True, blank=True, on_delete=models.PROTECT, related_name="feeds")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    area_code = models.CharField(_("area code"), max_length=12)
     rows = models.PositiveIntegerField(_("rows"), default=0)
     matched = models.PositiveIntegerField(_("matched"), default=0)
     ambiguous = models.PositiveIntegerField(_("ambiguous"), default=0)
@@ -127,6 +127,9 @@ class Feed(ScopedModel):
             models.UniqueConstraint(fields=["source", "batch"], name="exchange_feed_unique_batch"),
             models.UniqueConstraint(fields=["source", "digest"], name="exchange_feed_unique_digest"),
         ]
+        # The feeds list, newest first: its readers are the city's (a feed's area is its sender's, a city or a
+        # county), so the time comes first and the area is checked in the index (docs/architecture.md, "Lists").
+        indexes = [area_index("received_at", "id", "area_code", name="exchange_feed_time_area")]
 
     def __str__(self) -> str:
         return f"{self.source.name} {self.batch}"
@@ -175,7 +178,17 @@ class FeedRecord(ScopedModel):
         verbose_name_plural = _("feed records")
         ordering = ["feed", "row"]
         constraints = [models.UniqueConstraint(fields=["feed", "row"], name="exchange_record_unique_row")]
-        indexes = [models.Index(fields=["person", "feed"], name="exchange_record_person")]
+        indexes = [
+            models.Index(fields=["person", "feed"], name="exchange_record_person"),
+            # A feed's records to check (unmatched, ambiguous) by row, from the cursor, the area checked in the
+            # index: partial, so it holds those few rows only and costs the matched million nothing.
+            models.Index(
+                fields=["feed", "row", "area_code"],
+                name="exchange_record_problem",
+                opclasses=["", "", "varchar_pattern_ops"],
+                condition=~models.Q(match="matched"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.feed_id}:{self.row}"
@@ -325,7 +338,11 @@ class Finding(ScopedModel):
         verbose_name_plural = _("verification findings")
         ordering = ["area_code", "household", "kind"]
         constraints = [models.UniqueConstraint(fields=["check_run", "record"], name="exchange_finding_once")]
-        indexes = [models.Index(fields=["outcome", "area_code"], name="exchange_finding_open")]
+        indexes = [
+            models.Index(fields=["outcome", "area_code"], name="exchange_finding_open"),
+            # The findings list: one check's findings of the user's areas, village by village.
+            area_index("check_run", "area_code", "id", name="exchange_finding_check_area"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.household_id}"

@@ -23,6 +23,7 @@ from minsheng.exchange.models import (
     Feed,
     FeedRecord,
     Finding,
+    MonthlyCheck,
     Verification,
     VerificationItem,
     VerificationQuery,
@@ -34,6 +35,19 @@ def feed_list(*, user: Any) -> QuerySet[Feed]:
     return Feed.objects.restrict(user, "view").select_related("source", "client", "submitted_by")
 
 
+# Feeds arrive every month from every department: the list shows those received this many days back unless the user
+# chooses an earlier day (docs/architecture.md, "Lists").
+FEED_WINDOW_DAYS = 90
+FEED_KEYS = (Key("received_at", descending=True), Key("id", descending=True))
+# A feed's records (up to two million) by their row in the file.
+RECORD_KEYS = (Key("row"),)
+
+
+def feed_page_rows(*, user: Any, received_from: dt.datetime) -> QuerySet[Feed]:
+    """The feeds list's rows: the feeds of the user's areas received from ``received_from`` on."""
+    return feed_list(user=user).filter(received_at__gte=received_from)
+
+
 def feed_get(*, user: Any, pk: int) -> Feed:
     return get_object_or_404(feed_list(user=user), pk=pk)
 
@@ -43,7 +57,7 @@ def feed_problems(*, user: Any, feed: Feed) -> QuerySet[FeedRecord]:
     return (
         FeedRecord.objects.restrict(user, "view")
         .filter(feed=feed)
-        .exclude(match=FeedRecord.Match.MATCHED)
+        .exclude(match=FeedRecord.Match.MATCHED)  # the predicate of the partial index exchange_record_problem
         .only("row", "id_masked", "name", "match", "area_code", "on")
         .order_by("row")
     )
@@ -128,6 +142,28 @@ def finding_list(*, user: Any) -> QuerySet[Finding]:
         Finding.objects.restrict(user, "view")
         .select_related("household", "person", "check_run")
         .order_by("-check_run__month", "outcome", "area_code", "household_id")
+    )
+
+
+# The findings list shows one monthly check's findings at a time (the latest unless the user chooses a month), area
+# by area: every month adds a check's worth (docs/architecture.md, "Lists").
+FINDING_KEYS = (Key("area_code"), Key("id"))
+
+
+def finding_check(month: dt.date | None) -> MonthlyCheck | None:
+    """The check of ``month`` (None: the latest one); None when there is none."""
+    # Reference data of the city (MonthlyCheck is not scoped): one row a month.
+    checks = MonthlyCheck.objects.order_by("-month")
+    return (checks.filter(month=month) if month is not None else checks).first()
+
+
+def finding_page_rows(*, user: Any, check: MonthlyCheck) -> QuerySet[Finding]:
+    """The findings list's rows: the findings of ``check`` in the user's areas."""
+    return (
+        Finding.objects.restrict(user, "view")
+        .filter(check_run=check)
+        .select_related("household", "person", "check_run")
+        .defer("person__id_number", "person__phone", "person__bank_account")
     )
 
 

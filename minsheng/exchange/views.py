@@ -9,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -40,7 +39,9 @@ from minsheng.exchange.forms import (
     AuthorisationForm,
     ClientForm,
     EndForm,
+    FeedFilterForm,
     FeedUploadForm,
+    FindingFilterForm,
     ObjectionForm,
     RevokeForm,
     VerificationFilterForm,
@@ -91,11 +92,36 @@ def source_list(request: HttpRequest) -> HttpResponse:
     return render(request, "exchange/source_list.html", {"sources": sources})
 
 
+FEEDS_PAGE = 50
+RECORDS_PAGE = 100
+FINDINGS_PAGE = 100
+
+
+def _filters(request: HttpRequest) -> dict[str, Any] | None:
+    """The list's query without its cursor (None when there is nothing else: the form is unbound)."""
+    return {k: v for k, v in request.GET.items() if k != "cursor"} or None
+
+
 @role_required(VIEW_FEED)
 def feed_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.feed_list(user=request.user), 50).get_page(request.GET.get("page"))
+    """The feeds of the user's areas received in the window (by default the last ``FEED_WINDOW_DAYS`` days; the user
+    chooses an earlier day), newest first, a keyset page at a time."""
+    window = FeedFilterForm(_filters(request))
     form = FeedUploadForm() if request.user.has_perm("exchange.add_feed") else None
-    return render(request, "exchange/feed_list.html", {"page": page, "form": form})
+    context: dict[str, Any] = {"form": form, "window": window, "page": None}
+    if window.is_bound and not window.is_valid():
+        return render(request, "exchange/feed_list.html", context, status=400)
+    day = (window.cleaned_data.get("since") if window.is_bound else None) or timezone.localdate() - dt.timedelta(
+        days=selectors.FEED_WINDOW_DAYS
+    )
+    rows = selectors.feed_page_rows(
+        user=request.user, received_from=timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    )
+    context["page"] = keyset_page(
+        rows, selectors.FEED_KEYS, cursor=cursor_of(request), size=FEEDS_PAGE, salt="exchange.feeds"
+    )
+    context["since"] = day
+    return render(request, "exchange/feed_list.html", context)
 
 
 @role_required("exchange.add_feed")
@@ -144,7 +170,14 @@ def rejection_report(request: HttpRequest, pk: int) -> FileResponse:
 @role_required(VIEW_FEED)
 def feed_detail(request: HttpRequest, pk: int) -> HttpResponse:
     feed = selectors.feed_get(user=request.user, pk=id_or_404(pk))
-    page = Paginator(selectors.feed_problems(user=request.user, feed=feed), 100).get_page(request.GET.get("page"))
+    # Up to two million records a feed: its records to check by row, from the cursor.
+    page = keyset_page(
+        selectors.feed_problems(user=request.user, feed=feed),
+        selectors.RECORD_KEYS,
+        cursor=cursor_of(request),
+        size=RECORDS_PAGE,
+        salt="exchange.feed_records",
+    )
     audit_record(
         actor=_actor(request),
         action="exchange.feed_viewed",
@@ -361,8 +394,24 @@ def check_start(request: HttpRequest) -> HttpResponse:
 
 @role_required("exchange.view_finding")
 def finding_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.finding_list(user=request.user), 100).get_page(request.GET.get("page"))
-    return render(request, "exchange/finding_list.html", {"page": page})
+    """One monthly check's findings in the user's areas (the latest check unless the user chooses a month), area by
+    area, a keyset page at a time. The findings to review of every month are in the to-do list."""
+    form = FindingFilterForm(_filters(request))
+    context: dict[str, Any] = {"form": form, "page": None, "check": None}
+    if form.is_bound and not form.is_valid():
+        return render(request, "exchange/finding_list.html", context, status=400)
+    month = form.cleaned_data.get("month") if form.is_bound else None
+    check = selectors.finding_check(month)
+    context["check"] = check
+    if check is not None:
+        context["page"] = keyset_page(
+            selectors.finding_page_rows(user=request.user, check=check),
+            selectors.FINDING_KEYS,
+            cursor=cursor_of(request),
+            size=FINDINGS_PAGE,
+            salt="exchange.findings",
+        )
+    return render(request, "exchange/finding_list.html", context)
 
 
 @role_required("exchange.change_finding")

@@ -12,7 +12,7 @@ from minsheng.assistance.programmes import MONTHLY_PROGRAMMES, Programme
 from minsheng.core.forms import MonthField, StyledForm
 from minsheng.core.limits import REASON_MAX
 from minsheng.core.templatetags.money import yuan
-from minsheng.payments.models import PayrollBatch
+from minsheng.payments.models import PaymentLine, PayrollBatch
 
 MONTHLY_CHOICES = [(value, label) for value, label in Programme.choices if value in MONTHLY_PROGRAMMES]
 
@@ -60,3 +60,21 @@ class ApproveForm(StyledForm):
         confirm.label = gettext(
             "I have checked this payroll: %(count)s lines to be paid, ¥%(total)s in total (%(held)s lines held back)."
         ) % {"count": batch.payable_count, "total": yuan(batch.payable_fen), "held": batch.held_count}
+
+
+class BatchFilterForm(StyledForm):
+    """The batches list's window (GET): reconciled batches paying a month from this day's month on."""
+
+    since = forms.DateField(
+        label=gettext_lazy("Reconciled ones since"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class LineFilterForm(StyledForm):
+    """The filter of a batch's lines (GET)."""
+
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        choices=[("", gettext_lazy("All")), *PaymentLine.Status.choices],
+        required=False,
+    )

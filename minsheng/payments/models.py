@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 from minsheng.assistance.programmes import Programme
 from minsheng.core.fields import EncryptedCharField
 from minsheng.core.jobs import Job
+from minsheng.core.keyset import area_index
 from minsheng.core.limits import REASON_MAX
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
@@ -33,7 +34,7 @@ class PayrollBatch(ScopedModel):
         EXPORTED = "exported", _("Sent to the bank")
         RECONCILED = "reconciled", _("Reconciled")
 
-    area_code = models.CharField(_("county"), max_length=12, db_index=True)
+    area_code = models.CharField(_("county"), max_length=12)
     programme = models.CharField(_("programme"), max_length=20, choices=Programme.choices)
     period = models.DateField(_("month paid"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -70,6 +71,8 @@ class PayrollBatch(ScopedModel):
                 name="payroll_checker_not_maker",
             ),
         ]
+        # The batches list (newest month first): a county's batches are one area code, read in month order.
+        indexes = [area_index("area_code", "period", "id", name="payroll_batch_area_period")]
 
     def __str__(self) -> str:
         return f"{self.area_code} {self.programme} {self.period:%Y-%m}"
@@ -102,8 +105,8 @@ class PaymentLine(ScopedModel):
 
     # Lines are written by the hundred thousand each month, so each index and each foreign-key check costs a city's
     # payroll seconds (docs/benchmarks.md, "Payroll"). They carry no index that another covers (the batch is the
-    # first column of payment_batch_status, the benefit the first of payment_once_per_benefit_month) and none for the
-    # area (lines are read by batch, by payee, or whole by the statistics). Their references are written only by the
+    # first column of payment_batch_line, the benefit the first of payment_once_per_benefit_month) and none led by
+    # the area (lines are read by batch, by payee, or whole by the statistics). Their references are written only by the
     # generation's INSERT … SELECT, from the batch it holds locked and the benefit and payee rows it reads, and none
     # of those is ever deleted (PROTECT here; persons change status, benefits stop, batches stay), so the database
     # does not check the three again for every line (a foreign-key check per line and reference).
@@ -164,9 +167,11 @@ class PaymentLine(ScopedModel):
                 name="payment_held_iff_reason",
             ),
         ]
-        indexes = [
-            models.Index(fields=["batch", "status"], name="payment_batch_status"),
-        ]
+        # One index serves the batch's reads (its lines, totals and bank file by the batch prefix) and its lines list
+        # by cursor: the batch, then the line's id (the list's order), the area (the scoping door's prefix, checked
+        # in the index) and the status (the list's filter, checked in the index). It replaced (batch, status): no
+        # index more for the payroll to write.
+        indexes = [area_index("batch", "id", "area_code", "status", name="payment_batch_line")]
 
     def __str__(self) -> str:
         return f"{self.benefit_id} {self.period:%Y-%m} {self.amount_fen}"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from minsheng.areas.models import Division
 from minsheng.assistance.benefits.models import Benefit
+from minsheng.core.keyset import Key
 from minsheng.core.modules import DueItem, DuePosition, due_rows
 from minsheng.core.months import add_months, months_between
 from minsheng.payments.models import PaymentLine, PayrollBatch
@@ -28,21 +29,32 @@ def batch_list(*, user: User) -> QuerySet[PayrollBatch]:
     return PayrollBatch.objects.restrict(user, "view").select_related("prepared_by", "approved_by")
 
 
+# Reconciled batches (one more per county, programme and month) are listed back this many days unless the user
+# chooses an earlier day; drafts and batches not yet reconciled are all listed (docs/architecture.md, "Lists").
+LIST_WINDOW_DAYS = 90
+# Newest month first, through the (area, month, id) index: a county's batches are one area code.
+BATCH_KEYS = (Key("period", descending=True), Key("id", descending=True))
+# A batch's lines in the order they were prepared, through the (batch, id, area, status) index.
+LINE_KEYS = (Key("id"),)
+
+
+def batch_page_rows(*, user: User, reconciled_since: dt.date) -> QuerySet[PayrollBatch]:
+    """The batches list's rows: every batch not reconciled yet, and the reconciled ones paying a month from the month
+    of ``reconciled_since`` on."""
+    month = reconciled_since.replace(day=1)
+    return batch_list(user=user).filter(~Q(status=PayrollBatch.Status.RECONCILED) | Q(period__gte=month))
+
+
 def batch_get(*, user: User, pk: int, action: str = "view") -> PayrollBatch:
     """A batch in the user's areas for ``action``; 404 otherwise."""
     return get_object_or_404(PayrollBatch.objects.restrict(user, action), pk=pk)
 
 
 def batch_lines(*, user: User, batch: PayrollBatch, status: str = "") -> QuerySet[PaymentLine]:
-    lines = (
-        PaymentLine.objects.restrict(user, "view")
-        .filter(batch=batch)
-        .select_related("payee", "benefit")
-        .defer(*_SECRETS)
-    )
+    lines = PaymentLine.objects.restrict(user, "view").filter(batch=batch).select_related("payee").defer(*_SECRETS)
     if status:
         lines = lines.filter(status=status)
-    return lines.order_by("area_code", "id")
+    return lines.order_by("id")
 
 
 def batch_held_by_reason(*, user: User, batch: PayrollBatch) -> list[dict[str, Any]]:

@@ -3,11 +3,14 @@ worker runs, or this process without a broker; its page follows it) and approve.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,18 +19,36 @@ from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
 from minsheng.core.htmx import render_page
+from minsheng.core.keyset import cursor_of, keyset_page
 from minsheng.core.scoping import scope_allows
 from minsheng.payments import bankfiles, jobs, selectors, services
-from minsheng.payments.forms import ApproveForm, PrepareForm, ReturnFileForm
+from minsheng.payments.forms import ApproveForm, BatchFilterForm, LineFilterForm, PrepareForm, ReturnFileForm
 from minsheng.payments.models import PaymentLine, PayrollBatch, PayrollJob
+
+BATCHES_PAGE = 50
+LINES_PAGE = 100
 
 
 def _list(request: AuthenticatedRequest, form: PrepareForm | None = None, *, status: int = 200) -> HttpResponse:
+    """The batches of the user's counties, newest month first, a keyset page at a time: every one not reconciled
+    yet, and the reconciled ones of the window (by default the last ``LIST_WINDOW_DAYS`` days; the user chooses an
+    earlier day)."""
     counties = selectors.counties_to_prepare(user=request.user)
     if form is None and counties:
         form = PrepareForm(counties=counties, prefix="prepare")
-    page = Paginator(selectors.batch_list(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "payments/batch_list.html", {"page": page, "form": form}, status=status)
+    window = BatchFilterForm({k: v for k, v in request.GET.items() if k != "cursor"} or None)
+    context: dict[str, Any] = {"form": form, "window": window, "page": None}
+    if window.is_bound and not window.is_valid():
+        return render(request, "payments/batch_list.html", context, status=400)
+    since = (window.cleaned_data.get("since") if window.is_bound else None) or timezone.localdate() - dt.timedelta(
+        days=selectors.LIST_WINDOW_DAYS
+    )
+    batches = selectors.batch_page_rows(user=request.user, reconciled_since=since)
+    context["page"] = keyset_page(
+        batches, selectors.BATCH_KEYS, cursor=cursor_of(request), size=BATCHES_PAGE, salt="payments.batches"
+    )
+    context["since"] = since
+    return render(request, "payments/batch_list.html", context, status=status)
 
 
 @role_required("payments.view_payrollbatch")
@@ -93,9 +114,18 @@ def batch_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def _detail(
     request: AuthenticatedRequest, batch: PayrollBatch, approve_form: ApproveForm | None = None, *, status: int = 200
 ) -> HttpResponse:
-    """The batch page, after a GET or again with the errors of an approval."""
-    held = selectors.batch_lines(user=request.user, batch=batch, status=PaymentLine.Status.HELD)
-    lines = Paginator(selectors.batch_lines(user=request.user, batch=batch), 100).get_page(request.GET.get("page"))
+    """The batch page, after a GET or again with the errors of an approval. Its lines (tens of thousands in a
+    county's batch) a keyset page at a time, of one status if the user chooses."""
+    line_filter = LineFilterForm({k: v for k, v in request.GET.items() if k != "cursor"} or None)
+    if line_filter.is_bound and not line_filter.is_valid():
+        status = 400
+        lines = None
+    else:
+        line_status = line_filter.cleaned_data.get("status", "") if line_filter.is_bound else ""
+        rows = selectors.batch_lines(user=request.user, batch=batch, status=line_status)
+        lines = keyset_page(
+            rows, selectors.LINE_KEYS, cursor=cursor_of(request), size=LINES_PAGE, salt="payments.lines"
+        )
     reasons = dict(PaymentLine.HoldReason.choices)
     by_reason = [
         {**row, "label": reasons.get(row["hold_reason"], row["hold_reason"])}
@@ -106,9 +136,9 @@ def _detail(
     may_prepare = scope_allows(user, services.PREPARE, batch.area_code)
     context = {
         "batch": batch,
-        "held": held[:500],
         "by_reason": by_reason,
         "lines": lines,
+        "line_filter": line_filter,
         "report": selectors.batch_reconciliation(user=request.user, batch=batch),
         "can_export": batch.status != PayrollBatch.Status.DRAFT and may_prepare,
         "can_import": batch.status in (PayrollBatch.Status.EXPORTED, PayrollBatch.Status.RECONCILED) and may_prepare,

@@ -133,5 +133,5 @@ def test_the_auditor_page_searches_by_person_actor_action_and_date(personas: Per
     recent = (timezone.localdate() - dt.timedelta(days=7)).isoformat()
     assert shown(person="张三", date_from=recent) == ["people.person_changed:张三"]
     response = client.get(reverse("audit:event_list"), {"date_from": "not-a-date"})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "date_from" in response.context["form"].errors

@@ -66,10 +66,10 @@ def test_the_table_is_partitioned_with_the_trimmed_indexes() -> None:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'audit_auditevent' ORDER BY indexname")
         assert [row[0] for row in cursor.fetchall()] == [
             "audit_audit_object__0e78a5_idx",
-            "audit_auditevent_occurred_at_1f007848",
             "audit_auditevent_pkey",
             "audit_event_actor_upper_idx",
             "audit_event_area_time_idx",
+            "audit_event_time_area_idx",
         ]
         cursor.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'audit_auditevent_pkey'")
         assert cursor.fetchone()[0] == "PRIMARY KEY (id, occurred_at)"

@@ -66,7 +66,9 @@ def test_the_officer_prepares_from_the_list_and_sees_the_held_lines(personas: Pe
 
     page = officer.get(reverse("payments:batch_detail", args=[batch.pk]))
     assert page.status_code == 200
-    assert [line.payee.name for line in page.context["held"]] == ["张二"]
+    assert [line.payee.name for line in page.context["lines"]] == ["张一", "张二"]
+    held = officer.get(reverse("payments:batch_detail", args=[batch.pk]), {"status": "held"})
+    assert [line.payee.name for line in held.context["lines"]] == ["张二"]
     assert page.context["by_reason"] == [
         {"hold_reason": "no_account", "count": 1, "fen": 88_000, "label": PaymentLine.HoldReason.NO_ACCOUNT.label}
     ]
