@@ -22,8 +22,13 @@ SHOWN = 20
 
 
 def _households(person: Any) -> list[int]:
-    """The households the person belongs or belonged to (a file shows their programmes too)."""
-    return list(person.memberships.values_list("household_id", flat=True))
+    """The households the person belongs or belonged to (a file shows their programmes too): read once per file,
+    kept on the person object the file's parts share."""
+    cached: list[int] | None = getattr(person, "_file_household_ids", None)
+    if cached is None:
+        cached = list(person.memberships.values_list("household_id", flat=True))
+        person._file_household_ids = cached
+    return cached
 
 
 def assessments_section(user: Any, person: Any) -> dict[str, Any] | None:

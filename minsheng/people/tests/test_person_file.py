@@ -128,6 +128,21 @@ def test_the_payment_officer_sees_the_ledger_and_an_outsider_nothing(personas: P
     assert _client(outsider).get(reverse("people:person_detail", args=[person.pk])).status_code == 404
 
 
+HOUSEHOLD_IDS = re.compile(r'SELECT "people_membership"\."household_id"( AS "household_id")? FROM "people_membership"')
+
+
+def test_the_file_reads_the_persons_households_once_for_all_its_parts(personas: Personas) -> None:
+    """Assessments, cases and benefits each show the programmes of the person's households: one read serves them."""
+    p = personas
+    person, _case = _everything(p)
+    client = _client(p[Role.VILLAGE_WORKER])
+    url = reverse("people:person_detail", args=[person.pk])
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    reads = [q["sql"] for q in captured.captured_queries if HOUSEHOLD_IDS.match(q["sql"])]
+    assert len(reads) == 1
+
+
 def test_the_file_costs_the_same_queries_for_one_record_or_many(personas: Personas) -> None:
     p = personas
     person, _case = _everything(p)
