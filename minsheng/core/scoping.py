@@ -68,6 +68,12 @@ def scope_prefix(code: str, level: str) -> str:
     return code[: LEVEL_DIGITS[level]]
 
 
+def codes_containing(area_code: str) -> list[str]:
+    """The 12-digit codes of ``area_code``'s division and of every division above it (township, county, city,
+    province): what is registered at one of them serves the area (a county's association serves its villages)."""
+    return [area_code[:digits].ljust(12, "0") for digits in LEVEL_DIGITS.values()]
+
+
 @contextlib.contextmanager
 def internal_checks() -> Iterator[None]:
     """Let Django's own uniqueness and constraint checks query a scoped table.

@@ -185,18 +185,20 @@ def settlement_get(*, user: Any, pk: int) -> Settlement:
     return get_object_or_404(settlement_list(user=user), pk=pk)
 
 
-def liveness_due(*, user: Any) -> QuerySet[LivenessCheck]:
+def liveness_due(*, user: Any, action: str = "change") -> QuerySet[LivenessCheck]:
+    """The 尊老金 liveness checks due in the user's areas: to confirm (``change``), or to read (``view``)."""
     return (
-        LivenessCheck.objects.restrict(user, "change")
+        LivenessCheck.objects.restrict(user, action)
         .filter(status=LivenessCheck.Status.DUE)
         .select_related("person")
         .order_by("due_on", "id")
     )
 
 
-def deaths_open(*, user: Any) -> QuerySet[DeathFinding]:
+def deaths_open(*, user: Any, action: str = "change") -> QuerySet[DeathFinding]:
+    """The open findings of 尊老金 paid after a reported death: to handle (``change``), or to read (``view``)."""
     return (
-        DeathFinding.objects.restrict(user, "change")
+        DeathFinding.objects.restrict(user, action)
         .filter(status=DeathFinding.Status.OPEN)
         .select_related("person")
         .order_by("month", "id")

@@ -41,9 +41,7 @@ from minsheng.eldercare.forms import (
 )
 from minsheng.eldercare.models import (
     Category,
-    DeathFinding,
     Facility,
-    LivenessCheck,
     Provider,
     Service,
     ServiceVisit,
@@ -581,8 +579,7 @@ def settlement_pay(request: AuthenticatedRequest, pk: str) -> HttpResponse:
 
 @role_required("eldercare.view_livenesscheck")
 def liveness_list(request: AuthenticatedRequest) -> HttpResponse:
-    rows = LivenessCheck.objects.restrict(request.user, "view").filter(status=LivenessCheck.Status.DUE)
-    rows = rows.select_related("person").order_by("due_on", "id")
+    rows = selectors.liveness_due(user=request.user, action="view")
     form = LivenessForm() if request.user.has_perm("eldercare.change_livenesscheck") else None
     return render(request, "eldercare/liveness_list.html", {"page": _page(request, rows), "form": form})
 
@@ -605,8 +602,7 @@ def liveness_confirm(request: AuthenticatedRequest, pk: str) -> HttpResponse:
 
 @role_required("eldercare.view_deathfinding")
 def death_list(request: AuthenticatedRequest) -> HttpResponse:
-    rows = DeathFinding.objects.restrict(request.user, "view").filter(status=DeathFinding.Status.OPEN)
-    rows = rows.select_related("person").order_by("month", "id")
+    rows = selectors.deaths_open(user=request.user, action="view")
     form = DeathForm() if request.user.has_perm("eldercare.change_deathfinding") else None
     return render(request, "eldercare/death_list.html", {"page": _page(request, rows), "form": form})
 

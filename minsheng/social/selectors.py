@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from minsheng.areas.models import Division
-from minsheng.core.scoping import scope_allows
+from minsheng.core.scoping import codes_containing, scope_allows
 from minsheng.social import credit_code as uscc
 from minsheng.social.models import (
     AnnualReport,
@@ -217,7 +217,7 @@ def referral_projects(*, user: User, area_code: str, service_field: str = "") ->
     projects there. What a project offers is public; its donors are not read here."""
     if not scope_allows(user, "social.view_charityproject", area_code):
         return CharityProject.objects.restrict(user, "view").none()
-    codes = [area_code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)]
+    codes = codes_containing(area_code)
     # unscoped: the user reads projects here; those of the divisions above serve this area too
     rows = CharityProject.objects.unscoped().filter(accepts_referrals=True, area_code__in=codes)
     if service_field in ServiceField.values:

@@ -27,7 +27,7 @@ from minsheng.audit.services import audit_record
 from minsheng.core.crypto import blind_index, mask_id_number, mask_name, mask_phone
 from minsheng.core.limits import NAME_MAX, REASON_MAX, require_length
 from minsheng.core.modules import publish
-from minsheng.core.scoping import lock_in_scope, require_scope, scope_prefix
+from minsheng.core.scoping import codes_containing, lock_in_scope, require_scope, scope_prefix
 from minsheng.people.idnumbers import InvalidIdNumber, parse_id_number
 from minsheng.people.names import is_valid_name, name_pinyin
 from minsheng.people.services import PHONE_PATTERN
@@ -507,18 +507,12 @@ def task_raise(*, source: tuple[str, str, str], area_code: str, title: str, deta
     return task
 
 
-def area_codes_above(area_code: str) -> list[str]:
-    """The codes of the area and of the divisions above it (its township, county, city and province): a team or an
-    organisation domiciled at one of them serves the area."""
-    return [area_code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)]
-
-
 def organisations_for(area_code: str, limit: int = 200) -> list[Organisation]:
     """The registered social organisations that may take a task of the area: domiciled in it or in a division above
     it (a county's association serves its villages), by name."""
     # unscoped: organisations' names and areas are public registry facts (the public registry page shows them)
     rows = Organisation.objects.unscoped().filter(
-        status=Organisation.Status.ACTIVE, area_code__in=area_codes_above(area_code)
+        status=Organisation.Status.ACTIVE, area_code__in=codes_containing(area_code)
     )
     return list(rows.order_by("name", "id")[:limit])
 
@@ -577,7 +571,7 @@ def task_take(*, actor: User, task: Task, team: Team | None = None, organisation
                     % {"name": organisation.name, "date": organisation.ended_on}
                 }
             )
-        if organisation.area_code not in area_codes_above(locked.area_code):
+        if organisation.area_code not in codes_containing(locked.area_code):
             raise ValidationError(
                 {
                     "taker": _(

@@ -10,7 +10,7 @@ from minsheng.accounts.roles import Role
 from minsheng.areas.models import Division
 from minsheng.audit.models import AuditEvent
 from minsheng.audit.services import audit_record
-from minsheng.core.scoping import ScopeNotApplied, internal_checks
+from minsheng.core.scoping import ScopeNotApplied, codes_containing, internal_checks
 from minsheng.people.models import Household, Person
 from minsheng.testing import NO_ROLE, Personas, make_household, make_person, make_user
 
@@ -163,3 +163,14 @@ def test_an_organisation_bound_assignment_sees_its_organisations_rows_only(
     RoleAssignment.objects.filter(user=staff).update(division=personas.other_village)
     staff = type(staff).objects.get(pk=staff.pk)
     assert Person.objects.restrict(staff, "view").count() == 0  # the organisation's row outside the area
+
+
+def test_the_codes_containing_a_village_are_its_own_and_those_of_every_division_above() -> None:
+    assert codes_containing("321302103005") == [
+        "320000000000",
+        "321300000000",
+        "321302000000",
+        "321302103000",
+        "321302103005",
+    ]
+    assert codes_containing("321302000000")[-1] == "321302000000"
