@@ -52,7 +52,7 @@ def test_a_director_records_a_visit_on_a_phone(live_server: Any, browser: Any) -
 
     # The shared phone page: from the file's link, check in, answer, save; the visit arrives and the case moves on.
     page.click("#visit-phone-link")
-    page.wait_for_selector("#visit-form")
+    page.wait_for_selector("#visit-form[data-ready=ready]")
     assert "困境儿童走访" in page.locator("#visit-subject").inner_text()
     assert "李小花" not in page.content()
     client_uuid = page.locator("#visit-uuid").input_value()

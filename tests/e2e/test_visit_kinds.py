@@ -54,7 +54,7 @@ def test_a_module_s_timed_visit_recorded_offline_arrives_once(live_server: Any, 
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     _sign_in(page, live_server.url, "meal_keeper")
     page.goto(f"{live_server.url}/monitoring/visits/example.meal/{person.pk}/phone/")
-    page.wait_for_selector("#visit-form")
+    page.wait_for_selector("#visit-form[data-ready=ready]")
     assert "助餐 · 12月第2次" in page.locator("#visit-subject").inner_text()
     client_uuid = page.locator("#visit-uuid").input_value()
 

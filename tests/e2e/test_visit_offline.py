@@ -63,7 +63,7 @@ def test_a_visit_recorded_offline_arrives_once_when_the_network_is_back(live_ser
     # From the to-do list, on a phone: the item's phone link opens the visit page.
     page.goto(f"{live_server.url}/desk/")
     page.locator("#due-table a[data-phone-link]").first.click()
-    page.wait_for_selector("#visit-form")
+    page.wait_for_selector("#visit-form[data-ready=ready]")
     assert person.id_masked in page.locator("#visit-warning").inner_text()
     # The smallest phone the page is made for: nothing wider than the screen.
     page.set_viewport_size({"width": 360, "height": 740})

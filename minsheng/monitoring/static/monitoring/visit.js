@@ -525,6 +525,7 @@
 
   if (form) {
     setUpForm();
+    form.dataset.ready = "ready"; // the visit's identity is made and the buttons listen: the page may be used
   }
   showNetwork();
   registerWorker();
