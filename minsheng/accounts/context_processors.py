@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from minsheng.core.modules import Label, NavEntry, derived, modules
+from minsheng.core.modules import Label, NavEntry, badge_text, derived, modules
 
 # Up to this many entries the bar lists them all; beyond it, each group of two or more becomes a menu, so that a
 # city administrator's twenty entries fit one line instead of wrapping into two-line labels.
@@ -47,6 +47,12 @@ def _groups(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return groups
 
 
+def _badge(entry: NavEntry, user: Any) -> str:
+    """The entry's count as its badge shows it ("99+" above the cap), or "" for none."""
+    count = entry.badge(user) if entry.badge is not None else 0
+    return badge_text(count) if count else ""
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -61,11 +67,13 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                     "label": entry.label,
                     "group": entry.group,
                     "active": request.path.startswith(url),
-                    "badge": entry.badge(user) if entry.badge is not None else None,
+                    "badge": _badge(entry, user),
                 }
             )
+    badges = {key: count(user) for module in modules() for key, count in module.badges.items()}
     return {
-        "nav_badges": {key: count(user) for module in modules() for key, count in module.badges.items()},
+        "nav_badges": badges,
+        "nav_todo_badge": badge_text(badges.get("todo", 0) + badges.get("desk_notices", 0)),
         "nav_entries": entries,
         "nav_groups": _groups(entries),
         "nav_assignments": user.assignments,

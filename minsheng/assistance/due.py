@@ -15,7 +15,7 @@ from minsheng.assistance.benefits.models import Benefit
 from minsheng.assistance.procedure.models import APPROVE, ProgrammeCase, Stage
 from minsheng.assistance.temporary.models import TemporaryAid
 from minsheng.core.crypto import mask_name
-from minsheng.core.modules import DueItem, DuePosition, due_rows
+from minsheng.core.modules import DueItem, DuePosition, count_due, due_rows
 from minsheng.core.scoping import LEVEL_DIGITS
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def steps_due(user: User, today: dt.date, limit: int, after: DuePosition | None)
 
 
 def steps_count(user: User, today: dt.date) -> int:
-    return _steps(user).count()
+    return count_due(_steps(user))
 
 
 def _reviews(user: User, today: dt.date) -> QuerySet[Benefit]:
@@ -85,7 +85,7 @@ def reviews_due(user: User, today: dt.date, limit: int, after: DuePosition | Non
 
 
 def reviews_count(user: User, today: dt.date) -> int:
-    return _reviews(user, today).count()
+    return count_due(_reviews(user, today))
 
 
 def _papers(user: User) -> QuerySet[TemporaryAid]:
@@ -117,7 +117,7 @@ def papers_due(user: User, today: dt.date, limit: int, after: DuePosition | None
 
 
 def papers_count(user: User, today: dt.date) -> int:
-    return _papers(user).count()
+    return count_due(_papers(user))
 
 
 def _to_decide(user: User) -> QuerySet[TemporaryAid]:
@@ -133,4 +133,4 @@ def temporary_decisions_due(user: User, today: dt.date, limit: int, after: DuePo
 
 
 def temporary_decisions_count(user: User, today: dt.date) -> int:
-    return _to_decide(user).count()
+    return count_due(_to_decide(user))

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from minsheng.accounts.models import RoleAssignment, User
 from minsheng.areas.models import Division
 from minsheng.children.models import CarePlace, CareProject, Child, MandatoryReport
-from minsheng.core.modules import DueItem, DuePosition, due_rows
+from minsheng.core.modules import DueItem, DuePosition, count_due, due_rows
 
 DIRECTOR, SUPERVISOR = "child_director", "child_supervisor"
 PAGE_MAX = 50
@@ -166,7 +166,7 @@ def visits_due(user: User, today: dt.date, limit: int, after: DuePosition | None
 
 
 def visits_due_count(user: User, today: dt.date) -> int:
-    return _visits_due(user, today).count()
+    return count_due(_visits_due(user, today))
 
 
 def _reports_open(user: User) -> QuerySet[MandatoryReport]:
@@ -194,4 +194,4 @@ def reports_due(user: User, today: dt.date, limit: int, after: DuePosition | Non
 
 
 def reports_due_count(user: User, today: dt.date) -> int:
-    return _reports_open(user).count()
+    return count_due(_reports_open(user))

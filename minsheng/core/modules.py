@@ -271,7 +271,8 @@ DueItems = Callable[[Any, dt.date, int, DuePosition | None], list[DueItem]]
 class DueWork:
     """A kind of due work a module puts on a worker's to-do list: shown to users holding ``permission``; ``items``
     lists at most ``limit`` of them for the user after a position, soonest deadline first (``DueItems``; a query's
-    rows through ``due_rows``), and ``count`` counts them all. The desk merges the kinds' sorted, limited lists."""
+    rows through ``due_rows``), and ``count`` counts them up to a cap (``count_due``). The desk merges the kinds'
+    sorted, limited lists."""
 
     key: str
     label: Label
@@ -279,6 +280,22 @@ class DueWork:
     items: DueItems
     count: Callable[[Any, dt.date], int]
     order: int = 500
+
+
+# The to-do list counts each kind's due work exactly up to this many; above it the badge says "99+". A kind's count
+# reads at most this many rows and one more, whatever the size of the village or county.
+DUE_COUNT_CAP = 99
+
+
+def count_due(rows: QuerySet[Any]) -> int:
+    """A due-work provider's ``count``: the rows, exact up to ``DUE_COUNT_CAP``; ``DUE_COUNT_CAP + 1`` stands for
+    "more than the cap" (one ``COUNT`` over a ``LIMIT``: the index that serves the kind's page serves it too)."""
+    return int(rows.order_by()[: DUE_COUNT_CAP + 1].count())
+
+
+def badge_text(count: int) -> str:
+    """A count as a badge shows it: the number, or "99+" above ``DUE_COUNT_CAP`` (navigation and to-do badges)."""
+    return f"{DUE_COUNT_CAP}+" if count > DUE_COUNT_CAP else str(count)
 
 
 def due_rows(

@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from minsheng.core.keyset import BadCursor
-from minsheng.core.modules import DueItem, DuePosition, DueWork, derived, modules
+from minsheng.core.modules import DUE_COUNT_CAP, DueItem, DuePosition, DueWork, badge_text, derived, modules
 from minsheng.desk.models import Notice
 
 if TYPE_CHECKING:
@@ -49,11 +49,12 @@ class DuePage:
     """One page of the to-do list; it is also the page ``components/pagination.html`` shows the next link of."""
 
     rows: list[DueItem]
-    counts: list[tuple[DueWork, int]]  # every kind the user holds, with its count
-    total: int  # the rows of the kinds shown (all of them, or the one filtered)
+    counts: list[tuple[DueWork, int]]  # every kind the user holds, with its count (capped: ``count_due``)
+    total: int  # the rows of the kinds shown (all of them, or the one filtered), each kind's up to the cap
     next_cursor: str = ""
     first: bool = True  # the first page (no cursor in the address)
     keyset: bool = True
+    capped: bool = False  # a kind shown has more rows than the cap: the total is "more than"
 
     @property
     def has_next(self) -> bool:
@@ -69,7 +70,12 @@ class DuePage:
 
     @property
     def count_capped(self) -> bool:
-        return False
+        return self.capped
+
+    @property
+    def badges(self) -> list[tuple[DueWork, int, str]]:
+        """Every kind held with its count and the badge's text ("99+" above the cap)."""
+        return [(work, n, badge_text(n)) for work, n in self.counts]
 
 
 def _position(value: Any) -> DuePosition:
@@ -121,8 +127,10 @@ def due_page(*, user: Actor, today: dt.date, kind: str = "", cursor: str = "") -
     """
     held = kinds_for(user)
     counts = [(work, work.count(user, today)) for work in held]
+    cache.set(_badge_key(user), sum(n for _work, n in counts), BADGE_SECONDS)  # the header reads these, not again
     shown = [work for work, n in counts if n and (not kind or work.key == kind)]
-    total = sum(n for work, n in counts if work in shown)
+    total = sum(min(n, DUE_COUNT_CAP) for work, n in counts if work in shown)
+    capped = any(n > DUE_COUNT_CAP for work, n in counts if work in shown)
     positions = _read_cursor(cursor) if cursor else {}
     streams = []
     for index, work in enumerate(shown):
@@ -138,7 +146,7 @@ def due_page(*, user: Actor, today: dt.date, kind: str = "", cursor: str = "") -
             raise ValueError(f"due work {item.kind!r} lists an item without its position (core.modules.due_rows)")
         moved[item.kind] = item.position
     next_cursor = _write_cursor(moved) if len(merged) > PAGE_SIZE else ""
-    return DuePage(rows=rows, counts=counts, total=total, next_cursor=next_cursor, first=not cursor)
+    return DuePage(rows=rows, counts=counts, total=total, next_cursor=next_cursor, first=not cursor, capped=capped)
 
 
 def _badge_key(user: Actor) -> str:
@@ -147,7 +155,8 @@ def _badge_key(user: Actor) -> str:
 
 
 def due_count(user: Actor | AnonymousUser) -> int:
-    """How much is due for the user (the number beside 我的待办), read at most every ``BADGE_SECONDS``."""
+    """How much is due for the user (the number beside 我的待办: each kind's up to ``DUE_COUNT_CAP + 1``, so that
+    "99+" shows when it is more), read at most every ``BADGE_SECONDS``."""
     if not user.is_authenticated:
         return 0
     key = _badge_key(user)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from minsheng.core.keyset import Key
-from minsheng.core.modules import DueItem, DuePosition, due_rows
+from minsheng.core.modules import DueItem, DuePosition, count_due, due_rows
 from minsheng.core.months import month_of
 from minsheng.eldercare.models import (
     CareItem,
@@ -233,7 +233,7 @@ def visits_due(user: Any, today: dt.date, limit: int, after: DuePosition | None)
 
 
 def visits_due_count(user: Any, today: dt.date) -> int:
-    return worker_lines(user=user, month=month_of(today)).count()
+    return count_due(worker_lines(user=user, month=month_of(today)))
 
 
 def village_due(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
@@ -257,7 +257,7 @@ def village_due(user: Any, today: dt.date, limit: int, after: DuePosition | None
 
 
 def village_due_count(user: Any, today: dt.date) -> int:
-    return OrderLine.objects.restrict(user, "view").filter(month=month_of(today), delivered__lt=F("owed")).count()
+    return count_due(OrderLine.objects.restrict(user, "view").filter(month=month_of(today), delivered__lt=F("owed")))
 
 
 def missed_due(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
@@ -278,7 +278,7 @@ def missed_due(user: Any, today: dt.date, limit: int, after: DuePosition | None)
 
 
 def missed_count(user: Any, today: dt.date) -> int:
-    return missed(user=user, today=today).count()
+    return count_due(missed(user=user, today=today))
 
 
 def verify_due(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
@@ -298,7 +298,7 @@ def verify_due(user: Any, today: dt.date, limit: int, after: DuePosition | None)
 
 
 def verify_count(user: Any, today: dt.date) -> int:
-    return to_verify(user=user).count()
+    return count_due(to_verify(user=user))
 
 
 def liveness_items(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
@@ -320,7 +320,7 @@ def liveness_items(user: Any, today: dt.date, limit: int, after: DuePosition | N
 
 
 def liveness_count(user: Any, today: dt.date) -> int:
-    return liveness_due(user=user).count()
+    return count_due(liveness_due(user=user))
 
 
 def death_items(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
@@ -342,7 +342,7 @@ def death_items(user: Any, today: dt.date, limit: int, after: DuePosition | None
 
 
 def death_count(user: Any, today: dt.date) -> int:
-    return deaths_open(user=user).count()
+    return count_due(deaths_open(user=user))
 
 
 FLAG_LABELS = {

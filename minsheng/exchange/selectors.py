@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from minsheng.areas.models import Division
 from minsheng.core.crypto import mask_name
 from minsheng.core.keyset import Key
-from minsheng.core.modules import DueItem, DuePosition, due_rows
+from minsheng.core.modules import DueItem, DuePosition, count_due, due_rows
 from minsheng.exchange.authorisations import members_on
 from minsheng.exchange.models import (
     Authorisation,
@@ -134,7 +134,7 @@ def findings_due(user: Any, today: dt.date, limit: int, after: DuePosition | Non
 
 
 def findings_due_count(user: Any, today: dt.date) -> int:
-    return findings_to_review(user=user).count()
+    return count_due(findings_to_review(user=user))
 
 
 def finding_list(*, user: Any) -> QuerySet[Finding]:
@@ -265,4 +265,4 @@ def verifications_due(user: Any, today: dt.date, limit: int, after: DuePosition 
 
 
 def verifications_due_count(user: Any, today: dt.date) -> int:
-    return verifications_to_review(user=user).count()
+    return count_due(verifications_to_review(user=user))

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from minsheng.core.keyset import Key
-from minsheng.core.modules import DueItem, DuePosition, due_rows
+from minsheng.core.modules import DueItem, DuePosition, count_due, due_rows
 from minsheng.funeral.models import Complaint, Facility, FiledPrice, FuneralCase, PriceFiling, Settlement
 from minsheng.funeral.services import prices_in_force
 from minsheng.workdays.services import Calendar
@@ -188,7 +188,7 @@ def filings_due(user: User, today: dt.date, limit: int, after: DuePosition | Non
 
 
 def filings_due_count(user: User, today: dt.date) -> int:
-    return _filings_to_review(user).count()
+    return count_due(_filings_to_review(user))
 
 
 def _complaints_due(user: User, today: dt.date) -> QuerySet[Complaint]:
@@ -215,7 +215,7 @@ def complaints_due(user: User, today: dt.date, limit: int, after: DuePosition | 
 
 
 def complaints_due_count(user: User, today: dt.date) -> int:
-    return _complaints_due(user, today).count()
+    return count_due(_complaints_due(user, today))
 
 
 def person_funeral_section(user: User, person: Person) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from minsheng.core.crypto import blind_index, mask_name
 from minsheng.core.keyset import Key
-from minsheng.core.modules import DueItem, DuePosition, due_rows, item_handlers
+from minsheng.core.modules import DueItem, DuePosition, count_due, due_rows, item_handlers
 from minsheng.intake.models import Application, Attachment, Consultation, ItemCase, Notification
 from minsheng.people.idnumbers import InvalidIdNumber, normalize_for_index
 from minsheng.people.models import Membership
@@ -75,7 +75,7 @@ def receive_due(user: User, today: dt.date, limit: int, after: DuePosition | Non
 
 
 def receive_count(user: User, today: dt.date) -> int:
-    return _to_receive(user).count()
+    return count_due(_to_receive(user))
 
 
 def decide_due(user: User, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
@@ -85,7 +85,7 @@ def decide_due(user: User, today: dt.date, limit: int, after: DuePosition | None
 
 
 def decide_count(user: User, today: dt.date) -> int:
-    return _to_decide(user).count()
+    return count_due(_to_decide(user))
 
 
 def _awaited(user: User) -> QuerySet[ItemCase]:
@@ -116,7 +116,7 @@ def materials_due(user: User, today: dt.date, limit: int, after: DuePosition | N
 
 
 def materials_count(user: User, today: dt.date) -> int:
-    return _awaited(user).count()
+    return count_due(_awaited(user))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from minsheng.core.modules import (
     PersonSection,
     StatisticsFamily,
     VisitKind,
+    count_due,
 )
 from minsheng.core.roles import Role
 from minsheng.monitoring import figures, sections, selectors
@@ -34,7 +35,7 @@ RULES = frozenset({"monitoring.view_warningrule", "monitoring.add_warningrule", 
 
 
 def _open_badge(user: Any) -> int:
-    return selectors.to_visit(user=user).count() if user.has_perm("monitoring.add_visit") else 0
+    return count_due(selectors.to_visit(user=user)) if user.has_perm("monitoring.add_visit") else 0
 
 
 def _demo_step(scale: float, seed: int, say: Callable[[str], None]) -> str | None:

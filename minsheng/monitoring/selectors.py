@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from minsheng.accounts.models import RoleAssignment
 from minsheng.core.crypto import mask_name
 from minsheng.core.keyset import Key
-from minsheng.core.modules import DueItem, DuePosition, VisitSubject, due_rows, visit_kind
+from minsheng.core.modules import DueItem, DuePosition, VisitSubject, count_due, due_rows, visit_kind
 from minsheng.core.roles import Role
 from minsheng.monitoring.models import Alert, MonitoredHousehold, Visit, WarningRule
 
@@ -111,7 +111,7 @@ def visits_due(user: Any, today: dt.date, limit: int, after: DuePosition | None)
 
 
 def visits_due_count(user: Any, today: dt.date) -> int:
-    return to_visit(user=user).count()
+    return count_due(to_visit(user=user))
 
 
 def confirmations_due(user: Any, today: dt.date, limit: int, after: DuePosition | None) -> list[DueItem]:
@@ -119,7 +119,7 @@ def confirmations_due(user: Any, today: dt.date, limit: int, after: DuePosition 
 
 
 def confirmations_due_count(user: Any, today: dt.date) -> int:
-    return to_confirm(user=user).count()
+    return count_due(to_confirm(user=user))
 
 
 def population(*, user: Any) -> QuerySet[MonitoredHousehold]:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from minsheng.areas.models import Division
 from minsheng.assistance.benefits.models import Benefit
 from minsheng.core.keyset import Key
-from minsheng.core.modules import DueItem, DuePosition, due_rows
+from minsheng.core.modules import DueItem, DuePosition, count_due, due_rows
 from minsheng.core.months import add_months, months_between
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import PREPARE
@@ -187,4 +187,4 @@ def batches_due(user: User, today: dt.date, limit: int, after: DuePosition | Non
 
 
 def batches_due_count(user: User, today: dt.date) -> int:
-    return _to_approve(user).count()
+    return count_due(_to_approve(user))

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from minsheng.core.keyset import Key
-from minsheng.core.modules import DueItem, DuePosition, due_rows
+from minsheng.core.modules import DueItem, DuePosition, count_due, due_rows
 from minsheng.relief.models import Admission, Patrol, Station, Tracing
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ def stays_due(user: User, today: dt.date, limit: int, after: DuePosition | None)
 
 
 def stays_due_count(user: User, today: dt.date) -> int:
-    return _stays_due(user, today).count()
+    return count_due(_stays_due(user, today))
 
 
 def _announcements_due(user: User) -> QuerySet[Tracing]:
@@ -164,7 +164,7 @@ def announcements_due(user: User, today: dt.date, limit: int, after: DuePosition
 
 
 def announcements_due_count(user: User, today: dt.date) -> int:
-    return _announcements_due(user).count()
+    return count_due(_announcements_due(user))
 
 
 def person_admissions_section(user: User, person: Person) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 
 from minsheng.accounts.models import User
 from minsheng.core.crypto import blind_index
+from minsheng.core.modules import count_due
 from minsheng.people.idnumbers import InvalidIdNumber, normalize_for_index
 from minsheng.people.names import query_pinyin
 from minsheng.social.models import Organisation
@@ -163,6 +164,6 @@ def hours_by_area_month(*, area: str, first: dt.date, last: dt.date, digits: int
 
 
 def open_tasks_count(user: User) -> int:
-    return (
-        Task.objects.restrict(user, "change").filter(Q(status=Task.Status.OPEN) | Q(status=Task.Status.TAKEN)).count()
-    )
+    """The open and taken tasks of the user's areas, up to the badge's cap."""
+    tasks = Task.objects.restrict(user, "change").filter(Q(status=Task.Status.OPEN) | Q(status=Task.Status.TAKEN))
+    return count_due(tasks)

@@ -126,3 +126,25 @@ def test_the_warnings_to_visit_are_read_through_their_index_after_the_cursor(per
     assert '"monitoring_alert"."due_on" >' in sql  # the page starts after the cursor
     plan = index_plan(sql, "monitoring_alert")
     assert area_read(plan, "monitoring_alert") == {"monitoring_alert_due"}
+
+
+def test_the_counts_read_at_most_the_cap_and_say_99_plus(personas: Personas) -> None:
+    from minsheng.core.modules import DUE_COUNT_CAP
+
+    _alerts(personas, DUE_COUNT_CAP + 21)
+    client = _client(personas)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("desk:todo"))
+    due = response.context["due"]
+    assert [(work.key, n, text) for work, n, text in due.badges if n] == [
+        ("warning_visit", DUE_COUNT_CAP + 1, f"{DUE_COUNT_CAP}+")
+    ]
+    assert (due.total, due.count_capped, len(due.rows)) == (DUE_COUNT_CAP, True, PAGE_SIZE)
+    html = response.content.decode()
+    assert f">{DUE_COUNT_CAP}+</span>" in html and f"共 {DUE_COUNT_CAP} 条以上" in html
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"] and "monitoring_alert" in q["sql"]]
+    # The list's count, and the menu's badge of warnings to visit, each stop at the cap; the header's badge takes the
+    # list's counts instead of reading them again.
+    assert len(counts) == 2 and all(f"LIMIT {DUE_COUNT_CAP + 1}" in sql for sql in counts)
+    home = client.get(reverse("home")).content.decode()
+    assert 'id="todo-count">99+<' in home
