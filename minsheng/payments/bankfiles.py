@@ -8,7 +8,8 @@ The return file says for each reference (the line id) whether the bank paid it o
 full before anything is written: any error (a reference that is not a line of this batch, a line held back, a
 result other than paid/failed, a line already settled the other way) is reported with its row number and nothing
 changes.
-Importing the same file again changes nothing. When no line is left to be paid the batch is reconciled.
+Importing the same file again changes nothing. The batch's counts and totals per status are stored again
+(``services.batch_totals_store``); when no line is left to be paid the batch is reconciled.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from minsheng.core.numbers import parse_id
 from minsheng.core.scoping import require_scope
 from minsheng.core.spreadsheets import safe_row, stable_workbook
 from minsheng.payments.models import PaymentLine, PayrollBatch
-from minsheng.payments.services import PREPARE
+from minsheng.payments.services import PREPARE, batch_totals_store
 
 if TYPE_CHECKING:
     from minsheng.accounts.models import User
@@ -294,9 +295,9 @@ def bank_return_import(*, actor: User, batch: PayrollBatch, filename: str, conte
         [line for line, _r in failed], ["status", "failure_reason"], batch_size=CHUNK // 4
     )
     before = locked.status
-    # unscoped: whether the checked batch still has pending lines
-    pending = PaymentLine.objects.unscoped().filter(batch=locked, status=PaymentLine.Status.PENDING).exists()
-    if not pending and locked.status != PayrollBatch.Status.RECONCILED:
+    if changes:
+        batch_totals_store(locked)  # its lines moved from pending to paid or failed
+    if not locked.pending_count and locked.status != PayrollBatch.Status.RECONCILED:
         locked.status = PayrollBatch.Status.RECONCILED
         locked.save(update_fields=["status"])
     if changes or before != locked.status:

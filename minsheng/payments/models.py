@@ -26,7 +26,12 @@ from minsheng.core.scoping import ScopedManager, ScopedModel
 
 class PayrollBatch(ScopedModel):
     """The payroll of one county, programme and month. Prepared (generated) by a payment officer, approved by
-    another user; approval freezes it. Counts and totals are kept in fen, refreshed by each generation."""
+    another user; approval freezes it.
+
+    Its lines' counts and totals (fen) are kept on it, per status and per hold reason, so that its page reads a row
+    instead of summing tens of thousands of lines on each view: every path that changes its lines (generation, the
+    bank's return file) stores them again in the same transaction, with the batch locked
+    (``services.batch_totals_store``)."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -51,6 +56,14 @@ class PayrollBatch(ScopedModel):
     total_fen = models.BigIntegerField(_("total (fen)"), default=0)
     held_count = models.PositiveIntegerField(_("lines held back"), default=0)
     held_fen = models.BigIntegerField(_("held back (fen)"), default=0)
+    pending_count = models.PositiveIntegerField(_("lines to be paid"), default=0)
+    pending_fen = models.BigIntegerField(_("to be paid (fen)"), default=0)
+    paid_count = models.PositiveIntegerField(_("lines paid"), default=0)
+    paid_fen = models.BigIntegerField(_("paid (fen)"), default=0)
+    failed_count = models.PositiveIntegerField(_("lines failed"), default=0)
+    failed_fen = models.BigIntegerField(_("failed (fen)"), default=0)
+    # The held lines per hold reason: {"no_account": {"count": 2, "fen": 176000}, ...}, the reasons with a line only.
+    held_by_reason = models.JSONField(_("held back by reason"), default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects: ClassVar[ScopedManager[PayrollBatch]] = ScopedManager()

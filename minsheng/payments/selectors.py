@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -57,16 +57,13 @@ def batch_lines(*, user: User, batch: PayrollBatch, status: str = "") -> QuerySe
     return lines.order_by("id")
 
 
-def batch_held_by_reason(*, user: User, batch: PayrollBatch) -> list[dict[str, Any]]:
-    """Held lines counted and summed per reason, for the batch page."""
-    rows = (
-        batch_lines(user=user, batch=batch, status=PaymentLine.Status.HELD)
-        .order_by()
-        .values("hold_reason")
-        .annotate(count=Count("id"), fen=Sum("amount_fen"))
-        .order_by("hold_reason")
-    )
-    return [dict(row) for row in rows]
+def batch_held_by_reason(*, batch: PayrollBatch) -> list[dict[str, Any]]:
+    """Held lines counted and summed per reason, for the batch page: the figures stored on the batch
+    (``services.batch_totals_store``), in the order of the reason codes."""
+    return [
+        {"hold_reason": reason, "count": figures["count"], "fen": figures["fen"]}
+        for reason, figures in sorted(batch.held_by_reason.items())
+    ]
 
 
 def counties_to_prepare(*, user: User) -> list[Division]:
@@ -79,22 +76,16 @@ def counties_to_prepare(*, user: User) -> list[Division]:
     return [c for c in counties if any(c.code.startswith(prefix) for prefix in prefixes)]
 
 
-def batch_reconciliation(*, user: User, batch: PayrollBatch) -> dict[str, dict[str, int]]:
-    """Counts and totals (fen) of the batch's lines per status: paid, failed, held, pending, and all of them."""
-    rows = (
-        batch_lines(user=user, batch=batch)
-        .order_by()
-        .values("status")
-        .annotate(count=Count("id"), fen=Sum("amount_fen"))
-        .order_by("status")
-    )
-    report = {status: {"count": 0, "fen": 0} for status in PaymentLine.Status.values}
-    for row in rows:
-        report[row["status"]] = {"count": row["count"], "fen": row["fen"] or 0}
-    report["total"] = {
-        "count": sum(r["count"] for r in report.values()),
-        "fen": sum(r["fen"] for r in report.values()),
+def batch_reconciliation(*, batch: PayrollBatch) -> dict[str, dict[str, int]]:
+    """Counts and totals (fen) of the batch's lines per status: paid, failed, held, pending, and all of them; the
+    figures stored on the batch (``services.batch_totals_store``), not a sum of its lines. They count every line of
+    the batch, as the door showed them before: a batch is read only where its county is (``batch_get``), and all its
+    lines lie in that county."""
+    report = {
+        status: {"count": getattr(batch, f"{status}_count"), "fen": getattr(batch, f"{status}_fen")}
+        for status in PaymentLine.Status.values
     }
+    report["total"] = {"count": batch.line_count, "fen": batch.total_fen}
     return report
 
 

@@ -11,9 +11,20 @@ from minsheng.core.limits import REASON_MAX
 from minsheng.payments.models import PayrollBatch
 
 
+class HeldFiguresSerializer(serializers.Serializer[dict[str, int]]):
+    count = serializers.IntegerField(help_text="lines held back for the reason")
+    fen = serializers.IntegerField(help_text="their total in fen")
+
+
 class PayrollBatchSerializer(ModelSerializer[PayrollBatch]):
     payable_count = serializers.IntegerField(read_only=True)
     payable_fen = serializers.IntegerField(read_only=True)
+    held_by_reason = serializers.DictField(
+        child=HeldFiguresSerializer(),
+        read_only=True,
+        help_text="the lines held back per hold reason (deceased, moved_away, duplicate, no_account), the reasons "
+        "with a line only",
+    )
 
     class Meta:
         model = PayrollBatch
@@ -27,6 +38,13 @@ class PayrollBatchSerializer(ModelSerializer[PayrollBatch]):
             "total_fen",
             "held_count",
             "held_fen",
+            "held_by_reason",
+            "pending_count",
+            "pending_fen",
+            "paid_count",
+            "paid_fen",
+            "failed_count",
+            "failed_fen",
             "payable_count",
             "payable_fen",
             "prepared_by",

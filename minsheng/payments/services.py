@@ -9,7 +9,8 @@ Generation (``payroll_generate``) is a handful of statements whatever the size o
 3. in a draft that is generated again: drop lines whose benefit no longer pays, bring amounts and accounts up to date
    and release the holds, so that every check below runs again on today's facts;
 4. one ``UPDATE`` per hold-back reason, each touching only lines still pending, so the first reason found wins;
-5. one aggregate for the batch's counts and totals.
+5. one grouped aggregate for the batch's counts and totals per status and hold reason, stored on the batch
+   (``batch_totals_store``, which the bank's return file calls too).
 
 Both inserts end in ``ON CONFLICT DO NOTHING`` (PostgreSQL and SQLite alike) against the partial unique constraint
 "one live line per benefit and month", so a second run, a retried task or a concurrent worker adds nothing. The
@@ -21,12 +22,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -320,26 +322,65 @@ def _refresh_draft(batch: PayrollBatch, prefix: str) -> None:
         )
 
 
-def _totals(batch: PayrollBatch) -> dict[str, int]:
-    """Store the batch's counts and totals; return the lines held back by reason."""
-    reasons = [str(reason) for reason in PaymentLine.HoldReason.values if reason]
-    # unscoped: the lines of the batch locked by the caller, read for it alone
-    totals = (
+# The figures a batch keeps of its lines (``batch_totals_store``): all lines, each status, the held ones by reason.
+TOTALS_FIELDS = (
+    "line_count",
+    "total_fen",
+    "pending_count",
+    "pending_fen",
+    "held_count",
+    "held_fen",
+    "paid_count",
+    "paid_fen",
+    "failed_count",
+    "failed_fen",
+    "held_by_reason",
+)
+
+
+def batch_totals(rows: Iterable[tuple[str, str, int, int | None]]) -> dict[str, Any]:
+    """The figures of ``TOTALS_FIELDS`` from a batch's lines counted and summed (fen) per status and hold reason:
+    rows of (status, hold reason, count, fen)."""
+    figures: dict[str, Any] = {name: 0 for name in TOTALS_FIELDS}
+    by_reason: dict[str, dict[str, int]] = {}
+    for status, reason, count, fen in rows:
+        fen = fen or 0
+        figures[f"{status}_count"] += count
+        figures[f"{status}_fen"] += fen
+        figures["line_count"] += count
+        figures["total_fen"] += fen
+        if status == PaymentLine.Status.HELD:
+            by_reason[reason] = {"count": count, "fen": fen}
+    figures["held_by_reason"] = dict(sorted(by_reason.items()))
+    return figures
+
+
+def batch_totals_store(batch: PayrollBatch) -> None:
+    """Count and sum the batch's lines per status and hold reason and store the figures on the batch, so that its
+    page and the API read them from its row. Every path that changes the batch's lines (generation, the bank's return
+    file) calls it after its last change, inside its transaction and with the batch row locked: one query over the
+    batch's lines (found by the (batch, id, area, status) index) grouped by status and reason, a few rows, and one
+    ``UPDATE`` of the batch."""
+    # unscoped: the lines of the batch locked by the caller, counted for it alone
+    rows = (
         PaymentLine.objects.unscoped()
-        .filter(batch=batch)
-        .aggregate(
-            lines=Count("id"),
-            total=Sum("amount_fen"),
-            held=Count("id", filter=Q(status=PaymentLine.Status.HELD)),
-            held_fen=Sum("amount_fen", filter=Q(status=PaymentLine.Status.HELD)),
-            **{f"held_{reason}": Count("id", filter=Q(hold_reason=reason)) for reason in reasons},
-        )
+        .filter(batch_id=batch.pk)
+        .order_by()
+        .values_list("status", "hold_reason")
+        .annotate(count=Count("id"), fen=Sum("amount_fen"))
     )
-    batch.line_count = totals["lines"] or 0
-    batch.total_fen = totals["total"] or 0
-    batch.held_count = totals["held"] or 0
-    batch.held_fen = totals["held_fen"] or 0
-    return {reason: totals[f"held_{reason}"] or 0 for reason in reasons}
+    for name, value in batch_totals(rows).items():
+        setattr(batch, name, value)
+    batch.save(update_fields=TOTALS_FIELDS)
+
+
+def _held_counts(batch: PayrollBatch) -> dict[str, int]:
+    """The lines held back per reason, every reason named (0 when none): the generation's audit event."""
+    return {
+        str(reason): batch.held_by_reason.get(reason, {}).get("count", 0)
+        for reason in PaymentLine.HoldReason.values
+        if reason
+    }
 
 
 def _snapshot(batch: PayrollBatch) -> dict[str, Any]:
@@ -389,10 +430,11 @@ def _generate(*, actor: User, county: Division, programme: str, period: dt.date)
         _refresh_draft(batch, prefix)
     added = _insert_lines(batch, prefix)
     reissued = _insert_reissues(batch)
-    held = _totals(batch)
+    batch_totals_store(batch)
+    held = _held_counts(batch)
     batch.prepared_by = actor
     batch.prepared_at = timezone.now()
-    batch.save()
+    batch.save(update_fields=["prepared_by", "prepared_at"])
     audit_record(
         actor=actor,
         action="payments.payroll_generated",

@@ -59,3 +59,31 @@ def enrol(
 def approval(batch: Any, opinion: str = "经审核，同意发放。") -> dict[str, Any]:
     """What an approver gives ``payroll_approve`` besides the batch: an opinion and the figures read from it."""
     return {"opinion": opinion, "confirmed_count": batch.payable_count, "confirmed_fen": batch.payable_fen}
+
+
+def stored_totals(batch: Any) -> dict[str, Any]:
+    """The figures the batch keeps of its lines (``services.TOTALS_FIELDS``), as its row holds them now."""
+    from minsheng.payments.models import PayrollBatch
+    from minsheng.payments.services import TOTALS_FIELDS
+
+    # unscoped: the test reads the batch's row
+    return dict(PayrollBatch.objects.unscoped().filter(pk=batch.pk).values(*TOTALS_FIELDS).get())
+
+
+def line_totals(batch: Any) -> dict[str, Any]:
+    """The same figures counted here, line by line in Python, from the batch's lines as they are: what the stored
+    ones must equal."""
+    from minsheng.payments.models import PaymentLine
+
+    # unscoped: the test reads every line of the batch
+    lines = list(PaymentLine.objects.unscoped().filter(batch=batch).values_list("status", "hold_reason", "amount_fen"))
+    figures: dict[str, Any] = {"line_count": len(lines), "total_fen": sum(fen for _s, _r, fen in lines)}
+    for status in PaymentLine.Status.values:
+        amounts = [fen for s, _r, fen in lines if s == status]
+        figures[f"{status}_count"], figures[f"{status}_fen"] = len(amounts), sum(amounts)
+    held = [(reason, fen) for s, reason, fen in lines if s == PaymentLine.Status.HELD]
+    figures["held_by_reason"] = {
+        reason: {"count": sum(1 for r, _f in held if r == reason), "fen": sum(f for r, f in held if r == reason)}
+        for reason in sorted({r for r, _f in held})
+    }
+    return figures

@@ -62,6 +62,13 @@ def test_generating_with_a_key_and_sending_it_again_answers_the_same_and_changes
         "total_fen": 244_000,
         "held_count": 1,
         "held_fen": 88_000,
+        "held_by_reason": {"no_account": {"count": 1, "fen": 88_000}},
+        "pending_count": 1,
+        "pending_fen": 156_000,
+        "paid_count": 0,
+        "paid_fen": 0,
+        "failed_count": 0,
+        "failed_fen": 0,
         "payable_count": 1,
         "payable_fen": 156_000,
         "prepared_by": p[Role.COUNTY_PAYMENT_OFFICER].pk,
@@ -165,6 +172,17 @@ def test_the_return_file_sent_twice_with_its_key_settles_once(personas: Personas
     other = send("key-0007-return", content.replace(b"failed", b"paid"))
     assert other.status_code == 422
     assert list(PaymentLine.objects.unscoped().order_by("id").values_list("status", flat=True)) == ["paid", "failed"]
+    # The batch as the API reads it: the lines per status, settled once.
+    read = client.get(reverse("api:payroll-batch-detail", kwargs={"pk": batch.pk})).json()
+    figures = ("status", "pending_count", "paid_count", "paid_fen", "failed_count", "failed_fen")
+    assert {k: read[k] for k in figures} == {
+        "status": "reconciled",
+        "pending_count": 0,
+        "paid_count": 1,
+        "paid_fen": 156_000,
+        "failed_count": 1,
+        "failed_fen": 88_000,
+    }
 
 
 def test_the_api_lists_only_the_callers_counties(personas: Personas) -> None:

@@ -17,7 +17,7 @@ from minsheng.core.months import demo_history_months
 from minsheng.payments import demo
 from minsheng.payments.models import PaymentLine, PayrollBatch
 from minsheng.payments.services import hold_texts
-from minsheng.payments.tests.factories import enrol, payee
+from minsheng.payments.tests.factories import enrol, line_totals, payee, stored_totals
 from minsheng.people.models import Person
 from minsheng.testing import Personas
 
@@ -94,6 +94,8 @@ def test_six_months_are_generated_approved_paid_and_reconciled_per_county_and_pr
         assert batch.line_count == lines.count()
         assert batch.total_fen == sum(lines.values_list("amount_fen", flat=True))
         assert batch.held_fen == sum(lines.filter(status="held").values_list("amount_fen", flat=True))
+        # Every figure the batch keeps, after its generation and its bank's answer, is what its lines add up to.
+        assert stored_totals(batch) == line_totals(batch)
 
     one = caseload["张一"]
     assert (
@@ -133,6 +135,19 @@ def test_six_months_are_generated_approved_paid_and_reconciled_per_county_and_pr
         hold_texts()["no_account"]
     }
     assert lines_of(caseload[other]) == paid_every_month(amount[other])
+    # 宿城区's February: 张一 failed at the bank, the others paid, one held without an account.
+    february = PayrollBatch.objects.unscoped().get(area_code="321302000000", period=FEB)
+    assert {k: v for k, v in stored_totals(february).items() if v} == {
+        "line_count": 5,
+        "total_fen": 156_000 + 88_000 + 50_000 + 40_000 + 30_000,
+        "paid_count": 3,
+        "paid_fen": 88_000 + 50_000 + amount[other],
+        "failed_count": 1,
+        "failed_fen": 156_000,
+        "held_count": 1,
+        "held_fen": amount[name],
+        "held_by_reason": {"no_account": {"count": 1, "fen": amount[name]}},
+    }
 
     paid_fen = 6 * 156_000 + 6 * 88_000 + 3 * 70_000 + 3 * 50_000 + 6 * amount[other] + 6 * 120_000
     assert (counts.batches, counts.paid, counts.failed, counts.reissued, counts.held) == (12, 30, 1, 1, 9)
@@ -232,3 +247,4 @@ def test_the_demo_city_caseload_pays_every_month_to_the_present() -> None:
         else:
             assert batch.approved_at.date() == batch.period.replace(day=20)
         assert batch.total_fen == sum(lines.filter(batch=batch).values_list("amount_fen", flat=True))
+        assert stored_totals(batch) == line_totals(batch)
