@@ -34,6 +34,7 @@ from django.utils.translation import pgettext_lazy
 
 from minsheng.core.keyset import area_index
 from minsheng.core.scoping import ScopedManager, ScopedModel
+from minsheng.core.settlements import MakerCheckerSettlement
 
 
 class Service(models.TextChoices):
@@ -545,37 +546,19 @@ class ServiceVisit(ScopedModel):
         return f"{self.line_id} {self.checked_in_at:%Y-%m-%d %H:%M}"
 
 
-class Settlement(ScopedModel):
+class Settlement(ScopedModel, MakerCheckerSettlement):
     """A provider's month paid from its verified visits: prepared by the payment officer, approved by another user
-    (maker-checker), paid once."""
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        APPROVED = "approved", _("Approved")
-        PAID = "paid", _("Paid")
+    (maker-checker), paid once (``core.settlements``)."""
 
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="settlements")
     area_code = models.CharField(_("area code"), max_length=12)
     month = models.DateField(_("month"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     visit_count = models.PositiveIntegerField(_("visits"), default=0)
-    total_fen = models.BigIntegerField(_("total (fen)"), default=0)
-    prepared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    prepared_at = models.DateTimeField(_("prepared at"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     objects: ClassVar[ScopedManager[Settlement]] = ScopedManager()
     scope_field = "area_code"
     scope_organisation_field = "provider_id"
+    count_field = "visit_count"
 
     class Meta:
         verbose_name = _("care settlement")
@@ -583,18 +566,7 @@ class Settlement(ScopedModel):
         ordering = ["-month", "provider"]
         constraints = [
             models.UniqueConstraint(fields=["provider", "month"], name="eldercare_one_settlement_per_month"),
-            models.CheckConstraint(
-                condition=Q(status="draft") | Q(approved_by__isnull=False, approved_at__isnull=False),
-                name="eldercare_settlement_approved_has_approver",
-            ),
-            models.CheckConstraint(
-                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("prepared_by")),
-                name="eldercare_settlement_checker_not_maker",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="paid") | Q(paid_by__isnull=False, paid_at__isnull=False),
-                name="eldercare_settlement_paid_has_payer",
-            ),
+            *MakerCheckerSettlement.Meta.constraints,
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,7 @@ from minsheng.core.limits import require_length
 from minsheng.core.modules import RegistryChange, publish
 from minsheng.core.months import first_day_of_next_month, month_of
 from minsheng.core.scoping import LEVEL_DIGITS, require_scope, scope_allows
+from minsheng.core.settlements import settlement_approved, settlement_draft, settlement_paid, settlement_prepared
 from minsheng.eldercare import rules
 from minsheng.eldercare.models import (
     CareItem,
@@ -1177,48 +1178,37 @@ def _settlement_snapshot(s: Settlement) -> dict[str, Any]:
     return {"status": s.status, "visits": s.visit_count, "total_fen": s.total_fen, "month": s.month.isoformat()}
 
 
+@transaction.atomic
 def settlement_generate(*, actor: User, provider: Provider, month: dt.date) -> Settlement:
     """Prepare (or prepare again) a provider's settlement of an ended month from its verified visits of that month
     not settled yet (one set-based UPDATE under the settlement's lock); each visit is settled once (its foreign key).
     A second run adds nothing twice; an approved settlement is frozen."""
     if not _may_for_provider(actor, "eldercare.add_settlement", provider):
         raise PermissionDenied(_("You may not prepare the settlements of this provider."))
-    if month.day != 1:
-        raise ValidationError({"month": _("Choose a month.")})
-    if month >= month_of(timezone.localdate()):
-        raise ValidationError({"month": _("A month is settled once it has ended.")})
-    # unscoped: the actor's right on the provider's area was checked above
-    settlements = Settlement.objects.unscoped()
-    try:
-        with transaction.atomic():
-            settlements.get_or_create(provider=provider, month=month, defaults={"area_code": provider.area_code})
-    except IntegrityError:
-        pass  # created meanwhile by a concurrent run; the lock below waits for it
-    with transaction.atomic():
-        settlement = settlements.select_for_update().get(provider=provider, month=month)
-        if settlement.status != Settlement.Status.DRAFT:
-            raise ValidationError(_("This settlement is approved already and can no longer change."))
-        before = _settlement_snapshot(settlement)
-        # unscoped: this provider's verified unsettled visits of the month, under the settlement's lock
-        added = (
-            ServiceVisit.objects.unscoped()
-            .filter(provider=provider, line__month=month, status=ServiceVisit.Status.VERIFIED, settlement__isnull=True)
-            .update(settlement=settlement)
-        )
-        totals = settlement.visits.aggregate(count=Count("id"), total=Sum("price_fen"))
-        settlement.visit_count = totals["count"] or 0
-        settlement.total_fen = totals["total"] or 0
-        settlement.prepared_by = actor
-        settlement.prepared_at = timezone.now()
-        settlement.save()
-        audit_record(
-            actor=actor,
-            action="eldercare.settlement_prepared",
-            obj=settlement,
-            area_code=settlement.area_code,
-            before=before,
-            after={**_settlement_snapshot(settlement), "added": added},
-        )
+    settlement = settlement_draft(
+        # unscoped: the actor's right on the provider's area was checked above
+        Settlement.objects.unscoped(),
+        month_field="month",
+        month=month,
+        area_code=provider.area_code,
+        provider=provider,
+    )
+    before = _settlement_snapshot(settlement)
+    # unscoped: this provider's verified unsettled visits of the month, under the settlement's lock
+    added = (
+        ServiceVisit.objects.unscoped()
+        .filter(provider=provider, line__month=month, status=ServiceVisit.Status.VERIFIED, settlement__isnull=True)
+        .update(settlement=settlement)
+    )
+    settlement_prepared(settlement, actor=actor, joined=settlement.visits.all(), price_field="price_fen")
+    audit_record(
+        actor=actor,
+        action="eldercare.settlement_prepared",
+        obj=settlement,
+        area_code=settlement.area_code,
+        before=before,
+        after={**_settlement_snapshot(settlement), "added": added},
+    )
     return settlement
 
 
@@ -1227,19 +1217,14 @@ def settlement_approve(*, actor: User, settlement: Settlement) -> Settlement:
     """The checker approves a draft somebody else prepared; from now on it cannot change."""
     if not scope_allows(actor, "eldercare.approve_settlement", settlement.area_code):
         raise PermissionDenied(_("You may not approve the settlements of this provider."))
-    # unscoped: the actor's right on the area was checked above; re-read under lock
-    locked = Settlement.objects.unscoped().select_for_update().get(pk=settlement.pk)
-    if locked.status != Settlement.Status.DRAFT:
-        raise ValidationError(_("This settlement is approved already."))
-    if locked.prepared_at is None:
-        raise ValidationError(_("This settlement has not been prepared yet."))
-    if locked.prepared_by_id == actor.pk:
-        raise PermissionDenied(_("The settlement must be approved by somebody other than who prepared it."))
-    if locked.visit_count == 0:
-        raise ValidationError(_("This settlement has no visit to pay."))
-    before = _settlement_snapshot(locked)
-    locked.status, locked.approved_by, locked.approved_at = Settlement.Status.APPROVED, actor, timezone.now()
-    locked.save(update_fields=["status", "approved_by", "approved_at"])
+    locked, before = settlement_approved(
+        # unscoped: the actor's right on the area was checked above; re-read under lock
+        Settlement.objects.unscoped(),
+        settlement.pk,
+        actor=actor,
+        nothing_to_pay=_("This settlement has no visit to pay."),
+        snapshot=_settlement_snapshot,
+    )
     audit_record(
         actor=actor,
         action="eldercare.settlement_approved",
@@ -1257,14 +1242,7 @@ def settlement_pay(*, actor: User, settlement: Settlement) -> Settlement:
     if not scope_allows(actor, "eldercare.pay_settlement", settlement.area_code):
         raise PermissionDenied(_("You may not pay the settlements of this provider."))
     # unscoped: the actor's right on the area was checked above; the status guards the race
-    updated = (
-        Settlement.objects.unscoped()
-        .filter(pk=settlement.pk, status=Settlement.Status.APPROVED)
-        .update(status=Settlement.Status.PAID, paid_by=actor, paid_at=timezone.now())
-    )
-    if updated != 1:
-        raise ValidationError(_("Only an approved settlement not paid yet can be paid."))
-    settlement.refresh_from_db()
+    settlement = settlement_paid(Settlement.objects.unscoped(), settlement, actor=actor)
     audit_record(
         actor=actor,
         action="eldercare.settlement_paid",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from minsheng.core.fields import EncryptedCharField
 from minsheng.core.keyset import area_index
 from minsheng.core.scoping import ScopedManager, ScopedModel
+from minsheng.core.settlements import MakerCheckerSettlement
 
 
 class Facility(ScopedModel):
@@ -299,37 +300,19 @@ class FuneralCase(ScopedModel):
         return self.number
 
 
-class Settlement(ScopedModel):
+class Settlement(ScopedModel, MakerCheckerSettlement):
     """A funeral home's waived fees of one month, paid back by the bureau: prepared by the payment officer, approved
-    by another user (maker-checker), paid once."""
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        APPROVED = "approved", _("Approved")
-        PAID = "paid", _("Paid")
+    by another user (maker-checker), paid once (``core.settlements``)."""
 
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="settlements")
     area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     period = models.DateField(_("month"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     case_count = models.PositiveIntegerField(_("waivers"), default=0)
-    total_fen = models.BigIntegerField(_("total (fen)"), default=0)
-    prepared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    prepared_at = models.DateTimeField(_("prepared at"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     objects: ClassVar[ScopedManager[Settlement]] = ScopedManager()
     scope_field = "area_code"
     scope_organisation_field = "facility_id"
+    count_field = "case_count"
 
     class Meta:
         verbose_name = _("funeral settlement")
@@ -337,18 +320,7 @@ class Settlement(ScopedModel):
         ordering = ["-period", "facility"]
         constraints = [
             models.UniqueConstraint(fields=["facility", "period"], name="funeral_one_settlement_per_month"),
-            models.CheckConstraint(
-                condition=Q(status="draft") | Q(approved_by__isnull=False, approved_at__isnull=False),
-                name="funeral_settlement_approved_has_approver",
-            ),
-            models.CheckConstraint(
-                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("prepared_by")),
-                name="funeral_settlement_checker_not_maker",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="paid") | Q(paid_by__isnull=False, paid_at__isnull=False),
-                name="funeral_settlement_paid_has_payer",
-            ),
+            *MakerCheckerSettlement.Meta.constraints,
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,7 @@ from minsheng.core.forms import MAX_FEN
 from minsheng.core.modules import publish
 from minsheng.core.months import month_of
 from minsheng.core.scoping import lock_in_scope, require_scope
+from minsheng.core.settlements import settlement_approved, settlement_draft, settlement_paid, settlement_prepared
 from minsheng.funeral.models import (
     Complaint,
     Facility,
@@ -603,20 +604,14 @@ def settlement_generate(*, actor: User, facility: Facility, period: dt.date) -> 
     not settled yet joins it (one set-based UPDATE), then the totals. Idempotent; an approved settlement is frozen."""
     if not _may_for_facility(actor, PREPARE, facility):
         raise PermissionDenied(_("You may not prepare the settlements of this facility."))
-    if period.day != 1:
-        raise ValidationError({"period": _("Choose a month.")})
-    if period >= month_of(timezone.localdate()):
-        raise ValidationError({"period": _("A month is settled once it has ended.")})
-    # unscoped: the actor's right in the facility was checked just above
-    settlements = Settlement.objects.unscoped()
-    try:
-        with transaction.atomic():
-            settlements.get_or_create(facility=facility, period=period, defaults={"area_code": facility.area_code})
-    except IntegrityError:
-        pass  # created meanwhile by a concurrent run; the lock below waits for it
-    settlement = settlements.select_for_update().get(facility=facility, period=period)
-    if settlement.status != Settlement.Status.DRAFT:
-        raise ValidationError(_("This settlement is approved already and can no longer change."))
+    settlement = settlement_draft(
+        # unscoped: the actor's right in the facility was checked just above
+        Settlement.objects.unscoped(),
+        month_field="period",
+        month=period,
+        area_code=facility.area_code,
+        facility=facility,
+    )
     before = _snapshot(settlement)
     # unscoped: this facility's unsettled waivers of the month, under the settlement's lock
     added = (
@@ -624,12 +619,7 @@ def settlement_generate(*, actor: User, facility: Facility, period: dt.date) -> 
         .filter(facility=facility, month=period, settlement__isnull=True)
         .update(settlement=settlement)
     )
-    totals = settlement.waivers.aggregate(count=Count("id"), total=Sum("total_fen"))
-    settlement.case_count = totals["count"] or 0
-    settlement.total_fen = totals["total"] or 0
-    settlement.prepared_by = actor
-    settlement.prepared_at = timezone.now()
-    settlement.save()
+    settlement_prepared(settlement, actor=actor, joined=settlement.waivers.all(), price_field="total_fen")
     audit_record(
         actor=actor,
         action="funeral.settlement_prepared",
@@ -646,21 +636,14 @@ def settlement_approve(*, actor: User, settlement: Settlement) -> Settlement:
     """The checker approves a draft somebody else prepared; from now on it cannot change."""
     if not _may_for_facility(actor, APPROVE, settlement.facility):
         raise PermissionDenied(_("You may not approve the settlements of this facility."))
-    # unscoped: the actor's right on the facility is checked just above; re-read under lock
-    locked = Settlement.objects.unscoped().select_for_update().get(pk=settlement.pk)
-    if locked.status != Settlement.Status.DRAFT:
-        raise ValidationError(_("This settlement is approved already."))
-    if locked.prepared_at is None:
-        raise ValidationError(_("This settlement has not been prepared yet."))
-    if locked.prepared_by_id == getattr(actor, "pk", None):
-        raise PermissionDenied(_("The settlement must be approved by somebody other than who prepared it."))
-    if locked.case_count == 0:
-        raise ValidationError(_("This settlement has no waiver to pay."))
-    before = _snapshot(locked)
-    locked.status = Settlement.Status.APPROVED
-    locked.approved_by = actor
-    locked.approved_at = timezone.now()
-    locked.save(update_fields=["status", "approved_by", "approved_at"])
+    locked, before = settlement_approved(
+        # unscoped: the actor's right on the facility is checked just above; re-read under lock
+        Settlement.objects.unscoped(),
+        settlement.pk,
+        actor=actor,
+        nothing_to_pay=_("This settlement has no waiver to pay."),
+        snapshot=_snapshot,
+    )
     audit_record(
         actor=actor,
         action="funeral.settlement_approved",
@@ -677,16 +660,8 @@ def settlement_pay(*, actor: User, settlement: Settlement) -> Settlement:
     """Record that the approved settlement was paid to the funeral home: once (a guarded UPDATE)."""
     if not _may_for_facility(actor, PAY, settlement.facility):
         raise PermissionDenied(_("You may not pay the settlements of this facility."))
-    paid_at = timezone.now()
     # unscoped: the actor's right on the facility is checked just above; the status guards the race
-    updated = (
-        Settlement.objects.unscoped()
-        .filter(pk=settlement.pk, status=Settlement.Status.APPROVED)
-        .update(status=Settlement.Status.PAID, paid_by=actor, paid_at=paid_at)
-    )
-    if updated != 1:
-        raise ValidationError(_("Only an approved settlement not paid yet can be paid."))
-    settlement.refresh_from_db()
+    settlement = settlement_paid(Settlement.objects.unscoped(), settlement, actor=actor)
     audit_record(
         actor=actor,
         action="funeral.settlement_paid",
