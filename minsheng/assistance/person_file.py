@@ -17,18 +17,15 @@ from minsheng.assistance.programmes import Programme
 from minsheng.assistance.temporary.models import TemporaryAid
 from minsheng.core.crypto import mask_name
 from minsheng.core.numbers import ids_of
+from minsheng.people.selectors import person_memberships
 
 SHOWN = 20
 
 
 def _households(person: Any) -> list[int]:
-    """The households the person belongs or belonged to (a file shows their programmes too): read once per file,
-    kept on the person object the file's parts share."""
-    cached: list[int] | None = getattr(person, "_file_household_ids", None)
-    if cached is None:
-        cached = list(person.memberships.values_list("household_id", flat=True))
-        person._file_household_ids = cached
-    return cached
+    """The households the person belongs or belonged to (a file shows their programmes too), from the registry's
+    one read of the person's memberships that the file's parts share."""
+    return [m.household_id for m in person_memberships(person)]
 
 
 def assessments_section(user: Any, person: Any) -> dict[str, Any] | None:

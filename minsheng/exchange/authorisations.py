@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -262,22 +262,33 @@ def authorisation_for(*, person: Person, on: dt.date, source: DataSource | None 
         .select_related("household")
         .first()
     )
-    if membership is None:
+    household = membership.household if membership is not None else None
+    return authorisation_in(household=household, person=person, on=on, source=source)
+
+
+def authorisation_in(
+    *, household: Household | None, person: Person, on: dt.date, source: DataSource | None = None
+) -> Authorisation:
+    """``authorisation_for`` when the caller knows the household ``person`` belongs to on ``on`` (None: none), from
+    the person's memberships it has read already (their file)."""
+    if household is None:
         raise NotAuthorised(
             _("%(name)s belongs to no household: no 授权书 can allow the query.") % {"name": person.name}
         )
-    # unscoped: as above, the household's authorisations
+    signed = AuthorisationSigner.objects.filter(authorisation=OuterRef("pk"), person=person)
+    # unscoped: the check reads the household's authorisations whoever asks (the caller's page is scoped); whether
+    # the person signed comes in the same read
     latest = (
         Authorisation.objects.unscoped()
-        .filter(household=membership.household, signed_on__lte=on)
-        .prefetch_related("sources")
+        .filter(household=household, signed_on__lte=on)
+        .annotate(person_signed=Exists(signed))
         .order_by("-version")
         .first()
     )
     if latest is None:
         raise NotAuthorised(
             _("No 授权书 of household %(household)s is on file: the family signs one first.")
-            % {"household": membership.household.number}
+            % {"household": household.number}
         )
     if latest.ended_on is not None and latest.ended_on <= on:
         raise NotAuthorised(
@@ -293,8 +304,7 @@ def authorisation_for(*, person: Person, on: dt.date, source: DataSource | None 
         raise NotAuthorised(
             _("授权书 %(serial)s does not cover %(source)s.") % {"serial": latest.serial, "source": str(source)}
         )
-    signed = latest.signers.filter(person=person).exists()
-    if not signed and _age(person.birth_date, latest.signed_on) >= ADULT_AGE:
+    if not latest.person_signed and _age(person.birth_date, latest.signed_on) >= ADULT_AGE:
         raise NotAuthorised(
             _("%(name)s has not signed 授权书 %(serial)s: the family signs a new version.")
             % {"name": person.name, "serial": latest.serial}

@@ -8,9 +8,9 @@ from typing import Any
 from django.utils import timezone
 
 from minsheng.core.scoping import scope_allows
-from minsheng.exchange.authorisations import NotAuthorised, authorisation_for
+from minsheng.exchange.authorisations import NotAuthorised, authorisation_in
 from minsheng.exchange.models import Verification
-from minsheng.people.models import Household
+from minsheng.people.selectors import person_current_membership, person_memberships
 
 
 def person_section(user: Any, person: Any) -> dict[str, Any] | None:
@@ -19,11 +19,13 @@ def person_section(user: Any, person: Any) -> dict[str, Any] | None:
     can_query = user.has_perm("exchange.view_feedrecord")
     if not (can_query or user.has_perm("exchange.view_authorisation") or user.has_perm("exchange.view_verification")):
         return None
-    membership = person.memberships.filter(left_on__isnull=True).first()
+    membership = person_current_membership(person)
     if membership is None:
         return None
-    household = Household.objects.restrict(user, "view").filter(pk=membership.household_id).first()
-    if household is None:
+    household = membership.household
+    # The door's rule for households (their village's code under one of the user's areas), checked on the row the
+    # file read through the person rather than read again.
+    if not scope_allows(user, "people.view_household", household.area_id):
         return None
     context: dict[str, Any] = {
         "person": person,
@@ -37,8 +39,15 @@ def person_section(user: Any, person: Any) -> dict[str, Any] | None:
         .order_by("-requested_at", "-id")
         .first(),
     }
+    today = timezone.localdate()
+    # The household the person belongs to today, as ``authorisation_for`` finds it, from the memberships read once.
+    belongs = (
+        m for m in person_memberships(person) if m.joined_on <= today and (m.left_on is None or m.left_on > today)
+    )
     try:
-        context["authorisation"] = authorisation_for(person=person, on=timezone.localdate())
+        context["authorisation"] = authorisation_in(
+            household=next((m.household for m in belongs), None), person=person, on=today
+        )
     except NotAuthorised as exc:
         context["refused"] = " ".join(exc.messages)
     return context

@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from minsheng.monitoring.models import Alert, MonitoredHousehold, Visit
+from minsheng.people.selectors import person_current_membership
 
 
 def person_section(user: Any, person: Any) -> dict[str, Any] | None:
     if not user.has_perm("monitoring.view_alert"):
         return None
     alerts = list(Alert.objects.restrict(user, "view").filter(person=person).order_by("-raised_on")[:20])
-    visits = list(Visit.objects.restrict(user, "view").filter(person=person).order_by("-checked_in_at")[:20])
-    membership = person.memberships.filter(left_on__isnull=True).first()
+    # The file shows how many visits were recorded, not the visits: counted, not read.
+    visits = Visit.objects.restrict(user, "view").filter(person=person).count()
+    membership = person_current_membership(person)
     monitored = (
         MonitoredHousehold.objects.restrict(user, "view").filter(household_id=membership.household_id).first()
         if membership

@@ -9,7 +9,8 @@ from minsheng.areas.forms import DivisionCodeField
 from minsheng.core.forms import StyledForm
 from minsheng.core.limits import LABEL_MAX, NAME_MAX, REASON_MAX
 from minsheng.people.idnumbers import InvalidIdNumber, parse_id_number
-from minsheng.people.models import IllnessType, Membership, Person
+from minsheng.people.models import Membership, Person
+from minsheng.people.selectors import PersonIllnesses, person_illnesses
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -67,7 +68,10 @@ class PersonChangeForm(StyledForm):
     )
     reason = forms.CharField(label=_("Reason for the change"), max_length=REASON_MAX)
 
-    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, person: Person, illnesses: PersonIllnesses | None = None, **kwargs: Any) -> None:
+        """``illnesses``: the person's and those in use, when the page has read them already (else read here)."""
+        if illnesses is None:
+            illnesses = person_illnesses(person)
         initial = {
             "name": person.name,
             "status": person.status,
@@ -75,12 +79,12 @@ class PersonChangeForm(StyledForm):
             "hukou_area": person.hukou_area_id,
             "residence_area": person.residence_area_id,
             "labour_capacity": person.labour_capacity,
-            "illnesses": sorted(person.illnesses.values_list("code", flat=True)),
+            "illnesses": sorted(i.code for i in illnesses.held),
             "bank_name": person.bank_name,
         }
         super().__init__(*args, initial=initial, **kwargs)
         illness_field: forms.MultipleChoiceField = self.fields["illnesses"]  # type: ignore[assignment]
-        illness_field.choices = [(i.code, i.name) for i in IllnessType.objects.filter(active=True)]
+        illness_field.choices = [(i.code, i.name) for i in illnesses.in_use]
         self.fields["phone"].help_text = _("Now: %(masked)s. Leave empty to keep it.") % {
             "masked": person.phone_masked or "—"
         }

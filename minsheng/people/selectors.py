@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
@@ -15,7 +15,7 @@ from minsheng.core.crypto import blind_index, mask_name
 from minsheng.core.modules import Label, modules
 from minsheng.core.numbers import ids_of, parse_id
 from minsheng.people.idnumbers import InvalidIdNumber, normalize_for_index
-from minsheng.people.models import ChangeRequest, Household, Membership, Person
+from minsheng.people.models import ChangeRequest, Household, IllnessType, Membership, Person
 from minsheng.people.names import query_pinyin
 
 if TYPE_CHECKING:
@@ -135,9 +135,38 @@ def person_get(*, user: User, pk: int) -> Person:
     )
 
 
+# Where ``person_memberships`` keeps what it read, on the person object itself (so for one request, never longer).
+_MEMBERSHIPS_READ = "_memberships_read"
+
+
 def person_memberships(person: Person) -> list[Membership]:
-    """Every household the person belongs or belonged to, newest first (through the person: in scope)."""
-    return list(person.memberships.select_related("household", "household__area").order_by("-joined_on", "-id"))
+    """Every household the person belongs or belonged to, newest first, with the household and its village (through
+    the person: in scope). Read once per person object: the person's page and the parts of their file that show the
+    household's programmes, warnings or 授权书 share the one read; the object lives for the request only."""
+    read: list[Membership] | None = person.__dict__.get(_MEMBERSHIPS_READ)
+    if read is None:
+        read = list(person.memberships.select_related("household", "household__area").order_by("-joined_on", "-id"))
+        person.__dict__[_MEMBERSHIPS_READ] = read
+    return read
+
+
+def person_current_membership(person: Person) -> Membership | None:
+    """The person's membership of the household they belong to now (one at a time), from ``person_memberships``."""
+    return next((m for m in person_memberships(person) if m.left_on is None), None)
+
+
+@dataclass(frozen=True)
+class PersonIllnesses:
+    held: list[IllnessType]  # the person's serious illnesses, in the list's order
+    in_use: list[IllnessType]  # the illnesses a clerk may choose (the change form's choices)
+
+
+def person_illnesses(person: Person) -> PersonIllnesses:
+    """The person's serious illnesses and the illnesses in use, in one read of the list (each type marked whether
+    the person has it): the page shows the first, its change form starts from them and offers the second."""
+    has = Person.illnesses.through.objects.filter(person_id=person.pk, illnesstype_id=OuterRef("pk"))
+    types = list(IllnessType.objects.annotate(held=Exists(has)).filter(Q(active=True) | Q(held=True)))
+    return PersonIllnesses(held=[t for t in types if t.held], in_use=[t for t in types if t.active])
 
 
 @dataclass(frozen=True)

@@ -83,13 +83,15 @@ def person_create(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "people/person_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _person_context(actor: User, person: Person, change_form: PersonChangeForm) -> dict[str, Any]:
+def _person_context(
+    actor: User, person: Person, change_form: PersonChangeForm, illnesses: selectors.PersonIllnesses
+) -> dict[str, Any]:
     """The person page, shown after a GET or again with the errors of a change."""
     return {
         "person": person,
         "memberships": selectors.person_memberships(person),
         "certificates": person.disability_certificates.all(),
-        "illnesses": person.illnesses.all(),
+        "illnesses": illnesses.held,
         "pending": person.change_requests.filter(status="pending").first(),
         "can_reveal": actor.has_perm("people.reveal_person"),
         "reason_max": REASON_MAX,
@@ -104,7 +106,9 @@ def person_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     actor = request.user
     person = selectors.person_get(user=actor, pk=pk)
     services.person_viewed(actor=actor, person=person)
-    return render(request, "people/person_detail.html", _person_context(actor, person, PersonChangeForm(person=person)))
+    illnesses = selectors.person_illnesses(person)
+    form = PersonChangeForm(person=person, illnesses=illnesses)
+    return render(request, "people/person_detail.html", _person_context(actor, person, form, illnesses))
 
 
 @role_required("people.reveal_person")
@@ -125,7 +129,8 @@ def person_reveal(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def person_change(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     actor = request.user
     person = selectors.person_get(user=actor, pk=pk)
-    form = PersonChangeForm(request.POST, person=person)
+    illnesses = selectors.person_illnesses(person)
+    form = PersonChangeForm(request.POST, person=person, illnesses=illnesses)
     if form.is_valid():
         changes = form.changes()
         if not changes:
@@ -146,7 +151,7 @@ def person_change(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Saved."))
             return redirect("people:person_detail", pk=person.pk)
-    return render(request, "people/person_detail.html", _person_context(actor, person, form), status=400)
+    return render(request, "people/person_detail.html", _person_context(actor, person, form, illnesses), status=400)
 
 
 @role_required("people.view_household")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -12,17 +13,23 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from minsheng.accounts.roles import Role
-from minsheng.assistance.benefits.models import BenefitChange
+from minsheng.assistance.benefits.models import Benefit, BenefitChange
 from minsheng.assistance.procedure.models import ProgrammeCase
 from minsheng.assistance.procedure.tests.test_procedure import case_at
 from minsheng.assistance.temporary.services import temporary_aid_open
 from minsheng.catalog.models import Item
 from minsheng.core.modules import modules
+from minsheng.exchange.tests.factories import authorise
 from minsheng.intake.models import Application
 from minsheng.intake.services import ItemRequest, application_submit, consultation_record
+from minsheng.monitoring.models import Alert, MonitoredHousehold, Visit, WarningRule
+from minsheng.payments.models import PaymentLine
+from minsheng.payments.services import payroll_generate
 from minsheng.payments.tests.factories import enrol
+from minsheng.people.models import DisabilityCertificate, Membership
 from minsheng.people.selectors import person_file
 from minsheng.testing import Personas, make_household, make_person
 
@@ -128,18 +135,19 @@ def test_the_payment_officer_sees_the_ledger_and_an_outsider_nothing(personas: P
     assert _client(outsider).get(reverse("people:person_detail", args=[person.pk])).status_code == 404
 
 
-HOUSEHOLD_IDS = re.compile(r'SELECT "people_membership"\."household_id"( AS "household_id")? FROM "people_membership"')
+MEMBERSHIPS = re.compile(r'SELECT [^;]*? FROM "people_membership"')
 
 
 def test_the_file_reads_the_persons_households_once_for_all_its_parts(personas: Personas) -> None:
-    """Assessments, cases and benefits each show the programmes of the person's households: one read serves them."""
+    """The page's list of households, the programmes of the households (assessments, cases, benefits), the household's
+    warnings and its 授权书: one read of the person's memberships serves them all."""
     p = personas
     person, _case = _everything(p)
     client = _client(p[Role.VILLAGE_WORKER])
     url = reverse("people:person_detail", args=[person.pk])
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
-    reads = [q["sql"] for q in captured.captured_queries if HOUSEHOLD_IDS.match(q["sql"])]
+    reads = [q["sql"] for q in captured.captured_queries if MEMBERSHIPS.match(q["sql"])]
     assert len(reads) == 1
 
 
@@ -164,6 +172,114 @@ def test_the_file_costs_the_same_queries_for_one_record_or_many(personas: Person
             benefit=benefit, kind="review", effective_month=dt.date(2026, month, 1), reason="复核"
         )
     assert queries() == few
+
+
+# A rich file: the person the window opens most has a household, a benefit being paid, applications, a warning.
+PROGRAMMES = ("dibao", "disability_living", "disability_care", "elderly", "edge")
+
+
+def _rich(p: Personas, n: int) -> Any:
+    """A 低保 applicant in public notice (the household, the procedure, its means test) with ``n`` of each thing that
+    grows with a life: members of the household (the applicant one of them), running benefits, months of payment
+    lines and applications; and a temporary payment, a consultation, a disability certificate, a warning with its
+    visit, the household among the monitored and its signed 授权书."""
+    case = case_at(p, "publicity_running", alone=True)
+    person, household = case.applicant, case.household
+    for i in range(n - 1):
+        member = make_person(p.village, f"张{i}子", birth="2001-01-01")
+        Membership.objects.create(household=household, person=member, relation="child", joined_on=dt.date(2020, 1, 1))
+    for programme in PROGRAMMES[:n]:
+        enrol(person, programme, monthly_fen=48_000)
+    for month in range(1, n + 1):
+        payroll_generate(
+            actor=p[Role.COUNTY_PAYMENT_OFFICER], county=p.county, programme="dibao", period=dt.date(2026, month, 1)
+        )
+    for _ in range(n - 1):
+        _school(p, person)
+    temporary_aid_open(
+        actor=p[Role.TOWNSHIP_WINDOW], person=person, kind="urgent", event="家中失火", requested_fen=80_000
+    )
+    consultation_record(actor=p[Role.VILLAGE_WORKER], topic="临时救助怎么申请", outcome="answered", person=person)
+    DisabilityCertificate.objects.create(
+        person=person, number="x" * 20, category=4, grade=1, valid_from=dt.date(2020, 1, 1)
+    )
+    rule = WarningRule.objects.filter(code="death").order_by("-version").first()
+    assert rule is not None
+    today = timezone.localdate()
+    # unscoped: test set-up writes the warning, its visit and the monitored household directly
+    alert = Alert.objects.unscoped().create(
+        rule=rule,
+        rule_code=rule.code,
+        person=person,
+        area_code=p.village.code,
+        period=today.replace(day=1),
+        summary="家庭成员死亡（测试）",
+        severity=rule.severity,
+        raised_on=today,
+        due_on=today + dt.timedelta(days=5),
+    )
+    # unscoped: as above
+    Visit.objects.unscoped().create(
+        client_uuid=uuid.uuid4(),
+        kind=Visit.Kind.WARNING,
+        person=person,
+        alert=alert,
+        area_code=p.village.code,
+        checked_in_at=timezone.now(),
+        recorded_by=p[Role.VILLAGE_WORKER],
+    )
+    # unscoped: as above
+    MonitoredHousehold.objects.unscoped().create(
+        household=household, area_code=p.village.code, groups=["低保"], since=today, updated_on=today
+    )
+    # unscoped: test set-up reads the members who sign
+    members = [m.person for m in Membership.objects.unscoped().filter(household=household).select_related("person")]
+    authorise(p, household, members)
+    return person
+
+
+# Every page's own queries: the session (read, and saved again in a savepoint: 4), the user and their roles (2), and
+# the header's badges (unread notices; the window's open volunteer tasks). The rest is the file's: the person, the
+# audit row of the view, illnesses, households, a pending change, certificates (6); applications with their items,
+# consultations with theirs, documents (5); procedures, means tests, benefits with their history, temporary assistance
+# (5); warnings, visits counted, the monitored household (3); the latest verification and the 授权书 (2). The county
+# approver also reads the payment ledger, relief station stays and funeral cases, and has one badge fewer.
+FILE_QUERIES: dict[str, int] = {Role.TOWNSHIP_WINDOW: 29, Role.COUNTY_APPROVER: 31}
+
+
+@pytest.mark.parametrize("role", sorted(FILE_QUERIES))
+@pytest.mark.parametrize("n", [1, 5])
+def test_a_rich_file_costs_the_same_queries_for_one_or_five_of_each(
+    personas: Personas, django_assert_num_queries: Any, role: str, n: int
+) -> None:
+    p = personas
+    person = _rich(p, n)
+    # unscoped: the test counts what the file has to show
+    assert Benefit.objects.unscoped().filter(payee=person).count() == n
+    # unscoped: as above
+    assert PaymentLine.objects.unscoped().filter(payee=person).count() == n
+    # unscoped: as above
+    assert Application.objects.unscoped().filter(person=person).count() == n + 1  # and the temporary assistance
+    # unscoped: as above
+    assert Membership.objects.unscoped().filter(household__memberships__person=person).count() == n
+    client = _client(p[role])
+    url = reverse("people:person_detail", args=[person.pk])
+    client.get(url)
+    with django_assert_num_queries(FILE_QUERIES[role]):
+        response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    keys = [s.key for s in response.context["sections"]]
+    ledger = ["payments"] if role == Role.COUNTY_APPROVER else []
+    assert keys == ["applications", "cases", "assessments", "benefits", "temporary", "monitoring", *ledger,
+                    "consultations", "exchange"]  # fmt: skip
+    assert _section(html, "benefits").count("data-benefit=") == n
+    if ledger:
+        assert _section(html, "payments").count("<tr data-status=") == n
+    monitoring = _section(html, "monitoring")
+    assert "家庭成员死亡（测试）" in monitoring and "已记录 1 次走访。" in monitoring and "低保</a>" in monitoring
+    assert "SQ2026-0001" in _section(html, "exchange")
+    assert "<div>肢体残疾 一级 (2020-01-01–)</div>" in html  # the certificate, not its number
 
 
 # --- The application list ------------------------------------------------------------------------------------
