@@ -108,6 +108,7 @@ MIDDLEWARE = [
     # After WhiteNoise: static files are answered before it and stay cacheable; everything else is no-store.
     "minsheng.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "minsheng.core.middleware.SlidingSessionMiddleware",
     "minsheng.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -212,10 +213,12 @@ PASSWORD_RESET_TIMEOUT = 3600 * env_int("PASSWORD_RESET_HOURS", 24, minimum=1, m
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=60)
 
-# Sessions end after SESSION_IDLE_SECONDS without a request (the expiry slides with each request) and when
-# the browser closes: window PCs are shared.
+# Sessions end after SESSION_IDLE_SECONDS without a request (the expiry slides with use, the session written at
+# most once every SESSION_TOUCH_SECONDS: core.middleware.SlidingSessionMiddleware) and when the browser closes:
+# window PCs are shared.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 1800, minimum=60, maximum=86400)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_TOUCH_SECONDS = 60
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

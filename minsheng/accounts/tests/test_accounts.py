@@ -95,8 +95,42 @@ def test_a_failed_sign_in_is_audited_under_the_accounts_area(personas: Personas)
 
 def test_sessions_expire_when_idle_and_with_the_browser() -> None:
     assert settings.SESSION_COOKIE_AGE == 1800
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+    assert "minsheng.core.middleware.SlidingSessionMiddleware" in settings.MIDDLEWARE
+
+
+def test_the_idle_expiry_slides_with_use_but_the_session_is_written_at_most_once_a_minute(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    clock = [time.time()]
+    monkeypatch.setattr("minsheng.core.middleware.time.time", lambda: clock[0])
+    client = Client()
+    client.post(reverse("accounts:login"), {"username": Role.VILLAGE_WORKER, "password": PASSWORD})
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    def writes() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("home")).status_code == 200
+        return sum(1 for q in captured.captured_queries if q["sql"].startswith('UPDATE "django_session"'))
+
+    assert writes() == 0  # written at sign-in: not again within the minute
+    expiry = Session.objects.get(session_key=key).expire_date
+    clock[0] += settings.SESSION_TOUCH_SECONDS - 1
+    assert writes() == 0
+    clock[0] += 1  # a minute since the last write: this request slides the expiry
+    assert writes() == 1
+    assert Session.objects.get(session_key=key).expire_date > expiry
+    assert writes() == 0
+    clock[0] -= 3600  # a clock set back: written again rather than never
+    assert writes() == 1
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    assert client.get(reverse("home")).status_code == 302  # idle past its expiry: signed out
 
 
 def test_password_is_stored_hashed(personas: Personas) -> None:

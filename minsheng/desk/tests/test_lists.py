@@ -56,7 +56,7 @@ def test_the_to_do_list_costs_the_same_queries_for_5_warnings_as_for_50(
     _alerts(personas, rows)
     client = _client(personas)
     first = client.get(reverse("desk:todo")).context["due"]
-    with django_assert_num_queries(18):  # the kinds' counts and rows, the notices, session and menu badges
+    with django_assert_num_queries(15):  # the kinds' counts and rows, the notices, session and menu badges
         response = client.get(reverse("desk:todo"), {"cursor": first.next_cursor} if first.next_cursor else {})
     due = response.context["due"]
     shown = min(rows, PAGE_SIZE) if rows <= PAGE_SIZE else min(rows - PAGE_SIZE, PAGE_SIZE)

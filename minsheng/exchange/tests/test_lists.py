@@ -56,7 +56,7 @@ def test_the_verification_list_costs_the_same_queries_for_5_requests_as_for_50(
     _verifications(personas, rows)
     client = _client(personas)
     client.get(reverse("exchange:verification_list"))
-    with django_assert_num_queries(12):  # with the menu badge of open volunteer tasks
+    with django_assert_num_queries(9):  # with the menu badge of open volunteer tasks
         response = client.get(reverse("exchange:verification_list"))
     page = response.context["page"]
     assert (response.status_code, len(page.rows), page.count) == (200, min(rows, 50), rows)
@@ -147,7 +147,7 @@ def test_the_feeds_list_costs_the_same_queries_for_5_feeds_as_for_60(
     _feeds(personas, rows)
     client = _city(personas)
     client.get(reverse("exchange:feed_list"))
-    with django_assert_num_queries(9):  # session, user, roles, the page, its capped count, the menu badges
+    with django_assert_num_queries(6):  # session, user, roles, the page, its capped count, the menu badges
         response = client.get(reverse("exchange:feed_list"))
     page = response.context["page"]
     assert (response.status_code, len(page.rows), page.count, page.has_next) == (200, min(rows, 50), rows, rows > 50)
@@ -183,7 +183,7 @@ def test_a_feeds_records_cost_the_same_queries_for_5_records_as_for_150(
     url = reverse("exchange:feed_detail", args=[feed.pk])
     client.get(url)
     # session, user, roles, the feed, the page, its capped count, the audit row, the menu badges
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         response = client.get(url)
     page = response.context["page"]
     assert (response.status_code, len(page.rows), page.count) == (200, min(rows, 100), rows)
@@ -227,7 +227,7 @@ def test_the_findings_list_costs_the_same_queries_for_5_findings_as_for_150(
     client = Client()
     client.force_login(personas[Role.COUNTY_APPROVER])
     client.get(reverse("exchange:finding_list"))
-    with django_assert_num_queries(10):  # session, user, roles, the check, the page, its count, the menu badges
+    with django_assert_num_queries(7):  # session, user, roles, the check, the page, its count, the menu badges
         response = client.get(reverse("exchange:finding_list"))
     page = response.context["page"]
     assert (response.status_code, len(page.rows), page.count) == (200, min(rows, 100), rows)

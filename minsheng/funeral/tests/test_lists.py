@@ -88,7 +88,7 @@ LISTS: dict[str, tuple[str, Any, type[Any], str]] = {
     "funeral:complaint_list": (Role.COUNTY_APPROVER, _complaints, Complaint, "funeral_complaint"),
 }
 # The page's queries, whatever the number of rows: session, user, roles, the page, its capped count, the menu badges.
-QUERIES = {"funeral:case_list": 9, "funeral:filing_list": 9, "funeral:complaint_list": 9}
+QUERIES = {"funeral:case_list": 6, "funeral:filing_list": 6, "funeral:complaint_list": 6}
 ORDER = {"funeral:case_list": "-registered_at", "funeral:filing_list": "-submitted_at"}
 
 

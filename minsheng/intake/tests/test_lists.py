@@ -138,7 +138,7 @@ LISTS: dict[str, tuple[Role, str, dict[str, str], str]] = {
 # The page's queries, whatever the number of rows (the session and user, the roles, the capped count, the rows and
 # what they carry).
 # The page frame counts the open volunteer tasks for the menu badge of those who take them (village workers).
-QUERIES = {"inbox": 12, "inbox, decided": 9, "overdue": 9, "applications": 14, "consultations": 16}
+QUERIES = {"inbox": 9, "inbox, decided": 6, "overdue": 6, "applications": 11, "consultations": 13}
 INDEXES = {
     "inbox": "itemcase_status_area_deadline",
     "inbox, decided": "itemcase_status_area_deadline",

@@ -47,7 +47,7 @@ def test_the_warnings_list_costs_the_same_queries_for_5_warnings_as_for_50(
     _alerts(personas, rows)
     client = _client(personas)
     client.get(reverse("monitoring:alert_list"))
-    with django_assert_num_queries(13):  # with the menu badge of open volunteer tasks
+    with django_assert_num_queries(10):  # with the menu badge of open volunteer tasks
         response = client.get(reverse("monitoring:alert_list"))
     page = response.context["page"]
     assert (response.status_code, len(page.rows), page.count) == (200, min(rows, 50), rows)

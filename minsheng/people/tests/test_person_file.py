@@ -244,7 +244,7 @@ def _rich(p: Personas, n: int) -> Any:
 # consultations with theirs, documents (5); procedures, means tests, benefits with their history, temporary assistance
 # (5); warnings, visits counted, the monitored household (3); the latest verification and the 授权书 (2). The county
 # approver also reads the payment ledger, relief station stays and funeral cases, and has one badge fewer.
-FILE_QUERIES: dict[str, int] = {Role.TOWNSHIP_WINDOW: 29, Role.COUNTY_APPROVER: 31}
+FILE_QUERIES: dict[str, int] = {Role.TOWNSHIP_WINDOW: 26, Role.COUNTY_APPROVER: 28}
 
 
 @pytest.mark.parametrize("role", sorted(FILE_QUERIES))

@@ -65,7 +65,7 @@ def _client(p: Personas, role: str = STAFF) -> Client:
 
 # The page's queries, whatever the number of rows: session, user, roles, the page, its capped count, the menu badges
 # (and, on the patrols page, the stations of the record form).
-QUERIES = {"relief:admission_list": 9, "relief:patrol_list": 10}
+QUERIES = {"relief:admission_list": 6, "relief:patrol_list": 7}
 
 
 @pytest.mark.parametrize("rows", [5, 60])

@@ -48,7 +48,7 @@ def test_the_benefits_list_costs_the_same_queries_for_5_benefits_as_for_60(
     _benefits(personas, rows)
     client = _client(personas)
     client.get(reverse("assistance:benefit_list"))
-    with django_assert_num_queries(9):  # session, user, roles, the page, its capped count, the menu badges
+    with django_assert_num_queries(6):  # session, user, roles, the page, its capped count, the menu badges
         response = client.get(reverse("assistance:benefit_list"))
     page = response.context["page"]
     assert (response.status_code, len(page.rows), page.count, page.has_next) == (200, min(rows, 50), rows, rows > 50)

@@ -64,7 +64,7 @@ def _client(p: Personas, role: Role = Role.TOWNSHIP_WINDOW) -> Client:
 
 
 # session, user, roles, the page, its capped count, the overdue count, the items waiting, the menu badges
-QUERIES = 12
+QUERIES = 9
 
 
 @pytest.mark.parametrize("rows", [5, 60])
