@@ -23,7 +23,7 @@ class PersonSearchForm(StyledForm):
 
 
 class PersonForm(StyledForm):
-    name = forms.CharField(label=_("Name"), max_length=NAME_MAX)
+    name = forms.CharField(label=_("Full name"), max_length=NAME_MAX)
     id_number = forms.CharField(
         label=_("ID number"), max_length=20, help_text=_("18 characters; a 15-digit number is converted.")
     )
@@ -54,7 +54,7 @@ class PersonForm(StyledForm):
 class PersonChangeForm(StyledForm):
     """Every field starts with the current value; only fields the clerk changed are submitted as changes."""
 
-    name = forms.CharField(label=_("Name"), max_length=NAME_MAX)
+    name = forms.CharField(label=_("Full name"), max_length=NAME_MAX)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     status = forms.ChoiceField(label=_("Status"), choices=Person.Status.choices)
     status_date = forms.DateField(label=_("Date of death or move"), required=False, widget=DATE)

@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from minsheng.accounts.models import User
 from minsheng.accounts.typing import AuthenticatedRequest
@@ -84,9 +84,10 @@ def person_create(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _person_context(
-    actor: User, person: Person, change_form: PersonChangeForm, illnesses: selectors.PersonIllnesses
+    actor: User, person: Person, change_form: PersonChangeForm | None, illnesses: selectors.PersonIllnesses
 ) -> dict[str, Any]:
-    """The person page, shown after a GET or again with the errors of a change."""
+    """The person page, shown after a GET (the change form is fetched when its section is opened) or again with
+    the errors of a change."""
     return {
         "person": person,
         "memberships": selectors.person_memberships(person),
@@ -107,8 +108,7 @@ def person_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     person = selectors.person_get(user=actor, pk=pk)
     services.person_viewed(actor=actor, person=person)
     illnesses = selectors.person_illnesses(person)
-    form = PersonChangeForm(person=person, illnesses=illnesses)
-    return render(request, "people/person_detail.html", _person_context(actor, person, form, illnesses))
+    return render(request, "people/person_detail.html", _person_context(actor, person, None, illnesses))
 
 
 @role_required("people.reveal_person")
@@ -125,11 +125,17 @@ def person_reveal(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 
 @role_required("people.change_person")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def person_change(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The record's change form: fetched into the person's page when its section is opened (htmx), a page of its own
+    without script; a POST applies the change."""
     actor = request.user
     person = selectors.person_get(user=actor, pk=pk)
     illnesses = selectors.person_illnesses(person)
+    if request.method == "GET":
+        services.person_viewed(actor=actor, person=person)  # the form shows the record: a view like the page's
+        context = {"person": person, "change_form": PersonChangeForm(person=person, illnesses=illnesses)}
+        return render_page(request, "people/person_change.html", context, fragment="people/_change_form.html")
     form = PersonChangeForm(request.POST, person=person, illnesses=illnesses)
     if form.is_valid():
         changes = form.changes()

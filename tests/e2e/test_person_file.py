@@ -53,6 +53,11 @@ def test_from_the_inbox_to_a_persons_file_and_back_with_the_receipt_printed(live
     page.wait_for_selector("#person-file")
     applications = page.locator("#file-applications").inner_text()
     assert receipt in applications and school.name in applications
+    # The change form comes when its section is opened (not built for every view of the file).
+    assert page.locator("#person-change-body input[name=name]").count() == 0
+    page.click("#person-change > summary")
+    page.wait_for_selector("#person-change-body input[name=name]")
+    assert page.locator("#person-change-body input[name=name]").input_value() == "李秀英"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "person-file.png"), full_page=True)
     page.emulate_media(media="print")

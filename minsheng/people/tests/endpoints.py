@@ -86,6 +86,7 @@ register(
         data=lambda p: {"reason": "受理核对"},
         object_level=True,
     ),
+    Endpoint("people:person_change", WRITE, kwargs=person_pk, object_level=True),  # the form, fetched on opening
     Endpoint(
         "people:person_change",
         WRITE,

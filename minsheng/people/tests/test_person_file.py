@@ -380,3 +380,29 @@ def test_an_item_for_a_member_is_in_the_members_file_too(personas: Personas) -> 
     )
     html = _client(p[Role.VILLAGE_WORKER]).get(reverse("people:person_detail", args=[student.pk])).content.decode()
     assert application.receipt_number in _section(html, "applications")
+
+
+def test_the_change_form_is_fetched_when_its_section_is_opened(personas: Personas) -> None:
+    from minsheng.audit.models import AuditEvent
+
+    person = make_person(personas.village, "王建国")
+    client = Client()
+    client.force_login(personas[Role.TOWNSHIP_WINDOW])
+    page = client.get(reverse("people:person_detail", args=[person.pk])).content.decode()
+    change_url = reverse("people:person_change", args=[person.pk])
+    assert f'hx-get="{change_url}"' in page and 'name="labour_capacity"' not in page  # not built for every view
+    # unscoped: the test counts the views the audit log holds
+    views = AuditEvent.objects.unscoped().filter(action="people.person_viewed", object_id=str(person.pk))
+    assert views.count() == 1
+    fragment = client.get(change_url, headers={"HX-Request": "true"})
+    html = fragment.content.decode()
+    assert fragment.status_code == 200 and 'name="labour_capacity"' in html and "<html" not in html
+    assert views.count() == 2  # the form shows the record: audited as a view
+    whole = client.get(change_url).content.decode()
+    assert "<html" in whole and 'name="labour_capacity"' in whole  # without script: a page of its own
+    refused = client.post(change_url, {"name": "", "status": "living", "reason": "更正"})
+    assert refused.status_code == 400  # the page again, the form open with its errors
+    assert '<details class="mt-3" id="person-change" open>' in refused.content.decode()
+    village = Client()
+    village.force_login(personas[Role.AUDITOR])
+    assert village.get(change_url).status_code == 403  # reads, does not change
