@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from minsheng.core.keyset import area_index
 from minsheng.core.limits import LABEL_MAX, NAME_MAX, REASON_MAX, TEXT_MAX
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
@@ -140,7 +141,9 @@ class Child(ScopedModel):
         verbose_name_plural = _("children in difficulty")
         ordering = ["area_code", "id"]
         indexes = [
-            models.Index(fields=["area_code", "status", "next_visit_due"], name="children_child_area_due"),
+            # The children list and the visits due (docs/architecture.md, "Lists"): the open cases, the area's prefix
+            # range, the next visit due.
+            area_index("status", "area_code", "next_visit_due", "id", name="children_child_open_area"),
             models.Index(fields=["status", "next_visit_due"], name="children_child_due"),
         ]
         constraints = [
@@ -294,7 +297,7 @@ class MandatoryReport(ScopedModel):
         CLOSED = "closed", _("Closed after the supervisor's review")
 
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="reports")
-    area_code = models.CharField(_("village"), max_length=12, db_index=True)
+    area_code = models.CharField(_("village"), max_length=12)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     description = models.CharField(_("what was seen or heard"), max_length=TEXT_MAX)
     reported_at = models.DateTimeField(_("reported at"))
@@ -317,6 +320,12 @@ class MandatoryReport(ScopedModel):
         verbose_name = _("mandatory report")
         verbose_name_plural = _("mandatory reports")
         ordering = ["-reported_at"]
+        indexes = [
+            # The reports list (docs/architecture.md, "Lists"): the open ones by deadline, those closed by report
+            # time (the window); their area as a prefix range.
+            area_index("status", "area_code", "deadline_at", "id", name="children_report_open_area"),
+            area_index("area_code", "reported_at", name="children_report_area_time"),
+        ]
         constraints = [
             # Never closed without a supervisor's review.
             models.CheckConstraint(
@@ -358,7 +367,7 @@ class CareProject(ScopedModel):
     """A care project (e.g. 爱心暑托班) with its capacity; ``area_code``: the area that runs it."""
 
     name = models.CharField(_("name"), max_length=LABEL_MAX)
-    area_code = models.CharField(_("area"), max_length=12, db_index=True)
+    area_code = models.CharField(_("area"), max_length=12)
     place = models.ForeignKey(
         CarePlace, verbose_name=_("place"), null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
     )
@@ -373,6 +382,8 @@ class CareProject(ScopedModel):
         verbose_name = _("care project")
         verbose_name_plural = _("care projects")
         ordering = ["-starts_on", "name"]
+        # The projects list (docs/architecture.md, "Lists"): the area's prefix range, those ending in the window.
+        indexes = [area_index("area_code", "ends_on", name="children_project_area_end")]
         constraints = [
             models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="children_project_dates"),
             models.CheckConstraint(condition=Q(capacity__gte=1, capacity__lte=10000), name="children_capacity"),

@@ -7,21 +7,37 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from minsheng.accounts.models import RoleAssignment, User
 from minsheng.areas.models import Division
 from minsheng.children.models import CarePlace, CareProject, Child, MandatoryReport
+from minsheng.core.keyset import Key
 from minsheng.core.modules import DueItem, DuePosition, count_due, due_rows
 
 DIRECTOR, SUPERVISOR = "child_director", "child_supervisor"
 PAGE_MAX = 50
 
 
+# The lists (docs/architecture.md, "Lists"). Open cases and reports are listed whole (open work), closed reports and
+# the projects that ended back ``LIST_WINDOW_DAYS`` days unless the user chooses an earlier day.
+LIST_WINDOW_DAYS = 90
+# The soonest visit due first (a case without a date last), through the (status, area, next visit) index.
+CHILD_KEYS = (Key("next_visit_due", nullable=True), Key("id"))
+# Open reports: the soonest deadline first, through (status, area, deadline); closed ones (and all): the latest
+# report first, through (area, reported at).
+REPORT_OPEN_KEYS = (Key("deadline_at"), Key("id"))
+REPORT_KEYS = (Key("reported_at", descending=True), Key("id", descending=True))
+# Places by area and name: a reference table of a few hundred rows a city, read through the area's prefix index.
+PLACE_KEYS = (Key("area_code"), Key("name"), Key("id"))
+# Projects, the latest start first; those ending in the window through (area, ends on).
+PROJECT_KEYS = (Key("starts_on", descending=True), Key("id", descending=True))
+
+
 def child_list(*, user: User, due: str = "", colour: str = "", stage: str = "") -> QuerySet[Child]:
-    """The open cases the user may see, soonest visit due first (bounded by the page: the index on area prefix,
-    status and due date serves it)."""
+    """The open cases the user may see, soonest visit due first (bounded by the page: the index on status, area
+    prefix and due date serves it)."""
     rows = Child.objects.restrict(user, "view").filter(status=Child.Status.OPEN)
     if due == "overdue":
         rows = rows.filter(next_visit_due__lt=dt.date.today())
@@ -29,7 +45,7 @@ def child_list(*, user: User, due: str = "", colour: str = "", stage: str = "") 
         rows = rows.filter(colour=colour)
     if stage:
         rows = rows.filter(stage=stage)
-    return rows.select_related("person").order_by("next_visit_due", "id")
+    return rows.select_related("person").order_by(*(key.order() for key in CHILD_KEYS))
 
 
 def child_get(*, user: User, pk: int, action: str = "view") -> Child:
@@ -52,11 +68,21 @@ def child_file(child: Child) -> dict[str, Any]:
     }
 
 
-def report_list(*, user: User, status: str = "open") -> QuerySet[MandatoryReport]:
+def report_list(
+    *, user: User, status: str = "open", closed_since: dt.datetime | None = None
+) -> QuerySet[MandatoryReport]:
+    """Reports in the user's areas, of ``status`` if it names one (else all); with ``closed_since`` the closed ones
+    are those reported since then, the open ones all. Ordered by ``report_keys(status)``."""
     rows = MandatoryReport.objects.restrict(user, "view")
     if status in MandatoryReport.Status.values:
         rows = rows.filter(status=status)
-    return rows.select_related("child__person").order_by("deadline_at", "id")
+    if closed_since is not None and status != MandatoryReport.Status.OPEN:
+        rows = rows.filter(Q(status=MandatoryReport.Status.OPEN) | Q(reported_at__gte=closed_since))
+    return rows.select_related("child__person").order_by(*(key.order() for key in report_keys(status)))
+
+
+def report_keys(status: str) -> tuple[Key, ...]:
+    return REPORT_OPEN_KEYS if status == MandatoryReport.Status.OPEN else REPORT_KEYS
 
 
 def report_get(*, user: User, pk: int) -> MandatoryReport:
@@ -65,11 +91,16 @@ def report_get(*, user: User, pk: int) -> MandatoryReport:
 
 def place_list(*, user: User, kind: str = "") -> QuerySet[CarePlace]:
     rows = CarePlace.objects.restrict(user, "view")
-    return (rows.filter(kind=kind) if kind else rows).order_by("area_code", "name")
+    return (rows.filter(kind=kind) if kind else rows).order_by(*(key.order() for key in PLACE_KEYS))
 
 
-def project_list(*, user: User) -> QuerySet[CareProject]:
-    return CareProject.objects.restrict(user, "view").select_related("place").order_by("-starts_on", "id")
+def project_list(*, user: User, ending_since: dt.date | None = None) -> QuerySet[CareProject]:
+    """Projects in the user's areas, the latest start first; with ``ending_since``, those ending on that day or
+    later (running, to come, or ended in the window)."""
+    rows = CareProject.objects.restrict(user, "view").select_related("place")
+    if ending_since is not None:
+        rows = rows.filter(ends_on__gte=ending_since)
+    return rows.order_by(*(key.order() for key in PROJECT_KEYS))
 
 
 def project_get(*, user: User, pk: int) -> CareProject:

@@ -4,11 +4,11 @@ village gets 403, a director of another village 404. Every view of a file is aud
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,6 +22,7 @@ from minsheng.children import selectors, services
 from minsheng.children.models import Child, Colour, MandatoryReport, Stage
 from minsheng.core.crypto import mask_name
 from minsheng.core.decorators import role_required
+from minsheng.core.keyset import cursor_of, keyset_page, since_of
 from minsheng.core.numbers import id_or_404
 from minsheng.core.scoping import scope_allows
 from minsheng.core.steps import service_step
@@ -35,13 +36,21 @@ def _area(request: AuthenticatedRequest) -> str:
     return scopes[0].prefix.ljust(12, "0") if len(scopes) == 1 else ""
 
 
+def _since(request: AuthenticatedRequest) -> tuple[dt.date, dt.datetime]:
+    """The list's window start, as a day and as its first moment: the day the user chose, else ``LIST_WINDOW_DAYS``
+    back (not a date: 400)."""
+    day = since_of(request) or timezone.localdate() - dt.timedelta(days=selectors.LIST_WINDOW_DAYS)
+    return day, timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
 @role_required(VIEW)
 def child_list(request: AuthenticatedRequest) -> HttpResponse:
     due = request.GET.get("due", "") if request.GET.get("due", "") in ("", "overdue") else ""
     colour = request.GET.get("colour", "") if request.GET.get("colour", "") in Colour.values else ""
     stage = request.GET.get("stage", "") if request.GET.get("stage", "") in Stage.values else ""
     rows = selectors.child_list(user=request.user, due=due, colour=colour, stage=stage)
-    page = Paginator(rows, selectors.PAGE_MAX).get_page(request.GET.get("page"))
+    cursor = cursor_of(request)
+    page = keyset_page(rows, selectors.CHILD_KEYS, cursor=cursor, size=selectors.PAGE_MAX, salt="children.children")
     shown = [(c, mask_name(c.person.name)) for c in page]
     audit_list_personal_data(
         actor=request.user,
@@ -49,7 +58,8 @@ def child_list(request: AuthenticatedRequest) -> HttpResponse:
         area_code=_area(request),
         count=len(shown),
         persons=len(shown),
-        query={"due": due, "colour": colour, "stage": stage, "page": page.number},
+        # A later page is read by a cursor (a signed position, not a number): the event says it was one.
+        query={"due": due, "colour": colour, "stage": stage, "later_page": bool(cursor)},
     )
     return render(
         request,
@@ -327,13 +337,26 @@ def child_report(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @role_required("children.view_mandatoryreport")
 def report_list(request: AuthenticatedRequest) -> HttpResponse:
-    status = request.GET.get("status", "open")
-    rows = selectors.report_list(user=request.user, status=status)
-    page = Paginator(rows, selectors.PAGE_MAX).get_page(request.GET.get("page"))
+    """The open reports, the soonest deadline first; or the closed ones (or all), the latest report first: the open
+    ones all, the closed ones reported in the window (by default the last ``LIST_WINDOW_DAYS`` days; the user chooses
+    an earlier day). A keyset page at a time."""
+    status = request.GET.get("status", MandatoryReport.Status.OPEN)
+    status = status if status in MandatoryReport.Status.values else "all"
+    since, start = _since(request)
+    rows = selectors.report_list(user=request.user, status=status, closed_since=start)
+    keys = selectors.report_keys(status)
+    salt = "children.reports.open" if keys is selectors.REPORT_OPEN_KEYS else "children.reports"
+    page = keyset_page(rows, keys, cursor=cursor_of(request), size=selectors.PAGE_MAX, salt=salt)
     return render(
         request,
         "children/report_list.html",
-        {"page": page, "status": status, "statuses": MandatoryReport.Status.choices, "now": timezone.now()},
+        {
+            "page": page,
+            "status": status,
+            "statuses": MandatoryReport.Status.choices,
+            "now": timezone.now(),
+            "since": since,
+        },
     )
 
 
@@ -395,8 +418,9 @@ def workforce(request: AuthenticatedRequest) -> HttpResponse:
 def place_list(request: AuthenticatedRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in ("home", "base") else ""
-    page = Paginator(selectors.place_list(user=request.user, kind=kind), selectors.PAGE_MAX).get_page(
-        request.GET.get("page")
+    rows = selectors.place_list(user=request.user, kind=kind)
+    page = keyset_page(
+        rows, selectors.PLACE_KEYS, cursor=cursor_of(request), size=selectors.PAGE_MAX, salt="children.places"
     )
     return render(
         request,
@@ -421,11 +445,22 @@ def place_new(request: AuthenticatedRequest) -> HttpResponse:
 
 @role_required("children.view_careproject")
 def project_list(request: AuthenticatedRequest) -> HttpResponse:
-    page = Paginator(selectors.project_list(user=request.user), selectors.PAGE_MAX).get_page(request.GET.get("page"))
+    """Projects running, to come, or ended in the window (by default the last ``LIST_WINDOW_DAYS`` days; the user
+    chooses an earlier day), the latest start first, a keyset page at a time."""
+    since, _start = _since(request)
+    rows = selectors.project_list(user=request.user, ending_since=since)
+    page = keyset_page(
+        rows, selectors.PROJECT_KEYS, cursor=cursor_of(request), size=selectors.PAGE_MAX, salt="children.projects"
+    )
     return render(
         request,
         "children/project_list.html",
-        {"page": page, "form": f.ProjectForm(), "can_add": request.user.has_perm("children.add_careproject")},
+        {
+            "page": page,
+            "since": since,
+            "form": f.ProjectForm(),
+            "can_add": request.user.has_perm("children.add_careproject"),
+        },
     )
 
 

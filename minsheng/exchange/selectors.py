@@ -150,6 +150,16 @@ def finding_list(*, user: Any) -> QuerySet[Finding]:
 FINDING_KEYS = (Key("area_code"), Key("id"))
 
 
+# The monthly checks, the latest month first (one a month for the city, not scoped; no window: twelve rows a year),
+# through the unique index of the month.
+CHECK_KEYS = (Key("month", descending=True), Key("id", descending=True))
+
+
+def check_list() -> QuerySet[MonthlyCheck]:
+    """Every monthly check, the latest month first (reference data of the city: MonthlyCheck is not scoped)."""
+    return MonthlyCheck.objects.order_by(*(key.order() for key in CHECK_KEYS))
+
+
 def finding_check(month: dt.date | None) -> MonthlyCheck | None:
     """The check of ``month`` (None: the latest one); None when there is none."""
     # Reference data of the city (MonthlyCheck is not scoped): one row a month.

@@ -53,7 +53,6 @@ from minsheng.exchange.models import (
     DataSource,
     DepartmentClient,
     FeedRejection,
-    MonthlyCheck,
     Verification,
     VerificationQuery,
 )
@@ -369,12 +368,21 @@ def person_records(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- The monthly verification -----------------------------------------------------------------------------------
 
+CHECKS_PAGE = 24
+
 
 @role_required("exchange.view_monthlycheck")
 def check_list(request: HttpRequest) -> HttpResponse:
-    checks = MonthlyCheck.objects.all()[:24]
+    """The monthly checks, the latest month first, a keyset page (two years) at a time."""
+    page = keyset_page(
+        selectors.check_list(),
+        selectors.CHECK_KEYS,
+        cursor=cursor_of(request),
+        size=CHECKS_PAGE,
+        salt="exchange.checks",
+    )
     can_start = request.user.has_perm("exchange.add_monthlycheck")
-    return render(request, "exchange/check_list.html", {"checks": checks, "can_start": can_start})
+    return render(request, "exchange/check_list.html", {"page": page, "can_start": can_start})
 
 
 @role_required("exchange.add_monthlycheck")

@@ -305,7 +305,7 @@ class Settlement(ScopedModel, MakerCheckerSettlement):
     by another user (maker-checker), paid once (``core.settlements``)."""
 
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="settlements")
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    area_code = models.CharField(_("area code"), max_length=12)
     period = models.DateField(_("month"))
     case_count = models.PositiveIntegerField(_("waivers"), default=0)
 
@@ -318,6 +318,8 @@ class Settlement(ScopedModel, MakerCheckerSettlement):
         verbose_name = _("funeral settlement")
         verbose_name_plural = _("funeral settlements")
         ordering = ["-period", "facility"]
+        # The settlements list (docs/architecture.md, "Lists"): the area's prefix range, the month.
+        indexes = [area_index("area_code", "period", "id", name="funeral_settlement_area_month")]
         constraints = [
             models.UniqueConstraint(fields=["facility", "period"], name="funeral_one_settlement_per_month"),
             *MakerCheckerSettlement.Meta.constraints,

@@ -41,6 +41,8 @@ LIST_WINDOW_DAYS = 90
 FILING_KEYS = (Key("submitted_at", descending=True), Key("id", descending=True))
 CASE_KEYS = (Key("registered_at", descending=True), Key("id", descending=True))
 COMPLAINT_KEYS = (Key("submitted_at", descending=True), Key("id", descending=True))
+# The latest month first, through (area, month, id): one settlement a funeral home a month.
+SETTLEMENT_KEYS = (Key("period", descending=True), Key("id", descending=True))
 
 
 def filing_list(*, user: User, status: str = "", reviewed_since: dt.datetime | None = None) -> QuerySet[PriceFiling]:
@@ -73,8 +75,13 @@ def case_get(*, user: User, pk: int) -> FuneralCase:
     return get_object_or_404(FuneralCase.objects.restrict(user, "view").select_related("facility"), pk=pk)
 
 
-def settlement_list(*, user: User) -> QuerySet[Settlement]:
-    return Settlement.objects.restrict(user, "view").select_related("facility", "prepared_by", "approved_by")
+def settlement_list(*, user: User, paid_since: dt.date | None = None) -> QuerySet[Settlement]:
+    """Settlements in the user's areas (a funeral home's staff: its own), the latest month first; with ``paid_since``
+    those not paid yet all, the paid ones of the months from that day's month on."""
+    rows = Settlement.objects.restrict(user, "view").select_related("facility", "prepared_by", "approved_by")
+    if paid_since is not None:
+        rows = rows.filter(~Q(status=Settlement.Status.PAID) | Q(period__gte=paid_since.replace(day=1)))
+    return rows.order_by("-period", "-id")
 
 
 def settlement_get(*, user: User, pk: int) -> Settlement:

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -320,11 +319,17 @@ def case_waiver(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @role_required("funeral.view_settlement")
 def settlement_list(request: AuthenticatedRequest) -> HttpResponse:
-    page = Paginator(selectors.settlement_list(user=request.user), 50).get_page(request.GET.get("page"))
+    """Settlements, the latest month first, a keyset page at a time: those not paid yet all, the paid ones of the
+    months from the window's (by default the last ``LIST_WINDOW_DAYS`` days; the user chooses an earlier day)."""
+    since, _start = _since(request)
+    rows = selectors.settlement_list(user=request.user, paid_since=since)
+    page = keyset_page(
+        rows, selectors.SETTLEMENT_KEYS, cursor=cursor_of(request), size=LIST_PAGE, salt="funeral.settlements"
+    )
     form = None
     if request.user.has_perm("funeral.add_settlement"):
         form = SettlementForm(prefix="settle", facilities=_case_facilities(request.user))
-    return render(request, "funeral/settlement_list.html", {"page": page, "form": form})
+    return render(request, "funeral/settlement_list.html", {"page": page, "form": form, "since": since})
 
 
 @role_required("funeral.add_settlement")

@@ -15,7 +15,7 @@ from minsheng.core.crypto import mask_name
 from minsheng.core.keyset import Key
 from minsheng.core.modules import DueItem, DuePosition, VisitSubject, count_due, due_rows, visit_kind
 from minsheng.core.roles import Role
-from minsheng.monitoring.models import Alert, MonitoredHousehold, Visit, WarningRule
+from minsheng.monitoring.models import Alert, Group, MonitoredHousehold, Visit, WarningRule, in_group
 
 
 def alert_list(*, user: Any) -> QuerySet[Alert]:
@@ -122,8 +122,15 @@ def confirmations_due_count(user: Any, today: dt.date) -> int:
     return count_due(to_confirm(user=user))
 
 
-def population(*, user: Any) -> QuerySet[MonitoredHousehold]:
-    return MonitoredHousehold.objects.restrict(user, "view").filter(active=True).select_related("household")
+# The low-income population by area, then as recorded: the (area, id) partial indexes of the active households, one
+# for all and one a group (docs/architecture.md, "Lists").
+POPULATION_KEYS = (Key("area_code"), Key("id"))
+
+
+def population(*, user: Any, group: str = "") -> QuerySet[MonitoredHousehold]:
+    """The households of the low-income population now in the user's areas, of one group if ``group`` names one."""
+    rows = MonitoredHousehold.objects.restrict(user, "view").filter(active=True).select_related("household")
+    return rows.filter(in_group(group)) if group in Group.values else rows
 
 
 def rules_current() -> QuerySet[WarningRule]:

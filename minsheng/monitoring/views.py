@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -160,11 +159,14 @@ def alert_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required("monitoring.view_monitoredhousehold")
 def population(request: HttpRequest) -> HttpResponse:
-    rows = selectors.population(user=request.user)
+    """The low-income population now (no window: a household that leaves it is no longer listed), by area, a keyset
+    page at a time; of one group if chosen."""
     group = request.GET.get("group", "")
-    if group in Group.values:
-        rows = rows.filter(groups__icontains=f'"{group}"')  # a JSON list of codes: the quoted code is in its text
-    page = Paginator(rows.order_by("area_code", "household_id"), PAGE).get_page(request.GET.get("page"))
+    group = group if group in Group.values else ""
+    rows = selectors.population(user=request.user, group=group)
+    page = keyset_page(
+        rows, selectors.POPULATION_KEYS, cursor=cursor_of(request), size=PAGE, salt="monitoring.population"
+    )
     return render(request, "monitoring/population.html", {"page": page, "group": group, "groups": Group.choices})
 
 

@@ -258,7 +258,10 @@ class Tracing(ScopedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["published_at"], condition=Q(taken_down_at__isnull=True), name="relief_tracing_shown")
+            # The public announcements (docs/architecture.md, "Lists"): those shown now, the latest first.
+            models.Index(
+                fields=["published_at", "id"], condition=Q(taken_down_at__isnull=True), name="relief_tracing_shown_at"
+            )
         ]
 
     def __str__(self) -> str:

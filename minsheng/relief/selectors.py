@@ -70,6 +70,10 @@ def patrol_list(*, user: User, since: dt.date | None = None) -> QuerySet[Patrol]
 # --- Public -----------------------------------------------------------------------------------------------------
 
 
+# The latest announcement first, through the partial (published at, id) index of those shown.
+ANNOUNCEMENT_KEYS = (Key("published_at", descending=True), Key("id", descending=True))
+
+
 def public_announcements() -> QuerySet[Tracing]:
     """The announcements shown now (published, not taken down), newest first."""
     # unscoped: public page: an announcement shown now, its public fields only

@@ -9,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -380,9 +379,19 @@ def station_new(request: AuthenticatedRequest) -> HttpResponse:
 
 # --- Public (no login) -------------------------------------------------------------------------------------------
 
+ANNOUNCEMENTS_PAGE = 24
+
 
 def public_announcements(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.public_announcements(), 24).get_page(request.GET.get("page"))
+    """The announcements shown now (no window: one is taken down when the tracing ends), the latest first, a keyset
+    page at a time."""
+    page = keyset_page(
+        selectors.public_announcements(),
+        selectors.ANNOUNCEMENT_KEYS,
+        cursor=cursor_of(request),
+        size=ANNOUNCEMENTS_PAGE,
+        salt="relief.announcements",
+    )
     return render(request, "relief/public_announcements.html", {"page": page})
 
 

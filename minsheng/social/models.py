@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from minsheng.core.keyset import area_index
 from minsheng.core.scoping import ScopedManager, ScopedModel
 
 
@@ -86,9 +87,12 @@ class Organisation(ScopedModel):
         verbose_name_plural = _("social organisations")
         ordering = ["area_code", "name", "id"]
         indexes = [
-            models.Index(fields=["area_code", "kind"], name="social_org_area_kind"),
-            models.Index(fields=["registrar_code"], name="social_org_registrar"),
-            models.Index(fields=["service_field", "area_code"], name="social_org_field_area"),
+            # The door's two prefix ranges, domicile or registrar (docs/architecture.md, "Lists"): the domicile
+            # with the list's order after it, or after the service field when one is chosen; the area's equality
+            # too (the organisations that may take a task of an area).
+            area_index("area_code", "name", "id", name="social_org_area_name"),
+            area_index("registrar_code", name="social_org_registrar_prefix", area_field="registrar_code"),
+            area_index("service_field", "area_code", name="social_org_field_area_prefix"),
             models.Index(fields=["name"], name="social_org_name"),
         ]
         constraints = [

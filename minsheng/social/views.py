@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
+from minsheng.core.keyset import cursor_of, keyset_page
 from minsheng.core.scoping import scope_allows
 from minsheng.core.steps import service_step
 from minsheng.social import selectors, services
@@ -69,9 +70,16 @@ def _station_by_area(user: Any, code: str, field: str) -> Station:
 def organisation_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = selectors.OrganisationFilter.parse(request.GET.dict())
     rows = selectors.organisation_search(user=request.user, filters=filters)
+    page = keyset_page(
+        rows,
+        selectors.ORGANISATION_KEYS,
+        cursor=cursor_of(request),
+        size=selectors.PAGE_SIZE,
+        salt="social.organisations",
+    )
     context = {
         "form": FilterForm(initial=filters.__dict__),
-        "page": _page(request, rows),
+        "page": page,
         "may_add": request.user.has_perm("social.add_organisation"),
     }
     return render(request, "social/organisation_list.html", context)

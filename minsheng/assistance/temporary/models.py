@@ -129,7 +129,7 @@ class AssessmentPrompt(ScopedModel):
 
     household = models.ForeignKey("people.Household", on_delete=models.PROTECT, related_name="+")
     temporary_aid = models.ForeignKey(TemporaryAid, on_delete=models.PROTECT, related_name="prompts")
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    area_code = models.CharField(_("area code"), max_length=12)
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
@@ -147,6 +147,18 @@ class AssessmentPrompt(ScopedModel):
         ordering = ["closed_at", "created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["temporary_aid"], name="one_prompt_per_temporary_aid"),
+        ]
+        indexes = [
+            # The prompts list (docs/architecture.md, "Lists"): the open ones, the oldest first (partial: the closed
+            # ones of every year are not read), and those closed in the window, the latest first; the area's prefix
+            # range in both.
+            models.Index(
+                fields=["area_code", "created_at", "id"],
+                opclasses=["varchar_pattern_ops", "", ""],
+                condition=Q(closed_at__isnull=True),
+                name="temporary_prompt_open",
+            ),
+            area_index("area_code", "closed_at", "id", name="temporary_prompt_closed"),
         ]
 
     def __str__(self) -> str:

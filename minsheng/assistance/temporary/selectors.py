@@ -124,11 +124,21 @@ def items_waiting(*, user: User) -> QuerySet[ItemCase]:
     )
 
 
-def prompts_list(*, user: User, open_only: bool = True) -> QuerySet[AssessmentPrompt]:
+# The open prompts (work to do) all, the oldest first, through the partial (area, prompted at) index of the open
+# ones; the closed ones of the window, the latest closed first, through (area, closed at).
+PROMPT_OPEN_KEYS = (Key("created_at"), Key("id"))
+PROMPT_CLOSED_KEYS = (Key("closed_at", descending=True), Key("id", descending=True))
+
+
+def prompts_list(*, user: User, closed_since: dt.datetime | None = None) -> QuerySet[AssessmentPrompt]:
+    """The open prompts of the user's areas, the oldest first; with ``closed_since``, instead those closed since
+    then, the latest closed first."""
     rows = AssessmentPrompt.objects.restrict(user, "view").select_related(
         "household", "temporary_aid", "temporary_aid__person", "assessment", "closed_by"
     )
-    return rows.filter(closed_at__isnull=True) if open_only else rows
+    if closed_since is None:
+        return rows.filter(closed_at__isnull=True).order_by(*(key.order() for key in PROMPT_OPEN_KEYS))
+    return rows.filter(closed_at__gte=closed_since).order_by(*(key.order() for key in PROMPT_CLOSED_KEYS))
 
 
 def verification_of(aid: TemporaryAid) -> tuple[EconomicStatus, Assessment] | None:

@@ -334,9 +334,19 @@ def referral_outcome(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @role_required("assistance.view_assessmentprompt")
 def assessment_prompts(request: AuthenticatedRequest) -> HttpResponse:
+    """The open prompts all, the oldest first; or (``closed=1``) those closed in the window (by default the last
+    ``LIST_WINDOW_DAYS`` days; the user chooses an earlier day), the latest closed first; a keyset page at a time."""
     actor = request.user
     show_closed = request.GET.get("closed") == "1"
-    prompts = list(selectors.prompts_list(user=actor, open_only=not show_closed)[:200])
+    since = since_of(request) or timezone.localdate() - dt.timedelta(days=selectors.LIST_WINDOW_DAYS)
+    if show_closed:
+        closed_since = timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+        listed = selectors.prompts_list(user=actor, closed_since=closed_since)
+        keys, salt = selectors.PROMPT_CLOSED_KEYS, "assistance.prompts.closed"
+    else:
+        listed, keys, salt = selectors.prompts_list(user=actor), selectors.PROMPT_OPEN_KEYS, "assistance.prompts.open"
+    page = keyset_page(listed, keys, cursor=cursor_of(request), size=LIST_PAGE, salt=salt)
+    prompts = page.rows
     can_close = actor.has_perm(CLOSE_PROMPT)
     forms: dict[int, PromptCloseForm] = {}
     if can_close:
@@ -358,7 +368,7 @@ def assessment_prompts(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "assistance/temporary/prompts.html",
-        {"rows": rows, "show_closed": show_closed, "can_close": can_close},
+        {"rows": rows, "page": page, "show_closed": show_closed, "since": since, "can_close": can_close},
     )
 
 

@@ -1,6 +1,7 @@
 """The exchange's lists read one page: the verifications, the feeds (newest first, the window), a feed's records to
-check (by row, of up to two million) and the findings (one check, area by area): a query count flat in the number of
-rows, and (on PostgreSQL) plans that range over the area prefix in their indexes (docs/architecture.md, "Lists")."""
+check (by row, of up to two million), the findings (one check, area by area) and the monthly checks (the latest month
+first): a query count flat in the number of rows, and (on PostgreSQL) plans that range over the area prefix in their
+indexes, or read the months from the latest through theirs (docs/architecture.md, "Lists")."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minsheng.accounts.roles import Role
+from minsheng.core.months import add_months
 from minsheng.exchange.models import Feed, FeedRecord, Finding, MonthlyCheck, Verification
 from minsheng.exchange.services import monthly_check_start
 from minsheng.exchange.tests.factories import authorise, death_feed, family, id_number, upload_contributions
@@ -313,3 +315,43 @@ def test_the_findings_list_reads_one_check_of_its_area_through_its_index(persona
     assert latest.pk != response.context["check"].pk
     plan = index_plan(list_query(captured.captured_queries, "exchange_finding"), "exchange_finding")
     assert "exchange_finding_check_area" in area_read(plan, "exchange_finding"), plan
+
+
+# --- The monthly checks ---------------------------------------------------------------------------------------------
+
+
+def _checks(n: int) -> MonthlyCheck:
+    """``n`` monthly checks done, one a month back from January 2026 (written straight: the list is the point)."""
+    first = MonthlyCheck.objects.create(month=dt.date(2026, 1, 1), status=MonthlyCheck.Status.DONE, findings=3)
+    copies(first, n - 1, lambda k, row: _set(row, month=add_months(first.month, -(k + 1)), findings=k))
+    return first
+
+
+@pytest.mark.parametrize("rows", [5, 30])
+def test_the_monthly_checks_cost_the_same_queries_for_5_months_as_for_30(
+    personas: Personas, django_assert_num_queries: Any, rows: int
+) -> None:
+    _checks(rows)
+    client = _city(personas)
+    url = reverse("exchange:check_list")
+    client.get(url)
+    with django_assert_num_queries(6):  # session, user, roles, the page, its count, the menu badges
+        response = client.get(url)
+    page = response.context["page"]
+    assert (response.status_code, len(page.rows), page.count, page.has_next) == (200, min(rows, 24), rows, rows > 24)
+    rest = client.get(url, {"cursor": page.next_cursor}).context["page"] if rows > 24 else None
+    shown = [c.month for c in page.rows] + ([c.month for c in rest.rows] if rest else [])
+    assert shown == [add_months(dt.date(2026, 1, 1), -k) for k in range(rows)]  # the latest first, each once
+    assert rest is None or (rest.has_next, rest.has_previous) == (False, True)
+    forged = client.get(url, {"cursor": "eyJkIjoibiJ9:forged:sig"})
+    assert (forged.status_code, "页面链接无效" in forged.content.decode()) == (400, True)
+
+
+@on_postgresql
+def test_the_monthly_checks_are_read_from_the_latest_month_through_its_index(personas: Personas) -> None:
+    _checks(600)
+    with CaptureQueriesContext(connection) as captured:
+        assert _city(personas).get(reverse("exchange:check_list")).status_code == 200
+    plan = index_plan(list_query(captured.captured_queries, "exchange_monthlycheck"), "exchange_monthlycheck")
+    assert "Seq Scan" not in plan, plan
+    assert "Index Scan Backward using exchange_monthlycheck_month_key on exchange_monthlycheck" in plan, plan

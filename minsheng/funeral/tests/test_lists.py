@@ -1,6 +1,7 @@
-"""The funeral lists read one page: cases, price filings and price reports newest first by a cursor, what is done
-(reviewed filings, answered reports, the cases) of the window only, a query count flat in the number of rows, and
-(on PostgreSQL) plans that range over the area prefix in the lists' indexes (docs/architecture.md, "Lists")."""
+"""The funeral lists read one page: cases, price filings, price reports and settlements newest first by a cursor,
+what is done (reviewed filings, answered reports, paid settlements, the cases) of the window only, a query count flat
+in the number of rows, and (on PostgreSQL) plans that range over the area prefix in the lists' indexes
+(docs/architecture.md, "Lists")."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minsheng.accounts.roles import Role
-from minsheng.funeral.models import Complaint, FuneralCase, PriceFiling
+from minsheng.core.months import add_months
+from minsheng.funeral.models import Complaint, FuneralCase, PriceFiling, Settlement
 from minsheng.funeral.module import STAFF
 from minsheng.funeral.services import complaint_submit
-from minsheng.funeral.tests.factories import case, filing, own_facility
+from minsheng.funeral.tests.factories import case, filing, own_facility, settlement
 from minsheng.testing import Personas, area_read, copies, elsewhere, index_plan, list_query
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +188,82 @@ def test_a_funeral_list_reads_its_area_through_its_indexes(personas: Personas, u
         "funeral:complaint_list": {"funeral_complaint_open_area", "funeral_complaint_area_time"},
     }
     assert area_read(plan, table) <= expected[url], plan
+
+
+# --- Settlements ----------------------------------------------------------------------------------------------------
+
+
+def _settlements(p: Personas, n: int, vary: Any = None) -> Settlement:
+    """Last month's settlement of the staff persona's funeral home through the services, and ``n - 1`` copies of it
+    for the months before (one a facility a month), changed by ``vary(k, row)``."""
+    first = settlement(p)
+
+    def each(k: int, row: Settlement) -> None:
+        row.period = add_months(first.period, -(k + 1))
+        if vary is not None:
+            vary(k, row)
+
+    copies(first, n - 1, each)
+    return first
+
+
+def _paid(row: Settlement, p: Personas) -> None:
+    row.status, row.approved_by_id, row.approved_at = Settlement.Status.PAID, p[Role.COUNTY_APPROVER].pk, timezone.now()
+    row.paid_by_id, row.paid_at = p[Role.COUNTY_PAYMENT_OFFICER].pk, timezone.now()
+
+
+@pytest.mark.parametrize("rows", [5, 60])
+def test_the_settlements_list_costs_the_same_queries_for_5_settlements_as_for_60(
+    personas: Personas, django_assert_num_queries: Any, rows: int
+) -> None:
+    _settlements(personas, rows)
+    client = _client(personas, Role.COUNTY_APPROVER)
+    url = reverse("funeral:settlement_list")
+    client.get(url)
+    with django_assert_num_queries(6):  # as the lists above
+        response = client.get(url)
+    page = response.context["page"]
+    assert (response.status_code, len(page.rows), page.count, page.has_next) == (200, min(rows, 50), rows, rows > 50)
+    rest = client.get(url, {"cursor": page.next_cursor}).context["page"] if rows > 50 else None
+    shown = [s.pk for s in page.rows] + ([s.pk for s in rest.rows] if rest else [])
+    # unscoped: every settlement, the latest month first, to compare with the pages
+    assert shown == list(Settlement.objects.unscoped().order_by("-period", "-id").values_list("pk", flat=True))
+
+
+def test_settlements_paid_before_the_window_are_listed_when_the_user_goes_back(personas: Personas) -> None:
+    # Last month's, and those 3 and 4 months back, wait; the one 2 months back and those 5 and more months back are
+    # paid (the window's month, 90 days back, is 3 or 4 months back: 2 months back is within it, 5 never).
+    _settlements(personas, 12, lambda k, row: _paid(row, personas) if k == 0 or k >= 3 else None)
+    client = _client(personas, STAFF)  # the funeral home's own settlements
+    url = reverse("funeral:settlement_list")
+    response = client.get(url)
+    assert [s.status for s in response.context["page"].rows] == ["draft", "paid", "draft", "draft"]
+    assert "默认最近 90 天" in response.content.decode()
+    since = add_months(timezone.localdate().replace(day=1), -13).isoformat()
+    assert client.get(url, {"since": since}).context["page"].count == 12
+    bad = client.get(url, {"since": "2026-02-30"})
+    assert (bad.status_code, "起始日期" in bad.content.decode()) == (400, True)
+    forged = client.get(url, {"cursor": "eyJkIjoibiJ9:forged:sig"})
+    assert (forged.status_code, "页面链接无效" in forged.content.decode()) == (400, True)
+
+
+@on_postgresql
+def test_the_settlements_list_reads_its_area_through_its_index(personas: Personas) -> None:
+    """Ten years of the county's funeral homes' months, and the rest of the city's."""
+    facilities = copies(
+        own_facility(personas), 40, lambda k, f: setattr_all(f, area_code=elsewhere(k), name=f"殡仪馆{k}")
+    )
+
+    def history(k: int, row: Settlement) -> None:
+        row.period = add_months(row.period, -(k % 120) - 1)
+        _paid(row, personas)
+        if k >= 120:
+            place = facilities[k % 40]
+            row.facility_id, row.area_code = place.pk, place.area_code
+            row.period = add_months(row.period, -(k // 40))
+
+    _settlements(personas, 3500, history)
+    with CaptureQueriesContext(connection) as captured:
+        assert _client(personas, Role.COUNTY_APPROVER).get(reverse("funeral:settlement_list")).status_code == 200
+    plan = index_plan(list_query(captured.captured_queries, "funeral_settlement"), "funeral_settlement")
+    assert area_read(plan, "funeral_settlement") == {"funeral_settlement_area_month"}, plan

@@ -1,10 +1,12 @@
-"""The relief lists read one page: stays and patrols newest first by a cursor, the stays that ended and the patrols
-of the window only, a query count flat in the number of rows, and (on PostgreSQL) plans that range over the area
-prefix in the lists' indexes (docs/architecture.md, "Lists")."""
+"""The relief lists read one page: stays, patrols and the public announcements newest first by a cursor, the stays
+that ended and the patrols of the window only (the announcements: those shown now), a query count flat in the number
+of rows, and (on PostgreSQL) plans that range over the area prefix in the lists' indexes, or read the announcements
+shown through their partial index (docs/architecture.md, "Lists")."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 import pytest
@@ -15,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minsheng.accounts.roles import Role
-from minsheng.relief.models import Admission, Patrol
+from minsheng.relief.models import Admission, Patrol, Tracing
 from minsheng.relief.module import STAFF
 from minsheng.relief.services import patrol_record
 from minsheng.relief.tests.factories import admit, station
@@ -156,3 +158,81 @@ def test_the_patrols_list_reads_its_area_through_its_index(personas: Personas, r
         assert _client(personas, role).get(reverse("relief:patrol_list")).status_code == 200
     plan = index_plan(list_query(captured.captured_queries, "relief_patrol"), "relief_patrol")
     assert area_read(plan, "relief_patrol") <= {"relief_patrol_area_on", "relief_patrol_on_area"}, plan
+
+
+# --- The public announcements --------------------------------------------------------------------------------------
+
+
+def _announcements(p: Personas, n: int, vary: Any = None) -> Tracing:
+    """``n`` announcements shown now, a minute apart: one stay admitted through the service with its tracing
+    published (written straight: the photo is not the point here), and ``n - 1`` copies of both."""
+    first = admit(p).tracing
+    now = timezone.now()
+    # unscoped: test set-up publishes the announcement directly
+    Tracing.objects.unscoped().filter(pk=first.pk).update(published_at=now, public_description="男，约50岁")
+    first.refresh_from_db()
+    stays = copies(first.admission, n - 1, lambda k, stay: setattr(stay, "number", f"RA{k:07d}"))
+
+    def each(k: int, row: Tracing) -> None:
+        row.admission_id, row.public_id = stays[k].pk, uuid.uuid4()
+        row.published_at = now - dt.timedelta(minutes=k + 1)
+        if vary is not None:
+            vary(k, row)
+
+    copies(first, n - 1, each)
+    return first
+
+
+@pytest.mark.parametrize("rows", [5, 30])
+def test_the_public_announcements_cost_the_same_queries_for_5_as_for_30(
+    personas: Personas, django_assert_num_queries: Any, rows: int
+) -> None:
+    _announcements(personas, rows)
+    client = Client()  # nobody signed in
+    url = reverse("relief:public_announcements")
+    with django_assert_num_queries(2):  # the page (with each one's station) and its capped count
+        response = client.get(url)
+    page = response.context["page"]
+    assert (response.status_code, len(page.rows), page.count, page.has_next) == (200, min(rows, 24), rows, rows > 24)
+    rest = client.get(url, {"cursor": page.next_cursor}).context["page"] if rows > 24 else None
+    shown = [t.public_id for t in page.rows] + ([t.public_id for t in rest.rows] if rest else [])
+    # unscoped: every announcement, the latest first, to compare with the pages
+    expected = Tracing.objects.unscoped().order_by("-published_at", "-id").values_list("public_id", flat=True)
+    assert shown == list(expected)
+    assert rest is None or (len(rest.rows), rest.has_next, rest.has_previous) == (6, False, True)
+
+
+def test_the_public_announcements_list_only_those_shown_and_refuse_a_bad_cursor(personas: Personas) -> None:
+    def some_taken_down(k: int, row: Tracing) -> None:
+        if k % 2:
+            row.taken_down_at = timezone.now()
+
+    _announcements(personas, 30, some_taken_down)
+    client = Client()
+    url = reverse("relief:public_announcements")
+    page = client.get(url).context["page"]
+    assert (page.count, page.has_next) == (16, False)  # the first and the 15 copies not taken down
+    forged = client.get(url, {"cursor": "eyJkIjoibiJ9:forged:sig"})
+    assert (forged.status_code, "页面链接无效" in forged.content.decode()) == (400, True)
+
+
+@on_postgresql
+def test_the_public_announcements_read_those_shown_through_their_index(personas: Personas) -> None:
+    """Years of tracings, most of them ended and their announcements taken down, beside the few shown now."""
+    old = timezone.now() - dt.timedelta(days=400)
+
+    def history(k: int, row: Tracing) -> None:
+        if k >= 40:
+            row.status, row.closed_at = Tracing.Status.REUNITED, old + dt.timedelta(days=k % 300)
+            row.published_at, row.taken_down_at = old, row.closed_at
+            row.area_code = elsewhere(k)
+
+    _announcements(personas, 3500, history)
+    with CaptureQueriesContext(connection) as captured:
+        assert Client().get(reverse("relief:public_announcements")).status_code == 200
+    plan = index_plan(list_query(captured.captured_queries, "relief_tracing"), "relief_tracing")
+    # Only the partial index of those shown is read (in order, or as a bitmap of its few entries): never the tracings
+    # that ended.
+    reads = [line for line in plan.splitlines() if "relief_tracing " in f"{line} " and "Scan" in line]
+    assert reads and all("relief_tracing_shown_at" in line or "Bitmap Heap Scan" in line for line in reads), plan
+    assert "Seq Scan on relief_tracing" not in plan and "relief_tracing_shown_at" in plan, plan

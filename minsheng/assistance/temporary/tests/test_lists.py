@@ -1,6 +1,7 @@
-"""The temporary-assistance list reads one page: newest first by a cursor, the closed cases of the window only, an
-overdue count read from at most its cap, a query count flat in the number of cases, and (on PostgreSQL) plans that
-range over the area prefix in the list's indexes (docs/architecture.md, "Lists")."""
+"""The temporary-assistance list and the assessment prompts read one page: the cases newest first by a cursor, the
+closed cases of the window only, an overdue count read from at most its cap; the open prompts all, the oldest first,
+those closed of the window; a query count flat in the number of rows, and (on PostgreSQL) plans that range over the
+area prefix in the lists' indexes (docs/architecture.md, "Lists")."""
 
 from __future__ import annotations
 
@@ -16,10 +17,19 @@ from django.utils import timezone
 
 from minsheng.accounts.roles import Role
 from minsheng.assistance.temporary import selectors
-from minsheng.assistance.temporary.models import TemporaryAid
+from minsheng.assistance.temporary.models import AssessmentPrompt, TemporaryAid
 from minsheng.assistance.temporary.services import temporary_aid_open
 from minsheng.intake.models import Application, ItemCase
-from minsheng.testing import Personas, area_read, copies, elsewhere, index_plan, list_query, make_person
+from minsheng.testing import (
+    Personas,
+    area_read,
+    copies,
+    elsewhere,
+    index_plan,
+    list_query,
+    make_household,
+    make_person,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +150,102 @@ def test_the_temporary_list_and_its_overdue_count_read_the_area_through_their_in
     count_plan = index_plan(counts[0], TABLE)
     assert area_read(count_plan, TABLE) == {"temporary_status_area_due"}, count_plan
     assert Application.objects.unscoped().count() == 3501
+
+
+# --- The assessment prompts ---------------------------------------------------------------------------------------
+
+
+def _prompts(p: Personas, n: int, vary: Any = None) -> AssessmentPrompt:
+    """``n`` open prompts of the reference village, an hour apart, the oldest first: each of its own case (``_aids``),
+    written straight (as the payment would) and changed by ``vary(k, prompt)``."""
+    _aids(p, n, "A")
+    aids = list(TemporaryAid.objects.unscoped().order_by("id").values_list("pk", flat=True))
+    household = make_household(p.village, make_person(p.village, "吴海燕"))
+    start = timezone.now() - dt.timedelta(days=20)
+    # unscoped: test set-up writes the prompts directly
+    first = AssessmentPrompt.objects.unscoped().create(
+        household=household, temporary_aid_id=aids[0], area_code=p.village.code, created_at=start
+    )
+
+    def each(k: int, row: AssessmentPrompt) -> None:
+        row.temporary_aid_id, row.created_at = aids[k + 1], start + dt.timedelta(hours=k + 1)
+        if vary is not None:
+            vary(k, row)
+
+    copies(first, n - 1, each)
+    return first
+
+
+def _closed(row: AssessmentPrompt, p: Personas, at: dt.datetime) -> None:
+    row.closed_at, row.closed_by_id, row.outcome = at, p[Role.TOWNSHIP_WINDOW].pk, "已评估，纳入边缘监测"
+
+
+@pytest.mark.parametrize("rows", [5, 60])
+def test_the_prompts_list_costs_the_same_queries_for_5_prompts_as_for_60(
+    personas: Personas, django_assert_num_queries: Any, rows: int
+) -> None:
+    _prompts(personas, rows)
+    client = _client(personas)
+    url = reverse("assistance:assessment_prompts")
+    client.get(url)
+    # session, user, roles, the page, its capped count, the means tests of its households (to close a prompt with),
+    # the menu badges
+    with django_assert_num_queries(8):
+        response = client.get(url)
+    page = response.context["page"]
+    assert (response.status_code, len(page.rows), page.count, page.has_next) == (200, min(rows, 50), rows, rows > 50)
+    assert len(response.context["rows"]) == min(rows, 50)  # each with its form to close it
+    rest = client.get(url, {"cursor": page.next_cursor}).context["page"] if rows > 50 else None
+    shown = [r.pk for r in page.rows] + ([r.pk for r in rest.rows] if rest else [])
+    # unscoped: every prompt, the oldest first, to compare with the pages
+    assert shown == list(AssessmentPrompt.objects.unscoped().order_by("created_at", "id").values_list("pk", flat=True))
+
+
+def test_prompts_closed_before_the_window_are_listed_when_the_user_goes_back(personas: Personas) -> None:
+    long_ago, lately = timezone.now() - dt.timedelta(days=200), timezone.now() - dt.timedelta(days=3)
+
+    def closing(k: int, row: AssessmentPrompt) -> None:  # two closed long ago, one lately, 52 open
+        if k < 3:
+            _closed(row, personas, long_ago + dt.timedelta(hours=k) if k < 2 else lately)
+
+    _prompts(personas, 56, closing)
+    client = _client(personas)
+    url = reverse("assistance:assessment_prompts")
+    open_page = client.get(url).context["page"]
+    assert (open_page.count, open_page.has_next) == (53, True)
+    assert {r.closed_at for r in open_page.rows} == {None}
+    closed = client.get(url, {"closed": "1"})
+    assert (closed.context["page"].count, "默认最近 90 天" in closed.content.decode()) == (1, True)
+    since = (timezone.localdate() - dt.timedelta(days=201)).isoformat()
+    everything = client.get(url, {"closed": "1", "since": since}).context["page"]
+    # unscoped: the closed prompts, the latest closed first, to compare with the page
+    closed_rows = AssessmentPrompt.objects.unscoped().filter(closed_at__isnull=False).order_by("-closed_at", "-id")
+    assert [r.pk for r in everything.rows] == list(closed_rows.values_list("pk", flat=True))
+    assert len(everything.rows) == 3
+    bad = client.get(url, {"closed": "1", "since": "2026-02-30"})
+    assert (bad.status_code, "起始日期" in bad.content.decode()) == (400, True)
+    # A cursor of the open prompts is not one of the closed prompts (each order signs with its own salt).
+    forged = client.get(url, {"closed": "1", "cursor": open_page.next_cursor})
+    assert (forged.status_code, "页面链接无效" in forged.content.decode()) == (400, True)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the plan is PostgreSQL's")
+@pytest.mark.parametrize("role", [Role.TOWNSHIP_WINDOW, Role.COUNTY_APPROVER])
+@pytest.mark.parametrize("closed", ["", "1"])
+def test_the_prompts_list_reads_its_area_through_its_indexes(personas: Personas, role: Role, closed: str) -> None:
+    old = timezone.now() - dt.timedelta(days=700)
+
+    def history(k: int, row: AssessmentPrompt) -> None:  # the village's prompts closed years ago, the city's
+        _closed(row, personas, old + dt.timedelta(hours=k))
+        if k >= 500:
+            row.area_code = elsewhere(k)
+            if k % 2:  # the rest of the city's open prompts
+                row.closed_at, row.closed_by_id, row.outcome = None, None, ""
+
+    _prompts(personas, 3501, history)
+    with CaptureQueriesContext(connection) as captured:
+        response = _client(personas, role).get(reverse("assistance:assessment_prompts"), {"closed": closed})
+    assert response.status_code == 200
+    table = "assistance_assessmentprompt"
+    plan = index_plan(list_query(captured.captured_queries, table), table)
+    assert area_read(plan, table) == {"temporary_prompt_closed" if closed else "temporary_prompt_open"}, plan
