@@ -34,10 +34,13 @@ def _subject(case: ItemCase) -> str:
     return f"{case.application.receipt_number} {mask_name(case.for_person.name)}"
 
 
+# What an item on the to-do list shows besides the case: read for the page's rows only (``due_rows``).
+SHOWN = ("item", "application", "application__person", "beneficiary")
+
+
 def _rows(cases: QuerySet[ItemCase], limit: int, after: DuePosition | None) -> list[tuple[ItemCase, DuePosition]]:
     """The page's items after ``after`` by (deadline, id), items without a deadline last."""
-    related = cases.select_related("item", "application", "application__person", "beneficiary")
-    return due_rows(related, "deadline", after, limit, nullable=True)
+    return due_rows(cases, "deadline", after, limit, nullable=True, related=SHOWN)
 
 
 def _to_receive(user: User) -> QuerySet[ItemCase]:
@@ -97,11 +100,12 @@ def materials_due(user: User, today: dt.date, limit: int, after: DuePosition | N
     the day they began to wait, so the kind's position is that day (and the id)."""
     calendar = Calendar()
     cases = due_rows(
-        _awaited(user).select_related("item", "application", "application__person", "beneficiary"),
+        _awaited(user),
         "waiting_since",
         after,
         limit,
         nullable=True,
+        related=SHOWN,
     )
     title = _("Materials awaited")
     rows = []

@@ -244,3 +244,26 @@ def test_a_county_reads_its_consultations_in_time_order_and_stops_at_the_page(pe
         assert area_read(plan, "intake_consultation") == {"consultation_time_area"}
         assert "Index Scan Backward using consultation_time_area" in plan and "Sort" not in plan, plan
     assert "(recorded_at <=" in plan, plan  # the cursor's page starts at the cursor in the index
+
+
+@on_postgresql
+def test_the_to_do_finds_its_page_of_awaited_items_on_the_table_alone_through_its_index(personas: Personas) -> None:
+    """The to-do list's items waiting for materials: the page's ids are read from the item cases alone (the
+    (status, area, …) index, a range of the area), then those rows with what they show. With the four joins in the
+    same query PostgreSQL joined every waiting item of a county before sorting (3,280 buffer pages at 10 M
+    residents; 554 in two steps)."""
+
+    _cases(personas, 30, status=ItemCase.Status.WAITING_MATERIALS)
+    _cases(personas, 300, status=ItemCase.Status.WAITING_MATERIALS, area_code=elsewhere(1))
+    _history(personas)
+    client = _client(personas[Role.COUNTY_APPROVER])
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("desk:todo"), {"kind": "intake_materials"})
+    assert page.status_code == 200 and len(page.context["due"].rows) == 25
+    sql = next(
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "intake_itemcase"."id", "intake_itemcase"."waiting_since" FROM')
+    )
+    assert " JOIN " not in sql  # the page's ids: the table alone
+    assert "itemcase_status_area_deadline" in area_read(index_plan(sql, "intake_itemcase"), "intake_itemcase")
