@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -210,8 +211,20 @@ class ItemCase(ScopedModel):
         # The inbox and the overdue list: one status (open ones are few, whatever the years of history), the area's
         # prefix range, then the decision's time (the decided ones of the window are found in the index) and the
         # deadline.
+        # The department's to-do (to receive, to decide): its open items by deadline, a page and a capped count read
+        # in the index whatever the county's backlog (the department's users serve one county).
         indexes = [
-            area_index("status", "area_code", "decided_at", "deadline", "id", name="itemcase_status_area_deadline")
+            area_index("status", "area_code", "decided_at", "deadline", "id", name="itemcase_status_area_deadline"),
+            models.Index(
+                fields=["department", "deadline", "id"],
+                name="itemcase_to_receive",
+                condition=Q(status="accepted", received_at__isnull=True),
+            ),
+            models.Index(
+                fields=["department", "deadline", "id"],
+                name="itemcase_to_decide",
+                condition=Q(status="accepted", received_at__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["application", "item"], name="one_case_per_item_per_application"),

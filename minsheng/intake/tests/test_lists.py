@@ -267,3 +267,23 @@ def test_the_to_do_finds_its_page_of_awaited_items_on_the_table_alone_through_it
     )
     assert " JOIN " not in sql  # the page's ids: the table alone
     assert "itemcase_status_area_deadline" in area_read(index_plan(sql, "intake_itemcase"), "intake_itemcase")
+
+
+@on_postgresql
+def test_the_departments_to_do_reads_its_page_in_deadline_order_from_its_index(personas: Personas) -> None:
+    """Items to receive: the department's open items in deadline order straight from a partial index (no sort of
+    the county's backlog), whatever the rest of the city holds."""
+    _cases(personas, 30)
+    _cases(personas, 300, area_code=elsewhere(1), status=ItemCase.Status.GRANTED)
+    _history(personas)
+    client = _client(personas[Role.DEPARTMENT_HANDLER])
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("desk:todo"), {"kind": "intake_receive"})
+    assert page.status_code == 200 and len(page.context["due"].rows) == 25
+    sql = next(
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "intake_itemcase"."id", "intake_itemcase"."deadline" FROM')
+    )
+    plan = index_plan(sql, "intake_itemcase")
+    assert "itemcase_to_receive" in plan and "Sort" not in plan, plan
