@@ -110,7 +110,8 @@ class Facility(ScopedModel):
             models.CheckConstraint(condition=Q(star_rating__lte=5), name="eldercare_facility_stars"),
             models.CheckConstraint(condition=Q(beds__lte=20000), name="eldercare_facility_beds"),
         ]
-        indexes = [models.Index(fields=["area_code", "kind"], name="eldercare_facility_area")]
+        # The facilities list (by area, kind and id): a reference table of a few hundred rows a city.
+        indexes = [area_index("area_code", "kind", "id", name="eldercare_facility_list")]
 
     def __str__(self) -> str:
         return self.name
@@ -243,7 +244,9 @@ class Elder(ScopedModel):
         verbose_name = _("old person in need of care")
         verbose_name_plural = _("old people in need of care")
         ordering = ["area_code", "id"]
-        indexes = [models.Index(fields=["active", "area_code"], name="eldercare_elder_area")]
+        # The care list (those on it now, by area and id). The area column has the "C" collation on PostgreSQL
+        # (migration 0004), so that this plain B-tree gives both the door's prefix range and the list's order.
+        indexes = [models.Index(fields=["area_code", "id"], condition=Q(active=True), name="eldercare_elder_list")]
 
     def __str__(self) -> str:
         return f"{self.person_id}"
@@ -376,6 +379,7 @@ class Provider(ScopedModel):
         verbose_name = _("care provider")
         verbose_name_plural = _("care providers")
         ordering = ["area_code", "name"]
+        indexes = [area_index("area_code", "name", "id", name="eldercare_provider_list")]
 
     def __str__(self) -> str:
         return self.name
@@ -469,6 +473,14 @@ class OrderLine(ScopedModel):
             models.Index(fields=["provider", "month", "area_code"], name="eldercare_line_provider"),
             # The township's missed visits and the statistics: by month and area prefix.
             models.Index(fields=["month", "area_code"], name="eldercare_line_area"),
+            # The worker's list (``my_visits``): its provider's lines of the month with visits still owed, by
+            # village and id. The area column has the "C" collation on PostgreSQL (migration 0004): the door's prefix
+            # is a range of this plain B-tree, which also gives the order.
+            models.Index(
+                fields=["provider", "month", "area_code", "id"],
+                condition=Q(delivered__lt=F("owed")),
+                name="eldercare_line_owed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -538,7 +550,8 @@ class ServiceVisit(ScopedModel):
         ]
         indexes = [
             models.Index(fields=["worker", "checked_in_at"], name="eldercare_visit_worker"),
-            models.Index(fields=["status", "area_code"], name="eldercare_visit_status"),
+            # The visits to verify (open work), the earliest first.
+            area_index("status", "area_code", "checked_in_at", "id", name="eldercare_visit_to_verify"),
             models.Index(fields=["provider", "status", "checked_in_at"], name="eldercare_visit_provider"),
         ]
 
@@ -564,6 +577,7 @@ class Settlement(ScopedModel, MakerCheckerSettlement):
         verbose_name = _("care settlement")
         verbose_name_plural = _("care settlements")
         ordering = ["-month", "provider"]
+        indexes = [area_index("area_code", "month", "id", name="eldercare_settle_area_month")]
         constraints = [
             models.UniqueConstraint(fields=["provider", "month"], name="eldercare_one_settlement_per_month"),
             *MakerCheckerSettlement.Meta.constraints,
@@ -609,7 +623,7 @@ class LivenessCheck(ScopedModel):
         verbose_name_plural = _("liveness checks")
         ordering = ["due_on", "id"]
         constraints = [models.UniqueConstraint(fields=["benefit", "year"], name="eldercare_liveness_once")]
-        indexes = [models.Index(fields=["status", "area_code", "due_on"], name="eldercare_liveness_due")]
+        indexes = [area_index("status", "area_code", "due_on", "id", name="eldercare_liveness_open")]
 
     def __str__(self) -> str:
         return f"{self.benefit_id} {self.year}"
@@ -645,7 +659,7 @@ class DeathFinding(ScopedModel):
         verbose_name_plural = _("death findings")
         ordering = ["-month", "id"]
         constraints = [models.UniqueConstraint(fields=["benefit", "person"], name="eldercare_death_once")]
-        indexes = [models.Index(fields=["status", "area_code"], name="eldercare_death_open")]
+        indexes = [area_index("status", "area_code", "month", "id", name="eldercare_death_open_area")]
 
     def __str__(self) -> str:
         return f"{self.benefit_id} {self.died_on}"

@@ -33,13 +33,27 @@ from minsheng.eldercare.models import (
     UncoveredNeed,
 )
 
+# The lists' orders (each ending with ``id``); the views page them by cursor (``core.keyset``, docs/architecture.md,
+# "Lists").
+FACILITY_KEYS = (Key("area_code"), Key("kind"), Key("id"))
+ELDER_KEYS = (Key("area_code"), Key("id"))
+PROVIDER_KEYS = (Key("area_code"), Key("name"), Key("id"))
+LINE_KEYS = (Key("area_code"), Key("id"))
+VERIFY_KEYS = (Key("checked_in_at"), Key("id"))
+SETTLEMENT_KEYS = (Key("month", descending=True), Key("id", descending=True))
+LIVENESS_KEYS = (Key("due_on"), Key("id"))
+DEATH_KEYS = (Key("month"), Key("id"))
+# The settlements list shows the paid ones of the months from this many days back, unless the user chooses a day.
+LIST_WINDOW_DAYS = 90
+
 # What a provider's worker sees of a person: the copy on the list (name, masked ID, address), never the registry.
 VISIT_FIELDS = ("elder__name", "elder__id_masked", "elder__address", "elder__area_code")
 
 
 def facility_list(*, user: Any, kind: str = "", area: str = "") -> QuerySet[Facility]:
     # unscoped: a subquery counting the open residencies of each facility on the page (not personal data)
-    residents = Residency.objects.unscoped().filter(facility=OuterRef("pk"), left_on__isnull=True)
+    # (without the residencies' default order, which would join each facility again to sort by its area)
+    residents = Residency.objects.unscoped().filter(facility=OuterRef("pk"), left_on__isnull=True).order_by()
     rows = Facility.objects.restrict(user, "view").annotate(
         residents=Coalesce(Subquery(residents.values("facility").annotate(n=Count("id")).values("n")[:1]), 0)
     )
@@ -90,7 +104,7 @@ def plan(*, elder: Elder) -> QuerySet[CareItem]:
 
 
 def provider_list(*, user: Any) -> QuerySet[Provider]:
-    return Provider.objects.restrict(user, "view").order_by("area_code", "name")
+    return Provider.objects.restrict(user, "view").order_by("area_code", "name", "id")
 
 
 def provider_get(*, user: Any, pk: int) -> Provider:
@@ -177,8 +191,13 @@ def need_list(*, user: Any, month: dt.date | None = None, status: str = "") -> Q
     return rows
 
 
-def settlement_list(*, user: Any) -> QuerySet[Settlement]:
-    return Settlement.objects.restrict(user, "view").select_related("provider")
+def settlement_list(*, user: Any, paid_since: dt.date | None = None) -> QuerySet[Settlement]:
+    """Settlements in the user's areas (a provider's staff: its own); with ``paid_since`` those not paid yet all, the
+    paid ones of the months from that day's month on. The list pages them by ``SETTLEMENT_KEYS``."""
+    rows = Settlement.objects.restrict(user, "view").select_related("provider")
+    if paid_since is not None:
+        rows = rows.filter(~Q(status=Settlement.Status.PAID) | Q(month__gte=paid_since.replace(day=1)))
+    return rows
 
 
 def settlement_get(*, user: Any, pk: int) -> Settlement:

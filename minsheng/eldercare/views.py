@@ -1,4 +1,5 @@
-"""Pages of elderly care. Lists are bounded: a page of rows and a "next" link, never a count of the whole scope."""
+"""Pages of elderly care. Every list reads one page by a signed cursor (``core.keyset``) and a capped count, through
+an index matching its filter and order (docs/architecture.md, "Lists")."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
 from minsheng.core.forms import add_service_errors
-from minsheng.core.keyset import cursor_of, keyset_page
+from minsheng.core.keyset import Key, KeysetPage, cursor_of, keyset_page, since_of
 from minsheng.core.months import month_of, parse_month
-from minsheng.core.numbers import id_or_404, parse_int
+from minsheng.core.numbers import id_or_404
 from minsheng.core.steps import service_step
 from minsheng.eldercare import selectors, services
 from minsheng.eldercare.forms import (
@@ -51,20 +52,11 @@ from minsheng.eldercare.sop import steps_for
 from minsheng.people.models import Person
 
 PAGE = 50
-MAX_PAGE = 1000
 
 
-def _page(request: AuthenticatedRequest, rows: QuerySet[Any]) -> dict[str, Any]:
-    """A page of ``rows`` without counting them all: the page's rows, its number and whether one follows."""
-    number = parse_int(request.GET.get("page", "1"), minimum=1, maximum=MAX_PAGE) or 1
-    start = (number - 1) * PAGE
-    items = list(rows[start : start + PAGE + 1])
-    return {
-        "items": items[:PAGE],
-        "number": number,
-        "previous": number - 1 if number > 1 else None,
-        "next": number + 1 if len(items) > PAGE else None,
-    }
+def _page(request: AuthenticatedRequest, rows: QuerySet[Any], keys: tuple[Key, ...], salt: str) -> KeysetPage[Any]:
+    """One page of ``rows`` in the order ``keys``, after the request's cursor, with the list's capped count."""
+    return keyset_page(rows, keys, cursor=cursor_of(request), size=PAGE, salt=f"eldercare.{salt}")
 
 
 def _month(request: AuthenticatedRequest) -> dt.date:
@@ -100,7 +92,12 @@ def facility_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "eldercare/facility_list.html",
-        {"page": _page(request, rows), "kind": kind, "kinds": Facility.Kind.choices, "form": form},
+        {
+            "page": _page(request, rows, selectors.FACILITY_KEYS, "facilities"),
+            "kind": kind,
+            "kinds": Facility.Kind.choices,
+            "form": form,
+        },
     )
 
 
@@ -206,7 +203,7 @@ def elder_list(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "eldercare/elder_list.html",
         {
-            "page": _page(request, rows),
+            "page": _page(request, rows, selectors.ELDER_KEYS, "elders"),
             "category": category,
             "categories": Category.choices,
             "labels": dict(Category.choices),
@@ -254,7 +251,10 @@ def provider_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "eldercare/provider_list.html",
-        {"page": _page(request, selectors.provider_list(user=request.user)), "form": form},
+        {
+            "page": _page(request, selectors.provider_list(user=request.user), selectors.PROVIDER_KEYS, "providers"),
+            "form": form,
+        },
     )
 
 
@@ -339,14 +339,15 @@ def orders_generate(request: AuthenticatedRequest) -> HttpResponse:
 
 @role_required("eldercare.add_servicevisit")
 def my_visits(request: AuthenticatedRequest) -> HttpResponse:
-    """The worker's list: this month's lines with visits still owed, its provider's only, by village (bounded)."""
+    """The worker's list: this month's lines with visits still owed, its provider's only, by village and id, a page
+    at a time (open work: no window)."""
     month = month_of(timezone.localdate())
-    rows = selectors.worker_lines(user=request.user, month=month).order_by("area_code", "id")
+    rows = selectors.worker_lines(user=request.user, month=month)
     labels = dict(Service.choices)
     return render(
         request,
         "eldercare/my_visits.html",
-        {"page": _page(request, rows), "month": month, "labels": labels},
+        {"page": _page(request, rows, selectors.LINE_KEYS, "lines"), "month": month, "labels": labels},
     )
 
 
@@ -485,8 +486,8 @@ def _url(name: str) -> str:
 
 @role_required("eldercare.change_servicevisit")
 def verify_list(request: AuthenticatedRequest) -> HttpResponse:
-    page = _page(request, selectors.to_verify(user=request.user))
-    for v in page["items"]:
+    page = _page(request, selectors.to_verify(user=request.user), selectors.VERIFY_KEYS, "to_verify")
+    for v in page:
         v.flag_words = "、".join(selectors.flag_labels(v.flags))
     return render(request, "eldercare/verify_list.html", {"page": page, "form": VerifyForm()})
 
@@ -512,9 +513,13 @@ def visit_verify(request: AuthenticatedRequest, pk: str) -> HttpResponse:
 
 @role_required("eldercare.view_settlement")
 def settlement_list(request: AuthenticatedRequest) -> HttpResponse:
+    """Settlements, the latest month first: those not paid yet all, the paid ones of the months from the window's (by
+    default the last ``LIST_WINDOW_DAYS`` days; the user chooses an earlier day)."""
     form = SettlementForm() if request.user.has_perm("eldercare.add_settlement") else None
-    rows = selectors.settlement_list(user=request.user).order_by("-month", "provider_id")
-    return render(request, "eldercare/settlement_list.html", {"page": _page(request, rows), "form": form})
+    since = since_of(request) or timezone.localdate() - dt.timedelta(days=selectors.LIST_WINDOW_DAYS)
+    rows = selectors.settlement_list(user=request.user, paid_since=since)
+    page = _page(request, rows, selectors.SETTLEMENT_KEYS, "settlements")
+    return render(request, "eldercare/settlement_list.html", {"page": page, "form": form, "since": since})
 
 
 @role_required("eldercare.add_settlement")
@@ -581,7 +586,8 @@ def settlement_pay(request: AuthenticatedRequest, pk: str) -> HttpResponse:
 def liveness_list(request: AuthenticatedRequest) -> HttpResponse:
     rows = selectors.liveness_due(user=request.user, action="view")
     form = LivenessForm() if request.user.has_perm("eldercare.change_livenesscheck") else None
-    return render(request, "eldercare/liveness_list.html", {"page": _page(request, rows), "form": form})
+    page = _page(request, rows, selectors.LIVENESS_KEYS, "liveness")
+    return render(request, "eldercare/liveness_list.html", {"page": page, "form": form})
 
 
 @role_required("eldercare.change_livenesscheck")
@@ -604,7 +610,8 @@ def liveness_confirm(request: AuthenticatedRequest, pk: str) -> HttpResponse:
 def death_list(request: AuthenticatedRequest) -> HttpResponse:
     rows = selectors.deaths_open(user=request.user, action="view")
     form = DeathForm() if request.user.has_perm("eldercare.change_deathfinding") else None
-    return render(request, "eldercare/death_list.html", {"page": _page(request, rows), "form": form})
+    page = _page(request, rows, selectors.DEATH_KEYS, "deaths")
+    return render(request, "eldercare/death_list.html", {"page": page, "form": form})
 
 
 @role_required("eldercare.change_deathfinding")

@@ -207,6 +207,8 @@ class Station(ScopedModel):
         verbose_name = _("service centre or station")
         verbose_name_plural = _("service centres and stations")
         ordering = ["area_code", "kind"]
+        # The centres and stations list: by area, kind and id (a few thousand a city; no window: a registry).
+        indexes = [area_index("area_code", "kind", "id", name="social_station_list")]
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "area_code"], condition=Q(closed_on__isnull=True), name="social_one_open_per_area"
@@ -261,7 +263,8 @@ class SocialWorker(ScopedModel):
         verbose_name = _("social worker")
         verbose_name_plural = _("social workers")
         ordering = ["area_code", "name", "id"]
-        indexes = [models.Index(fields=["area_code", "level"], name="social_worker_area_level")]
+        # The social workers list: by area, name and id (no window: a register).
+        indexes = [area_index("area_code", "name", "id", name="social_worker_area_name")]
         constraints = [
             models.UniqueConstraint(
                 fields=["certificate_number"], condition=~Q(certificate_number=""), name="social_worker_unique_cert"
@@ -307,7 +310,8 @@ class CharityProject(ScopedModel):
         verbose_name = _("charity project")
         verbose_name_plural = _("charity projects")
         ordering = ["area_code", "-starts_on", "id"]
-        indexes = [models.Index(fields=["area_code", "service_field"], name="social_project_area_field")]
+        # The charity projects list: open-ended, running, to come or ended in the window, the latest start first.
+        indexes = [area_index("area_code", "ends_on", name="social_project_area_end")]
         constraints = [
             models.UniqueConstraint(fields=["area_code", "name"], name="social_project_unique_name"),
             models.CheckConstraint(

@@ -4,10 +4,12 @@ registered organisations only, without an account (their registration is public)
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from minsheng.areas.models import Division
@@ -28,6 +30,12 @@ if TYPE_CHECKING:
     from minsheng.accounts.models import User
 
 PAGE_SIZE = 50
+# The charity projects list shows those that ended this many days back, unless the user chooses a day.
+LIST_WINDOW_DAYS = 90
+# The lists' orders (each ending with ``id``); the views page them by cursor (``core.keyset``).
+STATION_KEYS = (Key("area_code"), Key("kind"), Key("id"))
+WORKER_KEYS = (Key("area_code"), Key("name"), Key("id"))
+PROJECT_KEYS = (Key("starts_on", descending=True), Key("id", descending=True))
 NAME_QUERY_MAX = 50
 
 
@@ -94,10 +102,11 @@ def organisation_reports(*, organisation: Organisation) -> QuerySet[AnnualReport
 
 
 def public_search(*, filters: OrganisationFilter) -> QuerySet[Organisation]:
+    """Registered organisations by area, then name (``ORGANISATION_KEYS``; the view pages them by cursor)."""
     # unscoped: public registry page: registered organisations are published facts, no personal data
     rows = Organisation.objects.unscoped().filter(status=Organisation.Status.ACTIVE)
     return _filtered(rows, OrganisationFilter(**{**filters.__dict__, "status": "active"})).order_by(
-        "area_code", "name", "id"
+        *(key.order() for key in ORGANISATION_KEYS)
     )
 
 
@@ -118,14 +127,22 @@ def registrars_for(*, user: User) -> list[Division]:
 # --- Centres, stations, social workers -----------------------------------------------------------------------------
 
 
+def _count_of(rows: QuerySet[Any], column: str) -> Any:
+    """The number of ``rows`` whose ``column`` is the outer row: a subquery, so that a list's page counts for its
+    own rows only (a join with ``GROUP BY`` would aggregate the whole scope before the page's ``LIMIT``)."""
+    counted = rows.filter(**{column: OuterRef("pk")}).order_by().values(column).annotate(n=Count("id")).values("n")
+    return Coalesce(Subquery(counted[:1]), 0)
+
+
 def station_list(*, user: User, kind: str = "", area: str = "") -> QuerySet[Station]:
-    working = Count("workers", filter=Q(workers__active=True))
+    # unscoped: the number of working staff of each station on the page (a count, no person named)
+    working = _count_of(SocialWorker.objects.unscoped().filter(active=True), "station")
     rows = Station.objects.restrict(user, "view").select_related("operator").annotate(staff=working)
     if kind in Station.Kind.values:
         rows = rows.filter(kind=kind)
     if area.isdigit() and len(area) in (2, 4, 6, 9, 12):
         rows = rows.filter(area_code__startswith=area)
-    return rows.order_by("area_code", "kind", "id")
+    return rows.order_by(*(key.order() for key in STATION_KEYS))
 
 
 def station_get(*, user: User, pk: int) -> Station:
@@ -178,7 +195,7 @@ def worker_list(*, user: User, level: str = "", area: str = "", name: str = "") 
     name = " ".join(name.split())[:NAME_QUERY_MAX]
     if name:
         rows = rows.filter(Q(name__startswith=name) | Q(certificate_number=name.upper()))
-    return rows.order_by("area_code", "name", "id")
+    return rows.order_by(*(key.order() for key in WORKER_KEYS))
 
 
 def worker_get(*, user: User, pk: int) -> SocialWorker:
@@ -190,15 +207,23 @@ def worker_get(*, user: User, pk: int) -> SocialWorker:
 # --- Charitable resources ------------------------------------------------------------------------------------------
 
 
-def project_list(*, user: User, referrals_only: bool = False, service_field: str = "") -> QuerySet[CharityProject]:
+def project_list(
+    *, user: User, referrals_only: bool = False, service_field: str = "", ending_since: dt.date | None = None
+) -> QuerySet[CharityProject]:
+    """Projects in the user's areas, the latest start first (``PROJECT_KEYS``); with ``ending_since`` the
+    open-ended, running and future ones and those that ended on that day or later."""
     rows = CharityProject.objects.restrict(user, "view").select_related("organisation")
+    if ending_since is not None:
+        rows = rows.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=ending_since))
     if referrals_only:
         rows = rows.filter(accepts_referrals=True)
     if service_field in ServiceField.values:
         rows = rows.filter(service_field=service_field)
-    return rows.annotate(given_fen=Sum("donations__amount_fen"), gifts=Count("donations")).order_by(
-        "area_code", "-starts_on", "id"
-    )
+    # unscoped: the sum and number of the gifts to each project on the page (amounts and a count, no donor named)
+    gifts = Donation.objects.unscoped().filter(project=OuterRef("pk")).order_by().values("project")
+    given = Subquery(gifts.annotate(total=Sum("amount_fen")).values("total")[:1])
+    number = Coalesce(Subquery(gifts.annotate(n=Count("id")).values("n")[:1]), 0)
+    return rows.annotate(given_fen=given, gifts=number).order_by(*(key.order() for key in PROJECT_KEYS))
 
 
 def project_get(*, user: User, pk: int) -> CharityProject:

@@ -3,20 +3,21 @@ and the public search of the registry (no account)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minsheng.accounts.typing import AuthenticatedRequest
 from minsheng.areas.models import Division
 from minsheng.core.decorators import role_required
-from minsheng.core.keyset import cursor_of, keyset_page
+from minsheng.core.keyset import Key, KeysetPage, cursor_of, keyset_page, since_of
 from minsheng.core.scoping import scope_allows
 from minsheng.core.steps import service_step
 from minsheng.social import selectors, services
@@ -38,8 +39,9 @@ from minsheng.social.forms import (
 from minsheng.social.models import Organisation, ServiceField, SocialWorker, Station
 
 
-def _page(request: HttpRequest, rows: QuerySet[Any]) -> Page[Any]:
-    return Paginator(rows, selectors.PAGE_SIZE).get_page(request.GET.get("page", "1")[:6])
+def _page(request: HttpRequest, rows: QuerySet[Any], keys: tuple[Key, ...], salt: str) -> KeysetPage[Any]:
+    """One page of ``rows`` in the order ``keys``, after the request's cursor, with the list's capped count."""
+    return keyset_page(rows, keys, cursor=cursor_of(request), size=selectors.PAGE_SIZE, salt=f"social.{salt}")
 
 
 def _organisation_by_code(user: Any, raw: str, field: str) -> Organisation | None:
@@ -70,13 +72,7 @@ def _station_by_area(user: Any, code: str, field: str) -> Station:
 def organisation_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = selectors.OrganisationFilter.parse(request.GET.dict())
     rows = selectors.organisation_search(user=request.user, filters=filters)
-    page = keyset_page(
-        rows,
-        selectors.ORGANISATION_KEYS,
-        cursor=cursor_of(request),
-        size=selectors.PAGE_SIZE,
-        salt="social.organisations",
-    )
+    page = _page(request, rows, selectors.ORGANISATION_KEYS, "organisations")
     context = {
         "form": FilterForm(initial=filters.__dict__),
         "page": page,
@@ -232,7 +228,9 @@ def station_list(request: AuthenticatedRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     area = request.GET.get("area", "").strip()[:12]
     context = {
-        "page": _page(request, selectors.station_list(user=request.user, kind=kind, area=area)),
+        "page": _page(
+            request, selectors.station_list(user=request.user, kind=kind, area=area), selectors.STATION_KEYS, "stations"
+        ),
         "kind": kind if kind in Station.Kind.values else "",
         "area": area if area.isdigit() else "",
         "kinds": Station.Kind.choices,
@@ -313,7 +311,7 @@ def worker_list(request: AuthenticatedRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:50]
     rows = selectors.worker_list(user=request.user, level=level, area=area, name=q)
     context = {
-        "page": _page(request, rows),
+        "page": _page(request, rows, selectors.WORKER_KEYS, "workers"),
         "level": level,
         "area": area if area.isdigit() else "",
         "q": q,
@@ -369,11 +367,15 @@ def worker_leave(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @role_required("social.view_charityproject")
 def project_list(request: AuthenticatedRequest) -> HttpResponse:
+    """Projects open-ended, running, to come, or ended in the window (by default the last ``LIST_WINDOW_DAYS`` days;
+    the user chooses an earlier day), the latest start first, a keyset page at a time."""
     field = request.GET.get("service_field", "")
     referrals = request.GET.get("referrals") == "1"
-    rows = selectors.project_list(user=request.user, referrals_only=referrals, service_field=field)
+    since = since_of(request) or timezone.localdate() - dt.timedelta(days=selectors.LIST_WINDOW_DAYS)
+    rows = selectors.project_list(user=request.user, referrals_only=referrals, service_field=field, ending_since=since)
     context = {
-        "page": _page(request, rows),
+        "page": _page(request, rows, selectors.PROJECT_KEYS, "projects"),
+        "since": since,
         "field": field if field in ServiceField.values else "",
         "fields": ServiceField.choices,
         "referrals": referrals,
@@ -451,7 +453,8 @@ def public_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.OrganisationFilter.parse(request.GET.dict())
     form = FilterForm(initial=filters.__dict__)
     del form.fields["status"]  # the public registry lists registered organisations only
-    context = {"form": form, "page": _page(request, selectors.public_search(filters=filters))}
+    page = _page(request, selectors.public_search(filters=filters), selectors.ORGANISATION_KEYS, "public")
+    context = {"form": form, "page": page}
     return render(request, "social/public_list.html", context)
 
 
