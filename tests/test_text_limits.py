@@ -118,7 +118,8 @@ def test_registry_reasons_and_notes_have_limits(personas: Personas) -> None:
     with pytest.raises(ValidationError):
         people.change_request_confirm(actor=reviewer, request=request, note="是" * (REASON_MAX + 1))
     assert ChangeRequest.objects.unscoped().get().status == "pending"
-    page = _client(worker).get(reverse("people:person_detail", args=[person.pk])).content.decode()
+    # The change form (fetched into the person's page when its section is opened) bounds the reason.
+    page = _client(worker).get(reverse("people:person_change", args=[person.pk])).content.decode()
     assert f'maxlength="{REASON_MAX}"' in page and f"最多 {REASON_MAX} 个字。" in page
 
 
