@@ -19,9 +19,10 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions, serializers
 from rest_framework.fields import get_error_detail
-from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.pagination import BasePagination, LimitOffsetPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.settings import api_settings
+from rest_framework.utils.urls import replace_query_param
 
 from minsheng.core.numbers import parse_int
 
@@ -94,6 +95,87 @@ class Pagination(LimitOffsetPagination):
             minimum, maximum = bounds[parameter["name"]]
             parameter["schema"] = {**parameter["schema"], "minimum": minimum, "maximum": maximum}
         return parameters
+
+
+class DeepPagination(BasePagination):
+    """The pagination of a list that can go deep (an area's households: a county holds hundreds of thousands): a
+    keyset page (``core.keyset``) in the view's order ``keyset_keys`` (ending in a unique column), so a page reads its
+    rows and no more whatever its depth, and no count of the whole scope. ``limit`` from 1 to ``API_MAX_PAGE_SIZE``;
+    ``cursor`` is the signed cursor of the ``next``/``previous`` links; a bad one is a 400 that says so."""
+
+    limit_query_param = "limit"
+    cursor_query_param = "cursor"
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list[Any]:
+        from minsheng.core.keyset import BadCursor, keyset_page
+
+        self.request = request
+        keys = view.keyset_keys
+        try:
+            self.page = keyset_page(
+                queryset,
+                keys,
+                cursor=str(request.query_params.get(self.cursor_query_param, "")).strip(),
+                size=self._limit(request),
+                salt=f"api.{view.basename}",
+                count_cap=None,
+            )
+        except BadCursor as exc:
+            raise exceptions.ValidationError({self.cursor_query_param: [str(exc)]}) from None
+        return list(self.page.rows)
+
+    def _limit(self, request: Request) -> int:
+        maximum = int(settings.API_MAX_PAGE_SIZE)
+        raw = request.query_params.get(self.limit_query_param)
+        if raw is None:
+            return min(int(api_settings.PAGE_SIZE or 50), maximum)
+        limit = parse_int(raw, minimum=1, maximum=maximum)
+        if limit is None:
+            message = _("Give a whole number from 1 to %(maximum)s.") % {"maximum": maximum}
+            raise exceptions.ValidationError({self.limit_query_param: [message]})
+        return limit
+
+    def _link(self, cursor: str) -> str | None:
+        if not cursor:
+            return None
+        return replace_query_param(self.request.build_absolute_uri(), self.cursor_query_param, cursor)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        from rest_framework.response import Response
+
+        return Response(
+            {
+                "next": self._link(self.page.next_cursor),
+                "previous": self._link(self.page.previous_cursor),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "the next or previous page (from the answer's links)",
+                "schema": {"type": "string", "maxLength": 1000},
+            },
+            {
+                "name": self.limit_query_param,
+                "required": False,
+                "in": "query",
+                "description": "rows a page",
+                "schema": {"type": "integer", "minimum": 1, "maximum": int(settings.API_MAX_PAGE_SIZE)},
+            },
+        ]
 
 
 # Every API serializer of a model derives from this one: its read-only choice fields keep the model's blank choice.

@@ -14,8 +14,9 @@ from rest_framework.response import Response
 
 from minsheng.accounts.typing import AuthenticatedApiRequest
 from minsheng.audit.services import audit_list_personal_data
-from minsheng.core.api import HasRolePermission
+from minsheng.core.api import DeepPagination, HasRolePermission
 from minsheng.core.crypto import mask_id_number
+from minsheng.core.keyset import Key
 from minsheng.people import selectors, services
 from minsheng.people.models import Household, Membership, Person
 from minsheng.people.serializers import (
@@ -52,6 +53,8 @@ def _audit_list(
     for key in ("limit", "offset"):
         if key in request.query_params:
             asked[key] = request.query_params[key]
+    if "cursor" in request.query_params:
+        asked["later_page"] = True  # the cursor itself says nothing an auditor reads
     audit_list_personal_data(
         actor=actor,
         object_type=object_type,
@@ -113,6 +116,9 @@ class HouseholdViewSet(viewsets.ReadOnlyModelViewSet[Household]):
     may browse, as person search does; every answer is audited with the households and persons it returned."""
 
     serializer_class = HouseholdSerializer
+    # An area's households a keyset page at a time, by area then number (the (area, number) index), no count.
+    pagination_class = DeepPagination
+    keyset_keys = (Key("area_id"), Key("number"))
     permission_classes = [HasRolePermission]
     request: AuthenticatedApiRequest  # HasRolePermission lets signed-in users only
     required_permission = "people.view_household"

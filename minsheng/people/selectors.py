@@ -236,13 +236,25 @@ def household_search(*, user: User, query: HouseholdQuery) -> QuerySet[Household
         # unscoped: only names one person's households; restrict() above keeps those of the user
         members = Membership.objects.unscoped().filter(person__id_index=index).values("household_id")
         households = households.filter(pk__in=members)
+    prefixes = [scope.prefix for scope in user.scopes_for("people.view_household")]
     if query.area:
         try:
             code = normalize_code(query.area)
         except InvalidCode:
             return households.none()
-        households = households.filter(area__code__startswith=code.rstrip("0") or code)
+        prefix = code.rstrip("0") or code
+        households = households.filter(area__code__startswith=prefix)
+        prefixes = [prefix]
+    if len(prefixes) == 1 and prefixes[0]:
+        households = households.filter(_code_range("area_id", prefixes[0]))
     return households.order_by("number")
+
+
+def _code_range(column: str, prefix: str) -> Q:
+    """The codes starting with ``prefix`` as a range of the column (``>= prefix``, ``< the next prefix``): the same
+    rows as the scoping door's ``LIKE 'prefix%'``, which a btree of the default operator class cannot range over; the
+    range lets the (area, number) index give an area's households in order from the first."""
+    return Q(**{f"{column}__gte": prefix, f"{column}__lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)})
 
 
 def household_memberships(household: Household) -> list[Membership]:
