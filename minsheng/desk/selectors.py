@@ -54,7 +54,7 @@ class DuePage:
     next_cursor: str = ""
     first: bool = True  # the first page (no cursor in the address)
     keyset: bool = True
-    capped: bool = False  # a kind shown has more rows than the cap: the total is "more than"
+    count_capped: bool = False  # a kind shown has more rows than the cap: the total is "more than"
 
     @property
     def has_next(self) -> bool:
@@ -67,10 +67,6 @@ class DuePage:
     @property
     def count(self) -> int:
         return self.total
-
-    @property
-    def count_capped(self) -> bool:
-        return self.capped
 
     @property
     def badges(self) -> list[tuple[DueWork, int, str]]:
@@ -146,7 +142,9 @@ def due_page(*, user: Actor, today: dt.date, kind: str = "", cursor: str = "") -
             raise ValueError(f"due work {item.kind!r} lists an item without its position (core.modules.due_rows)")
         moved[item.kind] = item.position
     next_cursor = _write_cursor(moved) if len(merged) > PAGE_SIZE else ""
-    return DuePage(rows=rows, counts=counts, total=total, next_cursor=next_cursor, first=not cursor, capped=capped)
+    return DuePage(
+        rows=rows, counts=counts, total=total, next_cursor=next_cursor, first=not cursor, count_capped=capped
+    )
 
 
 def _badge_key(user: Actor) -> str:
