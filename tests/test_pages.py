@@ -108,6 +108,7 @@ def test_navigation_follows_the_role(personas: Personas) -> None:
         "工作日历",
     ]
     assert nav(Role.DEPARTMENT_HANDLER) == ["事项办理", "超期", "救助事项", "政策参数", "行政区划", "工作日历"]
+    assert "待核验上门服务" in nav(Role.TOWNSHIP_REVIEWER)  # the care visits the township verifies before they are paid
     relief_and_funeral = [
         "入站救助",
         "巡查与专项行动",

@@ -124,6 +124,7 @@ MODULE = Module(
         NavEntry("eldercare.view_provider", "eldercare:provider_list", _("Care providers"), ELDERCARE, 109),
         NavEntry("eldercare.add_servicevisit", "eldercare:my_visits", _("My care visits"), ELDERCARE, 109),
         NavEntry("eldercare.view_elder", "eldercare:compliance", _("Care visits compliance"), ELDERCARE, 109),
+        NavEntry("eldercare.change_servicevisit", "eldercare:verify_list", _("Care visits to verify"), ELDERCARE, 109),
         NavEntry(
             "eldercare.view_uncoveredneed", "eldercare:need_list", _("Care needs without a provider"), ELDERCARE, 109
         ),
