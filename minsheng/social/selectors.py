@@ -222,7 +222,7 @@ def project_list(
     # unscoped: the sum and number of the gifts to each project on the page (amounts and a count, no donor named)
     gifts = Donation.objects.unscoped().filter(project=OuterRef("pk")).order_by().values("project")
     given = Subquery(gifts.annotate(total=Sum("amount_fen")).values("total")[:1])
-    # unscoped: as above
+    # unscoped: the number of the gifts to each project on the page (a count, no donor named)
     number = _count_of(Donation.objects.unscoped(), "project")
     return rows.annotate(given_fen=given, gifts=number).order_by(*(key.order() for key in PROJECT_KEYS))
 
