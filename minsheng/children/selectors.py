@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from minsheng.accounts.models import RoleAssignment, User
 from minsheng.areas.models import Division
@@ -40,7 +41,7 @@ def child_list(*, user: User, due: str = "", colour: str = "", stage: str = "") 
     prefix and due date serves it)."""
     rows = Child.objects.restrict(user, "view").filter(status=Child.Status.OPEN)
     if due == "overdue":
-        rows = rows.filter(next_visit_due__lt=dt.date.today())
+        rows = rows.filter(next_visit_due__lt=timezone.localdate())
     if colour:
         rows = rows.filter(colour=colour)
     if stage:

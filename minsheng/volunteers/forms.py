@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.core.forms import StyledForm
@@ -76,7 +77,7 @@ class ActivityForm(StyledForm):
 
     def clean_held_on(self) -> dt.date:
         held_on: dt.date = self.cleaned_data["held_on"]
-        if held_on.year < 2000 or held_on > dt.date.today() + dt.timedelta(days=366):
+        if held_on.year < 2000 or held_on > timezone.localdate() + dt.timedelta(days=366):
             raise forms.ValidationError(_("Enter a date between 2000 and next year."))
         return held_on
 

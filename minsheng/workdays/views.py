@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -61,4 +59,6 @@ def arrangement_load(request: ActorRequest) -> HttpResponse:
             messages.success(request, _("The official arrangement of %(year)d is loaded.") % {"year": year})
             return redirect(f"{reverse('workdays:calendar')}?year={year}")
     year = form.cleaned_data.get("year") if hasattr(form, "cleaned_data") else None
-    return render(request, "workdays/calendar.html", _context(request, year or dt.date.today().year, form), status=400)
+    return render(
+        request, "workdays/calendar.html", _context(request, year or timezone.localdate().year, form), status=400
+    )

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minsheng.assistance.means.models import AssetLine, Authorisation, ExpenseLine, IncomeLine, MemberCondition
@@ -184,7 +185,7 @@ class AuthorisationForm(StyledForm):
 
     def clean_signed_on(self) -> dt.date:
         signed_on: dt.date = self.cleaned_data["signed_on"]
-        if signed_on > dt.date.today():
+        if signed_on > timezone.localdate():
             raise forms.ValidationError(_("The date cannot be in the future."))
         return signed_on
 

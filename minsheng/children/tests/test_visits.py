@@ -44,8 +44,9 @@ def test_a_phone_visit_updates_the_case_once(personas: Personas) -> None:
     visit = Visit.objects.unscoped().get(kind="children.visit")
     recorded = CaseVisit.objects.get(child=child)
     assert (recorded.visit_id, recorded.on_time, recorded.colour) == (visit.pk, True, "orange")
-    assert Child.objects.unscoped().get(pk=child.pk).next_visit_due == today + dt.timedelta(days=60)
-    assert first.json()["message"] == f"已记录儿童走访，下次应在 {today + dt.timedelta(days=60)} 前走访。"
+    visited = timezone.localtime(visit.checked_in_at).date()  # checked in half an hour ago: before midnight at 00:10
+    assert Child.objects.unscoped().get(pk=child.pk).next_visit_due == visited + dt.timedelta(days=60)
+    assert first.json()["message"] == f"已记录儿童走访，下次应在 {visited + dt.timedelta(days=60)} 前走访。"
 
 
 def test_a_child_outside_the_directors_village_is_refused(personas: Personas) -> None:

@@ -314,7 +314,7 @@ def test_the_application_list_searches_in_scope(personas: Personas) -> None:
     assert found(id_number=li.id_number.lower()) == [second.receipt_number]
     assert found(item=Item.objects.get(number=24).pk) == [medical.receipt_number]
     assert found(status="waiting") == [medical.receipt_number, second.receipt_number]
-    today = first.submitted_at.date()
+    today = timezone.localdate(first.submitted_at)
     assert found(date_from=today.isoformat(), date_to=today.isoformat()) == newest_first
     assert found(date_to=(today - dt.timedelta(days=1)).isoformat()) == []
 

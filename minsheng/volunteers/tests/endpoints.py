@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils import timezone
+
 from minsheng.accounts.roles import Role
 from minsheng.testing import Endpoint, Personas, register
 
@@ -113,7 +115,7 @@ register(
         kwargs=lambda p: {"pk": _team(p).pk},
         data=lambda p: {
             "title": "河道清理",
-            "held_on": (dt.date.today() - dt.timedelta(days=2)).isoformat(),
+            "held_on": (timezone.localdate() - dt.timedelta(days=2)).isoformat(),
             "place": "古黄河",
             "hours": "2.5",
         },
@@ -137,7 +139,7 @@ register(
         TEAM_WORK,
         method="post",
         kwargs=lambda p: {"pk": _task(p, "complete").pk},
-        data=lambda p: {"served_on": dt.date.today().isoformat(), "outcome": "已陪同", "evaluation": "good"},
+        data=lambda p: {"served_on": timezone.localdate().isoformat(), "outcome": "已陪同", "evaluation": "good"},
         object_level=True,
         success=302,
     ),
